@@ -1,0 +1,2 @@
+package org.nettytls.examples;
+final class Placeholder {}

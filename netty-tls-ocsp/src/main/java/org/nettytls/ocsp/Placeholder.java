@@ -1,0 +1,2 @@
+package org.nettytls.ocsp;
+final class Placeholder {}
