@@ -1,0 +1,87 @@
+package org.nettytls.cert;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.Locale;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+
+/**
+ * Certificate and public-key fingerprints, as IO::Socket::SSL's {@code get_fingerprint} and
+ * {@code get_fingerprint_bin} compute them.
+ *
+ * <p>The certificate form hashes the whole DER certificate. The public-key form ({@code pub})
+ * hashes the <em>contents of the subjectPublicKey BIT STRING</em>, not the whole
+ * SubjectPublicKeyInfo: this is what the reference does, and pins made with it must match ours.
+ * (It is not the HPKP/{@code pin-sha256} form, which hashes the whole SubjectPublicKeyInfo.)
+ */
+public final class Fingerprint {
+    /** The default digest, as in the reference. */
+    public static final String DEFAULT_ALGORITHM = "sha256";
+
+    private Fingerprint() {
+    }
+
+    /**
+     * The binary fingerprint of {@code certificate} with the digest {@code algorithm} (any JDK
+     * name, written as the reference writes them: {@code sha256}, {@code sha1}, {@code md5},
+     * {@code sha512}, {@code sha3-256}, ...).
+     */
+    public static byte[] binary(X509Certificate certificate, String algorithm, boolean publicKey) throws TlsException {
+        MessageDigest digest = digest(algorithm);
+        if (publicKey) {
+            byte[] spki = certificate.getPublicKey().getEncoded();
+            byte[] bits = SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getBytes();
+            return digest.digest(bits);
+        }
+        try {
+            return digest.digest(certificate.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new TlsException(TlsErrorCode.BAD_INPUT, "certificate cannot be encoded: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The printable fingerprint, {@code algo$hex} for the certificate or {@code algo$pub$hex} for
+     * the public key, lower-case hex without separators, as {@code SSL_fingerprint} takes it.
+     */
+    public static String of(X509Certificate certificate, String algorithm, boolean publicKey) throws TlsException {
+        String algo = algorithm.toLowerCase(Locale.ROOT);
+        return algo + (publicKey ? "$pub$" : "$") + HexFormat.of().formatHex(binary(certificate, algo, publicKey));
+    }
+
+    /** {@code sha256$hex} of the whole certificate. */
+    public static String of(X509Certificate certificate) throws TlsException {
+        return of(certificate, DEFAULT_ALGORITHM, false);
+    }
+
+    /** A JDK digest for the reference's algorithm name; unknown names are a configuration error. */
+    public static MessageDigest digest(String algorithm) throws TlsException {
+        String name = jdkName(algorithm);
+        try {
+            return MessageDigest.getInstance(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,
+                    "SSL_fingerprint: digest '" + algorithm + "' is not available (expected e.g. sha256, sha1, md5)", e);
+        }
+    }
+
+    /** Maps {@code sha256} to {@code SHA-256}, {@code sha3-256} to {@code SHA3-256}, {@code md5} to {@code MD5}. */
+    static String jdkName(String algorithm) {
+        String a = algorithm.toUpperCase(Locale.ROOT);
+        if (a.matches("SHA[0-9]+") && !a.equals("SHA1")) {
+            return "SHA-" + a.substring(3);
+        }
+        if (a.equals("SHA1")) {
+            return "SHA-1";
+        }
+        if (a.matches("SHA512[_/]?(224|256)")) {
+            return "SHA-512/" + a.substring(a.length() - 3);
+        }
+        return a;
+    }
+}
