@@ -1,0 +1,579 @@
+package org.nettytls.cert;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+
+/**
+ * A certificate together with its private key and the chain that signed it: the test PKI of
+ * netty-tls, and the counterpart of IO::Socket::SSL::Utils' {@code CERT_create}.
+ *
+ * <pre>{@code
+ * HeldCertificate root = HeldCertificate.builder().commonName("Test Root").certificateAuthority(1).build();
+ * HeldCertificate ca = HeldCertificate.builder().commonName("Test CA").certificateAuthority(0).signedBy(root).build();
+ * HeldCertificate server = HeldCertificate.builder().commonName("localhost").dns("localhost").ip("127.0.0.1")
+ *         .signedBy(ca).build();
+ * }</pre>
+ *
+ * <p>Keys are EC P-256 by default (fast to make); {@link Builder#rsa(int)} makes RSA.
+ * Certificates are valid from one hour ago for 365 days unless told otherwise, so clock skew
+ * between a test and a peer does not matter.
+ */
+public final class HeldCertificate {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** id-pe-tlsfeature (RFC 7633). */
+    private static final ASN1ObjectIdentifier TLS_FEATURE = new ASN1ObjectIdentifier("1.3.6.1.5.5.7.1.24");
+    /** id-pkix-ocsp-nocheck (RFC 6960 section 4.2.2.2.1). */
+    private static final ASN1ObjectIdentifier OCSP_NOCHECK = new ASN1ObjectIdentifier("1.3.6.1.5.5.7.48.1.5");
+
+    private final X509Certificate certificate;
+    private final KeyPair keyPair;
+    private final List<X509Certificate> chain;
+
+    private HeldCertificate(X509Certificate certificate, KeyPair keyPair, List<X509Certificate> chain) {
+        this.certificate = certificate;
+        this.keyPair = keyPair;
+        this.chain = chain;
+    }
+
+    /** Wraps an existing certificate and its key, with the issuers that should be sent with it. */
+    public static HeldCertificate of(X509Certificate certificate, KeyPair keyPair, List<X509Certificate> issuers) {
+        List<X509Certificate> chain = new ArrayList<>();
+        chain.add(Objects.requireNonNull(certificate, "certificate"));
+        chain.addAll(issuers);
+        return new HeldCertificate(certificate, Objects.requireNonNull(keyPair, "keyPair"), List.copyOf(chain));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    public KeyPair keyPair() {
+        return keyPair;
+    }
+
+    public PrivateKey privateKey() {
+        return keyPair.getPrivate();
+    }
+
+    /**
+     * This certificate followed by the intermediates that signed it, the chain a server sends.
+     * A self-signed root at the top is left out, as servers should.
+     */
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    public String certificatePem() {
+        return Pem.certificate(certificate);
+    }
+
+    /** {@link #chain()} as PEM, leaf first. */
+    public String chainPem() {
+        return Pem.certificates(chain);
+    }
+
+    /** The private key as unencrypted PKCS#8 PEM. */
+    public String privateKeyPem() {
+        return Pem.privateKey(keyPair.getPrivate());
+    }
+
+    /**
+     * Writes {@code PREFIX.pem} (the chain, leaf first) and {@code PREFIX.key} (the key, readable by
+     * its owner only where the file system allows) and returns the two paths.
+     */
+    public List<Path> writeTo(Path prefix) throws TlsException {
+        Path pem = prefix.resolveSibling(prefix.getFileName() + ".pem");
+        Path key = prefix.resolveSibling(prefix.getFileName() + ".key");
+        try {
+            Files.writeString(pem, chainPem(), StandardCharsets.US_ASCII);
+            Files.deleteIfExists(key);
+            try {
+                Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(key);
+            }
+            Files.writeString(key, privateKeyPem(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw TlsException.badInput(prefix.toString(), "cannot write certificate files: " + e.getMessage(), e);
+        }
+        return List.of(pem, key);
+    }
+
+    @Override
+    public String toString() {
+        return "HeldCertificate[" + certificate.getSubjectX500Principal().getName() + "]";
+    }
+
+    /** What kind of key a certificate gets. */
+    public enum KeyType {
+        /** ECDSA on a named curve (P-256 unless {@link Builder#ec(String)} says otherwise). */
+        EC,
+        /** RSA (2048 bits unless {@link Builder#rsa(int)} says otherwise). */
+        RSA
+    }
+
+    /** Extended key usages by name; {@link Builder#extendedKeyUsage(String...)} also takes dotted OIDs. */
+    public static final String SERVER_AUTH = "serverAuth";
+    public static final String CLIENT_AUTH = "clientAuth";
+    public static final String OCSP_SIGNING = "OCSPSigning";
+    public static final String CODE_SIGNING = "codeSigning";
+    public static final String EMAIL_PROTECTION = "emailProtection";
+
+    public static final class Builder {
+        private String subject;
+        private final List<SubjectAltName> altNames = new ArrayList<>();
+        private KeyType keyType = KeyType.EC;
+        private int rsaBits = 2048;
+        private String curve = "secp256r1";
+        private KeyPair keyPair;
+        private Instant notBefore;
+        private Instant notAfter;
+        private Duration validity = Duration.ofDays(365);
+        private BigInteger serial;
+        private int maxIntermediates = -1;
+        private HeldCertificate issuer;
+        private Integer keyUsage;
+        private final Set<String> extendedKeyUsages = new LinkedHashSet<>();
+        private boolean extendedKeyUsageSet;
+        private final List<String> ocspUrls = new ArrayList<>();
+        private final List<String> crlUrls = new ArrayList<>();
+        private boolean mustStaple;
+        private boolean ocspNoCheck;
+
+        private Builder() {
+        }
+
+        /** The subject as {@code CN=name}. */
+        public Builder commonName(String cn) {
+            this.subject = "CN=" + escapeRdnValue(Objects.requireNonNull(cn, "cn"));
+            return this;
+        }
+
+        /** The whole subject as an RFC 4514 string, e.g. {@code CN=x,O=Example,C=DE}. */
+        public Builder subject(String rfc4514) {
+            this.subject = Objects.requireNonNull(rfc4514, "subject");
+            return this;
+        }
+
+        public Builder addSubjectAltName(SubjectAltName name) {
+            altNames.add(Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
+        public Builder dns(String... names) {
+            for (String n : names) {
+                altNames.add(SubjectAltName.dns(n));
+            }
+            return this;
+        }
+
+        public Builder ip(String... addresses) {
+            for (String a : addresses) {
+                altNames.add(SubjectAltName.ip(a));
+            }
+            return this;
+        }
+
+        public Builder email(String... addresses) {
+            for (String a : addresses) {
+                altNames.add(SubjectAltName.email(a));
+            }
+            return this;
+        }
+
+        public Builder uri(String... uris) {
+            for (String u : uris) {
+                altNames.add(SubjectAltName.uri(u));
+            }
+            return this;
+        }
+
+        public Builder keyType(KeyType type) {
+            this.keyType = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** An RSA key of {@code bits} bits. */
+        public Builder rsa(int bits) {
+            if (bits < 1024) {
+                throw new IllegalArgumentException("RSA keys below 1024 bits are refused by every TLS stack: " + bits);
+            }
+            this.keyType = KeyType.RSA;
+            this.rsaBits = bits;
+            return this;
+        }
+
+        /** An EC key on the named curve ({@code P-256}, {@code P-384}, {@code P-521} or JDK names). */
+        public Builder ec(String curveName) {
+            this.keyType = KeyType.EC;
+            this.curve = curveName(curveName);
+            return this;
+        }
+
+        /** Uses this key pair instead of making one. */
+        public Builder keyPair(KeyPair pair) {
+            this.keyPair = Objects.requireNonNull(pair, "pair");
+            return this;
+        }
+
+        /** The exact validity window; either end may lie in the past or the future. */
+        public Builder validity(Instant notBefore, Instant notAfter) {
+            if (!notAfter.isAfter(notBefore)) {
+                throw new IllegalArgumentException("notAfter " + notAfter + " is not after notBefore " + notBefore);
+            }
+            this.notBefore = notBefore;
+            this.notAfter = notAfter;
+            return this;
+        }
+
+        /** Valid from one hour ago for {@code days} days. */
+        public Builder days(int days) {
+            if (days <= 0) {
+                throw new IllegalArgumentException("days must be positive: " + days);
+            }
+            this.notBefore = null;
+            this.notAfter = null;
+            this.validity = Duration.ofDays(days);
+            return this;
+        }
+
+        public Builder serialNumber(BigInteger serialNumber) {
+            if (serialNumber.signum() <= 0) {
+                throw new IllegalArgumentException("serial numbers are positive (RFC 5280 4.1.2.2): " + serialNumber);
+            }
+            this.serial = serialNumber;
+            return this;
+        }
+
+        /**
+         * Makes a CA certificate that may sign {@code maxIntermediates} more levels of CAs
+         * below it (0: it signs only leaves).
+         */
+        public Builder certificateAuthority(int maxIntermediates) {
+            if (maxIntermediates < 0) {
+                throw new IllegalArgumentException("maxIntermediates must be >= 0: " + maxIntermediates);
+            }
+            this.maxIntermediates = maxIntermediates;
+            return this;
+        }
+
+        /** Signs with {@code issuer}'s key; without this the certificate is self-signed. */
+        public Builder signedBy(HeldCertificate issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
+            return this;
+        }
+
+        /**
+         * The key usage bits, as Bouncy Castle's {@link KeyUsage} constants ORed together
+         * (for example {@code KeyUsage.digitalSignature | KeyUsage.keyEncipherment}).
+         * Default: keyCertSign and cRLSign for a CA, digitalSignature (and keyEncipherment for RSA) for others.
+         */
+        public Builder keyUsage(int bits) {
+            this.keyUsage = bits;
+            return this;
+        }
+
+        /**
+         * The extended key usages by name ({@link #SERVER_AUTH}, {@link #CLIENT_AUTH},
+         * {@link #OCSP_SIGNING}, ...) or dotted OID. Default: serverAuth and clientAuth for
+         * leaves, none for CAs. Called with no arguments, the extension is left out.
+         */
+        public Builder extendedKeyUsage(String... usages) {
+            extendedKeyUsages.clear();
+            extendedKeyUsages.addAll(List.of(usages));
+            extendedKeyUsageSet = true;
+            return this;
+        }
+
+        /** Adds an AIA OCSP responder URL ({@code authorityInfoAccess=OCSP;URI:...}). */
+        public Builder ocspUrl(String url) {
+            ocspUrls.add(Objects.requireNonNull(url, "url"));
+            return this;
+        }
+
+        /** Adds a CRL distribution point URL. */
+        public Builder crlUrl(String url) {
+            crlUrls.add(Objects.requireNonNull(url, "url"));
+            return this;
+        }
+
+        /** Adds the TLS feature extension with status_request (RFC 7633, "OCSP must-staple"). */
+        public Builder mustStaple(boolean on) {
+            this.mustStaple = on;
+            return this;
+        }
+
+        /** Adds id-pkix-ocsp-nocheck, as an OCSP responder certificate carries it. */
+        public Builder ocspNoCheck(boolean on) {
+            this.ocspNoCheck = on;
+            return this;
+        }
+
+        public HeldCertificate build() throws TlsException {
+            try {
+                return build0();
+            } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+                throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot make certificate for "
+                        + subjectOrDefault() + ": " + e.getMessage(), e);
+            }
+        }
+
+        private String subjectOrDefault() {
+            if (subject != null) {
+                return subject;
+            }
+            // A certificate must name something: the first SAN, else a random name.
+            for (SubjectAltName n : altNames) {
+                if (n.type() == SubjectAltName.Type.DNS || n.type() == SubjectAltName.Type.IP) {
+                    return "CN=" + escapeRdnValue(n.value());
+                }
+            }
+            return "CN=" + new BigInteger(64, RANDOM).toString(16);
+        }
+
+        private HeldCertificate build0() throws GeneralSecurityException, OperatorCreationException, IOException {
+            KeyPair pair = keyPair != null ? keyPair : generateKeyPair();
+            X500Name subjectName = new X500Name(subjectOrDefault());
+            KeyPair signingPair = issuer != null ? issuer.keyPair : pair;
+            X500Name issuerName = issuer != null
+                    ? X500Name.getInstance(issuer.certificate.getSubjectX500Principal().getEncoded())
+                    : subjectName;
+            Instant from = notBefore != null ? notBefore : Instant.now().minus(Duration.ofHours(1));
+            Instant until = notAfter != null ? notAfter : from.plus(validity).plus(Duration.ofHours(1));
+            BigInteger sn = serial != null ? serial : new BigInteger(127, RANDOM).setBit(126);
+
+            SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded());
+            X509v3CertificateBuilder b = new X509v3CertificateBuilder(
+                    issuerName, sn, Date.from(from), Date.from(until), subjectName, spki);
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    ext.createAuthorityKeyIdentifier(signingPair.getPublic()));
+
+            boolean ca = maxIntermediates >= 0;
+            b.addExtension(Extension.basicConstraints, true,
+                    ca ? new BasicConstraints(maxIntermediates) : new BasicConstraints(false));
+            int usage = keyUsage != null ? keyUsage
+                    : ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
+                    : pair.getPublic().getAlgorithm().equals("RSA")
+                            ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+                            : KeyUsage.digitalSignature;
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+
+            Set<String> ekus = extendedKeyUsageSet ? extendedKeyUsages
+                    : ca ? Set.of() : new LinkedHashSet<>(List.of(SERVER_AUTH, CLIENT_AUTH));
+            if (!ekus.isEmpty()) {
+                List<KeyPurposeId> ids = new ArrayList<>();
+                for (String u : ekus) {
+                    ids.add(keyPurpose(u));
+                }
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids.toArray(new KeyPurposeId[0])));
+            }
+            if (!altNames.isEmpty()) {
+                GeneralName[] names = new GeneralName[altNames.size()];
+                for (int i = 0; i < names.length; i++) {
+                    names[i] = generalName(altNames.get(i));
+                }
+                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+            }
+            if (!ocspUrls.isEmpty()) {
+                AccessDescription[] ad = new AccessDescription[ocspUrls.size()];
+                for (int i = 0; i < ad.length; i++) {
+                    ad[i] = new AccessDescription(AccessDescription.id_ad_ocsp,
+                            new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrls.get(i)));
+                }
+                b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(ad));
+            }
+            if (!crlUrls.isEmpty()) {
+                DistributionPoint[] dps = new DistributionPoint[crlUrls.size()];
+                for (int i = 0; i < dps.length; i++) {
+                    dps[i] = new DistributionPoint(new DistributionPointName(new GeneralNames(
+                            new GeneralName(GeneralName.uniformResourceIdentifier, crlUrls.get(i)))), null, null);
+                }
+                b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(dps));
+            }
+            if (mustStaple) {
+                // TLSFeatures ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 6066).
+                b.addExtension(TLS_FEATURE, false, new DERSequence(new ASN1Integer(5)));
+            }
+            if (ocspNoCheck) {
+                b.addExtension(OCSP_NOCHECK, false, DERNull.INSTANCE);
+            }
+
+            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(signingPair.getPrivate()))
+                    .build(signingPair.getPrivate());
+            X509CertificateHolder holder = b.build(signer);
+            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(holder);
+            cert.verify(signingPair.getPublic());
+
+            List<X509Certificate> chain = new ArrayList<>();
+            chain.add(cert);
+            if (issuer != null) {
+                for (X509Certificate c : issuer.chain) {
+                    if (!isSelfSigned(c)) {
+                        chain.add(c);
+                    }
+                }
+            }
+            return new HeldCertificate(cert, pair, Collections.unmodifiableList(chain));
+        }
+
+        private KeyPair generateKeyPair() throws GeneralSecurityException {
+            if (keyType == KeyType.RSA) {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                g.initialize(rsaBits, RANDOM);
+                return g.generateKeyPair();
+            }
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec(curve), RANDOM);
+            return g.generateKeyPair();
+        }
+    }
+
+    static boolean isSelfSigned(X509Certificate c) {
+        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            c.verify(c.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static String signatureAlgorithm(PrivateKey key) {
+        if (key instanceof ECKey) {
+            int bits = ((ECKey) key).getParams().getOrder().bitLength();
+            return bits > 384 ? "SHA512withECDSA" : bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
+        }
+        if ("RSA".equals(key.getAlgorithm())) {
+            return "SHA256withRSA";
+        }
+        if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
+            return "Ed25519";
+        }
+        throw new IllegalArgumentException("cannot sign with a " + key.getAlgorithm() + " key");
+    }
+
+    private static String curveName(String name) {
+        switch (name.toUpperCase(Locale.ROOT)) {
+            case "P-256":
+            case "PRIME256V1":
+            case "SECP256R1":
+                return "secp256r1";
+            case "P-384":
+            case "SECP384R1":
+                return "secp384r1";
+            case "P-521":
+            case "SECP521R1":
+                return "secp521r1";
+            default:
+                throw new IllegalArgumentException("unsupported curve '" + name + "' (expected P-256, P-384 or P-521)");
+        }
+    }
+
+    private static KeyPurposeId keyPurpose(String usage) {
+        switch (usage) {
+            case SERVER_AUTH:
+                return KeyPurposeId.id_kp_serverAuth;
+            case CLIENT_AUTH:
+                return KeyPurposeId.id_kp_clientAuth;
+            case OCSP_SIGNING:
+                return KeyPurposeId.id_kp_OCSPSigning;
+            case CODE_SIGNING:
+                return KeyPurposeId.id_kp_codeSigning;
+            case EMAIL_PROTECTION:
+                return KeyPurposeId.id_kp_emailProtection;
+            default:
+                if (usage.matches("[0-9]+(\\.[0-9]+)+")) {
+                    return KeyPurposeId.getInstance(new ASN1ObjectIdentifier(usage));
+                }
+                throw new IllegalArgumentException("unknown extended key usage '" + usage
+                        + "' (expected serverAuth, clientAuth, OCSPSigning, codeSigning, emailProtection or an OID)");
+        }
+    }
+
+    private static GeneralName generalName(SubjectAltName n) throws IOException {
+        switch (n.type()) {
+            case DNS:
+                return new GeneralName(GeneralName.dNSName, n.value());
+            case IP:
+                return new GeneralName(GeneralName.iPAddress, new DEROctetString(InetAddress.getByName(n.value()).getAddress()));
+            case EMAIL:
+                return new GeneralName(GeneralName.rfc822Name, n.value());
+            case URI:
+                return new GeneralName(GeneralName.uniformResourceIdentifier, n.value());
+            default:
+                throw new IllegalArgumentException("cannot write subjectAltName " + n);
+        }
+    }
+
+    private static String escapeRdnValue(String v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (",+\"\\<>;=".indexOf(c) >= 0 || (i == 0 && (c == '#' || c == ' '))
+                    || (i == v.length() - 1 && c == ' ')) {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,99 @@
+package org.nettytls.cert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nettytls.testing.Interop;
+import org.nettytls.testing.Processes;
+
+class HeldCertificateTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void chainOfThreeVerifiesWithOpenssl() throws Exception {
+        String openssl = Interop.require("openssl");
+        HeldCertificate root = HeldCertificate.builder().commonName("Test Root").certificateAuthority(1).build();
+        HeldCertificate ca = HeldCertificate.builder().commonName("Test CA").certificateAuthority(0).rsa(2048)
+                .signedBy(root).build();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("server.test")
+                .dns("server.test", "*.server.test").ip("127.0.0.1", "::1").email("ops@server.test")
+                .uri("https://server.test/").ocspUrl("http://127.0.0.1:9/ocsp").crlUrl("http://127.0.0.1:9/ca.crl")
+                .mustStaple(true).signedBy(ca).build();
+
+        assertEquals(List.of(leaf.certificate(), ca.certificate()), leaf.chain(), "the chain leaves out the self-signed root");
+        root.writeTo(dir.resolve("root"));
+        Files.writeString(dir.resolve("inter.pem"), ca.certificatePem());
+        Files.writeString(dir.resolve("leaf-only.pem"), leaf.certificatePem());
+
+        Processes.Result ok = Processes.run(dir, openssl, "verify", "-CAfile", "root.pem", "-untrusted", "inter.pem",
+                "-purpose", "sslserver", "leaf-only.pem");
+        assertEquals(0, ok.exit, ok.toString());
+        assertTrue(ok.stdout.contains("leaf-only.pem: OK"), ok.stdout);
+
+        Processes.Result noIntermediate = Processes.run(dir, openssl, "verify", "-CAfile", "root.pem", "leaf-only.pem");
+        assertFalse(noIntermediate.exit == 0, "openssl must refuse a chain without its intermediate: " + noIntermediate);
+
+        String text = Processes.run(dir, openssl, "x509", "-noout", "-text", "-in", "leaf-only.pem").expectSuccess().stdout;
+        assertTrue(text.contains("TLS Feature:") && text.contains("status_request"), text);
+        assertTrue(text.contains("OCSP - URI:http://127.0.0.1:9/ocsp"), text);
+        assertTrue(text.contains("URI:http://127.0.0.1:9/ca.crl"), text);
+        assertTrue(text.contains("DNS:server.test, DNS:*.server.test, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1,"
+                + " email:ops@server.test, URI:https://server.test/"), text);
+        assertTrue(text.contains("CA:FALSE"), text);
+        assertTrue(text.contains("TLS Web Server Authentication, TLS Web Client Authentication"), text);
+        assertEquals(2048, ((RSAPublicKey) ca.certificate().getPublicKey()).getModulus().bitLength());
+    }
+
+    @Test
+    void fingerprintsAgreeWithOpenssl() throws Exception {
+        String openssl = Interop.require("openssl");
+        HeldCertificate cert = HeldCertificate.builder().commonName("fp.test").build();
+        Files.writeString(dir.resolve("c.pem"), cert.certificatePem());
+        for (String algo : List.of("sha256", "sha1", "md5", "sha512")) {
+            String out = Processes.run(dir, openssl, "x509", "-noout", "-fingerprint", "-" + algo, "-in", "c.pem")
+                    .expectSuccess().stdout.trim();
+            String hex = out.substring(out.indexOf('=') + 1).replace(":", "").toLowerCase(Locale.ROOT);
+            assertEquals(algo + "$" + hex, Fingerprint.of(cert.certificate(), algo, false));
+        }
+        // The public-key form hashes the subjectPublicKey BIT STRING contents; for P-256 that is
+        // the 65-byte uncompressed point at the end of the SubjectPublicKeyInfo openssl writes.
+        Files.writeString(dir.resolve("c.key"), cert.privateKeyPem());
+        Processes.run(dir, openssl, "pkey", "-in", "c.key", "-pubout", "-outform", "DER", "-out", "pub.der").expectSuccess();
+        byte[] spki = Files.readAllBytes(dir.resolve("pub.der"));
+        byte[] point = Arrays.copyOfRange(spki, spki.length - 65, spki.length);
+        String expected = "sha256$pub$" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(point));
+        assertEquals(expected, Fingerprint.of(cert.certificate(), "sha256", true));
+    }
+
+    @Test
+    void validityWindowAndSerialAreKept() throws Exception {
+        Instant from = Instant.now().minus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        Instant until = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        HeldCertificate expired = HeldCertificate.builder().commonName("old.test").validity(from, until)
+                .serialNumber(BigInteger.valueOf(4242)).build();
+        assertEquals(from, expired.certificate().getNotBefore().toInstant());
+        assertEquals(until, expired.certificate().getNotAfter().toInstant());
+        assertEquals(BigInteger.valueOf(4242), expired.certificate().getSerialNumber());
+        assertThrows(IllegalArgumentException.class, () -> HeldCertificate.builder().validity(until, from));
+        assertThrows(IllegalArgumentException.class, () -> HeldCertificate.builder().ec("P-999"));
+        assertThrows(IllegalArgumentException.class, () -> SubjectAltName.parse("FOO:bar"));
+        assertThrows(IllegalArgumentException.class, () -> SubjectAltName.ip("not-an-ip"));
+        assertEquals("IP:fe80:0:0:0:0:0:0:1", SubjectAltName.parse("IP:fe80::1").toString());
+    }
+}
