@@ -1,0 +1,71 @@
+package org.nettytls.verify;
+
+import io.netty.internal.tcnative.CertificateVerifier;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+
+/**
+ * Why a peer chain was refused: the code and message of the {@link TlsException} the
+ * application sees, the depth of the certificate at fault (0 the peer's own), and the OpenSSL
+ * verify error that decides which TLS alert BoringSSL sends.
+ */
+final class ChainFailure {
+    enum Reason {
+        UNTRUSTED(TlsErrorCode.UNTRUSTED_CHAIN),
+        SELF_SIGNED(TlsErrorCode.UNTRUSTED_CHAIN),
+        EXPIRED(TlsErrorCode.CERT_EXPIRED),
+        NOT_YET_VALID(TlsErrorCode.CERT_NOT_YET_VALID),
+        INVALID_CA(TlsErrorCode.UNTRUSTED_CHAIN),
+        BAD_SIGNATURE(TlsErrorCode.UNTRUSTED_CHAIN),
+        WRONG_PURPOSE(TlsErrorCode.PEER_CERT_REJECTED),
+        REJECTED(TlsErrorCode.PEER_CERT_REJECTED);
+
+        final TlsErrorCode code;
+
+        Reason(TlsErrorCode code) {
+            this.code = code;
+        }
+    }
+
+    final Reason reason;
+    final int depth;
+    final String message;
+
+    ChainFailure(Reason reason, int depth, String message) {
+        this.reason = reason;
+        this.depth = depth;
+        this.message = message;
+    }
+
+    TlsException toException() {
+        return new TlsException(reason.code, message);
+    }
+
+    /** The X509_V_ERR code BoringSSL turns into the alert (unknown_ca, certificate_expired, ...). */
+    int x509Error() {
+        switch (reason) {
+            case UNTRUSTED:
+                return CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+            case SELF_SIGNED:
+                return depth == 0 ? CertificateVerifier.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+                        : CertificateVerifier.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+            case EXPIRED:
+                return CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
+            case NOT_YET_VALID:
+                return CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
+            case INVALID_CA:
+                return CertificateVerifier.X509_V_ERR_INVALID_CA;
+            case BAD_SIGNATURE:
+                return CertificateVerifier.X509_V_ERR_CERT_SIGNATURE_FAILURE;
+            case WRONG_PURPOSE:
+                return CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
+            default:
+                return CertificateVerifier.X509_V_ERR_CERT_REJECTED;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return reason + " at depth " + depth + ": " + message;
+    }
+}

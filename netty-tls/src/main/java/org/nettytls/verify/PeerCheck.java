@@ -1,0 +1,17 @@
+package org.nettytls.verify;
+
+import org.nettytls.TlsException;
+
+/**
+ * A check of the peer that runs inside the handshake, after its chain has been validated,
+ * in the engine's trust manager: the place where hostname schemes, fingerprints, CRL and
+ * OCSP checks plug in. Throwing fails the handshake with a TLS alert; nothing the
+ * application wrote reaches a peer that a check refused.
+ *
+ * <p>Checks run on the event loop inside the handshake and must not block.
+ */
+@FunctionalInterface
+public interface PeerCheck {
+    /** Refuses the peer by throwing a {@link TlsException} whose code and message say why. */
+    void check(PeerContext peer) throws TlsException;
+}

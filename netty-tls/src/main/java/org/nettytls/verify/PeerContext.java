@@ -1,0 +1,89 @@
+package org.nettytls.verify;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+
+/** What a {@link PeerCheck} sees of the peer: its chain, and what the connection knows of its name. */
+public final class PeerContext {
+    private final List<X509Certificate> chain;
+    private final SSLEngine engine;
+    private final boolean peerIsServer;
+    private final boolean chainTrusted;
+
+    PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer, boolean chainTrusted) {
+        this.chain = List.copyOf(chain);
+        this.engine = engine;
+        this.peerIsServer = peerIsServer;
+        this.chainTrusted = chainTrusted;
+    }
+
+    /** The peer's chain as it sent it, its own certificate first. */
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    public X509Certificate leaf() {
+        return chain.get(0);
+    }
+
+    /** Whether the peer is the server (this side is a client). */
+    public boolean peerIsServer() {
+        return peerIsServer;
+    }
+
+    /** Whether the chain led to a trusted CA (false only where verification is off). */
+    public boolean chainTrusted() {
+        return chainTrusted;
+    }
+
+    /** The engine, for checks that need more; {@code null} when verifying outside a handshake. */
+    public SSLEngine engine() {
+        return engine;
+    }
+
+    /** The host this side connected to as the application named it, or {@code null}. */
+    public String peerHost() {
+        if (engine == null || engine.getPeerHost() == null) {
+            return null;
+        }
+        return TlsEngines.applicationHost(engine.getPeerHost());
+    }
+
+    public int peerPort() {
+        return engine == null ? -1 : engine.getPeerPort();
+    }
+
+    /**
+     * The server name of the connection: on a client the SNI name it sent, on a server the one
+     * the client asked for; {@code null} when there was none.
+     */
+    public String serverName() {
+        if (engine == null) {
+            return null;
+        }
+        List<SNIServerName> names = null;
+        if (engine.getUseClientMode()) {
+            SSLParameters p = engine.getSSLParameters();
+            names = p == null ? null : p.getServerNames();
+        } else {
+            SSLSession s = engine.getHandshakeSession();
+            if (s instanceof ExtendedSSLSession) {
+                names = ((ExtendedSSLSession) s).getRequestedServerNames();
+            }
+        }
+        if (names != null) {
+            for (SNIServerName n : names) {
+                if (n instanceof SNIHostName) {
+                    return ((SNIHostName) n).getAsciiName();
+                }
+            }
+        }
+        return null;
+    }
+}
