@@ -58,6 +58,68 @@ public class TlsException extends SSLException {
         return null;
     }
 
+    /**
+     * The {@code TlsException} that explains {@code t}: the one in its cause chain if there is
+     * one (a trust manager's refusal, say), or else a new one whose code is read from Netty's
+     * and BoringSSL's failure (timeout, not TLS at all, no shared protocol or cipher, an alert
+     * from the peer, a broken connection). Never {@code null}.
+     */
+    public static TlsException classify(Throwable t) {
+        TlsException found = find(t);
+        if (found != null) {
+            return found;
+        }
+        String text = describe(t);
+        String upper = text.toUpperCase(java.util.Locale.ROOT);
+        TlsErrorCode code;
+        if (hasCause(t, io.netty.handler.ssl.SslHandshakeTimeoutException.class)) {
+            code = TlsErrorCode.HANDSHAKE_TIMEOUT;
+        } else if (hasCause(t, io.netty.handler.ssl.NotSslRecordException.class) || upper.contains("WRONG_VERSION_NUMBER")
+                || upper.contains("HTTP_REQUEST")) {
+            code = TlsErrorCode.PLAINTEXT_ON_TLS_PORT;
+        } else if (upper.contains("NO_SHARED_CIPHER") || upper.contains("NO_CIPHERS_AVAILABLE")
+                || upper.contains("HANDSHAKE_FAILURE_ON_CLIENT_HELLO") || upper.contains("NO_CIPHER_MATCH")) {
+            code = TlsErrorCode.NO_SHARED_CIPHER;
+        } else if (upper.contains("UNSUPPORTED_PROTOCOL") || upper.contains("PROTOCOL_VERSION")
+                || upper.contains("NO_SUPPORTED_VERSIONS")) {
+            code = TlsErrorCode.NO_SHARED_PROTOCOL;
+        } else if (upper.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || upper.contains("CERTIFICATE_REQUIRED")) {
+            code = TlsErrorCode.PEER_CERT_MISSING;
+        } else if (upper.contains("ALERT")) {
+            code = TlsErrorCode.PEER_ALERT;
+        } else if (hasCause(t, java.nio.channels.ClosedChannelException.class)
+                || hasCause(t, java.net.SocketException.class) || upper.contains("CLOSED")) {
+            code = TlsErrorCode.CONNECTION_FAILED;
+        } else {
+            code = TlsErrorCode.HANDSHAKE_FAILED;
+        }
+        return new TlsException(code, text, t);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The messages of the cause chain, most specific last, without repeats. */
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+            if (sb.indexOf(m) < 0) {
+                if (sb.length() > 0) {
+                    sb.append(": ");
+                }
+                sb.append(m);
+            }
+        }
+        return sb.length() == 0 ? t.getClass().getName() : sb.toString();
+    }
+
     @Override
     public String toString() {
         return "TlsException[" + code.id() + "]: " + getMessage();

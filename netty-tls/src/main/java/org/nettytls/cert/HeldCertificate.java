@@ -118,6 +118,11 @@ public final class HeldCertificate {
         return chain;
     }
 
+    /** The key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders. */
+    public KeyMaterial keyMaterial() {
+        return new KeyMaterial(keyPair.getPrivate(), chain);
+    }
+
     public String certificatePem() {
         return Pem.certificate(certificate);
     }

@@ -1,5 +1,7 @@
 package org.nettytls.cert;
 
+import org.nettytls.TlsException;
+
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -20,6 +22,27 @@ public final class KeyMaterial {
         if (this.chain.isEmpty()) {
             throw new IllegalArgumentException("chain is empty");
         }
+    }
+
+    /**
+     * Key material already in memory ({@code SSL_cert} and {@code SSL_key}): checks, as the
+     * loader does for files, that {@code key} belongs to the first certificate of {@code chain}.
+     */
+    public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain) throws TlsException {
+        if (chain.isEmpty()) {
+            throw TlsException.badConfiguration("SSL_cert", "no certificate given for the key");
+        }
+        boolean matches;
+        try {
+            matches = Keys.matches(key, chain.get(0).getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw TlsException.badConfiguration("SSL_key", "the " + key.getAlgorithm() + " key does not match the certificate '"
+                    + chain.get(0).getSubjectX500Principal().getName() + "'");
+        }
+        return new KeyMaterial(key, chain);
     }
 
     /** The private key of {@link #leaf()}. */

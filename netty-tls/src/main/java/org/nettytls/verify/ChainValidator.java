@@ -85,14 +85,14 @@ final class ChainValidator {
                 int depth = path.size() - 1;
                 return new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
                         (depth == 0 ? "the peer's certificate " : "the chain's root ") + describe(current)
-                                + " is self-signed and not trusted (trusted: " + trust.description() + ")");
+                                + " is self-signed and not trusted (trusted: " + trusted(trust) + ")");
             }
             X509Certificate next = findIssuer(current, without(chain, path));
             if (next == null) {
                 return new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
                         "no trusted CA issued " + describe(current) + ": its issuer '"
                                 + current.getIssuerX500Principal().getName() + "' is neither among the "
-                                + "certificates the peer sent nor trusted (trusted: " + trust.description() + ")");
+                                + "certificates the peer sent nor trusted (trusted: " + trusted(trust) + ")");
             }
             path.add(next);
             current = next;
@@ -109,6 +109,19 @@ final class ChainValidator {
             return pkix;
         }
         return checkPurpose(withAnchor, peerIsServer);
+    }
+
+    /** The store's description, with the subjects when there are few enough to read. */
+    private static String trusted(CaStore trust) {
+        List<X509Certificate> cas = trust.certificates();
+        if (cas.isEmpty() || cas.size() > 3) {
+            return trust.description();
+        }
+        StringBuilder sb = new StringBuilder(trust.description()).append(": ");
+        for (int i = 0; i < cas.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(describe(cas.get(i)));
+        }
+        return sb.toString();
     }
 
     private static List<X509Certificate> without(List<X509Certificate> chain, List<X509Certificate> used) {

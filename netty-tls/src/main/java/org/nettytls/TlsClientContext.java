@@ -1,0 +1,112 @@
+package org.nettytls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import org.nettytls.verify.TlsTrustManager;
+
+/**
+ * A client's Netty {@link SslContext} built once from {@link TlsClientOptions}; it makes one
+ * {@link SslHandler} per connection. Thread-safe; share one per set of options.
+ *
+ * <p>Netty 4.2 would check the server's name against HTTPS rules on its own by default; that
+ * check is switched off here because netty-tls checks identity itself, inside the handshake, in
+ * its {@link TlsTrustManager}, so that it never runs twice nor silently instead of ours.
+ */
+public final class TlsClientContext {
+    private final TlsClientOptions options;
+    private final SslContext context;
+
+    private TlsClientContext(TlsClientOptions options, SslContext context) {
+        this.options = options;
+        this.context = context;
+    }
+
+    public static TlsClientContext create(TlsClientOptions options) throws TlsException {
+        Objects.requireNonNull(options, "options");
+        SslContextBuilder b = SslContextBuilder.forClient();
+        TlsContexts.applyCommon(b, options);
+        b.endpointIdentificationAlgorithm(null);
+        b.trustManager(new TlsTrustManager(options.trust(), options.verifiesPeer(), options.peerChecks(), List.of()));
+        if (options.keyMaterial() != null) {
+            b.keyManager(options.keyMaterial().key(), options.keyMaterial().chain());
+        }
+        try {
+            return new TlsClientContext(options, b.build());
+        } catch (SSLException | RuntimeException e) {
+            throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the client context: " + e.getMessage(), e);
+        }
+    }
+
+    public TlsClientOptions options() {
+        return options;
+    }
+
+    /** The Netty context, for what netty-tls does not wrap. */
+    public SslContext sslContext() {
+        return context;
+    }
+
+    /**
+     * A handler for a connection to {@code host}:{@code port}. The host names the server for
+     * SNI (unless it is an IP address, or {@code SSL_hostname} says otherwise), for identity
+     * checks, and as the key of Netty's client session cache.
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) throws TlsException {
+        String sni = sniName(host);
+        String engineHost = host;
+        if (sni == null && host != null && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)
+                && host.indexOf('.') > 0 && !host.endsWith(".")) {
+            // Netty sends a dotted peer host as SNI on its own; the same name with a trailing dot
+            // is the same DNS name, keeps the session cache key apart, and is not sent.
+            engineHost = host + ".";
+        }
+        SNIHostName sniHostName = null;
+        if (sni != null) {
+            try {
+                sniHostName = new SNIHostName(sni);
+            } catch (IllegalArgumentException e) {
+                throw TlsException.badConfiguration("SSL_hostname", "'" + sni + "' cannot be sent as SNI: " + e.getMessage());
+            }
+        }
+        SslHandler handler = context.newHandler(alloc, engineHost, port);
+        if (sniHostName != null) {
+            SSLEngine engine = handler.engine();
+            SSLParameters p = engine.getSSLParameters();
+            p.setServerNames(List.of(sniHostName));
+            engine.setSSLParameters(p);
+        }
+        handler.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+        return handler;
+    }
+
+    /** Adds the handler for {@code host}:{@code port} and {@link TlsFailureEvents} behind it; returns the handler. */
+    public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
+        SslHandler handler = newHandler(pipeline.channel().alloc(), host, port);
+        pipeline.addLast("tls", handler);
+        pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
+        return handler;
+    }
+
+    /** The SNI name for {@code host}, or {@code null} for none. */
+    String sniName(String host) {
+        String configured = options.serverName();
+        if (configured != null) {
+            return configured.isEmpty() ? null : configured;
+        }
+        if (host == null || host.isEmpty() || NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
+                || (host.startsWith("[") && host.endsWith("]"))) {
+            return null;
+        }
+        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    }
+}

@@ -1,0 +1,287 @@
+package org.nettytls;
+
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.nettytls.cert.CaStore;
+import org.nettytls.cert.CertificateLoader;
+import org.nettytls.cert.KeyMaterial;
+import org.nettytls.cert.PasswordCallback;
+import org.nettytls.protocol.CipherList;
+import org.nettytls.protocol.ProtocolVersions;
+import org.nettytls.verify.PeerCheck;
+
+/**
+ * What client and server options share: trust, own certificate, protocol and verification.
+ * Immutable; built by the {@link Builder} of {@link TlsClientOptions} or {@link TlsServerOptions},
+ * whose {@code build()} loads every file and checks every value, so that a context never
+ * meets a bad option at handshake time.
+ */
+public abstract class TlsOptions {
+    /** Netty's default, kept: a handshake that has not finished after this fails. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ProtocolVersions versions;
+    private final CipherList ciphers;
+    private final List<String> alpn;
+    private final KeyMaterial keyMaterial;
+    private final CaStore trust;
+    private final VerifyMode verifyMode;
+    private final List<PeerCheck> peerChecks;
+    private final Duration handshakeTimeout;
+
+    TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
+        this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
+        this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(b.cipherSpec);
+        this.alpn = List.copyOf(b.alpn);
+        this.keyMaterial = keyMaterial;
+        this.trust = trust;
+        this.verifyMode = verifyMode;
+        this.peerChecks = List.copyOf(b.peerChecks);
+        this.handshakeTimeout = b.handshakeTimeout;
+        if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
+            throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
+        }
+    }
+
+    /** {@code SSL_version}. */
+    public ProtocolVersions versions() {
+        return versions;
+    }
+
+    /** {@code SSL_cipher_list}, expanded. */
+    public CipherList ciphers() {
+        return ciphers;
+    }
+
+    /** {@code SSL_alpn_protocols}, in preference order; empty when ALPN is off. */
+    public List<String> alpnProtocols() {
+        return alpn;
+    }
+
+    /** The own certificate and key ({@code SSL_cert_file}, {@code SSL_key_file}, ...), or {@code null}. */
+    public KeyMaterial keyMaterial() {
+        return keyMaterial;
+    }
+
+    /** The CAs the peer is verified against, or {@code null} when the peer is not verified. */
+    public CaStore trust() {
+        return trust;
+    }
+
+    /** {@code SSL_verify_mode}. */
+    public VerifyMode verifyMode() {
+        return verifyMode;
+    }
+
+    /** The checks that run after the chain is validated, in order. */
+    public List<PeerCheck> peerChecks() {
+        return peerChecks;
+    }
+
+    /** The handshake timeout (Netty's {@code SslHandler.setHandshakeTimeout}); zero disables it. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /**
+     * The builder both roles share. Setters only record; {@code build()} loads and checks, and
+     * throws a {@link TlsException} naming the offending option and file.
+     */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<B extends Builder<B>> {
+        String versionSpec;
+        String cipherSpec;
+        final List<String> alpn = new ArrayList<>();
+        Path certFile;
+        Path keyFile;
+        KeyMaterial keyMaterial;
+        PasswordCallback passwords;
+        final List<Path> caFiles = new ArrayList<>();
+        final List<Path> caPaths = new ArrayList<>();
+        final List<X509Certificate> caCertificates = new ArrayList<>();
+        CaStore caStore;
+        boolean defaultCa;
+        VerifyMode verifyMode;
+        final List<PeerCheck> peerChecks = new ArrayList<>();
+        Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+
+        Builder() {
+        }
+
+        /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
+        public B version(String spec) {
+            this.versionSpec = Objects.requireNonNull(spec, "spec");
+            return (B) this;
+        }
+
+        /** {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below. */
+        public B cipherList(String spec) {
+            this.cipherSpec = Objects.requireNonNull(spec, "spec");
+            return (B) this;
+        }
+
+        /** {@code SSL_alpn_protocols}: protocols in preference order, e.g. {@code h2}, {@code http/1.1}. */
+        public B alpnProtocols(String... protocols) {
+            return alpnProtocols(Arrays.asList(protocols));
+        }
+
+        public B alpnProtocols(List<String> protocols) {
+            alpn.clear();
+            for (String p : protocols) {
+                if (p == null || p.isEmpty() || p.length() > 255) {
+                    throw new IllegalArgumentException("ALPN protocol names are 1 to 255 bytes: '" + p + "'");
+                }
+                alpn.add(p);
+            }
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_cert_file}: the own certificate (and chain), PEM, DER or PKCS#12, with its key
+         * in the same file.
+         */
+        public B certificateFile(Path certificateFile) {
+            return certificateFile(certificateFile, null);
+        }
+
+        /** {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file". */
+        public B certificateFile(Path certificateFile, Path keyFile) {
+            this.certFile = Objects.requireNonNull(certificateFile, "certificateFile");
+            this.keyFile = keyFile;
+            this.keyMaterial = null;
+            return (B) this;
+        }
+
+        /** {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory. */
+        public B certificate(KeyMaterial material) {
+            this.keyMaterial = Objects.requireNonNull(material, "material");
+            this.certFile = null;
+            this.keyFile = null;
+            return (B) this;
+        }
+
+        /** {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate. */
+        public B certificate(PrivateKey key, List<X509Certificate> chain) {
+            this.keyMaterial = null;
+            this.certFile = null;
+            this.keyFile = null;
+            this.inMemoryKey = Objects.requireNonNull(key, "key");
+            this.inMemoryChain = List.copyOf(chain);
+            return (B) this;
+        }
+
+        PrivateKey inMemoryKey;
+        List<X509Certificate> inMemoryChain;
+
+        /** {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file. */
+        public B passwordCallback(PasswordCallback callback) {
+            this.passwords = Objects.requireNonNull(callback, "callback");
+            return (B) this;
+        }
+
+        /** {@code SSL_ca_file}: CA certificates from a file; may be given several times. */
+        public B caFile(Path file) {
+            caFiles.add(Objects.requireNonNull(file, "file"));
+            return (B) this;
+        }
+
+        /** {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable. */
+        public B caPath(Path directory) {
+            caPaths.add(Objects.requireNonNull(directory, "directory"));
+            return (B) this;
+        }
+
+        /** {@code SSL_ca}: CA certificates in memory; repeatable. */
+        public B caCertificates(X509Certificate... certificates) {
+            caCertificates.addAll(Arrays.asList(certificates));
+            return (B) this;
+        }
+
+        /** A ready {@link CaStore}, combined with whatever else is given. */
+        public B caStore(CaStore store) {
+            this.caStore = Objects.requireNonNull(store, "store");
+            return (B) this;
+        }
+
+        /**
+         * {@code default_ca}: the system's CAs as OpenSSL would find them ({@code SSL_CERT_FILE},
+         * {@code SSL_CERT_DIR}, the distribution bundle, then the JDK's store). A verifying client
+         * given no CA at all uses them anyway.
+         */
+        public B defaultCa() {
+            this.defaultCa = true;
+            return (B) this;
+        }
+
+        /** {@code SSL_verify_mode}. */
+        public B verifyMode(VerifyMode mode) {
+            this.verifyMode = Objects.requireNonNull(mode, "mode");
+            return (B) this;
+        }
+
+        /** Adds a check that runs inside the handshake after the chain is validated. */
+        public B addPeerCheck(PeerCheck check) {
+            peerChecks.add(Objects.requireNonNull(check, "check"));
+            return (B) this;
+        }
+
+        /** The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds. */
+        public B handshakeTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("handshake timeout must not be negative: " + timeout);
+            }
+            this.handshakeTimeout = timeout;
+            return (B) this;
+        }
+
+        boolean hasTrustConfigured() {
+            return caStore != null || defaultCa || !caFiles.isEmpty() || !caPaths.isEmpty() || !caCertificates.isEmpty();
+        }
+
+        /** The CAs, or the system default when {@code useDefaultIfNone} and none were given. */
+        CaStore loadTrust(boolean useDefaultIfNone) throws TlsException {
+            if (!hasTrustConfigured()) {
+                return useDefaultIfNone ? CaStore.systemDefault() : null;
+            }
+            CaStore.Builder b = CaStore.builder();
+            if (caStore != null) {
+                b.addCertificates(caStore.certificates());
+                b.addCertificates(caStore.directlyTrusted());
+            }
+            if (defaultCa) {
+                CaStore system = CaStore.systemDefault();
+                b.addCertificates(system.certificates());
+            }
+            for (Path f : caFiles) {
+                b.addFile(f);
+            }
+            for (Path d : caPaths) {
+                b.addDirectory(d);
+            }
+            b.addCertificates(caCertificates);
+            return b.build();
+        }
+
+        KeyMaterial loadKeyMaterial() throws TlsException {
+            if (keyMaterial != null) {
+                return keyMaterial;
+            }
+            if (inMemoryKey != null) {
+                return KeyMaterial.of(inMemoryKey, inMemoryChain);
+            }
+            if (certFile != null) {
+                return CertificateLoader.keyMaterial(certFile, keyFile, passwords);
+            }
+            if (keyFile != null) {
+                throw TlsException.badConfiguration("SSL_key_file", keyFile + " is given without SSL_cert_file");
+            }
+            return null;
+        }
+    }
+}
