@@ -320,6 +320,8 @@ public final class CertificateLoader {
                 throw TlsException.badInput(source, "TRUSTED CERTIFICATE block is empty", null);
             }
             return toCertificate(certificate.getEncoded(), source);
+        } catch (TlsException e) {
+            throw e;
         } catch (IOException e) {
             throw TlsException.badInput(source, "TRUSTED CERTIFICATE block is malformed", e);
         }

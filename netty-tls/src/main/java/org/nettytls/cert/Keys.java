@@ -114,6 +114,8 @@ final class Keys {
                 throw TlsException.badInput(source, "EC PRIVATE KEY names no curve and no EC PARAMETERS block precedes it", null);
             }
             return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, params), ec);
+        } catch (TlsException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw TlsException.badInput(source, "EC PRIVATE KEY (SEC1) is malformed", e);
         }
@@ -191,9 +193,61 @@ final class Keys {
         if (password.length > 0) {
             return bc;
         }
-        return algorithm -> PKCSObjectIdentifiers.id_PBES2.equals(algorithm.getAlgorithm())
-                ? emptyPasswordPbes2(algorithm)
-                : bc.get(algorithm);
+        return algorithm -> {
+            ASN1ObjectIdentifier oid = algorithm.getAlgorithm();
+            if (PKCSObjectIdentifiers.id_PBES2.equals(oid)) {
+                return emptyPasswordPbes2(algorithm);
+            }
+            if (oid.on(PKCSObjectIdentifiers.pkcs_12PbeIds)) {
+                return emptyPasswordPkcs12Pbe(algorithm);
+            }
+            return bc.get(algorithm);
+        };
+    }
+
+    /**
+     * PKCS#12 PBE ({@code openssl pkcs12 -legacy}: RC2 or 3DES with SHA-1) for the empty password,
+     * which OpenSSL feeds to the key derivation as the two-byte BMPString terminator.
+     */
+    private static InputDecryptor emptyPasswordPkcs12Pbe(AlgorithmIdentifier algorithm)
+            throws org.bouncycastle.operator.OperatorCreationException {
+        ASN1ObjectIdentifier oid = algorithm.getAlgorithm();
+        org.bouncycastle.crypto.BlockCipher engine;
+        int keyBits;
+        if (PKCSObjectIdentifiers.pbeWithSHAAnd40BitRC2_CBC.equals(oid)) {
+            engine = new org.bouncycastle.crypto.engines.RC2Engine();
+            keyBits = 40;
+        } else if (PKCSObjectIdentifiers.pbeWithSHAAnd128BitRC2_CBC.equals(oid)) {
+            engine = new org.bouncycastle.crypto.engines.RC2Engine();
+            keyBits = 128;
+        } else if (PKCSObjectIdentifiers.pbeWithSHAAnd3_KeyTripleDES_CBC.equals(oid)) {
+            engine = new org.bouncycastle.crypto.engines.DESedeEngine();
+            keyBits = 192;
+        } else if (PKCSObjectIdentifiers.pbeWithSHAAnd2_KeyTripleDES_CBC.equals(oid)) {
+            engine = new org.bouncycastle.crypto.engines.DESedeEngine();
+            keyBits = 128;
+        } else {
+            throw new org.bouncycastle.operator.OperatorCreationException("unsupported PKCS#12 PBE " + oid);
+        }
+        org.bouncycastle.asn1.pkcs.PKCS12PBEParams params =
+                org.bouncycastle.asn1.pkcs.PKCS12PBEParams.getInstance(algorithm.getParameters());
+        org.bouncycastle.crypto.generators.PKCS12ParametersGenerator generator =
+                new org.bouncycastle.crypto.generators.PKCS12ParametersGenerator(new SHA1Digest());
+        generator.init(new byte[2], params.getIV(), params.getIterations().intValueExact());
+        org.bouncycastle.crypto.BufferedBlockCipher cipher = new org.bouncycastle.crypto.paddings.PaddedBufferedBlockCipher(
+                org.bouncycastle.crypto.modes.CBCBlockCipher.newInstance(engine));
+        cipher.init(false, generator.generateDerivedParameters(keyBits, 64));
+        return new InputDecryptor() {
+            @Override
+            public AlgorithmIdentifier getAlgorithmIdentifier() {
+                return algorithm;
+            }
+
+            @Override
+            public InputStream getInputStream(InputStream in) {
+                return new org.bouncycastle.crypto.io.CipherInputStream(in, cipher);
+            }
+        };
     }
 
     private static InputDecryptor emptyPasswordPbes2(AlgorithmIdentifier algorithm) throws org.bouncycastle.operator.OperatorCreationException {

@@ -55,7 +55,7 @@ final class PemBlock {
                     ended = true;
                     break;
                 }
-                if (l.startsWith(BEGIN) || l.startsWith(END)) {
+                if (l.contains(DASHES)) {
                     // Another block starts (or a different one ends) before ours ended: cut off.
                     i--;
                     break;

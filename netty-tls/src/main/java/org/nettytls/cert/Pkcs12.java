@@ -6,6 +6,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.pkcs.MacData;
+import org.bouncycastle.asn1.x509.DigestInfo;
+import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.generators.PKCS12ParametersGenerator;
+import org.bouncycastle.crypto.macs.HMac;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.bc.BcDefaultDigestProvider;
 import org.bouncycastle.asn1.pkcs.ContentInfo;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -73,10 +81,37 @@ final class Pkcs12 {
     }
 
     private static boolean macValid(PKCS12PfxPdu pfx, char[] password, String source) throws TlsException {
+        if (password.length == 0 && emptyPasswordMacValid(pfx)) {
+            return true;
+        }
         try {
             return pfx.isMacValid(new JcePKCS12MacCalculatorBuilderProvider().setProvider(Keys.BC), password);
         } catch (Exception e) {
             throw TlsException.badInput(source, "PKCS#12 MAC cannot be checked (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * OpenSSL turns the empty password into the two-byte BMPString terminator before the
+     * PKCS#12 key derivation, where Bouncy Castle uses no bytes at all; this checks the MAC
+     * OpenSSL's way ({@code PKCS12_parse} tries both forms as well).
+     */
+    private static boolean emptyPasswordMacValid(PKCS12PfxPdu pfx) {
+        try {
+            MacData macData = pfx.toASN1Structure().getMacData();
+            DigestInfo mac = macData.getMac();
+            Digest digest = BcDefaultDigestProvider.INSTANCE.get(mac.getAlgorithmId());
+            PKCS12ParametersGenerator generator = new PKCS12ParametersGenerator(BcDefaultDigestProvider.INSTANCE.get(mac.getAlgorithmId()));
+            generator.init(new byte[2], macData.getSalt(), macData.getIterationCount().intValueExact());
+            HMac hmac = new HMac(digest);
+            hmac.init(generator.generateDerivedMacParameters(digest.getDigestSize() * 8));
+            byte[] content = ASN1OctetString.getInstance(pfx.toASN1Structure().getAuthSafe().getContent()).getOctets();
+            hmac.update(content, 0, content.length);
+            byte[] out = new byte[hmac.getMacSize()];
+            hmac.doFinal(out, 0);
+            return org.bouncycastle.util.Arrays.constantTimeAreEqual(out, mac.getDigest());
+        } catch (OperatorCreationException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -134,10 +169,14 @@ final class Pkcs12 {
     }
 
     private static byte[] localKeyId(PKCS12SafeBag bag) {
-        for (Attribute attribute : bag.getAttributes()) {
+        Attribute[] attributes = bag.getAttributes();
+        if (attributes == null) {
+            return null;
+        }
+        for (Attribute attribute : attributes) {
             if (PKCSObjectIdentifiers.pkcs_9_at_localKeyId.equals(attribute.getAttrType())) {
                 ASN1Encodable value = attribute.getAttrValues().getObjectAt(0);
-                return org.bouncycastle.asn1.ASN1OctetString.getInstance(value).getOctets();
+                return ASN1OctetString.getInstance(value).getOctets();
             }
         }
         return null;
