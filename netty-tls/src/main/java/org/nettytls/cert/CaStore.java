@@ -182,7 +182,7 @@ public final class CaStore {
         return new CaStore(jdk.get(), List.of("the JDK's default trust store"));
     }
 
-    private static List<X509Certificate> jdkDefault() {
+    static List<X509Certificate> jdkDefault() {
         try {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init((KeyStore) null);
