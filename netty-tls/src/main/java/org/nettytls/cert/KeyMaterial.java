@@ -1,11 +1,11 @@
 package org.nettytls.cert;
 
-import org.nettytls.TlsException;
-
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+import org.nettytls.TlsException;
 
 /**
  * A private key with its certificate chain, leaf first: what {@code SSL_cert_file} and
@@ -35,7 +35,7 @@ public final class KeyMaterial {
         boolean matches;
         try {
             matches = Keys.matches(key, chain.get(0).getPublicKey());
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             matches = false;
         }
         if (!matches) {
