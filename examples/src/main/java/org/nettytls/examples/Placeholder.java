@@ -1,2 +1,0 @@
-package org.nettytls.examples;
-final class Placeholder {}

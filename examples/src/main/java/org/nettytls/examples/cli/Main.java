@@ -1,0 +1,114 @@
+package org.nettytls.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code netty-tls} command line ({@code java -jar examples/target/netty-tls.jar}).
+ *
+ * <p>Exit status: {@value #OK} success, {@value #FAILURE} a verification or connection failure,
+ * {@value #USAGE} a usage or input error. An error is one line on stderr,
+ * {@code error: <message> [<code>]}; {@code --debug} adds the stack trace.
+ *
+ * <p>To add a command, write a {@code @Command} class and list it in {@code subcommands} below;
+ * nothing else needs to change.
+ */
+@Command(name = "netty-tls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "IO::Socket::SSL semantics on Netty: certificates, fingerprints and connection checks.",
+        subcommands = {
+            FingerprintCommand.class,
+            CertCommand.class,
+        })
+public final class Main {
+    /** Success. */
+    public static final int OK = 0;
+    /** A verification or connection failure. */
+    public static final int FAILURE = 1;
+    /** A usage or input error. */
+    public static final int USAGE = 2;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
+    boolean debug;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line with the process's stdout and stderr and returns the exit status. */
+    public static int run(String... args) {
+        Charset cs = Charset.defaultCharset();
+        return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+    }
+
+    /** Runs the command line writing to {@code out} and {@code err}, and returns the exit status. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine where = e.getCommandLine();
+            String prefix = where.getParent() == null ? "" : where.getCommandName() + ": ";
+            err.println("error: " + prefix + sentence(e.getMessage()) + " [usage]");
+            if (debugRequested(where.getParseResult())) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            TlsException tls = TlsException.find(e);
+            int status;
+            if (tls != null) {
+                err.println("error: " + sentence(tls.getMessage()) + " [" + tls.code().id() + "]");
+                status = isInputError(tls.code()) ? USAGE : FAILURE;
+            } else {
+                // Not ours: say what it was, since its message alone may be empty or cryptic.
+                err.println("error: " + sentence(e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage())) + " [unexpected]");
+                status = FAILURE;
+            }
+            if (debugRequested(parsed)) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return status;
+        });
+        int status = cl.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    static boolean isInputError(TlsErrorCode code) {
+        return code == TlsErrorCode.BAD_INPUT || code == TlsErrorCode.BAD_CONFIGURATION;
+    }
+
+    private static boolean debugRequested(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Keeps an error to one line, whatever a parser put into its message. */
+    private static String sentence(String message) {
+        return message == null ? "unknown error" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"netty-tls " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
