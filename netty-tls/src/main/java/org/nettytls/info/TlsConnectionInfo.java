@@ -25,6 +25,7 @@ import org.nettytls.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.SubjectAltName;
+import org.nettytls.verify.PeerVerdict;
 
 /**
  * What a finished TLS handshake agreed on and who the peer is: the counterpart of
@@ -54,6 +55,7 @@ public final class TlsConnectionInfo {
     private final String servername;
     private final String alpn;
     private final String ocspStatus;
+    private final PeerVerdict verification;
 
     private TlsConnectionInfo(SSLEngine engine, SSLSession session, String alpn, String ocspStatus)
             throws TlsException {
@@ -86,6 +88,8 @@ public final class TlsConnectionInfo {
         this.servername = requestedServerName(session);
         this.alpn = alpn == null || alpn.isEmpty() ? null : alpn;
         this.ocspStatus = ocspStatus;
+        Object verdict = session.getValue(PeerVerdict.SESSION_KEY);
+        this.verification = verdict instanceof PeerVerdict ? (PeerVerdict) verdict : null;
     }
 
     /**
@@ -292,6 +296,15 @@ public final class TlsConnectionInfo {
     }
 
     /**
+     * What netty-tls's verification concluded about the peer: verified, or (only possible with
+     * {@code SSL_verify_mode} NONE) what would have failed. Empty when the peer was not checked by
+     * netty-tls (a server that did not ask for a client certificate, or a foreign context).
+     */
+    public Optional<PeerVerdict> verification() {
+        return Optional.ofNullable(verification);
+    }
+
+    /**
      * A printable, multi-line dump: the reference's {@code dump_peer_certificate} lines
      * ({@code Subject Name:}, {@code Issuer  Name:}) followed by the session's fields, always in
      * the same order and form, one {@code key: value} per line, ending with a newline.
@@ -321,6 +334,7 @@ public final class TlsConnectionInfo {
         line(sb, "Session reused", sessionReused == null ? "(unknown)" : sessionReused ? "yes" : "no");
         line(sb, "Server name", orNone(servername));
         line(sb, "ALPN", orNone(alpn));
+        line(sb, "Verification", verification == null ? "(not checked)" : verification.toString());
         line(sb, "OCSP status", ocspStatus == null ? "(not checked)" : ocspStatus);
         return sb.toString();
     }

@@ -133,6 +133,7 @@ class TlsConnectionInfoTest {
                 "Session reused: no",
                 "Server name: server.test",
                 "ALPN: h2",
+                "Verification: (not checked)",
                 "OCSP status: (not checked)",
                 ""), info.dump());
         c.close();
