@@ -25,6 +25,8 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             FingerprintCommand.class,
             CertCommand.class,
+            ProbeCommand.class,
+            DemoCommand.class,
         })
 public final class Main {
     /** Success. */

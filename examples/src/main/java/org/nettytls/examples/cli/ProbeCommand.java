@@ -1,0 +1,339 @@
+package org.nettytls.examples.cli;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsClientOptions;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.VerifyMode;
+import org.nettytls.cert.Fingerprint;
+import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.verify.PeerVerdict;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code probe HOST:PORT}: connects like a careful client and reports what it found, for the
+ * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}.
+ */
+@Command(name = "probe", description = {
+    "Connect like a careful client and report the chain, the trust verdict, protocol, cipher, ALPN and session.",
+    "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."})
+final class ProbeCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "HOST:PORT", description = "Where to connect; [v6::addr]:port for IPv6.")
+    String target;
+
+    @Option(names = "--servername", paramLabel = "N", description = "SNI name to send (SSL_hostname); default: HOST unless it is an IP address.")
+    String serverName;
+
+    @Option(names = "--no-sni", description = "Send no SNI.")
+    boolean noSni;
+
+    @Option(names = "--ca", paramLabel = "FILE_OR_DIR", description = "CA file or directory (SSL_ca_file / SSL_ca_path); repeatable. Default: the system's CAs.")
+    List<Path> cas = new ArrayList<>();
+
+    @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
+    String verify;
+
+    @Option(names = "--version", paramLabel = "SPEC", description = "Protocol versions in SSL_version syntax, e.g. TLSv1_2 or SSLv23:!TLSv1_3.")
+    String version;
+
+    @Option(names = "--cipher", paramLabel = "LIST", description = "OpenSSL cipher string (SSL_cipher_list).")
+    String cipher;
+
+    @Option(names = "--alpn", paramLabel = "LIST", split = ",", description = "ALPN protocols to offer, comma-separated.")
+    List<String> alpn = new ArrayList<>();
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (SSL_cert_file); PEM, DER or PKCS#12.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "Client key (SSL_key_file), when not in --cert.")
+    Path key;
+
+    @Option(names = "--password", paramLabel = "PW", description = "Password of an encrypted key or PKCS#12 file.")
+    String password;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "Connect and handshake timeout (default 10).")
+    int timeoutSeconds;
+
+    @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        HostPort hp = HostPort.parse(target);
+        TlsClientOptions options = options();
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("target", hp.toString());
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            TlsConnectionInfo info = connect(hp, options);
+            report.put("ok", true);
+            describe(info, report);
+            out.print(json ? Json.write(report) : text(report));
+            out.flush();
+            return Main.OK;
+        } catch (TlsException e) {
+            if (!json) {
+                throw e;
+            }
+            report.put("ok", false);
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", e.code().id());
+            error.put("message", e.getMessage());
+            report.put("error", error);
+            out.print(Json.write(report));
+            out.flush();
+            return Main.isInputError(e.code()) ? Main.USAGE : Main.FAILURE;
+        }
+    }
+
+    private TlsClientOptions options() throws TlsException {
+        TlsClientOptions.Builder b = TlsClientOptions.builder();
+        switch (verify) {
+            case "peer":
+                b.verifyMode(VerifyMode.PEER);
+                break;
+            case "none":
+                b.verifyMode(VerifyMode.NONE);
+                break;
+            default:
+                throw TlsException.badConfiguration("--verify", "'" + verify + "' is not peer or none");
+        }
+        for (Path ca : cas) {
+            if (Files.isDirectory(ca)) {
+                b.caPath(ca);
+            } else {
+                b.caFile(ca);
+            }
+        }
+        if (noSni) {
+            b.serverName("");
+        } else if (serverName != null) {
+            b.serverName(serverName);
+        }
+        if (version != null) {
+            b.version(version);
+        }
+        if (cipher != null) {
+            b.cipherList(cipher);
+        }
+        if (!alpn.isEmpty()) {
+            b.alpnProtocols(alpn);
+        }
+        if (cert != null) {
+            b.certificateFile(cert, key);
+        } else if (key != null) {
+            throw TlsException.badConfiguration("--key", "needs --cert");
+        }
+        if (password != null) {
+            b.passwordCallback(org.nettytls.cert.PasswordCallback.of(password));
+        }
+        b.handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
+        return b.build();
+    }
+
+    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options) throws TlsException, InterruptedException {
+        TlsClientContext tls = TlsClientContext.create(options);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        AtomicReference<TlsException> setupFailure = new AtomicReference<>();
+        try {
+            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            try {
+                                tls.install(ch.pipeline(), hp.host, hp.port);
+                                // The handshake future carries the failure; nothing else needs it.
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        ctx.close();
+                                    }
+                                });
+                            } catch (TlsException e) {
+                                setupFailure.set(e);
+                                ch.close();
+                            }
+                        }
+                    });
+            ChannelFuture connected = b.connect(hp.host, hp.port);
+            if (!connected.await(timeoutSeconds + 1L, TimeUnit.SECONDS) || !connected.isSuccess()) {
+                if (setupFailure.get() != null) {
+                    throw setupFailure.get();
+                }
+                Throwable cause = connected.cause();
+                throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot connect to " + hp + ": "
+                        + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
+            }
+            Channel ch = connected.channel();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            Future<Channel> handshake = ssl.handshakeFuture();
+            if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
+                throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + hp + " within "
+                        + timeoutSeconds + " s");
+            }
+            if (!handshake.isSuccess()) {
+                throw TlsException.classify(handshake.cause());
+            }
+            TlsConnectionInfo info = TlsConnectionInfo.of(ch);
+            ch.close().await(2, TimeUnit.SECONDS);
+            return info;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void describe(TlsConnectionInfo info, Map<String, Object> report) throws TlsException {
+        report.put("serverName", info.servername());
+        report.put("protocol", info.sslVersion());
+        report.put("protocolNumber", info.sslVersionInt());
+        report.put("cipher", info.cipher());
+        report.put("alpn", info.alpn());
+        report.put("sessionReused", info.sessionReused().orElse(null));
+        Map<String, Object> verification = new LinkedHashMap<>();
+        PeerVerdict verdict = info.verification().orElse(null);
+        verification.put("verified", verdict != null && verdict.isVerified());
+        if (verdict != null && !verdict.isVerified()) {
+            verification.put("code", verdict.failure().code().id());
+            verification.put("message", verdict.failure().getMessage());
+        }
+        report.put("verification", verification);
+        List<Object> chain = new ArrayList<>();
+        List<X509Certificate> certs = info.peerCertificates();
+        for (int i = 0; i < certs.size(); i++) {
+            X509Certificate c = certs.get(i);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("depth", i);
+            m.put("subject", c.getSubjectX500Principal().getName());
+            m.put("issuer", c.getIssuerX500Principal().getName());
+            m.put("notBefore", c.getNotBefore().toInstant().toString());
+            m.put("notAfter", c.getNotAfter().toInstant().toString());
+            m.put("key", keyType(c.getPublicKey()));
+            m.put("sha256", Fingerprint.of(c));
+            chain.add(m);
+        }
+        report.put("chain", chain);
+    }
+
+    static String keyType(PublicKey key) {
+        if (key instanceof RSAPublicKey) {
+            return "RSA " + ((RSAPublicKey) key).getModulus().bitLength();
+        }
+        if (key instanceof ECPublicKey) {
+            int bits = ((ECPublicKey) key).getParams().getOrder().bitLength();
+            return bits == 256 ? "EC P-256" : bits == 384 ? "EC P-384" : bits == 521 ? "EC P-521" : "EC " + bits + "-bit";
+        }
+        return key.getAlgorithm();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String text(Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("target:       ").append(r.get("target")).append('\n');
+        sb.append("server name:  ").append(r.get("serverName") == null ? "(none sent)" : r.get("serverName")).append('\n');
+        sb.append("protocol:     ").append(r.get("protocol"))
+                .append(String.format(" (0x%04x)", (Integer) r.get("protocolNumber"))).append('\n');
+        sb.append("cipher:       ").append(r.get("cipher")).append('\n');
+        sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
+        Object reused = r.get("sessionReused");
+        sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
+        Map<String, Object> v = (Map<String, Object>) r.get("verification");
+        sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
+                : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
+                        + v.getOrDefault("code", "off") + "]").append('\n');
+        sb.append("chain:\n");
+        for (Object o : (List<Object>) r.get("chain")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            sb.append("  ").append(c.get("depth")).append(" subject: ").append(c.get("subject")).append('\n');
+            sb.append("    issuer:  ").append(c.get("issuer")).append('\n');
+            sb.append("    valid:   ").append(c.get("notBefore")).append(" to ").append(c.get("notAfter")).append('\n');
+            sb.append("    key:     ").append(c.get("key")).append('\n');
+            sb.append("    ").append(c.get("sha256")).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code host:port} or {@code [v6]:port}. */
+    static final class HostPort {
+        final String host;
+        final int port;
+
+        HostPort(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
+
+        static HostPort parse(String s) throws TlsException {
+            String host;
+            String port;
+            if (s.startsWith("[")) {
+                int end = s.indexOf("]:");
+                if (end < 0) {
+                    throw TlsException.badConfiguration("HOST:PORT", "'" + s + "' is not [address]:port");
+                }
+                host = s.substring(1, end);
+                port = s.substring(end + 2);
+            } else {
+                int colon = s.lastIndexOf(':');
+                if (colon <= 0 || s.indexOf(':') != colon) {
+                    throw TlsException.badConfiguration("HOST:PORT", "'" + s + "' is not host:port");
+                }
+                host = s.substring(0, colon);
+                port = s.substring(colon + 1);
+            }
+            try {
+                int p = Integer.parseInt(port);
+                if (p < 1 || p > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new HostPort(host, p);
+            } catch (NumberFormatException e) {
+                throw TlsException.badConfiguration("HOST:PORT", "'" + port + "' in '" + s + "' is not a port from 1 to 65535");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+}
