@@ -183,6 +183,26 @@ public final class PublicSuffix {
     }
 
     /**
+     * The reference's array form, {@code public_suffix(\@labels, $add)}: labels as given (A-labels,
+     * any case; compared lower-cased), answered lower-cased and joined with dots.
+     *
+     * @return empty for an empty list
+     */
+    public Optional<Split> publicSuffixOfLabels(List<String> labels, int add) {
+        Objects.requireNonNull(labels, "labels");
+        if (labels.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> lower = new ArrayList<>(labels.size());
+        for (String l : labels) {
+            lower.add(Idna.asciiLower(Objects.requireNonNull(l, "label")));
+        }
+        int len = suffixLength(lower, add);
+        return Optional.of(new Split(String.join(".", lower.subList(lower.size() - len, lower.size())),
+                String.join(".", lower.subList(0, lower.size() - len))));
+    }
+
+    /**
      * The number of trailing labels of {@code labels} (A-labels, any case) that form the public
      * suffix plus {@code add}, capped at the number of labels; the reference's array form.
      */
