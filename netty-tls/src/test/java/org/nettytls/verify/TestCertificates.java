@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -58,12 +59,13 @@ final class TestCertificates {
      */
     static X509Certificate mint(String cn, List<String> sans) {
         try {
-            X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
-            subject.addRDN(BCStyle.O, "netty-tls test");
+            // RDNs built directly: X500NameBuilder would refuse a CN over 64 characters, and peers send them.
+            List<RDN> rdns = new ArrayList<>();
+            rdns.add(new RDN(BCStyle.O, new DERUTF8String("netty-tls test")));
             if (cn != null) {
-                subject.addRDN(BCStyle.CN, cn);
+                rdns.add(new RDN(BCStyle.CN, new DERUTF8String(cn)));
             }
-            X500Name name = subject.build();
+            X500Name name = new X500Name(rdns.toArray(new RDN[0]));
             long now = System.currentTimeMillis();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(SERIAL.getAndIncrement()),
                     new Date(now - 3_600_000L), new Date(now + 86_400_000L), name, KEY.getPublic());
