@@ -36,7 +36,7 @@ public final class TlsClientContext {
         SslContextBuilder b = SslContextBuilder.forClient();
         TlsContexts.applyCommon(b, options);
         b.endpointIdentificationAlgorithm(null);
-        b.trustManager(new TlsTrustManager(options.trust(), options.verifiesPeer(), options.peerChecks(), List.of()));
+        b.trustManager(new TlsTrustManager(options.peerVerification(options.verifiesPeer()), List.of()));
         if (options.keyMaterial() != null) {
             b.keyManager(options.keyMaterial().key(), options.keyMaterial().chain());
         }

@@ -14,7 +14,12 @@ import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.PasswordCallback;
 import org.nettytls.protocol.CipherList;
 import org.nettytls.protocol.ProtocolVersions;
+import org.nettytls.verify.FingerprintPins;
+import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PeerCheck;
+import org.nettytls.verify.PeerVerification;
+import org.nettytls.verify.PublicSuffix;
+import org.nettytls.verify.VerifyCallback;
 
 /**
  * What client and server options share: trust, own certificate, protocol and verification.
@@ -34,6 +39,12 @@ public abstract class TlsOptions {
     private final VerifyMode verifyMode;
     private final List<PeerCheck> peerChecks;
     private final Duration handshakeTimeout;
+    private final FingerprintPins pins;
+    private final boolean forceFingerprint;
+    private final VerifyCallback verifyCallback;
+    private final HostnameScheme scheme;
+    private final String verifyName;
+    private final PublicSuffix publicSuffix;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
@@ -44,6 +55,16 @@ public abstract class TlsOptions {
         this.verifyMode = verifyMode;
         this.peerChecks = List.copyOf(b.peerChecks);
         this.handshakeTimeout = b.handshakeTimeout;
+        this.pins = FingerprintPins.parse(b.fingerprints);
+        this.forceFingerprint = b.forceFingerprint;
+        if (forceFingerprint && pins.isEmpty()) {
+            throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
+        }
+        this.verifyCallback = b.verifyCallback;
+        this.scheme = b.scheme != null ? b.scheme
+                : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.defaultScheme();
+        this.verifyName = b.verifyName;
+        this.publicSuffix = b.publicSuffix != null ? b.publicSuffix : PublicSuffix.builtIn();
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
         }
@@ -89,6 +110,42 @@ public abstract class TlsOptions {
         return handshakeTimeout;
     }
 
+    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails. */
+    public FingerprintPins fingerprints() {
+        return pins;
+    }
+
+    /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer. */
+    public boolean forceFingerprint() {
+        return forceFingerprint;
+    }
+
+    /** {@code SSL_verify_callback}, or {@code null}. */
+    public VerifyCallback verifyCallback() {
+        return verifyCallback;
+    }
+
+    /** {@code SSL_verifycn_scheme}: {@code default} unless set. */
+    public HostnameScheme hostnameScheme() {
+        return scheme;
+    }
+
+    /** {@code SSL_verifycn_name}, or {@code null}. */
+    public String verifyName() {
+        return verifyName;
+    }
+
+    /** {@code SSL_verifycn_publicsuffix}: the built-in list unless set. */
+    public PublicSuffix publicSuffix() {
+        return publicSuffix;
+    }
+
+    /** Everything that decides whether the peer is accepted, for the trust manager. */
+    PeerVerification peerVerification(boolean enforce) {
+        return PeerVerification.builder().trust(trust).enforce(enforce).pins(pins, forceFingerprint)
+                .callback(verifyCallback).checkName(scheme, verifyName, publicSuffix).addChecks(peerChecks).build();
+    }
+
     /**
      * The builder both roles share. Setters only record; {@code build()} loads and checks, and
      * throws a {@link TlsException} naming the offending option and file.
@@ -110,8 +167,73 @@ public abstract class TlsOptions {
         VerifyMode verifyMode;
         final List<PeerCheck> peerChecks = new ArrayList<>();
         Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        final List<String> fingerprints = new ArrayList<>();
+        boolean forceFingerprint;
+        VerifyCallback verifyCallback;
+        HostnameScheme scheme;
+        String schemeName;
+        String verifyName;
+        PublicSuffix publicSuffix;
 
         Builder() {
+        }
+
+        /**
+         * {@code SSL_fingerprint}: {@code algo$hex}, {@code algo$pub$hex} or bare hex (md5, sha1 or
+         * sha256 by length), colons and case ignored; repeatable. A match of the peer's own
+         * certificate accepts it even when its chain or name would fail; no match leaves the
+         * other checks to decide. Malformed pins fail {@code build()}.
+         */
+        public B fingerprint(String... pins) {
+            fingerprints.addAll(Arrays.asList(pins));
+            return (B) this;
+        }
+
+        /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not. */
+        public B forceFingerprint(boolean force) {
+            this.forceFingerprint = force;
+            return (B) this;
+        }
+
+        /** {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides. */
+        public B verifyCallback(VerifyCallback callback) {
+            this.verifyCallback = Objects.requireNonNull(callback, "callback");
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_verifycn_scheme} by name ({@code http}, {@code smtp}, {@code ldap}, ...,
+         * {@code none}); an unknown name fails {@code build()}. Without it a client checks the
+         * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
+         * says it only warns; its code fails too).
+         */
+        public B verifycnScheme(String name) {
+            this.schemeName = Objects.requireNonNull(name, "name");
+            this.scheme = null;
+            return (B) this;
+        }
+
+        /** {@code SSL_verifycn_scheme} as a custom scheme. */
+        public B verifycnScheme(HostnameScheme scheme) {
+            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            this.schemeName = null;
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_verifycn_name}: the name the peer's certificate must carry. A client
+         * otherwise checks the SNI name, else the host it connected to; a server checks client
+         * certificates by name only when this is set.
+         */
+        public B verifycnName(String name) {
+            this.verifyName = Objects.requireNonNull(name, "name");
+            return (B) this;
+        }
+
+        /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
+        public B verifycnPublicSuffix(PublicSuffix suffixes) {
+            this.publicSuffix = Objects.requireNonNull(suffixes, "suffixes");
+            return (B) this;
         }
 
         /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */

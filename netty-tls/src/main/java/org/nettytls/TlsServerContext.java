@@ -39,7 +39,7 @@ public final class TlsServerContext {
                 break;
         }
         if (options.asksForClientCertificate()) {
-            b.trustManager(new TlsTrustManager(options.trust(), true, options.peerChecks(), options.clientCaList()));
+            b.trustManager(new TlsTrustManager(options.peerVerification(true), options.clientCaList()));
         }
         try {
             return new TlsServerContext(options, b.build());

@@ -38,29 +38,37 @@ final class ChainValidator {
     private ChainValidator() {
     }
 
-    /** What the validator found: the path from the peer's certificate up to the trusted certificate. */
-    static final class Path {
-        final List<X509Certificate> certificates;
-        final X509Certificate anchor;
+    /**
+     * What the validator found: the path from the peer's certificate upwards (ending with the
+     * trusted certificate when one was reached, else as far as it could be built) and the
+     * first failure, {@code null} when the chain is trusted.
+     */
+    static final class Result {
+        final List<X509Certificate> path;
+        final boolean anchored;
+        final ChainFailure failure;
 
-        Path(List<X509Certificate> certificates, X509Certificate anchor) {
-            this.certificates = certificates;
-            this.anchor = anchor;
+        Result(List<X509Certificate> path, boolean anchored, ChainFailure failure) {
+            this.path = List.copyOf(path);
+            this.anchored = anchored;
+            this.failure = failure;
         }
     }
 
-    /**
-     * Returns {@code null} when {@code chain} is trusted for a peer in the role given by
-     * {@code peerIsServer}, or the first failure found.
-     */
-    static ChainFailure validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now) {
+    /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}. */
+    static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now) {
         if (chain.isEmpty()) {
-            return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the peer sent no certificate");
+            return new Result(List.of(), false,
+                    new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the peer sent no certificate"));
         }
         X509Certificate leaf = chain.get(0);
+        if (trust == null) {
+            return new Result(List.of(leaf), false, new ChainFailure(ChainFailure.Reason.UNTRUSTED, 0,
+                    "no CA is configured to verify the peer against"));
+        }
         if (trust.directlyTrusted().contains(leaf)) {
             ChainFailure f = checkDates(List.of(leaf), now);
-            return f != null ? f : checkPurpose(List.of(leaf), peerIsServer);
+            return new Result(List.of(leaf), true, f != null ? f : checkPurpose(List.of(leaf), peerIsServer));
         }
         List<X509Certificate> path = new ArrayList<>();
         path.add(leaf);
@@ -68,8 +76,8 @@ final class ChainValidator {
         X509Certificate current = leaf;
         while (anchor == null) {
             if (path.size() > MAX_DEPTH) {
-                return new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
-                        "the chain is longer than " + MAX_DEPTH + " certificates without reaching a trusted CA");
+                return new Result(path, false, new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
+                        "the chain is longer than " + MAX_DEPTH + " certificates without reaching a trusted CA"));
             }
             if (trust.certificates().contains(current)) {
                 anchor = current;
@@ -83,16 +91,16 @@ final class ChainValidator {
             }
             if (isSelfSigned(current)) {
                 int depth = path.size() - 1;
-                return new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
+                return new Result(path, false, new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
                         (depth == 0 ? "the peer's certificate " : "the chain's root ") + describe(current)
-                                + " is self-signed and not trusted (trusted: " + trusted(trust) + ")");
+                                + " is self-signed and not trusted (trusted: " + trusted(trust) + ")"));
             }
             X509Certificate next = findIssuer(current, without(chain, path));
             if (next == null) {
-                return new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
+                return new Result(path, false, new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
                         "no trusted CA issued " + describe(current) + ": its issuer '"
                                 + current.getIssuerX500Principal().getName() + "' is neither among the "
-                                + "certificates the peer sent nor trusted (trusted: " + trusted(trust) + ")");
+                                + "certificates the peer sent nor trusted (trusted: " + trusted(trust) + ")"));
             }
             path.add(next);
             current = next;
@@ -100,15 +108,14 @@ final class ChainValidator {
 
         List<X509Certificate> withAnchor = new ArrayList<>(path);
         withAnchor.add(anchor);
-        ChainFailure dates = checkDates(withAnchor, now);
-        if (dates != null) {
-            return dates;
+        ChainFailure failure = checkDates(withAnchor, now);
+        if (failure == null) {
+            failure = pkix(path, anchor, now);
         }
-        ChainFailure pkix = pkix(path, anchor, now);
-        if (pkix != null) {
-            return pkix;
+        if (failure == null) {
+            failure = checkPurpose(withAnchor, peerIsServer);
         }
-        return checkPurpose(withAnchor, peerIsServer);
+        return new Result(withAnchor, true, failure);
     }
 
     /** The store's description, with the subjects when there are few enough to read. */

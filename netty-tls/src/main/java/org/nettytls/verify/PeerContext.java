@@ -14,13 +14,11 @@ public final class PeerContext {
     private final List<X509Certificate> chain;
     private final SSLEngine engine;
     private final boolean peerIsServer;
-    private final boolean chainTrusted;
 
-    PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer, boolean chainTrusted) {
+    PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
         this.chain = List.copyOf(chain);
         this.engine = engine;
         this.peerIsServer = peerIsServer;
-        this.chainTrusted = chainTrusted;
     }
 
     /** The peer's chain as it sent it, its own certificate first. */
@@ -35,11 +33,6 @@ public final class PeerContext {
     /** Whether the peer is the server (this side is a client). */
     public boolean peerIsServer() {
         return peerIsServer;
-    }
-
-    /** Whether the chain led to a trusted CA (false only where verification is off). */
-    public boolean chainTrusted() {
-        return chainTrusted;
     }
 
     /** The engine, for checks that need more; {@code null} when verifying outside a handshake. */

@@ -13,40 +13,36 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.cert.CaStore;
+import org.nettytls.cert.Fingerprint;
 
 /**
  * The engine-aware trust manager of netty-tls: it runs inside the handshake, so a peer that
  * fails verification fails the handshake itself with a TLS alert, before any application data
- * flows. It validates the chain ({@link ChainValidator}), then runs the {@link PeerCheck}s in
- * order, and keeps the verdict on the handshake session ({@link PeerVerdict#SESSION_KEY}).
+ * flows. It applies a {@link PeerVerification} (chain, verify callback, hostname scheme,
+ * fingerprint pins, further checks, in the reference's order) and keeps the verdict on the
+ * handshake session ({@link PeerVerdict#SESSION_KEY}).
  *
- * <p>With {@code enforce} off ({@code SSL_verify_mode => SSL_VERIFY_NONE}) nothing is refused,
- * but the verdict still records what would have failed.
+ * <p>With verification not enforced ({@code SSL_verify_mode => SSL_VERIFY_NONE}) nothing is
+ * refused, but the verdict still records what would have failed.
+ *
+ * <p>It keeps no state between connections: one failed check never affects the next
+ * connection (IO::Socket::SSL 2.081 has that bug with fingerprints).
  */
 public final class TlsTrustManager extends X509ExtendedTrustManager {
-    private final CaStore trust;
-    private final boolean enforce;
-    private final List<PeerCheck> checks;
+    private final PeerVerification verification;
     private final X509Certificate[] acceptedIssuers;
     private final Clock clock;
 
     /**
-     * @param trust the CAs to validate against
-     * @param enforce whether a failure refuses the peer
-     * @param checks what runs after the chain is validated, in order
+     * @param verification what decides whether a peer is accepted
      * @param acceptedIssuers what a server names in its CertificateRequest ({@code SSL_client_ca}); may be empty
      */
-    public TlsTrustManager(CaStore trust, boolean enforce, List<PeerCheck> checks,
-                           List<X509Certificate> acceptedIssuers) {
-        this(trust, enforce, checks, acceptedIssuers, Clock.systemUTC());
+    public TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers) {
+        this(verification, acceptedIssuers, Clock.systemUTC());
     }
 
-    TlsTrustManager(CaStore trust, boolean enforce, List<PeerCheck> checks,
-                    List<X509Certificate> acceptedIssuers, Clock clock) {
-        this.trust = trust;
-        this.enforce = enforce;
-        this.checks = List.copyOf(checks);
+    TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers, Clock clock) {
+        this.verification = verification;
         this.acceptedIssuers = acceptedIssuers.toArray(new X509Certificate[0]);
         this.clock = clock;
     }
@@ -90,32 +86,149 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
 
     private void verify(X509Certificate[] chain, SSLEngine engine, boolean peerIsServer) throws CertificateException {
         List<X509Certificate> certs = chain == null ? List.of() : Arrays.asList(chain);
-        ChainFailure chainFailure = trust == null
-                ? new ChainFailure(ChainFailure.Reason.UNTRUSTED, 0, "no CA is configured to verify the peer against")
-                : ChainValidator.validate(certs, trust, peerIsServer, clock.instant());
-        TlsException failure = chainFailure != null ? chainFailure.toException() : null;
-        int x509Error = chainFailure != null ? chainFailure.x509Error() : 0;
-        if (failure == null && !certs.isEmpty()) {
-            PeerContext context = new PeerContext(certs, engine, peerIsServer, true);
-            for (PeerCheck check : checks) {
+        PeerContext context = new PeerContext(certs, engine, peerIsServer);
+        Refusal refusal = judge(context);
+        record(engine, refusal == null ? PeerVerdict.verified() : PeerVerdict.failed(refusal.exception));
+        if (refusal != null && verification.enforce()) {
+            OpenSslCertificateException e = new OpenSslCertificateException(refusal.exception.getMessage(), refusal.x509Error);
+            e.initCause(refusal.exception);
+            throw e;
+        }
+    }
+
+    /** Why a peer is refused, and the OpenSSL verify error that picks the alert. */
+    static final class Refusal {
+        final TlsException exception;
+        final int x509Error;
+
+        Refusal(TlsException exception, int x509Error) {
+            this.exception = exception;
+            this.x509Error = x509Error;
+        }
+    }
+
+    /** Applies {@link #verification} to the peer; {@code null} when it is accepted. */
+    Refusal judge(PeerContext peer) {
+        if (peer.chain().isEmpty()) {
+            return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"),
+                    CertificateVerifier.X509_V_ERR_UNSPECIFIED);
+        }
+        X509Certificate leaf = peer.leaf();
+        ChainValidator.Result chain = ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(),
+                clock.instant());
+        List<X509Certificate> path = chain.path;
+        Refusal[] errors = new Refusal[path.size()];
+        if (chain.failure != null) {
+            errors[Math.min(chain.failure.depth, path.size() - 1)] =
+                    new Refusal(chain.failure.toException(), chain.failure.x509Error());
+        }
+        FingerprintPins pins = verification.pins();
+        Refusal firstFailure = null;
+        Refusal verdict = null;
+        for (int depth = path.size() - 1; depth >= 0; depth--) {
+            X509Certificate cert = path.get(depth);
+            Refusal error = errors[depth];
+            boolean ok = error == null;
+            if (verification.callback() != null) {
+                boolean answer;
                 try {
-                    check.check(context);
-                } catch (TlsException e) {
-                    failure = e;
-                    x509Error = x509ErrorFor(e.code());
-                    break;
+                    answer = verification.callback().verify(ok, cert, depth, error == null ? null : error.exception);
                 } catch (RuntimeException e) {
-                    failure = new TlsException(TlsErrorCode.PEER_CERT_REJECTED, "a peer check failed: " + e, e);
-                    x509Error = CertificateVerifier.X509_V_ERR_APPLICATION_VERIFICATION;
+                    answer = false;
+                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback threw " + e + " at depth "
+                            + depth + " for " + ChainValidator.describe(cert), e);
+                }
+                if (!answer && error == null) {
+                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback refused "
+                            + ChainValidator.describe(cert) + " at depth " + depth, null);
+                }
+                ok = answer;
+            }
+            if (depth == 0 && ok) {
+                error = checkName(peer, leaf);
+                ok = error == null;
+            }
+            if (pins.isEmpty()) {
+                if (!ok) {
+                    verdict = error;
                     break;
                 }
+                continue;
+            }
+            if (depth > 0) {
+                if (!ok && firstFailure == null) {
+                    firstFailure = error;
+                }
+                continue;
+            }
+            if (pins.matches(leaf)) {
+                verdict = null;
+            } else if (verification.forceFingerprint()) {
+                verdict = refusal(TlsErrorCode.FINGERPRINT_MISMATCH, "the peer's certificate "
+                        + ChainValidator.describe(leaf) + " (" + fingerprintOf(leaf) + ") matches none of the pinned "
+                        + "fingerprints " + pins + " (SSL_force_fingerprint)", null);
+            } else if (firstFailure != null || !ok) {
+                Refusal cause = firstFailure != null ? firstFailure : error;
+                verdict = new Refusal(new TlsException(cause.exception.code(), cause.exception.getMessage()
+                        + "; and no pinned fingerprint matched (" + fingerprintOf(leaf) + " is not among " + pins + ")",
+                        cause.exception.getCause()), cause.x509Error);
             }
         }
-        record(engine, failure == null ? PeerVerdict.verified() : PeerVerdict.failed(failure));
-        if (failure != null && enforce) {
-            OpenSslCertificateException refusal = new OpenSslCertificateException(failure.getMessage(), x509Error);
-            refusal.initCause(failure);
-            throw refusal;
+        if (verdict != null) {
+            return verdict;
+        }
+        for (PeerCheck check : verification.checks()) {
+            try {
+                check.check(peer);
+            } catch (TlsException e) {
+                return new Refusal(e, x509ErrorFor(e.code()));
+            } catch (RuntimeException e) {
+                return refusal(TlsErrorCode.PEER_CERT_REJECTED, "a peer check failed: " + e, e);
+            }
+        }
+        return null;
+    }
+
+    /** The hostname check at depth 0, or {@code null} when it passes or does not apply. */
+    private Refusal checkName(PeerContext peer, X509Certificate leaf) {
+        HostnameScheme scheme = verification.scheme();
+        if (scheme == null) {
+            return null;
+        }
+        String name = verification.verifyName();
+        if (name == null && !peer.peerIsServer()) {
+            // A client's certificate is checked by name only where the server names what to expect.
+            return null;
+        }
+        if (name == null) {
+            name = peer.serverName();
+        }
+        if (name == null) {
+            name = peer.peerHost();
+        }
+        if (name == null && scheme.callback() != null) {
+            name = "unknown";
+        }
+        if (name == null) {
+            return refusal(TlsErrorCode.HOSTNAME_MISMATCH, "cannot determine the peer's name to verify under scheme "
+                    + scheme.name() + ": connect with a host name or set SSL_verifycn_name", null);
+        }
+        HostnameVerification.Result r = HostnameVerification.check(name, leaf, scheme, verification.publicSuffix());
+        if (r.matched()) {
+            return null;
+        }
+        return new Refusal(r.toException(), CertificateVerifier.X509_V_ERR_HOSTNAME_MISMATCH);
+    }
+
+    private static Refusal refusal(TlsErrorCode code, String message, Throwable cause) {
+        return new Refusal(new TlsException(code, message, cause), x509ErrorFor(code));
+    }
+
+    private static String fingerprintOf(X509Certificate leaf) {
+        try {
+            return Fingerprint.of(leaf);
+        } catch (TlsException e) {
+            return "no fingerprint: " + e.getMessage();
         }
     }
 
@@ -141,6 +254,8 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
                 return CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
             case UNTRUSTED_CHAIN:
                 return CertificateVerifier.X509_V_ERR_CERT_UNTRUSTED;
+            case PEER_CERT_REJECTED:
+                return CertificateVerifier.X509_V_ERR_CERT_REJECTED;
             default:
                 return CertificateVerifier.X509_V_ERR_APPLICATION_VERIFICATION;
         }
