@@ -1,8 +1,6 @@
 package org.nettytls.cert;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -15,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1IA5String;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -121,10 +121,6 @@ public final class CertificateFields {
             "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly",
             "decipherOnly");
 
-    /** GeneralName tags to the type names the reference uses in {@code subjectAltNames}. */
-    private static final List<String> GENERAL_NAME_TYPES = List.of("OTHERNAME", "EMAIL", "DNS", "X400", "DIRNAME",
-            "EDIPARTY", "URI", "IP", "RID");
-
     private CertificateFields() {
     }
 
@@ -200,7 +196,9 @@ public final class CertificateFields {
 
     /**
      * The first commonName of the subject, or {@code null}: the reference's
-     * {@code peer_certificate('commonName')} (also {@code 'cn'}).
+     * {@code peer_certificate('commonName')} (also {@code 'cn'}). Decoded for people: hostname
+     * verification picks the same CN itself because it compares its raw content bytes, which
+     * decoding loses.
      */
     public static String commonName(X509Certificate certificate) {
         for (RDN rdn : x500Name(certificate.getSubjectX500Principal()).getRDNs()) {
@@ -218,8 +216,12 @@ public final class CertificateFields {
      * {@code peer_certificate('subject')} and {@code peer_certificate('issuer')} return.
      */
     public static String oneline(X500Principal name) {
+        return oneline(x500Name(name));
+    }
+
+    private static String oneline(X500Name name) {
         StringBuilder sb = new StringBuilder();
-        for (RDN rdn : x500Name(name).getRDNs()) {
+        for (RDN rdn : name.getRDNs()) {
             for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
                 sb.append('/').append(name(RDN_NAMES, atv.getType().getId(), 0)).append('=')
                         .append(valueText(atv.getValue()));
@@ -230,23 +232,28 @@ public final class CertificateFields {
 
     /**
      * The subjectAltNames in certificate order, typed: the reference's
-     * {@code peer_certificate('subjectAltNames')}. IP addresses are read from their raw bytes and
-     * written as {@link InetAddress#getHostAddress()} does ({@code 0:0:0:0:0:0:0:1}, as
-     * {@code openssl x509 -text} prints them; the reference compresses to {@code ::1}). Types
-     * other than DNS, IP, EMAIL and URI come as {@link SubjectAltName.Type#OTHER} with the value
-     * {@code KIND:text}, KIND being the reference's type name ({@code DIRNAME}, {@code RID},
-     * {@code OTHERNAME}, {@code X400}, {@code EDIPARTY}) and text the name, OID or DER in hex.
+     * {@code peer_certificate('subjectAltNames')}, and what hostname verification compares. They
+     * are read from the certificate's own DER with nothing decoded or validated on the way, so each
+     * entry keeps the exact bytes the peer sent ({@link SubjectAltName#rawValue()}).
+     *
+     * @throws IllegalArgumentException when the extension cannot be read
      */
     public static List<SubjectAltName> subjectAltNames(X509Certificate certificate) {
-        ASN1Primitive value = extension(certificate, Extension.subjectAlternativeName.getId());
-        if (value == null) {
-            return List.of();
+        try {
+            org.bouncycastle.asn1.x509.Extensions exts = extensionsAsSent(certificate);
+            Extension ext = exts == null ? null : exts.getExtension(Extension.subjectAlternativeName);
+            if (ext == null) {
+                return List.of();
+            }
+            List<SubjectAltName> out = new ArrayList<>();
+            for (GeneralName n : GeneralNames.getInstance(ext.getParsedValue()).getNames()) {
+                out.add(subjectAltName(n));
+            }
+            return List.copyOf(out);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("certificate " + certificate.getSubjectX500Principal()
+                    + " has a malformed extension " + Extension.subjectAlternativeName.getId() + ": " + e.getMessage(), e);
         }
-        List<SubjectAltName> out = new ArrayList<>();
-        for (GeneralName n : GeneralNames.getInstance(value).getNames()) {
-            out.add(subjectAltName(n));
-        }
-        return List.copyOf(out);
     }
 
     /** The OCSP responder URLs from authorityInfoAccess, in order: {@code CERT_asHash}'s {@code ocsp_uri}. */
@@ -354,8 +361,7 @@ public final class CertificateFields {
 
     private static List<Map<String, Object>> extensions(X509Certificate certificate) {
         // The JDK hands out extension OIDs as unordered sets, so read the order from the DER.
-        org.bouncycastle.asn1.x509.Certificate c = org.bouncycastle.asn1.x509.Certificate.getInstance(encoded(certificate));
-        org.bouncycastle.asn1.x509.Extensions exts = c.getTBSCertificate().getExtensions();
+        org.bouncycastle.asn1.x509.Extensions exts = extensionsAsSent(certificate);
         if (exts == null) {
             return List.of();
         }
@@ -372,34 +378,36 @@ public final class CertificateFields {
         return List.copyOf(out);
     }
 
+    private static org.bouncycastle.asn1.x509.Extensions extensionsAsSent(X509Certificate certificate) {
+        return org.bouncycastle.asn1.x509.Certificate.getInstance(encoded(certificate)).getTBSCertificate().getExtensions();
+    }
+
     private static SubjectAltName subjectAltName(GeneralName n) {
+        ASN1Encodable name = n.getName();
         switch (n.getTagNo()) {
             case GeneralName.dNSName:
-                return SubjectAltName.dns(valueText(n.getName()));
+                return SubjectAltName.ia5(SubjectAltName.Type.DNS, ASN1IA5String.getInstance(name).getOctets());
             case GeneralName.rfc822Name:
-                return SubjectAltName.email(valueText(n.getName()));
+                return SubjectAltName.ia5(SubjectAltName.Type.EMAIL, ASN1IA5String.getInstance(name).getOctets());
             case GeneralName.uniformResourceIdentifier:
-                return SubjectAltName.uri(valueText(n.getName()));
+                return SubjectAltName.ia5(SubjectAltName.Type.URI, ASN1IA5String.getInstance(name).getOctets());
             case GeneralName.iPAddress:
-                byte[] raw = ASN1OctetString.getInstance(n.getName()).getOctets();
-                try {
-                    return SubjectAltName.ip(InetAddress.getByAddress(raw).getHostAddress());
-                } catch (UnknownHostException e) {
-                    // Not 4 or 16 bytes (a name constraint's address/mask, or garbage): keep it visible.
-                    return SubjectAltName.of(SubjectAltName.Type.OTHER, "IP:" + HexFormat.of().formatHex(raw));
-                }
+                return SubjectAltName.ip(ASN1OctetString.getInstance(name).getOctets());
             case GeneralName.directoryName:
-                return SubjectAltName.of(SubjectAltName.Type.OTHER, "DIRNAME:" + X500Name.getInstance(n.getName()));
+                return new SubjectAltName(SubjectAltName.Type.DIRECTORY_NAME, oneline(X500Name.getInstance(name)), der(name));
             case GeneralName.registeredID:
-                return SubjectAltName.of(SubjectAltName.Type.OTHER,
-                        "RID:" + ASN1ObjectIdentifier.getInstance(n.getName()).getId());
+                return new SubjectAltName(SubjectAltName.Type.REGISTERED_ID,
+                        ASN1ObjectIdentifier.getInstance(name).getId(), der(name));
             default:
-                try {
-                    return SubjectAltName.of(SubjectAltName.Type.OTHER, GENERAL_NAME_TYPES.get(n.getTagNo()) + ":"
-                            + HexFormat.of().formatHex(n.getName().toASN1Primitive().getEncoded()));
-                } catch (IOException e) {
-                    throw new IllegalArgumentException("subjectAltName of type " + n.getTagNo() + " cannot be encoded", e);
-                }
+                return new SubjectAltName(SubjectAltName.Type.values()[n.getTagNo()], "<unsupported>", der(name));
+        }
+    }
+
+    private static byte[] der(ASN1Encodable value) {
+        try {
+            return value.toASN1Primitive().getEncoded(ASN1Encoding.DER);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("name value cannot be encoded", e);
         }
     }
 
@@ -424,11 +432,7 @@ public final class CertificateFields {
         if (value instanceof ASN1String) {
             return ((ASN1String) value).getString();
         }
-        try {
-            return "#" + HexFormat.of().formatHex(value.toASN1Primitive().getEncoded());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("name value cannot be encoded", e);
-        }
+        return "#" + HexFormat.of().formatHex(der(value));
     }
 
     private static byte[] encoded(X509Certificate certificate) {

@@ -2,7 +2,6 @@ package org.nettytls.cert;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -554,12 +553,12 @@ public final class HeldCertificate {
         }
     }
 
-    private static GeneralName generalName(SubjectAltName n) throws IOException {
+    private static GeneralName generalName(SubjectAltName n) {
         switch (n.type()) {
             case DNS:
                 return new GeneralName(GeneralName.dNSName, n.value());
             case IP:
-                return new GeneralName(GeneralName.iPAddress, new DEROctetString(InetAddress.getByName(n.value()).getAddress()));
+                return new GeneralName(GeneralName.iPAddress, new DEROctetString(n.rawValue()));
             case EMAIL:
                 return new GeneralName(GeneralName.rfc822Name, n.value());
             case URI:

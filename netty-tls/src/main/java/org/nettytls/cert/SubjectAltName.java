@@ -2,63 +2,98 @@ package org.nettytls.cert;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One typed subjectAltName entry (RFC 5280 section 4.2.1.6), as certificates carry them and as
- * the connection info reports them. The reference's {@code peer_certificate('subjectAltNames')}
- * returns the same pairs as a flat list of type number and value.
+ * One subjectAltName entry of a certificate (<a href="https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.6">RFC 5280
+ * section 4.2.1.6</a>): its type, its value as text, and the raw bytes the certificate carries.
+ * Certificates are written from these ({@link HeldCertificate}), read into them
+ * ({@link CertificateFields#subjectAltNames}), and hostname verification compares their raw bytes.
+ * The reference's {@code peer_certificate('subjectAltNames')} returns the same pairs as a flat
+ * list of type number and value.
+ *
+ * <p>{@link #toString()} writes it with OpenSSL's labels: {@code DNS:www.example.com},
+ * {@code IP:192.0.2.1}, {@code IP:2001:db8:0:0:0:0:0:1}, {@code email:a@example.com},
+ * {@code URI:https://example.com/}, {@code DirName:/C=DE/CN=x}, {@code RID:1.2.3.4}.
  */
 public final class SubjectAltName {
-    /** The GeneralName types netty-tls reads and writes; the number is the ASN.1 tag. */
+    /** The GeneralName choices of RFC 5280, in tag order. */
     public enum Type {
-        EMAIL(1), DNS(2), URI(6), IP(7), OTHER(-1);
+        OTHER_NAME("othername"),
+        EMAIL("email"),
+        DNS("DNS"),
+        X400_ADDRESS("X400Name"),
+        DIRECTORY_NAME("DirName"),
+        EDI_PARTY_NAME("EdiPartyName"),
+        URI("URI"),
+        IP("IP"),
+        REGISTERED_ID("RID");
 
-        private final int tag;
+        private final String label;
 
-        Type(int tag) {
-            this.tag = tag;
+        Type(String label) {
+            this.label = label;
         }
 
-        /** The GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress. */
+        /** The prefix OpenSSL prints, such as {@code DNS} or {@code IP}. */
+        public String label() {
+            return label;
+        }
+
+        /** The GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress, ... */
         public int tag() {
-            return tag;
-        }
-
-        static Type ofTag(int tag) {
-            for (Type t : values()) {
-                if (t.tag == tag) {
-                    return t;
-                }
-            }
-            return OTHER;
+            return ordinal();
         }
     }
 
     private final Type type;
     private final String value;
+    private final byte[] raw;
 
-    private SubjectAltName(Type type, String value) {
-        this.type = Objects.requireNonNull(type, "type");
-        this.value = Objects.requireNonNull(value, "value");
+    SubjectAltName(Type type, String value, byte[] raw) {
+        this.type = type;
+        this.value = value;
+        this.raw = raw;
     }
 
+    /** A {@code dNSName} entry; its raw bytes are the name's characters, one byte each. */
     public static SubjectAltName dns(String name) {
-        return new SubjectAltName(Type.DNS, name);
+        return ia5(Type.DNS, Objects.requireNonNull(name, "name"));
     }
 
-    /** An iPAddress entry; {@code address} must be an IPv4 or IPv6 literal, never a host name. */
+    /** An {@code iPAddress} entry; {@code address} must be an IPv4 or IPv6 literal, never a host name. */
     public static SubjectAltName ip(String address) {
-        return new SubjectAltName(Type.IP, canonicalIp(address));
+        Objects.requireNonNull(address, "address");
+        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        boolean v4 = a.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+        if (!v4 && a.indexOf(':') < 0) {
+            throw new IllegalArgumentException("'" + address + "' is not an IPv4 or IPv6 address");
+        }
+        try {
+            // Only literals reach here, so this never does a DNS lookup.
+            return ip(InetAddress.getByName(a).getAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + address + "' is not an IPv4 or IPv6 address", e);
+        }
     }
 
+    /** An {@code iPAddress} entry: 4 bytes (IPv4) or 16 bytes (IPv6), as in the certificate. */
+    public static SubjectAltName ip(byte[] address) {
+        Objects.requireNonNull(address, "address");
+        return new SubjectAltName(Type.IP, formatAddress(address), address.clone());
+    }
+
+    /** An {@code rfc822Name} entry. */
     public static SubjectAltName email(String address) {
-        return new SubjectAltName(Type.EMAIL, address);
+        return ia5(Type.EMAIL, Objects.requireNonNull(address, "address"));
     }
 
+    /** A {@code uniformResourceIdentifier} entry. */
     public static SubjectAltName uri(String uri) {
-        return new SubjectAltName(Type.URI, uri);
+        return ia5(Type.URI, Objects.requireNonNull(uri, "uri"));
     }
 
     /**
@@ -88,46 +123,74 @@ public final class SubjectAltName {
         }
     }
 
-    static SubjectAltName of(Type type, String value) {
-        return new SubjectAltName(type, value);
+    /** The entry of a string type as read from a certificate: one char per content byte, as the reference sees it. */
+    static SubjectAltName ia5(Type type, byte[] contents) {
+        return new SubjectAltName(type, new String(contents, StandardCharsets.ISO_8859_1), contents);
+    }
+
+    private static SubjectAltName ia5(Type type, String text) {
+        return new SubjectAltName(type, text, text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     public Type type() {
         return type;
     }
 
-    /** The value: a name, an address in its canonical text form, an e-mail address or a URI. */
+    /**
+     * The value as text: the name for {@code DNS}, {@code email} and {@code URI}; the address for
+     * {@code IP}, dotted or as eight colon-separated hex groups ({@code 0:0:0:0:0:0:0:1}, as
+     * {@code openssl x509 -text} prints it; the reference compresses to {@code ::1}), or in hex
+     * when it is neither 4 nor 16 bytes; OpenSSL's one-line form for {@code DirName}; the dotted
+     * OID for {@code RID}; {@code <unsupported>}, as OpenSSL prints it, for the others.
+     */
     public String value() {
         return value;
     }
 
-    private static String canonicalIp(String address) {
-        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
-        boolean v4 = a.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
-        if (!v4 && a.indexOf(':') < 0) {
-            throw new IllegalArgumentException("'" + address + "' is not an IPv4 or IPv6 address");
+    /**
+     * The bytes in the certificate: the address for {@code IP}, the IA5String contents for
+     * {@code DNS}, {@code email} and {@code URI}, the DER encoding of the name for the others.
+     * A copy.
+     */
+    public byte[] rawValue() {
+        return raw.clone();
+    }
+
+    /** The usual text form of an address: dotted quad, eight colon-separated hex groups, else hex. */
+    private static String formatAddress(byte[] ip) {
+        StringBuilder b = new StringBuilder();
+        if (ip.length == 4) {
+            for (int i = 0; i < 4; i++) {
+                b.append(i == 0 ? "" : ".").append(ip[i] & 0xff);
+            }
+        } else if (ip.length == 16) {
+            for (int i = 0; i < 16; i += 2) {
+                b.append(i == 0 ? "" : ":").append(Integer.toHexString(((ip[i] & 0xff) << 8) | (ip[i + 1] & 0xff)));
+            }
+        } else {
+            for (byte x : ip) {
+                b.append(String.format("%02x", x & 0xff));
+            }
         }
-        try {
-            // Only literals reach here, so this never does a DNS lookup.
-            return InetAddress.getByName(a).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("'" + address + "' is not an IPv4 or IPv6 address", e);
-        }
+        return b.toString();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SubjectAltName && ((SubjectAltName) o).type == type && ((SubjectAltName) o).value.equals(value);
+        if (!(o instanceof SubjectAltName)) {
+            return false;
+        }
+        SubjectAltName other = (SubjectAltName) o;
+        return type == other.type && value.equals(other.value) && Arrays.equals(raw, other.raw);
     }
 
     @Override
     public int hashCode() {
-        return type.hashCode() * 31 + value.hashCode();
+        return Objects.hash(type, value, Arrays.hashCode(raw));
     }
 
-    /** {@code DNS:example.org}, {@code IP:127.0.0.1}, ... */
     @Override
     public String toString() {
-        return type + ":" + value;
+        return type.label() + ":" + value;
     }
 }

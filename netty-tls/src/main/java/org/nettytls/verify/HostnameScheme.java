@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.nettytls.TlsException;
+import org.nettytls.cert.SubjectAltName;
 
 /**
  * The rules by which a certificate's names are compared with the expected host name: IO::Socket::SSL's

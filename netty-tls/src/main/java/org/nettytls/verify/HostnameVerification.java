@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.cert.SubjectAltName;
 
 /**
  * Checks that a certificate carries an expected host name or IP address under a
@@ -238,7 +239,7 @@ public final class HostnameVerification {
             for (SubjectAltName san : names.subjectAltNames) {
                 if (ip != null && san.type() == SubjectAltName.Type.IP) {
                     compared.add(san.toString());
-                    if (Arrays.equals(ip, san.rawValueShared())) {
+                    if (Arrays.equals(ip, san.rawValue())) {
                         return done(true, san.toString(), "the address matched");
                     }
                 } else if (ip == null && san.type() == SubjectAltName.Type.DNS) {

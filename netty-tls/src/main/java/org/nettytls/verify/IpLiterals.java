@@ -202,23 +202,4 @@ final class IpLiterals {
         out[3] = (byte) cur;
         return out;
     }
-
-    /** The usual text form of an address SAN: dotted quad, or eight colon-separated hex groups. */
-    static String format(byte[] ip) {
-        StringBuilder b = new StringBuilder();
-        if (ip.length == 4) {
-            for (int i = 0; i < 4; i++) {
-                b.append(i == 0 ? "" : ".").append(ip[i] & 0xff);
-            }
-        } else if (ip.length == 16) {
-            for (int i = 0; i < 16; i += 2) {
-                b.append(i == 0 ? "" : ":").append(Integer.toHexString(((ip[i] & 0xff) << 8) | (ip[i + 1] & 0xff)));
-            }
-        } else {
-            for (byte x : ip) {
-                b.append(String.format("%02x", x & 0xff));
-            }
-        }
-        return b.toString();
-    }
 }

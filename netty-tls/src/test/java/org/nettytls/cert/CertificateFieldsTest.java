@@ -52,7 +52,7 @@ class CertificateFieldsTest {
         String text = Processes.run(dir, openssl, "x509", "-noout", "-text", "-in", "leaf.pem").expectSuccess().stdout
                 .replaceAll(" +\n", "\n");
         String sans = ((List<?>) m.get("subjectAltNames")).stream().map(Object::toString)
-                .map(s -> s.replace("IP:", "IP Address:").replace("EMAIL:", "email:")).collect(Collectors.joining(", "));
+                .map(s -> s.replace("IP:", "IP Address:")).collect(Collectors.joining(", "));
         assertTrue(text.contains(sans), sans + "\n" + text);
         assertTrue(text.contains("Signature Algorithm: " + m.get("signature_alg")), text);
         assertTrue(text.contains("Version: 3 (0x2)") && m.get("version").equals(2), text);
@@ -94,6 +94,40 @@ class CertificateFieldsTest {
         String subject = Processes.run(dir, openssl, "x509", "-noout", "-subject", "-nameopt", "compat", "-in", "root.pem")
                 .expectSuccess().stdout.trim();
         assertEquals("subject=" + CertificateFields.oneline(root.certificate().getSubjectX500Principal()), subject);
+    }
+
+    @Test
+    void everyGeneralNameTypeWithOpensslLabelsAndRawBytes() throws Exception {
+        String openssl = Interop.require("openssl");
+        Files.writeString(dir.resolve("san.cnf"), String.join("\n", "[req]", "distinguished_name=dn", "[dn]", "[ext]",
+                "subjectAltName=DNS:a.test,IP:::ffff:1.2.3.4,email:x@a.test,URI:http://a.test/,dirName:dir,"
+                        + "otherName:1.2.3.4;UTF8:hello,RID:1.2.3.4.5",
+                "[dir]", "C=DE", "CN=dir name", ""));
+        Processes.run(dir, openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "san.key", "-subj", "/CN=x", "-config", "san.cnf", "-extensions", "ext", "-out", "san.pem")
+                .expectSuccess();
+        List<SubjectAltName> sans = CertificateFields.subjectAltNames(
+                CertificateLoader.certificates(dir.resolve("san.pem")).get(0));
+
+        assertEquals(List.of("DNS:a.test", "IP:0:0:0:0:0:ffff:102:304", "email:x@a.test", "URI:http://a.test/",
+                "DirName:/C=DE/CN=dir name", "othername:<unsupported>", "RID:1.2.3.4.5"),
+                sans.stream().map(Object::toString).toList());
+        String text = Processes.run(dir, openssl, "x509", "-noout", "-text", "-in", "san.pem").expectSuccess().stdout;
+        String printable = sans.subList(0, 5).stream().map(Object::toString)
+                .map(s -> s.startsWith("IP:") ? "IP Address:" + s.substring(3).toUpperCase(Locale.ROOT) : s)
+                .collect(Collectors.joining(", "));
+        assertTrue(text.contains(printable), printable + "\n" + text);
+
+        // An IPv4-mapped address stays 16 bytes, so it never equals the IPv4 address.
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4};
+        assertEquals(SubjectAltName.ip(mapped), sans.get(1));
+        assertArrayEquals(mapped, sans.get(1).rawValue());
+        sans.get(1).rawValue()[0] = 9;
+        assertArrayEquals(mapped, sans.get(1).rawValue(), "rawValue() is a copy");
+        assertEquals(SubjectAltName.dns("a.test"), sans.get(0));
+        assertEquals(SubjectAltName.parse("EMAIL:x@a.test"), sans.get(2));
+        assertEquals(SubjectAltName.Type.REGISTERED_ID, sans.get(6).type());
+        assertEquals(7, SubjectAltName.Type.IP.tag());
     }
 
     @Test
