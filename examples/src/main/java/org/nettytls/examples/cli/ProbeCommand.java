@@ -214,7 +214,7 @@ final class ProbeCommand implements Callable<Integer> {
             if (!handshake.isSuccess()) {
                 throw TlsException.classify(handshake.cause());
             }
-            TlsConnectionInfo info = TlsConnectionInfo.of(ch);
+            TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
             ch.close().await(2, TimeUnit.SECONDS);
             return info;
         } finally {
