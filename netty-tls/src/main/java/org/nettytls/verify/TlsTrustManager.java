@@ -1,5 +1,6 @@
 package org.nettytls.verify;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
@@ -90,28 +91,37 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
         Refusal refusal = judge(context);
         record(engine, refusal == null ? PeerVerdict.verified() : PeerVerdict.failed(refusal.exception));
         if (refusal != null && verification.enforce()) {
-            OpenSslCertificateException e = new OpenSslCertificateException(refusal.exception.getMessage(), refusal.x509Error);
+            if (!OpenSsl.isAvailable()) {
+                // A foreign engine (the JDK's): there is no OpenSSL verify code to hand back.
+                throw new CertificateException(refusal.exception.getMessage(), refusal.exception);
+            }
+            OpenSslCertificateException e = new OpenSslCertificateException(refusal.exception.getMessage(),
+                    refusal.x509Error());
             e.initCause(refusal.exception);
             throw e;
         }
     }
 
-    /** Why a peer is refused, and the OpenSSL verify error that picks the alert. */
+    /** Why a peer is refused, and what picks the alert BoringSSL sends. */
     static final class Refusal {
         final TlsException exception;
-        final int x509Error;
+        private final ChainFailure chainFailure;
 
-        Refusal(TlsException exception, int x509Error) {
+        Refusal(TlsException exception, ChainFailure chainFailure) {
             this.exception = exception;
-            this.x509Error = x509Error;
+            this.chainFailure = chainFailure;
+        }
+
+        /** The OpenSSL verify error; only asked for when BoringSSL is loaded, since the codes live in it. */
+        int x509Error() {
+            return chainFailure != null ? chainFailure.x509Error() : x509ErrorFor(exception.code());
         }
     }
 
     /** Applies {@link #verification} to the peer; {@code null} when it is accepted. */
     Refusal judge(PeerContext peer) {
         if (peer.chain().isEmpty()) {
-            return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"),
-                    CertificateVerifier.X509_V_ERR_UNSPECIFIED);
+            return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"), null);
         }
         X509Certificate leaf = peer.leaf();
         ChainValidator.Result chain = ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(),
@@ -119,8 +129,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
         List<X509Certificate> path = chain.path;
         Refusal[] errors = new Refusal[path.size()];
         if (chain.failure != null) {
-            errors[Math.min(chain.failure.depth, path.size() - 1)] =
-                    new Refusal(chain.failure.toException(), chain.failure.x509Error());
+            errors[Math.min(chain.failure.depth, path.size() - 1)] = new Refusal(chain.failure.toException(), chain.failure);
         }
         FingerprintPins pins = verification.pins();
         Refusal firstFailure = null;
@@ -171,7 +180,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
                 Refusal cause = firstFailure != null ? firstFailure : error;
                 verdict = new Refusal(new TlsException(cause.exception.code(), cause.exception.getMessage()
                         + "; and no pinned fingerprint matched (" + fingerprintOf(leaf) + " is not among " + pins + ")",
-                        cause.exception.getCause()), cause.x509Error);
+                        cause.exception.getCause()), cause.chainFailure);
             }
         }
         if (verdict != null) {
@@ -181,7 +190,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
             try {
                 check.check(peer);
             } catch (TlsException e) {
-                return new Refusal(e, x509ErrorFor(e.code()));
+                return new Refusal(e, null);
             } catch (RuntimeException e) {
                 return refusal(TlsErrorCode.PEER_CERT_REJECTED, "a peer check failed: " + e, e);
             }
@@ -217,11 +226,11 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
         if (r.matched()) {
             return null;
         }
-        return new Refusal(r.toException(), CertificateVerifier.X509_V_ERR_HOSTNAME_MISMATCH);
+        return new Refusal(r.toException(), null);
     }
 
     private static Refusal refusal(TlsErrorCode code, String message, Throwable cause) {
-        return new Refusal(new TlsException(code, message, cause), x509ErrorFor(code));
+        return new Refusal(new TlsException(code, message, cause), null);
     }
 
     private static String fingerprintOf(X509Certificate leaf) {
