@@ -85,7 +85,7 @@ public final class CaStore {
         for (X509Certificate c : new LinkedHashSet<>(all)) {
             if (mayIssue(c)) {
                 cas.add(c);
-            } else if (isSelfSigned(c)) {
+            } else if (CertificateFields.isSelfSigned(c)) {
                 direct.add(c);
             } else {
                 dropped++;
@@ -244,22 +244,10 @@ public final class CaStore {
         if (c.getExtensionValue(BASIC_CONSTRAINTS) != null) {
             return c.getBasicConstraints() >= 0;
         }
-        if (c.getVersion() == 1 && isSelfSigned(c)) {
+        if (c.getVersion() == 1 && CertificateFields.isSelfSigned(c)) {
             return true;
         }
         return keyUsage != null;
-    }
-
-    static boolean isSelfSigned(X509Certificate c) {
-        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            c.verify(c.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
     }
 
     /** Collects certificates, files and directories; loading happens in {@link #build()}. */

@@ -1,6 +1,7 @@
 package org.nettytls.cert;
 
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -192,6 +193,19 @@ public final class CertificateFields {
         m.put("x509_digest_" + algo, whole);
         m.put("fingerprint_" + algo, HexFormat.ofDelimiter(":").withUpperCase().formatHex(whole));
         return Collections.unmodifiableMap(m);
+    }
+
+    /** Whether {@code certificate} names itself as issuer and its own key verifies its signature. */
+    public static boolean isSelfSigned(X509Certificate certificate) {
+        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(certificate.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

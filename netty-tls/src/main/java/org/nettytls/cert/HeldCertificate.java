@@ -469,7 +469,7 @@ public final class HeldCertificate {
             chain.add(cert);
             if (issuer != null) {
                 for (X509Certificate c : issuer.chain) {
-                    if (!isSelfSigned(c)) {
+                    if (!CertificateFields.isSelfSigned(c)) {
                         chain.add(c);
                     }
                 }
@@ -486,18 +486,6 @@ public final class HeldCertificate {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec(curve), RANDOM);
             return g.generateKeyPair();
-        }
-    }
-
-    static boolean isSelfSigned(X509Certificate c) {
-        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            c.verify(c.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import org.nettytls.cert.CaStore;
+import org.nettytls.cert.CertificateFields;
 
 /**
  * Validates a peer's chain against a {@link CaStore} the way OpenSSL does, but with errors a
@@ -89,7 +90,7 @@ final class ChainValidator {
                 anchor = trustedIssuer;
                 break;
             }
-            if (isSelfSigned(current)) {
+            if (CertificateFields.isSelfSigned(current)) {
                 int depth = path.size() - 1;
                 return new Result(path, false, new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
                         (depth == 0 ? "the peer's certificate " : "the chain's root ") + describe(current)
@@ -153,10 +154,6 @@ final class ChainValidator {
         } catch (GeneralSecurityException e) {
             return false;
         }
-    }
-
-    static boolean isSelfSigned(X509Certificate c) {
-        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && signedBy(c, c);
     }
 
     private static ChainFailure checkDates(List<X509Certificate> path, Instant now) {
