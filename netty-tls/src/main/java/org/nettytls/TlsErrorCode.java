@@ -5,7 +5,7 @@ package org.nettytls;
  * {@link #id()} is what logs, the command line and JSON output show.
  */
 public enum TlsErrorCode {
-    /** The peer's chain does not lead to a trusted CA. */
+    /** The peer's chain does not lead to a trusted CA, or no usable CRL tells whether a certificate in it is revoked. */
     UNTRUSTED_CHAIN("untrusted-chain"),
     /** A certificate in the peer's chain is past its notAfter. */
     CERT_EXPIRED("cert-expired"),

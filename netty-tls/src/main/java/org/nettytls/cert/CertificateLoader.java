@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
+import java.security.cert.CRLException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,6 +45,8 @@ import org.nettytls.TlsException;
  * ({@code Proc-Type: 4,ENCRYPTED} with {@code DEK-Info}), DER PKCS#8, PKCS#1, SEC1 and encrypted
  * PKCS#8, and the key of a PKCS#12 file (legacy RC2/3DES and OpenSSL 3's AES/PBKDF2, with or
  * without password and MAC). When a source holds several keys, the first is used, as OpenSSL does.
+ *
+ * <p>CRLs ({@code SSL_crl_file}): every PEM {@code X509 CRL} block of a file, or one DER CRL.
  *
  * <p>Every failure is a {@link TlsException} with code {@code BAD_INPUT} whose message starts
  * with the file (or in-memory source name) and says what is wrong with it.
@@ -136,6 +140,71 @@ public final class CertificateLoader {
                     + leaf.getSubjectX500Principal().getName() + ")", null);
         }
         return new KeyMaterial(key, certs.certificates);
+    }
+
+    /**
+     * Every CRL in {@code file}: all its PEM {@code X509 CRL} blocks in file order (OpenSSL's
+     * {@code PEM_read_bio_X509_CRL}, which IO::Socket::SSL calls, reads only the first), or the
+     * one CRL of a DER file. Other PEM blocks are ignored; a file without a CRL is an error.
+     */
+    public static List<X509CRL> crls(Path file) throws TlsException {
+        return crls(read(file), file.toString());
+    }
+
+    /** As {@link #crls(Path)}, from memory; {@code sourceName} names it in errors. */
+    public static List<X509CRL> crls(byte[] data, String sourceName) throws TlsException {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(sourceName, "sourceName");
+        if (new String(data, java.nio.charset.StandardCharsets.ISO_8859_1).isBlank()) {
+            throw TlsException.badInput(sourceName, "file is empty", null);
+        }
+        if (data[0] == 0x30 && parseDer(data) != null) {
+            try {
+                return List.of(toCrl(data));
+            } catch (CRLException | RuntimeException e) {
+                String what = looksLikeCertificate(data) ? "it holds a certificate" : e.getMessage();
+                throw TlsException.badInput(sourceName, "DER data is not a CRL (" + what + ")", e);
+            }
+        }
+        if (!PemBlock.looksLikePem(data)) {
+            throw TlsException.badInput(sourceName, "neither PEM nor DER: not a CRL file", null);
+        }
+        List<X509CRL> crls = new ArrayList<>();
+        Set<String> others = new LinkedHashSet<>();
+        for (PemBlock block : PemBlock.parse(data, sourceName)) {
+            if (!block.label.equals("X509 CRL")) {
+                others.add(block.label);
+                continue;
+            }
+            try {
+                crls.add(toCrl(block.der));
+            } catch (CRLException | RuntimeException e) {
+                throw TlsException.badInput(sourceName, "PEM X509 CRL block " + (crls.size() + 1)
+                        + " is not a valid CRL (" + e.getMessage() + ")", e);
+            }
+        }
+        if (crls.isEmpty()) {
+            throw TlsException.badInput(sourceName, others.isEmpty() ? "not a CRL: no PEM block found"
+                    : "not a CRL: it holds " + String.join(", ", others) + " but no X509 CRL", null);
+        }
+        return List.copyOf(crls);
+    }
+
+    private static X509CRL toCrl(byte[] der) throws CRLException {
+        try {
+            return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+        } catch (CertificateException e) {
+            throw new CRLException("no X.509 support: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean looksLikeCertificate(byte[] der) {
+        try {
+            toCertificate(der, "");
+            return true;
+        } catch (TlsException e) {
+            return false;
+        }
     }
 
     /** The bytes of {@code file}, or an error that says why there are none. */

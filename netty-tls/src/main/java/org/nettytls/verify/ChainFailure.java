@@ -18,7 +18,15 @@ final class ChainFailure {
         INVALID_CA(TlsErrorCode.UNTRUSTED_CHAIN),
         BAD_SIGNATURE(TlsErrorCode.UNTRUSTED_CHAIN),
         WRONG_PURPOSE(TlsErrorCode.PEER_CERT_REJECTED),
-        REJECTED(TlsErrorCode.PEER_CERT_REJECTED);
+        REJECTED(TlsErrorCode.PEER_CERT_REJECTED),
+        REVOKED(TlsErrorCode.REVOKED),
+        CRL_MISSING(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_DIFFERENT_SCOPE(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_EXPIRED(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_NOT_YET_VALID(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_BAD_SIGNATURE(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_SIGNER_NOT_ALLOWED(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRL_UNHANDLED_CRITICAL_EXTENSION(TlsErrorCode.UNTRUSTED_CHAIN);
 
         final TlsErrorCode code;
 
@@ -59,6 +67,22 @@ final class ChainFailure {
                 return CertificateVerifier.X509_V_ERR_CERT_SIGNATURE_FAILURE;
             case WRONG_PURPOSE:
                 return CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
+            case REVOKED:
+                return CertificateVerifier.X509_V_ERR_CERT_REVOKED;
+            case CRL_MISSING:
+                return CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_CRL;
+            case CRL_DIFFERENT_SCOPE:
+                return CertificateVerifier.X509_V_ERR_DIFFERENT_CRL_SCOPE;
+            case CRL_EXPIRED:
+                return CertificateVerifier.X509_V_ERR_CRL_HAS_EXPIRED;
+            case CRL_NOT_YET_VALID:
+                return CertificateVerifier.X509_V_ERR_CRL_NOT_YET_VALID;
+            case CRL_BAD_SIGNATURE:
+                return CertificateVerifier.X509_V_ERR_CRL_SIGNATURE_FAILURE;
+            case CRL_SIGNER_NOT_ALLOWED:
+                return CertificateVerifier.X509_V_ERR_KEYUSAGE_NO_CRL_SIGN;
+            case CRL_UNHANDLED_CRITICAL_EXTENSION:
+                return CertificateVerifier.X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION;
             default:
                 return CertificateVerifier.X509_V_ERR_CERT_REJECTED;
         }

@@ -223,7 +223,7 @@ final class ChainValidator {
         return "'" + c.getSubjectX500Principal().getName() + "'";
     }
 
-    private static String time(Date d) {
+    static String time(Date d) {
         return DateTimeFormatter.ISO_INSTANT.format(d.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     }
 }
