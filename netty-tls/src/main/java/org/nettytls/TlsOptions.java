@@ -14,6 +14,7 @@ import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.PasswordCallback;
 import org.nettytls.protocol.CipherList;
 import org.nettytls.protocol.ProtocolVersions;
+import org.nettytls.verify.CrlStore;
 import org.nettytls.verify.FingerprintPins;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PeerCheck;
@@ -45,6 +46,8 @@ public abstract class TlsOptions {
     private final HostnameScheme scheme;
     private final String verifyName;
     private final PublicSuffix publicSuffix;
+    private final CrlStore crls;
+    private final boolean crlFullChain;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
@@ -65,6 +68,8 @@ public abstract class TlsOptions {
                 : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.defaultScheme();
         this.verifyName = b.verifyName;
         this.publicSuffix = b.publicSuffix != null ? b.publicSuffix : PublicSuffix.builtIn();
+        this.crls = b.checkCrl || !b.crlFiles.isEmpty() ? b.loadCrls() : null;
+        this.crlFullChain = b.crlFullChain;
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
         }
@@ -140,10 +145,21 @@ public abstract class TlsOptions {
         return publicSuffix;
     }
 
+    /** {@code SSL_check_crl}: the CRLs checked against, or {@code null} when CRLs are not checked. */
+    public CrlStore crls() {
+        return crls;
+    }
+
+    /** Whether CRLs are checked for the whole chain rather than the peer's own certificate only. */
+    public boolean crlFullChain() {
+        return crlFullChain;
+    }
+
     /** Everything that decides whether the peer is accepted, for the trust manager. */
     PeerVerification peerVerification(boolean enforce) {
         return PeerVerification.builder().trust(trust).enforce(enforce).pins(pins, forceFingerprint)
-                .callback(verifyCallback).checkName(scheme, verifyName, publicSuffix).addChecks(peerChecks).build();
+                .callback(verifyCallback).checkName(scheme, verifyName, publicSuffix).crls(crls, crlFullChain)
+                .addChecks(peerChecks).build();
     }
 
     /**
@@ -174,8 +190,48 @@ public abstract class TlsOptions {
         String schemeName;
         String verifyName;
         PublicSuffix publicSuffix;
+        boolean checkCrl;
+        final List<Path> crlFiles = new ArrayList<>();
+        boolean crlFullChain;
 
         Builder() {
+        }
+
+        /**
+         * {@code SSL_check_crl}: check the peer's certificate against CRLs, from
+         * {@link #crlFile(Path)} and from the CRL files ({@code NNNNNNNN.r0}) of every
+         * {@link #caPath(Path)}. As in OpenSSL, a certificate whose issuer has no usable CRL
+         * fails, and a revoked one fails with code {@code revoked} and the reason.
+         */
+        public B checkCrl(boolean on) {
+            this.checkCrl = on;
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_crl_file}: every CRL in the file (PEM or DER; the reference reads only the
+         * first); repeatable. Giving one turns {@link #checkCrl(boolean)} on.
+         */
+        public B crlFile(Path file) {
+            crlFiles.add(Objects.requireNonNull(file, "file"));
+            return (B) this;
+        }
+
+        /** Checks CRLs for every certificate of the chain below the root, not only the peer's own. */
+        public B crlFullChain(boolean on) {
+            this.crlFullChain = on;
+            return (B) this;
+        }
+
+        CrlStore loadCrls() throws TlsException {
+            CrlStore.Builder b = CrlStore.builder();
+            for (Path f : crlFiles) {
+                b.addFile(f);
+            }
+            for (Path d : caPaths) {
+                b.addCaDirectory(d);
+            }
+            return b.build();
         }
 
         /**

@@ -11,6 +11,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.security.spec.ECGenParameterSpec;
@@ -22,6 +23,7 @@ import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -31,6 +33,7 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AccessDescription;
 import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.DistributionPoint;
 import org.bouncycastle.asn1.x509.DistributionPointName;
@@ -44,7 +47,9 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.operator.ContentSigner;
@@ -120,6 +125,35 @@ public final class HeldCertificate {
     /** The key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders. */
     public KeyMaterial keyMaterial() {
         return new KeyMaterial(keyPair.getPrivate(), chain);
+    }
+
+    /**
+     * A CRL signed by this (CA) certificate that revokes {@code revoked}: serial numbers mapped
+     * to an RFC 5280 CRLReason code (1 keyCompromise, 4 superseded, ...; {@code null} for none),
+     * valid from {@code thisUpdate} to {@code nextUpdate}.
+     */
+    public X509CRL crl(Map<BigInteger, Integer> revoked, Instant thisUpdate, Instant nextUpdate) throws TlsException {
+        try {
+            X509v2CRLBuilder b = new X509v2CRLBuilder(
+                    X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
+            b.setNextUpdate(Date.from(nextUpdate));
+            Date revokedAt = Date.from(thisUpdate);
+            for (Map.Entry<BigInteger, Integer> e : revoked.entrySet()) {
+                if (e.getValue() == null) {
+                    b.addCRLEntry(e.getKey(), revokedAt, null);
+                } else {
+                    b.addCRLEntry(e.getKey(), revokedAt, e.getValue());
+                }
+            }
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(keyPair.getPublic()));
+            b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(thisUpdate.getEpochSecond())));
+            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(keyPair.getPrivate()))
+                    .build(keyPair.getPrivate());
+            return new JcaX509CRLConverter().getCRL(b.build(signer));
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot make a CRL for " + this + ": " + e.getMessage(), e);
+        }
     }
 
     public String certificatePem() {

@@ -551,6 +551,26 @@ public final class CrlStore {
             return this;
         }
 
+        /**
+         * Adds the CRLs a CA directory ({@code SSL_ca_path}) holds, if any: with
+         * {@code SSL_check_crl} OpenSSL looks for them there, and a CA directory without CRLs is
+         * no error in itself (a certificate whose issuer has no CRL then fails its check).
+         */
+        public Builder addCaDirectory(Path directory) throws TlsException {
+            Objects.requireNonNull(directory, "directory");
+            if (!Files.isDirectory(directory)) {
+                return this;
+            }
+            try (Stream<Path> list = Files.list(directory)) {
+                if (list.anyMatch(p -> HASHED_CRL.matcher(p.getFileName().toString()).matches())) {
+                    sources.add(new Source(directory, true));
+                }
+            } catch (IOException e) {
+                throw TlsException.badInput(directory.toString(), "cannot list directory: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
         /** Loads everything added; a source that cannot be read or holds no CRL is an error naming it. */
         public CrlStore build() throws TlsException {
             List<X509CRL> all = new ArrayList<>();

@@ -8,10 +8,10 @@ import org.nettytls.cert.CaStore;
 /**
  * Everything that decides whether a peer is accepted, as one immutable value that the
  * {@link TlsTrustManager} applies inside the handshake: the CAs, whether a failure refuses the
- * peer ({@code SSL_verify_mode}), fingerprint pins, the verify callback, the hostname scheme
- * and further {@link PeerCheck}s.
+ * peer ({@code SSL_verify_mode}), fingerprint pins, the verify callback, the hostname scheme,
+ * CRLs and further {@link PeerCheck}s.
  *
- * <p>The order is the reference's: the chain is validated; the verify
+ * <p>The order is the reference's: the chain is validated; CRLs are consulted; the verify
  * callback sees every certificate from the root down with the verdict so far; at the peer's
  * own certificate the name is checked under the scheme; and where fingerprints are pinned, a
  * match of the peer's own certificate accepts it whatever failed before, while no match leaves
@@ -28,6 +28,8 @@ public final class PeerVerification {
     private final boolean checkName;
     private final String verifyName;
     private final PublicSuffix suffixes;
+    private final CrlStore crls;
+    private final boolean crlFullChain;
     private final List<PeerCheck> checks;
 
     private PeerVerification(Builder b) {
@@ -40,6 +42,8 @@ public final class PeerVerification {
         this.checkName = b.checkName;
         this.verifyName = b.verifyName;
         this.suffixes = b.suffixes;
+        this.crls = b.crls;
+        this.crlFullChain = b.crlFullChain;
         this.checks = List.copyOf(b.checks);
     }
 
@@ -82,6 +86,16 @@ public final class PeerVerification {
         return suffixes;
     }
 
+    /** {@code SSL_check_crl}: the CRLs to consult, or {@code null} when revocation is not checked by CRL. */
+    public CrlStore crls() {
+        return crls;
+    }
+
+    /** Whether every certificate of the chain is checked against CRLs, not only the peer's own. */
+    public boolean crlFullChain() {
+        return crlFullChain;
+    }
+
     public List<PeerCheck> checks() {
         return checks;
     }
@@ -96,6 +110,8 @@ public final class PeerVerification {
         private boolean checkName;
         private String verifyName;
         private PublicSuffix suffixes = PublicSuffix.builtIn();
+        private CrlStore crls;
+        private boolean crlFullChain;
         private final List<PeerCheck> checks = new ArrayList<>();
 
         private Builder() {
@@ -128,6 +144,13 @@ public final class PeerVerification {
             this.checkName = !scheme.isNone();
             this.verifyName = verifyName;
             this.suffixes = Objects.requireNonNull(suffixes, "suffixes");
+            return this;
+        }
+
+        /** Checks revocation against {@code crls} (null: no CRL check), for the leaf or the whole chain. */
+        public Builder crls(CrlStore crls, boolean fullChain) {
+            this.crls = crls;
+            this.crlFullChain = fullChain;
             return this;
         }
 

@@ -131,6 +131,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
         if (chain.failure != null) {
             errors[Math.min(chain.failure.depth, path.size() - 1)] = new Refusal(chain.failure.toException(), chain.failure);
         }
+        checkRevocation(path, errors);
         FingerprintPins pins = verification.pins();
         Refusal firstFailure = null;
         Refusal verdict = null;
@@ -196,6 +197,28 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
             }
         }
         return null;
+    }
+
+    /**
+     * Marks certificates revoked (or without a usable CRL) by the configured CRLs: the peer's own
+     * certificate, or every certificate below the root with {@code crlFullChain}; each needs its
+     * issuer in the path, so an unanchored chain is checked only as far as it goes.
+     */
+    private void checkRevocation(List<X509Certificate> path, Refusal[] errors) {
+        CrlStore crls = verification.crls();
+        if (crls == null) {
+            return;
+        }
+        int last = verification.crlFullChain() ? path.size() - 2 : Math.min(0, path.size() - 2);
+        for (int depth = 0; depth <= last; depth++) {
+            if (errors[depth] != null) {
+                continue;
+            }
+            ChainFailure f = crls.check(path.get(depth), path.get(depth + 1), clock.instant()).toChainFailure(depth);
+            if (f != null) {
+                errors[depth] = new Refusal(f.toException(), f);
+            }
+        }
     }
 
     /** The hostname check at depth 0, or {@code null} when it passes or does not apply. */
