@@ -35,12 +35,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify-hostname", description = {
     "Check whether a certificate is valid for a host name under a scheme (IO::Socket::SSL's verify_hostname_of_cert).",
-    "Prints one line on stdout, 'matched ...' or 'expected ...', naming the certificate's names and why;",
-    "exit 0 on a match, 1 on a mismatch, 2 for bad options or files (one line 'error: ... [code]' on stderr).",
-    "--batch FILE: each line is scheme<TAB>name<TAB>certfile; prints 1 (match), 0 (mismatch) or",
-    "'error: <reason> [code]' per line, in order, and exits 0 once the file was read (2 when it cannot be).",
-    "Names are UTF-8 and may be IDNs; in a batch, \\xHH stands for the character U+00HH (\\x00 for a NUL).",
-    "Relative certificate paths in a batch are resolved against the working directory."})
+    "Prints one line on stdout, 'matched ...' or 'expected ...', naming the certificate's names and why; exit 0 on a "
+            + "match, 1 on a mismatch, 2 for bad options or files (one line 'error: ... [code]' on stderr).",
+    "--batch FILE: each line is scheme<TAB>name<TAB>certfile; prints 1 (match), 0 (mismatch) or 'error: <reason> [code]' "
+            + "per line, in order, and exits 0 once the file was read (2 when it cannot be). Certificates and schemes are "
+            + "loaded once per batch; relative certificate paths are resolved against the working directory.",
+    "Names are UTF-8 and may be IDNs; in a batch, \\xHH stands for the character U+00HH (\\x00 for a NUL)."})
 final class VerifyHostnameCommand implements Callable<Integer> {
     private static final Pattern ESCAPE = Pattern.compile("\\\\x([0-9a-fA-F]{2})");
 
