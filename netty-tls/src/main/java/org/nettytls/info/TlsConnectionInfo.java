@@ -25,14 +25,17 @@ import org.nettytls.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.SubjectAltName;
+import org.nettytls.verify.HostnameScheme;
+import org.nettytls.verify.HostnameVerification;
 import org.nettytls.verify.PeerVerdict;
+import org.nettytls.verify.PublicSuffix;
 
 /**
  * What a finished TLS handshake agreed on and who the peer is: the counterpart of
  * IO::Socket::SSL's {@code get_cipher}, {@code get_sslversion}, {@code get_sslversion_int},
  * {@code get_session_reused}, {@code get_fingerprint}, {@code peer_certificate},
  * {@code peer_certificates}, {@code sock_certificate}, {@code get_servername},
- * {@code alpn_selected} and {@code dump_peer_certificate}.
+ * {@code alpn_selected}, {@code verify_hostname} and {@code dump_peer_certificate}.
  *
  * <p>An instance is an immutable snapshot taken when it is made; take a new one after a
  * renegotiation. Make it on any thread once the handshake has succeeded, for example in
@@ -260,7 +263,7 @@ public final class TlsConnectionInfo {
      *         certificate; {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown digest
      */
     public String fingerprint(String algorithm, boolean publicKey) throws TlsException {
-        return Fingerprint.of(requirePeer(), algorithm, publicKey);
+        return Fingerprint.of(requirePeer("fingerprint"), algorithm, publicKey);
     }
 
     /** {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}. */
@@ -270,7 +273,49 @@ public final class TlsConnectionInfo {
 
     /** The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}. */
     public byte[] fingerprintBinary(String algorithm, boolean publicKey) throws TlsException {
-        return Fingerprint.binary(requirePeer(), algorithm, publicKey);
+        return Fingerprint.binary(requirePeer("fingerprint"), algorithm, publicKey);
+    }
+
+    /**
+     * Whether the peer's certificate is valid for {@code name} under the predefined scheme
+     * {@code scheme} ({@code http}, {@code smtp}, {@code ldap}, ...), with the built-in public
+     * suffix list: {@code verify_hostname($name, $scheme)}. An on-demand check of any name; it
+     * neither repeats nor changes what the handshake verified.
+     *
+     * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown scheme;
+     *         {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
+     */
+    public boolean verifyHostname(String name, String scheme) throws TlsException {
+        return verifyHostname(name, HostnameScheme.named(Objects.requireNonNull(scheme, "scheme")));
+    }
+
+    /** As {@link #verifyHostname(String, String)}, under any scheme, custom ones included. */
+    public boolean verifyHostname(String name, HostnameScheme scheme) throws TlsException {
+        return verifyHostname(name, scheme, PublicSuffix.builtIn());
+    }
+
+    /**
+     * As {@link #verifyHostname(String, String)}, with the public suffix list {@code suffixes}
+     * ({@code verify_hostname($name, $scheme, $publicsuffix)}); {@link PublicSuffix#none()} skips
+     * the public-suffix rule for wildcards.
+     */
+    public boolean verifyHostname(String name, HostnameScheme scheme, PublicSuffix suffixes) throws TlsException {
+        return checkHostname(name, scheme, suffixes).matched();
+    }
+
+    /**
+     * The verdict of {@link #verifyHostname(String, HostnameScheme, PublicSuffix)} with its
+     * explanation: the names compared, the one that matched or why none did.
+     * {@link HostnameVerification.Result#toException()} turns a mismatch into an error.
+     *
+     * @throws TlsException {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
+     */
+    public HostnameVerification.Result checkHostname(String name, HostnameScheme scheme, PublicSuffix suffixes)
+            throws TlsException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(scheme, "scheme");
+        Objects.requireNonNull(suffixes, "suffixes");
+        return HostnameVerification.check(name, requirePeer("verify hostname"), scheme, suffixes);
     }
 
     /**
@@ -344,10 +389,10 @@ public final class TlsConnectionInfo {
         return "TlsConnectionInfo[" + sslVersion() + " " + cipher + ", peer " + orNone(subject()) + "]";
     }
 
-    private X509Certificate requirePeer() throws TlsException {
+    private X509Certificate requirePeer(String what) throws TlsException {
         X509Certificate c = peerCertificate();
         if (c == null) {
-            throw new TlsException(TlsErrorCode.PEER_CERT_MISSING, "fingerprint: the peer sent no certificate");
+            throw new TlsException(TlsErrorCode.PEER_CERT_MISSING, what + ": the peer sent no certificate");
         }
         return c;
     }

@@ -2,6 +2,7 @@ package org.nettytls.info;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,9 @@ import org.nettytls.TlsException;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.SubjectAltName;
 import org.nettytls.testing.Interop;
+import org.nettytls.verify.HostnameScheme;
+import org.nettytls.verify.HostnameVerification;
+import org.nettytls.verify.PublicSuffix;
 import org.nettytls.testing.Processes;
 
 class TlsConnectionInfoTest {
@@ -179,6 +183,46 @@ class TlsConnectionInfoTest {
         assertTrue(second.info.dump().contains("Session reused: yes\n"));
         assertEquals(server.certificate(), second.info.peerCertificate(), "a resumed session still knows its peer");
         second.close();
+    }
+
+    @Test
+    void verifyHostnameChecksAnyNameOnDemand() throws Exception {
+        start(serverContext("TLSv1.2", true));
+        Conn c = connect(clientContext("TLSv1.2", true, false), null);
+        TlsConnectionInfo info = c.info;
+        assertTrue(info.verifyHostname("server.test", "http"));
+        assertTrue(info.verifyHostname("SERVER.test.", "smtp"), "case and a trailing dot do not matter");
+        assertTrue(info.verifyHostname("127.0.0.1", "http"), "an address is compared with the iPAddress SAN");
+        assertFalse(info.verifyHostname("other.test", "http"));
+        assertFalse(info.verifyHostname("127.0.0.2", "default"));
+        assertTrue(info.verifyHostname("anything.example", HostnameScheme.none()));
+
+        HostnameVerification.Result r = info.checkHostname("other.test", HostnameScheme.named("http"), PublicSuffix.none());
+        assertFalse(r.matched());
+        assertTrue(r.describe().contains("'other.test'") && r.describe().contains("DNS:server.test"), r.describe());
+        assertEquals(TlsErrorCode.HOSTNAME_MISMATCH, r.toException().code());
+
+        TlsException unknown = assertThrows(TlsException.class, () -> info.verifyHostname("server.test", "htttp"));
+        assertEquals(TlsErrorCode.BAD_CONFIGURATION, unknown.code());
+        assertTrue(unknown.getMessage().contains("htttp"), unknown.getMessage());
+
+        // The server's view: a client certificate with only CN=client.test and an email SAN.
+        TlsConnectionInfo s = serverInfo.get(10, TimeUnit.SECONDS);
+        assertTrue(s.verifyHostname("client.test", "http"), "no dNSName SAN: http falls back to the CN");
+        HostnameScheme noCn = HostnameScheme.builder().name("no-cn").wildcardsInAlt(HostnameScheme.Wildcards.FULL_LABEL).build();
+        assertFalse(s.verifyHostname("client.test", noCn), "a scheme that never reads the CN");
+        c.close();
+    }
+
+    @Test
+    void verifyHostnameNeedsAPeerCertificate() throws Exception {
+        start(serverContext("TLSv1.3", false));
+        Conn c = connect(clientContext("TLSv1.3", false, false), "server.test");
+        TlsConnectionInfo s = serverInfo.get(10, TimeUnit.SECONDS);
+        TlsException e = assertThrows(TlsException.class, () -> s.verifyHostname("client.test", "default"));
+        assertEquals(TlsErrorCode.PEER_CERT_MISSING, e.code());
+        assertTrue(e.getMessage().startsWith("verify hostname:"), e.getMessage());
+        c.close();
     }
 
     @Test

@@ -33,9 +33,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * Self-signed certificates with exactly the subject CN and subjectAltNames a test asks for, including
  * the malformed ones peers send (a CN with a NUL, a dNSName with non-ASCII bytes or spaces): the
- * point is to feed the verifier what is on the wire, so nothing here validates.
+ * point is to feed the verifier what is on the wire, so nothing here validates. Public for the
+ * examples module, whose command-line tests replay the same vectors.
  */
-final class TestCertificates {
+public final class TestCertificates {
     private static final KeyPair KEY = newKey();
     private static final AtomicLong SERIAL = new AtomicLong(1);
 
@@ -57,7 +58,7 @@ final class TestCertificates {
      * each {@code DNS:value} (value's UTF-8 bytes in the IA5String, unchecked) or {@code IP:address}
      * (IPv4 dotted or IPv6 text, or raw {@code IP:#hex}). No SANs: no extension.
      */
-    static X509Certificate mint(String cn, List<String> sans) {
+    public static X509Certificate mint(String cn, List<String> sans) {
         try {
             // RDNs built directly: X500NameBuilder would refuse a CN over 64 characters, and peers send them.
             List<RDN> rdns = new ArrayList<>();
@@ -89,7 +90,7 @@ final class TestCertificates {
     }
 
     /** {@code "DNS:a;IP:b"} as the vectors write it; each item split at its first colon. */
-    static List<String> splitSans(String column) {
+    public static List<String> splitSans(String column) {
         List<String> out = new ArrayList<>();
         if (!column.isEmpty()) {
             for (String item : column.split(";", -1)) {
@@ -140,7 +141,7 @@ final class TestCertificates {
         return v4;
     }
 
-    static String pem(X509Certificate cert) {
+    public static String pem(X509Certificate cert) {
         try {
             return "-----BEGIN CERTIFICATE-----\n"
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())

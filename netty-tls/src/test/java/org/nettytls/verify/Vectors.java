@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 /**
  * The reference's conversion vectors in {@code shared/reference/vectors}, found by walking up
  * from the working directory (CI clones the project next to {@code shared/}). A missing folder
- * fails the test: these vectors are the acceptance data, never optional.
+ * fails the test: these vectors are the acceptance data, never optional. Public for the examples
+ * module's command-line tests.
  */
-final class Vectors {
+public final class Vectors {
     private static final Pattern ESCAPE = Pattern.compile("\\\\x([0-9a-fA-F]{2})");
 
     private Vectors() {
@@ -37,8 +38,8 @@ final class Vectors {
     }
 
     /** One data row: its 1-based line number and its columns, {@code \xHH} escapes decoded. */
-    static final class Row {
-        final int line;
+    public static final class Row {
+        public final int line;
         final String[] cols;
 
         Row(int line, String[] cols) {
@@ -46,7 +47,7 @@ final class Vectors {
             this.cols = cols;
         }
 
-        String col(int i) {
+        public String col(int i) {
             return i < cols.length ? cols[i] : "";
         }
 
@@ -56,7 +57,7 @@ final class Vectors {
         }
     }
 
-    static List<Row> read(String file) {
+    public static List<Row> read(String file) {
         try {
             List<String> lines = Files.readAllLines(dir().resolve(file), StandardCharsets.UTF_8);
             List<Row> rows = new ArrayList<>();

@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
             FingerprintCommand.class,
             CertCommand.class,
             ProbeCommand.class,
+            VerifyHostnameCommand.class,
             DemoCommand.class,
         })
 public final class Main {

@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -35,7 +36,10 @@ import org.nettytls.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.verify.HostnameScheme;
+import org.nettytls.verify.HostnameVerification;
 import org.nettytls.verify.PeerVerdict;
+import org.nettytls.verify.PublicSuffix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,7 +52,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}.
  */
 @Command(name = "probe", description = {
-    "Connect like a careful client and report the chain, the trust verdict, protocol, cipher, ALPN and session.",
+    "Connect like a careful client and report the chain, the trust and hostname verdicts, protocol, cipher, ALPN and session.",
+    "The name checked is --name, else --servername unless --no-sni, else HOST; a mismatch fails the handshake.",
     "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."})
 final class ProbeCommand implements Callable<Integer> {
     @Mixin
@@ -68,6 +73,24 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Option(names = "--ca", paramLabel = "FILE_OR_DIR", description = "CA file or directory (SSL_ca_file / SSL_ca_path); repeatable. Default: the system's CAs.")
     List<Path> cas = new ArrayList<>();
+
+    @Option(names = "--scheme", paramLabel = "S", description = "SSL_verifycn_scheme: default (the default), http, smtp, ldap, sip, none, ..., "
+            + "or custom:check_cn=..,wildcards_in_alt=..,wildcards_in_cn=..,ip_in_cn=..")
+    String scheme;
+
+    @Option(names = "--name", paramLabel = "N", description = "SSL_verifycn_name: the name the certificate must carry, instead of the SNI name or HOST.")
+    String verifyName;
+
+    @Option(names = "--public-suffix", paramLabel = "FILE|none",
+            description = "SSL_verifycn_publicsuffix: a public suffix list file, or none; default: the built-in list.")
+    String publicSuffix;
+
+    @Option(names = "--fingerprint", paramLabel = "FP", description = "SSL_fingerprint: algo$hex, algo$pub$hex or bare hex; repeatable. "
+            + "A match accepts the server even when its chain or name would fail.")
+    List<String> fingerprints = new ArrayList<>();
+
+    @Option(names = "--force-fingerprint", description = "SSL_force_fingerprint: only a pinned fingerprint accepts the server.")
+    boolean forceFingerprint;
 
     @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
     String verify;
@@ -99,7 +122,9 @@ final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(target);
-        TlsClientOptions options = options();
+        HostnameScheme hostnameScheme = scheme == null ? HostnameScheme.defaultScheme() : HostnameOptions.scheme(scheme);
+        PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
+        TlsClientOptions options = options(hostnameScheme, suffixes);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("target", hp.toString());
         PrintWriter out = spec.commandLine().getOut();
@@ -107,6 +132,7 @@ final class ProbeCommand implements Callable<Integer> {
             TlsConnectionInfo info = connect(hp, options);
             report.put("ok", true);
             describe(info, report);
+            report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
             out.print(json ? Json.write(report) : text(report));
             out.flush();
             return Main.OK;
@@ -125,8 +151,16 @@ final class ProbeCommand implements Callable<Integer> {
         }
     }
 
-    private TlsClientOptions options() throws TlsException {
+    private TlsClientOptions options(HostnameScheme hostnameScheme, PublicSuffix suffixes) throws TlsException {
         TlsClientOptions.Builder b = TlsClientOptions.builder();
+        b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
+        if (verifyName != null) {
+            b.verifycnName(verifyName);
+        }
+        if (!fingerprints.isEmpty()) {
+            b.fingerprint(fingerprints.toArray(new String[0]));
+        }
+        b.forceFingerprint(forceFingerprint);
         switch (verify) {
             case "peer":
                 b.verifyMode(VerifyMode.PEER);
@@ -254,6 +288,49 @@ final class ProbeCommand implements Callable<Integer> {
         report.put("chain", chain);
     }
 
+    /** The name the client checks, resolved as {@code TlsClientContext} resolves it for the handshake. */
+    String expectedName(HostPort hp) {
+        if (verifyName != null) {
+            return verifyName;
+        }
+        if (!noSni && serverName != null && !serverName.isEmpty()) {
+            return serverName;
+        }
+        if (!noSni && !NetUtil.isValidIpV4Address(hp.host) && !NetUtil.isValidIpV6Address(hp.host) && hp.host.endsWith(".")) {
+            return hp.host.substring(0, hp.host.length() - 1);
+        }
+        return hp.host;
+    }
+
+    /**
+     * The hostname verdict on the peer's certificate, checked again on demand so the report can
+     * name what was compared; with verification on, a mismatch already failed the handshake.
+     */
+    private Map<String, Object> hostname(TlsConnectionInfo info, String name, HostnameScheme s, PublicSuffix suffixes) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("scheme", s.name());
+        m.put("publicSuffixList", HostnameOptions.describe(publicSuffix, suffixes));
+        try {
+            HostnameVerification.Result r = info.checkHostname(name, s, suffixes);
+            List<Object> names = new ArrayList<>();
+            r.subjectAltNames().forEach(san -> names.add(san.toString()));
+            r.commonName().ifPresent(cn -> names.add("CN=" + cn));
+            m.put("certificateNames", names);
+            m.put("checked", !s.isNone());
+            m.put("matched", r.matched());
+            m.put("matchedBy", r.matchedBy().orElse(null));
+            m.put("reason", r.reason());
+        } catch (TlsException e) {
+            m.put("certificateNames", List.of());
+            m.put("checked", false);
+            m.put("matched", false);
+            m.put("matchedBy", null);
+            m.put("reason", e.getMessage());
+        }
+        return m;
+    }
+
     static String keyType(PublicKey key) {
         if (key instanceof RSAPublicKey) {
             return "RSA " + ((RSAPublicKey) key).getModulus().bitLength();
@@ -280,6 +357,15 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
                 : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
                         + v.getOrDefault("code", "off") + "]").append('\n');
+        Map<String, Object> h = (Map<String, Object>) r.get("hostname");
+        sb.append("hostname:     ").append(h.get("name")).append(" under scheme ").append(h.get("scheme")).append(": ")
+                .append(!(Boolean) h.get("checked") ? "not checked (" + h.get("reason") + ")"
+                        : (Boolean) h.get("matched") ? "matched by " + h.get("matchedBy")
+                        : "NOT matched: " + h.get("reason")).append('\n');
+        List<Object> names = (List<Object>) h.get("certificateNames");
+        sb.append("  cert names: ").append(names.isEmpty() ? "(none)" : String.join(", ", names.stream().map(String::valueOf).toList()))
+                .append('\n');
+        sb.append("  suffixes:   ").append(h.get("publicSuffixList")).append('\n');
         sb.append("chain:\n");
         for (Object o : (List<Object>) r.get("chain")) {
             Map<String, Object> c = (Map<String, Object>) o;

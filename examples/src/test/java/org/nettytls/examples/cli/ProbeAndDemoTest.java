@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
 
@@ -97,6 +98,75 @@ class ProbeAndDemoTest {
         String[] unverified = run("probe", "localhost:" + port, "--verify", "none", "--json");
         assertEquals("0", unverified[0], String.join("\n", unverified));
         assertTrue(unverified[1].contains("\"verified\": false"), unverified[1]);
+    }
+
+    @Test
+    void probeChecksTheHostnameAndHonoursFingerprints() throws Exception {
+        HeldCertificate root = HeldCertificate.builder().commonName("Probe Root").certificateAuthority(0).build();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("wrong.example").dns("wrong.example", "*.wrong.example")
+                .signedBy(root).build();
+        String ca = dir.resolve("ca.pem").toString();
+        Files.writeString(dir.resolve("ca.pem"), root.certificatePem());
+        int port = startOpensslServer(leaf);
+        String target = "localhost:" + port;
+
+        String[] mismatch = run("probe", target, "--ca", ca);
+        assertEquals("1", mismatch[0], String.join("\n", mismatch));
+        assertEquals(1, mismatch[2].lines().count(), mismatch[2]);
+        assertTrue(mismatch[2].strip().endsWith("[hostname-mismatch]"), mismatch[2]);
+        assertTrue(mismatch[2].contains("expected 'localhost'") && mismatch[2].contains("DNS:wrong.example, DNS:*.wrong.example"),
+                "names the expected name and the certificate's names: " + mismatch[2]);
+        String[] mismatchJson = run("probe", target, "--ca", ca, "--scheme", "http", "--json");
+        assertEquals("1", mismatchJson[0]);
+        assertTrue(mismatchJson[1].contains("\"code\": \"hostname-mismatch\""), mismatchJson[1]);
+        assertTrue(mismatchJson[1].contains("expected 'localhost' under scheme http, certificate has DNS:wrong.example"),
+                mismatchJson[1]);
+
+        String[] named = run("probe", target, "--ca", ca, "--name", "www.wrong.example", "--scheme", "smtp");
+        assertEquals("0", named[0], String.join("\n", named));
+        assertTrue(named[1].contains("hostname:     www.wrong.example under scheme smtp: matched by DNS:*.wrong.example"), named[1]);
+        assertTrue(named[1].contains("  cert names: DNS:wrong.example, DNS:*.wrong.example, CN=wrong.example"), named[1]);
+        assertTrue(named[1].matches("(?s).*  suffixes:   built-in \\S+\n.*"), named[1]);
+        String[] viaSni = run("probe", target, "--ca", ca, "--servername", "wrong.example", "--json");
+        assertEquals("0", viaSni[0], String.join("\n", viaSni));
+        assertTrue(viaSni[1].contains("\"name\": \"wrong.example\""), viaSni[1]);
+        assertTrue(viaSni[1].contains("\"matched\": true"), viaSni[1]);
+        assertTrue(viaSni[1].contains("\"publicSuffixList\": \"built-in "), viaSni[1]);
+
+        String[] unchecked = run("probe", target, "--verify", "none");
+        assertEquals("0", unchecked[0], String.join("\n", unchecked));
+        assertTrue(unchecked[1].contains("hostname:     localhost under scheme default: NOT matched: "), unchecked[1]);
+        String[] schemeNone = run("probe", target, "--ca", ca, "--scheme", "none");
+        assertEquals("0", schemeNone[0], String.join("\n", schemeNone));
+        assertTrue(schemeNone[1].contains("under scheme none: not checked"), schemeNone[1]);
+
+        // A matching pin accepts the server although no CA vouches for it and its name is wrong.
+        String pin = Fingerprint.of(leaf.certificate());
+        String[] pinned = run("probe", target, "--verify", "peer", "--fingerprint", pin);
+        assertEquals("0", pinned[0], String.join("\n", pinned));
+        assertTrue(pinned[1].contains("verification: verified"), pinned[1]);
+        String[] pinnedByKey = run("probe", target, "--fingerprint", "sha1$" + "00".repeat(20), "--fingerprint",
+                Fingerprint.of(leaf.certificate(), "sha1", true).toUpperCase(java.util.Locale.ROOT).replace("SHA1$PUB$", "sha1$pub$"));
+        assertEquals("0", pinnedByKey[0], String.join("\n", pinnedByKey));
+
+        String otherPin = Fingerprint.of(root.certificate());
+        String[] forced = run("probe", target, "--ca", ca, "--servername", "wrong.example", "--fingerprint", otherPin,
+                "--force-fingerprint");
+        assertEquals("1", forced[0], String.join("\n", forced));
+        assertEquals(1, forced[2].lines().count(), forced[2]);
+        assertTrue(forced[2].strip().endsWith("[fingerprint-mismatch]"), forced[2]);
+        assertEquals("0", run("probe", target, "--ca", ca, "--servername", "wrong.example", "--fingerprint", pin,
+                "--force-fingerprint")[0]);
+
+        String[] badPin = run("probe", target, "--fingerprint", "sha256$xyz");
+        assertEquals("2", badPin[0], String.join("\n", badPin));
+        assertTrue(badPin[2].contains("SSL_fingerprint"), badPin[2]);
+        String[] badScheme = run("probe", target, "--scheme", "htttp");
+        assertEquals("2", badScheme[0], String.join("\n", badScheme));
+        assertTrue(badScheme[2].contains("unknown scheme 'htttp'") && badScheme[2].strip().endsWith("[bad-configuration]"),
+                badScheme[2]);
+        String[] forceAlone = run("probe", target, "--force-fingerprint");
+        assertEquals("2", forceAlone[0], String.join("\n", forceAlone));
     }
 
     @Test
