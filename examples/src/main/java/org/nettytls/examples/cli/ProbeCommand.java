@@ -92,6 +92,13 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--force-fingerprint", description = "SSL_force_fingerprint: only a pinned fingerprint accepts the server.")
     boolean forceFingerprint;
 
+    @Option(names = "--crl", paramLabel = "FILE", description = "SSL_crl_file: check the server's certificate against "
+            + "every CRL in FILE (repeatable); with --ca DIR its NNNNNNNN.r0 files count too.")
+    List<Path> crls = new ArrayList<>();
+
+    @Option(names = "--crl-full-chain", description = "Check CRLs for every certificate of the chain, not only the server's.")
+    boolean crlFullChain;
+
     @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
     String verify;
 
@@ -161,6 +168,12 @@ final class ProbeCommand implements Callable<Integer> {
             b.fingerprint(fingerprints.toArray(new String[0]));
         }
         b.forceFingerprint(forceFingerprint);
+        for (Path crl : crls) {
+            b.crlFile(crl);
+        }
+        if (crlFullChain) {
+            b.checkCrl(true).crlFullChain(true);
+        }
         switch (verify) {
             case "peer":
                 b.verifyMode(VerifyMode.PEER);

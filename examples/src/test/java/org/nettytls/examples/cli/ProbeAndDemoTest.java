@@ -170,6 +170,30 @@ class ProbeAndDemoTest {
     }
 
     @Test
+    void probeChecksCrls() throws Exception {
+        HeldCertificate root = HeldCertificate.builder().commonName("Probe Root").certificateAuthority(0).build();
+        HeldCertificate leaf = HeldCertificate.builder().dns("localhost").serialNumber(java.math.BigInteger.valueOf(77))
+                .signedBy(root).build();
+        Files.writeString(dir.resolve("ca.pem"), root.certificatePem());
+        Instant now = Instant.now();
+        Files.writeString(dir.resolve("revoking.crl"), org.nettytls.cert.Pem.encode("X509 CRL", root.crl(
+                java.util.Map.of(java.math.BigInteger.valueOf(77), 1), now.minus(1, ChronoUnit.HOURS),
+                now.plus(1, ChronoUnit.DAYS)).getEncoded()));
+        Files.writeString(dir.resolve("clean.crl"), org.nettytls.cert.Pem.encode("X509 CRL", root.crl(
+                java.util.Map.of(), now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS)).getEncoded()));
+        int port = startOpensslServer(leaf);
+        String ca = dir.resolve("ca.pem").toString();
+        String[] revoked = run("probe", "localhost:" + port, "--ca", ca, "--crl", dir.resolve("revoking.crl").toString());
+        assertEquals("1", revoked[0], String.join("\n", revoked));
+        assertTrue(revoked[2].contains("keyCompromise") && revoked[2].strip().endsWith("[revoked]"), revoked[2]);
+        String[] clean = run("probe", "localhost:" + port, "--ca", ca, "--crl", dir.resolve("clean.crl").toString());
+        assertEquals("0", clean[0], String.join("\n", clean));
+        String[] unreadable = run("probe", "localhost:" + port, "--ca", ca, "--crl", dir.resolve("none.crl").toString());
+        assertEquals("2", unreadable[0], String.join("\n", unreadable));
+        assertTrue(unreadable[2].contains("none.crl"), unreadable[2]);
+    }
+
+    @Test
     void probeFailsCleanlyOnExpiredCertificatesAndBadInput() throws Exception {
         HeldCertificate root = HeldCertificate.builder().commonName("Probe Root").certificateAuthority(0).build();
         Instant now = Instant.now();
