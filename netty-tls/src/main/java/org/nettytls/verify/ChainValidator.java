@@ -54,6 +54,14 @@ final class ChainValidator {
             this.anchored = anchored;
             this.failure = failure;
         }
+
+        /**
+         * The chain as the peer sent it, counted as trusted: for a peer that an engine other than
+         * ours has already validated.
+         */
+        static Result asSent(List<X509Certificate> chain) {
+            return new Result(chain, false, null);
+        }
     }
 
     /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}. */

@@ -13,11 +13,22 @@ import javax.net.ssl.SSLSession;
 public final class PeerContext {
     private final List<X509Certificate> chain;
     private final SSLEngine engine;
+    private final SSLSession session;
     private final boolean peerIsServer;
 
+    /** A peer seen inside the handshake: what it asked for is on the engine's handshake session. */
     PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
+        this(chain, engine, null, peerIsServer);
+    }
+
+    /**
+     * A peer seen after the handshake, on {@code session}: the engine no longer has a
+     * handshake session then.
+     */
+    PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer) {
         this.chain = List.copyOf(chain);
         this.engine = engine;
+        this.session = session;
         this.peerIsServer = peerIsServer;
     }
 
@@ -65,7 +76,7 @@ public final class PeerContext {
             SSLParameters p = engine.getSSLParameters();
             names = p == null ? null : p.getServerNames();
         } else {
-            SSLSession s = engine.getHandshakeSession();
+            SSLSession s = session != null ? session : engine.getHandshakeSession();
             if (s instanceof ExtendedSSLSession) {
                 names = ((ExtendedSSLSession) s).getRequestedServerNames();
             }

@@ -1,0 +1,447 @@
+package org.nettytls.verify;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.TlsFailureEvent;
+import org.nettytls.cert.CaStore;
+
+/**
+ * Checks the peer's identity under a hostname scheme, with public-suffix checks and fingerprint
+ * pins, in a pipeline whose {@link SslHandler} netty-tls did not build: a user's own
+ * {@code SslContext} (the JDK provider, say), or a server that checks a client certificate's
+ * name ({@code SSL_verifycn_scheme}, {@code SSL_verifycn_name}, {@code SSL_verifycn_publicsuffix},
+ * {@code SSL_fingerprint}, {@code SSL_force_fingerprint} of IO::Socket::SSL). Where netty-tls
+ * builds the context ({@code TlsClientContext}, {@code TlsServerContext}) the same checks already
+ * run inside the handshake and this handler is not needed.
+ *
+ * <p>Add it after the {@code SslHandler}, one instance per channel; the {@link Config} is
+ * immutable and shared:
+ * <pre>{@code
+ * HostnameSchemeVerifier.Config http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+ * ch.pipeline().addLast(sslContext.newHandler(ch.alloc(), host, port), new HostnameSchemeVerifier(http), app);
+ * }</pre>
+ *
+ * <p>The verdict comes after the handshake, so nothing may pass before it:
+ * <ul>
+ * <li>Every write and flush from the handlers after it is held, in order, with its promise, until
+ *     the handshake has completed and the peer has passed. Then the held writes go to the
+ *     {@code SslHandler} in their order, each flush where it was, and the handler removes itself.
+ * <li>Every message read before the verdict is held too, and passed on after a pass. In practice
+ *     {@code SslHandler} fires its handshake event before the application data of the same read
+ *     (a TLS 1.3 server may get the client's first data with its Finished), so this is a guard,
+ *     not a buffer that grows.
+ * <li>On a refusal every held write's promise fails with the {@link TlsException} (code
+ *     {@code hostname-mismatch}, {@code fingerprint-mismatch}, ...), held messages are released,
+ *     the handlers after it see a failed {@link SslHandshakeCompletionEvent} in place of the
+ *     successful one and then a {@link TlsFailureEvent}, and the channel is closed. Writes that
+ *     come later fail with the same exception. No {@code exceptionCaught} is fired: the events and
+ *     the promises carry the failure, as they do for a handshake that fails inside the engine.
+ * <li>A handshake that fails inside the {@code SslHandler} fails the held writes with the
+ *     classified {@link TlsException}; its own event is passed on unchanged, and a
+ *     {@link TlsFailureEvent} only comes from {@code org.nettytls.TlsFailureEvents} if the
+ *     pipeline has it.
+ * </ul>
+ *
+ * <p>The name to check is {@code SSL_verifycn_name}, else the SNI name (the one the client sent,
+ * or the one a client asked a server for), else the host the client's engine was created for. A
+ * client certificate is checked by name only when a name is given. A pinned fingerprint that
+ * matches the peer's own certificate accepts it even when the name does not match.
+ *
+ * <p><b>Please note:</b> the chain is <em>not</em> validated again against a CA unless the config
+ * names one ({@link Config.Builder#caStore}); the {@code SslHandler}'s own context did that, and
+ * one that trusts everything leaves only the name and the pins to this handler.
+ * {@link SslHandler#handshakeFuture()} completes before this handler's verdict: wait for the
+ * {@link SslHandshakeCompletionEvent} that it passes on instead. Writes made directly on the
+ * {@code SslHandler}'s context, or on handlers before this one, are not held.
+ */
+public final class HostnameSchemeVerifier extends ChannelDuplexHandler {
+    /** Marks where a flush came between held writes. */
+    private static final Object FLUSH = new Object() {
+        @Override
+        public String toString() {
+            return "HostnameSchemeVerifier.FLUSH";
+        }
+    };
+
+    private enum State { HOLDING, RELEASING, PASSING, REFUSED }
+
+    private final Config config;
+    private final ArrayDeque<Object> heldReads = new ArrayDeque<>();
+    private PendingWriteQueue heldWrites;
+    private boolean flushIsLastHeld;
+    private SslHandler ssl;
+    private State state = State.HOLDING;
+    private TlsException failure;
+
+    public HostnameSchemeVerifier(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Finds the {@code SslHandler} before this handler. Without one nothing would hold writes
+     * back, so the channel is closed and the handler fails to be added.
+     */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ssl = sslHandlerBefore(ctx);
+        if (ssl == null) {
+            ctx.close();
+            throw new IllegalStateException("HostnameSchemeVerifier must come after an SslHandler in the pipeline, "
+                    + "but none is before it in " + ctx.pipeline().names() + "; the channel is closed");
+        }
+        heldWrites = new PendingWriteQueue(ctx);
+        Future<Channel> handshake = ssl.handshakeFuture();
+        if (handshake.isDone()) {
+            if (handshake.isSuccess()) {
+                decide(ctx, null);
+            } else {
+                abandon(TlsException.classify(handshake.cause()));
+            }
+        }
+    }
+
+    private SslHandler sslHandlerBefore(ChannelHandlerContext ctx) {
+        SslHandler found = null;
+        for (Map.Entry<String, ChannelHandler> e : ctx.pipeline()) {
+            if (e.getValue() == this) {
+                return found;
+            }
+            if (e.getValue() instanceof SslHandler) {
+                found = (SslHandler) e.getValue();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (state == State.HOLDING || state == State.RELEASING) {
+            abandon(new TlsException(TlsErrorCode.HANDSHAKE_FAILED,
+                    "HostnameSchemeVerifier was removed before the peer's identity was verified"));
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (state == State.HOLDING && evt instanceof SslHandshakeCompletionEvent) {
+            SslHandshakeCompletionEvent completion = (SslHandshakeCompletionEvent) evt;
+            if (completion.isSuccess()) {
+                decide(ctx, evt);
+                return;
+            }
+            abandon(TlsException.classify(completion.cause()));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (state) {
+            case PASSING:
+                ctx.fireChannelRead(msg);
+                break;
+            case REFUSED:
+                ReferenceCountUtil.release(msg);
+                break;
+            default:
+                heldReads.add(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.PASSING) {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.HOLDING || state == State.RELEASING) {
+            abandon(new TlsException(TlsErrorCode.CONNECTION_FAILED,
+                    "the connection closed before the peer's identity was verified"));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        switch (state) {
+            case PASSING:
+                ctx.write(msg, promise);
+                break;
+            case REFUSED:
+                ReferenceCountUtil.release(msg);
+                if (!promise.isVoid()) {
+                    promise.tryFailure(failure);
+                }
+                break;
+            default:
+                heldWrites.add(msg, promise);
+                flushIsLastHeld = false;
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        switch (state) {
+            case PASSING:
+                ctx.flush();
+                break;
+            case RELEASING:
+                if (heldWrites.isEmpty()) {
+                    // Held writes already passed on without a flush may be waiting for this one.
+                    ctx.flush();
+                    break;
+                }
+                holdFlush(ctx);
+                break;
+            case HOLDING:
+                holdFlush(ctx);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void holdFlush(ChannelHandlerContext ctx) {
+        // A flush with nothing held before it has nothing of ours to flush.
+        if (!heldWrites.isEmpty() && !flushIsLastHeld) {
+            heldWrites.add(FLUSH, ctx.voidPromise());
+            flushIsLastHeld = true;
+        }
+    }
+
+    /** The handshake has completed: judge the peer, then pass everything on or refuse it. */
+    private void decide(ChannelHandlerContext ctx, Object completion) {
+        TlsException refusal = judge();
+        if (refusal == null) {
+            accept(ctx, completion);
+        } else {
+            refuse(ctx, refusal);
+        }
+    }
+
+    private TlsException judge() {
+        try {
+            SSLEngine engine = ssl.engine();
+            SSLSession session = engine.getSession();
+            PeerContext peer = new PeerContext(peerChain(session), engine, session, engine.getUseClientMode());
+            PeerVerification verification = config.verification;
+            PeerJudge.Refusal refusal = PeerJudge.judge(verification, peer, Instant.now(), verification.trust() != null);
+            return refusal == null ? null : refusal.exception;
+        } catch (RuntimeException e) {
+            return new TlsException(TlsErrorCode.PEER_CERT_REJECTED, "verifying the peer failed: " + e, e);
+        }
+    }
+
+    private static List<X509Certificate> peerChain(SSLSession session) {
+        Certificate[] certs;
+        try {
+            certs = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of();
+        }
+        List<X509Certificate> chain = new ArrayList<>(certs.length);
+        for (Certificate c : certs) {
+            if (c instanceof X509Certificate) {
+                chain.add((X509Certificate) c);
+            }
+        }
+        return chain;
+    }
+
+    private void accept(ChannelHandlerContext ctx, Object completion) {
+        state = State.RELEASING;
+        passHeldWrites(ctx);
+        if (completion != null) {
+            ctx.fireUserEventTriggered(completion);
+        }
+        // What the handlers after this one write or read while it empties stays in order behind the rest.
+        while (state == State.RELEASING && (!heldWrites.isEmpty() || !heldReads.isEmpty())) {
+            passHeldReads(ctx);
+            passHeldWrites(ctx);
+        }
+        if (state == State.RELEASING) {
+            state = State.PASSING;
+            if (!ctx.isRemoved()) {
+                ctx.pipeline().remove(this);
+            }
+        }
+    }
+
+    private void passHeldWrites(ChannelHandlerContext ctx) {
+        while (state == State.RELEASING && !heldWrites.isEmpty()) {
+            if (heldWrites.current() == FLUSH) {
+                heldWrites.remove();
+                ctx.flush();
+            } else {
+                heldWrites.removeAndWrite();
+            }
+        }
+        flushIsLastHeld = false;
+    }
+
+    private void passHeldReads(ChannelHandlerContext ctx) {
+        boolean any = false;
+        Object msg;
+        while (state == State.RELEASING && (msg = heldReads.poll()) != null) {
+            any = true;
+            ctx.fireChannelRead(msg);
+        }
+        if (any) {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, TlsException refusal) {
+        abandon(refusal);
+        ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(refusal));
+        ctx.fireUserEventTriggered(new TlsFailureEvent(refusal));
+        ctx.close();
+    }
+
+    /** Fails and releases everything held; from now on writes fail and reads are dropped. */
+    private void abandon(TlsException cause) {
+        state = State.REFUSED;
+        failure = cause;
+        if (heldWrites != null) {
+            heldWrites.removeAndFailAll(cause);
+        }
+        Object msg;
+        while ((msg = heldReads.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * What a {@link HostnameSchemeVerifier} checks: immutable, and shared by all channels that
+     * check the same way.
+     */
+    public static final class Config {
+        private final PeerVerification verification;
+
+        private Config(PeerVerification verification) {
+            this.verification = verification;
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        @Override
+        public String toString() {
+            return "HostnameSchemeVerifier.Config(scheme " + (verification.scheme() == null ? "none"
+                    : verification.scheme().name()) + ", name " + (verification.verifyName() == null
+                    ? "from the connection" : verification.verifyName()) + ", pins " + verification.pins()
+                    + (verification.forceFingerprint() ? " (forced)" : "") + ")";
+        }
+
+        public static final class Builder {
+            private String schemeName;
+            private HostnameScheme scheme;
+            private String verifyName;
+            private PublicSuffix suffixes;
+            private final List<String> fingerprints = new ArrayList<>();
+            private boolean forceFingerprint;
+            private CaStore trust;
+
+            private Builder() {
+            }
+
+            /**
+             * {@code SSL_verifycn_scheme} by name ({@code http}, {@code smtp}, {@code ldap}, ...,
+             * {@code none}); an unknown name fails {@link #build()}. Without it the scheme is
+             * {@code default}, and a mismatch fails.
+             */
+            public Builder verifycnScheme(String name) {
+                this.schemeName = Objects.requireNonNull(name, "name");
+                this.scheme = null;
+                return this;
+            }
+
+            /** {@code SSL_verifycn_scheme} as a custom scheme. */
+            public Builder verifycnScheme(HostnameScheme scheme) {
+                this.scheme = Objects.requireNonNull(scheme, "scheme");
+                this.schemeName = null;
+                return this;
+            }
+
+            /**
+             * {@code SSL_verifycn_name}: the name the peer's certificate must carry. Without it a
+             * client checks the SNI name, else the host its engine was created for, and a server
+             * does not check client certificates by name.
+             */
+            public Builder verifycnName(String name) {
+                this.verifyName = Objects.requireNonNull(name, "name");
+                return this;
+            }
+
+            /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
+            public Builder verifycnPublicSuffix(PublicSuffix suffixes) {
+                this.suffixes = Objects.requireNonNull(suffixes, "suffixes");
+                return this;
+            }
+
+            /**
+             * {@code SSL_fingerprint}: {@code algo$hex}, {@code algo$pub$hex} or bare hex;
+             * repeatable. A match of the peer's own certificate accepts it even when its name does
+             * not match. Malformed pins fail {@link #build()}.
+             */
+            public Builder fingerprint(String... pins) {
+                fingerprints.addAll(Arrays.asList(pins));
+                return this;
+            }
+
+            /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer. */
+            public Builder forceFingerprint(boolean force) {
+                this.forceFingerprint = force;
+                return this;
+            }
+
+            /**
+             * Validates the peer's chain against these CAs as well. Without it the chain is left
+             * to the {@code SslHandler}'s own context, which has already checked it.
+             */
+            public Builder caStore(CaStore trust) {
+                this.trust = Objects.requireNonNull(trust, "trust");
+                return this;
+            }
+
+            /** Checks every setting; throws a {@link TlsException} naming the option at fault. */
+            public Config build() throws TlsException {
+                HostnameScheme s = scheme != null ? scheme
+                        : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.defaultScheme();
+                FingerprintPins pins = FingerprintPins.parse(fingerprints);
+                if (forceFingerprint && pins.isEmpty()) {
+                    throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
+                }
+                PeerVerification v = PeerVerification.builder().trust(trust).enforce(true).pins(pins, forceFingerprint)
+                        .checkName(s, verifyName, suffixes != null ? suffixes : PublicSuffix.builtIn()).build();
+                return new Config(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package org.nettytls.verify;
+
+import io.netty.internal.tcnative.CertificateVerifier;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.cert.Fingerprint;
+
+/**
+ * The one place where the order of the checks of a {@link PeerVerification} lives: chain,
+ * CRLs, verify callback, hostname scheme, fingerprint pins, further checks. The {@link TlsTrustManager}
+ * applies it inside the handshake and the {@link HostnameSchemeVerifier} after a handshake that
+ * another engine completed, so both come to the same verdict for the same peer.
+ */
+final class PeerJudge {
+    private PeerJudge() {
+    }
+
+    /** Why a peer is refused, and what picks the alert BoringSSL sends. */
+    static final class Refusal {
+        final TlsException exception;
+        private final ChainFailure chainFailure;
+
+        Refusal(TlsException exception, ChainFailure chainFailure) {
+            this.exception = exception;
+            this.chainFailure = chainFailure;
+        }
+
+        /** The OpenSSL verify error; only asked for when BoringSSL is loaded, since the codes live in it. */
+        int x509Error() {
+            return chainFailure != null ? chainFailure.x509Error() : x509ErrorFor(exception.code());
+        }
+    }
+
+    /**
+     * Applies {@code verification} to the peer; {@code null} when it is accepted.
+     *
+     * @param now the time against which the chain's validity is checked
+     * @param validateChain whether to validate the chain against {@link PeerVerification#trust()}; when
+     *        {@code false} the chain counts as trusted as the peer sent it, because an engine that is not
+     *        ours has already validated it
+     */
+    static Refusal judge(PeerVerification verification, PeerContext peer, Instant now, boolean validateChain) {
+        if (peer.chain().isEmpty()) {
+            return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"), null);
+        }
+        X509Certificate leaf = peer.leaf();
+        ChainValidator.Result chain = validateChain
+                ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now)
+                : ChainValidator.Result.asSent(peer.chain());
+        List<X509Certificate> path = chain.path;
+        Refusal[] errors = new Refusal[path.size()];
+        if (chain.failure != null) {
+            errors[Math.min(chain.failure.depth, path.size() - 1)] = new Refusal(chain.failure.toException(), chain.failure);
+        }
+        checkRevocation(verification, path, errors, now);
+        FingerprintPins pins = verification.pins();
+        Refusal firstFailure = null;
+        Refusal verdict = null;
+        for (int depth = path.size() - 1; depth >= 0; depth--) {
+            X509Certificate cert = path.get(depth);
+            Refusal error = errors[depth];
+            boolean ok = error == null;
+            if (verification.callback() != null) {
+                boolean answer;
+                try {
+                    answer = verification.callback().verify(ok, cert, depth, error == null ? null : error.exception);
+                } catch (RuntimeException e) {
+                    answer = false;
+                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback threw " + e + " at depth "
+                            + depth + " for " + ChainValidator.describe(cert), e);
+                }
+                if (!answer && error == null) {
+                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback refused "
+                            + ChainValidator.describe(cert) + " at depth " + depth, null);
+                }
+                ok = answer;
+            }
+            if (depth == 0 && ok) {
+                error = checkName(verification, peer, leaf);
+                ok = error == null;
+            }
+            if (pins.isEmpty()) {
+                if (!ok) {
+                    verdict = error;
+                    break;
+                }
+                continue;
+            }
+            if (depth > 0) {
+                if (!ok && firstFailure == null) {
+                    firstFailure = error;
+                }
+                continue;
+            }
+            if (pins.matches(leaf)) {
+                verdict = null;
+            } else if (verification.forceFingerprint()) {
+                verdict = refusal(TlsErrorCode.FINGERPRINT_MISMATCH, "the peer's certificate "
+                        + ChainValidator.describe(leaf) + " (" + fingerprintOf(leaf) + ") matches none of the pinned "
+                        + "fingerprints " + pins + " (SSL_force_fingerprint)", null);
+            } else if (firstFailure != null || !ok) {
+                Refusal cause = firstFailure != null ? firstFailure : error;
+                verdict = new Refusal(new TlsException(cause.exception.code(), cause.exception.getMessage()
+                        + "; and no pinned fingerprint matched (" + fingerprintOf(leaf) + " is not among " + pins + ")",
+                        cause.exception.getCause()), cause.chainFailure);
+            }
+        }
+        if (verdict != null) {
+            return verdict;
+        }
+        for (PeerCheck check : verification.checks()) {
+            try {
+                check.check(peer);
+            } catch (TlsException e) {
+                return new Refusal(e, null);
+            } catch (RuntimeException e) {
+                return refusal(TlsErrorCode.PEER_CERT_REJECTED, "a peer check failed: " + e, e);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Marks certificates revoked (or without a usable CRL) by the configured CRLs: the peer's own
+     * certificate, or every certificate below the root with {@code crlFullChain}; each needs its
+     * issuer in the path, so an unanchored chain is checked only as far as it goes.
+     */
+    private static void checkRevocation(PeerVerification verification, List<X509Certificate> path, Refusal[] errors,
+                                        Instant now) {
+        CrlStore crls = verification.crls();
+        if (crls == null) {
+            return;
+        }
+        int last = verification.crlFullChain() ? path.size() - 2 : Math.min(0, path.size() - 2);
+        for (int depth = 0; depth <= last; depth++) {
+            if (errors[depth] != null) {
+                continue;
+            }
+            ChainFailure f = crls.check(path.get(depth), path.get(depth + 1), now).toChainFailure(depth);
+            if (f != null) {
+                errors[depth] = new Refusal(f.toException(), f);
+            }
+        }
+    }
+
+    /** The hostname check at depth 0, or {@code null} when it passes or does not apply. */
+    private static Refusal checkName(PeerVerification verification, PeerContext peer, X509Certificate leaf) {
+        HostnameScheme scheme = verification.scheme();
+        if (scheme == null) {
+            return null;
+        }
+        String name = verification.verifyName();
+        if (name == null && !peer.peerIsServer()) {
+            // A client's certificate is checked by name only where the server names what to expect.
+            return null;
+        }
+        if (name == null) {
+            name = peer.serverName();
+        }
+        if (name == null) {
+            name = peer.peerHost();
+        }
+        if (name == null && scheme.callback() != null) {
+            name = "unknown";
+        }
+        if (name == null) {
+            return refusal(TlsErrorCode.HOSTNAME_MISMATCH, "cannot determine the peer's name to verify under scheme "
+                    + scheme.name() + ": connect with a host name or set SSL_verifycn_name", null);
+        }
+        HostnameVerification.Result r = HostnameVerification.check(name, leaf, scheme, verification.publicSuffix());
+        if (r.matched()) {
+            return null;
+        }
+        return new Refusal(r.toException(), null);
+    }
+
+    private static Refusal refusal(TlsErrorCode code, String message, Throwable cause) {
+        return new Refusal(new TlsException(code, message, cause), null);
+    }
+
+    private static String fingerprintOf(X509Certificate leaf) {
+        try {
+            return Fingerprint.of(leaf);
+        } catch (TlsException e) {
+            return "no fingerprint: " + e.getMessage();
+        }
+    }
+
+
+    static int x509ErrorFor(TlsErrorCode code) {
+        switch (code) {
+            case HOSTNAME_MISMATCH:
+                return CertificateVerifier.X509_V_ERR_HOSTNAME_MISMATCH;
+            case REVOKED:
+                return CertificateVerifier.X509_V_ERR_CERT_REVOKED;
+            case CERT_EXPIRED:
+                return CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
+            case CERT_NOT_YET_VALID:
+                return CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
+            case UNTRUSTED_CHAIN:
+                return CertificateVerifier.X509_V_ERR_CERT_UNTRUSTED;
+            case PEER_CERT_REJECTED:
+                return CertificateVerifier.X509_V_ERR_CERT_REJECTED;
+            default:
+                return CertificateVerifier.X509_V_ERR_APPLICATION_VERIFICATION;
+        }
+    }
+}
