@@ -39,7 +39,7 @@ class PeerVerificationTest {
 
     @BeforeAll
     static void pki() throws TlsException {
-        root = HeldCertificate.builder().commonName("Verification Root").certificateAuthority(0).build();
+        root = HeldCertificate.builder().commonName("Verification Root").certificateAuthority(1).build();
         strangerRoot = HeldCertificate.builder().commonName("Stranger Root").certificateAuthority(0).build();
         localhost = HeldCertificate.builder().commonName("localhost").dns("localhost").signedBy(root).build();
         other = HeldCertificate.builder().commonName("other.test").dns("other.test").signedBy(root).build();

@@ -41,8 +41,10 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
@@ -232,6 +234,8 @@ public final class HeldCertificate {
         private final List<String> crlUrls = new ArrayList<>();
         private boolean mustStaple;
         private boolean ocspNoCheck;
+        private final List<String> permittedDns = new ArrayList<>();
+        private final List<String> excludedDns = new ArrayList<>();
 
         private Builder() {
         }
@@ -402,6 +406,18 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * Name constraints (RFC 5280 section 4.2.1.10) on DNS names, for a CA: only names in the
+         * permitted subtrees (when any are given) and none in the excluded ones may be issued under it.
+         */
+        public Builder nameConstraints(List<String> permittedDnsNames, List<String> excludedDnsNames) {
+            permittedDns.clear();
+            permittedDns.addAll(permittedDnsNames);
+            excludedDns.clear();
+            excludedDns.addAll(excludedDnsNames);
+            return this;
+        }
+
         public HeldCertificate build() throws TlsException {
             try {
                 return build0();
@@ -489,6 +505,10 @@ public final class HeldCertificate {
                 // TLSFeatures ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 6066).
                 b.addExtension(TLS_FEATURE, false, new DERSequence(new ASN1Integer(5)));
             }
+            if (!permittedDns.isEmpty() || !excludedDns.isEmpty()) {
+                b.addExtension(Extension.nameConstraints, true, new NameConstraints(
+                        subtrees(permittedDns), subtrees(excludedDns)));
+            }
             if (ocspNoCheck) {
                 b.addExtension(OCSP_NOCHECK, false, DERNull.INSTANCE);
             }
@@ -552,6 +572,17 @@ public final class HeldCertificate {
             default:
                 throw new IllegalArgumentException("unsupported curve '" + name + "' (expected P-256, P-384 or P-521)");
         }
+    }
+
+    private static GeneralSubtree[] subtrees(List<String> dnsNames) {
+        if (dnsNames.isEmpty()) {
+            return null;
+        }
+        GeneralSubtree[] out = new GeneralSubtree[dnsNames.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new GeneralSubtree(new GeneralName(GeneralName.dNSName, dnsNames.get(i)));
+        }
+        return out;
     }
 
     private static KeyPurposeId keyPurpose(String usage) {

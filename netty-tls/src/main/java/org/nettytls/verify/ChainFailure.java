@@ -16,6 +16,11 @@ final class ChainFailure {
         EXPIRED(TlsErrorCode.CERT_EXPIRED),
         NOT_YET_VALID(TlsErrorCode.CERT_NOT_YET_VALID),
         INVALID_CA(TlsErrorCode.UNTRUSTED_CHAIN),
+        NOT_FOR_SIGNING(TlsErrorCode.UNTRUSTED_CHAIN),
+        PATH_LENGTH(TlsErrorCode.UNTRUSTED_CHAIN),
+        NAME_CONSTRAINT(TlsErrorCode.UNTRUSTED_CHAIN),
+        CRITICAL_EXTENSION(TlsErrorCode.PEER_CERT_REJECTED),
+        CHAIN_TOO_LONG(TlsErrorCode.UNTRUSTED_CHAIN),
         BAD_SIGNATURE(TlsErrorCode.UNTRUSTED_CHAIN),
         WRONG_PURPOSE(TlsErrorCode.PEER_CERT_REJECTED),
         REJECTED(TlsErrorCode.PEER_CERT_REJECTED),
@@ -63,6 +68,16 @@ final class ChainFailure {
                 return CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
             case INVALID_CA:
                 return CertificateVerifier.X509_V_ERR_INVALID_CA;
+            case NOT_FOR_SIGNING:
+                return CertificateVerifier.X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+            case PATH_LENGTH:
+                return CertificateVerifier.X509_V_ERR_PATH_LENGTH_EXCEEDED;
+            case NAME_CONSTRAINT:
+                return CertificateVerifier.X509_V_ERR_PERMITTED_VIOLATION;
+            case CRITICAL_EXTENSION:
+                return CertificateVerifier.X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
+            case CHAIN_TOO_LONG:
+                return CertificateVerifier.X509_V_ERR_CERT_CHAIN_TOO_LONG;
             case BAD_SIGNATURE:
                 return CertificateVerifier.X509_V_ERR_CERT_SIGNATURE_FAILURE;
             case WRONG_PURPOSE:

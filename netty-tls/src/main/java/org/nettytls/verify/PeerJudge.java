@@ -3,6 +3,7 @@ package org.nettytls.verify;
 import io.netty.internal.tcnative.CertificateVerifier;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
@@ -51,9 +52,12 @@ final class PeerJudge {
                 ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now)
                 : ChainValidator.Result.asSent(peer.chain());
         List<X509Certificate> path = chain.path;
-        Refusal[] errors = new Refusal[path.size()];
-        if (chain.failure != null) {
-            errors[Math.min(chain.failure.depth, path.size() - 1)] = new Refusal(chain.failure.toException(), chain.failure);
+        List<List<Refusal>> errors = new ArrayList<>();
+        for (int i = 0; i < path.size(); i++) {
+            errors.add(new ArrayList<>());
+        }
+        for (ChainFailure f : chain.failures) {
+            errors.get(Math.min(f.depth, path.size() - 1)).add(new Refusal(f.toException(), f));
         }
         checkRevocation(verification, path, errors, now);
         FingerprintPins pins = verification.pins();
@@ -61,22 +65,33 @@ final class PeerJudge {
         Refusal verdict = null;
         for (int depth = path.size() - 1; depth >= 0; depth--) {
             X509Certificate cert = path.get(depth);
-            Refusal error = errors[depth];
-            boolean ok = error == null;
-            if (verification.callback() != null) {
-                boolean answer;
-                try {
-                    answer = verification.callback().verify(ok, cert, depth, error == null ? null : error.exception);
-                } catch (RuntimeException e) {
-                    answer = false;
-                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback threw " + e + " at depth "
-                            + depth + " for " + ChainValidator.describe(cert), e);
+            // As OpenSSL does, the callback hears of every failure at this depth, one call each, and
+            // once with ok=true when there is none; forgiving one failure forgives no other.
+            Refusal error = null;
+            boolean ok = true;
+            List<Refusal> here = errors.get(depth);
+            if (verification.callback() == null) {
+                if (!here.isEmpty()) {
+                    ok = false;
+                    error = here.get(0);
                 }
-                if (!answer && error == null) {
-                    error = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback refused "
-                            + ChainValidator.describe(cert) + " at depth " + depth, null);
+            } else {
+                for (int i = 0; i < Math.max(1, here.size()) && ok; i++) {
+                    Refusal e = here.isEmpty() ? null : here.get(i);
+                    boolean answer;
+                    try {
+                        answer = verification.callback().verify(e == null, cert, depth, e == null ? null : e.exception);
+                    } catch (RuntimeException thrown) {
+                        answer = false;
+                        e = refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback threw " + thrown + " at depth "
+                                + depth + " for " + ChainValidator.describe(cert), thrown);
+                    }
+                    if (!answer) {
+                        ok = false;
+                        error = e != null ? e : refusal(TlsErrorCode.PEER_CERT_REJECTED, "SSL_verify_callback refused "
+                                + ChainValidator.describe(cert) + " at depth " + depth, null);
+                    }
                 }
-                ok = answer;
             }
             if (depth == 0 && ok) {
                 error = checkName(verification, peer, leaf);
@@ -128,20 +143,23 @@ final class PeerJudge {
      * certificate, or every certificate below the root with {@code crlFullChain}; each needs its
      * issuer in the path, so an unanchored chain is checked only as far as it goes.
      */
-    private static void checkRevocation(PeerVerification verification, List<X509Certificate> path, Refusal[] errors,
-                                        Instant now) {
+    private static void checkRevocation(PeerVerification verification, List<X509Certificate> path,
+                                        List<List<Refusal>> errors, Instant now) {
         CrlStore crls = verification.crls();
         if (crls == null) {
             return;
         }
         int last = verification.crlFullChain() ? path.size() - 2 : Math.min(0, path.size() - 2);
         for (int depth = 0; depth <= last; depth++) {
-            if (errors[depth] != null) {
+            X509Certificate cert = path.get(depth);
+            X509Certificate issuer = path.get(depth + 1);
+            if (!issuer.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+                // A chain taken as sent (not built here) may not be in issuing order.
                 continue;
             }
-            ChainFailure f = crls.check(path.get(depth), path.get(depth + 1), now).toChainFailure(depth);
+            ChainFailure f = crls.check(cert, issuer, now).toChainFailure(depth);
             if (f != null) {
-                errors[depth] = new Refusal(f.toException(), f);
+                errors.get(depth).add(new Refusal(f.toException(), f));
             }
         }
     }
