@@ -229,6 +229,34 @@ class PeerVerificationTest {
     }
 
     @Test
+    void aResumedSessionIsJudgedAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
+        TlsClientContext client = TlsClientContext.create(trusting().version("TLSv1_2").addPeerCheck(peer -> {
+            judged.incrementAndGet();
+            if (refuse.get()) {
+                throw new TlsException(TlsErrorCode.REVOKED, "revoked since the full handshake");
+            }
+        }).build());
+        int port = serve(localhost);
+        Side first = loop.client(client, "localhost", port);
+        assertNull(first.handshakeFailure());
+        assertEquals(java.util.Optional.of(false), org.nettytls.info.TlsConnectionInfo.of(first.channel).sessionReused());
+        Side second = loop.client(client, "localhost", port);
+        assertNull(second.handshakeFailure());
+        assertEquals(java.util.Optional.of(true), org.nettytls.info.TlsConnectionInfo.of(second.channel).sessionReused(),
+                "the second connection must resume for this test to mean anything");
+        assertEquals(2, judged.get(), "the resumed session must be judged again");
+        assertTrue(org.nettytls.info.TlsConnectionInfo.of(second.channel).verification().get().isVerified());
+
+        refuse.set(true);
+        Side third = loop.client(client, "localhost", port);
+        Throwable t = third.handshakeFailure();
+        assertNotNull(t, "a peer refused since the full handshake must not get in by resuming");
+        assertEquals(TlsErrorCode.REVOKED, TlsException.classify(t).code());
+    }
+
+    @Test
     void malformedPinsFailAtBuild() {
         for (String bad : List.of("sha256$zz", "sha256$", "b002eaab4d3430644565fc305fd6ef", "foo$0910028d", "pub$1234")) {
             TlsException e = assertThrows(TlsException.class, () -> trusting().fingerprint(bad).build(), bad);

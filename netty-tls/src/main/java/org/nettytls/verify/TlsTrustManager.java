@@ -2,6 +2,7 @@ package org.nettytls.verify;
 
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.handler.ssl.ResumableX509ExtendedTrustManager;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -25,7 +26,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>It keeps no state between connections: one failed check never affects the next
  * connection (IO::Socket::SSL 2.081 has that bug with fingerprints).
  */
-public final class TlsTrustManager extends X509ExtendedTrustManager {
+public final class TlsTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
     private final PeerVerification verification;
     private final X509Certificate[] acceptedIssuers;
     private final Clock clock;
@@ -76,6 +77,22 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
         verify(chain, null, false);
     }
 
+    /**
+     * A resumed session skips the handshake's certificate check; Netty calls this instead, before
+     * the handshake is reported complete, and every check runs again on the chain the session
+     * remembers, now: resumption never bypasses a check, and a peer revoked or pinned out since
+     * the full handshake is refused.
+     */
+    @Override
+    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        verify(chain, engine, true);
+    }
+
+    @Override
+    public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        verify(chain, engine, false);
+    }
+
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return acceptedIssuers.clone();
@@ -103,6 +120,10 @@ public final class TlsTrustManager extends X509ExtendedTrustManager {
             return;
         }
         SSLSession session = engine.getHandshakeSession();
+        if (session == null) {
+            // Resumption is judged after the handshake, on the session itself.
+            session = engine.getSession();
+        }
         if (session != null) {
             session.putValue(PeerVerdict.SESSION_KEY, verdict);
         }
