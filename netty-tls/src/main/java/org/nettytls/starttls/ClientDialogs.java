@@ -93,39 +93,65 @@ final class ClientDialogs {
         }
     }
 
-    /** POP3 (RFC 2595): +OK greeting, CAPA listing STLS, +OK to STLS. */
-    static final class Pop3 extends ClientDialog {
+    /**
+     * POP3 (RFC 2595: +OK greeting, CAPA listing STLS, +OK to STLS) and NNTP (RFC 4642: 200/201
+     * greeting, CAPABILITIES listing STARTTLS, 382 to STARTTLS): a capability list ended by ".".
+     */
+    static final class DotList extends ClientDialog {
+        private final String[] greetings;
+        private final String capabilities;
+        private final String listed;
+        private final String command;
+        private final String positive;
         private int state;
         private boolean offered;
+
+        private DotList(String[] greetings, String capabilities, String listed, String command, String positive) {
+            this.greetings = greetings;
+            this.capabilities = capabilities;
+            this.listed = listed;
+            this.command = command;
+            this.positive = positive;
+        }
+
+        static DotList pop3() {
+            return new DotList(new String[] {"+OK"}, "CAPA", "+OK", "STLS", "+OK");
+        }
+
+        static DotList nntp() {
+            return new DotList(new String[] {"200", "201"}, "CAPABILITIES", "101", "STARTTLS", "382");
+        }
 
         @Override
         Step onFrame(ByteBuf frame) {
             String l = line(frame);
             switch (state) {
                 case 0:
-                    if (!l.startsWith("+OK")) {
-                        return Step.refuse("a +OK greeting", quoted(l));
+                    for (String g : greetings) {
+                        if (l.startsWith(g)) {
+                            state = 1;
+                            return Step.send(capabilities + "\r\n");
+                        }
                     }
-                    state = 1;
-                    return Step.send("CAPA\r\n");
+                    return Step.refuse("a " + String.join(" or ", greetings) + " greeting", quoted(l));
                 case 1:
-                    if (!l.startsWith("+OK")) {
-                        return Step.refuse("+OK to CAPA", quoted(l));
+                    if (!l.startsWith(listed)) {
+                        return Step.refuse(listed + " to " + capabilities, quoted(l));
                     }
                     state = 2;
                     return Step.WAIT;
                 case 2:
                     if (!l.equals(".")) {
-                        offered |= l.trim().equalsIgnoreCase("STLS");
+                        offered |= l.trim().equalsIgnoreCase(command);
                         return Step.WAIT;
                     }
                     if (!offered) {
-                        return Step.refuse("STLS among the capabilities", "none (stripped or not supported)");
+                        return Step.refuse(command + " among the capabilities", "none (stripped or not supported)");
                     }
                     state = 3;
-                    return Step.send("STLS\r\n");
+                    return Step.send(command + "\r\n");
                 default:
-                    return l.startsWith("+OK") ? Step.UPGRADE : Step.refuse("+OK to STLS", quoted(l));
+                    return l.startsWith(positive) ? Step.UPGRADE : Step.refuse(positive + " to " + command, quoted(l));
             }
         }
     }
@@ -149,43 +175,6 @@ final class ClientDialogs {
                 return Step.send("AUTH TLS\r\n");
             }
             return l.startsWith("234 ") || l.equals("234") ? Step.UPGRADE : Step.refuse("234 to AUTH TLS", quoted(l));
-        }
-    }
-
-    /** NNTP (RFC 4642): 200/201 greeting, CAPABILITIES listing STARTTLS, 382 to STARTTLS. */
-    static final class Nntp extends ClientDialog {
-        private int state;
-        private boolean offered;
-
-        @Override
-        Step onFrame(ByteBuf frame) {
-            String l = line(frame);
-            switch (state) {
-                case 0:
-                    if (!l.startsWith("200") && !l.startsWith("201")) {
-                        return Step.refuse("a 200 or 201 greeting", quoted(l));
-                    }
-                    state = 1;
-                    return Step.send("CAPABILITIES\r\n");
-                case 1:
-                    if (!l.startsWith("101")) {
-                        return Step.refuse("101 to CAPABILITIES", quoted(l));
-                    }
-                    state = 2;
-                    return Step.WAIT;
-                case 2:
-                    if (!l.equals(".")) {
-                        offered |= l.trim().equalsIgnoreCase("STARTTLS");
-                        return Step.WAIT;
-                    }
-                    if (!offered) {
-                        return Step.refuse("STARTTLS among the capabilities", "none (stripped or not supported)");
-                    }
-                    state = 3;
-                    return Step.send("STARTTLS\r\n");
-                default:
-                    return l.startsWith("382") ? Step.UPGRADE : Step.refuse("382 to STARTTLS", quoted(l));
-            }
         }
     }
 

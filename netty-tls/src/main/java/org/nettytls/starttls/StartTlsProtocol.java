@@ -87,27 +87,22 @@ public enum StartTlsProtocol {
 
     /** How the frames a server reads end. */
     public Framing serverFraming() {
-        switch (this) {
-            case XMPP:
-                return Framing.xmlTags();
-            case LDAP:
-                return Framing.berElements();
-            case POSTGRES:
-                return Framing.postgresFrontend();
-            default:
-                return Framing.lines();
-        }
+        return framing(true);
     }
 
     /** How the frames a client reads end. */
     public Framing clientFraming() {
+        return framing(false);
+    }
+
+    private Framing framing(boolean server) {
         switch (this) {
             case XMPP:
                 return Framing.xmlTags();
             case LDAP:
                 return Framing.berElements();
             case POSTGRES:
-                return Framing.postgresBackend();
+                return server ? Framing.postgresFrontend() : Framing.postgresBackend();
             default:
                 return Framing.lines();
         }
@@ -165,7 +160,7 @@ public enum StartTlsProtocol {
             case IMAP:
                 return new ClientDialogs.Imap();
             case POP3:
-                return new ClientDialogs.Pop3();
+                return ClientDialogs.DotList.pop3();
             case FTP:
                 return new ClientDialogs.Ftp();
             case XMPP:
@@ -177,7 +172,7 @@ public enum StartTlsProtocol {
             case SIEVE:
                 return new ClientDialogs.Sieve();
             default:
-                return new ClientDialogs.Nntp();
+                return ClientDialogs.DotList.nntp();
         }
     }
 

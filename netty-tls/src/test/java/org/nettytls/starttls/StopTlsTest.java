@@ -96,6 +96,15 @@ class StopTlsTest {
         }).connect("127.0.0.1", port).syncUninterruptibly().channel();
     }
 
+    /** Starts TLS on the peer's plaintext OK, and does nothing else. */
+    BiConsumer<ChannelHandlerContext, String> upgradingOnOk(int port) {
+        return (ctx, line) -> {
+            if (line.equals("OK") && !starttls.isTls()) {
+                starttls.startClient(tls, "localhost", port);
+            }
+        };
+    }
+
     String next() throws InterruptedException {
         String s = seen.poll(10, TimeUnit.SECONDS);
         if (s == null) {
@@ -164,11 +173,7 @@ class StopTlsTest {
     @Test
     void stopAfterThePeerClosedFirstHandsOverWhatFollowed() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            connect(listen.getLocalPort(), (ctx, line) -> {
-                if (line.equals("OK") && !starttls.isTls()) {
-                    starttls.startClient(tls, "localhost", listen.getLocalPort());
-                }
-            });
+            connect(listen.getLocalPort(), upgradingOnOk(listen.getLocalPort()));
             try (EnginePeer peer = EnginePeer.accept(listen)) {
                 upgrade(peer, "TLSv1.3");
                 peer.writeRaw(concat(peer.closeNotify(), "PLAIN early\n".getBytes(StandardCharsets.ISO_8859_1)));
@@ -185,11 +190,7 @@ class StopTlsTest {
     @Test
     void fastShutdownSendsCloseNotifyAndGoesPlaintextAtOnce() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            connect(listen.getLocalPort(), (ctx, line) -> {
-                if (line.equals("OK") && !starttls.isTls()) {
-                    starttls.startClient(tls, "localhost", listen.getLocalPort());
-                }
-            });
+            connect(listen.getLocalPort(), upgradingOnOk(listen.getLocalPort()));
             try (EnginePeer peer = EnginePeer.accept(listen)) {
                 upgrade(peer, "TLSv1.2");
                 channel.eventLoop().execute(() -> {
@@ -207,11 +208,7 @@ class StopTlsTest {
     @Test
     void noShutdownSendsNothingBeforeThePlaintext() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            connect(listen.getLocalPort(), (ctx, line) -> {
-                if (line.equals("OK") && !starttls.isTls()) {
-                    starttls.startClient(tls, "localhost", listen.getLocalPort());
-                }
-            });
+            connect(listen.getLocalPort(), upgradingOnOk(listen.getLocalPort()));
             try (EnginePeer peer = EnginePeer.accept(listen)) {
                 upgrade(peer, "TLSv1.2");
                 channel.eventLoop().execute(() -> {
@@ -228,11 +225,7 @@ class StopTlsTest {
     @Test
     void writesDuringTheDowngradeGoOutInPlaintextAfterIt() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            connect(listen.getLocalPort(), (ctx, line) -> {
-                if (line.equals("OK") && !starttls.isTls()) {
-                    starttls.startClient(tls, "localhost", listen.getLocalPort());
-                }
-            });
+            connect(listen.getLocalPort(), upgradingOnOk(listen.getLocalPort()));
             try (EnginePeer peer = EnginePeer.accept(listen)) {
                 upgrade(peer, "TLSv1.3");
                 channel.eventLoop().execute(() -> {
@@ -251,11 +244,7 @@ class StopTlsTest {
     @Test
     void aPeerThatNeverSendsCloseNotifyTimesOut() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            connect(listen.getLocalPort(), (ctx, line) -> {
-                if (line.equals("OK") && !starttls.isTls()) {
-                    starttls.startClient(tls, "localhost", listen.getLocalPort());
-                }
-            });
+            connect(listen.getLocalPort(), upgradingOnOk(listen.getLocalPort()));
             try (EnginePeer peer = EnginePeer.accept(listen)) {
                 upgrade(peer, "TLSv1.3");
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofMillis(200));
