@@ -12,6 +12,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.TlsTrustManager;
 
 /**
@@ -32,11 +33,20 @@ public final class TlsClientContext {
     }
 
     public static TlsClientContext create(TlsClientOptions options) throws TlsException {
+        return create(options, null);
+    }
+
+    /**
+     * A context that checks the server's name under {@code protocolScheme} unless the options
+     * name a scheme themselves: how a protocol (SMTP, LDAP, ...) makes its own scheme the default.
+     */
+    public static TlsClientContext create(TlsClientOptions options, HostnameScheme protocolScheme) throws TlsException {
         Objects.requireNonNull(options, "options");
+        HostnameScheme scheme = protocolScheme == null || options.hostnameSchemeNamed() ? options.hostnameScheme() : protocolScheme;
         SslContextBuilder b = SslContextBuilder.forClient();
         TlsContexts.applyCommon(b, options);
         b.endpointIdentificationAlgorithm(null);
-        b.trustManager(new TlsTrustManager(options.peerVerification(options.verifiesPeer()), List.of()));
+        b.trustManager(new TlsTrustManager(options.peerVerification(options.verifiesPeer(), scheme), List.of()));
         if (options.keyMaterial() != null) {
             b.keyManager(options.keyMaterial().key(), options.keyMaterial().chain());
         }

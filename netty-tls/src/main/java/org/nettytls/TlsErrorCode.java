@@ -37,6 +37,8 @@ public enum TlsErrorCode {
     PLAINTEXT_ON_TLS_PORT("plaintext-on-tls-port"),
     /** Plaintext bytes arrived after the STARTTLS upgrade point. */
     PLAINTEXT_AFTER_UPGRADE("plaintext-after-upgrade"),
+    /** The server did not offer STARTTLS, refused it, or answered it with anything but its positive reply, and TLS is required. */
+    STARTTLS_REFUSED("starttls-refused"),
     /** The peer did not answer close_notify in time. */
     CLOSE_NOTIFY_TIMEOUT("close-notify-timeout"),
     /** An option's value is wrong; the message names the option. */

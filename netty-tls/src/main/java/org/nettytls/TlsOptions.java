@@ -44,6 +44,7 @@ public abstract class TlsOptions {
     private final boolean forceFingerprint;
     private final VerifyCallback verifyCallback;
     private final HostnameScheme scheme;
+    private final boolean schemeNamed;
     private final String verifyName;
     private final PublicSuffix publicSuffix;
     private final CrlStore crls;
@@ -64,6 +65,7 @@ public abstract class TlsOptions {
             throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
         }
         this.verifyCallback = b.verifyCallback;
+        this.schemeNamed = b.scheme != null || b.schemeName != null;
         this.scheme = b.scheme != null ? b.scheme
                 : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.defaultScheme();
         this.verifyName = b.verifyName;
@@ -135,6 +137,11 @@ public abstract class TlsOptions {
         return scheme;
     }
 
+    /** Whether {@code SSL_verifycn_scheme} was given, rather than left to a default (a protocol's, or {@code default}). */
+    public boolean hostnameSchemeNamed() {
+        return schemeNamed;
+    }
+
     /** {@code SSL_verifycn_name}, or {@code null}. */
     public String verifyName() {
         return verifyName;
@@ -157,6 +164,11 @@ public abstract class TlsOptions {
 
     /** Everything that decides whether the peer is accepted, for the trust manager. */
     PeerVerification peerVerification(boolean enforce) {
+        return peerVerification(enforce, scheme);
+    }
+
+    /** The same with {@code scheme} checking the peer's name. */
+    PeerVerification peerVerification(boolean enforce, HostnameScheme scheme) {
         return PeerVerification.builder().trust(trust).enforce(enforce).pins(pins, forceFingerprint)
                 .callback(verifyCallback).checkName(scheme, verifyName, publicSuffix).crls(crls, crlFullChain)
                 .addChecks(peerChecks).build();

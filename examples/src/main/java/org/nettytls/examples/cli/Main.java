@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
             ProbeCommand.class,
             VerifyHostnameCommand.class,
             DemoCommand.class,
+            LineServerCommand.class,
+            SmtpServerCommand.class,
         })
 public final class Main {
     /** Success. */

@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
+import org.nettytls.starttls.StartTlsClient;
+import org.nettytls.starttls.StartTlsHandler;
+import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.VerifyMode;
@@ -123,20 +126,27 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "Connect and handshake timeout (default 10).")
     int timeoutSeconds;
 
+    @Option(names = "--starttls", paramLabel = "PROTO", description = "Talk PROTO up to its upgrade point first: "
+            + "smtp, lmtp, imap, pop3, ftp, xmpp, ldap, postgres, sieve, nntp. The hostname scheme defaults to the protocol's. "
+            + "Fails when the server does not offer the upgrade or answers with anything else.")
+    String starttls;
+
     @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(target);
-        HostnameScheme hostnameScheme = scheme == null ? HostnameScheme.defaultScheme() : HostnameOptions.scheme(scheme);
+        StartTlsProtocol protocol = starttls == null ? null : StartTlsProtocol.of(starttls);
+        HostnameScheme hostnameScheme = scheme != null ? HostnameOptions.scheme(scheme)
+                : protocol != null ? protocol.hostnameScheme() : HostnameScheme.defaultScheme();
         PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
         TlsClientOptions options = options(hostnameScheme, suffixes);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("target", hp.toString());
         PrintWriter out = spec.commandLine().getOut();
         try {
-            TlsConnectionInfo info = connect(hp, options);
+            TlsConnectionInfo info = connect(hp, options, protocol);
             report.put("ok", true);
             describe(info, report);
             report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
@@ -217,10 +227,11 @@ final class ProbeCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options) throws TlsException, InterruptedException {
+    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options, StartTlsProtocol protocol) throws TlsException, InterruptedException {
         TlsClientContext tls = TlsClientContext.create(options);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<TlsException> setupFailure = new AtomicReference<>();
+        AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
         try {
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
@@ -228,7 +239,12 @@ final class ProbeCommand implements Callable<Integer> {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             try {
-                                tls.install(ch.pipeline(), hp.host, hp.port);
+                                if (protocol == null) {
+                                    tls.install(ch.pipeline(), hp.host, hp.port);
+                                } else {
+                                    upgrade.set(new StartTlsClient(protocol, tls, hp.host, hp.port));
+                                    ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), upgrade.get());
+                                }
                                 // The handshake future carries the failure; nothing else needs it.
                                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                     @Override
@@ -252,8 +268,7 @@ final class ProbeCommand implements Callable<Integer> {
                         + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
             }
             Channel ch = connected.channel();
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            Future<Channel> handshake = ssl.handshakeFuture();
+            Future<Channel> handshake = protocol == null ? ch.pipeline().get(SslHandler.class).handshakeFuture() : upgrade.get().upgradeFuture();
             if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + hp + " within "
                         + timeoutSeconds + " s");
@@ -261,7 +276,7 @@ final class ProbeCommand implements Callable<Integer> {
             if (!handshake.isSuccess()) {
                 throw TlsException.classify(handshake.cause());
             }
-            TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
+            TlsConnectionInfo info = TlsConnectionInfo.of(ch.pipeline().get(SslHandler.class));
             ch.close().await(2, TimeUnit.SECONDS);
             return info;
         } finally {

@@ -1,0 +1,40 @@
+package org.nettytls.examples.cli;
+
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import java.util.concurrent.Callable;
+import org.nettytls.TlsServerContext;
+import org.nettytls.examples.starttls.LineServerHandler;
+import org.nettytls.examples.starttls.ServerRunner;
+import org.nettytls.starttls.Framing;
+import org.nettytls.starttls.StartTlsHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code line-server}: ECHO, STARTTLS and STOPTLS on one connection, for start_SSL/stop_SSL peers. */
+@Command(name = "line-server", description = {"A line protocol that upgrades and downgrades: ECHO text -> text, STARTTLS -> OK then TLS,",
+    "STOPTLS -> OK then plaintext after the close_notify exchange, anything else -> ERR."})
+final class LineServerCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
+    String listen;
+
+    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
+    String cert;
+
+    @Override
+    public Integer call() throws Exception {
+        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
+        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+            StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+            ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, tls));
+        });
+        return Main.OK;
+    }
+}

@@ -1,0 +1,74 @@
+package org.nettytls.examples.cli;
+
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.nettytls.TlsServerContext;
+import org.nettytls.examples.starttls.ServerRunner;
+import org.nettytls.examples.starttls.SmtpServerHandler;
+import org.nettytls.starttls.Framing;
+import org.nettytls.starttls.StartTlsHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code smtp-server}: SMTP with STARTTLS; mails go to a folder, or to standard output. */
+@Command(name = "smtp-server", description = {"SMTP with STARTTLS (RFC 3207); AUTH only after TLS. Each mail is written to",
+    "--maildir as N.eml, or printed when no folder is given."})
+final class SmtpServerCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
+    String listen;
+
+    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
+    String cert;
+
+    @Option(names = "--maildir", paramLabel = "DIR", description = "Folder for delivered mails.")
+    Path maildir;
+
+    @Override
+    public Integer call() throws Exception {
+        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
+        AtomicLong counter = new AtomicLong();
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        Consumer<String> sink = mail -> {
+            if (maildir == null) {
+                spec.commandLine().getOut().println("mail " + counter.incrementAndGet() + ":\n" + mail);
+                spec.commandLine().getOut().flush();
+                return;
+            }
+            long id = counter.incrementAndGet();
+            // Off the event loop: files block.
+            writer.execute(() -> {
+                try {
+                    Files.createDirectories(maildir);
+                    Path tmp = maildir.resolve("." + id + ".tmp");
+                    Files.writeString(tmp, mail, StandardCharsets.UTF_8);
+                    // Renamed when complete, so a reader never sees half a mail.
+                    Files.move(tmp, maildir.resolve(id + ".eml"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        };
+        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+            StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+            ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, tls, sink));
+        });
+        return Main.OK;
+    }
+}

@@ -1,0 +1,74 @@
+package org.nettytls.examples.starttls;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.TlsServerOptions;
+
+/** What the example servers share: their certificate option, binding, and the "listening on" line. */
+public final class ServerRunner {
+    private ServerRunner() {
+    }
+
+    /** Server options from {@code CERT[,KEY]} or {@code default=CERT[,KEY]} (the form {@code serve} takes). */
+    public static TlsServerOptions options(String cert) throws TlsException {
+        String spec = cert;
+        int eq = spec.indexOf('=');
+        if (eq >= 0) {
+            if (!spec.substring(0, eq).equals("default")) {
+                throw TlsException.badConfiguration("--cert", "expected CERT[,KEY] or default=CERT[,KEY], found '" + cert
+                        + "' (names for SNI are the serve command's)");
+            }
+            spec = spec.substring(eq + 1);
+        }
+        String[] parts = spec.split(",", 2);
+        return TlsServerOptions.builder().certificateFile(Path.of(parts[0]), parts.length > 1 ? Path.of(parts[1]) : null).build();
+    }
+
+    /** Binds {@code listen} (HOST:PORT), prints {@code listening on HOST:PORT} and serves until the process ends. */
+    public static void serve(String listen, PrintWriter out, Consumer<SocketChannel> pipeline) throws TlsException, InterruptedException {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw TlsException.badConfiguration("--listen", "expected HOST:PORT, found '" + listen + "'");
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw TlsException.badConfiguration("--listen", "expected a port number, found '" + listen.substring(colon + 1) + "'");
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        try {
+            Channel server;
+            try {
+                server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                pipeline.accept(ch);
+                            }
+                        }).bind(host, port).sync().channel();
+            } catch (Exception e) {
+                throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot listen on " + listen + ": " + e.getMessage(), e);
+            }
+            InetSocketAddress a = (InetSocketAddress) server.localAddress();
+            out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort());
+            out.flush();
+            server.closeFuture().sync();
+        } finally {
+            group.shutdownGracefully();
+        }
+    }
+}

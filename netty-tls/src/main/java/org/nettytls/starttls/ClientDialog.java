@@ -1,0 +1,61 @@
+package org.nettytls.starttls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * A client's side of a protocol up to its upgrade point: what it sends, and what each frame the
+ * server sends means. One instance per connection.
+ */
+abstract class ClientDialog {
+    /** What a frame from the server leads to. */
+    static final class Step {
+        static final Step WAIT = new Step(null, false, null);
+        static final Step UPGRADE = new Step(null, true, null);
+
+        final String send;
+        final boolean upgrade;
+        final String refusal;
+
+        private Step(String send, boolean upgrade, String refusal) {
+            this.send = send;
+            this.upgrade = upgrade;
+            this.refusal = refusal;
+        }
+
+        static Step send(String text) {
+            return new Step(text, false, null);
+        }
+
+        /** The server does not let the client upgrade: {@code expected}, then what was found. */
+        static Step refuse(String expected, String found) {
+            return new Step(null, false, "expected " + expected + ", found " + found);
+        }
+    }
+
+    /** The first bytes to send after connecting, or {@code null} when the server speaks first. */
+    ByteBuf opening(ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /** Bytes for {@link Step#send}: the protocol's text as it goes on the wire. */
+    ByteBuf encode(ByteBufAllocator alloc, String text) {
+        return StartTlsProtocol.ascii(alloc, text);
+    }
+
+    abstract Step onFrame(ByteBuf frame);
+
+    static String line(ByteBuf frame) {
+        return StartTlsProtocol.stripEol(frame.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** A line as it appears in an error message. */
+    static String quoted(String line) {
+        StringBuilder sb = new StringBuilder("'");
+        for (int i = 0; i < line.length() && i < 80; i++) {
+            char c = line.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+        }
+        return sb.append(line.length() > 80 ? "...'" : "'").toString();
+    }
+}

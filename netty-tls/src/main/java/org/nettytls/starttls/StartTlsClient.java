@@ -1,0 +1,124 @@
+package org.nettytls.starttls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.Objects;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+
+/**
+ * The client side of a {@link StartTlsProtocol}: sits right behind a {@link StartTlsHandler}
+ * made with the protocol's {@link StartTlsProtocol#clientFraming() framing} and, once the channel
+ * is active, talks the protocol up to its upgrade point and starts TLS. TLS is required: when the
+ * server does not offer the upgrade, refuses it, or answers with anything but the positive
+ * reply (a stripping attack looks exactly like this), the connection fails with
+ * {@link TlsErrorCode#STARTTLS_REFUSED} before anything of the application was sent; a failed
+ * handshake closes the channel. The protocol's handlers behind see nothing of the conversation
+ * before TLS; they start on {@link StartTlsCompletionEvent#SUCCESS}, knowing nothing from before it.
+ *
+ * <p>Build the {@link TlsClientContext} with {@code TlsClientContext.create(options,
+ * protocol.hostnameScheme())} to check the server's name under the protocol's scheme unless the
+ * options name another.
+ */
+public final class StartTlsClient extends ChannelInboundHandlerAdapter {
+    private final StartTlsProtocol protocol;
+    private final TlsClientContext tls;
+    private final String host;
+    private final int port;
+    private ClientDialog dialog;
+    private StartTlsHandler starttls;
+    private Promise<Channel> promise;
+    private boolean started;
+
+    /** @param host the server's name (SNI, identity check, session cache key), and port its port */
+    public StartTlsClient(StartTlsProtocol protocol, TlsClientContext tls, String host, int port) {
+        this.protocol = Objects.requireNonNull(protocol, "protocol");
+        this.tls = Objects.requireNonNull(tls, "tls");
+        this.host = Objects.requireNonNull(host, "host");
+        this.port = port;
+    }
+
+    /** Completes when TLS is on and verified, or fails when the upgrade could not happen. */
+    public Future<Channel> upgradeFuture() {
+        return promise;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        starttls = ctx.pipeline().get(StartTlsHandler.class);
+        if (starttls == null) {
+            throw new IllegalStateException("expected a StartTlsHandler in front of StartTlsClient, found none in " + ctx.pipeline().names());
+        }
+        promise = ctx.executor().newPromise();
+        dialog = protocol.newClientDialog(host);
+        if (ctx.channel().isActive()) {
+            begin(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        begin(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void begin(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        ByteBuf opening = dialog.opening(ctx.alloc());
+        if (opening != null) {
+            ctx.writeAndFlush(opening);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (promise.isDone() || !(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ClientDialog.Step step;
+        try {
+            step = dialog.onFrame((ByteBuf) msg);
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+        if (step.refusal != null) {
+            fail(ctx, new TlsException(TlsErrorCode.STARTTLS_REFUSED, protocol.id() + " server: " + step.refusal));
+        } else if (step.send != null) {
+            ctx.writeAndFlush(dialog.encode(ctx.alloc(), step.send));
+        } else if (step.upgrade) {
+            starttls.startClient(tls, host, port).addListener(f -> {
+                if (f.isSuccess()) {
+                    if (!ctx.isRemoved()) {
+                        ctx.pipeline().remove(this);
+                    }
+                    promise.trySuccess(ctx.channel());
+                } else {
+                    promise.tryFailure(f.cause());
+                }
+            });
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        promise.tryFailure(new TlsException(TlsErrorCode.CONNECTION_FAILED, protocol.id() + " server closed the connection before TLS was on"));
+        ctx.fireChannelInactive();
+    }
+
+    private void fail(ChannelHandlerContext ctx, TlsException e) {
+        if (promise.tryFailure(e)) {
+            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,354 @@
+package org.nettytls.starttls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.TlsServerContext;
+
+/**
+ * Upgrades a plaintext channel to TLS at a protocol's upgrade point, in either role: the
+ * reference's {@code start_SSL} (and {@code SSL_startHandshake => 0} with
+ * {@code accept_SSL}/{@code connect_SSL}). Put it in front of every framing decoder:
+ *
+ * <pre>{@code
+ * StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+ * pipeline.addLast(starttls).addLast(new LineBasedFrameDecoder(1000)).addLast(smtp);
+ * // in smtp, on "STARTTLS":
+ * starttls.startServer(tls, Unpooled.copiedBuffer("220 Ready\r\n", US_ASCII));
+ * }</pre>
+ *
+ * <p><b>No plaintext crosses the upgrade, by construction.</b> While the channel is plaintext,
+ * this handler passes the bytes on one {@link Framing frame} at a time and holds back an
+ * incomplete frame, so the decoders behind it never hold more than the frame being handled.
+ * When that frame makes the protocol handler upgrade (the server's STARTTLS command, the
+ * client's positive reply), whatever arrived after it in plaintext is still here and is never
+ * handed on: by default the connection fails with {@link TlsErrorCode#PLAINTEXT_AFTER_UPGRADE}
+ * (CVE-2011-0411, CVE-2021-33515, CVE-2021-23222 and curl's CVE-2021-22947 are this bug);
+ * {@link PlaintextPolicy#DISCARD} drops and logs them instead. Call the {@code start} methods
+ * on the event loop while handling the frame, as a {@code ChannelHandler} does.
+ *
+ * <p>The {@link SslHandler} goes right in front of this handler; a {@link StopTlsHandler} in front
+ * of it, so that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one
+ * channel works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
+ * handshake with all verification; a failed handshake closes the channel: there is no fallback
+ * to plaintext.
+ */
+public final class StartTlsHandler extends ChannelDuplexHandler {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(StartTlsHandler.class);
+
+    /** What to do with plaintext that arrived after the upgrade point. */
+    public enum PlaintextPolicy {
+        /** Fail the connection with {@link TlsErrorCode#PLAINTEXT_AFTER_UPGRADE} (the default). */
+        FAIL,
+        /** Drop the bytes, log them, and go on with the upgrade. */
+        DISCARD
+    }
+
+    /** Frames longer than this are passed on unsplit, and an upgrade while one is incomplete fails. */
+    public static final int DEFAULT_MAX_FRAME = 64 * 1024;
+
+    private final Framing framing;
+    private final PlaintextPolicy policy;
+    private final int maxFrame;
+    private ChannelHandlerContext ctx;
+    private ByteBuf held;
+    private boolean partialPassed;
+    private boolean tls;
+    private boolean stopping;
+    private PendingWriteQueue heldWrites;
+    private Promise<Channel> upgrade;
+    private StopTlsHandler stopper;
+
+    /** Fails the connection on plaintext after the upgrade point. */
+    public StartTlsHandler(Framing framing) {
+        this(framing, PlaintextPolicy.FAIL, DEFAULT_MAX_FRAME);
+    }
+
+    public StartTlsHandler(Framing framing, PlaintextPolicy policy, int maxFrame) {
+        this.framing = Objects.requireNonNull(framing, "framing");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        if (maxFrame <= 0) {
+            throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected > 0)");
+        }
+        this.maxFrame = maxFrame;
+    }
+
+    /** Whether the channel currently speaks TLS through this handler (from the upgrade until a downgrade). */
+    public boolean isTls() {
+        return tls;
+    }
+
+    /**
+     * Server role: writes {@code positiveReply} (a {@code ByteBuf}, or {@code null} if the
+     * protocol handler wrote and flushed it already) in plaintext, then starts TLS. The future
+     * completes when the client's handshake was accepted.
+     */
+    public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
+        return start(tls.newHandler(ctx.alloc()), positiveReply);
+    }
+
+    /** Client role: starts the handshake with the server named {@code host} (SNI, identity check, session cache key). */
+    public Future<Channel> startClient(TlsClientContext tls, String host, int port) {
+        try {
+            return start(tls.newHandler(ctx.alloc(), host, port), null);
+        } catch (TlsException e) {
+            return failEarly(e);
+        }
+    }
+
+    /**
+     * Starts TLS with a ready {@link SslHandler} (of either role) after writing {@code reply}
+     * in plaintext, if it is not {@code null}.
+     */
+    public Future<Channel> start(SslHandler ssl, Object reply) {
+        Objects.requireNonNull(ssl, "ssl");
+        if (!ctx.executor().inEventLoop()) {
+            Promise<Channel> p = ctx.executor().newPromise();
+            ctx.executor().execute(() -> start(ssl, reply).addListener(f -> cascade(f, p)));
+            return p;
+        }
+        if (tls || upgrade != null && !upgrade.isDone()) {
+            ReferenceCountUtil.release(reply);
+            return failEarly(new TlsException(TlsErrorCode.HANDSHAKE_FAILED, "expected a plaintext channel to upgrade, found TLS already on"));
+        }
+        if (reply != null) {
+            ctx.writeAndFlush(reply);
+        }
+        upgrade = ctx.executor().newPromise();
+        Promise<Channel> result = upgrade;
+        tls = true;
+        stopper = new StopTlsHandler(ssl, false, false);
+        ctx.pipeline().addBefore(ctx.name(), null, ssl);
+        ctx.pipeline().addBefore(ctx.pipeline().context(ssl).name(), null, stopper);
+        ssl.handshakeFuture().addListener(f -> handshakeDone(result, f));
+        // Called outside a read, the upgrade point is where the bytes handed on so far end.
+        if (held != null || partialPassed) {
+            plaintextAfterUpgrade();
+        }
+        return result;
+    }
+
+    private static void cascade(Future<?> from, Promise<Channel> to) {
+        if (from.isSuccess()) {
+            to.trySuccess((Channel) from.getNow());
+        } else {
+            to.tryFailure(from.cause());
+        }
+    }
+
+    private Future<Channel> failEarly(TlsException e) {
+        return ctx.executor().<Channel>newPromise().setFailure(e);
+    }
+
+    private void handshakeDone(Promise<Channel> result, Future<? super Channel> f) {
+        if (result.isDone()) {
+            return;
+        }
+        if (f.isSuccess()) {
+            result.trySuccess(ctx.channel());
+            ctx.fireUserEventTriggered(StartTlsCompletionEvent.SUCCESS);
+        } else {
+            TlsException e = TlsException.classify(f.cause());
+            result.tryFailure(e);
+            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+            // Never go on in plaintext after a failed upgrade.
+            ctx.close();
+        }
+    }
+
+    /**
+     * Downgrades to plaintext ({@code stop_SSL}); writes made while the downgrade runs wait and
+     * go out in plaintext after it. See {@link StopTlsHandler#stop(StopTlsHandler.Mode, Duration)}.
+     */
+    public Future<Channel> stopTls(StopTlsHandler.Mode mode, Duration timeout) {
+        if (!ctx.executor().inEventLoop()) {
+            Promise<Channel> p = ctx.executor().newPromise();
+            ctx.executor().execute(() -> stopTls(mode, timeout).addListener(f -> cascade(f, p)));
+            return p;
+        }
+        if (!tls || stopper == null) {
+            return failEarly(new TlsException(TlsErrorCode.CONNECTION_FAILED, "expected TLS started by this handler to stop, found a plaintext channel"));
+        }
+        stopping = true;
+        Future<Channel> f = stopper.stop(mode, timeout);
+        f.addListener(done -> releaseHeldWrites(done.isSuccess() ? null : done.cause()));
+        return f;
+    }
+
+    /** The handler that can downgrade the current TLS session, or {@code null} when there is none. */
+    public StopTlsHandler stopTlsHandler() {
+        return tls ? stopper : null;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.heldWrites = new PendingWriteQueue(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+        heldWrites.removeAndFailAll(new TlsException(TlsErrorCode.CONNECTION_FAILED, "the StartTlsHandler was removed"));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof StopTlsCompletionEvent && ((StopTlsCompletionEvent) evt).isSuccess()) {
+            // From here on the SslHandler is gone (its leftover bytes come next): plaintext again.
+            tls = false;
+            stopper = null;
+            stopping = true;
+            ctx.executor().execute(() -> releaseHeldWrites(null));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (stopping) {
+            heldWrites.add(msg, promise);
+        } else {
+            ctx.write(msg, promise);
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (!stopping) {
+            ctx.flush();
+        }
+    }
+
+    private void releaseHeldWrites(Throwable failure) {
+        if (!stopping) {
+            return;
+        }
+        stopping = false;
+        if (failure != null) {
+            heldWrites.removeAndFailAll(failure);
+        } else {
+            heldWrites.removeAndWriteAll();
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tls || !(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf in = (ByteBuf) msg;
+        if (held != null) {
+            in = ctx.alloc().buffer(held.readableBytes() + in.readableBytes()).writeBytes(held).writeBytes(in);
+            held.release();
+            ReferenceCountUtil.release(msg);
+            held = null;
+        }
+        try {
+            while (in.isReadable() && !ctx.isRemoved()) {
+                if (tls) {
+                    // The frame just handed on was the upgrade point: the rest came in plaintext after it.
+                    held = in.retain();
+                    plaintextAfterUpgrade();
+                    return;
+                }
+                int n;
+                try {
+                    n = framing.frameLength(in);
+                } catch (IllegalArgumentException e) {
+                    in.skipBytes(in.readableBytes());
+                    ctx.fireExceptionCaught(TlsException.badInput("the peer", "expected a frame of the protocol, found " + e.getMessage(), e));
+                    ctx.close();
+                    return;
+                }
+                if (n < 0) {
+                    if (in.readableBytes() <= maxFrame) {
+                        held = in.retain();
+                        return;
+                    }
+                    partialPassed = true;
+                    ctx.fireChannelRead(in.retainedSlice());
+                    in.skipBytes(in.readableBytes());
+                    return;
+                }
+                partialPassed = false;
+                ctx.fireChannelRead(in.readRetainedSlice(n));
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    private void plaintextAfterUpgrade() {
+        int count = held != null ? held.readableBytes() : 0;
+        String preview = held != null ? printable(held) : "";
+        releaseHeld();
+        boolean partial = partialPassed;
+        partialPassed = false;
+        if (policy == PlaintextPolicy.DISCARD && !partial) {
+            logger.warn("{} discarded {} plaintext bytes received after the upgrade point: {}", ctx.channel(), count, preview);
+            return;
+        }
+        TlsException e = new TlsException(TlsErrorCode.PLAINTEXT_AFTER_UPGRADE, partial
+                ? "expected nothing buffered at the upgrade point, found an incomplete frame longer than " + maxFrame + " bytes"
+                : "expected nothing after the upgrade point until the TLS handshake, found " + count + " plaintext bytes: " + preview);
+        if (upgrade != null && upgrade.tryFailure(e)) {
+            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+        }
+        ctx.close();
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+    }
+
+    private static String printable(ByteBuf b) {
+        int n = Math.min(b.readableBytes(), 64);
+        String s = b.toString(b.readerIndex(), n, StandardCharsets.ISO_8859_1);
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                sb.append(c);
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else {
+                sb.append(String.format("\\x%02x", (int) c));
+            }
+        }
+        sb.append(n < b.readableBytes() ? "\"..." : "\"");
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "StartTlsHandler(" + (tls ? "tls" : "plaintext") + ", " + policy + ")";
+    }
+}

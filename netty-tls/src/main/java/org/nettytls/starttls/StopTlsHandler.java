@@ -1,0 +1,236 @@
+package org.nettytls.starttls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+
+/**
+ * Downgrades a TLS channel back to plaintext: the reference's {@code stop_SSL}. It sits right in
+ * front of (on the network side of) the {@link SslHandler} it removes; {@link StartTlsHandler}
+ * puts one there with every upgrade, and a pipeline that starts in TLS can add one with
+ * {@code pipeline.addBefore(sslName, null, new StopTlsHandler(ssl, ...))}.
+ *
+ * <p>{@link #stop(Mode, Duration)} sends close_notify and, in {@link Mode#WAIT}, waits for the
+ * peer's; then the {@code SslHandler} is removed and what followed the peer's close_notify in the
+ * same read reaches the next handler as plaintext, in order, right after a
+ * {@link StopTlsCompletionEvent}. TLS 1.3 messages that come before the close_notify
+ * (NewSessionTicket, KeyUpdate) are consumed by the engine as usual.
+ *
+ * <p>When the peer's close_notify comes first, a later {@code stop} completes at once; with
+ * {@code followPeer} the downgrade happens without waiting for {@code stop}.
+ */
+public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(StopTlsHandler.class);
+
+    /** How to end TLS. */
+    public enum Mode {
+        /** Send close_notify and wait for the peer's (bounded by a timeout): the reference's default. */
+        WAIT,
+        /** Send close_notify and go plaintext at once: {@code SSL_fast_shutdown}. */
+        FAST,
+        /** Go plaintext without sending anything: {@code SSL_no_shutdown}. */
+        NONE
+    }
+
+    /** How long {@link Mode#WAIT} waits unless told otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final SslHandler ssl;
+    private final boolean followPeer;
+    private final boolean plaintextEndsWait;
+    private ChannelHandlerContext ctx;
+    private Promise<Channel> promise;
+    private ScheduledFuture<?> timer;
+    private boolean peerClosed;
+    private boolean sentCloseNotify;
+    private boolean done;
+
+    // Where the raw stream is in its TLS records, so that a record boundary can be told from plaintext.
+    private int recordRemaining;
+    private final byte[] header = new byte[5];
+    private int headerHave;
+
+    /**
+     * @param ssl the handler to remove, right behind this one
+     * @param followPeer downgrade as soon as the peer's close_notify arrives, without waiting for {@link #stop}
+     * @param plaintextEndsWait while waiting for the peer's close_notify, take plaintext at a TLS record
+     *        boundary as the peer's end of TLS. <b>Please note:</b> only for protocols whose peers
+     *        skip their close_notify (curl after FTP's CCC); plaintext is then trusted without the
+     *        peer's authenticated close.
+     */
+    public StopTlsHandler(SslHandler ssl, boolean followPeer, boolean plaintextEndsWait) {
+        this.ssl = Objects.requireNonNull(ssl, "ssl");
+        this.followPeer = followPeer;
+        this.plaintextEndsWait = plaintextEndsWait;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.promise = ctx.executor().newPromise();
+        ssl.sslCloseFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                peerClosedTls();
+            }
+        });
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+    }
+
+    /** Completes when the downgrade finished (or failed); the same future for every call. */
+    public Future<Channel> stopFuture() {
+        return promise;
+    }
+
+    /** {@link #stop(Mode, Duration)} in {@link Mode#WAIT} with {@link #DEFAULT_TIMEOUT}. */
+    public Future<Channel> stop() {
+        return stop(Mode.WAIT, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Ends TLS on this channel and continues in plaintext. Call it on the event loop, after the
+     * last write that must still go over TLS. A timeout in {@link Mode#WAIT} fails the channel
+     * with {@link TlsErrorCode#CLOSE_NOTIFY_TIMEOUT}.
+     */
+    public Future<Channel> stop(Mode mode, Duration timeout) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(timeout, "timeout");
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> stop(mode, timeout));
+            return promise;
+        }
+        if (done || sentCloseNotify) {
+            return promise;
+        }
+        if (mode != Mode.NONE) {
+            sendCloseNotify();
+        }
+        if (mode != Mode.WAIT || peerClosed) {
+            finish();
+        } else if (!timeout.isZero()) {
+            timer = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return promise;
+    }
+
+    private void sendCloseNotify() {
+        sentCloseNotify = true;
+        ssl.closeOutbound();
+    }
+
+    private void peerClosedTls() {
+        peerClosed = true;
+        if (!done && (sentCloseNotify || followPeer)) {
+            if (!sentCloseNotify) {
+                sendCloseNotify();
+            }
+            finish();
+        }
+    }
+
+    private void timedOut() {
+        if (done) {
+            return;
+        }
+        done = true;
+        TlsException e = new TlsException(TlsErrorCode.CLOSE_NOTIFY_TIMEOUT,
+                "expected the peer's close_notify after ours, found none within the timeout");
+        promise.tryFailure(e);
+        ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+        ctx.close();
+    }
+
+    private void finish() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        // The event goes first so that the handlers behind know that what follows is plaintext;
+        // removing the SslHandler then hands its leftover bytes on (after its decode() returns,
+        // when this runs inside it).
+        ctx.fireUserEventTriggered(StopTlsCompletionEvent.SUCCESS);
+        if (ctx.pipeline().context(ssl) != null) {
+            ctx.pipeline().remove(ssl);
+        }
+        if (!ctx.isRemoved()) {
+            ctx.pipeline().remove(this);
+        }
+        promise.trySuccess(ctx.channel());
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done || !(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf in = (ByteBuf) msg;
+        int plaintextAt = walkRecords(in);
+        if (plaintextAt < 0) {
+            ctx.fireChannelRead(in);
+            return;
+        }
+        logger.debug("{} plaintext instead of the peer's close_notify: TLS ends here", ctx.channel());
+        try {
+            if (plaintextAt > in.readerIndex()) {
+                ctx.fireChannelRead(in.retainedSlice(in.readerIndex(), plaintextAt - in.readerIndex()));
+            }
+            in.readerIndex(plaintextAt);
+            finish();
+            ctx.fireChannelRead(in.retain());
+        } finally {
+            in.release();
+        }
+    }
+
+    /**
+     * Follows the TLS record headers through {@code in}; returns where plaintext starts at a
+     * record boundary, if that is to end the wait, else -1.
+     */
+    private int walkRecords(ByteBuf in) {
+        int i = in.readerIndex();
+        int end = in.writerIndex();
+        while (i < end) {
+            if (recordRemaining > 0) {
+                int skip = Math.min(recordRemaining, end - i);
+                i += skip;
+                recordRemaining -= skip;
+                continue;
+            }
+            byte b = in.getByte(i);
+            if (headerHave == 0 && plaintextEndsWait && sentCloseNotify && (b < 20 || b > 24)) {
+                return i;
+            }
+            header[headerHave++] = b;
+            i++;
+            if (headerHave == header.length) {
+                recordRemaining = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+                headerHave = 0;
+            }
+        }
+        return -1;
+    }
+}
