@@ -3,28 +3,70 @@ package org.nettytls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslCredential;
+import io.netty.handler.ssl.OpenSslCredentialBuilder;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import org.nettytls.cert.KeyMaterial;
 import org.nettytls.verify.TlsTrustManager;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one
  * {@link SslHandler} per accepted connection. Thread-safe.
+ *
+ * <p>A context may hold more than one certificate, one per key type (the reference's
+ * {@code SSL_cert_file => { 'host' => rsa, 'host%ecc' => ecdsa }}): BoringSSL then picks, per
+ * handshake, the first certificate the client can verify, from the signature algorithms it
+ * offers (TLS 1.3) or its cipher suites (TLS 1.2). The additional certificates are offered first,
+ * the options' own certificate last, so an ECDSA certificate added to an RSA one goes to every
+ * client that can take it and RSA to the rest.
  */
 public final class TlsServerContext {
     private final TlsServerOptions options;
     private final SslContext context;
+    private final List<KeyMaterial> additional;
+    private final long[] credentialAddresses;
 
-    private TlsServerContext(TlsServerOptions options, SslContext context) {
+    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional,
+            long[] credentialAddresses) {
         this.options = options;
         this.context = context;
+        this.additional = additional;
+        this.credentialAddresses = credentialAddresses;
     }
 
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
+        return create(options, List.of());
+    }
+
+    /**
+     * A context with the options' certificate and {@code additionalCertificates}, each of a key
+     * type (RSA, EC, Ed25519) none of the others has: the reference's {@code 'host%ecc'} entries.
+     * BoringSSL chooses between them per handshake by what the client offered.
+     */
+    public static TlsServerContext create(TlsServerOptions options, List<KeyMaterial> additionalCertificates)
+            throws TlsException {
         Objects.requireNonNull(options, "options");
+        List<KeyMaterial> additional = List.copyOf(additionalCertificates);
+        Set<String> keyTypes = new HashSet<>();
+        keyTypes.add(options.keyMaterial().key().getAlgorithm());
+        for (KeyMaterial km : additional) {
+            if (!keyTypes.add(km.key().getAlgorithm())) {
+                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
+                        + " certificate (" + km.leaf().getSubjectX500Principal().getName()
+                        + ") for one context: each additional certificate needs a key type of its own");
+            }
+        }
         SslContextBuilder b = SslContextBuilder.forServer(options.keyMaterial().key(), options.keyMaterial().chain());
         TlsContexts.applyCommon(b, options);
         switch (options.verifyMode()) {
@@ -41,11 +83,56 @@ public final class TlsServerContext {
         if (options.asksForClientCertificate()) {
             b.trustManager(new TlsTrustManager(options.peerVerification(true), options.clientCaList()));
         }
+        List<OpenSslCredential> credentials = new ArrayList<>();
         try {
-            return new TlsServerContext(options, b.build());
+            for (KeyMaterial km : additional) {
+                OpenSslCredential c = OpenSslCredentialBuilder.forX509(km.key(),
+                        km.chain().toArray(new X509Certificate[0])).build();
+                credentials.add(c);
+                b.addCredential(c);
+            }
+            long[] addresses = new long[credentials.size()];
+            for (int i = 0; i < addresses.length; i++) {
+                addresses[i] = CredentialAddress.of(credentials.get(i));
+            }
+            return new TlsServerContext(options, b.build(), additional, addresses);
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
+        } finally {
+            // The built context holds its own reference to each credential; ours ends here.
+            for (OpenSslCredential c : credentials) {
+                c.release();
+            }
         }
+    }
+
+    /** The additional certificates, one per key type, besides the options' own. */
+    public List<KeyMaterial> additionalCertificates() {
+        return additional;
+    }
+
+    /**
+     * The certificate chain the server sent in {@code engine}'s finished handshake. With
+     * additional certificates the SSL session names the options' own chain whichever one
+     * BoringSSL chose; this asks BoringSSL which credential it used.
+     */
+    public List<X509Certificate> chosenChain(SSLEngine engine) {
+        if (credentialAddresses.length > 0 && engine instanceof ReferenceCountedOpenSslEngine) {
+            try {
+                OpenSslCredential selected = ((ReferenceCountedOpenSslEngine) engine).getSelectedCredential();
+                if (selected != null) {
+                    long address = CredentialAddress.of(selected);
+                    for (int i = 0; i < credentialAddresses.length; i++) {
+                        if (address != 0 && credentialAddresses[i] == address) {
+                            return additional.get(i).chain();
+                        }
+                    }
+                }
+            } catch (SSLException e) {
+                // The engine is gone: what it sent can no longer be known better than the session says.
+            }
+        }
+        return options.keyMaterial().chain();
     }
 
     public TlsServerOptions options() {
