@@ -5,7 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslCredential;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -15,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.verify.TlsTrustManager;
@@ -35,14 +33,11 @@ public final class TlsServerContext {
     private final TlsServerOptions options;
     private final SslContext context;
     private final List<KeyMaterial> additional;
-    private final long[] credentialAddresses;
 
-    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional,
-            long[] credentialAddresses) {
+    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional) {
         this.options = options;
         this.context = context;
         this.additional = additional;
-        this.credentialAddresses = credentialAddresses;
     }
 
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
@@ -91,11 +86,7 @@ public final class TlsServerContext {
                 credentials.add(c);
                 b.addCredential(c);
             }
-            long[] addresses = new long[credentials.size()];
-            for (int i = 0; i < addresses.length; i++) {
-                addresses[i] = CredentialAddress.of(credentials.get(i));
-            }
-            return new TlsServerContext(options, b.build(), additional, addresses);
+            return new TlsServerContext(options, b.build(), additional);
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
         } finally {
@@ -106,33 +97,12 @@ public final class TlsServerContext {
         }
     }
 
-    /** The additional certificates, one per key type, besides the options' own. */
+    /**
+     * The additional certificates, one key type each, in the order BoringSSL tries them; the
+     * options' own certificate comes after them.
+     */
     public List<KeyMaterial> additionalCertificates() {
         return additional;
-    }
-
-    /**
-     * The certificate chain the server sent in {@code engine}'s finished handshake. With
-     * additional certificates the SSL session names the options' own chain whichever one
-     * BoringSSL chose; this asks BoringSSL which credential it used.
-     */
-    public List<X509Certificate> chosenChain(SSLEngine engine) {
-        if (credentialAddresses.length > 0 && engine instanceof ReferenceCountedOpenSslEngine) {
-            try {
-                OpenSslCredential selected = ((ReferenceCountedOpenSslEngine) engine).getSelectedCredential();
-                if (selected != null) {
-                    long address = CredentialAddress.of(selected);
-                    for (int i = 0; i < credentialAddresses.length; i++) {
-                        if (address != 0 && credentialAddresses[i] == address) {
-                            return additional.get(i).chain();
-                        }
-                    }
-                }
-            } catch (SSLException e) {
-                // The engine is gone: what it sent can no longer be known better than the session says.
-            }
-        }
-        return options.keyMaterial().chain();
     }
 
     public TlsServerOptions options() {

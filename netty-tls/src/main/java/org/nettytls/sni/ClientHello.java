@@ -9,18 +9,26 @@ import org.nettytls.TlsException;
 
 /**
  * What the selector needs from a ClientHello body (RFC 8446 4.1.2, RFC 5246 7.4.1.2), parsed with
- * every length checked against what encloses it: the requested server name (RFC 6066 3).
- * Signature algorithms, groups and cipher suites are left to BoringSSL, which picks the
- * certificate from them.
+ * every length checked against what encloses it: the requested server name (RFC 6066 3) and the
+ * offered signature schemes. BoringSSL picks the certificate itself; the schemes only let the
+ * selector say afterwards which one it sent.
  */
 final class ClientHello {
     private static final int EXT_SERVER_NAME = 0;
+    private static final int EXT_SIGNATURE_ALGORITHMS = 13;
     private static final int NAME_TYPE_HOST = 0;
 
     private final String serverName;
+    private final int[] signatureSchemes;
 
-    private ClientHello(String serverName) {
+    private ClientHello(String serverName, int[] signatureSchemes) {
         this.serverName = serverName;
+        this.signatureSchemes = signatureSchemes;
+    }
+
+    /** The signature_algorithms the client offered (RFC 8446 4.2.3), in its order; empty when it sent none. */
+    int[] signatureSchemes() {
+        return signatureSchemes.clone();
     }
 
     /** The host_name as the client sent it (ASCII), or {@code null} when it sent none. */
@@ -49,13 +57,14 @@ final class ClientHello {
         }
         c.skip(compression, "legacy_compression_methods");
         if (c.remaining() == 0) {
-            return new ClientHello(null);
+            return new ClientHello(null, new int[0]);
         }
         int extensionsLength = c.u16("extensions length");
         if (extensionsLength != c.remaining()) {
             throw malformed("extensions of " + extensionsLength + " bytes where " + c.remaining() + " remain");
         }
         String name = null;
+        int[] schemes = new int[0];
         Set<Integer> seen = new HashSet<>();
         while (c.remaining() > 0) {
             int type = c.u16("extension type");
@@ -66,9 +75,11 @@ final class ClientHello {
             }
             if (type == EXT_SERVER_NAME) {
                 name = serverName(ext);
+            } else if (type == EXT_SIGNATURE_ALGORITHMS) {
+                schemes = signatureSchemes(ext);
             }
         }
-        return new ClientHello(name);
+        return new ClientHello(name, schemes);
     }
 
     private static String serverName(Cursor ext) throws TlsException {
@@ -103,6 +114,18 @@ final class ClientHello {
             host = new String(bytes, StandardCharsets.US_ASCII);
         }
         return host;
+    }
+
+    private static int[] signatureSchemes(Cursor ext) throws TlsException {
+        int length = ext.u16("supported_signature_algorithms length");
+        if (length != ext.remaining() || length < 2 || length % 2 != 0) {
+            throw malformed("signature_algorithms of " + length + " bytes where " + ext.remaining() + " remain");
+        }
+        int[] schemes = new int[length / 2];
+        for (int i = 0; i < schemes.length; i++) {
+            schemes[i] = ext.u16("signature scheme");
+        }
+        return schemes;
     }
 
     static TlsException malformed(String problem) {

@@ -58,6 +58,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private final ClientHelloReader reader;
     private State state = State.READING;
     private String serverName;
+    private int[] signatureSchemes = new int[0];
     private ScheduledFuture<?> timer;
     private boolean suppressRead;
     private boolean readPending;
@@ -127,6 +128,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         cancelTimer();
         String requested = hello.serverName();
         serverName = ServerNames.canonical(requested, false);
+        signatureSchemes = hello.signatureSchemes();
         state = State.LOOKING_UP;
         CompletionStage<TlsServerContext> stage;
         try {
@@ -171,11 +173,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             return;
         }
         String name = serverName;
+        int[] offered = signatureSchemes;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {
             ChannelHandlerContext after = ctx.pipeline().context(ssl);
             SniCompletionEvent event;
             if (f.isSuccess()) {
-                List<X509Certificate> chain = context.chosenChain(ssl.engine());
+                List<X509Certificate> chain = SentCertificate.chain(context, ssl.engine().getSession(), offered);
                 ctx.channel().attr(TlsConnectionInfo.LOCAL_CERTIFICATES).set(chain);
                 event = SniCompletionEvent.success(name, chain);
             } else {
