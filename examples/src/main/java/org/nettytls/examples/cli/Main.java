@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
             ProbeCommand.class,
             VerifyHostnameCommand.class,
             DemoCommand.class,
+            ServeCommand.class,
         })
 public final class Main {
     /** Success. */
