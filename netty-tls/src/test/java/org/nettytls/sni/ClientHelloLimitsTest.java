@@ -15,7 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ import org.nettytls.testing.Loopback.Side;
  */
 class ClientHelloLimitsTest {
     private final Loopback loop = new Loopback();
-    private final ConcurrentLinkedQueue<SniPki.Events> servers = new ConcurrentLinkedQueue<>();
+    private SniPki.Server server;
 
     @AfterEach
     void close() {
@@ -41,24 +40,12 @@ class ClientHelloLimitsTest {
     }
 
     private int server(SniSelectorOptions options) throws TlsException {
-        SniMapping mapping = SniPki.mapping(true).build();
-        return loop.server(ch -> {
-            SniCertSelector.install(ch.pipeline(), mapping, options);
-            SniPki.Events events = new SniPki.Events();
-            ch.pipeline().addLast(events);
-            servers.add(events);
-        }, side -> { }, true);
+        server = new SniPki.Server(loop, SniPki.mapping(true).build(), options);
+        return server.port;
     }
 
     private SniPki.Events accepted() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (servers.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no connection accepted within 20 s");
-            }
-            Thread.onSpinWait();
-        }
-        return servers.peek();
+        return server.last();
     }
 
     /** A real ClientHello for {@code name}, as Netty's client writes it. */

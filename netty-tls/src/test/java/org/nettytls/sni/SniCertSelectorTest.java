@@ -10,7 +10,6 @@ import io.netty.handler.ssl.SslHandler;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +30,7 @@ import org.nettytls.testing.Loopback.Side;
 /** The selector between real Netty clients and servers on 127.0.0.1. */
 class SniCertSelectorTest {
     private final Loopback loop = new Loopback();
-    private final ConcurrentLinkedQueue<SniPki.Events> servers = new ConcurrentLinkedQueue<>();
+    private SniPki.Server server;
 
     @AfterEach
     void close() {
@@ -39,23 +38,12 @@ class SniCertSelectorTest {
     }
 
     private int server(SniLookup lookup, SniSelectorOptions options) {
-        return loop.server(ch -> {
-            SniCertSelector.install(ch.pipeline(), lookup, options);
-            SniPki.Events events = new SniPki.Events();
-            ch.pipeline().addLast(events);
-            servers.add(events);
-        }, side -> { }, true);
+        server = new SniPki.Server(loop, lookup, options);
+        return server.port;
     }
 
     private SniPki.Events lastServer() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (servers.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no connection accepted within 20 s");
-            }
-            Thread.onSpinWait();
-        }
-        return servers.peek();
+        return server.last();
     }
 
     private static TlsClientContext client() throws TlsException {
@@ -84,7 +72,7 @@ class SniCertSelectorTest {
         assertTrue(event.isSuccess(), event::toString);
         assertEquals("a.test", event.serverName());
         assertEquals(SniPki.A_EC.certificate(), event.certificate(), "the event names the ECDSA certificate BoringSSL sent");
-        servers.clear();
+        server.clear();
 
         assertEquals(SniPki.B_EC.certificate(), connect(client, "b.test", port));
         assertEquals(SniPki.WILD.certificate(), connect(client, "x.wild.test", port));
@@ -99,7 +87,7 @@ class SniCertSelectorTest {
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "nobody.test", port));
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "a.b.wild.test", port), "a wildcard covers one label");
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "127.0.0.1", port), "no SNI for an IP address");
-        servers.clear();
+        server.clear();
         connect(client, "127.0.0.1", port);
         SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
         assertNull(event.serverName());
@@ -193,14 +181,14 @@ class SniCertSelectorTest {
 
         connect(anonymous, "open.test", port);
         assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
-        servers.clear();
+        server.clear();
 
         Side refused = loop.client(anonymous, "mtls.test", port);
         SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
         assertEquals(TlsErrorCode.PEER_CERT_MISSING, event.code(), event::toString);
         assertEquals("mtls.test", event.serverName());
         refused.awaitClosed();
-        servers.clear();
+        server.clear();
 
         connect(withCert, "mtls.test", port);
         assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -31,19 +30,15 @@ class SniInteropTest {
     static Path dir;
     static Loopback loop;
     static int port;
-    static final ConcurrentLinkedQueue<SniPki.Events> servers = new ConcurrentLinkedQueue<>();
+    static SniPki.Server server;
 
     @BeforeAll
     static void start() throws Exception {
         Files.writeString(dir.resolve("ca.pem"), SniPki.CA.certificatePem(), StandardCharsets.US_ASCII);
         SniMapping mapping = SniPki.mapping(true).build();
         loop = new Loopback();
-        port = loop.server(ch -> {
-            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
-            SniPki.Events e = new SniPki.Events();
-            ch.pipeline().addLast(e);
-            servers.add(e);
-        }, side -> { }, true);
+        server = new SniPki.Server(loop, mapping, SniSelectorOptions.DEFAULTS);
+        port = server.port;
     }
 
     @AfterAll
@@ -91,9 +86,9 @@ class SniInteropTest {
 
     @Test
     void theServersEventNamesWhatOpensslGot() {
-        servers.clear();
+        server.clear();
         sClient("-servername", "a.test", "-tls1_3", "-sigalgs", "RSA-PSS+SHA256");
-        SniCompletionEvent e = servers.peek().next(SniCompletionEvent.class);
+        SniCompletionEvent e = server.last().next(SniCompletionEvent.class);
         assertEquals("a.test", e.serverName());
         assertEquals(SniPki.A_RSA.certificate(), e.certificate());
     }
@@ -102,17 +97,11 @@ class SniInteropTest {
     void opensslWithoutMatchOrDefaultReadsUnrecognizedName() throws Exception {
         SniMapping noDefault = SniPki.mapping(false).build();
         try (Loopback other = new Loopback()) {
-            ConcurrentLinkedQueue<SniPki.Events> events = new ConcurrentLinkedQueue<>();
-            int p = other.server(ch -> {
-                SniCertSelector.install(ch.pipeline(), noDefault, SniSelectorOptions.DEFAULTS);
-                SniPki.Events e = new SniPki.Events();
-                ch.pipeline().addLast(e);
-                events.add(e);
-            }, side -> { }, true);
+            SniPki.Server strict = new SniPki.Server(other, noDefault, SniSelectorOptions.DEFAULTS);
             Processes.Result r = Processes.run(dir, Duration.ofSeconds(20), new byte[0], List.of(Interop.require("openssl"),
-                    "s_client", "-connect", "127.0.0.1:" + p, "-servername", "nobody.test"));
+                    "s_client", "-connect", "127.0.0.1:" + strict.port, "-servername", "nobody.test"));
             assertTrue(r.output().contains("unrecognized name"), r::toString);
-            assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, events.peek().next(SniCompletionEvent.class).code());
+            assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, strict.last().next(SniCompletionEvent.class).code());
         }
     }
 

@@ -3,12 +3,14 @@ package org.nettytls.sni;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Loopback;
 
 /** The certificates of the SNI tests: one CA, and for a.test an RSA and an ECDSA certificate. */
 final class SniPki {
@@ -57,6 +59,36 @@ final class SniPki {
             b.add(SniMapping.DEFAULT, options(DEFAULT_RSA).build());
         }
         return b;
+    }
+
+    /** A selector server on a {@link Loopback}; {@link #last()} gives the events of the first connection not yet cleared. */
+    static final class Server {
+        final int port;
+        final ConcurrentLinkedQueue<Events> accepted = new ConcurrentLinkedQueue<>();
+
+        Server(Loopback loop, SniLookup lookup, SniSelectorOptions options) {
+            this.port = loop.server(ch -> {
+                SniCertSelector.install(ch.pipeline(), lookup, options);
+                Events events = new Events();
+                ch.pipeline().addLast(events);
+                accepted.add(events);
+            }, side -> { }, true);
+        }
+
+        Events last() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (accepted.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no connection accepted within 20 s");
+                }
+                Thread.onSpinWait();
+            }
+            return accepted.peek();
+        }
+
+        void clear() {
+            accepted.clear();
+        }
     }
 
     /** Records the selector's events on the server side, in order. */
