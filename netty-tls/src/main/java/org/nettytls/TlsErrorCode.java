@@ -48,7 +48,9 @@ public enum TlsErrorCode {
     /** The handshake failed for a reason none of the other codes describes. */
     HANDSHAKE_FAILED("handshake-failed"),
     /** The connection could not be made or broke. */
-    CONNECTION_FAILED("connection-failed");
+    CONNECTION_FAILED("connection-failed"),
+    /** A server has no certificate for the name the client asked for (SNI), and no default. */
+    UNRECOGNIZED_NAME("unrecognized-name");
 
     private final String id;
 

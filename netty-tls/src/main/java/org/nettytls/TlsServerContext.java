@@ -3,28 +3,65 @@ package org.nettytls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslCredential;
+import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.net.ssl.SSLException;
+import org.nettytls.cert.KeyMaterial;
 import org.nettytls.verify.TlsTrustManager;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one
  * {@link SslHandler} per accepted connection. Thread-safe.
+ *
+ * <p>A context may hold more than one certificate, one per key type (the reference's
+ * {@code SSL_cert_file => { 'host' => rsa, 'host%ecc' => ecdsa }}): BoringSSL then picks, per
+ * handshake, the first certificate the client can verify, from the signature algorithms it
+ * offers (TLS 1.3) or its cipher suites (TLS 1.2). The additional certificates are offered first,
+ * the options' own certificate last, so an ECDSA certificate added to an RSA one goes to every
+ * client that can take it and RSA to the rest.
  */
 public final class TlsServerContext {
     private final TlsServerOptions options;
     private final SslContext context;
+    private final List<KeyMaterial> additional;
 
-    private TlsServerContext(TlsServerOptions options, SslContext context) {
+    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional) {
         this.options = options;
         this.context = context;
+        this.additional = additional;
     }
 
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
+        return create(options, List.of());
+    }
+
+    /**
+     * A context with the options' certificate and {@code additionalCertificates}, each of a key
+     * type (RSA, EC, Ed25519) none of the others has: the reference's {@code 'host%ecc'} entries.
+     * BoringSSL chooses between them per handshake by what the client offered.
+     */
+    public static TlsServerContext create(TlsServerOptions options, List<KeyMaterial> additionalCertificates)
+            throws TlsException {
         Objects.requireNonNull(options, "options");
+        List<KeyMaterial> additional = List.copyOf(additionalCertificates);
+        Set<String> keyTypes = new HashSet<>();
+        keyTypes.add(options.keyMaterial().key().getAlgorithm());
+        for (KeyMaterial km : additional) {
+            if (!keyTypes.add(km.key().getAlgorithm())) {
+                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
+                        + " certificate (" + km.leaf().getSubjectX500Principal().getName()
+                        + ") for one context: each additional certificate needs a key type of its own");
+            }
+        }
         SslContextBuilder b = SslContextBuilder.forServer(options.keyMaterial().key(), options.keyMaterial().chain());
         TlsContexts.applyCommon(b, options);
         switch (options.verifyMode()) {
@@ -41,11 +78,31 @@ public final class TlsServerContext {
         if (options.asksForClientCertificate()) {
             b.trustManager(new TlsTrustManager(options.peerVerification(true), options.clientCaList()));
         }
+        List<OpenSslCredential> credentials = new ArrayList<>();
         try {
-            return new TlsServerContext(options, b.build());
+            for (KeyMaterial km : additional) {
+                OpenSslCredential c = OpenSslCredentialBuilder.forX509(km.key(),
+                        km.chain().toArray(new X509Certificate[0])).build();
+                credentials.add(c);
+                b.addCredential(c);
+            }
+            return new TlsServerContext(options, b.build(), additional);
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
+        } finally {
+            // The built context holds its own reference to each credential; ours ends here.
+            for (OpenSslCredential c : credentials) {
+                c.release();
+            }
         }
+    }
+
+    /**
+     * The additional certificates, one key type each, in the order BoringSSL tries them; the
+     * options' own certificate comes after them.
+     */
+    public List<KeyMaterial> additionalCertificates() {
+        return additional;
     }
 
     public TlsServerOptions options() {

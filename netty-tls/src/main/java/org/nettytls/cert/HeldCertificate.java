@@ -216,6 +216,7 @@ public final class HeldCertificate {
 
     public static final class Builder {
         private String subject;
+        private javax.security.auth.x500.X500Principal subjectPrincipal;
         private final List<SubjectAltName> altNames = new ArrayList<>();
         private KeyType keyType = KeyType.EC;
         private int rsaBits = 2048;
@@ -249,6 +250,14 @@ public final class HeldCertificate {
         /** The whole subject as an RFC 4514 string, e.g. {@code CN=x,O=Example,C=DE}. */
         public Builder subject(String rfc4514) {
             this.subject = Objects.requireNonNull(rfc4514, "subject");
+            this.subjectPrincipal = null;
+            return this;
+        }
+
+        /** The subject exactly as another certificate has it (its encoding, order and string types kept). */
+        public Builder subject(javax.security.auth.x500.X500Principal principal) {
+            this.subjectPrincipal = Objects.requireNonNull(principal, "principal");
+            this.subject = null;
             return this;
         }
 
@@ -428,6 +437,9 @@ public final class HeldCertificate {
         }
 
         private String subjectOrDefault() {
+            if (subjectPrincipal != null) {
+                return subjectPrincipal.getName();
+            }
             if (subject != null) {
                 return subject;
             }
@@ -442,7 +454,8 @@ public final class HeldCertificate {
 
         private HeldCertificate build0() throws GeneralSecurityException, OperatorCreationException, IOException {
             KeyPair pair = keyPair != null ? keyPair : generateKeyPair();
-            X500Name subjectName = new X500Name(subjectOrDefault());
+            X500Name subjectName = subjectPrincipal != null ? X500Name.getInstance(subjectPrincipal.getEncoded())
+                    : new X500Name(subjectOrDefault());
             KeyPair signingPair = issuer != null ? issuer.keyPair : pair;
             X500Name issuerName = issuer != null
                     ? X500Name.getInstance(issuer.certificate.getSubjectX500Principal().getEncoded())

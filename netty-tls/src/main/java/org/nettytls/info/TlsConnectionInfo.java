@@ -49,6 +49,14 @@ public final class TlsConnectionInfo {
      */
     public static final AttributeKey<String> OCSP_STATUS = AttributeKey.valueOf(TlsConnectionInfo.class, "OCSP_STATUS");
 
+    /**
+     * Where a server records the chain it really sent, for {@link #localCertificates()}, when the
+     * SSL session cannot tell: with RSA and ECDSA certificates in one context the session names
+     * the first whichever BoringSSL chose. The SNI selector of netty-tls sets it.
+     */
+    public static final AttributeKey<List<X509Certificate>> LOCAL_CERTIFICATES =
+            AttributeKey.valueOf(TlsConnectionInfo.class, "LOCAL_CERTIFICATES");
+
     private final String protocol;
     private final String javaCipher;
     private final String cipher;
@@ -60,8 +68,8 @@ public final class TlsConnectionInfo {
     private final String ocspStatus;
     private final PeerVerdict verification;
 
-    private TlsConnectionInfo(SSLEngine engine, SSLSession session, String alpn, String ocspStatus)
-            throws TlsException {
+    private TlsConnectionInfo(SSLEngine engine, SSLSession session, String alpn, String ocspStatus,
+            List<X509Certificate> sentChain) throws TlsException {
         this.protocol = session.getProtocol();
         this.javaCipher = session.getCipherSuite();
         if (protocol == null || "NONE".equals(protocol) || javaCipher == null
@@ -87,7 +95,7 @@ public final class TlsConnectionInfo {
         this.cipher = nativeCipher != null ? nativeCipher : openSslCipherName(javaCipher);
         this.sessionReused = reused;
         this.peerChain = peerCertificates(session);
-        this.localChain = x509(session.getLocalCertificates());
+        this.localChain = sentChain != null ? List.copyOf(sentChain) : x509(session.getLocalCertificates());
         this.servername = requestedServerName(session);
         this.alpn = alpn == null || alpn.isEmpty() ? null : alpn;
         this.ocspStatus = ocspStatus;
@@ -109,15 +117,16 @@ public final class TlsConnectionInfo {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,
                     "connection info: channel " + channel.id() + " has no SslHandler in its pipeline");
         }
-        return of(handler, channel.attr(OCSP_STATUS).get());
+        return of(handler, channel.attr(OCSP_STATUS).get(), channel.attr(LOCAL_CERTIFICATES).get());
     }
 
     /** The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}. */
     public static TlsConnectionInfo of(SslHandler handler) throws TlsException {
-        return of(handler, null);
+        return of(handler, null, null);
     }
 
-    private static TlsConnectionInfo of(SslHandler handler, String ocspStatus) throws TlsException {
+    private static TlsConnectionInfo of(SslHandler handler, String ocspStatus, List<X509Certificate> sentChain)
+            throws TlsException {
         Future<Channel> handshake = handler.handshakeFuture();
         if (!handshake.isDone()) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,
@@ -129,7 +138,7 @@ public final class TlsConnectionInfo {
                     "connection info: the TLS handshake failed: " + handshake.cause().getMessage(), handshake.cause());
         }
         SSLEngine engine = handler.engine();
-        return new TlsConnectionInfo(engine, engine.getSession(), handler.applicationProtocol(), ocspStatus);
+        return new TlsConnectionInfo(engine, engine.getSession(), handler.applicationProtocol(), ocspStatus, sentChain);
     }
 
     /**
@@ -138,7 +147,7 @@ public final class TlsConnectionInfo {
      * {@link #sessionReused()} is empty and the cipher name is converted from the Java name.
      */
     public static TlsConnectionInfo of(SSLEngine engine) throws TlsException {
-        return new TlsConnectionInfo(engine, engine.getSession(), engine.getApplicationProtocol(), null);
+        return new TlsConnectionInfo(engine, engine.getSession(), engine.getApplicationProtocol(), null, null);
     }
 
     /**
@@ -146,7 +155,7 @@ public final class TlsConnectionInfo {
      * which ALPN protocol was chosen: {@link #sessionReused()} is empty and {@link #alpn()} null.
      */
     public static TlsConnectionInfo of(SSLSession session) throws TlsException {
-        return new TlsConnectionInfo(null, session, null, null);
+        return new TlsConnectionInfo(null, session, null, null, null);
     }
 
     /**

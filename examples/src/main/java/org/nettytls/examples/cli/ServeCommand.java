@@ -1,0 +1,278 @@
+package org.nettytls.examples.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nettytls.TlsException;
+import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsServerOptions;
+import org.nettytls.VerifyMode;
+import org.nettytls.cert.CertificateLoader;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniCompletionEvent;
+import org.nettytls.sni.SniMapping;
+import org.nettytls.sni.SniReloader;
+import org.nettytls.sni.SniSelectorOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code serve}: a TLS server that picks its certificate by the name the client asks for, with
+ * RSA and ECDSA certificates per name, as IO::Socket::SSL's {@code SSL_cert_file => { ... }}.
+ */
+@Command(name = "serve", description = {
+    "Serve TLS with certificates chosen by server name (SNI).",
+    "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
+    "'*.example.org=' for a wildcard, 'NAME%ecc=' for a second certificate of another key type,",
+    "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
+    "and one line per connection with the name asked for and the certificate sent."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
+            description = "Address to listen on; port 0 picks a free one.")
+    String listen;
+
+    @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]", required = true,
+            description = "Certificate (and key; default: in CERT) for NAME; repeatable.")
+    List<String> certs;
+
+    @Option(names = "--client-ca", paramLabel = "FILE",
+            description = "CAs that client certificates are verified against and named in the request.")
+    Path clientCa;
+
+    @Option(names = "--verify-client", description = "Require a client certificate (needs --client-ca).")
+    boolean verifyClient;
+
+    @Option(names = "--alpn", paramLabel = "LIST", split = ",", description = "ALPN protocols in preference order.")
+    List<String> alpn = new ArrayList<>();
+
+    @Option(names = "--echo", description = "Echo what clients send.")
+    boolean echo;
+
+    @Option(names = "--watch", paramLabel = "SECONDS",
+            description = "Re-read the certificate files when they change, checking every SECONDS.")
+    Integer watchSeconds;
+
+    @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
+    Integer naccept;
+
+    /** One --cert entry. */
+    private static final class CertArg {
+        final String name;
+        final Path cert;
+        final Path key;
+
+        CertArg(String name, Path cert, Path key) {
+            this.name = name;
+            this.cert = cert;
+            this.key = key;
+        }
+    }
+
+    private List<CertArg> parseCerts() {
+        List<CertArg> out = new ArrayList<>();
+        for (String c : certs) {
+            int eq = c.indexOf('=');
+            if (eq < 0 || eq == c.length() - 1) {
+                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
+            }
+            String name = c.substring(0, eq);
+            String[] files = c.substring(eq + 1).split(",", -1);
+            if (files.length > 2 || files[0].isEmpty() || files.length == 2 && files[1].isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
+            }
+            out.add(new CertArg(name, Path.of(files[0]), files.length == 2 ? Path.of(files[1]) : null));
+        }
+        return out;
+    }
+
+    private SniMapping load(List<CertArg> entries) throws TlsException {
+        Map<String, TlsServerOptions> names = new LinkedHashMap<>();
+        SniMapping.Builder b = SniMapping.builder();
+        List<CertArg> additional = new ArrayList<>();
+        for (CertArg e : entries) {
+            if (e.name.contains("%")) {
+                additional.add(e);
+                continue;
+            }
+            String name = e.name.equals("default") ? SniMapping.DEFAULT : e.name;
+            TlsServerOptions.Builder o = TlsServerOptions.builder().certificateFile(e.cert, e.key).alpnProtocols(alpn);
+            if (clientCa != null) {
+                o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
+            }
+            names.put(name, o.build());
+        }
+        for (Map.Entry<String, TlsServerOptions> n : names.entrySet()) {
+            try {
+                b.add(n.getKey(), n.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw TlsException.badConfiguration("--cert", ex.getMessage());
+            }
+        }
+        for (CertArg e : additional) {
+            String base = e.name.substring(0, e.name.indexOf('%'));
+            b.addCertificate(base.equals("default") ? SniMapping.DEFAULT : base,
+                    CertificateLoader.keyMaterial(e.cert, e.key, null));
+        }
+        return b.build();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!echo) {
+            throw new ParameterException(spec.commandLine(), "give --echo (the only mode of this build)");
+        }
+        if (verifyClient && clientCa == null) {
+            throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
+        }
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': expected HOST:PORT");
+        }
+        String host = listen.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': the port is not a number");
+        }
+        List<CertArg> entries = parseCerts();
+        SniReloader mapping = SniReloader.create(() -> load(entries));
+        mapping.onReload(e -> {
+            synchronized (out) {
+                out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
+                        + e.cause().getMessage() + " [" + e.code().id() + "]");
+                out.flush();
+            }
+        });
+
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        out.println("transport: " + (epoll ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")"));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
+        try {
+            if (watcher != null) {
+                List<Path> files = new ArrayList<>();
+                for (CertArg e : entries) {
+                    files.add(e.cert);
+                    if (e.key != null) {
+                        files.add(e.key);
+                    }
+                }
+                mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), files.toArray(new Path[0]));
+            }
+            AtomicInteger closed = new AtomicInteger();
+            Channel[] server = new Channel[1];
+            server[0] = new ServerBootstrap().group(group).channel(serverChannel)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+                            ch.pipeline().addLast(new Echo(out));
+                            ch.closeFuture().addListener(f -> {
+                                if (naccept != null && closed.incrementAndGet() >= naccept) {
+                                    server[0].close();
+                                }
+                            });
+                        }
+                    }).bind(host, port).sync().channel();
+            InetSocketAddress bound = (InetSocketAddress) server[0].localAddress();
+            synchronized (out) {
+                out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+                out.flush();
+            }
+            server[0].closeFuture().sync();
+            return Main.OK;
+        } finally {
+            mapping.close();
+            if (watcher != null) {
+                watcher.shutdownNow();
+            }
+            group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Reports each connection's SNI outcome and echoes its data. */
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        private final PrintWriter out;
+
+        Echo(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            String line = null;
+            if (evt instanceof SniCompletionEvent) {
+                SniCompletionEvent e = (SniCompletionEvent) evt;
+                String name = e.serverName() == null ? "(no name)" : e.serverName();
+                line = e.isSuccess()
+                        ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
+                                + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
+                        : ctx.channel().remoteAddress() + " " + name + " failed: " + e.cause().getMessage()
+                                + " [" + e.code().id() + "]";
+            } else if (evt instanceof TlsFailureEvent) {
+                ctx.close();
+            }
+            if (line != null) {
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf) {
+                ctx.writeAndFlush(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

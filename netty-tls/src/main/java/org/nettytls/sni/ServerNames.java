@@ -1,0 +1,64 @@
+package org.nettytls.sni;
+
+import java.net.IDN;
+import java.util.Locale;
+
+/**
+ * The one form in which server names are compared: ASCII (IDN names as A-labels), lower case,
+ * without a trailing dot. Both the mapping's names and the names clients send pass through here.
+ */
+final class ServerNames {
+    /** RFC 1035's limit for a whole name, without the trailing dot. */
+    static final int MAX_LENGTH = 253;
+
+    private ServerNames() {
+    }
+
+    /**
+     * The canonical form of {@code name}, or {@code null} when it is no host name (empty labels,
+     * characters outside letters, digits, hyphen and underscore, labels over 63 bytes, a name over
+     * 253 bytes, an IP literal; a leading {@code *.} only when {@code wildcard}).
+     */
+    static String canonical(String name, boolean wildcard) {
+        if (name == null) {
+            return null;
+        }
+        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        boolean star = wildcard && n.startsWith("*.");
+        if (star) {
+            n = n.substring(2);
+        }
+        String ascii;
+        try {
+            ascii = IDN.toASCII(n, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (ascii.isEmpty() || ascii.length() > MAX_LENGTH - (star ? 2 : 0) || isIpLiteral(ascii)) {
+            return null;
+        }
+        for (String label : ascii.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63) {
+                return null;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                    return null;
+                }
+            }
+        }
+        return star ? "*." + ascii : ascii;
+    }
+
+    /** The wildcard that covers {@code canonical}'s first label, or {@code null} for a one-label name. */
+    static String wildcardFor(String canonical) {
+        int dot = canonical.indexOf('.');
+        return dot < 0 ? null : "*" + canonical.substring(dot);
+    }
+
+    private static boolean isIpLiteral(String s) {
+        // RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."
+        return s.matches("[0-9.]+") || s.indexOf(':') >= 0;
+    }
+}

@@ -1,0 +1,117 @@
+package org.nettytls.sni;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits and choices of a {@link SniCertSelector}, immutable, shared by all connections.
+ * The defaults are safe: unlike Netty's {@code SniHandler}, which waits forever for a
+ * ClientHello of up to 64 KiB and disables the handshake timeout of the {@code SslHandler} it
+ * installs, the selector waits at most {@link #DEFAULT_CLIENT_HELLO_TIMEOUT} for a ClientHello
+ * of at most {@link #DEFAULT_MAX_CLIENT_HELLO_LENGTH} bytes and keeps the handshake timeout of the
+ * name's {@code TlsServerOptions}.
+ */
+public final class SniSelectorOptions {
+    /**
+     * 16 KiB: a ClientHello with post-quantum key shares, a session ticket and padding is
+     * about 2 KiB; one record's worth leaves room for much larger ones.
+     */
+    public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
+    public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
+    /** The defaults. */
+    public static final SniSelectorOptions DEFAULTS = builder().build();
+
+    /** What happens when no certificate matches the requested name and there is no default. */
+    public enum UnknownName {
+        /**
+         * A fatal {@code unrecognized_name} alert (RFC 6066 3), then close: what the reference
+         * does ({@code SSL_TLSEXT_ERR_ALERT_FATAL}). The client learns why.
+         */
+        ALERT,
+        /** Close without a word, for servers that would rather not confirm which names they serve. */
+        CLOSE
+    }
+
+    private final int maxClientHelloLength;
+    private final Duration clientHelloTimeout;
+    private final Duration lookupTimeout;
+    private final UnknownName unknownName;
+
+    private SniSelectorOptions(Builder b) {
+        this.maxClientHelloLength = b.maxClientHelloLength;
+        this.clientHelloTimeout = b.clientHelloTimeout;
+        this.lookupTimeout = b.lookupTimeout;
+        this.unknownName = b.unknownName;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The largest ClientHello body accepted, in bytes; a larger one closes the connection. */
+    public int maxClientHelloLength() {
+        return maxClientHelloLength;
+    }
+
+    /** How long after the connection opens the whole ClientHello must have arrived. */
+    public Duration clientHelloTimeout() {
+        return clientHelloTimeout;
+    }
+
+    /** How long an asynchronous {@link SniLookup} may take. */
+    public Duration lookupTimeout() {
+        return lookupTimeout;
+    }
+
+    public UnknownName unknownName() {
+        return unknownName;
+    }
+
+    public static final class Builder {
+        private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
+        private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
+        private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
+        private UnknownName unknownName = UnknownName.ALERT;
+
+        private Builder() {
+        }
+
+        /** 64 to 2^24-1 bytes (the largest a handshake message can say). */
+        public Builder maxClientHelloLength(int bytes) {
+            if (bytes < 64 || bytes > 0xFFFFFF) {
+                throw new IllegalArgumentException("maxClientHelloLength must be 64 to 16777215 bytes: " + bytes);
+            }
+            this.maxClientHelloLength = bytes;
+            return this;
+        }
+
+        /** Positive; there is no "wait forever". */
+        public Builder clientHelloTimeout(Duration timeout) {
+            this.clientHelloTimeout = positive(timeout, "clientHelloTimeout");
+            return this;
+        }
+
+        /** Positive; there is no "wait forever". */
+        public Builder lookupTimeout(Duration timeout) {
+            this.lookupTimeout = positive(timeout, "lookupTimeout");
+            return this;
+        }
+
+        public Builder unknownName(UnknownName choice) {
+            this.unknownName = Objects.requireNonNull(choice, "choice");
+            return this;
+        }
+
+        public SniSelectorOptions build() {
+            return new SniSelectorOptions(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}
