@@ -51,6 +51,9 @@ final class PeerJudge {
                 ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now)
                 : ChainValidator.Result.asSent(peer.chain());
         List<X509Certificate> path = chain.path;
+        if (chain.failure == null) {
+            peer.validatedPath(path);
+        }
         Refusal[] errors = new Refusal[path.size()];
         if (chain.failure != null) {
             errors[Math.min(chain.failure.depth, path.size() - 1)] = new Refusal(chain.failure.toException(), chain.failure);
