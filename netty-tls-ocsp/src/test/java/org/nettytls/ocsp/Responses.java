@@ -30,7 +30,7 @@ import org.nettytls.cert.HeldCertificate;
  * Crafts OCSP responses with Bouncy Castle for tests, right or wrong on purpose: any status,
  * times, signer, responder ID, certID fields, extensions.
  */
-final class Responses {
+public final class Responses {
     private X509Certificate cert;
     private X509Certificate issuer;
     private CertificateStatus status = CertificateStatus.GOOD;
@@ -48,7 +48,7 @@ final class Responses {
     private final List<CertificateID> extraIds = new ArrayList<>();
     private boolean answerSubject = true;
 
-    static Responses forCert(HeldCertificate cert, HeldCertificate issuer) {
+    public static Responses forCert(HeldCertificate cert, HeldCertificate issuer) {
         Responses r = new Responses();
         r.cert = cert.certificate();
         r.issuer = issuer.certificate();
@@ -56,82 +56,82 @@ final class Responses {
         return r;
     }
 
-    Responses good() {
+    public Responses good() {
         status = CertificateStatus.GOOD;
         return this;
     }
 
-    Responses revoked(int reason) {
+    public Responses revoked(int reason) {
         status = new RevokedStatus(Date.from(Instant.now().minusSeconds(3600)), reason);
         return this;
     }
 
-    Responses unknown() {
+    public Responses unknown() {
         status = new UnknownStatus();
         return this;
     }
 
-    Responses times(Instant thisUpdate, Instant nextUpdate) {
+    public Responses times(Instant thisUpdate, Instant nextUpdate) {
         this.thisUpdate = thisUpdate;
         this.nextUpdate = nextUpdate;
         this.noNextUpdate = nextUpdate == null;
         return this;
     }
 
-    Responses signedBy(HeldCertificate signer) {
+    public Responses signedBy(HeldCertificate signer) {
         this.signer = signer;
         return this;
     }
 
-    Responses includeSigner(boolean on) {
+    public Responses includeSigner(boolean on) {
         this.includeSigner = on;
         return this;
     }
 
-    Responses responderIdFor(X509Certificate named) {
+    public Responses responderIdFor(X509Certificate named) {
         this.responderIdFor = named;
         return this;
     }
 
-    Responses responderIdByKey() {
+    public Responses responderIdByKey() {
         this.responderIdByKey = true;
         return this;
     }
 
-    Responses serial(BigInteger serial) {
+    public Responses serial(BigInteger serial) {
         this.serialOverride = serial;
         return this;
     }
 
     /** Computes the certID's issuer hashes from another certificate. */
-    Responses issuerForId(X509Certificate other) {
+    public Responses issuerForId(X509Certificate other) {
         this.issuerOverride = other;
         return this;
     }
 
-    Responses sha256Id() {
+    public Responses sha256Id() {
         this.hashAlgorithm = new ASN1ObjectIdentifier("2.16.840.1.101.3.4.2.1");
         return this;
     }
 
-    Responses extension(String oid, boolean critical, byte[] value) throws Exception {
+    public Responses extension(String oid, boolean critical, byte[] value) throws Exception {
         responseExtensions.add(new Extension(new ASN1ObjectIdentifier(oid), critical, new DEROctetString(value)));
         return this;
     }
 
-    Responses nonce(byte[] extnValue) {
-        responseExtensions.add(new Extension(OcspVerifier.NONCE, false, extnValue));
+    public Responses nonce(byte[] extnValue) {
+        responseExtensions.add(new Extension(org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, extnValue));
         return this;
     }
 
     /** Also answers for another certificate (listed first). */
-    Responses alsoFor(X509Certificate other, X509Certificate otherIssuer) throws Exception {
+    public Responses alsoFor(X509Certificate other, X509Certificate otherIssuer) throws Exception {
         extraIds.add(new CertificateID(digest(), new JcaX509CertificateHolder(otherIssuer), other.getSerialNumber()));
         return this;
     }
 
     /** Leaves the subject's own answer out. */
-    Responses withoutSubject() {
+    public Responses withoutSubject() {
         this.answerSubject = false;
         return this;
     }
@@ -141,7 +141,7 @@ final class Responses {
                 .get(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(hashAlgorithm));
     }
 
-    byte[] build() throws Exception {
+    public byte[] build() throws Exception {
         X509Certificate idIssuer = issuerOverride != null ? issuerOverride : issuer;
         CertificateID id = new CertificateID(digest(), new JcaX509CertificateHolder(idIssuer),
                 serialOverride != null ? serialOverride : cert.getSerialNumber());
@@ -171,11 +171,11 @@ final class Responses {
     }
 
     /** An unsuccessful response with the given status (1 malformedRequest, 2 internalError, 3 tryLater, 5 sigRequired, 6 unauthorized). */
-    static byte[] unsuccessful(int status) throws Exception {
+    public static byte[] unsuccessful(int status) throws Exception {
         return new OCSPRespBuilder().build(status, null).getEncoded();
     }
 
-    static OCSPResp parse(byte[] der) throws Exception {
+    public static OCSPResp parse(byte[] der) throws Exception {
         return new OCSPResp(der);
     }
 }
