@@ -172,6 +172,36 @@ class OcspResolverTest {
     }
 
     @Test
+    void crlDistributionPointsAnswerAloneOrWhenOcspGivesNoAnswer() throws Exception {
+        responder = new TestResponder(req -> new byte[] {1});
+        HeldCertificate ca = HeldCertificate.builder().commonName("CRL DP CA").certificateAuthority(0).signedBy(root).build();
+        HeldCertificate clean = HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(50))
+                .ocspUrl(responder.url()).crlUrl(responder.base() + "/crl/ca.crl").signedBy(ca).build();
+        HeldCertificate gone = HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(51))
+                .ocspUrl(responder.url()).crlUrl(responder.base() + "/crl/ca.crl").signedBy(ca).build();
+        java.time.Instant now = java.time.Instant.now();
+        responder.crl = ca.crl(java.util.Map.of(BigInteger.valueOf(51), 1), now.minusSeconds(60), now.plusSeconds(3600))
+                .getEncoded();
+        // The OCSP responder answers garbage, so the CRL decides.
+        OcspClientConfig fallback = OcspClientConfig.builder().crlDistributionPoints(OcspClientConfig.CrlUse.FALLBACK).build();
+        OcspResolver ok = resolve(OcspResolver.forChain(List.of(clean.certificate(), ca.certificate()), fallback));
+        assertEquals("", ok.hardError());
+        assertEquals(OcspStatus.Result.GOOD, ok.statuses().get(0).result());
+        assertEquals(OcspStatus.Source.CRL, ok.statuses().get(0).source());
+        OcspClientConfig only = OcspClientConfig.builder().crlDistributionPoints(OcspClientConfig.CrlUse.ONLY).build();
+        int before = responder.requests.get();
+        OcspResolver bad = resolve(OcspResolver.forChain(List.of(gone.certificate(), ca.certificate()), only));
+        assertTrue(bad.hardError().contains("revoked"), bad.hardError());
+        assertEquals(before + 1, responder.requests.get(), "only the CRL was fetched");
+        // A CRL signed by another key is not believed.
+        HeldCertificate impostor = HeldCertificate.builder().commonName("CRL DP CA").certificateAuthority(0).build();
+        responder.crl = impostor.crl(java.util.Map.of(), now.minusSeconds(60), now.plusSeconds(3600)).getEncoded();
+        OcspClientConfig fresh = OcspClientConfig.builder().crlDistributionPoints(OcspClientConfig.CrlUse.ONLY).build();
+        OcspResolver forged = resolve(OcspResolver.forChain(List.of(clean.certificate(), ca.certificate()), fresh));
+        assertEquals(OcspStatus.Result.SOFT_FAILURE, forged.statuses().get(0).result(), String.valueOf(forged.statuses()));
+    }
+
+    @Test
     void aNonceIsSentAndMustComeBack() throws Exception {
         HeldCertificate[] holder = new HeldCertificate[1];
         responder = new TestResponder(req -> answer(req, holder[0], List.of()));

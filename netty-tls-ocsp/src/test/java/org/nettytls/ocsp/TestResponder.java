@@ -44,6 +44,8 @@ final class TestResponder implements AutoCloseable {
     final ConcurrentLinkedQueue<String> methods = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<OCSPReq> received = new ConcurrentLinkedQueue<>();
     volatile Function<OCSPReq, byte[]> answer;
+    /** When set, answers every GET whose path starts with {@code /crl} with these bytes instead. */
+    volatile byte[] crl;
 
     TestResponder(Function<OCSPReq, byte[]> answer) {
         this.answer = answer;
@@ -57,6 +59,10 @@ final class TestResponder implements AutoCloseable {
                                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
                                         requests.incrementAndGet();
                                         methods.add(req.method().name());
+                                        if (crl != null && req.uri().startsWith("/crl")) {
+                                            send(ctx, crl);
+                                            return;
+                                        }
                                         byte[] der = req.method() == HttpMethod.POST ? ByteBufUtil.getBytes(req.content())
                                                 : Base64.getDecoder().decode(URLDecoder.decode(
                                                         req.uri().substring(req.uri().lastIndexOf('/') + 1),
@@ -67,15 +73,22 @@ final class TestResponder implements AutoCloseable {
                                         if (body == null) {
                                             return;
                                         }
-                                        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                                                HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-                                        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/ocsp-response");
-                                        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-                                        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+                                        send(ctx, body);
                                     }
                                 });
                     }
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    }
+
+    private static void send(ChannelHandlerContext ctx, byte[] body) {
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(body));
+        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     String url() {
