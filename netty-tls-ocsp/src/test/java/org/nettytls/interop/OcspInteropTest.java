@@ -30,15 +30,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsClientContext;
-import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
+import org.nettytls.ocsp.OcspClients;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.ocsp.OcspResolver;
 import org.nettytls.ocsp.OcspStapler;
@@ -189,18 +187,9 @@ class OcspInteropTest {
         assertTrue(!g.output().contains("OCSP: certificate is revoked"), g.output());
 
         OcspClientConfig must = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
-        TlsClientContext client = TlsClientContext.create(must.applyTo(TlsClientOptions.builder()
-                .caCertificates(root.certificate())).build());
-        Side side = loop.client(ch -> {
-            try {
-                client.install(ch.pipeline(), "localhost", port);
-                must.install(ch.pipeline());
-            } catch (TlsException e) {
-                throw new IllegalStateException(e);
-            }
-        }, port);
+        Side side = OcspClients.connect(loop, OcspClients.context(must, root), must, port);
         assertNull(side.handshakeFailure());
-        String status = side.channel.eventLoop().submit(() -> side.channel.attr(TlsConnectionInfo.OCSP_STATUS).get()).get();
+        String status = OcspClients.status(side);
         assertTrue(status.startsWith("good (staple"), status);
     }
 
@@ -250,16 +239,7 @@ class OcspInteropTest {
                         "good.pem", "-key", "good.key", "-cert_chain", "ca.pem", "-status_file", staple.getKey() + ".der", "-naccept", "1")) {
                     int port = server.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
                     OcspClientConfig config = OcspClientConfig.builder().mode(mode).build();
-                    TlsClientContext client = TlsClientContext.create(config.applyTo(TlsClientOptions.builder()
-                            .caCertificates(root.certificate())).build());
-                    Side side = loop.client(ch -> {
-                        try {
-                            client.install(ch.pipeline(), "localhost", port);
-                            config.install(ch.pipeline());
-                        } catch (TlsException ex) {
-                            throw new IllegalStateException(ex);
-                        }
-                    }, port);
+                    Side side = OcspClients.connect(loop, OcspClients.context(config, root), config, port);
                     Throwable failure = side.handshakeFailure();
                     String what = staple.getKey() + " under " + mode;
                     if (mode == OcspMode.MUST_STAPLE || staple.getKey().equals("revoked") || staple.getKey().equals("unknown")) {
@@ -268,8 +248,7 @@ class OcspInteropTest {
                                 TlsException.classify(failure).code(), what + ": " + failure);
                     } else {
                         assertNull(failure, what);
-                        String status = side.channel.eventLoop().submit(
-                                () -> side.channel.attr(TlsConnectionInfo.OCSP_STATUS).get()).get();
+                        String status = OcspClients.status(side);
                         assertTrue(status.startsWith("soft-failure"), what + " is never good: " + status);
                     }
                 }

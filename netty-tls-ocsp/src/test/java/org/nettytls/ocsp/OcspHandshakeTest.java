@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.channel.Channel;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import java.math.BigInteger;
@@ -87,18 +86,11 @@ class OcspHandshakeTest {
     }
 
     TlsClientContext client(OcspClientConfig ocsp) throws Exception {
-        return TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder().caCertificates(root.certificate())).build());
+        return OcspClients.context(ocsp, root);
     }
 
     Side connect(TlsClientContext tls, OcspClientConfig ocsp, int port) {
-        return loop.client(ch -> {
-            try {
-                tls.install(ch.pipeline(), "localhost", port);
-                ocsp.install(ch.pipeline());
-            } catch (TlsException e) {
-                throw new IllegalStateException(e);
-            }
-        }, port);
+        return OcspClients.connect(loop, tls, ocsp, port);
     }
 
     static OcspClientConfig config(OcspMode mode) throws TlsException {
@@ -106,8 +98,7 @@ class OcspHandshakeTest {
     }
 
     static String ocspStatus(Side side) throws Exception {
-        Channel ch = side.channel;
-        return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(5, TimeUnit.SECONDS);
+        return OcspClients.status(side);
     }
 
     static TlsErrorCode failureCode(Side side) {

@@ -21,14 +21,11 @@ import org.bouncycastle.cert.ocsp.Req;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsClientContext;
-import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -236,33 +233,15 @@ class OcspResolverTest {
         TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(p[1].keyMaterial()).build());
         int port = loop.server(server, s -> { });
         OcspClientConfig ocsp = OcspClientConfig.builder().fullChain(true).build();
-        TlsClientContext tls = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder()
-                .caCertificates(root.certificate())).build());
-        Side ok = loop.client(ch -> {
-            try {
-                tls.install(ch.pipeline(), "localhost", port);
-                ocsp.install(ch.pipeline());
-            } catch (TlsException e) {
-                throw new IllegalStateException(e);
-            }
-        }, port);
+        Side ok = OcspClients.connect(loop, OcspClients.context(ocsp, root), ocsp, port);
         assertNull(ok.handshakeFailure());
-        String status = ok.channel.eventLoop().submit(() -> ok.channel.attr(TlsConnectionInfo.OCSP_STATUS).get()).get();
+        String status = OcspClients.status(ok);
         assertTrue(status.startsWith("good (resolver"), status);
         assertEquals(2, responder.requests.get(), "the leaf and the intermediate, each from its own issuer");
 
         revokedSerials.add(p[0].certificate().getSerialNumber());
         OcspClientConfig fresh = OcspClientConfig.builder().fullChain(true).build();
-        TlsClientContext tls2 = TlsClientContext.create(fresh.applyTo(TlsClientOptions.builder()
-                .caCertificates(root.certificate())).build());
-        Side bad = loop.client(ch -> {
-            try {
-                tls2.install(ch.pipeline(), "localhost", port);
-                fresh.install(ch.pipeline());
-            } catch (TlsException e) {
-                throw new IllegalStateException(e);
-            }
-        }, port);
+        Side bad = OcspClients.connect(loop, OcspClients.context(fresh, root), fresh, port);
         Loopback.writeNow(bad, "MUST-NOT-ARRIVE");
         Throwable failure = bad.handshakeFailure();
         assertNotNull(failure);
