@@ -23,6 +23,7 @@ final class TlsContexts {
         }
         // The list is already what BoringSSL expanded; Netty must take it as it is.
         b.ciphers(suites, IdentityCipherSuiteFilter.INSTANCE);
+        b.enableOcsp(options.ocspStapling());
         if (!options.alpnProtocols().isEmpty()) {
             b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,

@@ -49,6 +49,7 @@ public abstract class TlsOptions {
     private final PublicSuffix publicSuffix;
     private final CrlStore crls;
     private final boolean crlFullChain;
+    private final boolean ocspStapling;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
@@ -72,6 +73,7 @@ public abstract class TlsOptions {
         this.publicSuffix = b.publicSuffix != null ? b.publicSuffix : PublicSuffix.builtIn();
         this.crls = b.checkCrl || !b.crlFiles.isEmpty() ? b.loadCrls() : null;
         this.crlFullChain = b.crlFullChain;
+        this.ocspStapling = b.ocspStapling;
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
         }
@@ -162,6 +164,14 @@ public abstract class TlsOptions {
         return crlFullChain;
     }
 
+    /**
+     * Whether the context speaks OCSP stapling ({@code status_request}): a client asks for a
+     * staple, a server may send one. netty-tls-ocsp turns it on; it checks and supplies the staples.
+     */
+    public boolean ocspStapling() {
+        return ocspStapling;
+    }
+
     /** Everything that decides whether the peer is accepted, for the trust manager. */
     PeerVerification peerVerification(boolean enforce) {
         return peerVerification(enforce, scheme);
@@ -205,6 +215,7 @@ public abstract class TlsOptions {
         boolean checkCrl;
         final List<Path> crlFiles = new ArrayList<>();
         boolean crlFullChain;
+        boolean ocspStapling;
 
         Builder() {
         }
@@ -418,6 +429,16 @@ public abstract class TlsOptions {
         /** Adds a check that runs inside the handshake after the chain is validated. */
         public B addPeerCheck(PeerCheck check) {
             peerChecks.add(Objects.requireNonNull(check, "check"));
+            return (B) this;
+        }
+
+        /**
+         * OCSP stapling ({@code status_request}, RFC 6066): a client asks for the server's staple, a
+         * server can send one ({@code ReferenceCountedOpenSslEngine.setOcspResponse}). This only
+         * switches the protocol on; netty-tls-ocsp checks and supplies the responses.
+         */
+        public B ocspStapling(boolean on) {
+            this.ocspStapling = on;
             return (B) this;
         }
 

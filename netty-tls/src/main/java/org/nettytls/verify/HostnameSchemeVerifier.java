@@ -1,23 +1,14 @@
 package org.nettytls.verify;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.PendingWriteQueue;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -76,175 +67,25 @@ import org.nettytls.cert.CaStore;
  * {@link SslHandshakeCompletionEvent} that it passes on instead. Writes made directly on the
  * {@code SslHandler}'s context, or on handlers before this one, are not held.
  */
-public final class HostnameSchemeVerifier extends ChannelDuplexHandler {
-    /** Marks where a flush came between held writes. */
-    private static final Object FLUSH = new Object() {
-        @Override
-        public String toString() {
-            return "HostnameSchemeVerifier.FLUSH";
-        }
-    };
-
-    private enum State { HOLDING, RELEASING, PASSING, REFUSED }
-
+public final class HostnameSchemeVerifier extends IdentityGate {
     private final Config config;
-    private final ArrayDeque<Object> heldReads = new ArrayDeque<>();
-    private PendingWriteQueue heldWrites;
-    private boolean flushIsLastHeld;
-    private SslHandler ssl;
-    private State state = State.HOLDING;
-    private TlsException failure;
 
     public HostnameSchemeVerifier(Config config) {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    /**
-     * Finds the {@code SslHandler} before this handler. Without one nothing would hold writes
-     * back, so the channel is closed and the handler fails to be added.
-     */
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        ssl = sslHandlerBefore(ctx);
-        if (ssl == null) {
-            ctx.close();
-            throw new IllegalStateException("HostnameSchemeVerifier must come after an SslHandler in the pipeline, "
-                    + "but none is before it in " + ctx.pipeline().names() + "; the channel is closed");
-        }
-        heldWrites = new PendingWriteQueue(ctx);
-        Future<Channel> handshake = ssl.handshakeFuture();
-        if (handshake.isDone()) {
-            if (handshake.isSuccess()) {
-                decide(ctx, null);
-            } else {
-                abandon(TlsException.classify(handshake.cause()));
-            }
-        }
-    }
-
-    private SslHandler sslHandlerBefore(ChannelHandlerContext ctx) {
-        SslHandler found = null;
-        for (Map.Entry<String, ChannelHandler> e : ctx.pipeline()) {
-            if (e.getValue() == this) {
-                return found;
-            }
-            if (e.getValue() instanceof SslHandler) {
-                found = (SslHandler) e.getValue();
-            }
-        }
-        return null;
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        if (state == State.HOLDING || state == State.RELEASING) {
-            abandon(new TlsException(TlsErrorCode.HANDSHAKE_FAILED,
-                    "HostnameSchemeVerifier was removed before the peer's identity was verified"));
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (state == State.HOLDING && evt instanceof SslHandshakeCompletionEvent) {
-            SslHandshakeCompletionEvent completion = (SslHandshakeCompletionEvent) evt;
-            if (completion.isSuccess()) {
-                decide(ctx, evt);
-                return;
-            }
-            abandon(TlsException.classify(completion.cause()));
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        switch (state) {
-            case PASSING:
-                ctx.fireChannelRead(msg);
-                break;
-            case REFUSED:
-                ReferenceCountUtil.release(msg);
-                break;
-            default:
-                heldReads.add(msg);
-        }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state == State.PASSING) {
-            ctx.fireChannelReadComplete();
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.HOLDING || state == State.RELEASING) {
-            abandon(new TlsException(TlsErrorCode.CONNECTION_FAILED,
-                    "the connection closed before the peer's identity was verified"));
-        }
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        switch (state) {
-            case PASSING:
-                ctx.write(msg, promise);
-                break;
-            case REFUSED:
-                ReferenceCountUtil.release(msg);
-                if (!promise.isVoid()) {
-                    promise.tryFailure(failure);
-                }
-                break;
-            default:
-                heldWrites.add(msg, promise);
-                flushIsLastHeld = false;
-        }
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        switch (state) {
-            case PASSING:
-                ctx.flush();
-                break;
-            case RELEASING:
-                if (heldWrites.isEmpty()) {
-                    // Held writes already passed on without a flush may be waiting for this one.
-                    ctx.flush();
-                    break;
-                }
-                holdFlush(ctx);
-                break;
-            case HOLDING:
-                holdFlush(ctx);
-                break;
-            default:
-                break;
-        }
-    }
-
-    private void holdFlush(ChannelHandlerContext ctx) {
-        // A flush with nothing held before it has nothing of ours to flush.
-        if (!heldWrites.isEmpty() && !flushIsLastHeld) {
-            heldWrites.add(FLUSH, ctx.voidPromise());
-            flushIsLastHeld = true;
-        }
-    }
-
     /** The handshake has completed: judge the peer, then pass everything on or refuse it. */
-    private void decide(ChannelHandlerContext ctx, Object completion) {
-        TlsException refusal = judge();
+    @Override
+    protected void judge(ChannelHandlerContext ctx, SslHandler ssl) {
+        TlsException refusal = judge(ssl);
         if (refusal == null) {
-            accept(ctx, completion);
+            pass(ctx);
         } else {
             refuse(ctx, refusal);
         }
     }
 
-    private TlsException judge() {
+    private TlsException judge(SslHandler ssl) {
         try {
             SSLEngine engine = ssl.engine();
             SSLSession session = engine.getSession();
@@ -271,69 +112,6 @@ public final class HostnameSchemeVerifier extends ChannelDuplexHandler {
             }
         }
         return chain;
-    }
-
-    private void accept(ChannelHandlerContext ctx, Object completion) {
-        state = State.RELEASING;
-        passHeldWrites(ctx);
-        if (completion != null) {
-            ctx.fireUserEventTriggered(completion);
-        }
-        // What the handlers after this one write or read while it empties stays in order behind the rest.
-        while (state == State.RELEASING && (!heldWrites.isEmpty() || !heldReads.isEmpty())) {
-            passHeldReads(ctx);
-            passHeldWrites(ctx);
-        }
-        if (state == State.RELEASING) {
-            state = State.PASSING;
-            if (!ctx.isRemoved()) {
-                ctx.pipeline().remove(this);
-            }
-        }
-    }
-
-    private void passHeldWrites(ChannelHandlerContext ctx) {
-        while (state == State.RELEASING && !heldWrites.isEmpty()) {
-            if (heldWrites.current() == FLUSH) {
-                heldWrites.remove();
-                ctx.flush();
-            } else {
-                heldWrites.removeAndWrite();
-            }
-        }
-        flushIsLastHeld = false;
-    }
-
-    private void passHeldReads(ChannelHandlerContext ctx) {
-        boolean any = false;
-        Object msg;
-        while (state == State.RELEASING && (msg = heldReads.poll()) != null) {
-            any = true;
-            ctx.fireChannelRead(msg);
-        }
-        if (any) {
-            ctx.fireChannelReadComplete();
-        }
-    }
-
-    private void refuse(ChannelHandlerContext ctx, TlsException refusal) {
-        abandon(refusal);
-        ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(refusal));
-        ctx.fireUserEventTriggered(new TlsFailureEvent(refusal));
-        ctx.close();
-    }
-
-    /** Fails and releases everything held; from now on writes fail and reads are dropped. */
-    private void abandon(TlsException cause) {
-        state = State.REFUSED;
-        failure = cause;
-        if (heldWrites != null) {
-            heldWrites.removeAndFailAll(cause);
-        }
-        Object msg;
-        while ((msg = heldReads.poll()) != null) {
-            ReferenceCountUtil.release(msg);
-        }
     }
 
     /**

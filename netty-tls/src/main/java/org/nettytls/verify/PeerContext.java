@@ -15,6 +15,7 @@ public final class PeerContext {
     private final SSLEngine engine;
     private final SSLSession session;
     private final boolean peerIsServer;
+    private List<X509Certificate> path;
 
     /** A peer seen inside the handshake: what it asked for is on the engine's handshake session. */
     PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
@@ -35,6 +36,20 @@ public final class PeerContext {
     /** The peer's chain as it sent it, its own certificate first. */
     public List<X509Certificate> chain() {
         return chain;
+    }
+
+    /**
+     * The chain as validated, from the peer's certificate up to the trust anchor (which the peer
+     * may not have sent), where each certificate's issuer follows it: what an OCSP or CRL check
+     * needs to find an issuer. Before validation, or when the chain was not validated here, the
+     * chain as sent.
+     */
+    public List<X509Certificate> validatedPath() {
+        return path != null ? path : chain;
+    }
+
+    void validatedPath(List<X509Certificate> validated) {
+        this.path = List.copyOf(validated);
     }
 
     public X509Certificate leaf() {

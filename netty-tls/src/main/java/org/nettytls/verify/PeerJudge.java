@@ -52,6 +52,9 @@ final class PeerJudge {
                 ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now)
                 : ChainValidator.Result.asSent(peer.chain());
         List<X509Certificate> path = chain.path;
+        if (chain.failures.isEmpty()) {
+            peer.validatedPath(path);
+        }
         List<List<Refusal>> errors = new ArrayList<>();
         for (int i = 0; i < path.size(); i++) {
             errors.add(new ArrayList<>());

@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.io.PrintWriter;
@@ -39,6 +40,8 @@ import org.nettytls.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.ocsp.OcspClientConfig;
+import org.nettytls.ocsp.OcspMode;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.HostnameVerification;
 import org.nettytls.verify.PeerVerdict;
@@ -102,6 +105,20 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--crl-full-chain", description = "Check CRLs for every certificate of the chain, not only the server's.")
     boolean crlFullChain;
 
+    @Option(names = "--ocsp", paramLabel = "no-staple|try-staple|must-staple", description = "SSL_ocsp_mode: whether to ask "
+            + "for the server's stapled OCSP response and whether it must come; default try-staple (no-staple with --verify none).")
+    String ocspMode;
+
+    @Option(names = "--ocsp-fail-hard", description = "SSL_OCSP_FAIL_HARD: without a good OCSP answer the probe fails.")
+    boolean ocspFailHard;
+
+    @Option(names = "--ocsp-full-chain", description = "SSL_OCSP_FULL_CHAIN: ask the responders about every certificate "
+            + "of the chain (implies --ocsp-resolve).")
+    boolean ocspFullChain;
+
+    @Option(names = "--ocsp-resolve", description = "Ask the server's OCSP responder when no good staple came (ocsp_resolver).")
+    boolean ocspResolve;
+
     @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
     String verify;
 
@@ -141,14 +158,16 @@ final class ProbeCommand implements Callable<Integer> {
         HostnameScheme hostnameScheme = scheme != null ? HostnameOptions.scheme(scheme)
                 : protocol != null ? protocol.hostnameScheme() : HostnameScheme.defaultScheme();
         PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
-        TlsClientOptions options = options(hostnameScheme, suffixes);
+        OcspClientConfig ocsp = ocsp();
+        TlsClientOptions options = options(hostnameScheme, suffixes, ocsp);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("target", hp.toString());
         PrintWriter out = spec.commandLine().getOut();
         try {
-            TlsConnectionInfo info = connect(hp, options, protocol);
+            TlsConnectionInfo info = connect(hp, options, protocol, ocsp);
             report.put("ok", true);
             describe(info, report);
+            report.put("ocsp", info.ocspStatus().orElse("not checked"));
             report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
             out.print(json ? Json.write(report) : text(report));
             out.flush();
@@ -168,8 +187,31 @@ final class ProbeCommand implements Callable<Integer> {
         }
     }
 
-    private TlsClientOptions options(HostnameScheme hostnameScheme, PublicSuffix suffixes) throws TlsException {
-        TlsClientOptions.Builder b = TlsClientOptions.builder();
+    /** The OCSP settings of --ocsp and its flags. */
+    private OcspClientConfig ocsp() throws TlsException {
+        OcspMode mode;
+        String m = ocspMode != null ? ocspMode : "none".equals(verify) ? "no-staple" : "try-staple";
+        switch (m) {
+            case "no-staple":
+                mode = OcspMode.NO_STAPLE;
+                break;
+            case "try-staple":
+                mode = OcspMode.TRY_STAPLE;
+                break;
+            case "must-staple":
+                mode = OcspMode.MUST_STAPLE;
+                break;
+            default:
+                throw TlsException.badConfiguration("--ocsp", "'" + m + "' is not no-staple, try-staple or must-staple");
+        }
+        return OcspClientConfig.builder().mode(mode).failHard(ocspFailHard).fullChain(ocspFullChain)
+                .resolve(ocspResolve || ocspFullChain).timeout(java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds / 2)))
+                .build();
+    }
+
+    private TlsClientOptions options(HostnameScheme hostnameScheme, PublicSuffix suffixes, OcspClientConfig ocsp)
+            throws TlsException {
+        TlsClientOptions.Builder b = ocsp.applyTo(TlsClientOptions.builder());
         b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
         if (verifyName != null) {
             b.verifycnName(verifyName);
@@ -227,8 +269,11 @@ final class ProbeCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options, StartTlsProtocol protocol) throws TlsException, InterruptedException {
+    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options, StartTlsProtocol protocol,
+                                      OcspClientConfig ocsp) throws TlsException, InterruptedException {
         TlsClientContext tls = TlsClientContext.create(options);
+        // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
+        java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<TlsException> setupFailure = new AtomicReference<>();
         AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
@@ -241,15 +286,30 @@ final class ProbeCommand implements Callable<Integer> {
                             try {
                                 if (protocol == null) {
                                     tls.install(ch.pipeline(), hp.host, hp.port);
+                                    ocsp.install(ch.pipeline());
                                 } else {
+                                    // The staple is checked inside the upgrade's handshake (the options carry it).
                                     upgrade.set(new StartTlsClient(protocol, tls, hp.host, hp.port));
                                     ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), upgrade.get());
                                 }
-                                // The handshake future carries the failure; nothing else needs it.
                                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                        if (evt instanceof SslHandshakeCompletionEvent) {
+                                            verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
+                                        }
+                                        ctx.fireUserEventTriggered(evt);
+                                    }
+
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                                         ctx.close();
+                                    }
+
+                                    @Override
+                                    public void channelInactive(ChannelHandlerContext ctx) {
+                                        verdict.complete(new java.nio.channels.ClosedChannelException());
+                                        ctx.fireChannelInactive();
                                     }
                                 });
                             } catch (TlsException e) {
@@ -276,7 +336,27 @@ final class ProbeCommand implements Callable<Integer> {
             if (!handshake.isSuccess()) {
                 throw TlsException.classify(handshake.cause());
             }
-            TlsConnectionInfo info = TlsConnectionInfo.of(ch.pipeline().get(SslHandler.class));
+            Throwable refused;
+            try {
+                refused = verdict.get(timeoutSeconds + 2L, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no OCSP verdict on " + hp + " within "
+                        + timeoutSeconds + " s", e);
+            }
+            if (refused != null) {
+                throw TlsException.classify(refused);
+            }
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            TlsConnectionInfo info;
+            try {
+                info = TlsConnectionInfo.of(ch);
+            } catch (TlsException closedMeanwhile) {
+                // A server may close right after the handshake (refusing our certificate, say).
+                if (ssl == null) {
+                    throw closedMeanwhile;
+                }
+                info = TlsConnectionInfo.of(ssl);
+            }
             ch.close().await(2, TimeUnit.SECONDS);
             return info;
         } finally {
@@ -385,6 +465,7 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
                 : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
                         + v.getOrDefault("code", "off") + "]").append('\n');
+        sb.append("ocsp:         ").append(r.get("ocsp")).append('\n');
         Map<String, Object> h = (Map<String, Object>) r.get("hostname");
         sb.append("hostname:     ").append(h.get("name")).append(" under scheme ").append(h.get("scheme")).append(": ")
                 .append(!(Boolean) h.get("checked") ? "not checked (" + h.get("reason") + ")"

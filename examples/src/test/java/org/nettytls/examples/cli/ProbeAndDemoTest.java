@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Processes;
 
 /** {@code probe} against the real {@code openssl s_server}, and the {@code demo}. */
 class ProbeAndDemoTest {
@@ -43,15 +44,17 @@ class ProbeAndDemoTest {
         return new String[] {String.valueOf(status), out.toString(), err.toString()};
     }
 
-    private int startOpensslServer(HeldCertificate leaf) throws Exception {
+    private int startOpensslServer(HeldCertificate leaf, String... extra) throws Exception {
         String openssl = Interop.require("openssl");
         leaf.writeTo(dir.resolve("server"));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        server = new ProcessBuilder(openssl, "s_server", "-accept", "127.0.0.1:" + port, "-cert", "server.pem",
-                "-key", "server.key", "-quiet").directory(dir.toFile()).redirectErrorStream(true)
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(openssl, "s_server", "-accept",
+                "127.0.0.1:" + port, "-cert", "server.pem", "-key", "server.key", "-quiet"));
+        command.addAll(java.util.List.of(extra));
+        server = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("s_server.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
@@ -167,6 +170,43 @@ class ProbeAndDemoTest {
                 badScheme[2]);
         String[] forceAlone = run("probe", target, "--force-fingerprint");
         assertEquals("2", forceAlone[0], String.join("\n", forceAlone));
+    }
+
+    @Test
+    void probeChecksOcspStaplesByMode() throws Exception {
+        String openssl = Interop.require("openssl");
+        HeldCertificate root = HeldCertificate.builder().commonName("Probe OCSP Root").certificateAuthority(0).rsa(2048).build();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("localhost").dns("localhost").rsa(2048)
+                .signedBy(root).build();
+        root.writeTo(dir.resolve("ca"));
+        leaf.writeTo(dir.resolve("leaf"));
+        // A real staple from openssl ocsp, offline: request, then the responder's answer from its index.
+        Files.writeString(dir.resolve("ca.cnf"), "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ndefault_md = sha256\n");
+        Files.writeString(dir.resolve("index.txt"), "");
+        Processes.run(dir, openssl, "ca", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-valid", "leaf.pem")
+                .expectSuccess();
+        Processes.run(dir, openssl, "ocsp", "-issuer", "ca.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "req.der")
+                .expectSuccess();
+        Processes.run(dir, openssl, "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "ca.pem", "-rkey", "ca.key",
+                "-reqin", "req.der", "-respout", "staple.der", "-ndays", "1").expectSuccess();
+        int stapling = startOpensslServer(leaf, "-status_file", "staple.der");
+        String ca = dir.resolve("ca.pem").toString();
+        String[] good = run("probe", "localhost:" + stapling, "--ca", ca, "--ocsp", "must-staple");
+        assertEquals("0", good[0], String.join("\n", good));
+        assertTrue(good[1].contains("ocsp:         good (staple"), good[1]);
+        stop();
+
+        int bare = startOpensslServer(leaf);
+        String[] missing = run("probe", "localhost:" + bare, "--ca", ca, "--ocsp", "must-staple");
+        assertEquals("1", missing[0], String.join("\n", missing));
+        assertTrue(missing[2].strip().endsWith("[staple-missing]"), missing[2]);
+        String[] soft = run("probe", "localhost:" + bare, "--ca", ca, "--json");
+        assertEquals("0", soft[0], String.join("\n", soft));
+        assertTrue(soft[1].contains("\"ocsp\": \"soft-failure: the server sent no staple"), soft[1]);
+        String[] hard = run("probe", "localhost:" + bare, "--ca", ca, "--ocsp-fail-hard");
+        assertEquals("1", hard[0], String.join("\n", hard));
+        String[] bad = run("probe", "localhost:" + bare, "--ca", ca, "--ocsp", "always");
+        assertEquals("2", bad[0], String.join("\n", bad));
     }
 
     @Test

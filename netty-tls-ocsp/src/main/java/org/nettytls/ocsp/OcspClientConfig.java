@@ -1,0 +1,385 @@
+package org.nettytls.ocsp;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.nettytls.TlsClientOptions;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.verify.PeerCheck;
+
+/**
+ * How a client checks the revocation status of the server it talks to: the IO::Socket::SSL
+ * options {@code SSL_ocsp_mode}, {@code SSL_ocsp_staple_callback}, {@code SSL_ocsp_cache} and
+ * what its {@code ocsp_resolver} does, as one immutable object shared by all connections.
+ *
+ * <pre>{@code
+ * OcspClientConfig ocsp = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
+ * TlsClientContext tls = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder().caFile(ca)).build());
+ * // per connection:
+ * tls.install(ch.pipeline(), host, port);
+ * ocsp.install(ch.pipeline());
+ * }</pre>
+ *
+ * <p>The staple is checked inside the handshake (a revoked server fails the handshake with an
+ * alert). The {@link OcspStapleHandler} then runs what cannot happen inside the handshake (the
+ * resolver's HTTP requests, CRL fetches, the staple callback) while holding every application
+ * write and read, and reports the status in the connection info.
+ *
+ * <p><b>Please note:</b> only {@link OcspStatus.Result#GOOD} means "not revoked". With
+ * {@link OcspMode#TRY_STAPLE} and no resolver, a server that sends no staple is accepted with a
+ * soft failure, as in the reference; use {@link Builder#failHard(boolean)} to insist on an answer.
+ */
+public final class OcspClientConfig {
+    /** The default clock skew allowed on thisUpdate and nextUpdate. */
+    public static final Duration DEFAULT_SKEW = Duration.ofMinutes(5);
+    /** The default maximum age of a response without nextUpdate. */
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
+    /** The default size limit of an OCSP response (staple or fetched). */
+    public static final int DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+    /** The default size limit of a fetched CRL. */
+    public static final int DEFAULT_MAX_CRL_BYTES = 10 * 1024 * 1024;
+
+    /** Whether CRLs from the certificates' CRL distribution points are used. */
+    public enum CrlUse {
+        /** Never. */
+        OFF,
+        /** When OCSP gives no answer (no URL, no response, no usable response). */
+        FALLBACK,
+        /** Instead of the resolver's OCSP requests (staples are still checked). */
+        ONLY
+    }
+
+    private final OcspMode mode;
+    private final boolean failHard;
+    private final boolean fullChain;
+    private final boolean resolve;
+    private final OcspCache cache;
+    private final OcspStapleCallback callback;
+    private final Duration skew;
+    private final Duration maxAge;
+    private final int maxResponseBytes;
+    private final int maxCrlBytes;
+    private final List<X509Certificate> trustedResponders;
+    private final boolean nonce;
+    private final Duration timeout;
+    private final URI responderUrl;
+    private final CrlUse crls;
+    private final Clock clock;
+    private final OcspVerifier verifier;
+    private final CrlFetcher crlCache;
+
+    private OcspClientConfig(Builder b) {
+        this.mode = b.mode;
+        this.failHard = b.failHard;
+        this.fullChain = b.fullChain;
+        this.resolve = b.resolve;
+        this.cache = b.cache != null ? b.cache : OcspCache.inMemory(100);
+        this.callback = b.callback;
+        this.skew = b.skew;
+        this.maxAge = b.maxAge;
+        this.maxResponseBytes = b.maxResponseBytes;
+        this.maxCrlBytes = b.maxCrlBytes;
+        this.trustedResponders = List.copyOf(b.trustedResponders);
+        this.nonce = b.nonce;
+        this.timeout = b.timeout;
+        this.responderUrl = b.responderUrl;
+        this.crls = b.crls;
+        this.clock = b.clock;
+        this.verifier = new OcspVerifier(skew, maxAge, maxResponseBytes, trustedResponders);
+        this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Prepares client options for this config: asks for staples (unless {@link OcspMode#NO_STAPLE})
+     * and adds the in-handshake staple check. Returns the same builder.
+     */
+    public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
+        return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck());
+    }
+
+    /** The check that runs inside the handshake, for options built another way. */
+    public PeerCheck peerCheck() {
+        return new OcspStapleCheck(this);
+    }
+
+    /** A new {@link OcspStapleHandler} for one connection; add it right after the {@code SslHandler}. */
+    public OcspStapleHandler newHandler() {
+        return new OcspStapleHandler(this);
+    }
+
+    /** Adds {@link #newHandler()} right after the pipeline's {@code SslHandler}; returns it. */
+    public OcspStapleHandler install(ChannelPipeline pipeline) {
+        SslHandler ssl = pipeline.get(SslHandler.class);
+        if (ssl == null) {
+            throw new IllegalStateException("OcspClientConfig.install: the pipeline has no SslHandler: " + pipeline.names());
+        }
+        OcspStapleHandler handler = newHandler();
+        pipeline.addAfter(pipeline.context(ssl).name(), "ocsp", handler);
+        return handler;
+    }
+
+    /**
+     * The default checks applied to {@code staple} for the first certificate of {@code chain}
+     * (whose issuer follows it): for a {@link OcspStapleCallback} that wants them.
+     */
+    public OcspStatus verifyStaple(byte[] staple, List<X509Certificate> chain) {
+        X509Certificate leaf = chain.get(0);
+        X509Certificate issuer = chain.size() > 1 ? chain.get(1) : leaf;
+        return verifier.verify(staple, leaf, issuer, null, clock.instant(), OcspStatus.Source.STAPLE);
+    }
+
+    /** {@code SSL_ocsp_mode}. */
+    public OcspMode mode() {
+        return mode;
+    }
+
+    /** {@code SSL_OCSP_FAIL_HARD}: soft failures become hard. */
+    public boolean failHard() {
+        return failHard;
+    }
+
+    /** {@code SSL_OCSP_FULL_CHAIN}: the resolver checks every certificate of the chain below the root. */
+    public boolean fullChain() {
+        return fullChain;
+    }
+
+    /** Whether the handler resolves what staples do not answer, before letting data through. */
+    public boolean resolve() {
+        return resolve;
+    }
+
+    /** {@code SSL_ocsp_cache}. */
+    public OcspCache cache() {
+        return cache;
+    }
+
+    /** {@code SSL_ocsp_staple_callback}, or {@code null}. */
+    public OcspStapleCallback stapleCallback() {
+        return callback;
+    }
+
+    public Duration clockSkew() {
+        return skew;
+    }
+
+    public Duration maxAge() {
+        return maxAge;
+    }
+
+    public int maxResponseBytes() {
+        return maxResponseBytes;
+    }
+
+    public int maxCrlBytes() {
+        return maxCrlBytes;
+    }
+
+    public List<X509Certificate> trustedResponders() {
+        return trustedResponders;
+    }
+
+    public boolean nonce() {
+        return nonce;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The responder asked instead of the certificates' own, or {@code null}. */
+    public URI responderUrl() {
+        return responderUrl;
+    }
+
+    public CrlUse crlDistributionPoints() {
+        return crls;
+    }
+
+    OcspVerifier verifier() {
+        return verifier;
+    }
+
+    CrlFetcher crlFetcher() {
+        return crlCache;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    @Override
+    public String toString() {
+        return "OcspClientConfig(" + mode + (failHard ? ", fail hard" : "") + (fullChain ? ", full chain" : "")
+                + (resolve ? ", resolve" : "") + (callback != null ? ", staple callback" : "") + ", skew "
+                + skew.toSeconds() + " s, CRL " + crls + ")";
+    }
+
+    public static final class Builder {
+        private OcspMode mode = OcspMode.TRY_STAPLE;
+        private boolean failHard;
+        private boolean fullChain;
+        private boolean resolve;
+        private OcspCache cache;
+        private OcspStapleCallback callback;
+        private Duration skew = DEFAULT_SKEW;
+        private Duration maxAge = DEFAULT_MAX_AGE;
+        private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private int maxCrlBytes = DEFAULT_MAX_CRL_BYTES;
+        private final List<X509Certificate> trustedResponders = new ArrayList<>();
+        private boolean nonce;
+        private Duration timeout = Duration.ofSeconds(5);
+        private URI responderUrl;
+        private CrlUse crls = CrlUse.OFF;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
+        public Builder mode(OcspMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * {@code SSL_OCSP_FAIL_HARD}: a certificate that is checked must end with a good answer
+         * (staple, cache, resolver or CRL); any soft failure fails the connection.
+         */
+        public Builder failHard(boolean on) {
+            this.failHard = on;
+            return this;
+        }
+
+        /**
+         * {@code SSL_OCSP_FULL_CHAIN}: resolve every certificate of the chain below the trust
+         * anchor, not only the server's own. Turns {@link #resolve(boolean)} on.
+         */
+        public Builder fullChain(boolean on) {
+            this.fullChain = on;
+            if (on) {
+                this.resolve = true;
+            }
+            return this;
+        }
+
+        /**
+         * What the reference's {@code ocsp_resolver} with {@code resolve_blocking} does, but
+         * asynchronously on the channel's event loop: certificates without a good staple or cache
+         * entry are asked about over HTTP before the handler lets any data through.
+         */
+        public Builder resolve(boolean on) {
+            this.resolve = on;
+            return this;
+        }
+
+        /** {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers. */
+        public Builder cache(OcspCache cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+            return this;
+        }
+
+        /** {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple. */
+        public Builder stapleCallback(OcspStapleCallback callback) {
+            this.callback = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /** The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default. */
+        public Builder clockSkew(Duration skew) {
+            this.skew = nonNegative(skew, "clockSkew");
+            return this;
+        }
+
+        /** The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default. */
+        public Builder maxAge(Duration maxAge) {
+            this.maxAge = nonNegative(maxAge, "maxAge");
+            return this;
+        }
+
+        public Builder maxResponseBytes(int bytes) {
+            this.maxResponseBytes = positive(bytes, "maxResponseBytes");
+            return this;
+        }
+
+        public Builder maxCrlBytes(int bytes) {
+            this.maxCrlBytes = positive(bytes, "maxCrlBytes");
+            return this;
+        }
+
+        /**
+         * Responders trusted to answer for any certificate, whoever issued them (OpenSSL's
+         * {@code -VAfile}); the response must still name one of them in its responder ID.
+         */
+        public Builder trustedResponder(X509Certificate... responders) {
+            trustedResponders.addAll(Arrays.asList(responders));
+            return this;
+        }
+
+        /** Send a nonce with the resolver's requests, and require the response to echo it. */
+        public Builder nonce(boolean on) {
+            this.nonce = on;
+            return this;
+        }
+
+        /** How long one HTTP request of the resolver may take; 5 seconds by default. */
+        public Builder timeout(Duration timeout) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Ask this responder instead of the URL in each certificate's authorityInfoAccess. */
+        public Builder responderUrl(URI url) {
+            this.responderUrl = Objects.requireNonNull(url, "url");
+            return this;
+        }
+
+        /** Use CRLs from the certificates' CRL distribution points: off by default. */
+        public Builder crlDistributionPoints(CrlUse use) {
+            this.crls = Objects.requireNonNull(use, "use");
+            return this;
+        }
+
+        Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public OcspClientConfig build() throws TlsException {
+            if (responderUrl != null && !"http".equalsIgnoreCase(responderUrl.getScheme())) {
+                throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,
+                        "responderUrl: only http:// responders are supported, not " + responderUrl);
+            }
+            return new OcspClientConfig(this);
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            return d;
+        }
+
+        private static int positive(int n, String name) {
+            if (n <= 0) {
+                throw new IllegalArgumentException(name + " must be positive: " + n);
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package org.nettytls.ocsp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.PromiseCombiner;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLEngine;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.cert.CertificateFields;
+import org.nettytls.cert.Fingerprint;
+
+/**
+ * Server-side stapling: for every certificate a server presents, fetches the OCSP response from
+ * its responder (authorityInfoAccess, or a configured URL), verifies it as a client would, and
+ * staples it to each handshake while it is good and current.
+ *
+ * <ul>
+ * <li>Fetches at {@link Builder#start()}, so that early handshakes get a staple ({@link #ready()}
+ *     says when the first round is done).
+ * <li>Refreshes at half the response's validity, never later than the responder certificate's
+ *     expiry; on failure retries with doubling backoff and keeps the last good response until its
+ *     nextUpdate. An expired, revoked, unknown or unverifiable response is never stapled.
+ * <li>Optionally persists good responses to a folder and reloads them (verified again) at start.
+ * <li>Reports {@link OcspStaplerEvent}s: fetched, refreshed, failed.
+ * </ul>
+ *
+ * <p>Wiring it is one line per connection:
+ * <pre>{@code
+ * OcspStapler stapler = OcspStapler.builder(group).certificate(serverChain).start();
+ * // in initChannel:
+ * stapler.staple(tls.install(ch.pipeline()));
+ * }</pre>
+ * The server context needs {@code TlsServerOptions.Builder.ocspStapling(true)}. With several
+ * certificates (SNI), call {@link #staple(SslHandler, X509Certificate)} with the one chosen.
+ * All work runs on one event loop of the given group; nothing blocks it except the optional
+ * folder's small files.
+ */
+public final class OcspStapler implements AutoCloseable {
+    private static final Duration MIN_REFRESH = Duration.ofSeconds(30);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofMinutes(10);
+
+    private final EventLoop loop;
+    private final Class<? extends Channel> channelType;
+    private final OcspClientConfig verification;
+    private final URI responderUrl;
+    private final Path folder;
+    private final Consumer<OcspStaplerEvent> listener;
+    private final List<Entry> entries = new ArrayList<>();
+    private final Promise<Void> ready;
+    private volatile boolean closed;
+
+    /** One certificate and what is known of its staple. */
+    private final class Entry {
+        final X509Certificate cert;
+        final X509Certificate issuer;
+        final byte[] request;
+        volatile byte[] staple;
+        volatile OcspStatus status;
+        Duration backoff = FIRST_RETRY;
+        Future<?> timer;
+
+        Entry(X509Certificate cert, X509Certificate issuer) throws TlsException {
+            this.cert = cert;
+            this.issuer = issuer;
+            try {
+                this.request = new OCSPReqBuilder().addRequest(new CertificateID(
+                        new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+                        new JcaX509CertificateHolder(issuer), cert.getSerialNumber())).build().getEncoded();
+            } catch (Exception e) {
+                throw new TlsException(TlsErrorCode.BAD_INPUT, "cannot build an OCSP request for "
+                        + OcspVerifier.subject(cert) + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The staple while it is good and current, else {@code null}. */
+        byte[] current(Instant now) {
+            OcspStatus s = status;
+            byte[] bytes = staple;
+            if (s == null || bytes == null || !s.isGood() || !s.isCurrent(now)) {
+                return null;
+            }
+            if (s.nextUpdate() == null && s.validUntil() != null && !now.isBefore(s.validUntil())) {
+                return null;
+            }
+            return bytes;
+        }
+    }
+
+    private OcspStapler(Builder b, EventLoop loop) throws TlsException {
+        this.loop = loop;
+        this.channelType = b.channelType;
+        this.verification = b.verification != null ? b.verification : OcspClientConfig.builder().build();
+        this.responderUrl = b.responderUrl;
+        this.folder = b.folder;
+        this.listener = b.listener;
+        this.ready = loop.newPromise();
+        for (List<X509Certificate> chain : b.chains) {
+            if (chain.size() < 2) {
+                throw TlsException.badConfiguration("OcspStapler.certificate", "needs the certificate and its issuer, got "
+                        + chain.size() + " certificate(s)");
+            }
+            X509Certificate cert = chain.get(0);
+            if (responderUrl == null && CertificateFields.ocspUrls(cert).isEmpty()) {
+                throw TlsException.badConfiguration("OcspStapler.certificate", OcspVerifier.subject(cert)
+                        + " names no OCSP responder; give one with responderUrl");
+            }
+            entries.add(new Entry(cert, chain.get(1)));
+        }
+    }
+
+    public static Builder builder(EventLoopGroup group) {
+        return new Builder(group);
+    }
+
+    /** Completes when every certificate's first fetch has finished, successfully or not. */
+    public Future<Void> ready() {
+        return ready;
+    }
+
+    /**
+     * Staples the current good response of the certificate the handler's engine presents (the
+     * only one, or the one whose chain the engine holds); returns the handler. Call it before the
+     * handshake starts, in {@code initChannel}. Does nothing when there is no good, current response.
+     */
+    public SslHandler staple(SslHandler handler) {
+        X509Certificate leaf = entries.size() == 1 ? entries.get(0).cert : localLeaf(handler.engine());
+        return leaf == null ? handler : staple(handler, leaf);
+    }
+
+    /** Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI. */
+    public SslHandler staple(SslHandler handler, X509Certificate leaf) {
+        byte[] staple = currentStaple(leaf);
+        SSLEngine engine = handler.engine();
+        if (staple != null && engine instanceof ReferenceCountedOpenSslEngine) {
+            ((ReferenceCountedOpenSslEngine) engine).setOcspResponse(staple);
+        }
+        return handler;
+    }
+
+    /** {@code leaf}'s current good response (DER), or {@code null}. */
+    public byte[] currentStaple(X509Certificate leaf) {
+        Instant now = verification.now();
+        for (Entry e : entries) {
+            if (e.cert.equals(leaf)) {
+                byte[] b = e.current(now);
+                return b == null ? null : b.clone();
+            }
+        }
+        return null;
+    }
+
+    /** What is known of {@code leaf}'s response, or {@code null}. */
+    public OcspStatus status(X509Certificate leaf) {
+        for (Entry e : entries) {
+            if (e.cert.equals(leaf)) {
+                return e.status;
+            }
+        }
+        return null;
+    }
+
+    private static X509Certificate localLeaf(SSLEngine engine) {
+        Certificate[] local = engine.getSession().getLocalCertificates();
+        return local != null && local.length > 0 && local[0] instanceof X509Certificate ? (X509Certificate) local[0] : null;
+    }
+
+    private void startAll() {
+        PromiseCombiner all = new PromiseCombiner(loop);
+        for (Entry e : entries) {
+            loadPersisted(e);
+            Promise<Void> first = loop.newPromise();
+            all.add((Future<?>) first);
+            fetch(e, first);
+        }
+        all.finish(ready);
+    }
+
+    private void fetch(Entry e, Promise<Void> first) {
+        if (closed) {
+            first.trySuccess(null);
+            return;
+        }
+        URI url = responderUrl != null ? responderUrl : URI.create(CertificateFields.ocspUrls(e.cert).get(0));
+        OcspHttp.ocsp(loop, channelType, url, e.request, verification.timeout(), verification.maxResponseBytes())
+                .addListener((Future<byte[]> f) -> {
+                    if (!f.isSuccess()) {
+                        failed(e, null, url + ": " + f.cause().getMessage());
+                    } else {
+                        accept(e, f.getNow());
+                    }
+                    if (first != null) {
+                        first.trySuccess(null);
+                    }
+                });
+    }
+
+    private void accept(Entry e, byte[] der) {
+        Instant now = verification.now();
+        OcspStatus s = verification.verifier().verify(der, e.cert, e.issuer, null, now, OcspStatus.Source.RESOLVER);
+        if (!s.isGood()) {
+            if (s.isHardFailure()) {
+                // A revoked or unknown certificate must not go on being stapled as good.
+                e.staple = null;
+                e.status = s;
+            }
+            failed(e, s, s.toString());
+            return;
+        }
+        boolean first = e.status == null || !e.status.isGood();
+        e.staple = der;
+        e.status = s;
+        e.backoff = FIRST_RETRY;
+        persist(e, der);
+        verification.cache().put(OcspCertId.of(e.cert, e.issuer), s);
+        emit(new OcspStaplerEvent(first ? OcspStaplerEvent.Kind.FETCHED : OcspStaplerEvent.Kind.REFRESHED, e.cert, s, null));
+        schedule(e, refreshDelay(s, now));
+    }
+
+    /** Half the validity, never past the responder certificate's expiry, at least {@link #MIN_REFRESH}. */
+    private Duration refreshDelay(OcspStatus s, Instant now) {
+        Instant end = s.validUntil();
+        Instant start = s.thisUpdate() != null && s.thisUpdate().isBefore(now) ? s.thisUpdate() : now;
+        Instant at = start.plus(Duration.between(start, end).dividedBy(2));
+        if (s.signerNotAfter() != null && s.signerNotAfter().isBefore(at)) {
+            at = s.signerNotAfter();
+        }
+        Duration d = Duration.between(now, at);
+        return d.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : d;
+    }
+
+    private void failed(Entry e, OcspStatus status, String why) {
+        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, status, why));
+        Duration wait = e.backoff;
+        e.backoff = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+        schedule(e, wait);
+    }
+
+    private void schedule(Entry e, Duration delay) {
+        if (closed) {
+            return;
+        }
+        e.timer = loop.schedule(() -> fetch(e, null), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void emit(OcspStaplerEvent event) {
+        if (listener != null) {
+            try {
+                listener.accept(event);
+            } catch (RuntimeException ignored) {
+                // A listener's failure must not stop the refreshes.
+            }
+        }
+    }
+
+    private Path persistedFile(Entry e) {
+        try {
+            return folder.resolve(Fingerprint.of(e.cert).replace('$', '-') + ".ocsp.der");
+        } catch (TlsException ex) {
+            return folder.resolve(e.cert.getSerialNumber().toString(16) + ".ocsp.der");
+        }
+    }
+
+    private void persist(Entry e, byte[] der) {
+        if (folder == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(folder);
+            Path tmp = Files.createTempFile(folder, "ocsp", ".tmp");
+            Files.write(tmp, der);
+            Files.move(tmp, persistedFile(e), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException ex) {
+            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "cannot persist the response: " + ex));
+        }
+    }
+
+    private void loadPersisted(Entry e) {
+        if (folder == null) {
+            return;
+        }
+        Path file = persistedFile(e);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            byte[] der = Files.readAllBytes(file);
+            OcspStatus s = verification.verifier().verify(der, e.cert, e.issuer, null, verification.now(),
+                    OcspStatus.Source.RESOLVER);
+            if (s.isGood()) {
+                e.staple = der;
+                e.status = s;
+            }
+        } catch (IOException ex) {
+            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, null, "cannot read " + file + ": " + ex));
+        }
+    }
+
+    /** Stops refreshing. */
+    @Override
+    public void close() {
+        closed = true;
+        loop.execute(() -> {
+            for (Entry e : entries) {
+                if (e.timer != null) {
+                    e.timer.cancel(false);
+                }
+            }
+        });
+    }
+
+    public static final class Builder {
+        private final EventLoopGroup group;
+        private final List<List<X509Certificate>> chains = new ArrayList<>();
+        private Class<? extends Channel> channelType = NioSocketChannel.class;
+        private OcspClientConfig verification;
+        private URI responderUrl;
+        private Path folder;
+        private Consumer<OcspStaplerEvent> listener;
+
+        private Builder(EventLoopGroup group) {
+            this.group = Objects.requireNonNull(group, "group");
+        }
+
+        /** A certificate the server presents, followed by its issuer (a server's usual chain); repeatable. */
+        public Builder certificate(List<X509Certificate> chain) {
+            chains.add(List.copyOf(chain));
+            return this;
+        }
+
+        /** The channel class for the HTTP requests, matching the group's transport; NIO by default. */
+        public Builder channelType(Class<? extends Channel> type) {
+            this.channelType = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** How responses are verified before use (skew, maximum age, size, trusted responders, timeout). */
+        public Builder verification(OcspClientConfig config) {
+            this.verification = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Ask this responder instead of each certificate's own. */
+        public Builder responderUrl(URI url) {
+            this.responderUrl = Objects.requireNonNull(url, "url");
+            return this;
+        }
+
+        /** Keep good responses in this folder and start from them. */
+        public Builder persistTo(Path folder) {
+            this.folder = Objects.requireNonNull(folder, "folder");
+            return this;
+        }
+
+        public Builder listener(Consumer<OcspStaplerEvent> listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Checks the certificates and starts the first fetches. */
+        public OcspStapler start() throws TlsException {
+            OcspStapler s = new OcspStapler(this, group.next());
+            s.loop.execute(s::startAll);
+            return s;
+        }
+    }
+}

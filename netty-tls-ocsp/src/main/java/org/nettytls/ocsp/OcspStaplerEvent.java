@@ -1,0 +1,46 @@
+package org.nettytls.ocsp;
+
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+
+/** What an {@link OcspStapler} did for one certificate: fetched its first response, refreshed it, or failed. */
+public final class OcspStaplerEvent {
+    /** The kinds of event. */
+    public enum Kind { FETCHED, REFRESHED, FAILED }
+
+    private final Kind kind;
+    private final X509Certificate certificate;
+    private final OcspStatus status;
+    private final String cause;
+
+    OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, String cause) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.certificate = certificate;
+        this.status = status;
+        this.cause = cause;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** The verified response's status, or {@code null} when none was had. */
+    public OcspStatus status() {
+        return status;
+    }
+
+    /** Why a fetch failed, or {@code null}. */
+    public String cause() {
+        return cause;
+    }
+
+    @Override
+    public String toString() {
+        return "OcspStaplerEvent(" + kind + ", " + OcspVerifier.subject(certificate)
+                + (status != null ? ", " + status : "") + (cause != null ? ", " + cause : "") + ")";
+    }
+}

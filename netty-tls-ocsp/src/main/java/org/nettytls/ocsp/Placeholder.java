@@ -1,2 +1,0 @@
-package org.nettytls.ocsp;
-final class Placeholder {}
