@@ -29,6 +29,11 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** The IP address (no name) and port of {@code address}. */
+    public static HostPort of(java.net.InetSocketAddress address) {
+        return new HostPort(address.getAddress().getHostAddress(), address.getPort());
+    }
+
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

@@ -44,7 +44,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
             }
         } else if (reportSni && evt instanceof SniCompletionEvent && !((SniCompletionEvent) evt).isSuccess()) {
             SniCompletionEvent e = (SniCompletionEvent) evt;
-            log.accept(ctx.channel().remoteAddress() + " " + (e.serverName() == null ? "(no name)" : e.serverName())
+            log.accept(Relay.text(ctx.channel().remoteAddress()) + " " + (e.serverName() == null ? "(no name)" : e.serverName())
                     + " refused: " + e.cause().getMessage() + " [" + e.code().id() + "]");
         } else if (Relay.endsInput(evt)) {
             // Before the handshake there is nothing to relay the end to.
@@ -59,7 +59,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
         upstream.apply(client).addListener(f -> {
             if (!f.isSuccess()) {
                 TlsException e = TlsException.classify(f.cause());
-                log.accept(client.remoteAddress() + " upstream refused: " + e.getMessage() + " [" + e.code().id() + "]");
+                log.accept(Relay.text(client.remoteAddress()) + " upstream refused: " + e.getMessage() + " [" + e.code().id() + "]");
                 client.close();
                 return;
             }

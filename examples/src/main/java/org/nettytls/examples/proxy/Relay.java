@@ -10,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
@@ -92,8 +93,8 @@ public final class Relay {
         };
         client.closeFuture().addListener(bothClosed);
         upstream.closeFuture().addListener(bothClosed);
-        PendingReads clientHeld = relay.install(relay.client);
-        PendingReads upstreamHeld = relay.install(relay.upstream);
+        Held clientHeld = relay.install(relay.client);
+        Held upstreamHeld = relay.install(relay.upstream);
         relay.replay(relay.client, clientHeld);
         relay.replay(relay.upstream, upstreamHeld);
         for (Side s : new Side[] {relay.client, relay.upstream}) {
@@ -112,24 +113,26 @@ public final class Relay {
                 || evt instanceof SslCloseCompletionEvent && ((SslCloseCompletionEvent) evt).isSuccess();
     }
 
-    private PendingReads install(Side side) {
+    /** Puts the relay's handler in {@code side}'s pipeline; returns what a {@link PendingReads} there held. */
+    private Held install(Side side) {
         RelayHandler handler = new RelayHandler(this, side);
-        PendingReads held = side.channel.pipeline().get(PendingReads.class);
-        if (held != null) {
-            side.channel.pipeline().replace(held, "relay", handler);
-        } else {
+        PendingReads pending = side.channel.pipeline().get(PendingReads.class);
+        if (pending == null) {
             side.channel.pipeline().addLast("relay", handler);
+            return new Held(new ArrayDeque<>(), false);
         }
+        // Taken before the replacement, which releases whatever is still held.
+        Held held = new Held(pending.take(), pending.inputEnded());
+        side.channel.pipeline().replace(pending, "relay", handler);
         return held;
     }
 
-    private void replay(Side from, PendingReads held) {
-        if (held == null) {
-            return;
-        }
-        ArrayDeque<ByteBuf> reads = held.take();
+    private record Held(ArrayDeque<ByteBuf> reads, boolean inputEnded) {
+    }
+
+    private void replay(Side from, Held held) {
         ByteBuf b;
-        while ((b = reads.poll()) != null) {
+        while ((b = held.reads().poll()) != null) {
             forward(from, b);
         }
         from.peer.channel.flush();
@@ -258,9 +261,18 @@ public final class Relay {
         return failure;
     }
 
+    /** An address as IP:PORT, without the host name InetSocketAddress prints in front. */
+    static String text(SocketAddress address) {
+        if (address instanceof InetSocketAddress) {
+            InetSocketAddress a = (InetSocketAddress) address;
+            return a.getAddress() == null ? a.toString() : HostPort.of(a).toString();
+        }
+        return String.valueOf(address);
+    }
+
     /** One line: the addresses, the bytes each way, the pauses and the most bytes buffered. */
     public String summary() {
-        return "relay " + clientAddress() + " <-> " + upstreamAddress() + " closed: " + bytesToUpstream()
+        return "relay " + text(clientAddress()) + " <-> " + text(upstreamAddress()) + " closed: " + bytesToUpstream()
                 + " bytes to upstream, " + bytesToClient() + " bytes to client, client reads paused "
                 + clientReadPauses() + " times, upstream reads paused " + upstreamReadPauses() + " times, at most "
                 + maxBufferedBytes() + " bytes buffered"
