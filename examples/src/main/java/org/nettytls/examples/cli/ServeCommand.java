@@ -54,7 +54,8 @@ import picocli.CommandLine.Spec;
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
     "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went."})
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
+    "Example: serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
