@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +17,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -67,9 +63,8 @@ class InterceptProxyTest {
     void curlGetsThePageUnderACertificateMintedForTheVerifiedName() throws Exception {
         String curl = Interop.require("curl");
         int up = startUpstream(HeldCertificate.builder().commonName("real localhost").dns("localhost").signedBy(realCa).build());
-        Served proxy = intercept(1);
-        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "-v",
-                "--proxy", "http://127.0.0.1:" + proxy.port, "--cacert", "proxy-ca.pem", "https://localhost:" + up + "/"));
+        RunningCommand proxy = intercept(1);
+        Processes.Result r = curlThrough(curl, proxy, up);
         assertEquals(0, r.exit, r::toString);
         assertEquals(PAGE, r.stdout);
         // curl trusts only the proxy CA, and says who issued what it got.
@@ -84,9 +79,8 @@ class InterceptProxyTest {
         String curl = Interop.require("curl");
         HeldCertificate otherCa = HeldCertificate.builder().commonName("Unknown CA").certificateAuthority(0).build();
         int up = startUpstream(HeldCertificate.builder().commonName("impostor").dns("localhost").signedBy(otherCa).build());
-        Served proxy = intercept(1);
-        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "-v",
-                "--proxy", "http://127.0.0.1:" + proxy.port, "--cacert", "proxy-ca.pem", "https://localhost:" + up + "/"));
+        RunningCommand proxy = intercept(1);
+        Processes.Result r = curlThrough(curl, proxy, up);
         assertNotEquals(0, r.exit, r::toString);
         assertTrue(r.stderr.contains("HTTP/1.1 502 Bad Gateway"), r::toString);
         assertFalse(r.stderr.contains("Intercepting Proxy CA"), () -> "curl saw a minted certificate: " + r);
@@ -99,9 +93,8 @@ class InterceptProxyTest {
     void anUpstreamWithTheWrongNameIsRefusedToo() throws Exception {
         String curl = Interop.require("curl");
         int up = startUpstream(HeldCertificate.builder().commonName("elsewhere").dns("elsewhere.test").signedBy(realCa).build());
-        Served proxy = intercept(1);
-        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "-v",
-                "--proxy", "http://127.0.0.1:" + proxy.port, "--cacert", "proxy-ca.pem", "https://localhost:" + up + "/"));
+        RunningCommand proxy = intercept(1);
+        Processes.Result r = curlThrough(curl, proxy, up);
         assertNotEquals(0, r.exit, r::toString);
         assertTrue(r.stderr.contains("HTTP/1.1 502 Bad Gateway"), r::toString);
         assertTrue(proxy.finish().contains("[hostname-mismatch]"));
@@ -111,7 +104,7 @@ class InterceptProxyTest {
     void aClientAskingForAnotherNameThanItsConnectGetsNoCertificate() throws Exception {
         String openssl = Interop.require("openssl");
         int up = startUpstream(HeldCertificate.builder().commonName("real localhost").dns("localhost").signedBy(realCa).build());
-        Served proxy = intercept(1);
+        RunningCommand proxy = intercept(1);
         // The tunnel goes to the verified localhost; the ClientHello asks for a name nobody verified.
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), new byte[0], List.of(openssl, "s_client",
                 "-proxy", "127.0.0.1:" + proxy.port, "-connect", "localhost:" + up, "-servername", "victim.test",
@@ -127,7 +120,7 @@ class InterceptProxyTest {
     @Test
     void onlyConnectIsServed() throws Exception {
         String curl = Interop.require("curl");
-        Served proxy = intercept(1);
+        RunningCommand proxy = intercept(1);
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "-i",
                 "--proxy", "http://127.0.0.1:" + proxy.port, "http://localhost:1/"));
         assertTrue(r.stdout.startsWith("HTTP/1.1 405 Method Not Allowed"), r::toString);
@@ -135,27 +128,15 @@ class InterceptProxyTest {
         proxy.finish();
     }
 
-    /** A running {@code intercept-proxy}. */
-    private static final class Served {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        CompletableFuture<Integer> status;
-        int port;
-
-        String finish() throws Exception {
-            assertEquals(Main.OK, status.get(30, TimeUnit.SECONDS), () -> out + "\n" + err);
-            assertEquals("", err.toString());
-            return out.toString();
-        }
+    private RunningCommand intercept(int naccept) {
+        return new RunningCommand("intercept-proxy", "--listen", "127.0.0.1:0", "--naccept", String.valueOf(naccept),
+                "--ca", dir.resolve("proxy-ca").toString(), "--upstream-ca", dir.resolve("real-ca.pem").toString());
     }
 
-    private Served intercept(int naccept) {
-        Served s = new Served();
-        String[] args = {"intercept-proxy", "--listen", "127.0.0.1:0", "--naccept", String.valueOf(naccept),
-            "--ca", dir.resolve("proxy-ca").toString(), "--upstream-ca", dir.resolve("real-ca.pem").toString()};
-        s.status = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(s.out), new PrintWriter(s.err), args));
-        s.port = ServeCommandTest.awaitPort(s.out, s.err, s.status);
-        return s;
+    /** curl through the proxy to {@code https://localhost:UP/}, trusting only the proxy CA, verbose. */
+    private Processes.Result curlThrough(String curl, RunningCommand proxy, int up) {
+        return Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "-v",
+                "--proxy", "http://127.0.0.1:" + proxy.port, "--cacert", "proxy-ca.pem", "https://localhost:" + up + "/"));
     }
 
     /** The JDK's HTTPS server on 127.0.0.1 with {@code leaf}; returns its port. */

@@ -96,7 +96,7 @@ class ServeProxyTest {
     @Test
     void curlGetsThePageThroughTheProxy() throws Exception {
         String curl = Interop.require("curl");
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
         Processes.Result r = curl(curl, serve.port, "/");
         assertEquals(0, r.exit, r::toString);
         assertEquals("hello through the proxy\n", r.stdout);
@@ -110,7 +110,7 @@ class ServeProxyTest {
     void aHundredMebibytesArriveIntactWithBoundedBuffering() throws Exception {
         String curl = Interop.require("curl");
         long length = 100L * 1024 * 1024;
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(120), null, List.of(curl, "-sS", "--cacert", "ca.pem",
                 "-o", "big.bin", "https://localhost:" + serve.port + "/bytes?" + length));
         assertEquals(0, r.exit, r::toString);
@@ -126,7 +126,7 @@ class ServeProxyTest {
         String curl = Interop.require("curl");
         // More than the kernel buffers on both connections hold, read at a quarter of the time it takes.
         long length = 48L * 1024 * 1024;
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(60), null, List.of(curl, "-sS", "--cacert", "ca.pem",
                 "--limit-rate", "16M", "-o", "slow.bin", "https://localhost:" + serve.port + "/bytes?" + length));
         assertEquals(0, r.exit, r::toString);
@@ -146,7 +146,7 @@ class ServeProxyTest {
                     .getBytes(StandardCharsets.US_ASCII));
             return "";
         });
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port());
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port());
         Processes.Result r = perl(perl, serve.port, ""
                 + "print $s 'request' or die 'write';\n"
                 + "shutdown($s, 1) or die \"shutdown: $!\";\n"
@@ -166,7 +166,7 @@ class ServeProxyTest {
             s.shutdownOutput();
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         });
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port());
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port());
         Processes.Result r = perl(perl, serve.port, ""
                 + "my $greeting = join '', <$s>;\n"
                 + "print \"greeting: $greeting\";\n"
@@ -191,7 +191,7 @@ class ServeProxyTest {
             s.getOutputStream().write(body);
             return header;
         });
-        Served serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port(), "--proxy-protocol");
+        RunningCommand serve = serve(1, "--upstream", "127.0.0.1:" + upstream.port(), "--proxy-protocol");
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "--cacert", "ca.pem",
                 "-w", " curl=%{local_ip}:%{local_port}", "https://localhost:" + serve.port + "/"));
         assertEquals(0, r.exit, r::toString);
@@ -207,9 +207,8 @@ class ServeProxyTest {
     void upstreamTlsVerifiesTheUpstreamAndRelays() throws Exception {
         String curl = Interop.require("curl");
         // The upstream is itself a netty-tls TLS server: serve --upstream in front of the web server.
-        Served tlsUpstream = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
-        Served bridge = serve(1, "--upstream", "127.0.0.1:" + tlsUpstream.port, "--upstream-tls",
-                "--upstream-ca", p("ca.pem"), "--upstream-name", "localhost");
+        RunningCommand tlsUpstream = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
+        RunningCommand bridge = bridgeTo(tlsUpstream, "localhost");
         Processes.Result r = curl(curl, bridge.port, "/");
         assertEquals(0, r.exit, r::toString);
         assertEquals("hello through the proxy\n", r.stdout);
@@ -220,9 +219,8 @@ class ServeProxyTest {
     @Test
     void upstreamTlsRefusesAnUpstreamWithTheWrongName() throws Exception {
         String curl = Interop.require("curl");
-        Served tlsUpstream = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
-        Served bridge = serve(1, "--upstream", "127.0.0.1:" + tlsUpstream.port, "--upstream-tls",
-                "--upstream-ca", p("ca.pem"), "--upstream-name", "wrong.test");
+        RunningCommand tlsUpstream = serve(1, "--upstream", "127.0.0.1:" + http.getAddress().getPort());
+        RunningCommand bridge = bridgeTo(tlsUpstream, "wrong.test");
         Processes.Result r = curl(curl, bridge.port, "/");
         assertNotEquals(0, r.exit, r::toString);
         assertEquals("", r.stdout);
@@ -244,7 +242,7 @@ class ServeProxyTest {
                     .getBytes(StandardCharsets.US_ASCII));
             return "";
         });
-        Served serve = serve(2, "--upstream", "127.0.0.1:" + upstream.port(), "--client-ca", p("ca.pem"), "--verify-client");
+        RunningCommand serve = serve(2, "--upstream", "127.0.0.1:" + upstream.port(), "--client-ca", p("ca.pem"), "--verify-client");
         Processes.Result refused = curl(curl, serve.port, "/");
         assertNotEquals(0, refused.exit, refused::toString);
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "--cacert", "ca.pem",
@@ -279,29 +277,17 @@ class ServeProxyTest {
 
     // ---- helpers
 
-    /** A running {@code serve}: its output, exit status and port. */
-    private static final class Served {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        CompletableFuture<Integer> status;
-        int port;
-
-        /** Waits for the exit (after its --naccept connections), checks it was clean, and returns the output. */
-        String finish() throws Exception {
-            assertEquals(Main.OK, status.get(30, TimeUnit.SECONDS), () -> out + "\n" + err);
-            assertEquals("", err.toString());
-            return out.toString();
-        }
-    }
-
-    private Served serve(int naccept, String... args) {
-        Served s = new Served();
+    private RunningCommand serve(int naccept, String... args) {
         List<String> all = new ArrayList<>(List.of("serve", "--listen", "127.0.0.1:0", "--naccept", String.valueOf(naccept),
                 "--cert", "default=" + p("leaf.pem") + "," + p("leaf.key")));
         all.addAll(List.of(args));
-        s.status = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(s.out), new PrintWriter(s.err), all.toArray(new String[0])));
-        s.port = ServeCommandTest.awaitPort(s.out, s.err, s.status);
-        return s;
+        return new RunningCommand(all.toArray(new String[0]));
+    }
+
+    /** {@code serve --upstream-tls} to {@code tlsUpstream}, expecting {@code name} in its certificate. */
+    private RunningCommand bridgeTo(RunningCommand tlsUpstream, String name) {
+        return serve(1, "--upstream", "127.0.0.1:" + tlsUpstream.port, "--upstream-tls", "--upstream-ca", p("ca.pem"),
+                "--upstream-name", name);
     }
 
     private Processes.Result curl(String curl, int port, String path) {
