@@ -31,12 +31,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
 @Command(name = "intercept-proxy", description = {
-    "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept): clients send CONNECT host:port; the proxy",
-    "verifies the real upstream (chain against --upstream-ca, name with the default scheme) and only then",
-    "answers 200 and shows the client a certificate for that name minted with the proxy CA (--ca PREFIX:",
-    "PREFIX.pem and PREFIX.key, from 'cert ca'). An upstream that fails verification gets the client a",
-    "502 Bad Gateway naming the failure, and no certificate. Clients must trust PREFIX.pem.",
-    "Example: curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
+    "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept). For CONNECT host:port",
+    "it verifies the real upstream (chain against --upstream-ca, name under the",
+    "default scheme) and only then answers 200 and shows the client a certificate",
+    "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key,",
+    "from 'cert ca'; clients must trust PREFIX.pem). An upstream that fails",
+    "verification gets the client a 502 naming the failure, and no certificate.",
+    "Example:",
+    "  intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca",
+    "  curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
 final class InterceptProxyCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
