@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             LineServerCommand.class,
             SmtpServerCommand.class,
             ServeCommand.class,
+            InterceptProxyCommand.class,
         })
 public final class Main {
     /** Success. */

@@ -6,16 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -26,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +28,8 @@ import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.CertificateLoader;
+import org.nettytls.examples.proxy.TlsTerminatingProxy;
+import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniCompletionEvent;
 import org.nettytls.sni.SniMapping;
@@ -55,7 +51,11 @@ import picocli.CommandLine.Spec;
     "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
     "'*.example.org=' for a wildcard, 'NAME%ecc=' for a second certificate of another key type,",
     "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
-    "and one line per connection with the name asked for and the certificate sent."})
+    "and one line per connection with the name asked for and the certificate sent.",
+    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
+    "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
+    "Example: serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -83,6 +83,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--echo", description = "Echo what clients send.")
     boolean echo;
+
+    @Mixin
+    UpstreamOptions upstream;
 
     @Option(names = "--watch", paramLabel = "SECONDS",
             description = "Re-read the certificate files when they change, checking every SECONDS.")
@@ -155,8 +158,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!echo) {
-            throw new ParameterException(spec.commandLine(), "give --echo (the only mode of this build)");
+        if (echo == upstream.given()) {
+            throw new ParameterException(spec.commandLine(), "give either --echo or --upstream HOST:PORT");
         }
         if (verifyClient && clientCa == null) {
             throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
@@ -182,11 +185,20 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
 
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        out.println("transport: " + (epoll ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")"));
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        Transport transport = Transport.detect();
+        ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "serve-upstream-resolver");
+            t.setDaemon(true);
+            return t;
+        });
+        TlsTerminatingProxy proxy = echo ? null : upstream.proxy(spec, transport, resolver, line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        });
+        out.println("transport: " + transport.describe());
+        EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
         try {
             if (watcher != null) {
@@ -201,11 +213,16 @@ final class ServeCommand implements Callable<Integer> {
             }
             AtomicInteger closed = new AtomicInteger();
             Channel[] server = new Channel[1];
-            server[0] = new ServerBootstrap().group(group).channel(serverChannel)
+            server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, proxy != null)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+                            if (proxy != null) {
+                                // Takes every read, so Echo only reports the connection.
+                                ch.pipeline().addLast(proxy.newFrontend());
+                            }
                             ch.pipeline().addLast(new Echo(out));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
@@ -225,6 +242,9 @@ final class ServeCommand implements Callable<Integer> {
             mapping.close();
             if (watcher != null) {
                 watcher.shutdownNow();
+            }
+            if (resolver != null) {
+                resolver.shutdownNow();
             }
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -75,7 +75,7 @@ class ServeCommandTest {
         return dir.resolve(name).toString();
     }
 
-    private static int awaitPort(StringWriter out, StringWriter err, CompletableFuture<Integer> status) {
+    static int awaitPort(StringWriter out, StringWriter err, CompletableFuture<Integer> status) {
         Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {

@@ -1,0 +1,125 @@
+package org.nettytls.examples.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsClientOptions;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.proxy.InterceptProxy;
+import org.nettytls.examples.proxy.Transport;
+import org.nettytls.sni.SniMinter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
+@Command(name = "intercept-proxy", description = {
+    "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept). For CONNECT host:port",
+    "it verifies the real upstream (chain against --upstream-ca, name under the",
+    "default scheme) and only then answers 200 and shows the client a certificate",
+    "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key,",
+    "from 'cert ca'; clients must trust PREFIX.pem). An upstream that fails",
+    "verification gets the client a 502 naming the failure, and no certificate.",
+    "Example:",
+    "  intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca",
+    "  curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
+final class InterceptProxyCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+            description = "Address to listen on (default 127.0.0.1:8080); port 0 picks a free one.")
+    String listen;
+
+    @Option(names = "--ca", paramLabel = "PREFIX", required = true,
+            description = "The proxy CA that signs minted certificates: PREFIX.pem and PREFIX.key.")
+    Path ca;
+
+    @Option(names = "--upstream-ca", paramLabel = "FILE",
+            description = "CAs the real upstreams are verified against (default: the system's).")
+    Path upstreamCa;
+
+    @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
+    Integer naccept;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        HostPort at;
+        try {
+            at = HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
+        }
+        SniMinter minter = SniMinter.builder(CertCommand.Issue.loadCa(ca)).build();
+        TlsClientOptions.Builder upstream = TlsClientOptions.builder();
+        if (upstreamCa != null) {
+            upstream.caFile(upstreamCa);
+        }
+        TlsClientContext upstreamTls = TlsClientContext.create(upstream.build());
+        Consumer<String> log = line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        };
+        Transport transport = Transport.detect();
+        out.println("transport: " + transport.describe());
+        ExecutorService resolver = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "intercept-proxy-resolver");
+            t.setDaemon(true);
+            return t;
+        });
+        InterceptProxy proxy = new InterceptProxy(minter, upstreamTls, transport, resolver, log);
+        EventLoopGroup group = transport.newGroup();
+        try {
+            Channel[] server = new Channel[1];
+            int[] closed = new int[1];
+            try {
+                server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                proxy.initChannel(ch);
+                                ch.closeFuture().addListener(f -> {
+                                    synchronized (closed) {
+                                        if (naccept != null && ++closed[0] >= naccept) {
+                                            server[0].close();
+                                        }
+                                    }
+                                });
+                            }
+                        }).bind(at.host(), at.port()).sync().channel();
+            } catch (Exception e) {
+                throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot listen on " + listen + ": " + e.getMessage(), e);
+            }
+            log.accept("listening on " + HostPort.of((InetSocketAddress) server[0].localAddress()));
+            server[0].closeFuture().sync();
+            return Main.OK;
+        } finally {
+            resolver.shutdownNow();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

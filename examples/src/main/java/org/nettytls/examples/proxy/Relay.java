@@ -1,0 +1,281 @@
+package org.nettytls.examples.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * Relays bytes between a client channel and its upstream channel, both ways, with backpressure
+ * and half-close; the two channels must share one event loop, on which all of this runs.
+ *
+ * <p><b>Backpressure.</b> A side stops reading (auto-read off) as soon as the channel it writes to
+ * is not writable, that is, holds more than its write-buffer high-water mark, and reads again when
+ * that channel has drained below the low-water mark. So a relay buffers at most about the
+ * high-water mark plus one read per direction, however fast one side and however slow the other.
+ *
+ * <p><b>Half-close.</b> When one side's input ends (a TCP FIN, seen with
+ * {@code ALLOW_HALF_CLOSURE}, or a TLS close_notify), everything read from it is flushed to the
+ * other side and then that side's output is shut down: close_notify and then FIN on a TLS channel,
+ * FIN on a plain one. The other direction goes on until its input ends too; then both channels
+ * close. Please note: Netty's OpenSSL engine answers a received close_notify with its own at once
+ * (TLS 1.2 semantics), so after a TLS side's close_notify nothing more can be sent to it; bytes
+ * the other side still sends then fail to be written and the relay closes both. A TLS client that
+ * half-closes with a bare FIN still gets the upstream's answer.
+ *
+ * <p>Counters (bytes each way, how often each side stopped reading, the most bytes ever waiting
+ * in one channel's outbound buffer) make the flow control observable; read them on the event loop
+ * or in the callback given to {@link #link}, which runs once both channels have closed.
+ */
+public final class Relay {
+    /** One side of the relay: a channel and what was read from it. */
+    final class Side {
+        final Channel channel;
+        Side peer;
+        boolean inputEnded;
+        long bytesRead;
+        int readPauses;
+
+        Side(Channel channel) {
+            this.channel = channel;
+        }
+    }
+
+    private final Side client;
+    private final Side upstream;
+    private final ChannelFutureListener closeOnFailure = f -> {
+        if (!f.isSuccess()) {
+            fail(f.cause());
+        }
+    };
+    private int outputsShut;
+    private long maxBuffered;
+    private Throwable failure;
+    private boolean closing;
+
+    private Relay(Channel client, Channel upstream) {
+        this.client = new Side(client);
+        this.upstream = new Side(upstream);
+        this.client.peer = this.upstream;
+        this.upstream.peer = this.client;
+    }
+
+    /**
+     * Starts relaying between {@code client} and {@code upstream}, which must share one event loop
+     * and be called on it. A {@code PendingReads} handler on either channel is replaced, and what it
+     * held is relayed first; otherwise the relay's handler goes last. Both channels auto-read from
+     * here on (until backpressure says otherwise). {@code onClosed} runs once both have closed.
+     */
+    public static Relay link(Channel client, Channel upstream, Consumer<Relay> onClosed) {
+        if (client.eventLoop() != upstream.eventLoop() || !client.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("a relay's channels must share one event loop and be linked on it");
+        }
+        Relay relay = new Relay(client, upstream);
+        ChannelFutureListener bothClosed = new ChannelFutureListener() {
+            private int closed;
+
+            @Override
+            public void operationComplete(ChannelFuture f) {
+                if (++closed == 2) {
+                    onClosed.accept(relay);
+                }
+            }
+        };
+        client.closeFuture().addListener(bothClosed);
+        upstream.closeFuture().addListener(bothClosed);
+        Held clientHeld = relay.install(relay.client);
+        Held upstreamHeld = relay.install(relay.upstream);
+        relay.replay(relay.client, clientHeld);
+        relay.replay(relay.upstream, upstreamHeld);
+        for (Side s : new Side[] {relay.client, relay.upstream}) {
+            if (!s.channel.isActive()) {
+                relay.closed(s);
+            } else if (!s.inputEnded && s.peer.channel.isWritable()) {
+                s.channel.config().setAutoRead(true);
+            }
+        }
+        return relay;
+    }
+
+    /** Whether {@code evt} says a channel's input has ended: a FIN under half-closure, or a TLS close_notify. */
+    static boolean endsInput(Object evt) {
+        return evt == ChannelInputShutdownEvent.INSTANCE
+                || evt instanceof SslCloseCompletionEvent && ((SslCloseCompletionEvent) evt).isSuccess();
+    }
+
+    /** Puts the relay's handler in {@code side}'s pipeline; returns what a {@link PendingReads} there held. */
+    private Held install(Side side) {
+        RelayHandler handler = new RelayHandler(this, side);
+        PendingReads pending = side.channel.pipeline().get(PendingReads.class);
+        if (pending == null) {
+            side.channel.pipeline().addLast("relay", handler);
+            return new Held(new ArrayDeque<>(), false);
+        }
+        // Taken before the replacement, which releases whatever is still held.
+        Held held = new Held(pending.take(), pending.inputEnded());
+        side.channel.pipeline().replace(pending, "relay", handler);
+        return held;
+    }
+
+    private record Held(ArrayDeque<ByteBuf> reads, boolean inputEnded) {
+    }
+
+    private void replay(Side from, Held held) {
+        ByteBuf b;
+        while ((b = held.reads().poll()) != null) {
+            forward(from, b);
+        }
+        from.peer.channel.flush();
+        if (held.inputEnded()) {
+            inputEnded(from);
+        }
+    }
+
+    void forward(Side from, ByteBuf data) {
+        Channel to = from.peer.channel;
+        from.bytesRead += data.readableBytes();
+        to.write(data).addListener(closeOnFailure);
+        maxBuffered = Math.max(maxBuffered, pendingBytes(to));
+        if (!to.isWritable() && from.channel.config().isAutoRead()) {
+            from.channel.config().setAutoRead(false);
+            from.readPauses++;
+        }
+    }
+
+    void readComplete(Side from) {
+        from.peer.channel.flush();
+    }
+
+    /** {@code side}'s channel drained: its peer may read again. */
+    void writable(Side side) {
+        Side reader = side.peer;
+        if (side.channel.isWritable() && !reader.inputEnded && reader.channel.isActive()
+                && !reader.channel.config().isAutoRead()) {
+            reader.channel.config().setAutoRead(true);
+        }
+    }
+
+    void inputEnded(Side from) {
+        if (from.inputEnded) {
+            return;
+        }
+        from.inputEnded = true;
+        Channel to = from.peer.channel;
+        if (!to.isActive()) {
+            closeBoth();
+            return;
+        }
+        // Shutting a channel's output fails what is still queued, so shut it once all is written.
+        SslHandler tls = to.pipeline().get(SslHandler.class);
+        ChannelFuture written;
+        if (tls != null) {
+            to.flush();
+            written = tls.closeOutbound();
+        } else {
+            written = to.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        }
+        written.addListener(w -> {
+            ChannelFuture shut = to instanceof DuplexChannel && to.isActive()
+                    ? ((DuplexChannel) to).shutdownOutput() : to.newSucceededFuture();
+            shut.addListener(s -> {
+                if (++outputsShut == 2) {
+                    closeBoth();
+                }
+            });
+        });
+    }
+
+    /** {@code side}'s channel closed: the other one flushes what it has and closes too. */
+    void closed(Side side) {
+        Channel other = side.peer.channel;
+        if (other.isActive()) {
+            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        closeBoth();
+    }
+
+    private void closeBoth() {
+        if (!closing) {
+            closing = true;
+            client.channel.close();
+            upstream.channel.close();
+        }
+    }
+
+    private static long pendingBytes(Channel ch) {
+        ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
+    }
+
+    public SocketAddress clientAddress() {
+        return client.channel.remoteAddress();
+    }
+
+    public SocketAddress upstreamAddress() {
+        return upstream.channel.remoteAddress();
+    }
+
+    /** Bytes read from the client and written to the upstream. */
+    public long bytesToUpstream() {
+        return client.bytesRead;
+    }
+
+    /** Bytes read from the upstream and written to the client. */
+    public long bytesToClient() {
+        return upstream.bytesRead;
+    }
+
+    /** How often the relay stopped reading the client because the upstream could not take more. */
+    public int clientReadPauses() {
+        return client.readPauses;
+    }
+
+    /** How often the relay stopped reading the upstream because the client could not take more. */
+    public int upstreamReadPauses() {
+        return upstream.readPauses;
+    }
+
+    /** The most bytes that ever waited in one channel's outbound buffer (TLS handler's queue included). */
+    public long maxBufferedBytes() {
+        return maxBuffered;
+    }
+
+    /** What broke the relay, or {@code null} if both sides ended normally. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** An address as IP:PORT, without the host name InetSocketAddress prints in front. */
+    static String text(SocketAddress address) {
+        if (address instanceof InetSocketAddress) {
+            InetSocketAddress a = (InetSocketAddress) address;
+            return a.getAddress() == null ? a.toString() : HostPort.of(a).toString();
+        }
+        return String.valueOf(address);
+    }
+
+    /** One line: the addresses, the bytes each way, the pauses and the most bytes buffered. */
+    public String summary() {
+        return "relay " + text(clientAddress()) + " <-> " + text(upstreamAddress()) + " closed: " + bytesToUpstream()
+                + " bytes to upstream, " + bytesToClient() + " bytes to client, client reads paused "
+                + clientReadPauses() + " times, upstream reads paused " + upstreamReadPauses() + " times, at most "
+                + maxBufferedBytes() + " bytes buffered"
+                + (failure == null ? "" : ", failed: " + failure.getMessage());
+    }
+}
