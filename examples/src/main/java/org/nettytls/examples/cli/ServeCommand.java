@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", description = {
     "Serve TLS with certificates chosen by server name (SNI).",
     "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
-    "'*.example.org=' for a wildcard, 'NAME%ecc=' for a second certificate of another key type,",
+    "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type,",
     "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
