@@ -422,19 +422,28 @@ public abstract class TlsOptions {
             return caStore != null || defaultCa || !caFiles.isEmpty() || !caPaths.isEmpty() || !caCertificates.isEmpty();
         }
 
-        /** The CAs, or the system default when {@code useDefaultIfNone} and none were given. */
-        CaStore loadTrust(boolean useDefaultIfNone) throws TlsException {
+        /**
+         * The CAs, or the system default when {@code useDefaultIfNone} and none were given,
+         * without those whose OpenSSL trust settings do not allow verifying the peer's role.
+         */
+        CaStore loadTrust(boolean useDefaultIfNone, boolean peerIsServer) throws TlsException {
+            CaStore all = loadTrust(useDefaultIfNone);
+            if (all == null) {
+                return null;
+            }
+            return peerIsServer ? all.forServerCertificates() : all.forClientCertificates();
+        }
+
+        private CaStore loadTrust(boolean useDefaultIfNone) throws TlsException {
             if (!hasTrustConfigured()) {
                 return useDefaultIfNone ? CaStore.systemDefault() : null;
             }
             CaStore.Builder b = CaStore.builder();
             if (caStore != null) {
-                b.addCertificates(caStore.certificates());
-                b.addCertificates(caStore.directlyTrusted());
+                b.addStore(caStore);
             }
             if (defaultCa) {
-                CaStore system = CaStore.systemDefault();
-                b.addCertificates(system.certificates());
+                b.addStore(CaStore.systemDefault());
             }
             for (Path f : caFiles) {
                 b.addFile(f);

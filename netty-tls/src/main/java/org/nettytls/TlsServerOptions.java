@@ -19,7 +19,7 @@ public final class TlsServerOptions extends TlsOptions {
 
     private TlsServerOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.NONE : b.verifyMode,
-                b.verifyMode == null || b.verifyMode == VerifyMode.NONE ? null : b.loadTrust(true),
+                b.verifyMode == null || b.verifyMode == VerifyMode.NONE ? null : b.loadTrust(true, false),
                 requireKeyMaterial(b));
         List<X509Certificate> cas = new ArrayList<>(b.clientCaCertificates);
         for (Path f : b.clientCaFiles) {
