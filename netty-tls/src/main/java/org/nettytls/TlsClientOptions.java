@@ -18,7 +18,7 @@ public final class TlsClientOptions extends TlsOptions {
 
     private TlsClientOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.PEER : b.verifyMode,
-                b.verifyMode == VerifyMode.NONE && !b.hasTrustConfigured() ? null : b.loadTrust(true),
+                b.verifyMode == VerifyMode.NONE && !b.hasTrustConfigured() ? null : b.loadTrust(true, true),
                 b.loadKeyMaterial());
         this.serverName = b.serverName;
     }

@@ -60,6 +60,7 @@ public abstract class TlsOptions {
         this.verifyMode = verifyMode;
         this.peerChecks = List.copyOf(b.peerChecks);
         this.handshakeTimeout = b.handshakeTimeout;
+        requireVerificationForChecks(b, verifyMode);
         this.pins = FingerprintPins.parse(b.fingerprints);
         this.forceFingerprint = b.forceFingerprint;
         if (forceFingerprint && pins.isEmpty()) {
@@ -76,6 +77,39 @@ public abstract class TlsOptions {
         this.ocspStapling = b.ocspStapling;
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
+        }
+    }
+
+    /**
+     * Checks of the peer's certificate asked for while the peer is not verified would silently
+     * check nothing (IO::Socket::SSL ignores them then): the user clearly wanted checks, so this
+     * is a configuration error naming the options.
+     */
+    private static void requireVerificationForChecks(Builder<?> b, VerifyMode verifyMode) throws TlsException {
+        if (verifyMode != VerifyMode.NONE) {
+            return;
+        }
+        List<String> checks = new ArrayList<>();
+        if (!b.fingerprints.isEmpty()) {
+            checks.add("SSL_fingerprint");
+        }
+        if (b.forceFingerprint) {
+            checks.add("SSL_force_fingerprint");
+        }
+        if (b.verifyCallback != null) {
+            checks.add("SSL_verify_callback");
+        }
+        if (b.checkCrl) {
+            checks.add("SSL_check_crl");
+        }
+        if (!b.crlFiles.isEmpty()) {
+            checks.add("SSL_crl_file");
+        }
+        if (!checks.isEmpty()) {
+            throw TlsException.badConfiguration("SSL_verify_mode", "is NONE" + (b.verifyMode == null ? " (a server's default)" : "")
+                    + ", so the peer is not verified and " + String.join(", ", checks)
+                    + " would check nothing; verify the peer (VerifyMode.PEER or REQUIRE) or drop "
+                    + (checks.size() == 1 ? "it" : "them"));
         }
     }
 
@@ -413,14 +447,22 @@ public abstract class TlsOptions {
         /**
          * {@code default_ca}: the system's CAs as OpenSSL would find them ({@code SSL_CERT_FILE},
          * {@code SSL_CERT_DIR}, the distribution bundle, then the JDK's store). A verifying client
-         * given no CA at all uses them anyway.
+         * given no CA at all uses them anyway; a verifying server never does unless told with
+         * this (see {@link TlsServerOptions}).
          */
         public B defaultCa() {
             this.defaultCa = true;
             return (B) this;
         }
 
-        /** {@code SSL_verify_mode}. */
+        /**
+         * {@code SSL_verify_mode}. Please note: with {@link VerifyMode#NONE} (a server's default)
+         * the peer is not verified, so {@code build()} refuses {@link #fingerprint},
+         * {@link #forceFingerprint}, {@link #verifyCallback}, {@link #checkCrl} and {@link #crlFile},
+         * which would check nothing. A server that verifies clients needs its client CAs named
+         * ({@link #caFile}, {@link #caPath}, {@link #caCertificates}, {@link #caStore} or
+         * {@link #defaultCa()} explicitly).
+         */
         public B verifyMode(VerifyMode mode) {
             this.verifyMode = Objects.requireNonNull(mode, "mode");
             return (B) this;
@@ -455,19 +497,28 @@ public abstract class TlsOptions {
             return caStore != null || defaultCa || !caFiles.isEmpty() || !caPaths.isEmpty() || !caCertificates.isEmpty();
         }
 
-        /** The CAs, or the system default when {@code useDefaultIfNone} and none were given. */
-        CaStore loadTrust(boolean useDefaultIfNone) throws TlsException {
+        /**
+         * The CAs, or the system default when {@code useDefaultIfNone} and none were given,
+         * without those whose OpenSSL trust settings do not allow verifying the peer's role.
+         */
+        CaStore loadTrust(boolean useDefaultIfNone, boolean peerIsServer) throws TlsException {
+            CaStore all = loadTrust(useDefaultIfNone);
+            if (all == null) {
+                return null;
+            }
+            return peerIsServer ? all.forServerCertificates() : all.forClientCertificates();
+        }
+
+        private CaStore loadTrust(boolean useDefaultIfNone) throws TlsException {
             if (!hasTrustConfigured()) {
                 return useDefaultIfNone ? CaStore.systemDefault() : null;
             }
             CaStore.Builder b = CaStore.builder();
             if (caStore != null) {
-                b.addCertificates(caStore.certificates());
-                b.addCertificates(caStore.directlyTrusted());
+                b.addStore(caStore);
             }
             if (defaultCa) {
-                CaStore system = CaStore.systemDefault();
-                b.addCertificates(system.certificates());
+                b.addStore(CaStore.systemDefault());
             }
             for (Path f : caFiles) {
                 b.addFile(f);

@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,17 @@ import org.nettytls.TlsException;
  *       ignored: OpenSSL without {@code -partial_chain} neither anchors on it nor lets it issue.</li>
  * </ul>
  *
+ * <p><b>OpenSSL trust settings.</b> A CA file may hold {@code TRUSTED CERTIFICATE} blocks whose
+ * trust list says what the CA is trusted for ({@code openssl x509 -addtrust emailProtection
+ * -trustout}; distribution bundles such as RHEL's {@code ca-bundle.trust.crt} hold e-mail-only
+ * CAs). OpenSSL trusts such a CA for a TLS server certificate only when the list holds
+ * serverAuth or anyExtendedKeyUsage, and for a client certificate only when it holds clientAuth
+ * or anyExtendedKeyUsage. So does this class: a certificate whose trust list allows neither
+ * TLS purpose is skipped (and counted in {@link #description()}); one trusted for one TLS purpose
+ * only is kept, and dropped by {@link #forServerCertificates()} or {@link #forClientCertificates()},
+ * which the client and server options apply. Please note: a store used directly (for instance
+ * given to {@code HostnameSchemeVerifier}) keeps such one-purpose CAs for both purposes.
+ *
  * <p><b>Directories</b> ({@code SSL_ca_path}) are read as OpenSSL reads a hashed directory
  * ({@code 9d66eef0.0}) and also for plain {@code *.pem}, {@code *.crt} and {@code *.cer} files;
  * symbolic links are followed, CRLs ({@code 9d66eef0.r0}) and other files are skipped, and the
@@ -73,17 +85,46 @@ public final class CaStore {
     private static final String BASIC_CONSTRAINTS = "2.5.29.19";
     private static final int KEY_CERT_SIGN = 5;
 
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private static final String ANY_EKU = "2.5.29.37.0";
+    private static final Map<String, String> PURPOSE_NAMES = Map.of(SERVER_AUTH, "serverAuth",
+            CLIENT_AUTH, "clientAuth", "1.3.6.1.5.5.7.3.3", "codeSigning", "1.3.6.1.5.5.7.3.4", "emailProtection",
+            "1.3.6.1.5.5.7.3.8", "timeStamping", "1.3.6.1.5.5.7.3.9", "OCSPSigning", ANY_EKU, "anyExtendedKeyUsage");
+
+    /** Everything given, each once, so that {@link #forServerCertificates()} can sort again. */
+    private final List<X509Certificate> all;
+    /** Trust lists of certificates that came as {@code TRUSTED CERTIFICATE} with one. */
+    private final Map<X509Certificate, List<String>> trustLists;
+    private final List<String> sources;
     private final List<X509Certificate> certificates;
     private final List<X509Certificate> directlyTrusted;
     private final Set<TrustAnchor> trustAnchors;
     private final String description;
 
     private CaStore(Collection<X509Certificate> all, List<String> sources) {
+        this(all, Map.of(), sources, null);
+    }
+
+    /**
+     * @param purpose {@link #SERVER_AUTH} or {@link #CLIENT_AUTH} to keep only what the trust
+     *        lists allow for it, or null to keep what they allow for either
+     */
+    private CaStore(Collection<X509Certificate> all, Map<X509Certificate, List<String>> trustLists,
+            List<String> sources, String purpose) {
+        this.all = List.copyOf(new LinkedHashSet<>(all));
+        this.trustLists = Map.copyOf(trustLists);
+        this.sources = List.copyOf(sources);
         List<X509Certificate> cas = new ArrayList<>();
         List<X509Certificate> direct = new ArrayList<>();
+        List<String> untrusted = new ArrayList<>();
         int dropped = 0;
-        for (X509Certificate c : new LinkedHashSet<>(all)) {
-            if (mayIssue(c)) {
+        for (X509Certificate c : this.all) {
+            List<String> trust = trustLists.get(c);
+            if (trust != null && !allows(trust, purpose)) {
+                untrusted.add(c.getSubjectX500Principal().getName() + " (" + trust.stream()
+                        .map(oid -> PURPOSE_NAMES.getOrDefault(oid, oid)).collect(Collectors.joining(", ")) + ")");
+            } else if (mayIssue(c)) {
                 cas.add(c);
             } else if (CertificateFields.isSelfSigned(c)) {
                 direct.add(c);
@@ -98,13 +139,48 @@ public final class CaStore {
         if (!direct.isEmpty()) {
             sb.append(" and ").append(direct.size()).append(" self-signed certificate(s) trusted as themselves");
         }
+        if (purpose != null) {
+            sb.append(" for ").append(PURPOSE_NAMES.get(purpose));
+        }
         if (!sources.isEmpty()) {
             sb.append(" from ").append(String.join(", ", sources));
         }
         if (dropped > 0) {
             sb.append(" (").append(dropped).append(" certificate(s) that may not issue ignored)");
         }
+        if (!untrusted.isEmpty()) {
+            sb.append(" (").append(untrusted.size()).append(" certificate(s) skipped: their TRUSTED CERTIFICATE trust settings do not allow ")
+                    .append(purpose == null ? "serverAuth or clientAuth" : PURPOSE_NAMES.get(purpose)).append(": ")
+                    .append(String.join("; ", untrusted.subList(0, Math.min(3, untrusted.size()))))
+                    .append(untrusted.size() > 3 ? "; ..." : "").append(")");
+        }
         this.description = sb.toString();
+    }
+
+    /** OpenSSL's {@code obj_trust} for a trust list: the purpose itself or anyExtendedKeyUsage; either TLS purpose when {@code purpose} is null. */
+    private static boolean allows(List<String> trust, String purpose) {
+        if (trust.contains(ANY_EKU)) {
+            return true;
+        }
+        return purpose == null ? trust.contains(SERVER_AUTH) || trust.contains(CLIENT_AUTH) : trust.contains(purpose);
+    }
+
+    /**
+     * This store as a client verifies servers with: without the CAs whose {@code TRUSTED CERTIFICATE}
+     * trust list lacks serverAuth (and anyExtendedKeyUsage), as OpenSSL's {@code ssl_server} purpose.
+     */
+    public CaStore forServerCertificates() {
+        return forPurpose(SERVER_AUTH);
+    }
+
+    /** This store as a server verifies clients with: without the CAs whose trust list lacks clientAuth (and anyExtendedKeyUsage). */
+    public CaStore forClientCertificates() {
+        return forPurpose(CLIENT_AUTH);
+    }
+
+    private CaStore forPurpose(String purpose) {
+        boolean narrows = trustLists.values().stream().anyMatch(t -> allows(t, null) && !allows(t, purpose));
+        return narrows ? new CaStore(all, trustLists, sources, purpose) : this;
     }
 
     /** A builder for a store from several certificates, files and directories. */
@@ -263,6 +339,12 @@ public final class CaStore {
             return this;
         }
 
+        /** Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings. */
+        public Builder addStore(CaStore store) {
+            sources.add(Objects.requireNonNull(store, "store"));
+            return this;
+        }
+
         /** Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}). */
         public Builder addFile(Path file) {
             sources.add(new FileSource(Objects.requireNonNull(file, "file"), false));
@@ -277,20 +359,27 @@ public final class CaStore {
 
         /** Loads everything added; a file or directory that yields no usable certificate is an error naming it. */
         public CaStore build() throws TlsException {
-            List<X509Certificate> all = new ArrayList<>();
+            Set<X509Certificate> all = new LinkedHashSet<>();
+            Map<X509Certificate, List<String>> trustLists = new HashMap<>();
             List<String> names = new ArrayList<>();
             int given = 0;
             for (Object source : sources) {
                 if (source instanceof FileSource) {
                     FileSource fs = (FileSource) source;
-                    List<X509Certificate> loaded = fs.directory ? directory(fs.path) : CertificateLoader.certificates(fs.path);
-                    if (new CaStore(loaded, List.of()).isEmpty()) {
+                    Contents loaded = fs.directory ? directory(fs.path) : CertificateLoader.certificateContents(fs.path);
+                    if (new CaStore(loaded.certificates, loaded.trustLists, List.of(), null).isEmpty()) {
                         throw TlsException.badInput(fs.path.toString(), "no usable CA certificate: "
-                                + (fs.directory ? "the directory's" : "its") + " " + loaded.size()
-                                + " certificate(s) may not issue (basicConstraints CA:FALSE, or no CA marking) and none is self-signed", null);
+                                + (fs.directory ? "the directory's" : "its") + " " + loaded.certificates.size()
+                                + " certificate(s) may not issue (basicConstraints CA:FALSE, or no CA marking) and none is self-signed"
+                                + (loaded.trustLists.isEmpty() ? "" : ", or their TRUSTED CERTIFICATE trust settings allow neither serverAuth nor clientAuth"),
+                                null);
                     }
-                    all.addAll(loaded);
+                    add(loaded.certificates, loaded.trustLists, all, trustLists);
                     names.add(fs.path.toString());
+                } else if (source instanceof CaStore) {
+                    CaStore store = (CaStore) source;
+                    add(store.all, store.trustLists, all, trustLists);
+                    names.addAll(store.sources);
                 } else {
                     @SuppressWarnings("unchecked")
                     List<X509Certificate> certificates = (List<X509Certificate>) source;
@@ -301,10 +390,20 @@ public final class CaStore {
             if (given > 0) {
                 names.add(given + " given certificate(s)");
             }
-            return new CaStore(all, names);
+            return new CaStore(all, trustLists, new ArrayList<>(new LinkedHashSet<>(names)), null);
         }
 
-        private static List<X509Certificate> directory(Path dir) throws TlsException {
+        /** The first trust list met for a certificate wins, as OpenSSL's store keeps the first copy added. */
+        private static void add(List<X509Certificate> certificates, Map<X509Certificate, List<String>> lists,
+                Set<X509Certificate> all, Map<X509Certificate, List<String>> trustLists) {
+            for (X509Certificate c : certificates) {
+                if (all.add(c) && lists.containsKey(c)) {
+                    trustLists.put(c, lists.get(c));
+                }
+            }
+        }
+
+        private static Contents directory(Path dir) throws TlsException {
             if (!Files.exists(dir)) {
                 throw TlsException.badInput(dir.toString(), "no such directory", null);
             }
@@ -321,9 +420,11 @@ public final class CaStore {
                 throw TlsException.badInput(dir.toString(), "cannot list directory: " + e.getMessage(), e);
             }
             Set<X509Certificate> found = new LinkedHashSet<>();
+            Map<X509Certificate, List<String>> trustLists = new HashMap<>();
             for (Path file : files) {
                 try {
-                    found.addAll(CertificateLoader.certificates(file));
+                    Contents contents = CertificateLoader.certificateContents(file);
+                    add(contents.certificates, contents.trustLists, found, trustLists);
                 } catch (TlsException e) {
                     // Skipped, as OpenSSL's hashed-directory lookup skips what it cannot parse.
                 }
@@ -332,7 +433,7 @@ public final class CaStore {
                 throw TlsException.badInput(dir.toString(), "directory holds no usable CA certificate ("
                         + files.size() + " candidate file(s) named like NNNNNNNN.0, *.pem, *.crt or *.cer)", null);
             }
-            return new ArrayList<>(found);
+            return new Contents(new ArrayList<>(found), null, List.of(), trustLists);
         }
     }
 

@@ -14,13 +14,16 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1InputStream;
 import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
@@ -35,9 +38,11 @@ import org.nettytls.TlsException;
  * IO::Socket::SSL's {@code SSL_cert_file}, {@code SSL_key_file} and {@code SSL_passwd_cb}.
  *
  * <p>Certificates: PEM {@code CERTIFICATE} (also {@code X509 CERTIFICATE}), OpenSSL's
- * {@code TRUSTED CERTIFICATE} (the certificate is used and its trust settings are ignored, unless
- * they reject a purpose, which is refused rather than silently widened), a single DER
- * certificate, and the certificates of a PKCS#12 file.
+ * {@code TRUSTED CERTIFICATE}, a single DER certificate, and the certificates of a PKCS#12 file.
+ * A {@code TRUSTED CERTIFICATE}'s trust list (the purposes OpenSSL trusts it for, as
+ * {@code openssl x509 -addtrust} writes them) is read and honoured by {@link CaStore}, which
+ * does not anchor TLS on a CA trusted for other purposes only; a reject list ({@code -addreject})
+ * is refused rather than silently widened.
  *
  * <p>Keys: PEM {@code PRIVATE KEY} (PKCS#8), {@code RSA PRIVATE KEY} (PKCS#1),
  * {@code EC PRIVATE KEY} (SEC1, optionally after {@code EC PARAMETERS}),
@@ -81,9 +86,19 @@ public final class CertificateLoader {
             throws TlsException {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(sourceName, "sourceName");
+        return certificateContents(data, sourceName, passwords).certificates;
+    }
+
+    /** The certificates of {@code file} with the trust lists of its {@code TRUSTED CERTIFICATE} blocks, for {@link CaStore}. */
+    static Contents certificateContents(Path file) throws TlsException {
+        return certificateContents(read(file), file.toString(), null);
+    }
+
+    private static Contents certificateContents(byte[] data, String sourceName, PasswordCallback passwords)
+            throws TlsException {
         Contents contents = decode(data, sourceName, passwords, false);
         requireCertificate(contents, sourceName);
-        return contents.certificates;
+        return contents;
     }
 
     /**
@@ -257,6 +272,7 @@ public final class CertificateLoader {
             throw TlsException.badInput(source, "no PEM block found", null);
         }
         List<X509Certificate> certificates = new ArrayList<>();
+        Map<X509Certificate, List<String>> trustLists = new HashMap<>();
         List<String> others = new ArrayList<>();
         PrivateKey key = null;
         byte[] ecParameters = null;
@@ -268,7 +284,7 @@ public final class CertificateLoader {
                         certificates.add(toCertificate(block.der, source));
                         break;
                     case "TRUSTED CERTIFICATE":
-                        certificates.add(trustedCertificate(block.der, source));
+                        trustedCertificate(block.der, source, certificates, trustLists);
                         break;
                     case EC_PARAMETERS:
                         ecParameters = block.der;
@@ -288,7 +304,7 @@ public final class CertificateLoader {
                 }
             }
         }
-        return new Contents(certificates, key, others);
+        return new Contents(certificates, key, others, trustLists);
     }
 
     private static PrivateKey pemKey(PemBlock block, byte[] ecParameters, String source, Keys.Passwords passwords)
@@ -370,30 +386,57 @@ public final class CertificateLoader {
 
     /**
      * OpenSSL's {@code TRUSTED CERTIFICATE}: the certificate followed by an {@code X509_CERT_AUX}
-     * with trust settings. A reject list ({@code [0]}) would narrow what the certificate is
-     * trusted for; since nothing here can honour it, such a certificate is refused.
+     * ({@code SEQUENCE { trust SEQUENCE OF OBJECT OPTIONAL, reject [0] SEQUENCE OF OBJECT OPTIONAL,
+     * alias, keyid, other }}). The certificate is added to {@code certificates}; its trust list,
+     * when there is one, to {@code trustLists}, for {@link CaStore} to honour. A reject list would
+     * narrow what the certificate is trusted for in ways nothing here models, so such a
+     * certificate is refused.
      */
-    private static X509Certificate trustedCertificate(byte[] der, String source) throws TlsException {
+    private static void trustedCertificate(byte[] der, String source, List<X509Certificate> certificates,
+            Map<X509Certificate, List<String>> trustLists) throws TlsException {
         try (ASN1InputStream in = new ASN1InputStream(der)) {
             ASN1Primitive certificate = in.readObject();
             ASN1Primitive aux = in.readObject();
+            List<String> trust = null;
             if (aux instanceof ASN1Sequence) {
                 for (ASN1Encodable e : (ASN1Sequence) aux) {
                     if (e instanceof ASN1TaggedObject && ((ASN1TaggedObject) e).getTagNo() == 0) {
                         throw TlsException.badInput(source, "TRUSTED CERTIFICATE rejects some purposes; "
                                 + "such trust settings are not supported (convert it with openssl x509 -trustout off)", null);
                     }
+                    if (e instanceof ASN1Sequence) {
+                        trust = purposes((ASN1Sequence) e, source);
+                    }
                 }
+            } else if (aux != null) {
+                throw TlsException.badInput(source, "TRUSTED CERTIFICATE trust settings are not a SEQUENCE", null);
             }
             if (certificate == null) {
                 throw TlsException.badInput(source, "TRUSTED CERTIFICATE block is empty", null);
             }
-            return toCertificate(certificate.getEncoded(), source);
+            X509Certificate c = toCertificate(certificate.getEncoded(), source);
+            // The first copy of a certificate decides its trust, as OpenSSL's store keeps the first copy added.
+            if (trust != null && !certificates.contains(c)) {
+                trustLists.putIfAbsent(c, trust);
+            }
+            certificates.add(c);
         } catch (TlsException e) {
             throw e;
         } catch (IOException e) {
             throw TlsException.badInput(source, "TRUSTED CERTIFICATE block is malformed", e);
         }
+    }
+
+    /** The OIDs of a trust list; anything but OBJECT IDENTIFIERs is malformed (OpenSSL would not load it). */
+    private static List<String> purposes(ASN1Sequence list, String source) throws TlsException {
+        List<String> oids = new ArrayList<>();
+        for (ASN1Encodable e : list) {
+            if (!(e instanceof ASN1ObjectIdentifier)) {
+                throw TlsException.badInput(source, "TRUSTED CERTIFICATE trust list holds something that is not a purpose OID", null);
+            }
+            oids.add(((ASN1ObjectIdentifier) e).getId());
+        }
+        return List.copyOf(oids);
     }
 
     private static void requireCertificate(Contents contents, String source) throws TlsException {

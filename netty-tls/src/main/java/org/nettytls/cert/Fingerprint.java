@@ -6,6 +6,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.Locale;
+import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
@@ -16,7 +17,9 @@ import org.nettytls.TlsException;
  *
  * <p>The certificate form hashes the whole DER certificate. The public-key form ({@code pub})
  * hashes the <em>contents of the subjectPublicKey BIT STRING</em>, not the whole
- * SubjectPublicKeyInfo: this is what the reference does, and pins made with it must match ours.
+ * SubjectPublicKeyInfo, taken from the certificate's own DER (never the provider's re-encoding
+ * of the key, which may differ: a compressed EC point is re-encoded uncompressed): this is what
+ * the reference does, and pins made with it must match ours.
  * (It is not the HPKP/{@code pin-sha256} form, which hashes the whole SubjectPublicKeyInfo.)
  */
 public final class Fingerprint {
@@ -33,16 +36,25 @@ public final class Fingerprint {
      */
     public static byte[] binary(X509Certificate certificate, String algorithm, boolean publicKey) throws TlsException {
         MessageDigest digest = digest(algorithm);
-        if (publicKey) {
-            byte[] spki = certificate.getPublicKey().getEncoded();
-            byte[] bits = SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getBytes();
-            return digest.digest(bits);
-        }
+        byte[] der;
         try {
-            return digest.digest(certificate.getEncoded());
+            der = certificate.getEncoded();
         } catch (CertificateEncodingException e) {
             throw new TlsException(TlsErrorCode.BAD_INPUT, "certificate cannot be encoded: " + e.getMessage(), e);
         }
+        if (!publicKey) {
+            return digest.digest(der);
+        }
+        // The key bits as the certificate holds them: getPublicKey().getEncoded() is the
+        // provider's re-encoding (a compressed EC point comes back uncompressed, say), and the
+        // reference's X509_pubkey_digest hashes the certificate's own bytes.
+        SubjectPublicKeyInfo spki;
+        try {
+            spki = Certificate.getInstance(der).getSubjectPublicKeyInfo();
+        } catch (IllegalArgumentException e) {
+            throw new TlsException(TlsErrorCode.BAD_INPUT, "certificate's public key cannot be read: " + e.getMessage(), e);
+        }
+        return digest.digest(spki.getPublicKeyData().getBytes());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PublicKey;
 import java.security.cert.CRLReason;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
@@ -15,11 +16,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -57,6 +61,13 @@ import org.nettytls.cert.CertificateLoader;
  * issuer has no CRL fails</b> ({@link Status#NO_CRL}), as it does in OpenSSL: with CRL checking
  * on, "no CRL" never means "not revoked".
  *
+ * <p><b>Cost.</b> Everything about a CRL that does not depend on the certificate checked is
+ * worked out once, when the store is built: its issuingDistributionPoint and kind, its unhandled
+ * critical extensions (of the CRL and of every entry), and an index of its entries by serial
+ * number. A check, which runs inside the handshake on the event loop, then costs one hash
+ * lookup per CRL of the issuer, whatever the size of the CRL; a CRL's signature is verified
+ * once per issuer key and the answer kept.
+ *
  * <p><b>Not supported</b>, like OpenSSL without {@code X509_V_FLAG_EXTENDED_CRL_SUPPORT} and
  * {@code X509_V_FLAG_USE_DELTAS}: delta CRLs, indirect CRLs, and CRLs partitioned by reason
  * ({@code onlySomeReasons}). Such CRLs are loaded but never used; when they are all an issuer has,
@@ -74,12 +85,16 @@ public final class CrlStore {
             DELTA_CRL_INDICATOR);
     private static final int CRL_SIGN = 6;
     private static final CrlStore NONE = new CrlStore(List.of(), List.of());
+    /** How many issuer keys that do not verify a CRL are remembered per CRL: enough for honest use, bounded for an attacker's. */
+    private static final int REFUSED_KEYS_KEPT = 16;
 
     private final List<X509CRL> crls;
+    private final List<Indexed> indexed;
     private final String description;
 
     private CrlStore(Collection<X509CRL> crls, List<String> sources) {
         this.crls = List.copyOf(new LinkedHashSet<>(crls));
+        this.indexed = this.crls.stream().map(Indexed::new).collect(Collectors.toUnmodifiableList());
         StringBuilder sb = new StringBuilder().append(this.crls.size()).append(this.crls.size() == 1 ? " CRL" : " CRLs");
         if (!sources.isEmpty()) {
             sb.append(" from ").append(String.join(", ", sources));
@@ -134,31 +149,23 @@ public final class CrlStore {
         String subject = subject(certificate);
         String ca = "'" + issuerName.getName() + "'";
 
-        List<X509CRL> inScope = new ArrayList<>();
+        List<Indexed> inScope = new ArrayList<>();
         List<String> unsupported = new ArrayList<>();
         List<String> outOfScope = new ArrayList<>();
-        for (X509CRL crl : crls) {
-            if (!crl.getIssuerX500Principal().equals(issuerName)) {
+        for (Indexed c : indexed) {
+            if (!c.issuer.equals(issuerName)) {
                 continue;
             }
-            IssuingDistributionPoint idp;
-            try {
-                idp = issuingDistributionPoint(crl);
-            } catch (RuntimeException e) {
-                unsupported.add(issued(crl) + "has an issuingDistributionPoint that cannot be parsed (" + e.getMessage() + ")");
+            if (c.unsupported != null) {
+                unsupported.add(issued(c.crl) + c.unsupported);
                 continue;
             }
-            String why = whyUnsupported(crl, idp);
+            String why = whyOutOfScope(c.crl, c.idp, certificate);
             if (why != null) {
-                unsupported.add(issued(crl) + why);
+                outOfScope.add(issued(c.crl) + why);
                 continue;
             }
-            why = whyOutOfScope(crl, idp, certificate);
-            if (why != null) {
-                outOfScope.add(issued(crl) + why);
-                continue;
-            }
-            inScope.add(crl);
+            inScope.add(c);
         }
         if (inScope.isEmpty() && !outOfScope.isEmpty()) {
             outOfScope.addAll(unsupported);
@@ -172,17 +179,18 @@ public final class CrlStore {
             return new Result(Status.NO_CRL, "no CRL of " + ca + " to check " + subject + " against: " + found,
                     null, null, null);
         }
-        List<X509CRL> signed = inScope.stream().filter(crl -> signedBy(crl, issuer)).collect(Collectors.toList());
+        List<Indexed> signed = inScope.stream().filter(c -> c.signedBy(issuer.getPublicKey())).collect(Collectors.toList());
         if (signed.isEmpty()) {
             return new Result(Status.CRL_SIGNATURE_FAILURE, "cannot check " + subject + ": "
                     + (inScope.size() == 1 ? "the CRL" : "none of the " + inScope.size() + " CRLs") + " named as issued by "
                     + ca + (inScope.size() == 1 ? " is not" : " is") + " signed by the key of the issuer's certificate"
-                    + " (a CRL of another CA with the same name, or a damaged CRL)", inScope.get(0), null, null);
+                    + " (a CRL of another CA with the same name, or a damaged CRL)", inScope.get(0).crl, null, null);
         }
         Date date = Date.from(now);
-        Comparator<X509CRL> newest = Comparator.comparing(X509CRL::getThisUpdate);
-        X509CRL crl = signed.stream().filter(c -> current(c, date)).max(newest)
+        Comparator<Indexed> newest = Comparator.comparing(c -> c.crl.getThisUpdate());
+        Indexed chosen = signed.stream().filter(c -> current(c.crl, date)).max(newest)
                 .orElseGet(() -> signed.stream().max(newest).orElseThrow());
+        X509CRL crl = chosen.crl;
         String ofCrl = "the CRL of " + ca + " issued " + time(crl.getThisUpdate());
 
         boolean[] keyUsage = issuer.getKeyUsage();
@@ -198,12 +206,11 @@ public final class CrlStore {
             return new Result(Status.CRL_EXPIRED, "cannot check " + subject + ": " + ofCrl + " expired at "
                     + time(crl.getNextUpdate()) + " (its nextUpdate; now " + time(date) + ")", crl, null, null);
         }
-        String unhandled = unhandledCriticalExtensions(crl);
-        if (unhandled != null) {
+        if (chosen.unhandledCritical != null) {
             return new Result(Status.UNHANDLED_CRITICAL_EXTENSION, "cannot check " + subject + ": " + ofCrl
-                    + " has " + unhandled + ", so it cannot be understood", crl, null, null);
+                    + " has " + chosen.unhandledCritical + ", so it cannot be understood", crl, null, null);
         }
-        X509CRLEntry entry = crl.getRevokedCertificate(certificate.getSerialNumber());
+        X509CRLEntry entry = chosen.entries.get(certificate.getSerialNumber());
         if (entry == null || entry.getRevocationReason() == CRLReason.REMOVE_FROM_CRL) {
             return new Result(Status.GOOD, subject + " is not revoked by " + ofCrl
                     + (crl.getNextUpdate() == null ? "" : " (next update " + time(crl.getNextUpdate()) + ")"),
@@ -226,12 +233,77 @@ public final class CrlStore {
         return !crl.getThisUpdate().after(date) && (crl.getNextUpdate() == null || !crl.getNextUpdate().before(date));
     }
 
-    private static boolean signedBy(X509CRL crl, X509Certificate issuer) {
-        try {
-            crl.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
+    /**
+     * A CRL with what the checks need worked out once, when the store is built: nothing here
+     * depends on the certificate checked, and nothing on the per-handshake path walks the entries.
+     */
+    private static final class Indexed {
+        final X509CRL crl;
+        final X500Principal issuer;
+        /** Null when the CRL has none (or when {@link #unsupported}). */
+        final IssuingDistributionPoint idp;
+        /** Why the CRL is never used (see the class comment), or null. */
+        final String unsupported;
+        /** The unhandled critical extensions of the CRL or of one of its entries, described; or null. */
+        final String unhandledCritical;
+        /** The entries by serial number: one lookup per check, whatever the provider's X509CRL does. */
+        final Map<BigInteger, X509CRLEntry> entries;
+        /** The issuer key that verified the signature, once one has. */
+        private volatile PublicKey verifiedBy;
+        /** Keys that did not verify it, a few kept. */
+        private final Set<PublicKey> refused = ConcurrentHashMap.newKeySet();
+
+        Indexed(X509CRL crl) {
+            this.crl = crl;
+            this.issuer = crl.getIssuerX500Principal();
+            IssuingDistributionPoint point = null;
+            String why;
+            try {
+                point = issuingDistributionPoint(crl);
+                why = whyUnsupported(crl, point);
+            } catch (RuntimeException e) {
+                why = "has an issuingDistributionPoint that cannot be parsed (" + e.getMessage() + ")";
+            }
+            this.idp = point;
+            this.unsupported = why;
+            Set<? extends X509CRLEntry> revoked = crl.getRevokedCertificates();
+            Map<BigInteger, X509CRLEntry> bySerial = new HashMap<>(revoked == null ? 0 : revoked.size() * 4 / 3 + 1);
+            String unhandled = unhandledCriticalExtensions(crl);
+            if (revoked != null) {
+                for (X509CRLEntry entry : revoked) {
+                    if (unhandled == null) {
+                        unhandled = unhandledCriticalExtensions(entry);
+                    }
+                    // A serial listed twice: an entry that revokes wins over one that removes from the CRL.
+                    bySerial.merge(entry.getSerialNumber(), entry,
+                            (old, added) -> old.getRevocationReason() == CRLReason.REMOVE_FROM_CRL ? added : old);
+                }
+            }
+            this.unhandledCritical = unhandled;
+            this.entries = bySerial;
+        }
+
+        /** Whether {@code key} verifies the CRL's signature; the answer depends only on the two, so it is kept. */
+        boolean signedBy(PublicKey key) {
+            if (key.equals(verifiedBy)) {
+                return true;
+            }
+            if (refused.contains(key)) {
+                return false;
+            }
+            boolean ok;
+            try {
+                crl.verify(key);
+                ok = true;
+            } catch (GeneralSecurityException | RuntimeException e) {
+                ok = false;
+            }
+            if (ok) {
+                verifiedBy = key;
+            } else if (refused.size() < REFUSED_KEYS_KEPT) {
+                refused.add(key);
+            }
+            return ok;
         }
     }
 
@@ -328,7 +400,7 @@ public final class CrlStore {
         return a.equals(b);
     }
 
-    /** The critical extensions of the CRL and its entries that OpenSSL would not handle, described; or null. */
+    /** The critical extensions of the CRL itself that OpenSSL would not handle, described; or null. */
     private static String unhandledCriticalExtensions(X509CRL crl) {
         Set<String> critical = crl.getCriticalExtensionOIDs();
         if (critical != null) {
@@ -338,22 +410,22 @@ public final class CrlStore {
                 return "unknown critical extension(s) " + unhandled;
             }
         }
-        Set<? extends X509CRLEntry> entries = crl.getRevokedCertificates();
-        if (entries == null) {
+        return null;
+    }
+
+    /**
+     * The critical extensions of one entry OpenSSL would not handle, described; or null. One
+     * such entry makes the whole CRL unusable, as in OpenSSL.
+     */
+    private static String unhandledCriticalExtensions(X509CRLEntry entry) {
+        Set<String> critical = entry.getCriticalExtensionOIDs();
+        if (critical == null) {
             return null;
         }
-        for (X509CRLEntry entry : entries) {
-            Set<String> entryCritical = entry.getCriticalExtensionOIDs();
-            if (entryCritical != null) {
-                Set<String> unhandled = new TreeSet<>(entryCritical);
-                unhandled.remove(CERTIFICATE_ISSUER);
-                if (!unhandled.isEmpty()) {
-                    return "unknown critical extension(s) " + unhandled + " in the entry for serial "
-                            + hex(entry.getSerialNumber());
-                }
-            }
-        }
-        return null;
+        Set<String> unhandled = new TreeSet<>(critical);
+        unhandled.remove(CERTIFICATE_ISSUER);
+        return unhandled.isEmpty() ? null
+                : "unknown critical extension(s) " + unhandled + " in the entry for serial " + hex(entry.getSerialNumber());
     }
 
     private static String subject(X509Certificate c) {

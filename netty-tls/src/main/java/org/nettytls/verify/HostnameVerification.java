@@ -40,7 +40,16 @@ import org.nettytls.cert.SubjectAltName;
  * <p>Deliberate differences from the reference: only ASCII digits count as digits (Perl would
  * read other Unicode digits as an IPv4 address), and the {@code xn--} test ignores case (the
  * reference's is case-sensitive, so {@code XN--...} slipped past it). Where the reference dies
- * (an empty or over-long label in an IDN name) the answer here is "no match".
+ * (an empty or over-long label in an IDN name) the answer here is "no match". <b>A certificate
+ * name (dNSName or common name) that, after the reference's trimming (surrounding white space of
+ * a dNSName, trailing dots), still holds a control character or anything outside printable
+ * ASCII never matches.</b> The reference's wildcard pattern stops at a newline, so it lets the
+ * dNSName {@code *.bank.com\n.attacker.example} match {@code www.bank.com} under schemes
+ * {@code default} and {@code http}; such a name is refused here.
+ *
+ * <p>Certificate names in messages ({@link Result#describe()}, {@link Result#certificateNames()},
+ * {@link Result#compared()}) have control and other non-printable characters escaped
+ * ({@code \x0a}, {@code \x{202e}}), so a certificate cannot forge lines in a log.
  *
  * <p>All methods are pure functions of their arguments and safe to call from any thread.
  */
@@ -95,8 +104,12 @@ public final class HostnameVerification {
             this.scheme = scheme;
             this.commonName = names.commonName;
             this.subjectAltNames = names.subjectAltNames;
-            this.compared = Collections.unmodifiableList(new ArrayList<>(compared));
-            this.matchedBy = matchedBy;
+            List<String> shown = new ArrayList<>();
+            for (String c : compared) {
+                shown.add(printable(c));
+            }
+            this.compared = Collections.unmodifiableList(shown);
+            this.matchedBy = matchedBy == null ? null : printable(matchedBy);
             this.reason = reason;
         }
 
@@ -125,7 +138,7 @@ public final class HostnameVerification {
 
         /**
          * The certificate names the scheme compared with the expected name, in order, written
-         * {@code DNS:x}, {@code IP:x} or {@code CN=x}.
+         * {@code DNS:x}, {@code IP:x} or {@code CN=x}, non-printable characters escaped.
          */
         public List<String> compared() {
             return compared;
@@ -141,14 +154,14 @@ public final class HostnameVerification {
             return reason;
         }
 
-        /** The certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}. */
+        /** The certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}, non-printable characters escaped. */
         public String certificateNames() {
             List<String> all = new ArrayList<>();
             for (SubjectAltName san : subjectAltNames) {
-                all.add(san.toString());
+                all.add(printable(san.toString()));
             }
             if (commonName != null) {
-                all.add("CN=" + commonName);
+                all.add("CN=" + printable(commonName));
             }
             return all.isEmpty() ? "no names" : String.join(", ", all);
         }
@@ -173,17 +186,49 @@ public final class HostnameVerification {
         }
     }
 
-    private static String printable(String s) {
+    /**
+     * {@code s} with C0/C1 controls and DEL as {@code \xNN}, and other characters that do not
+     * print or that steer the text (format characters such as bidi overrides, line and paragraph
+     * separators, lone surrogates, private-use and unassigned code points) as {@code \x{NNNN}}.
+     */
+    static String printable(String s) {
         StringBuilder b = new StringBuilder();
+        s.codePoints().forEach(cp -> {
+            if (cp < 0x20 || cp >= 0x7f && cp <= 0x9f) {
+                b.append(String.format("\\x%02x", cp));
+            } else if (!shows(cp)) {
+                b.append(String.format("\\x{%04x}", cp));
+            } else {
+                b.appendCodePoint(cp);
+            }
+        });
+        return b.toString();
+    }
+
+    private static boolean shows(int cp) {
+        switch (Character.getType(cp)) {
+            case Character.CONTROL:
+            case Character.FORMAT:
+            case Character.LINE_SEPARATOR:
+            case Character.PARAGRAPH_SEPARATOR:
+            case Character.SURROGATE:
+            case Character.PRIVATE_USE:
+            case Character.UNASSIGNED:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /** Printable ASCII only: nothing a certificate name could hide behind (a newline, a NUL, a look-alike). */
+    private static boolean isPrintableAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                b.append(String.format("\\x%02x", (int) c));
-            } else {
-                b.append(c);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
             }
         }
-        return b.toString();
+        return true;
     }
 
     /** One verification; all state is local to it. */
@@ -194,6 +239,7 @@ public final class HostnameVerification {
         private final CertificateNames names;
         private final List<String> compared = new ArrayList<>();
         private String suffixRefusal;
+        private String unprintableRefusal;
 
         Check(String name, HostnameScheme scheme, PublicSuffix suffixes, CertificateNames names) {
             this.name = name;
@@ -275,6 +321,9 @@ public final class HostnameVerification {
             if (suffixRefusal != null) {
                 return done(false, null, suffixRefusal);
             }
+            if (unprintableRefusal != null) {
+                return done(false, null, unprintableRefusal);
+            }
             return done(false, null, compared.isEmpty() ? "the scheme compares none of the certificate's names"
                     : "no name matched");
         }
@@ -290,6 +339,15 @@ public final class HostnameVerification {
             }
             String n = stripTrailingDots(certName);
             if (n.isEmpty()) {
+                return false;
+            }
+            if (!isPrintableAscii(n)) {
+                // Safer than the reference, whose wildcard pattern stops at a newline and so lets
+                // "*.bank.com\n.attacker.example" match www.bank.com: such a name never matches.
+                if (unprintableRefusal == null) {
+                    unprintableRefusal = "no name matched ('" + printable(n)
+                            + "' holds control or non-ASCII characters and never matches)";
+                }
                 return false;
             }
             String prefix;

@@ -151,6 +151,80 @@ class CaStoreTest {
         assertTrue(CaStore.of(cert("selfNonCa.pem")).trustAnchors().isEmpty());
     }
 
+    /**
+     * OpenSSL trust settings ({@code openssl x509 -addtrust ... -trustout}) decide what a CA is
+     * trusted for: a CA trusted for e-mail only must not authenticate a TLS server. Each case is
+     * put to {@code openssl verify -purpose sslserver|sslclient} and to the store for that role.
+     */
+    @Test
+    void trustSettingsOfTrustedCertificatesAgreeWithOpensslVerifyPurpose() throws Exception {
+        String[][] cases = {
+            // certificate, -addtrust purposes (empty: only an alias, no trust list), certificate verified
+            {"rootA", "emailProtection", "leafA"},
+            {"rootA", "emailProtection codeSigning", "leafA"},
+            {"rootA", "serverAuth", "leafA"},
+            {"rootA", "clientAuth", "leafA"},
+            {"rootA", "serverAuth clientAuth", "leafA"},
+            {"rootA", "anyExtendedKeyUsage", "leafA"},
+            {"rootA", "", "leafA"},
+            {"selfNonCa", "emailProtection", "selfNonCa"},
+            {"selfNonCa", "serverAuth", "selfNonCa"},
+        };
+        // Whether openssl accepts the case for sslserver and for sslclient.
+        boolean[][] expected = {
+            {false, false}, {false, false}, {true, false}, {false, true}, {true, true}, {true, true}, {true, true},
+            {false, false}, {true, false},
+        };
+        for (int i = 0; i < cases.length; i++) {
+            String name = "trust" + i + ".pem";
+            List<String> args = new java.util.ArrayList<>(List.of("x509", "-in", cases[i][0] + ".pem", "-trustout", "-out", name));
+            if (cases[i][1].isEmpty()) {
+                args.addAll(List.of("-setalias", "no trust list"));
+            }
+            for (String purpose : cases[i][1].split(" ")) {
+                if (!purpose.isEmpty()) {
+                    args.addAll(List.of("-addtrust", purpose));
+                }
+            }
+            openssl.run(args.toArray(new String[0]));
+            assertTrue(Files.readString(f(name)).contains("BEGIN TRUSTED CERTIFICATE"));
+            // rootB keeps the file usable when the case's certificate is skipped.
+            Path bundle = openssl.concat("bundle" + i + ".pem", name, "rootB.pem");
+            CaStore store = CaStore.builder().addFile(bundle).build();
+            String target = cases[i][2] + ".pem";
+            String what = cases[i][0] + " trusted for '" + cases[i][1] + "' -> " + target;
+            for (int role = 0; role < 2; role++) {
+                String purpose = role == 0 ? "sslserver" : "sslclient";
+                boolean opensslOk = openssl.tryRun("verify", "-purpose", purpose, "-CAfile", bundle.toString(), target).status == 0;
+                assertEquals(expected[i][role], opensslOk, "openssl verify -purpose " + purpose + ": " + what);
+                CaStore forRole = role == 0 ? store.forServerCertificates() : store.forClientCertificates();
+                assertEquals(opensslOk, trusts(forRole, cert(target)), purpose + ": " + what + " (" + forRole + ")");
+            }
+        }
+    }
+
+    @Test
+    void certificatesTrustedForNoTlsPurposeAreSkippedAndSaidSo() throws Exception {
+        openssl.run("x509", "-in", "rootA.pem", "-addtrust", "emailProtection", "-trustout", "-out", "emailOnly.pem");
+        Path bundle = openssl.concat("emailOnlyBundle.pem", "emailOnly.pem", "rootB.pem");
+        CaStore store = CaStore.builder().addFile(bundle).build();
+        assertEquals(List.of(cert("rootB.pem")), store.certificates());
+        assertTrue(store.description().contains("1 certificate(s) skipped: their TRUSTED CERTIFICATE trust settings do not allow "
+                + "serverAuth or clientAuth: CN=rootA (emailProtection)"), store.description());
+        assertBadInput(f("emailOnly.pem").toString(), "trust settings allow neither serverAuth nor clientAuth",
+                () -> CaStore.builder().addFile(f("emailOnly.pem")).build());
+        // A store copied into another keeps the trust settings, and the first copy of a certificate decides.
+        CaStore copied = CaStore.builder().addStore(store).addFile(f("rootA.pem")).build();
+        assertEquals(List.of(cert("rootB.pem")), copied.certificates());
+        assertEquals(2, CaStore.builder().addFile(f("rootA.pem")).addStore(store).build().certificates().size());
+        openssl.run("x509", "-in", "rootA.pem", "-addtrust", "clientAuth", "-trustout", "-out", "clientOnly.pem");
+        CaStore clientOnly = CaStore.builder().addFile(f("clientOnly.pem")).build();
+        assertEquals(List.of(cert("rootA.pem")), clientOnly.forClientCertificates().certificates());
+        assertTrue(clientOnly.forServerCertificates().isEmpty());
+        assertTrue(clientOnly.forServerCertificates().description().contains("do not allow serverAuth: CN=rootA (clientAuth)"),
+                clientOnly.forServerCertificates().description());
+    }
+
     /** The rule CaStore's Javadoc gives a verifier: the peer is directly trusted, or PKIX succeeds over the anchors. */
     private static boolean trusts(CaStore store, X509Certificate peer) throws Exception {
         if (store.directlyTrusted().contains(peer)) {

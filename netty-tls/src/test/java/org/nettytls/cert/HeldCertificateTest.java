@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -79,6 +82,35 @@ class HeldCertificateTest {
         byte[] point = Arrays.copyOfRange(spki, spki.length - 65, spki.length);
         String expected = "sha256$pub$" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(point));
         assertEquals(expected, Fingerprint.of(cert.certificate(), "sha256", true));
+    }
+
+    /**
+     * A certificate may carry its EC point compressed (33 bytes for P-256). The JDK's own X.509
+     * factory refuses such a key, Bouncy Castle's parses it, and its {@code getPublicKey().getEncoded()}
+     * re-encodes the point uncompressed, so a pin over that would differ from the reference's, which
+     * hashes the BIT STRING as it is in the certificate.
+     */
+    @Test
+    void publicKeyPinHashesTheCertificatesOwnCompressedPoint() throws Exception {
+        String openssl = Interop.require("openssl");
+        String perl = Interop.requirePerlIoSocketSsl();
+        Processes.run(dir, openssl, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.key").expectSuccess();
+        Processes.run(dir, openssl, "ec", "-in", "ec.key", "-conv_form", "compressed", "-out", "ec-compressed.key").expectSuccess();
+        Processes.run(dir, openssl, "req", "-x509", "-key", "ec-compressed.key", "-subj", "/CN=compressed.test",
+                "-days", "10", "-out", "compressed.pem").expectSuccess();
+        String asn1 = Processes.run(dir, openssl, "asn1parse", "-in", "compressed.pem").expectSuccess().stdout;
+        assertTrue(asn1.contains("l=  34 prim: BIT STRING"), "the point should be compressed in the certificate:\n" + asn1);
+        String reference = Processes.run(dir, perl, "-MIO::Socket::SSL", "-MIO::Socket::SSL::Utils", "-e",
+                "print IO::Socket::SSL::get_fingerprint(undef, 'sha256', PEM_file2cert('compressed.pem'), 1)")
+                .expectSuccess().stdout.trim();
+        assertTrue(reference.startsWith("sha256$pub$"), reference);
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(dir.resolve("compressed.pem"))) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509", Keys.BC).generateCertificate(in);
+        }
+        assertEquals(reference, Fingerprint.of(cert, "sha256", true));
+        assertEquals(reference.replace("sha256$pub$", ""),
+                HexFormat.of().formatHex(Fingerprint.binary(cert, "sha256", true)));
     }
 
     @Test

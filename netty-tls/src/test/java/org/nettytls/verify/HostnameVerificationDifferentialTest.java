@@ -1,6 +1,7 @@
 package org.nettytls.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -26,8 +27,11 @@ import org.nettytls.testing.Interop;
  * suffix list (ours, ICANN section), so only the rules are compared.
  *
  * <p>The seed is fixed so a failure reproduces; {@code -Dnetty-tls.differential.seed=N} tries
- * others. Two deliberate deviations are kept out of the generator and tested on their own
- * elsewhere: upper-case {@code XN--} names and non-ASCII digits.
+ * others. Three deliberate deviations are kept out of the generator and tested on their own:
+ * upper-case {@code XN--} names and non-ASCII digits (elsewhere), and certificate names with a
+ * newline, which never match here ({@link #aNewlineInAWildcardIsOurDeliberateDeviation()} shows
+ * the reference matching one). The generator's certificate names with a NUL are no deviation:
+ * the reference never matches them either.
  */
 class HostnameVerificationDifferentialTest {
     private static final long DEFAULT_SEED = 0x5EEDL;
@@ -136,6 +140,35 @@ class HostnameVerificationDifferentialTest {
         if (!disagreements.isEmpty()) {
             fail(disagreements.size() + " of " + CASES + " cases disagree with IO::Socket::SSL (seed " + seed + "):\n"
                     + String.join("\n", disagreements));
+        }
+    }
+
+    /**
+     * The one deliberate disagreement about certificate names with control characters, shown
+     * against the reference itself: its wildcard pattern stops at a newline, so it matches
+     * {@code *.bank.com\n.attacker.example} to {@code www.bank.com}; we never match such a name.
+     * The generator above makes no certificate name with a newline, so it needs no exception.
+     */
+    @Test
+    void aNewlineInAWildcardIsOurDeliberateDeviation() throws Exception {
+        String perl = Interop.requirePerlIoSocketSsl();
+        Path psl = dir.resolve("icann.dat");
+        Files.writeString(psl, icannSection(), StandardCharsets.UTF_8);
+        Path pem = dir.resolve("newline.pem");
+        X509Certificate cert = TestCertificates.mint(null, List.of("DNS:*.bank.com\n.attacker.example"));
+        Files.writeString(pem, TestCertificates.pem(cert), StandardCharsets.US_ASCII);
+        String name = HexFormat.of().formatHex("www.bank.com".getBytes(StandardCharsets.UTF_8));
+        List<String> schemes = List.of("default", "http");
+        List<String> tsv = new ArrayList<>();
+        for (String scheme : schemes) {
+            tsv.add(scheme + "\t" + name + "\t" + pem + "\tlist");
+        }
+        Path cases = dir.resolve("newline.tsv");
+        Files.write(cases, tsv, StandardCharsets.UTF_8);
+        assertEquals(List.of("1", "1"), runPerl(perl, cases, psl), "IO::Socket::SSL 2.081 matches the cut wildcard");
+        for (String scheme : schemes) {
+            assertFalse(HostnameVerification.verify("www.bank.com", cert, HostnameScheme.named(scheme), PublicSuffix.fromFile(psl)),
+                    scheme);
         }
     }
 
