@@ -1,6 +1,5 @@
 package org.nettytls.diagnostics;
 
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.internal.tcnative.KeyLogCallback;
 import io.netty.internal.tcnative.SSLContext;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.nettytls.internal.TcnContext;
 
 /**
  * Writes the secrets of every handshake in the NSS key log format ({@code SSLKEYLOGFILE}) that
@@ -46,12 +46,7 @@ public final class KeyLog implements KeyLogCallback {
 
     /** Logs the secrets of every handshake of {@code context} from now on. */
     public void attachTo(SslContext context) {
-        if (!(context instanceof ReferenceCountedOpenSslContext)) {
-            throw new IllegalArgumentException("a key log needs a Netty OpenSSL context, not "
-                    + context.getClass().getName());
-        }
-        @SuppressWarnings("deprecation")
-        long ctx = ((ReferenceCountedOpenSslContext) context).sslCtxPointer();
+        long ctx = TcnContext.handle(context, "a key log");
         if (!SSLContext.setKeyLogCallback(ctx, this)) {
             throw new IllegalStateException("this OpenSSL build cannot log keys");
         }

@@ -1,6 +1,5 @@
 package org.nettytls.session;
 
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -10,6 +9,7 @@ import io.netty.internal.tcnative.SSLSession;
 import io.netty.internal.tcnative.SSLSessionCache;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import org.nettytls.internal.TcnContext;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -93,13 +93,11 @@ public final class ClientSessionCache {
      * {@link Binding#prepare(SslHandler, String)}.
      */
     public Binding bind(SslContext context) {
-        if (!(context instanceof ReferenceCountedOpenSslContext) || !context.isClient()) {
-            throw new IllegalArgumentException("a client session cache needs a Netty OpenSSL client context, not "
-                    + context.getClass().getName());
+        if (!context.isClient()) {
+            throw new IllegalArgumentException("a client session cache needs a client context");
         }
+        long ctx = TcnContext.handle(context, "a client session cache");
         Binding binding = new Binding();
-        @SuppressWarnings("deprecation")
-        long ctx = ((ReferenceCountedOpenSslContext) context).sslCtxPointer();
         // Replaces Netty's own per-context cache: BoringSSL hands every new session (and every
         // TLS 1.3 ticket) to this callback, whose connection we know by its SSL pointer.
         SSLContext.setSSLSessionCache(ctx, binding);
@@ -189,6 +187,9 @@ public final class ClientSessionCache {
                     return false;
                 }
                 connections.put(ssl, new Connection(key, engine));
+                // Netty leaves TLS 1.2 tickets off on clients; OpenSSL (and so the reference) takes
+                // them, and only a ticket lets a client resume at another server of a fleet.
+                SSL.clearOptions(ssl, SSL.SSL_OP_NO_TICKET);
                 return offer(key, ssl);
             }
         }
