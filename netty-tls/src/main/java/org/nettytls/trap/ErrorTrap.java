@@ -10,7 +10,8 @@ import org.nettytls.TlsException;
  * close the channel. It runs on the channel's event loop and must not block.
  *
  * <p>For a peer that sent plaintext ({@code plaintext-on-tls-port}) the bytes received so far
- * are passed to the handlers the trap added, right after it returns.
+ * enter the pipeline again at its head right after the trap returns: add the handlers that
+ * should read them with {@code addFirst}, ahead of the application's TLS-side handlers.
  */
 @FunctionalInterface
 public interface ErrorTrap {

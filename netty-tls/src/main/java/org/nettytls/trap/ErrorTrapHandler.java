@@ -3,6 +3,7 @@ package org.nettytls.trap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -82,9 +83,11 @@ public final class ErrorTrapHandler extends ChannelDuplexHandler {
         } finally {
             trapping = false;
         }
-        ctx.pipeline().remove(this);
-        ctx.fireChannelRead(received);
-        ctx.fireChannelReadComplete();
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.remove(this);
+        // From the head, so handlers the trap put first see the bytes before the application's.
+        pipeline.fireChannelRead(received);
+        pipeline.fireChannelReadComplete();
     }
 
     @Override

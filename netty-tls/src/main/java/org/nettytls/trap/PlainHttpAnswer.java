@@ -51,7 +51,7 @@ public final class PlainHttpAnswer implements ErrorTrap {
             channel.close();
             return;
         }
-        channel.pipeline().addLast("plain-http-answer", new Answer());
+        channel.pipeline().addFirst("plain-http-answer", new Answer());
     }
 
     private final class Answer extends ChannelInboundHandlerAdapter {
