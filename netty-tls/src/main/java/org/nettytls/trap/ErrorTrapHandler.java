@@ -70,9 +70,11 @@ public final class ErrorTrapHandler extends ChannelDuplexHandler {
     private void trapPlaintext(ChannelHandlerContext ctx, ByteBuf received) {
         trapping = true;
         try {
-            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-            if (ssl != null) {
-                ctx.pipeline().remove(ssl);
+            // "tls" is where netty-tls installs the SslHandler, or the SniCertSelector that will make one.
+            if (ctx.pipeline().context("tls") != null) {
+                ctx.pipeline().remove("tls");
+            } else if (ctx.pipeline().get(SslHandler.class) != null) {
+                ctx.pipeline().remove(SslHandler.class);
             }
             trap.trapped(ctx.channel(), new TlsException(TlsErrorCode.PLAINTEXT_ON_TLS_PORT,
                     "the peer sent plaintext to a TLS port (first bytes '" + printable(received) + "')"));
