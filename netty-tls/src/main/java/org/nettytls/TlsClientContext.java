@@ -12,6 +12,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import org.nettytls.session.ClientSessionCache;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.TlsTrustManager;
 
@@ -26,10 +27,12 @@ import org.nettytls.verify.TlsTrustManager;
 public final class TlsClientContext {
     private final TlsClientOptions options;
     private final SslContext context;
+    private final ClientSessionCache.Binding sessions;
 
-    private TlsClientContext(TlsClientOptions options, SslContext context) {
+    private TlsClientContext(TlsClientOptions options, SslContext context, ClientSessionCache.Binding sessions) {
         this.options = options;
         this.context = context;
+        this.sessions = sessions;
     }
 
     public static TlsClientContext create(TlsClientOptions options) throws TlsException {
@@ -50,8 +53,13 @@ public final class TlsClientContext {
         if (options.keyMaterial() != null) {
             b.keyManager(options.keyMaterial().key(), options.keyMaterial().chain());
         }
+        TlsContexts.customize(b, options);
         try {
-            return new TlsClientContext(options, b.build());
+            SslContext built = b.build();
+            TlsContexts.finish(built, options);
+            ClientSessionCache cache = options.sessionCache() != null ? options.sessionCache()
+                    : ClientSessionCache.create(ClientSessionCache.DEFAULT_MAX_KEYS);
+            return new TlsClientContext(options, built, cache.bind(built));
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the client context: " + e.getMessage(), e);
         }
@@ -59,6 +67,11 @@ public final class TlsClientContext {
 
     public TlsClientOptions options() {
         return options;
+    }
+
+    /** The session cache this context resumes from: its own, or the options' shared one. */
+    public ClientSessionCache sessionCache() {
+        return sessions.cache();
     }
 
     /** The Netty context, for what netty-tls does not wrap. */
@@ -72,6 +85,18 @@ public final class TlsClientContext {
      * checks, and as the key of Netty's client session cache.
      */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) throws TlsException {
+        return newHandler(alloc, host, port, host + ":" + port);
+    }
+
+    /**
+     * A handler for a connection to {@code host}:{@code port} whose session is filed and resumed
+     * under {@code sessionKey} ({@code SSL_session_key}) instead of {@code host:port}: e.g. the
+     * control connection's key for an FTPS data connection, which servers such as vsftpd
+     * ({@code require_ssl_reuse}) insist resumes the control connection's session. Every check
+     * runs again on a resumed session.
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
+        Objects.requireNonNull(sessionKey, "sessionKey");
         String sni = sniName(host);
         String engineHost = host;
         if (sni == null && host != null && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)
@@ -95,15 +120,20 @@ public final class TlsClientContext {
             p.setServerNames(List.of(sniHostName));
             engine.setSSLParameters(p);
         }
-        handler.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+        TlsContexts.configure(handler, options);
+        sessions.prepare(handler, sessionKey);
         return handler;
     }
 
     /** Adds the handler for {@code host}:{@code port} and {@link TlsFailureEvents} behind it; returns the handler. */
     public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
-        SslHandler handler = newHandler(pipeline.channel().alloc(), host, port);
-        pipeline.addLast("tls", handler);
-        pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
+        return install(pipeline, host, port, host + ":" + port);
+    }
+
+    /** The same with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
+    public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
+        SslHandler handler = newHandler(pipeline.channel().alloc(), host, port, sessionKey);
+        TlsContexts.install(pipeline, handler, options);
         return handler;
     }
 

@@ -15,16 +15,21 @@ import java.util.Objects;
  */
 public final class TlsClientOptions extends TlsOptions {
     private final String serverName;
+    private final org.nettytls.session.ClientSessionCache sessionCache;
 
     private TlsClientOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.PEER : b.verifyMode,
                 b.verifyMode == VerifyMode.NONE && !b.hasTrustConfigured() ? null : b.loadTrust(true, true),
                 b.loadKeyMaterial());
         this.serverName = b.serverName;
+        this.sessionCache = b.sessionCache;
     }
 
+    /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
     public static Builder builder() {
-        return new Builder();
+        Builder b = new Builder();
+        TlsDefaults.applyTo(b);
+        return b;
     }
 
     /**
@@ -35,6 +40,15 @@ public final class TlsClientOptions extends TlsOptions {
         return serverName;
     }
 
+    /**
+     * {@code SSL_session_cache}: the cache this client's sessions go to and are resumed from,
+     * possibly shared with other contexts; {@code null} gives each context its own of
+     * {@link org.nettytls.session.ClientSessionCache#DEFAULT_MAX_KEYS} keys.
+     */
+    public org.nettytls.session.ClientSessionCache sessionCache() {
+        return sessionCache;
+    }
+
     /** Whether the server is verified. */
     public boolean verifiesPeer() {
         return verifyMode() != VerifyMode.NONE;
@@ -42,6 +56,7 @@ public final class TlsClientOptions extends TlsOptions {
 
     public static final class Builder extends TlsOptions.Builder<Builder> {
         String serverName;
+        org.nettytls.session.ClientSessionCache sessionCache;
 
         private Builder() {
         }
@@ -52,8 +67,24 @@ public final class TlsClientOptions extends TlsOptions {
             return this;
         }
 
+        /**
+         * {@code SSL_session_cache_size}: this context keeps sessions for at most {@code keys}
+         * keys (host:port pairs or {@code SSL_session_key}s); 0 turns resumption off.
+         */
+        public Builder sessionCacheSize(int keys) {
+            this.sessionCache = org.nettytls.session.ClientSessionCache.create(keys);
+            return this;
+        }
+
+        /** {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}. */
+        public Builder sessionCache(org.nettytls.session.ClientSessionCache cache) {
+            this.sessionCache = Objects.requireNonNull(cache, "cache");
+            return this;
+        }
+
+        /** Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say. */
         public TlsClientOptions build() throws TlsException {
-            return new TlsClientOptions(this);
+            return TlsDefaults.build(this, TlsClientOptions::new);
         }
     }
 }

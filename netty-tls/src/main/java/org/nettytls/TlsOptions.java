@@ -50,6 +50,7 @@ public abstract class TlsOptions {
     private final CrlStore crls;
     private final boolean crlFullChain;
     private final boolean ocspStapling;
+    private final Extras extras;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
@@ -78,6 +79,7 @@ public abstract class TlsOptions {
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
         }
+        this.extras = new Extras(b, alpn);
     }
 
     /**
@@ -206,6 +208,82 @@ public abstract class TlsOptions {
         return ocspStapling;
     }
 
+    /**
+     * {@code SSL_ecdh_curve}: the key exchange groups in preference order (BoringSSL names), or
+     * empty for BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum
+     * hybrid) first, then {@code X25519}, {@code P-256}, {@code P-384}, {@code P-521}.
+     */
+    public List<String> ecdhCurves() {
+        return extras.groups;
+    }
+
+    /** {@code SSL_npn_protocols}, in preference order; empty when NPN is off. */
+    public List<String> npnProtocols() {
+        return extras.npn;
+    }
+
+    /** The key log ({@code SSLKEYLOGFILE} format), or {@code null}. */
+    public org.nettytls.diagnostics.KeyLog keyLog() {
+        return extras.keyLog;
+    }
+
+    /** {@code SSL_error_trap}, or {@code null}. */
+    public org.nettytls.trap.ErrorTrap errorTrap() {
+        return extras.errorTrap;
+    }
+
+    /** {@code SSL_keepSocketOnError}: a failed handshake leaves the channel open (without TLS). */
+    public boolean keepSocketOnError() {
+        return extras.keepSocketOnError;
+    }
+
+    /** What closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown}, or waiting. */
+    public org.nettytls.starttls.StopTlsHandler.Mode closeMode() {
+        return extras.closeMode;
+    }
+
+    /** How long {@link #closeMode()} {@code WAIT} waits for the peer's close_notify. */
+    public Duration closeNotifyTimeout() {
+        return extras.closeNotifyTimeout;
+    }
+
+    /** {@code SSL_create_ctx_callback}: changes to Netty's builder after netty-tls set it up, or {@code null}. */
+    public java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> contextCustomizer() {
+        return extras.customizer;
+    }
+
+    /** The options of the sessions-and-extras issue, kept apart so the rest of this class stays small. */
+    private static final class Extras {
+        final List<String> groups;
+        final List<String> npn;
+        final org.nettytls.diagnostics.KeyLog keyLog;
+        final org.nettytls.trap.ErrorTrap errorTrap;
+        final boolean keepSocketOnError;
+        final org.nettytls.starttls.StopTlsHandler.Mode closeMode;
+        final Duration closeNotifyTimeout;
+        final java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
+
+        Extras(Builder<?> b, List<String> alpn) throws TlsException {
+            if (b.dhFile != null) {
+                throw TlsException.badConfiguration("SSL_dh_file", b.dhFile + ": BoringSSL has no finite-field DHE"
+                        + " cipher suites, so DH parameters cannot be used; forward secrecy comes from ECDHE"
+                        + " (SSL_ecdh_curve)");
+            }
+            this.groups = KeyExchangeGroups.parse(b.groups);
+            this.npn = List.copyOf(b.npn);
+            if (!npn.isEmpty() && !alpn.isEmpty() && !npn.equals(alpn)) {
+                throw TlsException.badConfiguration("SSL_npn_protocols", "Netty offers one protocol list for ALPN"
+                        + " and NPN, but they differ: ALPN " + alpn + ", NPN " + npn);
+            }
+            this.keyLog = b.keyLog;
+            this.errorTrap = b.errorTrap;
+            this.keepSocketOnError = b.keepSocketOnError;
+            this.closeMode = b.closeMode;
+            this.closeNotifyTimeout = b.closeNotifyTimeout;
+            this.customizer = b.customizer;
+        }
+    }
+
     /** Everything that decides whether the peer is accepted, for the trust manager. */
     PeerVerification peerVerification(boolean enforce) {
         return peerVerification(enforce, scheme);
@@ -252,6 +330,102 @@ public abstract class TlsOptions {
         boolean ocspStapling;
 
         Builder() {
+        }
+
+        final List<String> groups = new ArrayList<>();
+        Path dhFile;
+        final List<String> npn = new ArrayList<>();
+        org.nettytls.diagnostics.KeyLog keyLog;
+        org.nettytls.trap.ErrorTrap errorTrap;
+        boolean keepSocketOnError;
+        org.nettytls.starttls.StopTlsHandler.Mode closeMode = org.nettytls.starttls.StopTlsHandler.Mode.FAST;
+        Duration closeNotifyTimeout = org.nettytls.starttls.StopTlsHandler.DEFAULT_TIMEOUT;
+        java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
+
+        /**
+         * {@code SSL_ecdh_curve}: key exchange groups in preference order, in the reference's
+         * colon syntax ({@code X25519MLKEM768:X25519:P-256}); OpenSSL's names ({@code prime256v1},
+         * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
+         * {@code build()}.
+         */
+        public B ecdhCurve(String spec) {
+            groups.clear();
+            for (String g : Objects.requireNonNull(spec, "spec").split(":")) {
+                if (!g.isBlank()) {
+                    groups.add(g.trim());
+                }
+            }
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_dh_file}. <b>BoringSSL has no DHE cipher suites</b>, so giving a file fails
+         * {@code build()} with a message saying so, rather than being ignored; not giving one is
+         * the reference's {@code SSL_dh => undef}.
+         */
+        public B dhFile(Path file) {
+            this.dhFile = Objects.requireNonNull(file, "file");
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_npn_protocols}: Next Protocol Negotiation (TLS 1.2 only; superseded by ALPN),
+         * offered by BoringSSL on both sides. With ALPN too, the lists must be the same (Netty
+         * has one).
+         */
+        public B npnProtocols(String... protocols) {
+            npn.clear();
+            npn.addAll(Arrays.asList(protocols));
+            return (B) this;
+        }
+
+        /** Logs every handshake's secrets in the NSS key log format, for Wireshark. Debugging only. */
+        public B keyLog(org.nettytls.diagnostics.KeyLog log) {
+            this.keyLog = Objects.requireNonNull(log, "log");
+            return (B) this;
+        }
+
+        /** {@link #keyLog} to a file, appending: what {@code SSLKEYLOGFILE} names in browsers. */
+        public B keyLogFile(Path file) {
+            return keyLog(org.nettytls.diagnostics.KeyLog.toFile(file));
+        }
+
+        /** {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}. */
+        public B errorTrap(org.nettytls.trap.ErrorTrap trap) {
+            this.errorTrap = Objects.requireNonNull(trap, "trap");
+            return (B) this;
+        }
+
+        /** {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open. */
+        public B keepSocketOnError(boolean keep) {
+            this.keepSocketOnError = keep;
+            return (B) this;
+        }
+
+        /**
+         * What closing the channel does: {@code FAST} sends close_notify and closes without waiting
+         * ({@code SSL_fast_shutdown}, the default), {@code WAIT} also waits up to {@code timeout}
+         * for the peer's close_notify, {@code NONE} closes without sending anything
+         * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
+         */
+        public B closeMode(org.nettytls.starttls.StopTlsHandler.Mode mode, Duration timeout) {
+            this.closeMode = Objects.requireNonNull(mode, "mode");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the close_notify wait must be positive: " + timeout);
+            }
+            this.closeNotifyTimeout = timeout;
+            return (B) this;
+        }
+
+        /**
+         * {@code SSL_create_ctx_callback}: changes Netty's {@code SslContextBuilder} after netty-tls
+         * has applied every option, just before the context is built.
+         * <b>Please note:</b> what it changes is not checked; a trust manager set here replaces
+         * netty-tls' verification.
+         */
+        public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
+            this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return (B) this;
         }
 
         /**

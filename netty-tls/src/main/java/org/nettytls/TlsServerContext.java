@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
+import org.nettytls.session.ServerTicketKeys;
 import org.nettytls.verify.TlsTrustManager;
 
 /**
@@ -33,11 +34,14 @@ public final class TlsServerContext {
     private final TlsServerOptions options;
     private final SslContext context;
     private final List<KeyMaterial> additional;
+    private final ServerTicketKeys ticketKeys;
 
-    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional) {
+    private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional,
+            ServerTicketKeys ticketKeys) {
         this.options = options;
         this.context = context;
         this.additional = additional;
+        this.ticketKeys = ticketKeys;
     }
 
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
@@ -86,7 +90,11 @@ public final class TlsServerContext {
                 credentials.add(c);
                 b.addCredential(c);
             }
-            return new TlsServerContext(options, b.build(), additional);
+            ServerSessionSetup.apply(b, options.sessions());
+            TlsContexts.customize(b, options);
+            SslContext built = b.build();
+            TlsContexts.finish(built, options);
+            return new TlsServerContext(options, built, additional, ServerSessionSetup.finish(built, options.sessions()));
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
         } finally {
@@ -115,16 +123,19 @@ public final class TlsServerContext {
 
     /** A handler for one accepted connection. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
+        if (ticketKeys != null) {
+            // The key source may have rotated since the last connection.
+            ticketKeys.refresh();
+        }
         SslHandler handler = context.newHandler(alloc);
-        handler.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+        TlsContexts.configure(handler, options);
         return handler;
     }
 
     /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        pipeline.addLast("tls", handler);
-        pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
+        TlsContexts.install(pipeline, handler, options);
         return handler;
     }
 }

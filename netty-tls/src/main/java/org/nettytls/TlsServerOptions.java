@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Objects;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
+import org.nettytls.session.TicketKeySource;
+import java.time.Duration;
 
 /**
  * Options of a TLS server, immutable, with the reference's defaults: an own certificate is
@@ -24,6 +26,7 @@ import org.nettytls.cert.CertificateLoader;
  */
 public final class TlsServerOptions extends TlsOptions {
     private final List<X509Certificate> clientCaList;
+    private final ServerSessions sessions;
 
     private TlsServerOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.NONE : b.verifyMode,
@@ -34,6 +37,7 @@ public final class TlsServerOptions extends TlsOptions {
             cas.addAll(CertificateLoader.certificates(f));
         }
         this.clientCaList = List.copyOf(cas);
+        this.sessions = new ServerSessions(b);
     }
 
     /** The CAs that issue client certificates: named by the user, never the public roots by default. */
@@ -54,8 +58,11 @@ public final class TlsServerOptions extends TlsOptions {
         return km;
     }
 
+    /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
     public static Builder builder() {
-        return new Builder();
+        Builder b = new Builder();
+        TlsDefaults.applyTo(b);
+        return b;
     }
 
     /**
@@ -65,6 +72,11 @@ public final class TlsServerOptions extends TlsOptions {
      */
     public List<X509Certificate> clientCaList() {
         return clientCaList;
+    }
+
+    /** Session ids, the session cache, tickets and cipher order: {@code SSL_session_id_context}, {@code SSL_ticket_keycb}, .... */
+    public ServerSessions sessions() {
+        return sessions;
     }
 
     /** Whether client certificates are asked for. */
@@ -91,8 +103,82 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
+        byte[] sessionIdContext;
+        int sessionCacheSize = -1;
+        Duration sessionTimeout;
+        boolean sessionTickets;
+        TicketKeySource ticketKeys;
+        boolean honorCipherOrder = true;
+
+        /**
+         * {@code SSL_session_id_context}: the name of this server's sessions (at most 32 bytes).
+         * A session resumes only at a server with the same context, so servers that must not
+         * resume each other's sessions (different client-certificate rules, say) need different
+         * ones. Default: Netty's {@code netty}.
+         */
+        public Builder sessionIdContext(byte[] id) {
+            if (id.length == 0 || id.length > 32) {
+                throw new IllegalArgumentException("a session id context has 1 to 32 bytes, not " + id.length);
+            }
+            this.sessionIdContext = id.clone();
+            return this;
+        }
+
+        /** {@code SSL_session_id_context} from a string's UTF-8 bytes. */
+        public Builder sessionIdContext(String id) {
+            return sessionIdContext(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        /** The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited. */
+        public Builder sessionCacheSize(int sessions) {
+            if (sessions < 0) {
+                throw new IllegalArgumentException("session cache size must not be negative: " + sessions);
+            }
+            this.sessionCacheSize = sessions;
+            return this;
+        }
+
+        /** How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours. */
+        public Builder sessionTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("session timeout must be positive: " + timeout);
+            }
+            this.sessionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Session tickets for TLS 1.2 too (TLS 1.3 always has them), with keys BoringSSL makes
+         * and rotates itself. Off by default, as in Netty.
+         */
+        public Builder sessionTickets(boolean on) {
+            this.sessionTickets = on;
+            return this;
+        }
+
+        /**
+         * {@code SSL_ticket_keycb}: ticket keys from {@code source} (current first, then keys that
+         * only decrypt), for TLS 1.2 and 1.3. Servers with the same keys resume each other's
+         * sessions. Implies {@link #sessionTickets(boolean) sessionTickets(true)}.
+         */
+        public Builder ticketKeys(TicketKeySource source) {
+            this.ticketKeys = Objects.requireNonNull(source, "source");
+            this.sessionTickets = true;
+            return this;
+        }
+
+        /**
+         * {@code SSL_honor_cipher_order}: choose the cipher by the server's order (default, as in
+         * the reference) or, when {@code false}, by the client's.
+         */
+        public Builder honorCipherOrder(boolean honor) {
+            this.honorCipherOrder = honor;
+            return this;
+        }
+
+        /** Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say. */
         public TlsServerOptions build() throws TlsException {
-            return new TlsServerOptions(this);
+            return TlsDefaults.build(this, TlsServerOptions::new);
         }
     }
 }

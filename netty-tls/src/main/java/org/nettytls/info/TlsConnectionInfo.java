@@ -65,6 +65,8 @@ public final class TlsConnectionInfo {
     private final List<X509Certificate> localChain;
     private final String servername;
     private final String alpn;
+    private final String group;
+    private final String npn;
     private final String ocspStatus;
     private final PeerVerdict verification;
 
@@ -79,6 +81,8 @@ public final class TlsConnectionInfo {
         }
         String nativeCipher = null;
         Boolean reused = null;
+        String keyGroup = null;
+        String nextProto = null;
         if (engine instanceof ReferenceCountedOpenSslEngine) {
             // Netty keeps both facts from BoringSSL to itself (isSessionReused is package-private and
             // the session shows only the Java cipher name), so ask BoringSSL directly. Holding the
@@ -89,6 +93,8 @@ public final class TlsConnectionInfo {
                 if (ssl != 0) {
                     nativeCipher = SSL.getCipherForSSL(ssl);
                     reused = SSL.isSessionReused(ssl);
+                    keyGroup = groupName(ssl);
+                    nextProto = SSL.getNextProtoNegotiated(ssl);
                 }
             }
         }
@@ -98,6 +104,8 @@ public final class TlsConnectionInfo {
         this.localChain = sentChain != null ? List.copyOf(sentChain) : x509(session.getLocalCertificates());
         this.servername = requestedServerName(session);
         this.alpn = alpn == null || alpn.isEmpty() ? null : alpn;
+        this.group = keyGroup;
+        this.npn = nextProto == null || nextProto.isEmpty() ? null : nextProto;
         this.ocspStatus = ocspStatus;
         Object verdict = session.getValue(PeerVerdict.SESSION_KEY);
         this.verification = verdict instanceof PeerVerdict ? (PeerVerdict) verdict : null;
@@ -335,6 +343,29 @@ public final class TlsConnectionInfo {
         return servername;
     }
 
+    /**
+     * The key exchange group of the handshake (BoringSSL's name: {@code X25519MLKEM768},
+     * {@code X25519}, {@code P-256}, ...), or {@code null} where the engine does not say or none
+     * was used (a resumed TLS 1.2 session).
+     */
+    public String keyExchangeGroup() {
+        return group;
+    }
+
+    /** The protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}. */
+    public String npn() {
+        return npn;
+    }
+
+    private static String groupName(long ssl) {
+        try {
+            return SSL.getGroupName(ssl);
+        } catch (Exception e) {
+            // BoringSSL reports no group for a resumed TLS 1.2 session; that is not an error here.
+            return null;
+        }
+    }
+
     /** The protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}. */
     public String alpn() {
         return alpn;
@@ -388,6 +419,7 @@ public final class TlsConnectionInfo {
         line(sb, "Session reused", sessionReused == null ? "(unknown)" : sessionReused ? "yes" : "no");
         line(sb, "Server name", orNone(servername));
         line(sb, "ALPN", orNone(alpn));
+        line(sb, "Key exchange group", orNone(group));
         line(sb, "Verification", verification == null ? "(not checked)" : verification.toString());
         line(sb, "OCSP status", ocspStatus == null ? "(not checked)" : ocspStatus);
         return sb.toString();

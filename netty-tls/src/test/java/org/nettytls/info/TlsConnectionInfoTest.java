@@ -137,6 +137,7 @@ class TlsConnectionInfoTest {
                 "Session reused: no",
                 "Server name: server.test",
                 "ALPN: h2",
+                "Key exchange group: X25519MLKEM768",
                 "Verification: (not checked)",
                 "OCSP status: (not checked)",
                 ""), info.dump());

@@ -148,6 +148,14 @@ final class ProbeCommand implements Callable<Integer> {
             + "Fails when the server does not offer the upgrade or answers with anything else.")
     String starttls;
 
+    @Option(names = "--reconnect", paramLabel = "N", defaultValue = "0",
+            description = "Connect N more times with the same session cache and report whether each resumed.")
+    int reconnect;
+
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = "Append the handshakes' secrets to FILE in the NSS SSLKEYLOGFILE format (for Wireshark). Debugging only.")
+    Path keylog;
+
     @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
     boolean json;
 
@@ -164,10 +172,18 @@ final class ProbeCommand implements Callable<Integer> {
         report.put("target", hp.toString());
         PrintWriter out = spec.commandLine().getOut();
         try {
-            TlsConnectionInfo info = connect(hp, options, protocol, ocsp);
+            TlsClientContext tls = TlsClientContext.create(options);
+            TlsConnectionInfo info = connect(hp, tls, protocol, ocsp);
             report.put("ok", true);
             describe(info, report);
             report.put("ocsp", info.ocspStatus().orElse("not checked"));
+            if (reconnect > 0) {
+                List<Object> again = new ArrayList<>();
+                for (int i = 0; i < reconnect; i++) {
+                    again.add(connect(hp, tls, protocol, ocsp).sessionReused().orElse(null));
+                }
+                report.put("reconnects", again);
+            }
             report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
             out.print(json ? Json.write(report) : text(report));
             out.flush();
@@ -266,12 +282,14 @@ final class ProbeCommand implements Callable<Integer> {
             b.passwordCallback(org.nettytls.cert.PasswordCallback.of(password));
         }
         b.handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
+        if (keylog != null) {
+            b.keyLogFile(keylog);
+        }
         return b.build();
     }
 
-    private TlsConnectionInfo connect(HostPort hp, TlsClientOptions options, StartTlsProtocol protocol,
+    private TlsConnectionInfo connect(HostPort hp, TlsClientContext tls, StartTlsProtocol protocol,
                                       OcspClientConfig ocsp) throws TlsException, InterruptedException {
-        TlsClientContext tls = TlsClientContext.create(options);
         // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
         java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -357,10 +375,25 @@ final class ProbeCommand implements Callable<Integer> {
                 }
                 info = TlsConnectionInfo.of(ssl);
             }
+            if (reconnect > 0) {
+                awaitSession(tls, hp);
+            }
             ch.close().await(2, TimeUnit.SECONDS);
             return info;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * TLS 1.3 tickets arrive after the handshake: give the server a moment to send one before
+     * closing, so the next connection can resume (a server that sends none just costs the wait).
+     */
+    private void awaitSession(TlsClientContext tls, HostPort hp) throws InterruptedException {
+        String key = hp.host + ":" + hp.port;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!tls.sessionCache().contains(key) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
     }
 
@@ -461,6 +494,14 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
         Object reused = r.get("sessionReused");
         sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
+        if (r.get("reconnects") != null) {
+            List<Object> again = (List<Object>) r.get("reconnects");
+            for (int i = 0; i < again.size(); i++) {
+                Object a = again.get(i);
+                sb.append("reconnect ").append(i + 1).append(":  ").append(a == null ? "(unknown)" : (Boolean) a ? "reused" : "new")
+                        .append('\n');
+            }
+        }
         Map<String, Object> v = (Map<String, Object>) r.get("verification");
         sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
                 : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["

@@ -31,6 +31,8 @@ import org.nettytls.cert.CertificateLoader;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
+import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.trap.PlainHttpAnswer;
 import org.nettytls.sni.SniCompletionEvent;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;
@@ -80,6 +82,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--alpn", paramLabel = "LIST", split = ",", description = "ALPN protocols in preference order.")
     List<String> alpn = new ArrayList<>();
+
+    @Option(names = "--session-tickets", description = "Issue TLS 1.2 session tickets too (TLS 1.3 always has them).")
+    boolean sessionTickets;
+
+    @Option(names = "--plain-http-redirect", paramLabel = "URL",
+            description = "Answer plain HTTP sent to the TLS port with a redirect to URL plus the request's path (SSL_error_trap).")
+    String plainHttpRedirect;
 
     @Option(names = "--echo", description = "Echo what clients send.")
     boolean echo;
@@ -134,7 +143,8 @@ final class ServeCommand implements Callable<Integer> {
                 continue;
             }
             String name = e.name.equals("default") ? SniMapping.DEFAULT : e.name;
-            TlsServerOptions.Builder o = TlsServerOptions.builder().certificateFile(e.cert, e.key).alpnProtocols(alpn);
+            TlsServerOptions.Builder o = TlsServerOptions.builder().certificateFile(e.cert, e.key).alpnProtocols(alpn)
+                    .sessionTickets(sessionTickets);
             if (clientCa != null) {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
@@ -211,6 +221,12 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), files.toArray(new Path[0]));
             }
+            PlainHttpAnswer trap;
+            try {
+                trap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
+            } catch (IllegalArgumentException e) {
+                throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
+            }
             AtomicInteger closed = new AtomicInteger();
             Channel[] server = new Channel[1];
             server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -218,6 +234,9 @@ final class ServeCommand implements Callable<Integer> {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (trap != null) {
+                                ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
+                            }
                             SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
                                 // Takes every read, so Echo only reports the connection.

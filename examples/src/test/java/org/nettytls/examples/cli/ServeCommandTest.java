@@ -75,6 +75,40 @@ class ServeCommandTest {
         return dir.resolve(name).toString();
     }
 
+    /**
+     * serve with --session-tickets and --plain-http-redirect: curl speaking plain HTTP gets the
+     * redirect, and probe --reconnect resumes (TLS 1.2 by ticket) while --keylog records the keys.
+     */
+    @Test
+    void plainHttpIsRedirectedAndProbeReconnectsWithTickets() throws Exception {
+        String curl = Interop.require("curl");
+        HeldCertificate ca = HeldCertificate.builder().commonName("Serve CA").certificateAuthority(0).build();
+        HeldCertificate.builder().dns("localhost").signedBy(ca).build().writeTo(dir.resolve("s"));
+        java.nio.file.Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out),
+                new PrintWriter(err), "serve", "--listen", "127.0.0.1:0", "--echo", "--naccept", "4", "--session-tickets",
+                "--plain-http-redirect", "https://localhost:8443", "--cert", "default=" + p("s.pem") + "," + p("s.key")));
+        int port = awaitPort(out, err, status);
+
+        Processes.Result r = Processes.run(dir, Duration.ofSeconds(20), new byte[0],
+                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + "/path?q=1"));
+        assertTrue(r.stdout.startsWith("HTTP/1.1 301") && r.stdout.contains("Location: https://localhost:8443/path?q=1"),
+                r::toString);
+
+        StringWriter probeOut = new StringWriter();
+        int probe = Main.run(new PrintWriter(probeOut), new PrintWriter(new StringWriter()), "probe",
+                "localhost:" + port, "--ca", p("ca.pem"), "--version", "TLSv1_2", "--reconnect", "2",
+                "--keylog", p("keys.log"));
+        assertEquals(Main.OK, probe, probeOut::toString);
+        assertTrue(probeOut.toString().contains("session:      new\nreconnect 1:  reused\nreconnect 2:  reused\n"),
+                probeOut::toString);
+        String keys = java.nio.file.Files.readString(dir.resolve("keys.log"));
+        assertEquals(3, keys.lines().filter(l -> l.startsWith("CLIENT_RANDOM ")).count(), keys);
+        assertEquals(Main.OK, status.get(30, TimeUnit.SECONDS), () -> out + "\n" + err);
+    }
+
     static int awaitPort(StringWriter out, StringWriter err, CompletableFuture<Integer> status) {
         Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

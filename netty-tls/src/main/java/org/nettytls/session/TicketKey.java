@@ -1,0 +1,85 @@
+package org.nettytls.session;
+
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * One session ticket key: a 16-byte name, written into every ticket it encrypts, and 32 bytes of
+ * secret (the reference's {@code ($key, $key_name)} of {@code SSL_ticket_keycb}); BoringSSL
+ * uses the first half of the secret for the HMAC and the second for AES-128.
+ *
+ * <p><b>Please note:</b> whoever holds a key can decrypt every session it protected. Rotate
+ * keys and retire old ones (see {@link TicketKeyRing}).
+ */
+public final class TicketKey {
+    public static final int NAME_SIZE = 16;
+    public static final int SECRET_SIZE = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final byte[] name;
+    private final byte[] secret;
+
+    private TicketKey(byte[] name, byte[] secret) {
+        this.name = name;
+        this.secret = secret;
+    }
+
+    /** A key from its 16-byte name and 32-byte secret, e.g. from a fleet's key store. */
+    public static TicketKey of(byte[] name, byte[] secret) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(secret, "secret");
+        if (name.length != NAME_SIZE) {
+            throw new IllegalArgumentException("a ticket key name has 16 bytes, not " + name.length);
+        }
+        if (secret.length != SECRET_SIZE) {
+            throw new IllegalArgumentException("a ticket key secret has 32 bytes, not " + secret.length);
+        }
+        return new TicketKey(name.clone(), secret.clone());
+    }
+
+    /** A fresh key with a random name and secret. */
+    public static TicketKey random() {
+        byte[] name = new byte[NAME_SIZE];
+        byte[] secret = new byte[SECRET_SIZE];
+        RANDOM.nextBytes(name);
+        RANDOM.nextBytes(secret);
+        return new TicketKey(name, secret);
+    }
+
+    public byte[] name() {
+        return name.clone();
+    }
+
+    /** The name in hex, safe to log (the secret is never printed). */
+    public String nameHex() {
+        return HexFormat.of().formatHex(name);
+    }
+
+    public byte[] secret() {
+        return secret.clone();
+    }
+
+    OpenSslSessionTicketKey toNetty() {
+        return new OpenSslSessionTicketKey(name.clone(), Arrays.copyOfRange(secret, 0, 16),
+                Arrays.copyOfRange(secret, 16, 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TicketKey && Arrays.equals(name, ((TicketKey) o).name)
+                && Arrays.equals(secret, ((TicketKey) o).secret);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(name);
+    }
+
+    @Override
+    public String toString() {
+        return "TicketKey(" + nameHex() + ")";
+    }
+}

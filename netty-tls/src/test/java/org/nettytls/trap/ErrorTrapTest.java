@@ -1,0 +1,185 @@
+package org.nettytls.trap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsClientOptions;
+import org.nettytls.TlsErrorCode;
+import org.nettytls.TlsException;
+import org.nettytls.TlsServerContext;
+import org.nettytls.TlsServerOptions;
+import org.nettytls.cert.HeldCertificate;
+import org.nettytls.starttls.StopTlsHandler;
+import org.nettytls.testing.Interop;
+import org.nettytls.testing.Loopback;
+import org.nettytls.testing.Loopback.Side;
+import org.nettytls.testing.Processes;
+
+/** {@code SSL_error_trap}, {@code SSL_keepSocketOnError} and the close modes over real sockets. */
+class ErrorTrapTest {
+    static HeldCertificate ca;
+    static HeldCertificate leaf;
+    private final Loopback loop = new Loopback();
+
+    @BeforeAll
+    static void pki() throws Exception {
+        ca = HeldCertificate.builder().commonName("Trap CA").certificateAuthority(0).build();
+        leaf = HeldCertificate.builder().dns("localhost").ip("127.0.0.1").signedBy(ca).build();
+    }
+
+    @AfterEach
+    void close() {
+        loop.close();
+    }
+
+    private int server(ErrorTrap trap) throws Exception {
+        return loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .errorTrap(trap).build()), s -> { });
+    }
+
+    private static String plainHttp(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void plainHttpToTheTlsPortGetsA400() throws Exception {
+        int port = server(PlainHttpAnswer.badRequest());
+        String answer = plainHttp(port, "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"), answer);
+        assertTrue(answer.contains("use https://"), answer);
+    }
+
+    @Test
+    void plainHttpIsRedirectedWithItsPath() throws Exception {
+        int port = server(PlainHttpAnswer.redirectTo("https://localhost:8443/"));
+        String answer = plainHttp(port, "GET /a/b?c=d HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 301 Moved Permanently\r\n"), answer);
+        assertTrue(answer.contains("\r\nLocation: https://localhost:8443/a/b?c=d\r\n"), answer);
+    }
+
+    @Test
+    void curlSpeakingHttpToTheTlsPortReadsTheAnswer() throws Exception {
+        String curl = Interop.require("curl");
+        int port = server(PlainHttpAnswer.redirectTo("https://localhost:8443"));
+        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
+                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + "/index.html"));
+        assertEquals(0, r.exit, r::toString);
+        assertTrue(r.stdout.contains("301 Moved Permanently"), r::toString);
+        assertTrue(r.stdout.contains("Location: https://localhost:8443/index.html"), r::toString);
+    }
+
+    @Test
+    void tlsClientsAreUntouchedByTheTrap() throws Exception {
+        int port = server(PlainHttpAnswer.badRequest());
+        Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
+                .build()), "localhost", port);
+        client.handshake.get(10, TimeUnit.SECONDS);
+        Loopback.writeNow(client, "hello\n");
+        client.awaitReceived("hello\n");
+    }
+
+    @Test
+    void aFailedVerificationHandsTheChannelToTheTrapOpen() throws Exception {
+        HeldCertificate stranger = HeldCertificate.builder().dns("localhost").build();
+        int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(stranger.keyMaterial())
+                .build()), s -> { });
+        CompletableFuture<TlsException> trapped = new CompletableFuture<>();
+        CompletableFuture<Boolean> openInTrap = new CompletableFuture<>();
+        TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
+                .errorTrap((ch, e) -> {
+                    openInTrap.complete(ch.isOpen() && ch.pipeline().get(SslHandler.class) == null);
+                    trapped.complete(e);
+                    ch.close();
+                }).build());
+        loop.client(tls, "localhost", port);
+        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, trapped.get(10, TimeUnit.SECONDS).code());
+        assertTrue(openInTrap.get(), "the trap gets the channel open and without TLS");
+    }
+
+    @Test
+    void keepSocketOnErrorLeavesTheChannelOpen() throws Exception {
+        HeldCertificate stranger = HeldCertificate.builder().dns("localhost").build();
+        // The server keeps its socket too, so the connection can only end if a side closes it
+        // although told to keep it.
+        CompletableFuture<Side> accepted = new CompletableFuture<>();
+        int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(stranger.keyMaterial())
+                .keepSocketOnError(true).build()), accepted::complete);
+        Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
+                .keepSocketOnError(true).build()), "localhost", port);
+        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, TlsException.classify(client.handshakeFailure()).code());
+        Channel ch = client.channel;
+        ch.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+        ch.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+        assertTrue(ch.isOpen(), "the socket stays open");
+        assertTrue(ch.pipeline().get(SslHandler.class) == null, "without TLS");
+        Side server = accepted.get(5, TimeUnit.SECONDS);
+        server.handshake.handle((c, e) -> null).get(10, TimeUnit.SECONDS);
+        assertTrue(server.channel.isOpen(), "the server kept its socket as well");
+    }
+
+    /** FAST sends close_notify when closing, NONE sends nothing: the peer sees the difference. */
+    @Test
+    void closeModesDecideWhetherTheServerSendsCloseNotify() throws Exception {
+        assertTrue(peerSawCloseNotify(StopTlsHandler.Mode.FAST));
+        assertFalse(peerSawCloseNotify(StopTlsHandler.Mode.NONE));
+    }
+
+    private boolean peerSawCloseNotify(StopTlsHandler.Mode mode) throws Exception {
+        CompletableFuture<Side> accepted = new CompletableFuture<>();
+        TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .closeMode(mode, Duration.ofSeconds(5)).build());
+        int port = loop.server(ch -> server.install(ch.pipeline()), accepted::complete, true);
+        CompletableFuture<Boolean> closeNotify = new CompletableFuture<>();
+        Side client = loop.client(ch -> {
+            try {
+                TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build())
+                        .install(ch.pipeline(), "localhost", port);
+                ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof SslCloseCompletionEvent) {
+                            closeNotify.complete(((SslCloseCompletionEvent) evt).isSuccess());
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+
+                    @Override
+                    public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) {
+                        closeNotify.complete(false);
+                        ctx.fireChannelInactive();
+                    }
+                });
+            } catch (TlsException e) {
+                throw new IllegalStateException(e);
+            }
+        }, port);
+        client.handshake.get(10, TimeUnit.SECONDS);
+        Loopback.writeNow(client, "x\n");
+        client.awaitReceived("x\n");
+        accepted.get(5, TimeUnit.SECONDS).channel.close().sync();
+        return closeNotify.get(10, TimeUnit.SECONDS);
+    }
+}
