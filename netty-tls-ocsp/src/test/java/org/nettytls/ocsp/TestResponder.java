@@ -69,7 +69,8 @@ final class TestResponder implements AutoCloseable {
                                                         StandardCharsets.US_ASCII));
                                         OCSPReq ocspReq = new OCSPReq(der);
                                         received.add(ocspReq);
-                                        byte[] body = answer.apply(ocspReq);
+                                        // The field, not the constructor's argument: a test may change the answer.
+                                        byte[] body = TestResponder.this.answer.apply(ocspReq);
                                         if (body == null) {
                                             return;
                                         }
