@@ -126,10 +126,7 @@ class OcspFaultsTest {
         } else {
             assertNull(stapler.currentStaple(leaf[0].certificate()));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (client.roundTrips() < 5 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        client.awaitMore(5, Duration.ofSeconds(30));
         client.assertUnharmed(5, Duration.ofSeconds(5));
     }
 

@@ -90,6 +90,21 @@ public final class Bystander implements AutoCloseable {
         return roundTrips.get();
     }
 
+    /** Waits until {@code n} more round trips (successful or not) than now have been made, or the time is up. */
+    public void awaitMore(long n, Duration timeout) throws InterruptedException {
+        long target = attempts() + n;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (attempts() < target && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    private long attempts() {
+        synchronized (failures) {
+            return roundTrips.get() + failures.size();
+        }
+    }
+
     /** The slowest round trip so far. */
     public Duration slowest() {
         return Duration.ofNanos(slowestNanos.get());
