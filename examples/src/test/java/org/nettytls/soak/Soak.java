@@ -371,7 +371,7 @@ final class Soak {
     }
 
     /** line-server's ECHO over one plaintext connection kept for the whole run. */
-    private static final class LineProbe implements Bystander.Probe {
+    static final class LineProbe implements Bystander.Probe {
         private final int port;
         private final Duration timeout;
         private Socket socket;
