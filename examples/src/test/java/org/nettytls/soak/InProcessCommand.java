@@ -20,7 +20,7 @@ import org.nettytls.examples.cli.Main;
  */
 final class InProcessCommand implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-    private static final int KEPT_LINES = 20;
+    private static final int KEPT_LINES = 500;
 
     final String name;
     private final Thread thread;
@@ -59,6 +59,13 @@ final class InProcessCommand implements AutoCloseable {
     /** Lines printed on standard error so far: a server that works prints none. */
     long errorLines() {
         return errorLines.get();
+    }
+
+    /** The kept lines that mention {@code text} (e.g. a client's port), for failure messages. */
+    String linesMentioning(String text) {
+        synchronized (last) {
+            return String.join(" | ", last.stream().filter(l -> l.contains(text)).toArray(String[]::new));
+        }
     }
 
     String lastLines() {

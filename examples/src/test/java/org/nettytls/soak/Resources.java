@@ -74,6 +74,22 @@ final class Resources {
         return fds == null ? -1 : fds.length;
     }
 
+    /** What each open descriptor points at (a file, socket:[inode], anon_inode:[eventpoll], ...). */
+    static java.util.List<String> fileDescriptorTargets() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        File[] fds = new File("/proc/self/fd").listFiles();
+        if (fds != null) {
+            for (File f : fds) {
+                try {
+                    out.add(Files.readSymbolicLink(f.toPath()).toString());
+                } catch (Exception gone) {
+                    // closed while listing
+                }
+            }
+        }
+        return out;
+    }
+
     static long residentSetSize() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

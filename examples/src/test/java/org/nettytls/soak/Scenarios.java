@@ -187,7 +187,12 @@ final class Scenarios {
                 c.reset();
                 return;
             }
-            byte[] back = c.read(data.length, Duration.ofSeconds(60));
+            byte[] back;
+            try {
+                back = c.read(data.length, Duration.ofSeconds(60));
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + "; client port " + ((InetSocketAddress) c.channel.localAddress()).getPort(), e);
+            }
             if (!MessageDigest.isEqual(sha256(data), sha256(back))) {
                 throw new IOException("bulk transfer of " + data.length + " bytes through port " + port + " came back changed");
             }

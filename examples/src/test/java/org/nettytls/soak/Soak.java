@@ -97,6 +97,7 @@ final class Soak {
         String serverErrors = "";
         int fdsBefore;
         int fdsAfter;
+        List<String> newFds = List.of();
         long failureCount;
 
         long faults() {
@@ -123,7 +124,7 @@ final class Soak {
                         .append(c.resources).append('\n');
             }
             b.append("file descriptors: ").append(fdsBefore).append(" before the servers started, ").append(fdsAfter)
-                    .append(" after they stopped\n");
+                    .append(" after they stopped").append(newFds.isEmpty() ? "" : ", new: " + newFds).append('\n');
             for (String p : probes) {
                 b.append("probe ").append(p).append('\n');
             }
@@ -161,6 +162,7 @@ final class Soak {
 
         LeakDetection.drain();
         report.fdsBefore = Resources.openFileDescriptors();
+        List<String> fdTargetsBefore = Resources.fileDescriptorTargets();
         EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         EventLoopGroup backendGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<InProcessCommand> servers = new ArrayList<>();
@@ -219,7 +221,7 @@ final class Soak {
                         } catch (Exception e) {
                             failureCount.incrementAndGet();
                             if (failures.size() < 20) {
-                                failures.add(kind + ": " + e);
+                                failures.add(kind + ": " + e + serversSaid(servers, e));
                             }
                         } finally {
                             report.nanos.get(kind).addAndGet(System.nanoTime() - began);
@@ -291,9 +293,29 @@ final class Soak {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        report.fdsAfter = settledFds(report.fdsBefore, Duration.ofSeconds(30));
+        report.fdsAfter = settledFds(report.fdsBefore, Duration.ofSeconds(30), 5);
+        if (report.fdsAfter > report.fdsBefore) {
+            report.newFds = Resources.fileDescriptorTargets();
+            report.newFds.removeAll(fdTargetsBefore);
+        }
         report.leaks.addAll(LeakDetection.drain());
         return report;
+    }
+
+    /** What the servers printed about the client port named in {@code e}'s message, if any. */
+    private static String serversSaid(List<InProcessCommand> servers, Exception e) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("client port (\\d+)").matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (InProcessCommand s : servers) {
+            String lines = s.linesMentioning(":" + m.group(1) + " ");
+            if (!lines.isEmpty()) {
+                b.append(" [").append(s.name).append(": ").append(lines).append(']');
+            }
+        }
+        return b.toString();
     }
 
     private static InProcessCommand start(List<InProcessCommand> servers, String... args) throws Exception {
@@ -308,7 +330,7 @@ final class Soak {
             throws Exception {
         pause.writeLock().lock();
         try {
-            settledFds(0, Duration.ofSeconds(20));
+            settledFds(0, Duration.ofSeconds(20), 2);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             do {
                 mails.checkDelivered();
@@ -328,12 +350,13 @@ final class Soak {
     /**
      * The count of open descriptors once connections have finished closing: sampled every 50 ms,
      * the least of each second (the probes' short-lived connections come and go in between), until
-     * two seconds in a row agree, or the count falls to {@code floor}, or the time is up.
+     * {@code stableSeconds} seconds in a row agree, or the count falls to {@code floor}, or the time is up.
      */
-    static int settledFds(int floor, Duration timeout) {
+    static int settledFds(int floor, Duration timeout, int stableSeconds) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int previous = -1;
         int least = Integer.MAX_VALUE;
+        int stable = 0;
         while (true) {
             least = Integer.MAX_VALUE;
             for (int i = 0; i < 20; i++) {
@@ -343,7 +366,8 @@ final class Soak {
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
-            if (least == previous || System.nanoTime() > deadline) {
+            stable = least == previous ? stable + 1 : 0;
+            if (stable + 1 >= stableSeconds || System.nanoTime() > deadline) {
                 return least;
             }
             previous = least;
