@@ -38,6 +38,14 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     public enum Mode {
         /** Send close_notify and wait for the peer's (bounded by a timeout): the reference's default. */
         WAIT,
+        /**
+         * As {@link #WAIT}, but plaintext arriving at a TLS record boundary also ends the wait: the
+         * peer went plaintext without its close_notify, as curl does after FTP's {@code CCC} in its
+         * passive mode (RFC 4217 section 12.3 lets either side close first). <b>Please note:</b> the
+         * end of TLS is then taken from unauthenticated bytes; use it only where the protocol drops
+         * integrity on purpose, as CCC does.
+         */
+        WAIT_OR_PLAINTEXT,
         /** Send close_notify and go plaintext at once: {@code SSL_fast_shutdown}. */
         FAST,
         /** Go plaintext without sending anything: {@code SSL_no_shutdown}. */
@@ -49,7 +57,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
 
     private final SslHandler ssl;
     private final boolean followPeer;
-    private final boolean plaintextEndsWait;
+    private boolean plaintextEndsWait;
     private ChannelHandlerContext ctx;
     private Promise<Channel> promise;
     private ScheduledFuture<?> timer;
@@ -65,15 +73,10 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param ssl the handler to remove, right behind this one
      * @param followPeer downgrade as soon as the peer's close_notify arrives, without waiting for {@link #stop}
-     * @param plaintextEndsWait while waiting for the peer's close_notify, take plaintext at a TLS record
-     *        boundary as the peer's end of TLS. <b>Please note:</b> only for protocols whose peers
-     *        skip their close_notify (curl after FTP's CCC); plaintext is then trusted without the
-     *        peer's authenticated close.
      */
-    public StopTlsHandler(SslHandler ssl, boolean followPeer, boolean plaintextEndsWait) {
+    public StopTlsHandler(SslHandler ssl, boolean followPeer) {
         this.ssl = Objects.requireNonNull(ssl, "ssl");
         this.followPeer = followPeer;
-        this.plaintextEndsWait = plaintextEndsWait;
     }
 
     @Override
@@ -104,7 +107,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Ends TLS on this channel and continues in plaintext. Call it on the event loop, after the
-     * last write that must still go over TLS. A timeout in {@link Mode#WAIT} fails the channel
+     * last write that must still go over TLS. A timeout while waiting fails the channel
      * with {@link TlsErrorCode#CLOSE_NOTIFY_TIMEOUT}.
      */
     public Future<Channel> stop(Mode mode, Duration timeout) {
@@ -117,10 +120,12 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         if (done || sentCloseNotify) {
             return promise;
         }
+        plaintextEndsWait = mode == Mode.WAIT_OR_PLAINTEXT;
         if (mode != Mode.NONE) {
             sendCloseNotify();
         }
-        if (mode != Mode.WAIT || peerClosed) {
+        boolean wait = mode == Mode.WAIT || mode == Mode.WAIT_OR_PLAINTEXT;
+        if (!wait || peerClosed) {
             finish();
         } else if (!timeout.isZero()) {
             timer = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StopTlsHandler;
 
@@ -18,9 +19,9 @@ import org.nettytls.starttls.StopTlsHandler;
  */
 public final class LineServerHandler extends ChannelInboundHandlerAdapter {
     private final StartTlsHandler starttls;
-    private final TlsServerContext tls;
+    private final SniLookup tls;
 
-    public LineServerHandler(StartTlsHandler starttls, TlsServerContext tls) {
+    public LineServerHandler(StartTlsHandler starttls, SniLookup tls) {
         this.starttls = starttls;
         this.tls = tls;
     }
@@ -40,7 +41,7 @@ public final class LineServerHandler extends ChannelInboundHandlerAdapter {
         if (line.startsWith("ECHO ")) {
             reply(ctx, line.substring(5));
         } else if (line.equals("STARTTLS") && !starttls.isTls()) {
-            starttls.startServer(tls, Unpooled.copiedBuffer("OK\n", StandardCharsets.US_ASCII));
+            starttls.startServer(tls, SniSelectorOptions.DEFAULTS, Unpooled.copiedBuffer("OK\n", StandardCharsets.US_ASCII));
         } else if (line.equals("STOPTLS") && starttls.isTls()) {
             reply(ctx, "OK");
             starttls.stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT);

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StartTlsCompletionEvent;
 import org.nettytls.starttls.StartTlsHandler;
 
@@ -21,7 +22,7 @@ import org.nettytls.starttls.StartTlsHandler;
  */
 public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private final StartTlsHandler starttls;
-    private final TlsServerContext tls;
+    private final SniLookup tls;
     private final Consumer<String> sink;
     private boolean helo;
     private boolean authenticated;
@@ -29,7 +30,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private final List<String> to = new ArrayList<>();
     private StringBuilder data;
 
-    public SmtpServerHandler(StartTlsHandler starttls, TlsServerContext tls, Consumer<String> sink) {
+    public SmtpServerHandler(StartTlsHandler starttls, SniLookup tls, Consumer<String> sink) {
         this.starttls = starttls;
         this.tls = tls;
         this.sink = sink;
@@ -84,7 +85,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 if (starttls.isTls()) {
                     reply(ctx, "503 5.5.1 TLS already active");
                 } else {
-                    starttls.startServer(tls, Unpooled.copiedBuffer("220 2.0.0 Ready to start TLS\r\n", StandardCharsets.US_ASCII));
+                    starttls.startServer(tls, SniSelectorOptions.DEFAULTS, Unpooled.copiedBuffer("220 2.0.0 Ready to start TLS\r\n", StandardCharsets.US_ASCII));
                 }
                 break;
             case "AUTH":
