@@ -42,7 +42,8 @@ import org.nettytls.starttls.StopTlsHandler;
  * line decoder, on the event loop; file work goes to {@link FtpServer#files()}.
  */
 final class FtpControlHandler extends ChannelInboundHandlerAdapter {
-    private static final Duration CCC_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the client has to send its close_notify first after CCC's 200 before the server sends its own. */
+    private static final Duration CCC_PEER_FIRST = Duration.ofMillis(500);
 
     private final FtpServer server;
     private final StartTlsHandler starttls;
@@ -307,8 +308,8 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
         }
         // The 200 goes over TLS; writes after it wait and go in plaintext after the downgrade.
         reply("200 Control connection in plaintext from here");
-        // curl in passive CCC mode never sends close_notify and goes on in plaintext: that ends the wait too.
-        starttls.stopTls(StopTlsHandler.Mode.WAIT_OR_PLAINTEXT, CCC_TIMEOUT);
+        // lftp and curl's active mode close first; curl's passive mode waits for us, then goes on in plaintext.
+        starttls.stopTls(StopTlsHandler.Mode.PEER_FIRST, CCC_PEER_FIRST);
     }
 
     private void cwd(String arg) {
