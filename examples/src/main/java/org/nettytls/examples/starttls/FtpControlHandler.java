@@ -103,16 +103,7 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf b = (ByteBuf) msg;
-        String line;
-        try {
-            line = b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
-        }
+        String line = ServerRunner.line(msg);
         queue.add(line);
         runQueued();
     }

@@ -1,6 +1,5 @@
 package org.nettytls.examples.starttls;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,16 +27,7 @@ public final class LineServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        String line;
-        ByteBuf b = (ByteBuf) msg;
-        try {
-            line = b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
-        }
+        String line = ServerRunner.line(msg);
         if (line.startsWith("ECHO ")) {
             reply(ctx, line.substring(5));
         } else if (line.equals("STARTTLS") && !starttls.isTls()) {

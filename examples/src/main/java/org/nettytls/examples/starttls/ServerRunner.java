@@ -1,6 +1,7 @@
 package org.nettytls.examples.starttls;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -10,13 +11,26 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 
-/** What the example servers share: binding, and the "listening on" line. */
+/** What the example servers share: binding, the "listening on" line, reading a command line. */
 public final class ServerRunner {
     private ServerRunner() {
+    }
+
+    /** The text of one line frame (UTF-8, without its CR), releasing the frame. */
+    public static String line(Object frame) {
+        ByteBuf b = (ByteBuf) frame;
+        String line;
+        try {
+            line = b.toString(StandardCharsets.UTF_8);
+        } finally {
+            b.release();
+        }
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /** Binds {@code listen} (HOST:PORT), prints {@code listening on HOST:PORT} and serves until the process ends. */

@@ -46,12 +46,10 @@ class FtpServerTest {
 
     @BeforeAll
     static void pki() throws Exception {
-        HeldCertificate root = HeldCertificate.builder().commonName("Test CA").certificateAuthority(0).build();
-        HeldCertificate server = HeldCertificate.builder().commonName("localhost").dns("localhost").ip("127.0.0.1").signedBy(root).build();
-        ca = root.writeTo(dir.resolve("ca")).get(0);
-        List<Path> files = server.writeTo(dir.resolve("server"));
-        cert = files.get(0);
-        key = files.get(1);
+        HeldCertificate root = StartTlsServersTest.writePki(dir);
+        ca = dir.resolve("ca.pem");
+        cert = dir.resolve("server.pem");
+        key = dir.resolve("server.key");
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", root.certificate());
