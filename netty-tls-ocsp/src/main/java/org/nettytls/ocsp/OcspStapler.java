@@ -159,10 +159,20 @@ public final class OcspStapler implements AutoCloseable {
      * Staples the current good response of the certificate the handler's engine presents (the
      * only one, or the one whose chain the engine holds); returns the handler. Call it before the
      * handshake starts, in {@code initChannel}. Does nothing when there is no good, current response.
+     *
+     * @throws IllegalStateException when this stapler has several certificates and the engine does
+     *         not tell which one it presents (a netty-tls server context chooses its key material
+     *         inside the handshake): use {@link #staple(SslHandler, X509Certificate)}, rather than
+     *         silently stapling nothing
      */
     public SslHandler staple(SslHandler handler) {
         X509Certificate leaf = entries.size() == 1 ? entries.get(0).cert : localLeaf(handler.engine());
-        return leaf == null ? handler : staple(handler, leaf);
+        if (leaf == null) {
+            throw new IllegalStateException("OcspStapler has " + entries.size() + " certificates and the engine does not "
+                    + "say which one it presents before the handshake; call staple(handler, leaf) with the certificate "
+                    + "of the context that made this handler");
+        }
+        return staple(handler, leaf);
     }
 
     /** Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI. */

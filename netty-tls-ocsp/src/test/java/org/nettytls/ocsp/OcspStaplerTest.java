@@ -141,6 +141,13 @@ class OcspStaplerTest {
         return loop.server(ch -> stapler.staple(tls.install(ch.pipeline())), s -> { }, true);
     }
 
+    /** A stapling server for {@code cert}, naming it to the stapler. */
+    int server(OcspStapler stapler, HeldCertificate cert) throws Exception {
+        TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(cert.keyMaterial())
+                .ocspStapling(true).build());
+        return loop.server(ch -> stapler.staple(tls.install(ch.pipeline()), cert.certificate()), s -> { }, true);
+    }
+
     /** What a real handshake with the server at {@code port} carries as its staple; empty when none. */
     byte[] stapleSeen(int port) throws Exception {
         CompletableFuture<byte[]> seen = new CompletableFuture<>();
@@ -305,5 +312,31 @@ class OcspStaplerTest {
         responder.refuse = true;
         OcspStapler stapler = started(stapler(Duration.ofSeconds(5)).persistTo(dir));
         assertNull(stapler.currentStaple(leaf.certificate()));
+    }
+
+    @Test
+    void withSeveralCertificatesEachHandshakeGetsTheStapleOfTheCertificateItPresents() throws Exception {
+        HeldCertificate second = HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(902))
+                .ocspUrl("http://127.0.0.1:9/unused").signedBy(ca).build();
+        byte[] forLeaf = response(t0.minus(Duration.ofMinutes(1)), t0.plus(Duration.ofMinutes(59)));
+        byte[] forSecond = Responses.forCert(second, ca).times(t0.minus(Duration.ofMinutes(1)),
+                t0.plus(Duration.ofMinutes(59))).build();
+        responder = new TestResponder(req -> req.getRequestList()[0].getCertID().getSerialNumber()
+                .equals(second.certificate().getSerialNumber()) ? forSecond : forLeaf);
+        OcspStapler stapler = started(stapler(Duration.ofSeconds(5)).certificate(second.chain()));
+        stapler.ready().get(10, TimeUnit.SECONDS);
+        assertArrayEquals(forLeaf, stapleSeen(server(stapler, leaf)));
+        assertArrayEquals(forSecond, stapleSeen(server(stapler, second)));
+        // Without naming the certificate the stapler cannot tell; it says so instead of stapling nothing.
+        TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(second.keyMaterial())
+                .ocspStapling(true).build());
+        io.netty.handler.ssl.SslHandler handler = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        try {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> stapler.staple(handler));
+            assertTrue(e.getMessage().contains("staple(handler, leaf)"), e.getMessage());
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+        }
     }
 }
