@@ -415,4 +415,30 @@ class OcspResolverTest {
             one.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aLargeBatchGoesByPostAndAnOversizedAnswerIsSoft() throws Exception {
+        HeldCertificate[] holder = new HeldCertificate[1];
+        responder = new TestResponder(req -> answer(req, holder[0], List.of()));
+        HeldCertificate[] p = pki(responder.url(), 70);
+        holder[0] = p[0];
+        List<X509Certificate> leaves = new java.util.ArrayList<>();
+        for (int serial = 71; serial <= 73; serial++) {
+            leaves.add(HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(serial))
+                    .ocspUrl(responder.url()).signedBy(p[0]).build().certificate());
+        }
+        OcspClientConfig config = OcspClientConfig.builder().nonce(true).build();
+        OcspResolver r = resolve(new OcspResolver(leaves, List.of(p[0].certificate(), p[0].certificate(),
+                p[0].certificate()), config));
+        assertEquals("", r.hardError(), r.softError());
+        assertEquals(List.of("POST"), List.copyOf(responder.methods), "too big for RFC 5019's GET");
+        assertEquals(3, responder.received.peek().getRequestList().length, "one request for the three");
+
+        responder.answer = req -> new byte[OcspClientConfig.DEFAULT_MAX_RESPONSE_BYTES + 1];
+        OcspResolver big = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()),
+                OcspClientConfig.builder().build()));
+        assertEquals("", big.hardError());
+        assertEquals(OcspStatus.Result.SOFT_FAILURE, big.statuses().get(0).result());
+        assertTrue(big.softError().toLowerCase(java.util.Locale.ROOT).contains("too large"), big.softError());
+    }
 }
