@@ -216,12 +216,18 @@ class OcspResolverTest {
         assertEquals(OcspStatus.Result.SOFT_FAILURE, forged.statuses().get(0).result(), String.valueOf(forged.statuses()));
     }
 
-    @Test
-    void aNonceIsSentAndMustComeBack() throws Exception {
+    /** Starts a responder that says good to everything, signed by the CA of the PKI it returns (CA, leaf {@code serial}). */
+    HeldCertificate[] goodResponder(int serial) throws Exception {
         HeldCertificate[] holder = new HeldCertificate[1];
         responder = new TestResponder(req -> answer(req, holder[0], List.of()));
-        HeldCertificate[] p = pki(responder.url(), 30);
+        HeldCertificate[] p = pki(responder.url(), serial);
         holder[0] = p[0];
+        return p;
+    }
+
+    @Test
+    void aNonceIsSentAndMustComeBack() throws Exception {
+        HeldCertificate[] p = goodResponder(30);
         OcspResolver r = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()),
                 OcspClientConfig.builder().nonce(true).build()));
         assertEquals("", r.hardError());
@@ -418,10 +424,7 @@ class OcspResolverTest {
 
     @Test
     void aLargeBatchGoesByPostAndAnOversizedAnswerIsSoft() throws Exception {
-        HeldCertificate[] holder = new HeldCertificate[1];
-        responder = new TestResponder(req -> answer(req, holder[0], List.of()));
-        HeldCertificate[] p = pki(responder.url(), 70);
-        holder[0] = p[0];
+        HeldCertificate[] p = goodResponder(70);
         List<X509Certificate> leaves = new java.util.ArrayList<>();
         for (int serial = 71; serial <= 73; serial++) {
             leaves.add(HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(serial))
