@@ -11,6 +11,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
@@ -57,6 +59,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private final SniLookup lookup;
     private final SniSelectorOptions options;
     private final ClientHelloReader reader;
+    // Completed on the channel's event loop; created eagerly so a caller can listen before handlerAdded.
+    private final Promise<SslHandler> selected = ImmediateEventExecutor.INSTANCE.newPromise();
     private State state = State.READING;
     private String serverName;
     private int[] signatureSchemes = new int[0];
@@ -79,6 +83,15 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         pipeline.addLast("tls", selector);
         pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
         return selector;
+    }
+
+    /**
+     * Completes with the {@link SslHandler} this selector put in its place (before that handler's
+     * handshake), or fails when no certificate was chosen. Lets a pipeline that starts TLS later,
+     * such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     */
+    public Future<SslHandler> selectedFuture() {
+        return selected;
     }
 
     @Override
@@ -207,6 +220,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             }
         }
         ctx.pipeline().replace(this, ctx.name(), ssl);
+        selected.trySuccess(ssl);
     }
 
     private void unknownName(ChannelHandlerContext ctx) {
@@ -239,6 +253,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         state = State.DONE;
         cancelTimer();
         reader.release();
+        selected.tryFailure(cause);
         ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, cause));
         ctx.fireUserEventTriggered(new TlsFailureEvent(cause));
         ctx.close();
@@ -263,6 +278,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (state != State.DONE) {
+            selected.tryFailure(new TlsException(TlsErrorCode.CONNECTION_FAILED, "the SniCertSelector was removed before it chose a certificate"));
+        }
         cancelTimer();
         reader.release();
     }

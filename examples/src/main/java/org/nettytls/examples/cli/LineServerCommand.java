@@ -2,7 +2,7 @@ package org.nettytls.examples.cli;
 
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.util.concurrent.Callable;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniMapping;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.starttls.Framing;
@@ -22,16 +22,13 @@ final class LineServerCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
-    String listen;
-
-    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
-    String cert;
+    @Mixin
+    StartTlsServerOptions server;
 
     @Override
     public Integer call() throws Exception {
-        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
-        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+        SniMapping tls = server.mapping();
+        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, tls));
         });

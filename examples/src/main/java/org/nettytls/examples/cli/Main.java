@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             DemoCommand.class,
             LineServerCommand.class,
             SmtpServerCommand.class,
+            FtpServerCommand.class,
             ServeCommand.class,
             InterceptProxyCommand.class,
         })

@@ -15,9 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,9 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
-import org.nettytls.TlsServerOptions;
 import org.nettytls.VerifyMode;
-import org.nettytls.cert.CertificateLoader;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
@@ -103,66 +99,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
-    /** One --cert entry. */
-    private static final class CertArg {
-        final String name;
-        final Path cert;
-        final Path key;
-
-        CertArg(String name, Path cert, Path key) {
-            this.name = name;
-            this.cert = cert;
-            this.key = key;
-        }
-    }
-
-    private List<CertArg> parseCerts() {
-        List<CertArg> out = new ArrayList<>();
-        for (String c : certs) {
-            int eq = c.indexOf('=');
-            if (eq < 0 || eq == c.length() - 1) {
-                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
-            }
-            String name = c.substring(0, eq);
-            String[] files = c.substring(eq + 1).split(",", -1);
-            if (files.length > 2 || files[0].isEmpty() || files.length == 2 && files[1].isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
-            }
-            out.add(new CertArg(name, Path.of(files[0]), files.length == 2 ? Path.of(files[1]) : null));
-        }
-        return out;
-    }
-
-    private SniMapping load(List<CertArg> entries) throws TlsException {
-        Map<String, TlsServerOptions> names = new LinkedHashMap<>();
-        SniMapping.Builder b = SniMapping.builder();
-        List<CertArg> additional = new ArrayList<>();
-        for (CertArg e : entries) {
-            if (e.name.contains("%")) {
-                additional.add(e);
-                continue;
-            }
-            String name = e.name.equals("default") ? SniMapping.DEFAULT : e.name;
-            TlsServerOptions.Builder o = TlsServerOptions.builder().certificateFile(e.cert, e.key).alpnProtocols(alpn)
-                    .sessionTickets(sessionTickets);
+    private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
+        return CertSpecs.load(entries, o -> {
+            o.alpnProtocols(alpn).sessionTickets(sessionTickets);
             if (clientCa != null) {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
-            names.put(name, o.build());
-        }
-        for (Map.Entry<String, TlsServerOptions> n : names.entrySet()) {
-            try {
-                b.add(n.getKey(), n.getValue());
-            } catch (IllegalArgumentException ex) {
-                throw TlsException.badConfiguration("--cert", ex.getMessage());
-            }
-        }
-        for (CertArg e : additional) {
-            String base = e.name.substring(0, e.name.indexOf('%'));
-            b.addCertificate(base.equals("default") ? SniMapping.DEFAULT : base,
-                    CertificateLoader.keyMaterial(e.cert, e.key, null));
-        }
-        return b.build();
+            return o;
+        });
     }
 
     @Override
@@ -185,7 +129,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': the port is not a number");
         }
-        List<CertArg> entries = parseCerts();
+        List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
         SniReloader mapping = SniReloader.create(() -> load(entries));
         mapping.onReload(e -> {
             synchronized (out) {
@@ -212,14 +156,7 @@ final class ServeCommand implements Callable<Integer> {
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
         try {
             if (watcher != null) {
-                List<Path> files = new ArrayList<>();
-                for (CertArg e : entries) {
-                    files.add(e.cert);
-                    if (e.key != null) {
-                        files.add(e.key);
-                    }
-                }
-                mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), files.toArray(new Path[0]));
+                mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
             PlainHttpAnswer trap;
             try {

@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniMapping;
 import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.starttls.Framing;
@@ -31,18 +31,15 @@ final class SmtpServerCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
-    String listen;
-
-    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
-    String cert;
+    @Mixin
+    StartTlsServerOptions server;
 
     @Option(names = "--maildir", paramLabel = "DIR", description = "Folder for delivered mails.")
     Path maildir;
 
     @Override
     public Integer call() throws Exception {
-        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
+        SniMapping tls = server.mapping();
         AtomicLong counter = new AtomicLong();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         Consumer<String> sink = mail -> {
@@ -65,7 +62,7 @@ final class SmtpServerCommand implements Callable<Integer> {
                 }
             });
         };
-        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, tls, sink));
         });
