@@ -21,10 +21,17 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -41,10 +48,10 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
-import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.info.TlsConnectionInfo;
@@ -56,6 +63,7 @@ import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.Framing;
 import org.nettytls.starttls.StartTlsClient;
+import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.starttls.StopTlsHandler;
 
@@ -72,6 +80,8 @@ public final class Demo {
     /** Not served: the server answers it with its default certificate, which is www's. */
     static final String UNKNOWN = "shop.demo.test";
     private static final String ECHO = "hello from netty-tls";
+    private static final String FTP_FILE = "hello.txt";
+    private static final String FTP_CONTENT = "a file sent over a TLS data connection\n";
 
     private final PrintWriter out;
     private final List<String> failures = new ArrayList<>();
@@ -97,7 +107,7 @@ public final class Demo {
     /** Runs every check; returns whether all behaved as they should. */
     public boolean run() throws Exception {
         long start = System.nanoTime();
-        out.println("netty-tls demo: everything runs on 127.0.0.1 in this JVM; nothing is read from or written to disk.");
+        out.println("netty-tls demo: everything runs on 127.0.0.1 in this JVM; the only file is the FTP server's, in a temporary folder.");
         progress("minting a root CA, an intermediate, and RSA and ECDSA certificates for " + WWW + " and " + MAIL);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         List<AutoCloseable> resources = new ArrayList<>();
@@ -139,19 +149,26 @@ public final class Demo {
                         .build());
                 ch.pipeline().addLast(new Echo());
             });
-            TlsServerContext mailServer = mapping.lookup(MAIL).toCompletableFuture().join();
-            TlsServerContext wwwServer = mapping.lookup(WWW).toCompletableFuture().join();
             List<String> mails = new CopyOnWriteArrayList<>();
             int smtpPort = bind(group, resources, ch -> {
-                org.nettytls.starttls.StartTlsHandler starttls = new org.nettytls.starttls.StartTlsHandler(Framing.lines());
-                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, mailServer, mails::add));
+                StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, mapping, mails::add));
             });
             int linePort = bind(group, resources, ch -> {
-                org.nettytls.starttls.StartTlsHandler starttls = new org.nettytls.starttls.StartTlsHandler(Framing.lines());
-                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, wwwServer));
+                StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, mapping));
             });
+            Path ftpRoot = Files.createTempDirectory("netty-tls-demo-ftp");
+            resources.add(() -> deleteFolder(ftpRoot));
+            Files.writeString(ftpRoot.resolve(FTP_FILE), FTP_CONTENT);
+            StringWriter ftpLog = new StringWriter();
+            FtpServer ftp = new FtpServer(mapping, ftpRoot, "demo", "demo", FtpServer.SessionReuse.REQUIRE, false,
+                    Duration.ofSeconds(10), new PrintWriter(ftpLog));
+            resources.add(ftp);
+            int ftpPort = bind(group, resources, ftp::initChannel);
             progress("serve (SNI " + WWW + ", " + MAIL + ", " + REVOKED + ", default; RSA and ECDSA; stapling) on 127.0.0.1:"
-                    + servePort + ", smtp-server on 127.0.0.1:" + smtpPort + ", line-server on 127.0.0.1:" + linePort);
+                    + servePort + ", smtp-server on 127.0.0.1:" + smtpPort + ", ftp-server on 127.0.0.1:" + ftpPort
+                    + ", line-server on 127.0.0.1:" + linePort);
 
             X509Certificate anchor = root.certificate();
             OcspClientConfig tryStaple = OcspClientConfig.builder().mode(OcspMode.TRY_STAPLE).build();
@@ -196,6 +213,8 @@ public final class Demo {
             });
             check("smtp-server: STARTTLS, verified under scheme smtp; AUTH offered only after TLS; a mail delivered", () ->
                     smtp(group, TlsClientContext.create(trusting(anchor).build(), StartTlsProtocol.SMTP.hostnameScheme()), smtpPort, mails));
+            check("ftp-server: AUTH TLS under scheme ftp, a PROT P download that resumes the control session, then CCC", () ->
+                    ftp(group, TlsClientContext.create(trusting(anchor).build(), StartTlsProtocol.FTP.hostnameScheme()), ftpPort));
             check("line-server: plaintext, STARTTLS, TLS, STOPTLS, plaintext again on one connection", () ->
                     lines(group, TlsClientContext.create(trusting(anchor).build()), linePort));
         } finally {
@@ -441,6 +460,100 @@ public final class Demo {
             return info.sslVersion() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
                     + " CN=" + info.commonName() + ", scheme smtp, " + info.verification().map(v -> v.isVerified() ? "verified"
                     : "NOT verified").orElse("not checked") + "; 1 mail delivered";
+        }
+    }
+
+    /**
+     * FTP over explicit TLS: AUTH TLS through the library's client helper, login, PBSZ and PROT P,
+     * a passive download over a TLS data connection that resumes the control connection's session
+     * (the server requires it), then CCC: close_notify both ways and the control connection in
+     * plaintext again.
+     */
+    private static String ftp(EventLoopGroup group, TlsClientContext tls, int port) throws Exception {
+        StartTlsClient[] client = new StartTlsClient[1];
+        try (LineClient c = new LineClient(group, port, StartTlsProtocol.FTP.clientFraming(), ch -> {
+            client[0] = new StartTlsClient(StartTlsProtocol.FTP, tls, WWW, port);
+            ch.pipeline().addLast(client[0]);
+        })) {
+            LineClient.await(client[0].upgradeFuture(), "the AUTH TLS upgrade");
+            TlsConnectionInfo info = TlsConnectionInfo.of(c.channel());
+            for (String[] step : new String[][] {{"USER demo", "331"}, {"PASS demo", "230"}, {"PBSZ 0", "200"}, {"PROT P", "200"},
+                {"TYPE I", "200"}, {"EPSV", "229"}}) {
+                String reply = c.ask(step[0]);
+                expect(reply.startsWith(step[1]), "expected " + step[1] + " to " + step[0] + ", found " + reply);
+                if (step[0].equals("EPSV")) {
+                    int dataPort = Integer.parseInt(reply.substring(reply.indexOf("(|||") + 4, reply.lastIndexOf('|')));
+                    String[] file = new String[1];
+                    // The data connection's session key is the control connection's, so it resumes that session.
+                    Future<Boolean> resumed = download(group, tls, dataPort, WWW + ":" + port, file);
+                    String opening = c.ask("RETR " + FTP_FILE);
+                    expect(opening.startsWith("150"), "expected 150 to RETR, found " + opening);
+                    String done = c.lastLine();
+                    expect(done.startsWith("226"), "expected 226 after the download, found " + done);
+                    expect(resumed.await(10, TimeUnit.SECONDS) && resumed.isSuccess(), "expected the data connection to finish");
+                    expect(FTP_CONTENT.equals(file[0]), "expected the file's content, found '" + file[0] + "'");
+                    expect(resumed.getNow(), "expected the data connection to resume the control session");
+                }
+            }
+            String ccc = c.ask("CCC");
+            expect(ccc.startsWith("200"), "expected 200 to CCC, found " + ccc);
+            LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the CCC downgrade");
+            String noop = c.ask("NOOP");
+            expect(noop.startsWith("200"), "expected 200 to NOOP in plaintext after CCC, found " + noop);
+            return info.sslVersion() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
+                    + " bytes) over a resumed session; NOOP answered in plaintext after CCC";
+        }
+    }
+
+    /** A TLS data connection: reads everything into {@code file[0]}; the future says whether the session was resumed. */
+    private static Future<Boolean> download(EventLoopGroup group, TlsClientContext tls, int port, String sessionKey,
+            String[] file) throws Exception {
+        io.netty.util.concurrent.Promise<Boolean> result = group.next().newPromise();
+        StringBuilder received = new StringBuilder();
+        boolean[] reused = new boolean[1];
+        new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) throws Exception {
+                tls.install(ch.pipeline(), WWW, port, sessionKey);
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf b = (ByteBuf) msg;
+                        received.append(b.toString(StandardCharsets.UTF_8));
+                        b.release();
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+                        if (evt == SslHandshakeCompletionEvent.SUCCESS) {
+                            reused[0] = TlsConnectionInfo.of(ctx.channel()).sessionReused().orElse(false);
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        file[0] = received.toString();
+                        result.trySuccess(reused[0]);
+                        ctx.fireChannelInactive();
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        result.tryFailure(cause);
+                        ctx.close();
+                    }
+                });
+            }
+        }).connect("127.0.0.1", port).sync();
+        return result;
+    }
+
+    private static void deleteFolder(Path folder) throws IOException {
+        try (Stream<Path> all = Files.walk(folder)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
