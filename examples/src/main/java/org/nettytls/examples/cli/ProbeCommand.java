@@ -60,7 +60,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "probe", description = {
     "Connect like a careful client and report the chain, the trust and hostname verdicts, protocol, cipher, ALPN and session.",
     "The name checked is --name, else --servername unless --no-sni, else HOST; a mismatch fails the handshake.",
-    "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."})
+    "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls probe example.org:443",
+        "  netty-tls probe 127.0.0.1:8443 --servername www.example.org --ca ca.pem \\",
+        "      --ocsp must-staple",
+        "  netty-tls probe mail.example.org:25 --starttls smtp --enumerate --json",
+        "  netty-tls probe 10.0.0.5:443 --fingerprint 'sha256$pub$4f0c...'"})
 final class ProbeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

@@ -52,8 +52,14 @@ import picocli.CommandLine.Spec;
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
     "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "Example: serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key --upstream 127.0.0.1:8080"})
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
+        "      --cert www.example.org=www.pem,www.key \\",
+        "      --cert www.example.org%%ecc=www-ec.pem,www-ec.key \\",
+        "      --cert default=other.pem",
+        "  netty-tls serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key \\",
+        "      --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -118,17 +124,14 @@ final class ServeCommand implements Callable<Integer> {
         if (verifyClient && clientCa == null) {
             throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
         }
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': expected HOST:PORT");
-        }
-        String host = listen.substring(0, colon);
-        int port;
+        org.nettytls.examples.proxy.HostPort at;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': the port is not a number");
+            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
         }
+        String host = at.host();
+        int port = at.port();
         List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
         SniReloader mapping = SniReloader.create(() -> load(entries));
         mapping.onReload(e -> {
