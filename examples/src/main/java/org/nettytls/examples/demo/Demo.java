@@ -166,9 +166,10 @@ public final class Demo {
                     Duration.ofSeconds(10), new PrintWriter(ftpLog));
             resources.add(ftp);
             int ftpPort = bind(group, resources, ftp::initChannel);
-            progress("serve (SNI " + WWW + ", " + MAIL + ", " + REVOKED + ", default; RSA and ECDSA; stapling) on 127.0.0.1:"
-                    + servePort + ", smtp-server on 127.0.0.1:" + smtpPort + ", ftp-server on 127.0.0.1:" + ftpPort
-                    + ", line-server on 127.0.0.1:" + linePort);
+            progress("serve on 127.0.0.1:" + servePort + ": SNI for " + WWW + ", " + MAIL + " (RSA and ECDSA each), " + REVOKED
+                    + " and a default; staples OCSP");
+            progress("smtp-server on 127.0.0.1:" + smtpPort + ", ftp-server on 127.0.0.1:" + ftpPort + ", line-server on 127.0.0.1:"
+                    + linePort + ", certificates by SNI");
 
             X509Certificate anchor = root.certificate();
             OcspClientConfig tryStaple = OcspClientConfig.builder().mode(OcspMode.TRY_STAPLE).build();

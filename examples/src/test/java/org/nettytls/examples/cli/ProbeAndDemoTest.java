@@ -23,7 +23,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
 
-/** {@code probe} against the real {@code openssl s_server}, and the {@code demo}. */
+/** {@code probe} against the real {@code openssl s_server} (the demo has DemoTest). */
 class ProbeAndDemoTest {
     @TempDir
     Path dir;
@@ -261,15 +261,5 @@ class ProbeAndDemoTest {
             assertEquals("1", refused[0]);
             assertTrue(refused[2].contains("[connection-failed]"), refused[2]);
         }
-    }
-
-    @Test
-    void demoRunsEveryCheckAndExitsZero() {
-        String[] r = run("demo");
-        assertEquals("0", r[0], String.join("\n", r));
-        List<String> lines = r[1].lines().toList();
-        assertTrue(lines.stream().anyMatch(l -> l.matches("\\d+ checks, \\d+ behaved as they should, 0 did not.*")), r[1]);
-        assertFalse(r[1].contains("[FAIL]"), r[1]);
-        assertTrue(r[1].contains("[ ok ] an expired server certificate is refused"), r[1]);
     }
 }
