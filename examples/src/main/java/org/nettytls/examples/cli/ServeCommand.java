@@ -25,6 +25,7 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
+import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
@@ -179,10 +180,15 @@ final class ServeCommand implements Callable<Integer> {
                             }
                             SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
-                                // Takes every read, so Echo only reports the connection.
+                                // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new Echo(out));
+                            ch.pipeline().addLast(new SniEchoHandler(line -> {
+                                synchronized (out) {
+                                    out.println(line);
+                                    out.flush();
+                                }
+                            }));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
@@ -206,52 +212,6 @@ final class ServeCommand implements Callable<Integer> {
                 resolver.shutdownNow();
             }
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    /** Reports each connection's SNI outcome and echoes its data. */
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        private final PrintWriter out;
-
-        Echo(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            String line = null;
-            if (evt instanceof SniCompletionEvent) {
-                SniCompletionEvent e = (SniCompletionEvent) evt;
-                String name = e.serverName() == null ? "(no name)" : e.serverName();
-                line = e.isSuccess()
-                        ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
-                                + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
-                        : ctx.channel().remoteAddress() + " " + name + " failed: " + e.cause().getMessage()
-                                + " [" + e.code().id() + "]";
-            } else if (evt instanceof TlsFailureEvent) {
-                ctx.close();
-            }
-            if (line != null) {
-                synchronized (out) {
-                    out.println(line);
-                    out.flush();
-                }
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf) {
-                ctx.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
         }
     }
 }

@@ -51,6 +51,7 @@ import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.SmtpServerHandler;
@@ -147,7 +148,7 @@ public final class Demo {
                 SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.builder()
                         .onHandler((handler, context) -> stapler.staple(handler, context.options().keyMaterial().leaf()))
                         .build());
-                ch.pipeline().addLast(new Echo());
+                ch.pipeline().addLast(new SniEchoHandler(line -> { }));
             });
             List<String> mails = new CopyOnWriteArrayList<>();
             int smtpPort = bind(group, resources, ch -> {
@@ -323,31 +324,6 @@ public final class Demo {
                 }).bind("127.0.0.1", 0).sync().channel();
         resources.add(() -> server.close().awaitUninterruptibly(2, TimeUnit.SECONDS));
         return ((InetSocketAddress) server.localAddress()).getPort();
-    }
-
-    /** serve's echo: what a client sends comes back; a failed handshake closes. */
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf) {
-                ctx.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof TlsFailureEvent) {
-                ctx.close();
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 
     /**

@@ -56,13 +56,19 @@ class ProbeAndDemoTest {
         command.addAll(java.util.List.of(extra));
         server = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("s_server.log").toFile()).start();
+        return awaitPort(server, port, dir.resolve("s_server.log"));
+    }
+
+    /** Waits until {@code server} accepts on {@code port}; fails with its log when it dies or takes 10 s. */
+    static int awaitPort(Process server, int port, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket probe = new Socket("127.0.0.1", port)) {
                 return port;
             } catch (IOException notYet) {
                 if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new AssertionError("openssl s_server did not start: " + Files.readString(dir.resolve("s_server.log")));
+                    throw new AssertionError(server.info().command().orElse("the server") + " did not start: "
+                            + Files.readString(log));
                 }
                 Thread.sleep(20);
             }

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -112,17 +111,7 @@ class ProbeInteropTest {
         }
         server = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(peer + ".log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Socket probe = new Socket("127.0.0.1", port)) {
-                return port;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new AssertionError(peer + " did not start: " + Files.readString(dir.resolve(peer + ".log")));
-                }
-                Thread.sleep(20);
-            }
-        }
+        return ProbeAndDemoTest.awaitPort(server, port, dir.resolve(peer + ".log"));
     }
 
     private Path ca(HeldCertificate which) throws IOException {
