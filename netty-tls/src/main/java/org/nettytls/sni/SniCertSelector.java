@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -177,7 +178,6 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     private void select(ChannelHandlerContext ctx, TlsServerContext context) {
-        state = State.DONE;
         SslHandler ssl;
         try {
             ssl = context.newHandler(ctx.alloc());
@@ -185,6 +185,15 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             fail(ctx, lookupFailed(e));
             return;
         }
+        try {
+            options.onHandler().accept(ssl, context);
+        } catch (RuntimeException e) {
+            // The handler never joins the pipeline, so its engine is ours to free.
+            ReferenceCountUtil.release(ssl.engine());
+            fail(ctx, lookupFailed(e));
+            return;
+        }
+        state = State.DONE;
         String name = serverName;
         int[] offered = signatureSchemes;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {

@@ -17,7 +17,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "ftp-server", description = {"FTP with explicit TLS (RFC 4217): AUTH TLS, PBSZ, PROT P, PASV/EPSV, LIST/NLST, RETR, STOR, CCC,",
     "serving the files of --root to one user. Logging in needs TLS; data connections need PROT P unless",
     "--allow-clear-data, and resume the control connection's TLS session (required with --require-ssl-reuse).",
-    "Prints one line per control connection's TLS and per data connection."})
+    "Prints one line per control connection's TLS and per data connection."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls ftp-server --listen 127.0.0.1:2121 \\",
+        "      --cert default=ftp.pem,ftp.key --root files --user demo:secret",
+        "  lftp -u demo,secret -e 'set ssl:ca-file ca.pem; ls; bye' ftp://localhost:2121"})
 final class FtpServerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

@@ -14,7 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code line-server}: ECHO, STARTTLS and STOPTLS on one connection, for start_SSL/stop_SSL peers. */
 @Command(name = "line-server", description = {"A line protocol that upgrades and downgrades: ECHO text -> text, STARTTLS -> OK then TLS,",
-    "STOPTLS -> OK then plaintext after the close_notify exchange, anything else -> ERR."})
+    "STOPTLS -> OK then plaintext after the close_notify exchange, anything else -> ERR."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls line-server --listen 127.0.0.1:7000 --cert default=srv.pem,srv.key"})
 final class LineServerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

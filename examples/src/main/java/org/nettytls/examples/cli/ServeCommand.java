@@ -25,6 +25,7 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
+import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
@@ -52,8 +53,14 @@ import picocli.CommandLine.Spec;
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
     "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "Example: serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key --upstream 127.0.0.1:8080"})
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
+        "      --cert www.example.org=www.pem,www.key \\",
+        "      --cert www.example.org%%ecc=www-ec.pem,www-ec.key \\",
+        "      --cert default=other.pem",
+        "  netty-tls serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key \\",
+        "      --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -118,17 +125,14 @@ final class ServeCommand implements Callable<Integer> {
         if (verifyClient && clientCa == null) {
             throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
         }
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': expected HOST:PORT");
-        }
-        String host = listen.substring(0, colon);
-        int port;
+        org.nettytls.examples.proxy.HostPort at;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': the port is not a number");
+            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
         }
+        String host = at.host();
+        int port = at.port();
         List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
         SniReloader mapping = SniReloader.create(() -> load(entries));
         mapping.onReload(e -> {
@@ -176,10 +180,15 @@ final class ServeCommand implements Callable<Integer> {
                             }
                             SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
-                                // Takes every read, so Echo only reports the connection.
+                                // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new Echo(out));
+                            ch.pipeline().addLast(new SniEchoHandler(line -> {
+                                synchronized (out) {
+                                    out.println(line);
+                                    out.flush();
+                                }
+                            }));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
@@ -203,52 +212,6 @@ final class ServeCommand implements Callable<Integer> {
                 resolver.shutdownNow();
             }
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    /** Reports each connection's SNI outcome and echoes its data. */
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        private final PrintWriter out;
-
-        Echo(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            String line = null;
-            if (evt instanceof SniCompletionEvent) {
-                SniCompletionEvent e = (SniCompletionEvent) evt;
-                String name = e.serverName() == null ? "(no name)" : e.serverName();
-                line = e.isSuccess()
-                        ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
-                                + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
-                        : ctx.channel().remoteAddress() + " " + name + " failed: " + e.cause().getMessage()
-                                + " [" + e.code().id() + "]";
-            } else if (evt instanceof TlsFailureEvent) {
-                ctx.close();
-            }
-            if (line != null) {
-                synchronized (out) {
-                    out.println(line);
-                    out.flush();
-                }
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf) {
-                ctx.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
         }
     }
 }

@@ -23,7 +23,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code smtp-server}: SMTP with STARTTLS; mails go to a folder, or to standard output. */
 @Command(name = "smtp-server", description = {"SMTP with STARTTLS (RFC 3207); AUTH only after TLS. Each mail is written to",
-    "--maildir as N.eml, or printed when no folder is given."})
+    "--maildir as N.eml, or printed when no folder is given."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls smtp-server --listen 127.0.0.1:2525 \\",
+        "      --cert default=mail.pem,mail.key --maildir mails",
+        "  swaks --server 127.0.0.1:2525 --tls --tls-ca-path ca.pem --to a@example.org"})
 final class SmtpServerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

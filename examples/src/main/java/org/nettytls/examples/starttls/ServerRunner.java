@@ -35,17 +35,14 @@ public final class ServerRunner {
 
     /** Binds {@code listen} (HOST:PORT), prints {@code listening on HOST:PORT} and serves until the process ends. */
     public static void serve(String listen, PrintWriter out, Consumer<SocketChannel> pipeline) throws TlsException, InterruptedException {
-        int colon = listen.lastIndexOf(':');
-        if (colon < 0) {
-            throw TlsException.badConfiguration("--listen", "expected HOST:PORT, found '" + listen + "'");
-        }
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        int port;
+        org.nettytls.examples.proxy.HostPort at;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw TlsException.badConfiguration("--listen", "expected a port number, found '" + listen.substring(colon + 1) + "'");
+            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw TlsException.badConfiguration("--listen", e.getMessage());
         }
+        String host = at.host();
+        int port = at.port();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         try {
             Channel server;
