@@ -9,7 +9,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
@@ -56,6 +59,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private final SniLookup lookup;
     private final SniSelectorOptions options;
     private final ClientHelloReader reader;
+    // Completed on the channel's event loop; created eagerly so a caller can listen before handlerAdded.
+    private final Promise<SslHandler> selected = ImmediateEventExecutor.INSTANCE.newPromise();
     private State state = State.READING;
     private String serverName;
     private int[] signatureSchemes = new int[0];
@@ -78,6 +83,15 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         pipeline.addLast("tls", selector);
         pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
         return selector;
+    }
+
+    /**
+     * Completes with the {@link SslHandler} this selector put in its place (before that handler's
+     * handshake), or fails when no certificate was chosen. Lets a pipeline that starts TLS later,
+     * such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     */
+    public Future<SslHandler> selectedFuture() {
+        return selected;
     }
 
     @Override
@@ -164,7 +178,6 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     private void select(ChannelHandlerContext ctx, TlsServerContext context) {
-        state = State.DONE;
         SslHandler ssl;
         try {
             ssl = context.newHandler(ctx.alloc());
@@ -172,6 +185,15 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             fail(ctx, lookupFailed(e));
             return;
         }
+        try {
+            options.onHandler().accept(ssl, context);
+        } catch (RuntimeException e) {
+            // The handler never joins the pipeline, so its engine is ours to free.
+            ReferenceCountUtil.release(ssl.engine());
+            fail(ctx, lookupFailed(e));
+            return;
+        }
+        state = State.DONE;
         String name = serverName;
         int[] offered = signatureSchemes;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {
@@ -198,6 +220,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             }
         }
         ctx.pipeline().replace(this, ctx.name(), ssl);
+        selected.trySuccess(ssl);
     }
 
     private void unknownName(ChannelHandlerContext ctx) {
@@ -230,6 +253,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         state = State.DONE;
         cancelTimer();
         reader.release();
+        selected.tryFailure(cause);
         ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, cause));
         ctx.fireUserEventTriggered(new TlsFailureEvent(cause));
         ctx.close();
@@ -254,6 +278,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (state != State.DONE) {
+            selected.tryFailure(new TlsException(TlsErrorCode.CONNECTION_FAILED, "the SniCertSelector was removed before it chose a certificate"));
+        }
         cancelTimer();
         reader.release();
     }

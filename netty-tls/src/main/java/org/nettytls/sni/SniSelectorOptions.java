@@ -1,7 +1,10 @@
 package org.nettytls.sni;
 
+import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.nettytls.TlsServerContext;
 
 /**
  * The limits and choices of a {@link SniCertSelector}, immutable, shared by all connections.
@@ -37,12 +40,14 @@ public final class SniSelectorOptions {
     private final Duration clientHelloTimeout;
     private final Duration lookupTimeout;
     private final UnknownName unknownName;
+    private final BiConsumer<SslHandler, TlsServerContext> onHandler;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
         this.clientHelloTimeout = b.clientHelloTimeout;
         this.lookupTimeout = b.lookupTimeout;
         this.unknownName = b.unknownName;
+        this.onHandler = b.onHandler;
     }
 
     public static Builder builder() {
@@ -68,11 +73,17 @@ public final class SniSelectorOptions {
         return unknownName;
     }
 
+    /** What runs with each {@code SslHandler} the selector makes, before that handler sees the ClientHello. */
+    public BiConsumer<SslHandler, TlsServerContext> onHandler() {
+        return onHandler;
+    }
+
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
         private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
         private UnknownName unknownName = UnknownName.ALERT;
+        private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
 
         private Builder() {
         }
@@ -100,6 +111,17 @@ public final class SniSelectorOptions {
 
         public Builder unknownName(UnknownName choice) {
             this.unknownName = Objects.requireNonNull(choice, "choice");
+            return this;
+        }
+
+        /**
+         * Called on the event loop with each {@code SslHandler} the selector makes and the context
+         * it came from, before the handler reads the ClientHello: the place to staple an OCSP
+         * response ({@code stapler.staple(handler, leaf)}), which must be set on the engine before
+         * the handshake. It must not block; an exception it throws fails the connection.
+         */
+        public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
+            this.onHandler = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -3,6 +3,7 @@ package org.nettytls.starttls;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.PendingWriteQueue;
@@ -19,6 +20,9 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 
 /**
  * Upgrades a plaintext channel to TLS at a protocol's upgrade point, in either role: the
@@ -112,6 +116,37 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     }
 
     /**
+     * Server role with a certificate per requested name: writes {@code positiveReply} in plaintext,
+     * then lets an {@link SniCertSelector} read the ClientHello and choose the context, as a server
+     * that speaks TLS from the start does ({@code SSL_cert_file => { host => ... }} after
+     * {@code start_SSL}). The future completes when the client's handshake was accepted; an
+     * unknown name or a failed lookup fails it and closes the channel.
+     */
+    public Future<Channel> startServer(SniLookup lookup, SniSelectorOptions options, Object positiveReply) {
+        Objects.requireNonNull(lookup, "lookup");
+        Objects.requireNonNull(options, "options");
+        if (!ctx.executor().inEventLoop()) {
+            Promise<Channel> p = ctx.executor().newPromise();
+            ctx.executor().execute(() -> startServer(lookup, options, positiveReply).addListener(f -> cascade(f, p)));
+            return p;
+        }
+        SniCertSelector selector = new SniCertSelector(lookup, options);
+        Promise<Channel> result = begin(selector, positiveReply);
+        if (result.isDone()) {
+            return result;
+        }
+        selector.selectedFuture().addListener((Future<SslHandler> f) -> {
+            if (f.isSuccess()) {
+                attach(f.getNow(), result);
+            } else {
+                // The selector closed the channel already.
+                handshakeDone(result, f);
+            }
+        });
+        return result;
+    }
+
+    /**
      * Starts TLS with a ready {@link SslHandler} (of either role) after writing {@code reply}
      * in plaintext, if it is not {@code null}.
      */
@@ -122,6 +157,15 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             ctx.executor().execute(() -> start(ssl, reply).addListener(f -> cascade(f, p)));
             return p;
         }
+        Promise<Channel> result = begin(ssl, reply);
+        if (!result.isDone()) {
+            attach(ssl, result);
+        }
+        return result;
+    }
+
+    /** Writes the reply and puts {@code tlsHandler} (an SslHandler or what becomes one) in front of this handler. */
+    private Promise<Channel> begin(ChannelHandler tlsHandler, Object reply) {
         if (tls || upgrade != null && !upgrade.isDone()) {
             ReferenceCountUtil.release(reply);
             return failEarly(new TlsException(TlsErrorCode.HANDSHAKE_FAILED, "expected a plaintext channel to upgrade, found TLS already on"));
@@ -132,15 +176,22 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         upgrade = ctx.executor().newPromise();
         Promise<Channel> result = upgrade;
         tls = true;
-        stopper = new StopTlsHandler(ssl, false, false);
-        ctx.pipeline().addBefore(ctx.name(), null, ssl);
-        ctx.pipeline().addBefore(ctx.pipeline().context(ssl).name(), null, stopper);
-        ssl.handshakeFuture().addListener(f -> handshakeDone(result, f));
+        ctx.pipeline().addBefore(ctx.name(), null, tlsHandler);
         // Called outside a read, the upgrade point is where the bytes handed on so far end.
         if (held != null || partialPassed) {
             plaintextAfterUpgrade();
         }
         return result;
+    }
+
+    /** Once the SslHandler is known: the StopTlsHandler in front of it, and the end of its handshake. */
+    private void attach(SslHandler ssl, Promise<Channel> result) {
+        if (result.isDone() || ctx.pipeline().context(ssl) == null) {
+            return;
+        }
+        stopper = new StopTlsHandler(ssl, false);
+        ctx.pipeline().addBefore(ctx.pipeline().context(ssl).name(), null, stopper);
+        ssl.handshakeFuture().addListener(f -> handshakeDone(result, f));
     }
 
     private static void cascade(Future<?> from, Promise<Channel> to) {
@@ -151,11 +202,11 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         }
     }
 
-    private Future<Channel> failEarly(TlsException e) {
+    private Promise<Channel> failEarly(TlsException e) {
         return ctx.executor().<Channel>newPromise().setFailure(e);
     }
 
-    private void handshakeDone(Promise<Channel> result, Future<? super Channel> f) {
+    private void handshakeDone(Promise<Channel> result, Future<?> f) {
         if (result.isDone()) {
             return;
         }

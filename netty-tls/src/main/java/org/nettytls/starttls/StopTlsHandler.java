@@ -38,6 +38,23 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     public enum Mode {
         /** Send close_notify and wait for the peer's (bounded by a timeout): the reference's default. */
         WAIT,
+        /**
+         * As {@link #WAIT}, but plaintext arriving at a TLS record boundary also ends the wait: the
+         * peer went plaintext without its close_notify, as curl does after FTP's {@code CCC} in its
+         * passive mode (RFC 4217 section 12.3 lets either side close first). <b>Please note:</b> the
+         * end of TLS is then taken from unauthenticated bytes; use it only where the protocol drops
+         * integrity on purpose, as CCC does.
+         */
+        WAIT_OR_PLAINTEXT,
+        /**
+         * Let the peer close first and answer its close_notify; if it has not closed within the
+         * timeout, send close_notify and wait, with no time limit, for the peer's or for plaintext as
+         * in {@link #WAIT_OR_PLAINTEXT}. The order RFC 4217 section 12.3 gives for FTP's {@code CCC},
+         * and the one that works with every client: lftp and curl's active mode send close_notify
+         * right after the {@code 200} and break if the server's arrives together with that reply;
+         * curl's passive mode waits for the server's.
+         */
+        PEER_FIRST,
         /** Send close_notify and go plaintext at once: {@code SSL_fast_shutdown}. */
         FAST,
         /** Go plaintext without sending anything: {@code SSL_no_shutdown}. */
@@ -49,7 +66,11 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
 
     private final SslHandler ssl;
     private final boolean followPeer;
-    private final boolean plaintextEndsWait;
+    private boolean plaintextEndsWait;
+    private boolean answerPeer;
+    // What the SslHandler raised while we waited: an engine that failed is "inbound done" as well.
+    private Throwable readFailure;
+    private ChannelInboundHandlerAdapter failureWatch;
     private ChannelHandlerContext ctx;
     private Promise<Channel> promise;
     private ScheduledFuture<?> timer;
@@ -65,15 +86,10 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param ssl the handler to remove, right behind this one
      * @param followPeer downgrade as soon as the peer's close_notify arrives, without waiting for {@link #stop}
-     * @param plaintextEndsWait while waiting for the peer's close_notify, take plaintext at a TLS record
-     *        boundary as the peer's end of TLS. <b>Please note:</b> only for protocols whose peers
-     *        skip their close_notify (curl after FTP's CCC); plaintext is then trusted without the
-     *        peer's authenticated close.
      */
-    public StopTlsHandler(SslHandler ssl, boolean followPeer, boolean plaintextEndsWait) {
+    public StopTlsHandler(SslHandler ssl, boolean followPeer) {
         this.ssl = Objects.requireNonNull(ssl, "ssl");
         this.followPeer = followPeer;
-        this.plaintextEndsWait = plaintextEndsWait;
     }
 
     @Override
@@ -82,7 +98,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         this.promise = ctx.executor().newPromise();
         ssl.sslCloseFuture().addListener(f -> {
             if (f.isSuccess()) {
-                peerClosedTls();
+                checkPeerClosed();
             }
         });
     }
@@ -90,6 +106,22 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelTimer();
+        if (!done) {
+            promise.tryFailure(new TlsException(TlsErrorCode.CONNECTION_FAILED, "the StopTlsHandler was removed before the downgrade finished"));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!done && (sentCloseNotify || answerPeer)) {
+            done = true;
+            cancelTimer();
+            TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED,
+                    "expected the peer's close_notify, found the connection closed" + (peerClosed ? " during the downgrade" : ""));
+            promise.tryFailure(e);
+            ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+        }
+        ctx.fireChannelInactive();
     }
 
     /** Completes when the downgrade finished (or failed); the same future for every call. */
@@ -104,7 +136,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Ends TLS on this channel and continues in plaintext. Call it on the event loop, after the
-     * last write that must still go over TLS. A timeout in {@link Mode#WAIT} fails the channel
+     * last write that must still go over TLS. A timeout while waiting fails the channel
      * with {@link TlsErrorCode#CLOSE_NOTIFY_TIMEOUT}.
      */
     public Future<Channel> stop(Mode mode, Duration timeout) {
@@ -114,13 +146,26 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
             ctx.executor().execute(() -> stop(mode, timeout));
             return promise;
         }
-        if (done || sentCloseNotify) {
+        if (done || sentCloseNotify || answerPeer) {
             return promise;
         }
+        if (mode == Mode.PEER_FIRST) {
+            if (peerClosed) {
+                sendCloseNotify();
+                finish();
+            } else {
+                watchFailures();
+                answerPeer = true;
+                timer = ctx.executor().schedule(this::peerDidNotCloseFirst, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            return promise;
+        }
+        plaintextEndsWait = mode == Mode.WAIT_OR_PLAINTEXT;
         if (mode != Mode.NONE) {
             sendCloseNotify();
         }
-        if (mode != Mode.WAIT || peerClosed) {
+        boolean wait = mode == Mode.WAIT || mode == Mode.WAIT_OR_PLAINTEXT;
+        if (!wait || peerClosed) {
             finish();
         } else if (!timeout.isZero()) {
             timer = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -129,13 +174,63 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendCloseNotify() {
+        watchFailures();
         sentCloseNotify = true;
         ssl.closeOutbound();
     }
 
+    /**
+     * Whether the peer's close_notify really arrived. Netty's OpenSSL engine reports every unwrap
+     * after our own close_notify went out as CLOSED (it does not wait for the peer's, as the JDK
+     * allows), so {@code sslCloseFuture()} also completes when a NewSessionTicket, a KeyUpdate or
+     * application data arrives after ours; only the engine's inbound side says that the peer closed.
+     */
+    private void checkPeerClosed() {
+        if (done || peerClosed) {
+            return;
+        }
+        if (readFailure != null) {
+            done = true;
+            cancelTimer();
+            TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED,
+                    "expected the peer's close_notify, found what TLS could not read: " + readFailure.getMessage(), readFailure);
+            promise.tryFailure(e);
+            ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+            ctx.close();
+        } else if (ssl.engine().isInboundDone()) {
+            peerClosedTls();
+        }
+    }
+
+    /** Puts a handler right behind the SslHandler that notes what it raises, for {@link #checkPeerClosed}. */
+    private void watchFailures() {
+        ChannelHandlerContext sslCtx = ctx.pipeline().context(ssl);
+        if (failureWatch != null || sslCtx == null) {
+            return;
+        }
+        failureWatch = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                if (readFailure == null) {
+                    readFailure = cause;
+                }
+                c.fireExceptionCaught(cause);
+            }
+        };
+        ctx.pipeline().addAfter(sslCtx.name(), null, failureWatch);
+    }
+
+    private void peerDidNotCloseFirst() {
+        timer = null;
+        if (!done && !peerClosed) {
+            plaintextEndsWait = true;
+            sendCloseNotify();
+        }
+    }
+
     private void peerClosedTls() {
         peerClosed = true;
-        if (!done && (sentCloseNotify || followPeer)) {
+        if (!done && (sentCloseNotify || followPeer || answerPeer)) {
             if (!sentCloseNotify) {
                 sendCloseNotify();
             }
@@ -165,6 +260,9 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         // removing the SslHandler then hands its leftover bytes on (after its decode() returns,
         // when this runs inside it).
         ctx.fireUserEventTriggered(StopTlsCompletionEvent.SUCCESS);
+        if (failureWatch != null && ctx.pipeline().context(failureWatch) != null) {
+            ctx.pipeline().remove(failureWatch);
+        }
         if (ctx.pipeline().context(ssl) != null) {
             ctx.pipeline().remove(ssl);
         }
@@ -191,6 +289,8 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         int plaintextAt = walkRecords(in);
         if (plaintextAt < 0) {
             ctx.fireChannelRead(in);
+            // The close future may have completed early (see checkPeerClosed): the engine decides.
+            checkPeerClosed();
             return;
         }
         logger.debug("{} plaintext instead of the peer's close_notify: TLS ends here", ctx.channel());

@@ -92,8 +92,12 @@ public final class PublicSuffix {
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw TlsException.badInput("public suffix file " + file, "not UTF-8", e);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw TlsException.badInput("public suffix file " + file, "no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw TlsException.badInput("public suffix file " + file, "cannot be read: permission denied", e);
         } catch (IOException e) {
-            throw TlsException.badInput("public suffix file " + file, "cannot be read: " + e, e);
+            throw TlsException.badInput("public suffix file " + file, "cannot be read: " + e.getMessage(), e);
         }
         return parse(text, "public suffix file " + file);
     }

@@ -291,4 +291,38 @@ class SniCertSelectorTest {
         SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
         assertTrue(event.cause().getMessage().contains("bug in user code"), event::toString);
     }
+
+    @Test
+    void onHandlerSeesTheHandlerBeforeTheClientHelloSoAStapleSetThereIsSent() throws Exception {
+        byte[] staple = {0x30, 0x03, 0x0a, 0x01, 0x06};
+        SniMapping mapping = SniMapping.builder().add("a.test", org.nettytls.TlsServerOptions.builder()
+                .certificate(SniPki.A_RSA.keyMaterial()).ocspStapling(true).build()).build();
+        CompletableFuture<TlsServerContext> seen = new CompletableFuture<>();
+        int port = server(mapping, SniSelectorOptions.builder().onHandler((handler, context) -> {
+            seen.complete(context);
+            ((io.netty.handler.ssl.ReferenceCountedOpenSslEngine) handler.engine()).setOcspResponse(staple);
+        }).build());
+        TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
+                .ocspStapling(true).build());
+        Side side = loop.client(client, "a.test", port);
+        assertNull(side.handshakeFailure());
+        assertEquals(mapping.lookup("a.test").toCompletableFuture().get(), seen.get(5, TimeUnit.SECONDS),
+                "the hook gets the context of the name asked for");
+        byte[] received = ((io.netty.handler.ssl.ReferenceCountedOpenSslEngine) side.channel.pipeline().get(SslHandler.class)
+                .engine()).getOcspResponse();
+        assertTrue(java.util.Arrays.equals(staple, received), "the client got the staple set in the hook");
+    }
+
+    @Test
+    void anOnHandlerThatThrowsEndsTheConnectionWithItsReason() throws Exception {
+        int port = server(SniPki.mapping(true).build(), SniSelectorOptions.builder().onHandler((handler, context) -> {
+            throw new IllegalStateException("stapler broke");
+        }).build());
+        Side side = loop.client(client(), "b.test", port);
+        assertNotNull(side.handshakeFailure());
+        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        assertFalse(event.isSuccess());
+        assertTrue(event.cause().getMessage().contains("stapler broke"), event::toString);
+        lastServer().awaitClosed();
+    }
 }

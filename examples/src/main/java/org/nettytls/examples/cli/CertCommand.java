@@ -27,6 +27,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * and {@code PREFIX.key}.
  */
 @Command(name = "cert", description = "Make a CA, or a certificate signed by one, as PEM files.",
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls cert ca --out ca --cn 'My Test CA'",
+        "  netty-tls cert issue --ca ca --out www --cn www.example.org \\",
+        "      --san DNS:www.example.org"},
         subcommands = {CertCommand.Ca.class, CertCommand.Issue.class})
 final class CertCommand {
     @Mixin
@@ -46,7 +50,10 @@ final class CertCommand {
         "PREFIX.pem/PREFIX.key are the CA that signs (the lowest intermediate, with its chain up to the",
         "root, or the root itself); with intermediates the root certificate, the trust anchor, goes to",
         "PREFIX-root.pem. The CA that signs may sign leaves and one level of intermediate CAs",
-        "('cert issue --ca-cert')."})
+        "('cert issue --ca-cert')."},
+            footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls cert ca --out ca",
+        "  netty-tls cert ca --out ca --key rsa --days 30 --intermediates 1"})
     static final class Ca implements Callable<Integer> {
         @Mixin
         HelpOption help;
@@ -108,7 +115,12 @@ final class CertCommand {
 
     @Command(name = "issue", description = {
         "Make a certificate signed by the CA in PREFIX.pem/PREFIX.key (from 'cert ca' or an earlier",
-        "'cert issue --ca-cert'). PREFIX.pem of the result holds the certificate and its chain."})
+        "'cert issue --ca-cert'). PREFIX.pem of the result holds the certificate and its chain."},
+            footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls cert issue --ca ca --out www --cn www.example.org \\",
+        "      --san DNS:www.example.org,IP:127.0.0.1",
+        "  netty-tls cert issue --ca ca --out mail --cn mail.example.org \\",
+        "      --must-staple --ocsp-url http://127.0.0.1:8888/"})
     static final class Issue implements Callable<Integer> {
         @Mixin
         HelpOption help;

@@ -15,7 +15,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "fingerprint", description = {
     "Print a certificate's fingerprint as algo$hex.",
     "Hashes the first certificate in CERT (PEM, DER or PKCS#12), or with --pub its public key",
-    "(algo$pub$hex): the form SSL_fingerprint and --fingerprint take."})
+    "(algo$pub$hex): the form SSL_fingerprint and --fingerprint take."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls fingerprint server.pem",
+        "  netty-tls fingerprint --algo sha1 --pub server.der"})
 final class FingerprintCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

@@ -36,10 +36,11 @@ import picocli.CommandLine.Spec;
     "default scheme) and only then answers 200 and shows the client a certificate",
     "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key,",
     "from 'cert ca'; clients must trust PREFIX.pem). An upstream that fails",
-    "verification gets the client a 502 naming the failure, and no certificate.",
-    "Example:",
-    "  intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca",
-    "  curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
+    "verification gets the client a 502 naming the failure, and no certificate."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls cert ca --out proxy-ca",
+        "  netty-tls intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca",
+        "  curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
 final class InterceptProxyCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

@@ -2,7 +2,7 @@ package org.nettytls.examples.cli;
 
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.util.concurrent.Callable;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniMapping;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.starttls.Framing;
@@ -14,7 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code line-server}: ECHO, STARTTLS and STOPTLS on one connection, for start_SSL/stop_SSL peers. */
 @Command(name = "line-server", description = {"A line protocol that upgrades and downgrades: ECHO text -> text, STARTTLS -> OK then TLS,",
-    "STOPTLS -> OK then plaintext after the close_notify exchange, anything else -> ERR."})
+    "STOPTLS -> OK then plaintext after the close_notify exchange, anything else -> ERR."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls line-server --listen 127.0.0.1:7000 --cert default=srv.pem,srv.key"})
 final class LineServerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -22,16 +24,13 @@ final class LineServerCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
-    String listen;
-
-    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
-    String cert;
+    @Mixin
+    StartTlsServerOptions server;
 
     @Override
     public Integer call() throws Exception {
-        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
-        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+        SniMapping tls = server.mapping();
+        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, tls));
         });

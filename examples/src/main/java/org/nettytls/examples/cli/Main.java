@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             DemoCommand.class,
             LineServerCommand.class,
             SmtpServerCommand.class,
+            FtpServerCommand.class,
             ServeCommand.class,
             InterceptProxyCommand.class,
         })
@@ -62,7 +63,10 @@ public final class Main {
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine where = e.getCommandLine();
             String prefix = where.getParent() == null ? "" : where.getCommandName() + ": ";
-            err.println("error: " + prefix + sentence(e.getMessage()) + " [usage]");
+            String unknown = e instanceof CommandLine.MissingParameterException ? unknownOption(where, a) : null;
+            // picocli checks required parameters before unknown options; a misspelt option is the better news.
+            err.println("error: " + prefix + (unknown != null ? "Unknown option: '" + unknown + "'" : sentence(e.getMessage()))
+                    + " [usage]");
             if (debugRequested(where.getParseResult())) {
                 e.printStackTrace(err);
             }
@@ -91,6 +95,37 @@ public final class Main {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** The first word of {@code args} that looks like an option {@code where} (or the top command) does not know. */
+    private static String unknownOption(CommandLine where, String[] args) {
+        CommandLine top = where;
+        while (top.getParent() != null) {
+            top = top.getParent();
+        }
+        boolean valueNext = false;
+        for (String arg : args) {
+            if (valueNext) {
+                valueNext = false;
+                continue;
+            }
+            if (arg.equals("--")) {
+                return null;
+            }
+            if (!arg.startsWith("-") || arg.length() < 2) {
+                continue;
+            }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            CommandLine.Model.OptionSpec option = where.getCommandSpec().findOption(name);
+            if (option == null) {
+                option = top.getCommandSpec().findOption(name);
+            }
+            if (option == null) {
+                return name;
+            }
+            valueNext = !arg.contains("=") && option.arity().min() > 0;
+        }
+        return null;
     }
 
     static boolean isInputError(TlsErrorCode code) {

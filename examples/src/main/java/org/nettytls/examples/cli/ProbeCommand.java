@@ -60,7 +60,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "probe", description = {
     "Connect like a careful client and report the chain, the trust and hostname verdicts, protocol, cipher, ALPN and session.",
     "The name checked is --name, else --servername unless --no-sni, else HOST; a mismatch fails the handshake.",
-    "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."})
+    "Exit 0 when the connection and every check succeeded, 1 when one failed, 2 for bad options or files."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls probe example.org:443",
+        "  netty-tls probe 127.0.0.1:8443 --servername www.example.org --ca ca.pem \\",
+        "      --ocsp must-staple",
+        "  netty-tls probe mail.example.org:25 --starttls smtp --enumerate --json",
+        "  netty-tls probe 10.0.0.5:443 --fingerprint 'sha256$pub$4f0c...'"})
 final class ProbeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -156,8 +162,15 @@ final class ProbeCommand implements Callable<Integer> {
             description = "Append the handshakes' secrets to FILE in the NSS SSLKEYLOGFILE format (for Wireshark). Debugging only.")
     Path keylog;
 
+    @Option(names = "--enumerate", description = {"Also report which protocol versions the server accepts: one connection per "
+        + "version, TLSv1 to TLSv1_3, each offering only that version with every cipher (ALL, or --cipher) and verification off."})
+    boolean enumerate;
+
     @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
     boolean json;
+
+    /** The versions --enumerate tries, oldest first; BoringSSL has no SSLv3. */
+    static final List<String> VERSIONS = List.of("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3");
 
     @Override
     public Integer call() throws Exception {
@@ -173,18 +186,22 @@ final class ProbeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             TlsClientContext tls = TlsClientContext.create(options);
-            TlsConnectionInfo info = connect(hp, tls, protocol, ocsp);
+            TlsConnectionInfo info = connect(hp, tls, protocol, ocsp, reconnect > 0);
             report.put("ok", true);
             describe(info, report);
             report.put("ocsp", info.ocspStatus().orElse("not checked"));
+            report.put("crl", crl(info.peerCertificates()));
             if (reconnect > 0) {
                 List<Object> again = new ArrayList<>();
                 for (int i = 0; i < reconnect; i++) {
-                    again.add(connect(hp, tls, protocol, ocsp).sessionReused().orElse(null));
+                    again.add(connect(hp, tls, protocol, ocsp, true).sessionReused().orElse(null));
                 }
                 report.put("reconnects", again);
             }
             report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
+            if (enumerate) {
+                report.put("versions", enumerate(hp, protocol));
+            }
             out.print(json ? Json.write(report) : text(report));
             out.flush();
             return Main.OK;
@@ -288,8 +305,9 @@ final class ProbeCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** Connects once; with {@code awaitTicket}, gives the server a moment to send a TLS 1.3 ticket before closing. */
     private TlsConnectionInfo connect(HostPort hp, TlsClientContext tls, StartTlsProtocol protocol,
-                                      OcspClientConfig ocsp) throws TlsException, InterruptedException {
+                                      OcspClientConfig ocsp, boolean awaitTicket) throws TlsException, InterruptedException {
         // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
         java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -375,7 +393,7 @@ final class ProbeCommand implements Callable<Integer> {
                 }
                 info = TlsConnectionInfo.of(ssl);
             }
-            if (reconnect > 0) {
+            if (awaitTicket) {
                 awaitSession(tls, hp);
             }
             ch.close().await(2, TimeUnit.SECONDS);
@@ -383,6 +401,91 @@ final class ProbeCommand implements Callable<Integer> {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * One connection per version with only that version offered, every cipher (so that a TLS 1.0
+     * server is not refused for want of a CBC suite) and verification off, since the question is
+     * which versions the server speaks, not whether it can be trusted (the report above says that).
+     */
+    private List<Object> enumerate(HostPort hp, StartTlsProtocol protocol) throws TlsException, InterruptedException {
+        OcspClientConfig noOcsp = OcspClientConfig.builder().mode(OcspMode.NO_STAPLE).build();
+        List<Object> versions = new ArrayList<>();
+        for (String v : VERSIONS) {
+            TlsClientOptions.Builder b = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).version(v)
+                    .cipherList(cipher != null ? cipher : "ALL").handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
+            if (noSni) {
+                b.serverName("");
+            } else if (serverName != null) {
+                b.serverName(serverName);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", v);
+            try {
+                TlsConnectionInfo info = connect(hp, TlsClientContext.create(b.build()), protocol, noOcsp, false);
+                m.put("accepted", true);
+                m.put("cipher", info.cipher());
+                m.put("error", null);
+            } catch (TlsException e) {
+                if (e.code() == TlsErrorCode.CONNECTION_FAILED || Main.isInputError(e.code())) {
+                    throw e;
+                }
+                m.put("accepted", false);
+                m.put("cipher", null);
+                Map<String, Object> error = new LinkedHashMap<>();
+                error.put("code", e.code().id());
+                error.put("message", e.getMessage());
+                m.put("error", error);
+            }
+            versions.add(m);
+        }
+        return versions;
+    }
+
+    /**
+     * What the CRLs given with --crl say about the certificates the handshake checked (the
+     * server's, or with --crl-full-chain all but the root): the handshake already refused a
+     * revoked one unless a fingerprint pin accepted it, which this report then still shows.
+     */
+    private Map<String, Object> crl(List<X509Certificate> chain) throws TlsException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        boolean checked = !crls.isEmpty() || crlFullChain;
+        m.put("checked", checked);
+        m.put("fullChain", crlFullChain);
+        List<Object> certs = new ArrayList<>();
+        if (checked) {
+            List<java.security.cert.X509CRL> all = new ArrayList<>();
+            for (Path f : crls) {
+                all.addAll(org.nettytls.cert.CertificateLoader.crls(f));
+            }
+            int last = crlFullChain ? chain.size() : Math.min(1, chain.size());
+            for (int i = 0; i < last; i++) {
+                X509Certificate c = chain.get(i);
+                if (i > 0 && c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                    continue;
+                }
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("depth", i);
+                e.put("subject", c.getSubjectX500Principal().getName());
+                java.security.cert.X509CRL from = null;
+                for (java.security.cert.X509CRL crl : all) {
+                    if (crl.getIssuerX500Principal().equals(c.getIssuerX500Principal())
+                            && (from == null || crl.getThisUpdate().after(from.getThisUpdate()))) {
+                        from = crl;
+                    }
+                }
+                java.security.cert.X509CRLEntry entry = from == null ? null : from.getRevokedCertificate(c);
+                e.put("status", from == null ? "no CRL from its issuer in the --crl files"
+                        : entry == null ? "not revoked"
+                        : "revoked since " + entry.getRevocationDate().toInstant()
+                                + (entry.getRevocationReason() == null ? "" : " (" + entry.getRevocationReason() + ")"));
+                e.put("crlNextUpdate", from == null || from.getNextUpdate() == null ? null
+                        : from.getNextUpdate().toInstant().toString());
+                certs.add(e);
+            }
+        }
+        m.put("certificates", certs);
+        return m;
     }
 
     /**
@@ -402,6 +505,7 @@ final class ProbeCommand implements Callable<Integer> {
         report.put("protocol", info.sslVersion());
         report.put("protocolNumber", info.sslVersionInt());
         report.put("cipher", info.cipher());
+        report.put("group", info.keyExchangeGroup());
         report.put("alpn", info.alpn());
         report.put("sessionReused", info.sessionReused().orElse(null));
         Map<String, Object> verification = new LinkedHashMap<>();
@@ -491,6 +595,7 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("protocol:     ").append(r.get("protocol"))
                 .append(String.format(" (0x%04x)", (Integer) r.get("protocolNumber"))).append('\n');
         sb.append("cipher:       ").append(r.get("cipher")).append('\n');
+        sb.append("group:        ").append(r.get("group") == null ? "(none)" : r.get("group")).append('\n');
         sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
         Object reused = r.get("sessionReused");
         sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
@@ -507,6 +612,15 @@ final class ProbeCommand implements Callable<Integer> {
                 : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
                         + v.getOrDefault("code", "off") + "]").append('\n');
         sb.append("ocsp:         ").append(r.get("ocsp")).append('\n');
+        Map<String, Object> crl = (Map<String, Object>) r.get("crl");
+        if (!(Boolean) crl.get("checked")) {
+            sb.append("crl:          not checked\n");
+        }
+        for (Object o : (List<Object>) crl.get("certificates")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            sb.append("crl:          ").append(c.get("depth")).append(' ').append(c.get("subject")).append(": ")
+                    .append(c.get("status")).append('\n');
+        }
         Map<String, Object> h = (Map<String, Object>) r.get("hostname");
         sb.append("hostname:     ").append(h.get("name")).append(" under scheme ").append(h.get("scheme")).append(": ")
                 .append(!(Boolean) h.get("checked") ? "not checked (" + h.get("reason") + ")"
@@ -516,6 +630,16 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("  cert names: ").append(names.isEmpty() ? "(none)" : String.join(", ", names.stream().map(String::valueOf).toList()))
                 .append('\n');
         sb.append("  suffixes:   ").append(h.get("publicSuffixList")).append('\n');
+        if (r.get("versions") != null) {
+            sb.append("versions:     one connection each, verification off\n");
+            for (Object o : (List<Object>) r.get("versions")) {
+                Map<String, Object> version = (Map<String, Object>) o;
+                Map<String, Object> error = (Map<String, Object>) version.get("error");
+                sb.append(String.format("  %-10s  ", version.get("version") + ":")).append((Boolean) version.get("accepted")
+                        ? "accepted (" + version.get("cipher") + ")"
+                        : "refused: " + error.get("message") + " [" + error.get("code") + "]").append('\n');
+            }
+        }
         sb.append("chain:\n");
         for (Object o : (List<Object>) r.get("chain")) {
             Map<String, Object> c = (Map<String, Object>) o;

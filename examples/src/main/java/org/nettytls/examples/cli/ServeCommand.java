@@ -15,9 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,10 +23,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
-import org.nettytls.TlsServerOptions;
 import org.nettytls.VerifyMode;
-import org.nettytls.cert.CertificateLoader;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
+import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
@@ -56,8 +53,14 @@ import picocli.CommandLine.Spec;
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
     "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "Example: serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key --upstream 127.0.0.1:8080"})
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
+        "      --cert www.example.org=www.pem,www.key \\",
+        "      --cert www.example.org%%ecc=www-ec.pem,www-ec.key \\",
+        "      --cert default=other.pem",
+        "  netty-tls serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key \\",
+        "      --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -103,66 +106,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
-    /** One --cert entry. */
-    private static final class CertArg {
-        final String name;
-        final Path cert;
-        final Path key;
-
-        CertArg(String name, Path cert, Path key) {
-            this.name = name;
-            this.cert = cert;
-            this.key = key;
-        }
-    }
-
-    private List<CertArg> parseCerts() {
-        List<CertArg> out = new ArrayList<>();
-        for (String c : certs) {
-            int eq = c.indexOf('=');
-            if (eq < 0 || eq == c.length() - 1) {
-                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
-            }
-            String name = c.substring(0, eq);
-            String[] files = c.substring(eq + 1).split(",", -1);
-            if (files.length > 2 || files[0].isEmpty() || files.length == 2 && files[1].isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--cert '" + c + "': expected NAME=CERT[,KEY]");
-            }
-            out.add(new CertArg(name, Path.of(files[0]), files.length == 2 ? Path.of(files[1]) : null));
-        }
-        return out;
-    }
-
-    private SniMapping load(List<CertArg> entries) throws TlsException {
-        Map<String, TlsServerOptions> names = new LinkedHashMap<>();
-        SniMapping.Builder b = SniMapping.builder();
-        List<CertArg> additional = new ArrayList<>();
-        for (CertArg e : entries) {
-            if (e.name.contains("%")) {
-                additional.add(e);
-                continue;
-            }
-            String name = e.name.equals("default") ? SniMapping.DEFAULT : e.name;
-            TlsServerOptions.Builder o = TlsServerOptions.builder().certificateFile(e.cert, e.key).alpnProtocols(alpn)
-                    .sessionTickets(sessionTickets);
+    private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
+        return CertSpecs.load(entries, o -> {
+            o.alpnProtocols(alpn).sessionTickets(sessionTickets);
             if (clientCa != null) {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
-            names.put(name, o.build());
-        }
-        for (Map.Entry<String, TlsServerOptions> n : names.entrySet()) {
-            try {
-                b.add(n.getKey(), n.getValue());
-            } catch (IllegalArgumentException ex) {
-                throw TlsException.badConfiguration("--cert", ex.getMessage());
-            }
-        }
-        for (CertArg e : additional) {
-            String base = e.name.substring(0, e.name.indexOf('%'));
-            b.addCertificate(base.equals("default") ? SniMapping.DEFAULT : base,
-                    CertificateLoader.keyMaterial(e.cert, e.key, null));
-        }
-        return b.build();
+            return o;
+        });
     }
 
     @Override
@@ -174,18 +125,15 @@ final class ServeCommand implements Callable<Integer> {
         if (verifyClient && clientCa == null) {
             throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
         }
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': expected HOST:PORT");
-        }
-        String host = listen.substring(0, colon);
-        int port;
+        org.nettytls.examples.proxy.HostPort at;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--listen '" + listen + "': the port is not a number");
+            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
         }
-        List<CertArg> entries = parseCerts();
+        String host = at.host();
+        int port = at.port();
+        List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
         SniReloader mapping = SniReloader.create(() -> load(entries));
         mapping.onReload(e -> {
             synchronized (out) {
@@ -212,14 +160,7 @@ final class ServeCommand implements Callable<Integer> {
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
         try {
             if (watcher != null) {
-                List<Path> files = new ArrayList<>();
-                for (CertArg e : entries) {
-                    files.add(e.cert);
-                    if (e.key != null) {
-                        files.add(e.key);
-                    }
-                }
-                mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), files.toArray(new Path[0]));
+                mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
             PlainHttpAnswer trap;
             try {
@@ -239,10 +180,15 @@ final class ServeCommand implements Callable<Integer> {
                             }
                             SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
-                                // Takes every read, so Echo only reports the connection.
+                                // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new Echo(out));
+                            ch.pipeline().addLast(new SniEchoHandler(line -> {
+                                synchronized (out) {
+                                    out.println(line);
+                                    out.flush();
+                                }
+                            }));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
@@ -266,52 +212,6 @@ final class ServeCommand implements Callable<Integer> {
                 resolver.shutdownNow();
             }
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    /** Reports each connection's SNI outcome and echoes its data. */
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        private final PrintWriter out;
-
-        Echo(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            String line = null;
-            if (evt instanceof SniCompletionEvent) {
-                SniCompletionEvent e = (SniCompletionEvent) evt;
-                String name = e.serverName() == null ? "(no name)" : e.serverName();
-                line = e.isSuccess()
-                        ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
-                                + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
-                        : ctx.channel().remoteAddress() + " " + name + " failed: " + e.cause().getMessage()
-                                + " [" + e.code().id() + "]";
-            } else if (evt instanceof TlsFailureEvent) {
-                ctx.close();
-            }
-            if (line != null) {
-                synchronized (out) {
-                    out.println(line);
-                    out.flush();
-                }
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf) {
-                ctx.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
         }
     }
 }

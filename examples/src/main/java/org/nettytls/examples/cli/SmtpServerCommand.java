@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniMapping;
 import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.starttls.Framing;
@@ -23,7 +23,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code smtp-server}: SMTP with STARTTLS; mails go to a folder, or to standard output. */
 @Command(name = "smtp-server", description = {"SMTP with STARTTLS (RFC 3207); AUTH only after TLS. Each mail is written to",
-    "--maildir as N.eml, or printed when no folder is given."})
+    "--maildir as N.eml, or printed when no folder is given."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls smtp-server --listen 127.0.0.1:2525 \\",
+        "      --cert default=mail.pem,mail.key --maildir mails",
+        "  swaks --server 127.0.0.1:2525 --tls --tls-ca-path ca.pem --to a@example.org"})
 final class SmtpServerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -31,18 +35,15 @@ final class SmtpServerCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to listen (default 127.0.0.1:0, a free port).")
-    String listen;
-
-    @Option(names = "--cert", paramLabel = "CERT[,KEY]", required = true, description = "Certificate and key: CERT[,KEY] or default=CERT[,KEY].")
-    String cert;
+    @Mixin
+    StartTlsServerOptions server;
 
     @Option(names = "--maildir", paramLabel = "DIR", description = "Folder for delivered mails.")
     Path maildir;
 
     @Override
     public Integer call() throws Exception {
-        TlsServerContext tls = TlsServerContext.create(ServerRunner.options(cert));
+        SniMapping tls = server.mapping();
         AtomicLong counter = new AtomicLong();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         Consumer<String> sink = mail -> {
@@ -65,7 +66,7 @@ final class SmtpServerCommand implements Callable<Integer> {
                 }
             });
         };
-        ServerRunner.serve(listen, spec.commandLine().getOut(), ch -> {
+        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, tls, sink));
         });

@@ -40,7 +40,11 @@ import picocli.CommandLine.Spec;
     "--batch FILE: each line is scheme<TAB>name<TAB>certfile; prints 1 (match), 0 (mismatch) or 'error: <reason> [code]' "
             + "per line, in order, and exits 0 once the file was read (2 when it cannot be). Certificates and schemes are "
             + "loaded once per batch; relative certificate paths are resolved against the working directory.",
-    "Names are UTF-8 and may be IDNs; in a batch, \\xHH stands for the character U+00HH (\\x00 for a NUL)."})
+    "Names are UTF-8 and may be IDNs; in a batch, \\xHH stands for the character U+00HH (\\x00 for a NUL)."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+        "  netty-tls verify-hostname www.example.org server.pem",
+        "  netty-tls verify-hostname --scheme smtp mail.example.org mail.pem",
+        "  netty-tls verify-hostname --batch cases.tsv"})
 final class VerifyHostnameCommand implements Callable<Integer> {
     private static final Pattern ESCAPE = Pattern.compile("\\\\x([0-9a-fA-F]{2})");
 

@@ -9,39 +9,81 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.TlsServerContext;
+import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsServerOptions;
-import org.nettytls.VerifyMode;
+import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.examples.serve.SniEchoHandler;
+import org.nettytls.examples.starttls.FtpServer;
+import org.nettytls.examples.starttls.LineServerHandler;
+import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.ocsp.OcspClientConfig;
+import org.nettytls.ocsp.OcspMode;
+import org.nettytls.ocsp.OcspStapler;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniMapping;
+import org.nettytls.sni.SniSelectorOptions;
+import org.nettytls.starttls.Framing;
+import org.nettytls.starttls.StartTlsClient;
+import org.nettytls.starttls.StartTlsHandler;
+import org.nettytls.starttls.StartTlsProtocol;
+import org.nettytls.starttls.StopTlsHandler;
 
 /**
- * The README's first command: on loopback, with nothing to set up, it mints a small PKI, runs
- * netty-tls servers and drives verifying clients at them, including failures that must fail,
- * and reports one line per check.
+ * The README's first command: on loopback, in this JVM, with nothing to set up, it mints a PKI,
+ * starts an OCSP responder, an SNI server that staples ({@code serve}), {@code smtp-server} and
+ * {@code line-server}, drives verifying clients through each, including two that must fail, and
+ * prints one line per check and a summary.
  */
 public final class Demo {
+    static final String WWW = "www.demo.test";
+    static final String MAIL = "mail.demo.test";
+    static final String REVOKED = "revoked.demo.test";
+    /** Not served: the server answers it with its default certificate, which is www's. */
+    static final String UNKNOWN = "shop.demo.test";
+    private static final String ECHO = "hello from netty-tls";
+    private static final String FTP_FILE = "hello.txt";
+    private static final String FTP_CONTENT = "a file sent over a TLS data connection\n";
+
     private final PrintWriter out;
     private final List<String> failures = new ArrayList<>();
     private int checks;
@@ -50,51 +92,136 @@ public final class Demo {
         this.out = out;
     }
 
+    /** One connection's outcome. */
+    private static final class Result {
+        TlsException failure;
+        TlsConnectionInfo info;
+        String echo = "";
+    }
+
+    /** A check: does its work and returns the line of detail, or throws what went wrong. */
+    @FunctionalInterface
+    private interface Check {
+        String run() throws Exception;
+    }
+
     /** Runs every check; returns whether all behaved as they should. */
     public boolean run() throws Exception {
         long start = System.nanoTime();
-        out.println("netty-tls demo: everything runs on 127.0.0.1; nothing is read from or written to disk.");
-        progress("minting a root CA, an intermediate and certificates for localhost");
-        HeldCertificate root = HeldCertificate.builder().commonName("netty-tls demo root").certificateAuthority(1).build();
-        HeldCertificate ca = HeldCertificate.builder().commonName("netty-tls demo CA").certificateAuthority(0)
-                .signedBy(root).build();
-        HeldCertificate ecServer = HeldCertificate.builder().commonName("localhost").dns("localhost").ip("127.0.0.1")
-                .signedBy(ca).build();
-        HeldCertificate rsaServer = HeldCertificate.builder().commonName("localhost").dns("localhost").rsa(2048)
-                .signedBy(ca).build();
-        Instant now = Instant.now();
-        HeldCertificate expired = HeldCertificate.builder().commonName("localhost").dns("localhost")
-                .validity(now.minus(30, ChronoUnit.DAYS), now.minus(1, ChronoUnit.DAYS)).signedBy(ca).build();
-        HeldCertificate client = HeldCertificate.builder().commonName("demo client").signedBy(ca).build();
-        HeldCertificate stranger = HeldCertificate.builder().commonName("a stranger's root").certificateAuthority(0).build();
-
+        out.println("netty-tls demo: everything runs on 127.0.0.1 in this JVM; the only file is the FTP server's, in a temporary folder.");
+        progress("minting a root CA, an intermediate, and RSA and ECDSA certificates for " + WWW + " and " + MAIL);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        List<Channel> servers = new ArrayList<>();
+        List<AutoCloseable> resources = new ArrayList<>();
         try {
-            TlsClientOptions trusting = TlsClientOptions.builder().caCertificates(root.certificate()).build();
-            int ecPort = serve(group, servers, TlsServerOptions.builder().certificate(ecServer.keyMaterial()).build());
-            int rsaPort = serve(group, servers, TlsServerOptions.builder().certificate(rsaServer.keyMaterial())
-                    .version("TLSv1_2").build());
-            int expiredPort = serve(group, servers, TlsServerOptions.builder().certificate(expired.keyMaterial()).build());
-            int mtlsPort = serve(group, servers, TlsServerOptions.builder().certificate(ecServer.keyMaterial())
-                    .verifyMode(VerifyMode.REQUIRE).caCertificates(root.certificate()).build());
-            progress("started 4 servers; running clients");
+            HeldCertificate root = HeldCertificate.builder().commonName("netty-tls demo root").certificateAuthority(1).build();
+            HeldCertificate ca = HeldCertificate.builder().commonName("netty-tls demo CA").certificateAuthority(0)
+                    .signedBy(root).build();
+            BigInteger revokedSerial = BigInteger.valueOf(0x5e4d);
+            DemoOcspResponder responder = new DemoOcspResponder(group, ca, Set.of(revokedSerial));
+            resources.add(responder);
+            String ocspUrl = responder.url();
+            HeldCertificate wwwRsa = HeldCertificate.builder().commonName(WWW).dns(WWW).rsa(2048).ocspUrl(ocspUrl)
+                    .signedBy(ca).build();
+            HeldCertificate wwwEc = HeldCertificate.builder().commonName(WWW).dns(WWW).ocspUrl(ocspUrl).signedBy(ca).build();
+            HeldCertificate mailRsa = HeldCertificate.builder().commonName(MAIL).dns(MAIL).rsa(2048).ocspUrl(ocspUrl)
+                    .mustStaple(true).signedBy(ca).build();
+            HeldCertificate mailEc = HeldCertificate.builder().commonName(MAIL).dns(MAIL).ocspUrl(ocspUrl).signedBy(ca).build();
+            HeldCertificate revoked = HeldCertificate.builder().commonName(REVOKED).dns(REVOKED).ocspUrl(ocspUrl)
+                    .serialNumber(revokedSerial).signedBy(ca).build();
+            HeldCertificate stranger = HeldCertificate.builder().commonName("a stranger's root").certificateAuthority(0).build();
+            progress("OCSP responder at " + ocspUrl + " (signed by the intermediate; " + REVOKED + " is revoked)");
 
-            expectSuccess("TLS 1.3, EC certificate, chain verified, echo", group, trusting, ecPort);
-            expectSuccess("TLS 1.2, RSA certificate, chain verified, echo", group, trusting, rsaPort);
-            expectSuccess("mutual TLS: client certificate accepted", group,
-                    TlsClientOptions.builder().caCertificates(root.certificate()).certificate(client.keyMaterial()).build(),
-                    mtlsPort);
-            expectFailure("a server from an untrusted CA is refused", group,
-                    TlsClientOptions.builder().caCertificates(stranger.certificate()).build(), ecPort,
-                    TlsErrorCode.UNTRUSTED_CHAIN);
-            expectFailure("an expired server certificate is refused", group, trusting, expiredPort,
-                    TlsErrorCode.CERT_EXPIRED);
-            expectFailure("a client without certificate is refused by a server that requires one", group, trusting,
-                    mtlsPort, null);
+            SniMapping mapping = SniMapping.builder()
+                    .add(WWW, serverOptions(wwwRsa)).addCertificate(WWW, wwwEc.keyMaterial())
+                    .add(MAIL, serverOptions(mailRsa)).addCertificate(MAIL, mailEc.keyMaterial())
+                    .add(REVOKED, serverOptions(revoked))
+                    .add(SniMapping.DEFAULT, serverOptions(wwwRsa)).addCertificate(SniMapping.DEFAULT, wwwEc.keyMaterial())
+                    .build();
+            // Stapled: the primary (RSA) certificates. BoringSSL gives a staple set on the
+            // connection to the primary certificate only, never to an additional one.
+            OcspStapler stapler = OcspStapler.builder(group).certificate(wwwRsa.chain()).certificate(mailRsa.chain()).start();
+            resources.add(stapler);
+            if (!stapler.ready().await(10, TimeUnit.SECONDS)) {
+                throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "the OCSP stapler fetched nothing within 10 s");
+            }
+            int servePort = bind(group, resources, ch -> {
+                SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.builder()
+                        .onHandler((handler, context) -> stapler.staple(handler, context.options().keyMaterial().leaf()))
+                        .build());
+                ch.pipeline().addLast(new SniEchoHandler(line -> { }));
+            });
+            List<String> mails = new CopyOnWriteArrayList<>();
+            int smtpPort = bind(group, resources, ch -> {
+                StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, mapping, mails::add));
+            });
+            int linePort = bind(group, resources, ch -> {
+                StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, mapping));
+            });
+            Path ftpRoot = Files.createTempDirectory("netty-tls-demo-ftp");
+            resources.add(() -> deleteFolder(ftpRoot));
+            Files.writeString(ftpRoot.resolve(FTP_FILE), FTP_CONTENT);
+            StringWriter ftpLog = new StringWriter();
+            FtpServer ftp = new FtpServer(mapping, ftpRoot, "demo", "demo", FtpServer.SessionReuse.REQUIRE, false,
+                    Duration.ofSeconds(10), new PrintWriter(ftpLog));
+            resources.add(ftp);
+            int ftpPort = bind(group, resources, ftp::initChannel);
+            progress("serve on 127.0.0.1:" + servePort + ": SNI for " + WWW + ", " + MAIL + " (RSA and ECDSA each), " + REVOKED
+                    + " and a default; staples OCSP");
+            progress("smtp-server on 127.0.0.1:" + smtpPort + ", ftp-server on 127.0.0.1:" + ftpPort + ", line-server on 127.0.0.1:"
+                    + linePort + ", certificates by SNI");
+
+            X509Certificate anchor = root.certificate();
+            OcspClientConfig tryStaple = OcspClientConfig.builder().mode(OcspMode.TRY_STAPLE).build();
+
+            check("serve: SNI " + WWW + " over TLS 1.3 gets the ECDSA certificate, verified under scheme default", () -> {
+                Result r = connect(group, trusting(anchor), tryStaple, WWW, servePort);
+                return expectKey(r, "EC", WWW);
+            });
+            check("serve: SNI " + WWW + " over TLS 1.2 with an RSA cipher gets the RSA certificate, stapled", () -> {
+                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                        .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), tryStaple, WWW, servePort);
+                String detail = expectKey(r, "RSA", WWW);
+                String ocsp = r.info.ocspStatus().orElse("no OCSP check");
+                expect(ocsp.startsWith("good (staple"), "expected a good staple, found " + ocsp);
+                return detail + "; ocsp: good staple";
+            });
+            check("serve: SNI " + MAIL + " gets its own certificate, verified under scheme http", () -> {
+                Result r = connect(group, trusting(anchor).verifycnScheme("http"), tryStaple, MAIL, servePort);
+                return expectKey(r, "EC", MAIL);
+            });
+            check("serve: a fingerprint pin accepts " + WWW + " with no CA that knows it", () -> {
+                String pin = Fingerprint.of(wwwEc.certificate());
+                Result r = connect(group, TlsClientOptions.builder().caCertificates(stranger.certificate()).fingerprint(pin),
+                        null, WWW, servePort);
+                expectKey(r, "EC", WWW);
+                return "pinned " + pin.substring(0, 23) + "...";
+            });
+            check("serve: OCSP must-staple: " + MAIL + " (a must-staple certificate) staples a good response", () -> {
+                OcspClientConfig must = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
+                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                        .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), must, MAIL, servePort);
+                expectKey(r, "RSA", MAIL);
+                String ocsp = r.info.ocspStatus().orElse("no OCSP check");
+                expect(ocsp.startsWith("good"), "expected a good staple, found " + ocsp);
+                return "must-staple certificate; ocsp: " + ocsp;
+            });
+            check("serve: a wrong name fails: SNI " + UNKNOWN + " gets the default certificate and is refused", () ->
+                    expectFailure(connect(group, trusting(anchor), tryStaple, UNKNOWN, servePort), TlsErrorCode.HOSTNAME_MISMATCH));
+            check("serve: a revoked certificate fails: " + REVOKED + ", as the OCSP responder says", () -> {
+                OcspClientConfig resolving = OcspClientConfig.builder().mode(OcspMode.TRY_STAPLE).resolve(true).build();
+                return expectFailure(connect(group, trusting(anchor), resolving, REVOKED, servePort), TlsErrorCode.REVOKED);
+            });
+            check("smtp-server: STARTTLS, verified under scheme smtp; AUTH offered only after TLS; a mail delivered", () ->
+                    smtp(group, TlsClientContext.create(trusting(anchor).build(), StartTlsProtocol.SMTP.hostnameScheme()), smtpPort, mails));
+            check("ftp-server: AUTH TLS under scheme ftp, a PROT P download that resumes the control session, then CCC", () ->
+                    ftp(group, TlsClientContext.create(trusting(anchor).build(), StartTlsProtocol.FTP.hostnameScheme()), ftpPort));
+            check("line-server: plaintext, STARTTLS, TLS, STOPTLS, plaintext again on one connection", () ->
+                    lines(group, TlsClientContext.create(trusting(anchor).build()), linePort));
         } finally {
-            for (Channel s : servers) {
-                s.close().await(2, TimeUnit.SECONDS);
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                resources.get(i).close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
@@ -109,49 +236,32 @@ public final class Demo {
         return failures.isEmpty();
     }
 
+    /** A client that trusts the demo's root. */
+    private static TlsClientOptions.Builder trusting(X509Certificate root) {
+        return TlsClientOptions.builder().caCertificates(root);
+    }
+
+    private static TlsServerOptions serverOptions(HeldCertificate cert) throws TlsException {
+        return TlsServerOptions.builder().certificate(cert.keyMaterial()).ocspStapling(true).build();
+    }
+
     private void progress(String what) {
         out.println("... " + what);
         out.flush();
     }
 
-    private void expectSuccess(String what, EventLoopGroup group, TlsClientOptions options, int port) {
+    private void check(String what, Check check) {
         checks++;
+        String detail;
         try {
-            Result r = connect(group, options, port, "hello from netty-tls\n");
-            if (r.failure != null) {
-                fail(what, "handshake failed: " + r.failure.getMessage() + " [" + r.failure.code().id() + "]");
-            } else if (r.info == null) {
-                fail(what, "the connection closed right after the handshake");
-            } else if (!r.echo.equals("hello from netty-tls\n")) {
-                fail(what, "echo came back as '" + r.echo + "'");
-            } else {
-                ok(what, r.info.sslVersion() + " " + r.info.cipher() + ", " + r.info.verification().map(Object::toString)
-                        .orElse("not checked"));
-            }
+            detail = check.run();
+        } catch (TlsException e) {
+            fail(what, e.getMessage() + " [" + e.code().id() + "]");
+            return;
         } catch (Exception e) {
             fail(what, e.toString());
+            return;
         }
-    }
-
-    private void expectFailure(String what, EventLoopGroup group, TlsClientOptions options, int port, TlsErrorCode code) {
-        checks++;
-        try {
-            Result r = connect(group, options, port, "must never arrive\n");
-            if (r.failure == null && r.echo.isEmpty() && code == null) {
-                ok(what, "the server closed the connection before any data was echoed");
-            } else if (r.failure == null) {
-                fail(what, "the connection succeeded");
-            } else if (code != null && r.failure.code() != code) {
-                fail(what, "expected " + code.id() + " but got " + r.failure.code().id() + ": " + r.failure.getMessage());
-            } else {
-                ok(what, "refused as expected: " + r.failure.getMessage() + " [" + r.failure.code().id() + "]");
-            }
-        } catch (Exception e) {
-            fail(what, e.toString());
-        }
-    }
-
-    private void ok(String what, String detail) {
         out.println("[ ok ] " + what);
         out.println("       " + detail);
         out.flush();
@@ -164,47 +274,90 @@ public final class Demo {
         out.flush();
     }
 
-    private static int serve(EventLoopGroup group, List<Channel> servers, TlsServerOptions options) throws Exception {
-        TlsServerContext tls = TlsServerContext.create(options);
+    private static void expect(boolean condition, String otherwise) throws TlsException {
+        if (!condition) {
+            throw new TlsException(TlsErrorCode.HANDSHAKE_FAILED, otherwise);
+        }
+    }
+
+    /** The connection succeeded, echoed, and the server's certificate is of {@code keyAlgorithm} for {@code name}. */
+    private static String expectKey(Result r, String keyAlgorithm, String name) throws TlsException {
+        if (r.failure != null) {
+            throw r.failure;
+        }
+        expect(r.info != null, "expected a connection, found it closed right after the handshake");
+        expect(r.echo.equals(ECHO + "\n"), "expected the echo '" + ECHO + "', found '" + r.echo.strip() + "'");
+        X509Certificate leaf = r.info.peerCertificates().get(0);
+        String key = keyType(leaf.getPublicKey());
+        expect(key.startsWith(keyAlgorithm) && r.info.commonName().equals(name), "expected a " + keyAlgorithm
+                + " certificate for " + name + ", found " + key + " for " + r.info.commonName());
+        return r.info.sslVersion() + " " + r.info.cipher() + " " + r.info.keyExchangeGroup() + ", " + key + " CN=" + name
+                + ", " + r.info.verification().map(v -> v.isVerified() ? "verified" : "NOT verified").orElse("not checked");
+    }
+
+    private static String expectFailure(Result r, TlsErrorCode code) throws TlsException {
+        expect(r.failure != null, "expected the connection to fail with " + code.id() + ", but it succeeded");
+        expect(r.failure.code() == code, "expected " + code.id() + ", found " + r.failure.code().id() + ": "
+                + r.failure.getMessage());
+        expect(r.echo.isEmpty(), "expected no byte to reach the refused server, found an echo");
+        return "refused: " + r.failure.getMessage() + " [" + code.id() + "]";
+    }
+
+    static String keyType(PublicKey key) {
+        if (key instanceof RSAPublicKey) {
+            return "RSA " + ((RSAPublicKey) key).getModulus().bitLength();
+        }
+        if (key instanceof ECPublicKey) {
+            return "EC P-" + ((ECPublicKey) key).getParams().getOrder().bitLength();
+        }
+        return key.getAlgorithm();
+    }
+
+    private static int bind(EventLoopGroup group, List<AutoCloseable> resources, Consumer<SocketChannel> pipeline)
+            throws InterruptedException {
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        tls.install(ch.pipeline());
-                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                ctx.writeAndFlush(msg);
-                            }
-
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                ctx.close();
-                            }
-                        });
+                        pipeline.accept(ch);
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
-        servers.add(server);
+        resources.add(() -> server.close().awaitUninterruptibly(2, TimeUnit.SECONDS));
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    static final class Result {
-        TlsException failure;
-        TlsConnectionInfo info;
-        String echo = "";
-    }
-
-    private static Result connect(EventLoopGroup group, TlsClientOptions options, int port, String message)
-            throws Exception {
-        TlsClientContext tls = TlsClientContext.create(options);
+    /**
+     * Connects to {@code port} asking for {@code serverName} (also the name checked), writes the
+     * echo message at once, before the handshake is done (it must only ever reach a verified
+     * server), and waits for the handshake, the OCSP verdict and the echo.
+     */
+    private static Result connect(EventLoopGroup group, TlsClientOptions.Builder options, OcspClientConfig ocsp,
+            String serverName, int port) throws Exception {
+        TlsClientContext tls = TlsClientContext.create((ocsp == null ? options : ocsp.applyTo(options)).build());
         CompletableFuture<String> echo = new CompletableFuture<>();
+        CompletableFuture<Throwable> verdict = new CompletableFuture<>();
         StringBuilder received = new StringBuilder();
+        // Kept from the start: a quick refusal can close the channel, and empty its pipeline, before we look.
+        java.util.concurrent.atomic.AtomicReference<SslHandler> sslHandler = new java.util.concurrent.atomic.AtomicReference<>();
         ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
-                        tls.install(ch.pipeline(), "localhost", port);
+                        sslHandler.set(tls.install(ch.pipeline(), serverName, port));
+                        if (ocsp != null) {
+                            ocsp.install(ch.pipeline());
+                        }
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                // Passes the OCSP handler only with its verdict.
+                                if (evt instanceof SslHandshakeCompletionEvent) {
+                                    verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
+                                }
+                                ctx.fireUserEventTriggered(evt);
+                            }
+
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ByteBuf buf = (ByteBuf) msg;
@@ -217,6 +370,7 @@ public final class Demo {
 
                             @Override
                             public void channelInactive(ChannelHandlerContext ctx) {
+                                verdict.complete(new java.nio.channels.ClosedChannelException());
                                 echo.complete(received.toString());
                             }
 
@@ -228,26 +382,177 @@ public final class Demo {
                     }
                 }).connect("127.0.0.1", port).sync();
         Channel ch = cf.channel();
-        // Written at once, before the handshake is done: it must only ever reach a verified server.
-        ch.writeAndFlush(Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        ch.writeAndFlush(Unpooled.copiedBuffer(ECHO + "\n", StandardCharsets.UTF_8));
         Result r = new Result();
-        SslHandler ssl = ch.pipeline().get(SslHandler.class);
-        Future<Channel> handshake = ssl.handshakeFuture();
-        if (!handshake.await(15, TimeUnit.SECONDS)) {
-            r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake within 15 s");
-        } else if (!handshake.isSuccess()) {
-            r.failure = TlsException.classify(handshake.cause());
-        } else {
-            try {
-                r.info = TlsConnectionInfo.of(ssl);
-            } catch (TlsException closedMeanwhile) {
-                // A TLS 1.3 server refuses a client certificate after the client's handshake is
-                // done: by now the connection may be gone, which the echo below shows.
-                r.info = null;
+        try {
+            SslHandler ssl = sslHandler.get();
+            Future<Channel> handshake = ssl.handshakeFuture();
+            if (!handshake.await(10, TimeUnit.SECONDS)) {
+                r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake within 10 s");
+            } else if (!handshake.isSuccess()) {
+                r.failure = TlsException.classify(handshake.cause());
+            } else {
+                Throwable refused = verdict.get(10, TimeUnit.SECONDS);
+                if (refused != null) {
+                    r.failure = TlsException.classify(refused);
+                    r.echo = echo.getNow("");
+                } else {
+                    try {
+                        r.info = TlsConnectionInfo.of(ch);
+                    } catch (TlsException closedMeanwhile) {
+                        // Closed right after the handshake (a server refusing our certificate, say).
+                        r.info = TlsConnectionInfo.of(ssl);
+                    }
+                    r.echo = echo.get(10, TimeUnit.SECONDS);
+                }
             }
-            r.echo = echo.get(15, TimeUnit.SECONDS);
+        } finally {
+            ch.close().await(2, TimeUnit.SECONDS);
         }
-        ch.close().await(2, TimeUnit.SECONDS);
         return r;
+    }
+
+    /** SMTP with STARTTLS through the library's client helper, then a mail over TLS. */
+    private static String smtp(EventLoopGroup group, TlsClientContext tls, int port, List<String> mails) throws Exception {
+        StartTlsClient[] client = new StartTlsClient[1];
+        try (LineClient c = new LineClient(group, port, StartTlsProtocol.SMTP.clientFraming(), ch -> {
+            client[0] = new StartTlsClient(StartTlsProtocol.SMTP, tls, MAIL, port);
+            ch.pipeline().addLast(client[0]);
+        })) {
+            LineClient.await(client[0].upgradeFuture(), "the STARTTLS upgrade");
+            TlsConnectionInfo info = TlsConnectionInfo.of(c.channel());
+            c.send("EHLO demo.test");
+            List<String> ehlo = new ArrayList<>();
+            String line;
+            do {
+                line = c.read();
+                ehlo.add(line);
+            } while (line.startsWith("250-"));
+            expect(ehlo.contains("250 AUTH PLAIN") && !ehlo.contains("250 STARTTLS"), "expected AUTH and no STARTTLS after TLS, found "
+                    + ehlo);
+            for (String[] step : new String[][] {{"AUTH PLAIN AGRlbW8AZGVtbw==", "235"}, {"MAIL FROM:<demo@demo.test>", "250"},
+                {"RCPT TO:<you@demo.test>", "250"}, {"DATA", "354"}}) {
+                String reply = c.ask(step[0]);
+                expect(reply.startsWith(step[1]), "expected " + step[1] + " to " + step[0].split(" ")[0] + ", found " + reply);
+            }
+            c.send("Subject: netty-tls demo\r\n\r\nsent over TLS\r\n.");
+            String queued = c.lastLine();
+            expect(queued.startsWith("250"), "expected the mail queued, found " + queued);
+            c.ask("QUIT");
+            expect(mails.size() == 1 && mails.get(0).contains("X-TLS: true"), "expected one mail received over TLS, found "
+                    + mails.size());
+            return info.sslVersion() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
+                    + " CN=" + info.commonName() + ", scheme smtp, " + info.verification().map(v -> v.isVerified() ? "verified"
+                    : "NOT verified").orElse("not checked") + "; 1 mail delivered";
+        }
+    }
+
+    /**
+     * FTP over explicit TLS: AUTH TLS through the library's client helper, login, PBSZ and PROT P,
+     * a passive download over a TLS data connection that resumes the control connection's session
+     * (the server requires it), then CCC: close_notify both ways and the control connection in
+     * plaintext again.
+     */
+    private static String ftp(EventLoopGroup group, TlsClientContext tls, int port) throws Exception {
+        StartTlsClient[] client = new StartTlsClient[1];
+        try (LineClient c = new LineClient(group, port, StartTlsProtocol.FTP.clientFraming(), ch -> {
+            client[0] = new StartTlsClient(StartTlsProtocol.FTP, tls, WWW, port);
+            ch.pipeline().addLast(client[0]);
+        })) {
+            LineClient.await(client[0].upgradeFuture(), "the AUTH TLS upgrade");
+            TlsConnectionInfo info = TlsConnectionInfo.of(c.channel());
+            for (String[] step : new String[][] {{"USER demo", "331"}, {"PASS demo", "230"}, {"PBSZ 0", "200"}, {"PROT P", "200"},
+                {"TYPE I", "200"}, {"EPSV", "229"}}) {
+                String reply = c.ask(step[0]);
+                expect(reply.startsWith(step[1]), "expected " + step[1] + " to " + step[0] + ", found " + reply);
+                if (step[0].equals("EPSV")) {
+                    int dataPort = Integer.parseInt(reply.substring(reply.indexOf("(|||") + 4, reply.lastIndexOf('|')));
+                    String[] file = new String[1];
+                    // The data connection's session key is the control connection's, so it resumes that session.
+                    Future<Boolean> resumed = download(group, tls, dataPort, WWW + ":" + port, file);
+                    String opening = c.ask("RETR " + FTP_FILE);
+                    expect(opening.startsWith("150"), "expected 150 to RETR, found " + opening);
+                    String done = c.lastLine();
+                    expect(done.startsWith("226"), "expected 226 after the download, found " + done);
+                    expect(resumed.await(10, TimeUnit.SECONDS) && resumed.isSuccess(), "expected the data connection to finish");
+                    expect(FTP_CONTENT.equals(file[0]), "expected the file's content, found '" + file[0] + "'");
+                    expect(resumed.getNow(), "expected the data connection to resume the control session");
+                }
+            }
+            String ccc = c.ask("CCC");
+            expect(ccc.startsWith("200"), "expected 200 to CCC, found " + ccc);
+            LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the CCC downgrade");
+            String noop = c.ask("NOOP");
+            expect(noop.startsWith("200"), "expected 200 to NOOP in plaintext after CCC, found " + noop);
+            return info.sslVersion() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
+                    + " bytes) over a resumed session; NOOP answered in plaintext after CCC";
+        }
+    }
+
+    /** A TLS data connection: reads everything into {@code file[0]}; the future says whether the session was resumed. */
+    private static Future<Boolean> download(EventLoopGroup group, TlsClientContext tls, int port, String sessionKey,
+            String[] file) throws Exception {
+        io.netty.util.concurrent.Promise<Boolean> result = group.next().newPromise();
+        StringBuilder received = new StringBuilder();
+        boolean[] reused = new boolean[1];
+        new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) throws Exception {
+                tls.install(ch.pipeline(), WWW, port, sessionKey);
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf b = (ByteBuf) msg;
+                        received.append(b.toString(StandardCharsets.UTF_8));
+                        b.release();
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+                        if (evt == SslHandshakeCompletionEvent.SUCCESS) {
+                            reused[0] = TlsConnectionInfo.of(ctx.channel()).sessionReused().orElse(false);
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        file[0] = received.toString();
+                        result.trySuccess(reused[0]);
+                        ctx.fireChannelInactive();
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        result.tryFailure(cause);
+                        ctx.close();
+                    }
+                });
+            }
+        }).connect("127.0.0.1", port).sync();
+        return result;
+    }
+
+    private static void deleteFolder(Path folder) throws IOException {
+        try (Stream<Path> all = Files.walk(folder)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The line protocol: ECHO in plaintext, STARTTLS, ECHO over TLS, STOPTLS (close_notify both ways), ECHO in plaintext. */
+    private static String lines(EventLoopGroup group, TlsClientContext tls, int port) throws Exception {
+        try (LineClient c = new LineClient(group, port, Framing.lines(), ch -> { })) {
+            expect(c.ask("ECHO one").equals("one"), "expected the plaintext echo 'one'");
+            expect(c.ask("STARTTLS").equals("OK"), "expected OK to STARTTLS");
+            LineClient.await(c.starttls().startClient(tls, WWW, port), "the STARTTLS handshake");
+            TlsConnectionInfo info = TlsConnectionInfo.of(c.channel());
+            expect(c.ask("ECHO two").equals("two"), "expected the echo 'two' over TLS");
+            expect(c.ask("STOPTLS").equals("OK"), "expected OK to STOPTLS");
+            LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the STOPTLS downgrade");
+            expect(c.ask("ECHO three").equals("three"), "expected the plaintext echo 'three' after STOPTLS");
+            return "one (plaintext), two (" + info.sslVersion() + ", " + WWW + " verified), three (plaintext after close_notify both ways)";
+        }
     }
 }

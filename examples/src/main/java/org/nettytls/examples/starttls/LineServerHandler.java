@@ -1,12 +1,12 @@
 package org.nettytls.examples.starttls;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StopTlsHandler;
 
@@ -18,29 +18,20 @@ import org.nettytls.starttls.StopTlsHandler;
  */
 public final class LineServerHandler extends ChannelInboundHandlerAdapter {
     private final StartTlsHandler starttls;
-    private final TlsServerContext tls;
+    private final SniLookup tls;
 
-    public LineServerHandler(StartTlsHandler starttls, TlsServerContext tls) {
+    public LineServerHandler(StartTlsHandler starttls, SniLookup tls) {
         this.starttls = starttls;
         this.tls = tls;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        String line;
-        ByteBuf b = (ByteBuf) msg;
-        try {
-            line = b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
-        }
+        String line = ServerRunner.line(msg);
         if (line.startsWith("ECHO ")) {
             reply(ctx, line.substring(5));
         } else if (line.equals("STARTTLS") && !starttls.isTls()) {
-            starttls.startServer(tls, Unpooled.copiedBuffer("OK\n", StandardCharsets.US_ASCII));
+            starttls.startServer(tls, SniSelectorOptions.DEFAULTS, Unpooled.copiedBuffer("OK\n", StandardCharsets.US_ASCII));
         } else if (line.equals("STOPTLS") && starttls.isTls()) {
             reply(ctx, "OK");
             starttls.stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT);

@@ -1,6 +1,7 @@
 package org.nettytls.examples.starttls;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -10,45 +11,38 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.TlsServerOptions;
 
-/** What the example servers share: their certificate option, binding, and the "listening on" line. */
+/** What the example servers share: binding, the "listening on" line, reading a command line. */
 public final class ServerRunner {
     private ServerRunner() {
     }
 
-    /** Server options from {@code CERT[,KEY]} or {@code default=CERT[,KEY]} (the form {@code serve} takes). */
-    public static TlsServerOptions options(String cert) throws TlsException {
-        String spec = cert;
-        int eq = spec.indexOf('=');
-        if (eq >= 0) {
-            if (!spec.substring(0, eq).equals("default")) {
-                throw TlsException.badConfiguration("--cert", "expected CERT[,KEY] or default=CERT[,KEY], found '" + cert
-                        + "' (names for SNI are the serve command's)");
-            }
-            spec = spec.substring(eq + 1);
+    /** The text of one line frame (UTF-8, without its CR), releasing the frame. */
+    public static String line(Object frame) {
+        ByteBuf b = (ByteBuf) frame;
+        String line;
+        try {
+            line = b.toString(StandardCharsets.UTF_8);
+        } finally {
+            b.release();
         }
-        String[] parts = spec.split(",", 2);
-        return TlsServerOptions.builder().certificateFile(Path.of(parts[0]), parts.length > 1 ? Path.of(parts[1]) : null).build();
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /** Binds {@code listen} (HOST:PORT), prints {@code listening on HOST:PORT} and serves until the process ends. */
     public static void serve(String listen, PrintWriter out, Consumer<SocketChannel> pipeline) throws TlsException, InterruptedException {
-        int colon = listen.lastIndexOf(':');
-        if (colon < 0) {
-            throw TlsException.badConfiguration("--listen", "expected HOST:PORT, found '" + listen + "'");
-        }
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        int port;
+        org.nettytls.examples.proxy.HostPort at;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw TlsException.badConfiguration("--listen", "expected a port number, found '" + listen.substring(colon + 1) + "'");
+            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw TlsException.badConfiguration("--listen", e.getMessage());
         }
+        String host = at.host();
+        int port = at.port();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         try {
             Channel server;

@@ -1,6 +1,5 @@
 package org.nettytls.examples.starttls;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StartTlsCompletionEvent;
 import org.nettytls.starttls.StartTlsHandler;
 
@@ -21,7 +21,7 @@ import org.nettytls.starttls.StartTlsHandler;
  */
 public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private final StartTlsHandler starttls;
-    private final TlsServerContext tls;
+    private final SniLookup tls;
     private final Consumer<String> sink;
     private boolean helo;
     private boolean authenticated;
@@ -29,7 +29,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private final List<String> to = new ArrayList<>();
     private StringBuilder data;
 
-    public SmtpServerHandler(StartTlsHandler starttls, TlsServerContext tls, Consumer<String> sink) {
+    public SmtpServerHandler(StartTlsHandler starttls, SniLookup tls, Consumer<String> sink) {
         this.starttls = starttls;
         this.tls = tls;
         this.sink = sink;
@@ -55,16 +55,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        String line;
-        ByteBuf b = (ByteBuf) msg;
-        try {
-            line = b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
-        }
+        String line = ServerRunner.line(msg);
         if (data != null) {
             data(ctx, line);
             return;
@@ -84,7 +75,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
                 if (starttls.isTls()) {
                     reply(ctx, "503 5.5.1 TLS already active");
                 } else {
-                    starttls.startServer(tls, Unpooled.copiedBuffer("220 2.0.0 Ready to start TLS\r\n", StandardCharsets.US_ASCII));
+                    starttls.startServer(tls, SniSelectorOptions.DEFAULTS, Unpooled.copiedBuffer("220 2.0.0 Ready to start TLS\r\n", StandardCharsets.US_ASCII));
                 }
                 break;
             case "AUTH":

@@ -30,12 +30,19 @@ class StartTlsServersTest {
 
     @BeforeAll
     static void pki() throws Exception {
+        writePki(dir);
+        ca = dir.resolve("ca.pem");
+        cert = dir.resolve("server.pem");
+        key = dir.resolve("server.key");
+    }
+
+    /** A CA ({@code ca.pem}) and a certificate for localhost and 127.0.0.1 ({@code server.pem}, {@code server.key}) in {@code dir}; returns the CA. */
+    static HeldCertificate writePki(Path dir) throws Exception {
         HeldCertificate root = HeldCertificate.builder().commonName("Test CA").certificateAuthority(0).build();
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").dns("localhost").ip("127.0.0.1").signedBy(root).build();
-        ca = root.writeTo(dir.resolve("ca")).get(0);
-        List<Path> files = server.writeTo(dir.resolve("server"));
-        cert = files.get(0);
-        key = files.get(1);
+        root.writeTo(dir.resolve("ca"));
+        server.writeTo(dir.resolve("server"));
+        return root;
     }
 
     /** Starts a server command in this JVM and returns its port once it prints "listening on". */
@@ -84,7 +91,7 @@ class StartTlsServersTest {
         String curl = Interop.require("curl");
         Path maildir = dir.resolve("curl-mail");
         Path body = Files.writeString(dir.resolve("body.txt"), "Subject: hi\r\n\r\nover TLS\r\n");
-        int port = start("smtp-server", "--cert", cert + "," + key, "--maildir", maildir.toString());
+        int port = start("smtp-server", "--cert", "default=" + cert + "," + key, "--maildir", maildir.toString());
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(curl, "-sS", "--ssl-reqd", "--cacert", ca.toString(),
                 "smtp://localhost:" + port, "--mail-from", "b@example.org", "--mail-rcpt", "a@example.org", "-T", body.toString()));
         assertEquals(0, r.exit, r.toString());
@@ -94,12 +101,39 @@ class StartTlsServersTest {
 
     @Test
     void probeStarttlsSmtpUsesTheSmtpScheme() {
-        int port = start("smtp-server", "--cert", cert + "," + key);
+        int port = start("smtp-server", "--cert", "default=" + cert + "," + key);
         StringWriter out = new StringWriter();
         int status = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "probe", "127.0.0.1:" + port, "--servername", "localhost",
                 "--starttls", "smtp", "--ca", ca.toString());
         assertEquals(Main.OK, status, out.toString());
         assertTrue(out.toString().contains("smtp"), out.toString());
+    }
+
+    @Test
+    void theCertificateAfterTheUpgradeIsChosenByTheRequestedName() throws Exception {
+        HeldCertificate root = HeldCertificate.builder().commonName("SNI CA").certificateAuthority(0).build();
+        root.writeTo(dir.resolve("sni-ca"));
+        HeldCertificate.builder().commonName("other.test").dns("other.test").signedBy(root).build().writeTo(dir.resolve("other"));
+        HeldCertificate.builder().commonName("fallback.test").dns("fallback.test").signedBy(root).build().writeTo(dir.resolve("fallback"));
+        int port = start("smtp-server", "--cert", "other.test=" + dir.resolve("other.pem") + "," + dir.resolve("other.key"),
+                "--cert", "default=" + dir.resolve("fallback.pem") + "," + dir.resolve("fallback.key"));
+        for (String name : List.of("other.test", "fallback.test")) {
+            StringWriter out = new StringWriter();
+            int status = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "probe", "127.0.0.1:" + port, "--servername", name,
+                    "--starttls", "smtp", "--ca", dir.resolve("sni-ca.pem").toString());
+            assertEquals(Main.OK, status, name + ": " + out);
+        }
+        StringWriter out = new StringWriter();
+        int status = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "probe", "127.0.0.1:" + port, "--servername", "unknown.test",
+                "--starttls", "smtp", "--ca", dir.resolve("sni-ca.pem").toString());
+        assertEquals(Main.FAILURE, status, "the default certificate does not name unknown.test: " + out);
+    }
+
+    @Test
+    void certTakesExactlyWhatServeTakes() {
+        StringWriter out = new StringWriter();
+        assertEquals(Main.USAGE, Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "line-server", "--cert", cert + "," + key));
+        assertTrue(out.toString().contains("expected NAME=CERT[,KEY]"), out.toString());
     }
 
     /** The reference on one socket: plain, start_SSL, stop_SSL, plain, start_SSL again. */
@@ -130,7 +164,7 @@ class StartTlsServersTest {
     @Test
     void perlStartSslAndStopSslAgainstLineServer() throws Exception {
         String perl = Interop.requirePerlIoSocketSsl();
-        int port = start("line-server", "--cert", cert + "," + key);
+        int port = start("line-server", "--cert", "default=" + cert + "," + key);
         Path script = Files.writeString(dir.resolve("client.pl"), PERL_CLIENT);
         Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), null, List.of(perl, script.toString(), String.valueOf(port), ca.toString()));
         assertEquals(0, r.exit, r.toString());

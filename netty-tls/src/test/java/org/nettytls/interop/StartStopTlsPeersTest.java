@@ -1,0 +1,239 @@
+package org.nettytls.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsClientOptions;
+import org.nettytls.cert.HeldCertificate;
+import org.nettytls.starttls.Framing;
+import org.nettytls.starttls.StartTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsHandler;
+import org.nettytls.starttls.StopTlsCompletionEvent;
+import org.nettytls.starttls.StopTlsHandler;
+import org.nettytls.testing.Interop;
+
+/**
+ * The client side of StartTlsHandler and StopTlsHandler against servers nobody here wrote: the
+ * reference's start_SSL/stop_SSL on one socket, and OpenSSL sending a TLS 1.3 KeyUpdate right
+ * before its close_notify.
+ */
+class StartStopTlsPeersTest {
+    @TempDir
+    static Path dir;
+    static Path cert;
+    static Path key;
+    static TlsClientContext tls;
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    Channel channel;
+
+    @BeforeAll
+    static void pki() throws Exception {
+        HeldCertificate ca = HeldCertificate.builder().commonName("Test CA").certificateAuthority(0).build();
+        HeldCertificate server = HeldCertificate.builder().commonName("localhost").dns("localhost").signedBy(ca).build();
+        List<Path> files = server.writeTo(dir.resolve("server"));
+        cert = files.get(0);
+        key = files.get(1);
+        tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build());
+    }
+
+    @AfterEach
+    void stop() {
+        if (channel != null) {
+            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** A line client recording "line:X (tls|plain)" and the upgrade and downgrade events. */
+    Channel connect(int port, ChannelInboundHandlerAdapter first, BiConsumer<ChannelHandlerContext, String> onLine) {
+        channel = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                if (first != null) {
+                    ch.pipeline().addLast(first);
+                }
+                ch.pipeline().addLast(new LineBasedFrameDecoder(1000), new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        String line = ((ByteBuf) msg).toString(StandardCharsets.ISO_8859_1);
+                        ((ByteBuf) msg).release();
+                        seen.add("line:" + line + (ctx.pipeline().get(SslHandler.class) != null ? " (tls)" : " (plain)"));
+                        onLine.accept(ctx, line);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof StartTlsCompletionEvent || evt instanceof StopTlsCompletionEvent) {
+                            seen.add(evt.toString());
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        seen.add("exception:" + cause);
+                    }
+                });
+            }
+        }).connect("127.0.0.1", port).syncUninterruptibly().channel();
+        return channel;
+    }
+
+    String next() throws InterruptedException {
+        String s = seen.poll(10, TimeUnit.SECONDS);
+        if (s == null) {
+            throw new AssertionError("nothing more happened within 10 s");
+        }
+        return s;
+    }
+
+    void write(String text) {
+        channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+    }
+
+    /** The mirror of line-server in the reference's own terms: start_SSL and stop_SSL on one socket. */
+    private static final String PERL_SERVER = """
+            use strict;
+            use warnings;
+            use IO::Socket::INET;
+            use IO::Socket::SSL;
+            my ($cert, $key) = @ARGV;
+            $| = 1;
+            alarm 30;
+            my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1, ReuseAddr => 1) or die "listen: $!";
+            print "port ", $l->sockport, "\\n";
+            my $s = $l->accept or die "accept: $!";
+            while (defined(my $line = <$s>)) {
+                $line =~ s/\\r?\\n\\z//;
+                if ($line =~ /^ECHO (.*)/) { print $s "$1\\n"; }
+                elsif ($line eq 'STARTTLS') {
+                    print $s "OK\\n";
+                    IO::Socket::SSL->start_SSL($s, SSL_server => 1, SSL_cert_file => $cert, SSL_key_file => $key)
+                        or die "start_SSL: $SSL_ERROR";
+                    print "tls ", $s->get_sslversion, "\\n";
+                }
+                elsif ($line eq 'STOPTLS') {
+                    print $s "OK\\n";
+                    $s->stop_SSL or die "stop_SSL: $SSL_ERROR";
+                    print "plain\\n";
+                }
+                else { print $s "ERR\\n"; }
+            }
+            print "DONE\\n";
+            """;
+
+    @Test
+    void nettyClientAgainstPerlStartSslAndStopSsl() throws Exception {
+        String perl = Interop.requirePerlIoSocketSsl();
+        Path script = Files.writeString(dir.resolve("server.pl"), PERL_SERVER);
+        try (PeerProcess server = PeerProcess.start(dir, perl, script.toString(), cert.toString(), key.toString())) {
+            int port = server.awaitPort("port (\\d+)");
+            StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+            String[] asked = {""};
+            connect(port, starttls, (ctx, line) -> {
+                if (line.equals("OK") && asked[0].equals("STARTTLS")) {
+                    starttls.startClient(tls, "localhost", port);
+                } else if (line.equals("OK") && asked[0].equals("STOPTLS")) {
+                    starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(10));
+                }
+            });
+            for (int round = 1; round <= 2; round++) {
+                asked[0] = "ECHO";
+                write("ECHO plain " + round + "\n");
+                assertEquals("line:plain " + round + " (plain)", next());
+                asked[0] = "STARTTLS";
+                write("STARTTLS\n");
+                assertEquals("line:OK (plain)", next());
+                assertEquals("StartTlsCompletionEvent(SUCCESS)", next());
+                server.awaitStdout("tls TLSv1_3");
+                asked[0] = "ECHO";
+                write("ECHO over tls " + round + "\n");
+                assertEquals("line:over tls " + round + " (tls)", next());
+                asked[0] = "STOPTLS";
+                write("STOPTLS\n");
+                assertEquals("line:OK (tls)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+            }
+            asked[0] = "ECHO";
+            write("ECHO plain again\n");
+            assertEquals("line:plain again (plain)", next());
+            asked[0] = "STARTTLS";
+            write("STARTTLS\n");
+            assertEquals("line:OK (plain)", next());
+            assertEquals("StartTlsCompletionEvent(SUCCESS)", next());
+            asked[0] = "ECHO";
+            write("ECHO tls at last\n");
+            assertEquals("line:tls at last (tls)", next());
+            channel.close().syncUninterruptibly();
+            server.awaitStdout("DONE");
+            assertTrue(server.stdout().split("plain\n", -1).length == 3, server.stdout());
+        }
+    }
+
+    /**
+     * OpenSSL's s_server sends a KeyUpdate (with update_requested, which BoringSSL cannot answer once
+     * its close_notify is out) on {@code K}. The client holds its reads until the KeyUpdate is on the
+     * wire, then sends close_notify, then reads: the KeyUpdate arrives after our close_notify and
+     * before the peer's, is consumed, and the downgrade ends at the peer's close_notify, which
+     * s_server sends when it reads ours.
+     */
+    @Test
+    void aKeyUpdateBeforeThePeersCloseNotifyIsConsumed() throws Exception {
+        String openssl = Interop.require("openssl");
+        // s_server reports the KeyUpdate with printf: line-buffered, the report comes when it is sent.
+        String stdbuf = Interop.require("stdbuf");
+        try (PeerProcess server = PeerProcess.start(dir, stdbuf, "-oL", openssl, "s_server", "-accept", "127.0.0.1:0", "-tls1_3",
+                "-cert", cert.toString(), "-key", key.toString(), "-naccept", "1")) {
+            int port = server.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
+            SslHandler ssl = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, "localhost", port);
+            StopTlsHandler stopper = new StopTlsHandler(ssl, false);
+            connect(port, null, (ctx, line) -> { });
+            channel.pipeline().addFirst(ssl);
+            channel.pipeline().addFirst(stopper);
+            assertTrue(ssl.handshakeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS) && ssl.handshakeFuture().isSuccess(),
+                    String.valueOf(ssl.handshakeFuture().cause()));
+            server.send("over tls\n");
+            assertEquals("line:over tls (tls)", next());
+            channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
+            server.send("K\n");
+            server.awaitStdout("SSL_do_handshake -> 1");
+            Future<Channel> stopped = channel.eventLoop().submit(() -> stopper.stop(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(10)))
+                    .syncUninterruptibly().getNow();
+            channel.config().setAutoRead(true);
+            assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), stopped.cause() + "\n" + seen);
+            assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+            assertTrue(seen.stream().noneMatch(e -> e.startsWith("exception:") || e.startsWith("line:")), seen.toString());
+        }
+    }
+}
