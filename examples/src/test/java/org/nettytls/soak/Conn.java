@@ -77,6 +77,14 @@ final class Conn implements AutoCloseable {
         return inbox.take(n, timeout);
     }
 
+    /** Everything until the peer closes, within {@code timeout}. */
+    byte[] readToClose(Duration timeout) throws IOException {
+        if (!awaitClosed(timeout)) {
+            throw new IOException("the peer did not close within " + timeout.toSeconds() + " s");
+        }
+        return inbox.takeAll();
+    }
+
     /** The next line without its end (LF or CRLF), within {@code timeout}. */
     String readLine(Duration timeout) throws IOException {
         return inbox.takeLine(timeout);
@@ -176,6 +184,12 @@ final class Conn implements AutoCloseable {
             pending.reset();
             pending.write(all, n, all.length - n);
             return Arrays.copyOf(all, n);
+        }
+
+        synchronized byte[] takeAll() {
+            byte[] all = pending.toByteArray();
+            pending.reset();
+            return all;
         }
 
         synchronized String takeLine(Duration timeout) throws IOException {

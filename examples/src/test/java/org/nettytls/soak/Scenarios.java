@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
@@ -39,6 +41,7 @@ final class Scenarios {
         BULK_THROUGH_PROXY(false),
         LINE_STARTTLS_STOPTLS(false),
         SMTP_STARTTLS_MAIL(false),
+        FTPS_RETR_RESUMING(false),
         ABORT_MID_CLIENT_HELLO(true),
         ABORT_MID_HANDSHAKE(true),
         ABORT_MID_RECORD(true),
@@ -63,11 +66,14 @@ final class Scenarios {
     private final TlsClientContext fresh;
     private final TlsClientContext resuming;
     private final TlsClientContext smtpTls;
+    private final TlsClientContext ftpTls;
+    private final Path ftpRoot;
     private final byte[] clientHello;
     final AtomicLong connections = new AtomicLong();
     final AtomicLong resumed = new AtomicLong();
     final AtomicLong bytesVerified = new AtomicLong();
     final AtomicLong mailsAccepted = new AtomicLong();
+    final AtomicLong ftpDataResumed = new AtomicLong();
 
     /** Where the servers listen. */
     static final class Ports {
@@ -75,17 +81,21 @@ final class Scenarios {
         final int proxy;
         final int line;
         final int smtp;
+        final int ftp;
 
-        Ports(int echo, int proxy, int line, int smtp) {
+        Ports(int echo, int proxy, int line, int smtp, int ftp) {
             this.echo = echo;
             this.proxy = proxy;
             this.line = line;
             this.smtp = smtp;
+            this.ftp = ftp;
         }
     }
 
-    Scenarios(EventLoopGroup group, Ports ports, TlsClientContext fresh, TlsClientContext resuming, TlsClientContext smtpTls)
-            throws TlsException {
+    Scenarios(EventLoopGroup group, Ports ports, TlsClientContext fresh, TlsClientContext resuming, TlsClientContext smtpTls,
+            TlsClientContext ftpTls, Path ftpRoot) throws TlsException {
+        this.ftpTls = ftpTls;
+        this.ftpRoot = ftpRoot;
         this.group = group;
         this.ports = ports;
         this.fresh = fresh;
@@ -114,6 +124,9 @@ final class Scenarios {
             case SMTP_STARTTLS_MAIL:
                 smtp(rnd, false);
                 break;
+            case FTPS_RETR_RESUMING:
+                ftp(rnd);
+                break;
             case ABORT_MID_CLIENT_HELLO:
                 rawAbort(rnd.nextBoolean() ? ports.echo : ports.proxy, 1 + rnd.nextInt(clientHello.length - 1), false, rnd);
                 break;
@@ -141,10 +154,14 @@ final class Scenarios {
     }
 
     private Conn tls(TlsClientContext tls, int port) throws IOException {
+        return tls(tls, port, HOST + ":" + port);
+    }
+
+    private Conn tls(TlsClientContext tls, int port, String sessionKey) throws IOException {
         SslHandler[] ssl = new SslHandler[1];
         Conn c = Conn.open(group, port, ch -> {
             try {
-                ssl[0] = tls.install(ch.pipeline(), HOST, port);
+                ssl[0] = tls.install(ch.pipeline(), HOST, port, sessionKey);
             } catch (TlsException e) {
                 throw new IllegalStateException(e);
             }
@@ -270,6 +287,63 @@ final class Scenarios {
             }
         } finally {
             c.close();
+        }
+    }
+
+    /**
+     * ftp-server: AUTH TLS, login, PROT P, and a file fetched over a passive TLS data connection
+     * that offers the control connection's session (FTPS clients resume it), compared whole.
+     */
+    private void ftp(Random rnd) throws Exception {
+        StartTlsClient[] client = new StartTlsClient[1];
+        Conn c = Conn.open(group, ports.ftp, ch -> {
+            client[0] = new StartTlsClient(StartTlsProtocol.FTP, ftpTls, HOST, ports.ftp);
+            ch.pipeline().addLast(new StartTlsHandler(StartTlsProtocol.FTP.clientFraming()), client[0]);
+        });
+        connections.incrementAndGet();
+        try {
+            Conn.await(client[0].upgradeFuture(), T, "FTP AUTH TLS");
+            for (String[] step : new String[][] {{"USER " + FTP_USER, "331"}, {"PASS " + FTP_USER, "230"}, {"PBSZ 0", "200"},
+                {"PROT P", "200"}, {"TYPE I", "200"}}) {
+                c.writeLine(step[0]);
+                c.readLineStartingWith(step[1], T);
+            }
+            c.writeLine("EPSV");
+            String epsv = c.readLineStartingWith("229", T);
+            int dataPort = Integer.parseInt(epsv.substring(epsv.indexOf("(|||") + 4, epsv.lastIndexOf('|')));
+            String name = "file" + rnd.nextInt(FTP_FILES);
+            c.writeLine("RETR " + name);
+            byte[] got;
+            try (Conn data = tls(ftpTls, dataPort, HOST + ":" + ports.ftp)) {
+                if (TlsConnectionInfo.of(data.channel).sessionReused().orElse(false)) {
+                    ftpDataResumed.incrementAndGet();
+                }
+                c.readLineStartingWith("150", T);
+                got = data.readToClose(Duration.ofSeconds(60));
+            }
+            c.readLineStartingWith("226", T);
+            byte[] expected = Files.readAllBytes(ftpRoot.resolve(name));
+            if (!MessageDigest.isEqual(sha256(expected), sha256(got))) {
+                throw new IOException("RETR " + name + " of " + expected.length + " bytes came back changed (" + got.length + " bytes)");
+            }
+            bytesVerified.addAndGet(got.length);
+            c.writeLine("QUIT");
+            c.readLineStartingWith("221", T);
+        } finally {
+            c.close();
+        }
+    }
+
+    static final String FTP_USER = "soak";
+    static final int FTP_FILES = 4;
+
+    /** The files ftp-server serves: random bytes, up to 1 MiB, one empty. */
+    static void writeFtpFiles(Path root, Random rnd) throws IOException {
+        Files.createDirectories(root);
+        for (int i = 0; i < FTP_FILES; i++) {
+            byte[] b = new byte[i == 0 ? 0 : rnd.nextInt(1024 * 1024)];
+            rnd.nextBytes(b);
+            Files.write(root.resolve("file" + i), b);
         }
     }
 

@@ -83,7 +83,7 @@ class ServerFaultsTest {
 
     @Test
     void aStopTlsPeerThatNeverAnswersCloseNotifyIsClosedAtTheTimeout() throws Exception {
-        server = new InProcessCommand("line-server", "--listen", "127.0.0.1:0", "--cert", cert);
+        server = new InProcessCommand("line-server", "--listen", "127.0.0.1:0", "--cert", "default=" + cert);
         int port = server.port();
         Bystander client = Bystander.start("line-server", new Soak.LineProbe(port, PROBE_BOUND), Duration.ofMillis(100));
         try (Socket plain = new Socket("127.0.0.1", port)) {

@@ -88,6 +88,7 @@ final class Soak {
         final List<String> probes = new ArrayList<>();
         long connections;
         long resumed;
+        long ftpDataResumed;
         long bytesVerified;
         long mailsAccepted;
         long mailsChecked;
@@ -107,7 +108,8 @@ final class Soak {
         String text() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT, "soak: %d s, %d client threads%n", ran.toSeconds(), clients));
-            b.append("connections handled: ").append(connections).append(" (TLS 1.3 resumptions: ").append(resumed).append(")\n");
+            b.append("connections handled: ").append(connections).append(" (resumed: ").append(resumed)
+                    .append(" echo connections, ").append(ftpDataResumed).append(" FTPS data connections)\n");
             for (Map.Entry<Scenarios.Kind, AtomicLong> e : completed.entrySet()) {
                 long count = e.getValue().get();
                 b.append(String.format(Locale.ROOT, "  %-30s %8d  %7.1f ms each%s%n", e.getKey().name().toLowerCase(Locale.ROOT).replace('_', '-'),
@@ -180,17 +182,23 @@ final class Soak {
             InProcessCommand echo = start(servers, "serve", "--listen", "127.0.0.1:0", "--cert", "default=" + cert, "--echo");
             InProcessCommand proxy = start(servers, "serve", "--listen", "127.0.0.1:0", "--cert", "default=" + cert,
                     "--upstream", "127.0.0.1:" + backendPort);
-            InProcessCommand line = start(servers, "line-server", "--listen", "127.0.0.1:0", "--cert", cert);
-            InProcessCommand smtp = start(servers, "smtp-server", "--listen", "127.0.0.1:0", "--cert", cert,
+            InProcessCommand line = start(servers, "line-server", "--listen", "127.0.0.1:0", "--cert", "default=" + cert);
+            InProcessCommand smtp = start(servers, "smtp-server", "--listen", "127.0.0.1:0", "--cert", "default=" + cert,
                     "--maildir", maildir.toString());
-            Scenarios.Ports ports = new Scenarios.Ports(echo.port(), proxy.port(), line.port(), smtp.port());
+            Path ftpRoot = dir.resolve("ftp");
+            Scenarios.writeFtpFiles(ftpRoot, new Random(config.seed));
+            InProcessCommand ftp = start(servers, "ftp-server", "--listen", "127.0.0.1:0", "--cert", "default=" + cert,
+                    "--root", ftpRoot.toString(), "--user", Scenarios.FTP_USER + ":" + Scenarios.FTP_USER);
+            Scenarios.Ports ports = new Scenarios.Ports(echo.port(), proxy.port(), line.port(), smtp.port(), ftp.port());
 
             TlsClientOptions.Builder base = TlsClientOptions.builder().caFile(caFile);
             TlsClientContext fresh = TlsClientContext.create(TlsClientOptions.builder().caFile(caFile).sessionCacheSize(0).build());
             TlsClientContext resuming = TlsClientContext.create(base.sessionCache(ClientSessionCache.create(64)).build());
             TlsClientContext smtpTls = TlsClientContext.create(TlsClientOptions.builder().caFile(caFile).sessionCacheSize(0).build(),
                     StartTlsProtocol.SMTP.hostnameScheme());
-            Scenarios scenarios = new Scenarios(clientGroup, ports, fresh, resuming, smtpTls);
+            TlsClientContext ftpTls = TlsClientContext.create(TlsClientOptions.builder().caFile(caFile)
+                    .sessionCache(ClientSessionCache.create(64)).build(), StartTlsProtocol.FTP.hostnameScheme());
+            Scenarios scenarios = new Scenarios(clientGroup, ports, fresh, resuming, smtpTls, ftpTls, ftpRoot);
 
             SSLContext jdk = Bystander.trusting(ca.certificate());
             Duration probeTimeout = Duration.ofSeconds(5);
@@ -200,7 +208,8 @@ final class Soak {
             bystanders.add(Bystander.start("serve-upstream", Bystander.all(Bystander.newConnectionEcho(jdk, ports.proxy, probeTimeout),
                     Bystander.keptConnectionEcho(jdk, ports.proxy, probeTimeout)), every));
             bystanders.add(Bystander.start("line-server", new LineProbe(ports.line, probeTimeout), every));
-            bystanders.add(Bystander.start("smtp-server", new SmtpProbe(ports.smtp, probeTimeout), every));
+            bystanders.add(Bystander.start("smtp-server", new CommandProbe(ports.smtp, "NOOP", "250 2.0.0 OK", probeTimeout), every));
+            bystanders.add(Bystander.start("ftp-server", new CommandProbe(ports.ftp, "NOOP", "200 NOOP ok", probeTimeout), every));
 
             ReentrantReadWriteLock pause = new ReentrantReadWriteLock(true);
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -261,7 +270,8 @@ final class Soak {
             }
             report.bystanders.addAll(bystanders);
             String[] names = {"serve --echo (new and kept TLS connections)", "serve --upstream (new and kept TLS connections)",
-                "line-server (ECHO on a kept connection)", "smtp-server (NOOP on a kept connection)"};
+                "line-server (ECHO on a kept connection)", "smtp-server (NOOP on a kept connection)",
+                "ftp-server (NOOP on a kept connection)"};
             for (int i = 0; i < bystanders.size(); i++) {
                 Bystander b = bystanders.get(i);
                 report.probes.add(names[i] + ": " + b.roundTrips() + " round trips, " + b.failures().size() + " failed, slowest "
@@ -271,6 +281,7 @@ final class Soak {
             report.failureCount = failureCount.get();
             report.connections = scenarios.connections.get();
             report.resumed = scenarios.resumed.get();
+            report.ftpDataResumed = scenarios.ftpDataResumed.get();
             report.bytesVerified = scenarios.bytesVerified.get();
             report.mailsAccepted = scenarios.mailsAccepted.get();
             report.mailsChecked = mails.checked();
@@ -426,15 +437,18 @@ final class Soak {
         }
     }
 
-    /** smtp-server's NOOP over one plaintext connection kept for the whole run. */
-    private static final class SmtpProbe implements Bystander.Probe {
-        private static final byte[] OK = "250 2.0.0 OK\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** A command and its one-line reply over one plaintext connection kept for the whole run, after the greeting line. */
+    private static final class CommandProbe implements Bystander.Probe {
         private final int port;
+        private final byte[] command;
+        private final byte[] reply;
         private final Duration timeout;
         private Socket socket;
 
-        SmtpProbe(int port, Duration timeout) {
+        CommandProbe(int port, String command, String reply, Duration timeout) {
             this.port = port;
+            this.command = (command + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            this.reply = (reply + "\r\n").getBytes(StandardCharsets.US_ASCII);
             this.timeout = timeout;
         }
 
@@ -446,15 +460,15 @@ final class Soak {
                 InputStream in = socket.getInputStream();
                 for (int c; (c = in.read()) != '\n'; ) {
                     if (c < 0) {
-                        throw new IOException("smtp-server closed before its greeting");
+                        throw new IOException("port " + port + " closed before its greeting");
                     }
                 }
             }
             OutputStream out = socket.getOutputStream();
-            out.write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] back = Bystander.readFully(socket.getInputStream(), OK.length);
-            if (!java.util.Arrays.equals(OK, back)) {
-                throw new IOException("smtp-server answered NOOP with '" + new String(back, StandardCharsets.US_ASCII) + "'");
+            out.write(command);
+            byte[] back = Bystander.readFully(socket.getInputStream(), reply.length);
+            if (!java.util.Arrays.equals(reply, back)) {
+                throw new IOException("port " + port + " answered '" + new String(back, StandardCharsets.US_ASCII) + "'");
             }
         }
 
