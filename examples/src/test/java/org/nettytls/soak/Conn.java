@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  */
 final class Conn implements AutoCloseable {
     final Channel channel;
+    /** The SslHandler a TLS connection was opened with: still there when a peer's close has emptied the pipeline. */
+    volatile io.netty.handler.ssl.SslHandler ssl;
     private final Inbox inbox;
 
     private Conn(Channel channel, Inbox inbox) {

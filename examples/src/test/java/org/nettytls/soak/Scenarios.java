@@ -1,10 +1,7 @@
 package org.nettytls.soak;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandler;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -26,6 +23,7 @@ import org.nettytls.starttls.StartTlsClient;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.starttls.StopTlsHandler;
+import org.nettytls.testing.ClientHellos;
 
 /**
  * What the soak's clients do, one method per kind: well-behaved dialogues that must succeed with
@@ -101,7 +99,7 @@ final class Scenarios {
         this.fresh = fresh;
         this.resuming = resuming;
         this.smtpTls = smtpTls;
-        this.clientHello = clientHello(fresh);
+        this.clientHello = ClientHellos.of(fresh, HOST);
     }
 
     void run(Kind kind, Random rnd) throws Exception {
@@ -169,6 +167,7 @@ final class Scenarios {
         connections.incrementAndGet();
         try {
             Conn.await(ssl[0].handshakeFuture(), T, "handshake with port " + port);
+            c.ssl = ssl[0];
         } catch (IOException e) {
             c.close();
             throw e;
@@ -178,7 +177,7 @@ final class Scenarios {
 
     private void echo(TlsClientContext tls, int port, Random rnd) throws Exception {
         try (Conn c = tls(tls, port)) {
-            if (tls == resuming && TlsConnectionInfo.of(c.channel).sessionReused().orElse(false)) {
+            if (tls == resuming && TlsConnectionInfo.of(c.ssl).sessionReused().orElse(false)) {
                 resumed.incrementAndGet();
             }
             for (int i = 0, n = 1 + rnd.nextInt(3); i < n; i++) {
@@ -315,7 +314,7 @@ final class Scenarios {
             c.writeLine("RETR " + name);
             byte[] got;
             try (Conn data = tls(ftpTls, dataPort, HOST + ":" + ports.ftp)) {
-                if (TlsConnectionInfo.of(data.channel).sessionReused().orElse(false)) {
+                if (TlsConnectionInfo.of(data.ssl).sessionReused().orElse(false)) {
                     ftpDataResumed.incrementAndGet();
                 }
                 c.readLineStartingWith("150", T);
@@ -424,31 +423,6 @@ final class Scenarios {
             return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** A real ClientHello as this client writes it, for the raw sockets to send in part. */
-    private static byte[] clientHello(TlsClientContext tls) throws TlsException {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        try {
-            ch.pipeline().addLast(tls.newHandler(ch.alloc(), HOST, 443));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            for (Object o; (o = ch.readOutbound()) != null; ) {
-                ByteBuf b = (ByteBuf) o;
-                try {
-                    byte[] bytes = new byte[b.readableBytes()];
-                    b.readBytes(bytes);
-                    out.writeBytes(bytes);
-                } finally {
-                    b.release();
-                }
-            }
-            if (out.size() < 10) {
-                throw new IllegalStateException("no ClientHello written");
-            }
-            return out.toByteArray();
-        } finally {
-            ch.finishAndReleaseAll();
         }
     }
 }
