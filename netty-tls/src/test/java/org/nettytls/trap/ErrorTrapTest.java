@@ -89,11 +89,17 @@ class ErrorTrapTest {
     void curlSpeakingHttpToTheTlsPortReadsTheAnswer() throws Exception {
         String curl = Interop.require("curl");
         int port = server(PlainHttpAnswer.redirectTo("https://localhost:8443"));
-        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
-                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + "/index.html"));
-        assertEquals(0, r.exit, r::toString);
+        Processes.Result r = curlHttp(curl, port, "/index.html");
         assertTrue(r.stdout.contains("301 Moved Permanently"), r::toString);
         assertTrue(r.stdout.contains("Location: https://localhost:8443/index.html"), r::toString);
+    }
+
+    /** {@code curl -i http://127.0.0.1:PORT/PATH}, which must succeed. */
+    private static Processes.Result curlHttp(String curl, int port, String path) {
+        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
+                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + path));
+        assertEquals(0, r.exit, r::toString);
+        return r;
     }
 
     @Test
@@ -234,9 +240,7 @@ class ErrorTrapTest {
                 .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap(PlainHttpAnswer.badRequest()).build())
                 .build());
-        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
-                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + "/"));
-        assertEquals(0, r.exit, r::toString);
+        Processes.Result r = curlHttp(curl, port, "/");
         assertTrue(r.stdout.startsWith("HTTP/1.1 400 Bad Request"), r::toString);
         assertTrue(r.stdout.contains("use https://"), r::toString);
     }
