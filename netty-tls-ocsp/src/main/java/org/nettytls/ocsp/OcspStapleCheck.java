@@ -95,13 +95,14 @@ final class OcspStapleCheck implements PeerCheck {
      * when it may still resolve an answer.
      */
     static TlsException refusal(OcspStatus status, boolean stapled, boolean mustStaple, OcspClientConfig config) {
+        // A status from a staple callback may name no certificate.
+        String cert = status.subject() != null ? "the server's certificate " + status.subject() : "the server's certificate";
         if (status.result() == OcspStatus.Result.REVOKED) {
-            return new TlsException(TlsErrorCode.REVOKED, "the server's certificate " + status.subject()
-                    + " is revoked: " + status);
+            return new TlsException(TlsErrorCode.REVOKED, cert + " is revoked: " + status);
         }
         if (status.result() == OcspStatus.Result.UNKNOWN) {
-            return new TlsException(TlsErrorCode.OCSP_RESPONSE_INVALID, "the OCSP responder does not know the server's "
-                    + "certificate " + status.subject() + ": " + status);
+            return new TlsException(TlsErrorCode.OCSP_RESPONSE_INVALID, "the OCSP responder does not know " + cert
+                    + ": " + status);
         }
         if (status.isGood()) {
             return null;

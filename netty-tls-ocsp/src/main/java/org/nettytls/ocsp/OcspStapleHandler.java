@@ -53,20 +53,19 @@ public final class OcspStapleHandler extends IdentityGate {
         OcspStapleCheck.Record record = value instanceof OcspStapleCheck.Record ? (OcspStapleCheck.Record) value : null;
         List<X509Certificate> path = record != null ? record.path : peerChain(session);
         if (path.isEmpty()) {
-            decide(ctx, session, resumed, OcspStatus.notChecked(null, "the server sent no certificate"), false);
+            decide(ctx, OcspStatus.notChecked(null, "the server sent no certificate"));
             return;
         }
         X509Certificate leaf = path.get(0);
         boolean mustStaple = record != null ? record.mustStaple : CertificateFields.mustStaple(leaf);
         if (config.mode() == OcspMode.NO_STAPLE && !config.resolve()) {
-            decide(ctx, session, resumed, record != null ? record.leaf : OcspStatus.notChecked(OcspVerifier.subject(leaf),
-                    "NO_STAPLE" + (mustStaple ? "; the certificate demands a staple (TLS feature status_request)" : "")),
-                    false);
+            decide(ctx, record != null ? record.leaf : OcspStatus.notChecked(OcspVerifier.subject(leaf),
+                    "NO_STAPLE" + (mustStaple ? "; the certificate demands a staple (TLS feature status_request)" : "")));
             return;
         }
         OcspStatus leafStatus;
         boolean stapled = record != null && record.staple != null;
-        if (record != null && config.stapleCallback() != null) {
+        if (record != null && config.stapleCallback() != null && config.mode() != OcspMode.NO_STAPLE) {
             try {
                 leafStatus = config.stapleCallback().onStaple(ctx.channel(), record.staple, path);
             } catch (TlsException e) {
@@ -80,10 +79,12 @@ public final class OcspStapleHandler extends IdentityGate {
             if (leafStatus == null) {
                 leafStatus = OcspStatus.byCallback(OcspStatus.Result.NOT_CHECKED, "the staple callback reported nothing");
             }
-            decide(ctx, session, resumed, leafStatus, true);
-            return;
-        }
-        if (record != null) {
+            TlsException waived = requiredStapleRefusal(leafStatus, stapled, mustStaple);
+            if (waived != null) {
+                refuseAndForget(ctx, session, resumed, waived);
+                return;
+            }
+        } else if (record != null) {
             leafStatus = record.leaf;
         } else {
             OcspStatus cached = path.size() > 1 ? config.cache().get(OcspCertId.of(leaf, path.get(1))) : null;
@@ -131,7 +132,8 @@ public final class OcspStapleHandler extends IdentityGate {
         if (!leaf.isGood() && (required || config.failHard())) {
             String why = required ? (mustStaple ? "the certificate demands a staple (TLS feature status_request)"
                     : "SSL_ocsp_mode is MUST_STAPLE") : "SSL_OCSP_FAIL_HARD";
-            TlsErrorCode code = !stapled && required ? TlsErrorCode.STAPLE_MISSING : TlsErrorCode.OCSP_RESPONSE_INVALID;
+            // As inside the handshake: no staple is staple-missing, a staple that did not do is ocsp-response-invalid.
+            TlsErrorCode code = !stapled ? TlsErrorCode.STAPLE_MISSING : TlsErrorCode.OCSP_RESPONSE_INVALID;
             refuseAndForget(ctx, session, resumed, new TlsException(code, "expected a good OCSP answer for "
                     + leaf.subject() + " because " + why + ", but found " + leaf));
             return;
@@ -144,12 +146,30 @@ public final class OcspStapleHandler extends IdentityGate {
         pass(ctx);
     }
 
-    private void decide(ChannelHandlerContext ctx, SSLSession session, boolean resumed, OcspStatus status,
-                        boolean byCallback) {
-        if (byCallback && status.isHardFailure()) {
-            refuseAndForget(ctx, session, resumed, OcspStapleCheck.refusal(status, true, false, config));
-            return;
+    /**
+     * Where a staple is required (MUST_STAPLE, or a must-staple certificate), the staple callback
+     * cannot waive it: a missing staple fails whatever the callback says, and so does a staple the
+     * callback did not find good. Elsewhere its verdict goes on like a staple's: hard failures
+     * refuse, anything else but good may be resolved and fails under FAIL_HARD.
+     */
+    private TlsException requiredStapleRefusal(OcspStatus verdict, boolean stapled, boolean mustStaple) {
+        if (!mustStaple && config.mode() != OcspMode.MUST_STAPLE) {
+            return null;
         }
+        String why = mustStaple ? "the certificate demands a staple (TLS feature status_request)"
+                : "SSL_ocsp_mode is MUST_STAPLE";
+        if (!stapled) {
+            return new TlsException(TlsErrorCode.STAPLE_MISSING, "expected a stapled OCSP response because " + why
+                    + ", but the server sent none (the staple callback said " + verdict + ")");
+        }
+        if (!verdict.isGood() && !verdict.isHardFailure()) {
+            return new TlsException(TlsErrorCode.OCSP_RESPONSE_INVALID, "expected a good stapled OCSP response because "
+                    + why + ", but the staple callback found " + verdict);
+        }
+        return null;
+    }
+
+    private void decide(ChannelHandlerContext ctx, OcspStatus status) {
         ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).set(status.toString());
         pass(ctx);
     }

@@ -43,7 +43,8 @@ import org.nettytls.cert.Fingerprint;
  * <li>Refreshes at half the response's validity, never later than the responder certificate's
  *     expiry; on failure retries with doubling backoff and keeps the last good response until its
  *     nextUpdate. An expired, revoked, unknown or unverifiable response is never stapled.
- * <li>Optionally persists good responses to a folder and reloads them (verified again) at start.
+ * <li>Optionally persists good responses to a folder and reloads them (verified again) at start,
+ *     before {@link Builder#start()} returns; a response that turns revoked or unknown is deleted.
  * <li>Reports {@link OcspStaplerEvent}s: fetched, refreshed, failed.
  * </ul>
  *
@@ -69,9 +70,21 @@ public final class OcspStapler implements AutoCloseable {
     private final URI responderUrl;
     private final Path folder;
     private final Consumer<OcspStaplerEvent> listener;
+    private final Timer timer;
     private final List<Entry> entries = new ArrayList<>();
     private final Promise<Void> ready;
     private volatile boolean closed;
+
+    /**
+     * Runs the refreshes and retries: the event loop's scheduler, or in tests one they fire by
+     * hand, so that half a validity period or a backoff needs no waiting.
+     */
+    interface Timer {
+        Future<?> schedule(EventLoop loop, Runnable task, Duration delay);
+    }
+
+    private static final Timer EVENT_LOOP_TIMER = (loop, task, delay) ->
+            loop.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
 
     /** One certificate and what is known of its staple. */
     private final class Entry {
@@ -81,7 +94,7 @@ public final class OcspStapler implements AutoCloseable {
         volatile byte[] staple;
         volatile OcspStatus status;
         Duration backoff = FIRST_RETRY;
-        Future<?> timer;
+        Future<?> pending;
 
         Entry(X509Certificate cert, X509Certificate issuer) throws TlsException {
             this.cert = cert;
@@ -117,6 +130,7 @@ public final class OcspStapler implements AutoCloseable {
         this.responderUrl = b.responderUrl;
         this.folder = b.folder;
         this.listener = b.listener;
+        this.timer = b.timer;
         this.ready = loop.newPromise();
         for (List<X509Certificate> chain : b.chains) {
             if (chain.size() < 2) {
@@ -145,10 +159,20 @@ public final class OcspStapler implements AutoCloseable {
      * Staples the current good response of the certificate the handler's engine presents (the
      * only one, or the one whose chain the engine holds); returns the handler. Call it before the
      * handshake starts, in {@code initChannel}. Does nothing when there is no good, current response.
+     *
+     * @throws IllegalStateException when this stapler has several certificates and the engine does
+     *         not tell which one it presents (a netty-tls server context chooses its key material
+     *         inside the handshake): use {@link #staple(SslHandler, X509Certificate)}, rather than
+     *         silently stapling nothing
      */
     public SslHandler staple(SslHandler handler) {
         X509Certificate leaf = entries.size() == 1 ? entries.get(0).cert : localLeaf(handler.engine());
-        return leaf == null ? handler : staple(handler, leaf);
+        if (leaf == null) {
+            throw new IllegalStateException("OcspStapler has " + entries.size() + " certificates and the engine does not "
+                    + "say which one it presents before the handshake; call staple(handler, leaf) with the certificate "
+                    + "of the context that made this handler");
+        }
+        return staple(handler, leaf);
     }
 
     /** Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI. */
@@ -191,7 +215,6 @@ public final class OcspStapler implements AutoCloseable {
     private void startAll() {
         PromiseCombiner all = new PromiseCombiner(loop);
         for (Entry e : entries) {
-            loadPersisted(e);
             Promise<Void> first = loop.newPromise();
             all.add((Future<?>) first);
             fetch(e, first);
@@ -223,9 +246,10 @@ public final class OcspStapler implements AutoCloseable {
         OcspStatus s = verification.verifier().verify(der, e.cert, e.issuer, null, now, OcspStatus.Source.RESOLVER);
         if (!s.isGood()) {
             if (s.isHardFailure()) {
-                // A revoked or unknown certificate must not go on being stapled as good.
+                // A revoked or unknown certificate must not go on being stapled as good, not even after a restart.
                 e.staple = null;
                 e.status = s;
+                forgetPersisted(e);
             }
             failed(e, s, s.toString());
             return;
@@ -263,7 +287,7 @@ public final class OcspStapler implements AutoCloseable {
         if (closed) {
             return;
         }
-        e.timer = loop.schedule(() -> fetch(e, null), delay.toMillis(), TimeUnit.MILLISECONDS);
+        e.pending = timer.schedule(loop, () -> fetch(e, null), delay);
     }
 
     private void emit(OcspStaplerEvent event) {
@@ -299,6 +323,18 @@ public final class OcspStapler implements AutoCloseable {
         }
     }
 
+    private void forgetPersisted(Entry e) {
+        if (folder == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(persistedFile(e));
+        } catch (IOException ex) {
+            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status,
+                    "cannot delete the persisted response of a certificate no longer good: " + ex));
+        }
+    }
+
     private void loadPersisted(Entry e) {
         if (folder == null) {
             return;
@@ -326,8 +362,8 @@ public final class OcspStapler implements AutoCloseable {
         closed = true;
         loop.execute(() -> {
             for (Entry e : entries) {
-                if (e.timer != null) {
-                    e.timer.cancel(false);
+                if (e.pending != null) {
+                    e.pending.cancel(false);
                 }
             }
         });
@@ -341,6 +377,7 @@ public final class OcspStapler implements AutoCloseable {
         private URI responderUrl;
         private Path folder;
         private Consumer<OcspStaplerEvent> listener;
+        private Timer timer = EVENT_LOOP_TIMER;
 
         private Builder(EventLoopGroup group) {
             this.group = Objects.requireNonNull(group, "group");
@@ -381,9 +418,21 @@ public final class OcspStapler implements AutoCloseable {
             return this;
         }
 
-        /** Checks the certificates and starts the first fetches. */
+        Builder timer(Timer timer) {
+            this.timer = Objects.requireNonNull(timer, "timer");
+            return this;
+        }
+
+        /**
+         * Checks the certificates, loads the persisted responses that are still good (so that
+         * handshakes get a staple as soon as this returns, even with the responder down), and
+         * starts the first fetches.
+         */
         public OcspStapler start() throws TlsException {
             OcspStapler s = new OcspStapler(this, group.next());
+            for (Entry e : s.entries) {
+                s.loadPersisted(e);
+            }
             s.loop.execute(s::startAll);
             return s;
         }

@@ -36,7 +36,7 @@ class OcspCacheTest {
     }
 
     static final class TestClock extends Clock {
-        Instant now;
+        volatile Instant now;
 
         TestClock(Instant now) {
             this.now = now;

@@ -1,5 +1,6 @@
 package org.nettytls.ocsp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -236,5 +238,120 @@ class OcspHandshakeTest {
                 OcspStatus.Source.STAPLE));
         Side again = connect(tls, ocsp, port);
         assertEquals(TlsErrorCode.REVOKED, failureCode(again));
+    }
+
+    // SSL_ocsp_staple_callback
+
+    /** What one call of a staple callback saw. */
+    record StapleCall(io.netty.channel.Channel channel, byte[] staple, List<java.security.cert.X509Certificate> chain,
+                      boolean onEventLoop) {
+    }
+
+    static OcspStapleCallback recording(ConcurrentLinkedQueue<StapleCall> calls, OcspStapleCallback then) {
+        return (channel, staple, chain) -> {
+            calls.add(new StapleCall(channel, staple, chain, channel.eventLoop().inEventLoop()));
+            return then.onStaple(channel, staple, chain);
+        };
+    }
+
+    static OcspClientConfig withCallback(OcspMode mode, OcspStapleCallback callback) throws TlsException {
+        return OcspClientConfig.builder().mode(mode).stapleCallback(callback).build();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1_2", "TLSv1_3"})
+    void theStapleCallbackGetsTheChannelTheStapleAndTheChainAndItsGoodReplacesTheDefaultChecks(String version)
+            throws Exception {
+        // The default checks would refuse this revoked staple; the callback is the judge now.
+        byte[] revoked = Responses.forCert(leaf, ca).revoked(1).build();
+        BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
+        int port = serve(leaf.keyMaterial(), revoked, version, accepted);
+        ConcurrentLinkedQueue<StapleCall> calls = new ConcurrentLinkedQueue<>();
+        OcspClientConfig ocsp = withCallback(OcspMode.TRY_STAPLE, recording(calls,
+                (ch, staple, chain) -> OcspStatus.byCallback(OcspStatus.Result.GOOD, "the application vouches for it")));
+        Side c = connect(client(ocsp), ocsp, port);
+        Loopback.writeNow(c, "EARLY");
+        assertNull(c.handshakeFailure());
+        assertEquals(1, calls.size());
+        StapleCall call = calls.peek();
+        assertEquals(c.channel, call.channel());
+        assertArrayEquals(revoked, call.staple());
+        assertEquals(leaf.certificate(), call.chain().get(0));
+        assertEquals(ca.certificate(), call.chain().get(1));
+        assertTrue(call.onEventLoop());
+        assertEquals("good: the application vouches for it (staple callback)", ocspStatus(c));
+        accepted.poll(10, TimeUnit.SECONDS).awaitReceived("EARLY");
+    }
+
+    @Test
+    void theStapleCallbackIsCalledWithNullWithoutAStapleAndNothingReportedIsNotGood() throws Exception {
+        ConcurrentLinkedQueue<StapleCall> calls = new ConcurrentLinkedQueue<>();
+        OcspClientConfig ocsp = withCallback(OcspMode.TRY_STAPLE, recording(calls, (ch, staple, chain) -> null));
+        Side c = connect(client(ocsp), ocsp, serve(leaf, null));
+        assertNull(c.handshakeFailure());
+        assertEquals(1, calls.size());
+        assertNull(calls.peek().staple());
+        assertEquals("not checked: the staple callback reported nothing (staple callback)", ocspStatus(c));
+        // FAIL_HARD: a verdict other than good fails.
+        OcspClientConfig hard = OcspClientConfig.builder().failHard(true).stapleCallback((ch, staple, chain) -> null).build();
+        assertEquals(TlsErrorCode.STAPLE_MISSING, failureCode(connect(client(hard), hard, serve(leaf, null))));
+    }
+
+    @Test
+    void aStapleCallbackThatRefusesClosesTheConnectionBeforeAnyDataIsSent() throws Exception {
+        byte[] good = Responses.forCert(leaf, ca).build();
+        OcspStapleCallback no = (ch, staple, chain) -> {
+            throw new TlsException(TlsErrorCode.PEER_CERT_REJECTED, "the application refuses this server");
+        };
+        OcspStapleCallback broken = (ch, staple, chain) -> {
+            throw new IllegalStateException("a bug in the callback");
+        };
+        // A callback applying the default checks to a response of its own (say, fetched elsewhere) that says revoked.
+        byte[] revoked = Responses.forCert(leaf, ca).revoked(1).build();
+        OcspClientConfig defaults = OcspClientConfig.builder().build();
+        OcspStapleCallback byDefaultChecks = (ch, staple, chain) -> defaults.verifyStaple(revoked, chain);
+        List<OcspStapleCallback> callbacks = List.of(no, broken, byDefaultChecks);
+        List<TlsErrorCode> codes = List.of(TlsErrorCode.PEER_CERT_REJECTED, TlsErrorCode.OCSP_RESPONSE_INVALID,
+                TlsErrorCode.REVOKED);
+        for (int i = 0; i < callbacks.size(); i++) {
+            BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
+            int port = serve(leaf.keyMaterial(), good, null, accepted);
+            OcspClientConfig ocsp = withCallback(OcspMode.TRY_STAPLE, callbacks.get(i));
+            Side c = connect(client(ocsp), ocsp, port);
+            Loopback.writeNow(c, "MUST-NOT-ARRIVE");
+            assertEquals(codes.get(i), failureCode(c));
+            Side s = accepted.poll(10, TimeUnit.SECONDS);
+            assertNotNull(s);
+            s.awaitClosed();
+            assertEquals("", s.received.toString(), codes.get(i).id());
+            assertTrue(ocspStatus(c).startsWith("refused: "), ocspStatus(c));
+        }
+    }
+
+    @Test
+    void whereAStapleIsRequiredTheStapleCallbackCannotWaiveIt() throws Exception {
+        ConcurrentLinkedQueue<StapleCall> calls = new ConcurrentLinkedQueue<>();
+        OcspStapleCallback good = recording(calls, (ch, staple, chain) -> OcspStatus.byCallback(OcspStatus.Result.GOOD,
+                "fine by me"));
+        OcspClientConfig must = withCallback(OcspMode.MUST_STAPLE, good);
+        assertEquals(TlsErrorCode.STAPLE_MISSING, failureCode(connect(client(must), must, serve(leaf, null))));
+        OcspClientConfig tryStaple = withCallback(OcspMode.TRY_STAPLE, good);
+        assertEquals(TlsErrorCode.STAPLE_MISSING, failureCode(connect(client(tryStaple), tryStaple,
+                serve(mustStapleLeaf, null))), "a must-staple certificate");
+        assertEquals(2, calls.size(), "called with null, as the reference does, before the refusal");
+        OcspClientConfig soft = withCallback(OcspMode.MUST_STAPLE, (ch, staple, chain) -> OcspStatus.byCallback(
+                OcspStatus.Result.SOFT_FAILURE, "cannot tell"));
+        assertEquals(TlsErrorCode.OCSP_RESPONSE_INVALID, failureCode(connect(client(soft), soft,
+                serve(leaf, Responses.forCert(leaf, ca).build()))));
+    }
+
+    @Test
+    void underNoStapleTheStapleCallbackIsNotCalled() throws Exception {
+        ConcurrentLinkedQueue<StapleCall> calls = new ConcurrentLinkedQueue<>();
+        OcspClientConfig ocsp = withCallback(OcspMode.NO_STAPLE, recording(calls, (ch, staple, chain) -> null));
+        Side c = connect(client(ocsp), ocsp, serve(leaf, Responses.forCert(leaf, ca).build()));
+        assertNull(c.handshakeFailure());
+        assertTrue(ocspStatus(c).startsWith("not checked: no staple asked for"), ocspStatus(c));
+        assertEquals(0, calls.size());
     }
 }

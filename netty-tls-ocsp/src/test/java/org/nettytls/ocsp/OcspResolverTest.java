@@ -1,26 +1,44 @@
 package org.nettytls.ocsp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.math.BigInteger;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.bouncycastle.cert.ocsp.OCSPReq;
 import org.bouncycastle.cert.ocsp.Req;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
@@ -198,12 +216,18 @@ class OcspResolverTest {
         assertEquals(OcspStatus.Result.SOFT_FAILURE, forged.statuses().get(0).result(), String.valueOf(forged.statuses()));
     }
 
-    @Test
-    void aNonceIsSentAndMustComeBack() throws Exception {
+    /** Starts a responder that says good to everything, signed by the CA of the PKI it returns (CA, leaf {@code serial}). */
+    HeldCertificate[] goodResponder(int serial) throws Exception {
         HeldCertificate[] holder = new HeldCertificate[1];
         responder = new TestResponder(req -> answer(req, holder[0], List.of()));
-        HeldCertificate[] p = pki(responder.url(), 30);
+        HeldCertificate[] p = pki(responder.url(), serial);
         holder[0] = p[0];
+        return p;
+    }
+
+    @Test
+    void aNonceIsSentAndMustComeBack() throws Exception {
+        HeldCertificate[] p = goodResponder(30);
         OcspResolver r = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()),
                 OcspClientConfig.builder().nonce(true).build()));
         assertEquals("", r.hardError());
@@ -246,5 +270,178 @@ class OcspResolverTest {
         Throwable failure = bad.handshakeFailure();
         assertNotNull(failure);
         assertEquals(TlsErrorCode.REVOKED, TlsException.classify(failure).code());
+    }
+
+    // A slow responder through full handshakes with resolve on.
+
+    /** A TLS echo server for {@code cert} (no staple), whose accepted connections go to {@code accepted}. */
+    int echoServer(HeldCertificate cert, BlockingQueue<Side> accepted) throws Exception {
+        return loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(cert.keyMaterial()).build()),
+                accepted::add);
+    }
+
+    static void awaitRequests(TestResponder r, int n) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (r.requests.get() < n) {
+            assertTrue(System.nanoTime() < deadline, "the responder got " + r.requests.get() + " requests, not " + n);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    @Test
+    void aSlowResponderHoldsTheApplicationsWritesUntilItsAnswer() throws Exception {
+        HeldCertificate[] holder = new HeldCertificate[1];
+        BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
+        AtomicReference<String> serverHadWhenAnswering = new AtomicReference<>();
+        responder = new TestResponder(req -> {
+            Side s = accepted.peek();
+            serverHadWhenAnswering.set(s == null ? "(no connection)" : s.received.toString());
+            return answer(req, holder[0], List.of());
+        });
+        responder.delayMillis = 500;
+        HeldCertificate[] p = pki(responder.url(), 60);
+        holder[0] = p[0];
+        int port = echoServer(p[1], accepted);
+        OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).build();
+        Side c = OcspClients.connect(loop, OcspClients.context(ocsp, root), ocsp, port);
+        Loopback.writeNow(c, "EARLY");
+        assertNull(c.handshakeFailure());
+        assertTrue(OcspClients.status(c).startsWith("good (resolver"), OcspClients.status(c));
+        // Half a second after the TLS handshake had finished, the server still had nothing.
+        assertEquals("", serverHadWhenAnswering.get());
+        accepted.peek().awaitReceived("EARLY");
+    }
+
+    @Test
+    void aResponderThatNeverAnswersIsSoftAfterTheTimeoutAndHardUnderFailHard() throws Exception {
+        responder = new TestResponder(req -> null);
+        HeldCertificate[] p = pki(responder.url(), 61);
+        BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
+        int port = echoServer(p[1], accepted);
+        OcspClientConfig soft = OcspClientConfig.builder().resolve(true).timeout(Duration.ofMillis(300)).build();
+        long start = System.nanoTime();
+        Side c = OcspClients.connect(loop, OcspClients.context(soft, root), soft, port);
+        Loopback.writeNow(c, "EARLY");
+        assertNull(c.handshakeFailure());
+        long took = System.nanoTime() - start;
+        assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(300), "the verdict waited for the timeout");
+        assertTrue(took < TimeUnit.SECONDS.toNanos(10), "and not much longer");
+        String status = OcspClients.status(c);
+        assertTrue(status.startsWith("soft-failure: the HTTP request failed: no answer from " + responder.url()), status);
+        assertTrue(status.contains("within 300 ms (resolver"), status);
+        accepted.poll(10, TimeUnit.SECONDS).awaitReceived("EARLY");
+
+        OcspClientConfig hard = OcspClientConfig.builder().resolve(true).failHard(true).timeout(Duration.ofMillis(300))
+                .build();
+        Side h = OcspClients.connect(loop, OcspClients.context(hard, root), hard, port);
+        Loopback.writeNow(h, "MUST-NOT-ARRIVE");
+        Throwable failure = h.handshakeFailure();
+        assertNotNull(failure);
+        assertEquals(TlsErrorCode.OCSP_RESPONSE_INVALID, TlsException.classify(failure).code());
+        assertTrue(failure.getMessage().contains("within 300 ms"), failure.getMessage());
+        Side s = accepted.poll(10, TimeUnit.SECONDS);
+        assertNotNull(s);
+        s.awaitClosed();
+        assertEquals("", s.received.toString());
+    }
+
+    /** A client on {@code group} whose handshake (as the handlers after {@code setup} see it) completes {@code done}. */
+    static Channel connectOn(EventLoopGroup group, int port, Consumer<SocketChannel> setup,
+                             CompletableFuture<Channel> done, StringBuffer received) {
+        return new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                setup.accept(ch);
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof SslHandshakeCompletionEvent e) {
+                            if (e.isSuccess()) {
+                                done.complete(ctx.channel());
+                            } else {
+                                done.completeExceptionally(e.cause());
+                            }
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        received.append(((io.netty.buffer.ByteBuf) msg).toString(StandardCharsets.UTF_8));
+                        ReferenceCountUtil.release(msg);
+                    }
+                });
+            }
+        }).connect("127.0.0.1", port).syncUninterruptibly().channel();
+    }
+
+    @Test
+    void aSlowResolutionDoesNotHoldUpAnotherConnectionOnTheSameEventLoop() throws Exception {
+        responder = new TestResponder(req -> null);
+        HeldCertificate[] p = pki(responder.url(), 62);
+        int port = echoServer(p[1], new LinkedBlockingQueue<>());
+        EventLoopGroup one = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).timeout(Duration.ofSeconds(20)).build();
+            TlsClientContext resolving = OcspClients.context(ocsp, root);
+            CompletableFuture<Channel> slow = new CompletableFuture<>();
+            Channel a = connectOn(one, port, ch -> {
+                try {
+                    resolving.install(ch.pipeline(), "localhost", port);
+                } catch (TlsException e) {
+                    throw new IllegalStateException(e);
+                }
+                ocsp.install(ch.pipeline());
+            }, slow, new StringBuffer());
+            awaitRequests(responder, 1);
+            // A is now waiting for the responder, which will not answer for 20 s.
+            TlsClientContext plain = TlsClientContext.create(TlsClientOptions.builder().caCertificates(root.certificate())
+                    .build());
+            CompletableFuture<Channel> quick = new CompletableFuture<>();
+            StringBuffer echoed = new StringBuffer();
+            Channel b = connectOn(one, port, ch -> {
+                try {
+                    plain.install(ch.pipeline(), "localhost", port);
+                } catch (TlsException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, quick, echoed);
+            assertEquals(a.eventLoop(), b.eventLoop(), "the test needs both on one event loop");
+            quick.get(10, TimeUnit.SECONDS);
+            b.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (echoed.indexOf("ping") < 0) {
+                assertTrue(System.nanoTime() < deadline, "no echo on the second connection within 10 s");
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            assertFalse(slow.isDone(), "the first connection is still waiting for its verdict");
+            a.close().syncUninterruptibly();
+            b.close().syncUninterruptibly();
+        } finally {
+            one.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aLargeBatchGoesByPostAndAnOversizedAnswerIsSoft() throws Exception {
+        HeldCertificate[] p = goodResponder(70);
+        List<X509Certificate> leaves = new java.util.ArrayList<>();
+        for (int serial = 71; serial <= 73; serial++) {
+            leaves.add(HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(serial))
+                    .ocspUrl(responder.url()).signedBy(p[0]).build().certificate());
+        }
+        OcspClientConfig config = OcspClientConfig.builder().nonce(true).build();
+        OcspResolver r = resolve(new OcspResolver(leaves, List.of(p[0].certificate(), p[0].certificate(),
+                p[0].certificate()), config));
+        assertEquals("", r.hardError(), r.softError());
+        assertEquals(List.of("POST"), List.copyOf(responder.methods), "too big for RFC 5019's GET");
+        assertEquals(3, responder.received.peek().getRequestList().length, "one request for the three");
+
+        responder.answer = req -> new byte[OcspClientConfig.DEFAULT_MAX_RESPONSE_BYTES + 1];
+        OcspResolver big = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()),
+                OcspClientConfig.builder().build()));
+        assertEquals("", big.hardError());
+        assertEquals(OcspStatus.Result.SOFT_FAILURE, big.statuses().get(0).result());
+        assertTrue(big.softError().toLowerCase(java.util.Locale.ROOT).contains("too large"), big.softError());
     }
 }

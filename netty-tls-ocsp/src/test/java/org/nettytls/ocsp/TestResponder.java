@@ -35,7 +35,8 @@ import org.bouncycastle.cert.ocsp.OCSPReq;
 /**
  * An in-JVM HTTP OCSP responder for tests: answers each request (POST body or RFC 5019 GET
  * path) with what {@code answer} returns for it; {@code null} means never answer (a slow
- * responder).
+ * responder). With {@link #refuse} it closes each connection unanswered (a responder that is
+ * down); with {@link #delayMillis} it computes and sends the answer that much later.
  */
 final class TestResponder implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -46,6 +47,10 @@ final class TestResponder implements AutoCloseable {
     volatile Function<OCSPReq, byte[]> answer;
     /** When set, answers every GET whose path starts with {@code /crl} with these bytes instead. */
     volatile byte[] crl;
+    /** When set, every request is counted and its connection closed without an answer. */
+    volatile boolean refuse;
+    /** When positive, {@code answer} is called and its answer sent this many milliseconds after the request. */
+    volatile long delayMillis;
 
     TestResponder(Function<OCSPReq, byte[]> answer) {
         this.answer = answer;
@@ -59,6 +64,10 @@ final class TestResponder implements AutoCloseable {
                                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
                                         requests.incrementAndGet();
                                         methods.add(req.method().name());
+                                        if (refuse) {
+                                            ctx.close();
+                                            return;
+                                        }
                                         if (crl != null && req.uri().startsWith("/crl")) {
                                             send(ctx, crl);
                                             return;
@@ -69,15 +78,23 @@ final class TestResponder implements AutoCloseable {
                                                         StandardCharsets.US_ASCII));
                                         OCSPReq ocspReq = new OCSPReq(der);
                                         received.add(ocspReq);
-                                        byte[] body = answer.apply(ocspReq);
-                                        if (body == null) {
-                                            return;
+                                        long delay = delayMillis;
+                                        if (delay > 0) {
+                                            ctx.executor().schedule(() -> answer(ctx, ocspReq), delay, TimeUnit.MILLISECONDS);
+                                        } else {
+                                            answer(ctx, ocspReq);
                                         }
-                                        send(ctx, body);
                                     }
                                 });
                     }
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+    }
+
+    private void answer(ChannelHandlerContext ctx, OCSPReq req) {
+        byte[] body = answer.apply(req);
+        if (body != null) {
+            send(ctx, body);
+        }
     }
 
     private static void send(ChannelHandlerContext ctx, byte[] body) {

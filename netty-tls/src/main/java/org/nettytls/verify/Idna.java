@@ -248,6 +248,9 @@ final class Idna {
                     return null;
                 }
                 i += digit * w;
+                if (i > Integer.MAX_VALUE) {
+                    return null;
+                }
                 long t = k <= bias ? TMIN : k >= bias + TMAX ? TMAX : k - bias;
                 if (digit < t) {
                     break;
@@ -258,11 +261,13 @@ final class Idna {
                 }
             }
             bias = adapt(i - oldi, out.size() + 1, oldi == 0);
-            n += (int) (i / (out.size() + 1));
+            // RFC 3492 6.2 fails on overflow; an int would wrap to a negative code point.
+            long next = n + i / (out.size() + 1);
             i %= out.size() + 1;
-            if (n > Character.MAX_CODE_POINT) {
+            if (next > Character.MAX_CODE_POINT) {
                 return null;
             }
+            n = (int) next;
             out.add((int) i, n);
             i++;
         }

@@ -337,12 +337,14 @@ public final class Demo {
         CompletableFuture<String> echo = new CompletableFuture<>();
         CompletableFuture<Throwable> verdict = new CompletableFuture<>();
         StringBuilder received = new StringBuilder();
+        // Kept from the start: a quick refusal can close the channel, and empty its pipeline, before we look.
+        java.util.concurrent.atomic.AtomicReference<SslHandler> sslHandler = new java.util.concurrent.atomic.AtomicReference<>();
         ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
-                        tls.install(ch.pipeline(), serverName, port);
+                        sslHandler.set(tls.install(ch.pipeline(), serverName, port));
                         if (ocsp != null) {
                             ocsp.install(ch.pipeline());
                         }
@@ -383,7 +385,7 @@ public final class Demo {
         ch.writeAndFlush(Unpooled.copiedBuffer(ECHO + "\n", StandardCharsets.UTF_8));
         Result r = new Result();
         try {
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            SslHandler ssl = sslHandler.get();
             Future<Channel> handshake = ssl.handshakeFuture();
             if (!handshake.await(10, TimeUnit.SECONDS)) {
                 r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake within 10 s");
@@ -395,7 +397,12 @@ public final class Demo {
                     r.failure = TlsException.classify(refused);
                     r.echo = echo.getNow("");
                 } else {
-                    r.info = TlsConnectionInfo.of(ch);
+                    try {
+                        r.info = TlsConnectionInfo.of(ch);
+                    } catch (TlsException closedMeanwhile) {
+                        // Closed right after the handshake (a server refusing our certificate, say).
+                        r.info = TlsConnectionInfo.of(ssl);
+                    }
                     r.echo = echo.get(10, TimeUnit.SECONDS);
                 }
             }
