@@ -16,7 +16,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "capabilities", description = {
     "Print what the TLS engine supports, as IO::Socket::SSL's can_client_sni, can_server_sni, can_npn,",
     "can_alpn, can_ecdh, can_ocsp and can_ticket_keycb answer, plus TLS 1.3, the key log and the key",
-    "exchange groups on offer. Exit 1 when the engine cannot be loaded."})
+    "exchange groups on offer. Exit 1 when the engine cannot be loaded."},
+        footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
+            "  netty-tls capabilities",
+            "  netty-tls capabilities --json"})
 final class CapabilitiesCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
