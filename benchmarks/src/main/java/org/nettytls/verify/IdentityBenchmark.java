@@ -37,8 +37,8 @@ public class IdentityBenchmark {
         cert = HeldCertificate.builder().commonName("www.example.com")
                 .dns("www.example.com", "example.com", "*.cdn.example.com", "mail.example.com")
                 .ip("192.0.2.1").email("ops@example.com").ec("secp256r1").signedBy(ca).build().certificate();
-        certificatePin = FingerprintPins.parse("sha256$" + org.nettytls.cert.Fingerprint.of(cert, "sha256", false));
-        publicKeyPin = FingerprintPins.parse("sha256$pub$" + org.nettytls.cert.Fingerprint.of(cert, "sha256", true));
+        certificatePin = FingerprintPins.parse(org.nettytls.cert.Fingerprint.of(cert, "sha256", false));
+        publicKeyPin = FingerprintPins.parse(org.nettytls.cert.Fingerprint.of(cert, "sha256", true));
     }
 
     @Benchmark

@@ -22,7 +22,6 @@ final class HttpResponder extends ChannelInboundHandlerAdapter {
     private int closeMatched;
     private int position;
     private boolean big;
-    private boolean close;
 
     private static ByteBuf response(int length) {
         byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
@@ -64,7 +63,6 @@ final class HttpResponder extends ChannelInboundHandlerAdapter {
         var written = ctx.write((big ? BIG : SMALL).duplicate());
         if (last) {
             written.addListener(ChannelFutureListener.CLOSE);
-            close = true;
         }
         endMatched = 0;
         closeMatched = 0;
@@ -75,9 +73,6 @@ final class HttpResponder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
-        if (close) {
-            ctx.channel().config().setAutoRead(false);
-        }
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -65,7 +66,7 @@ public final class LoadServer {
             case "plain": {
                 SslContext ssl = SslContextBuilder.forServer(Path.of(args[2]).toFile(), Path.of(args[3]).toFile())
                         .sslProvider(SslProvider.OPENSSL).build();
-                ssl.sessionContext().setSessionCacheEnabled(false);
+                ((OpenSslSessionContext) ssl.sessionContext()).setSessionCacheEnabled(false);
                 init = new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -77,7 +78,7 @@ public final class LoadServer {
             case "netty-tls": {
                 TlsServerContext context = TlsServerContext.create(TlsServerOptions.builder()
                         .certificateFile(Path.of(args[2]), Path.of(args[3])).build());
-                context.sslContext().sessionContext().setSessionCacheEnabled(false);
+                ((OpenSslSessionContext) context.sslContext().sessionContext()).setSessionCacheEnabled(false);
                 SniMapping.Builder names = SniMapping.builder().add("localhost", context);
                 for (int i = 1; i < 100; i++) {
                     names.add("host" + i + ".bench.test", context);
