@@ -1,34 +1,19 @@
 package org.nettytls.ocsp;
 
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
 import org.nettytls.benchmarks.GoodResponse;
-import org.nettytls.benchmarks.Jmh;
+import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The client's staple check per full handshake ({@link OcspStapleCheck#judge}): with the
  * verified answer already in the cache (hit) and with a cache that never holds it (miss), for a
  * handshake that carried a staple and one that carried none.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(Jmh.FORKS)
-@Warmup(iterations = Jmh.WARMUP_ITERATIONS, time = 1)
-@Measurement(iterations = Jmh.MEASUREMENT_ITERATIONS, time = 1)
-public class OcspStapleBenchmark {
+public class OcspStapleBenchmark extends JmhDefaults {
     @Param({"hit", "miss"})
     public String cache;
 

@@ -6,7 +6,6 @@ import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -15,18 +14,10 @@ import javax.net.ssl.SSLSession;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
-import org.nettytls.benchmarks.Jmh;
+import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * ClientHello inspection for the key-type choice, as {@link SniCertSelector} does it per
@@ -34,13 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * signature_algorithms list), canonicalize the name, and retrace which of a name's two
  * certificates (RSA, and ECDSA as {@code name%ecc}) went out for the offered schemes.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(Jmh.FORKS)
-@Warmup(iterations = Jmh.WARMUP_ITERATIONS, time = 1)
-@Measurement(iterations = Jmh.MEASUREMENT_ITERATIONS, time = 1)
-public class ClientHelloBenchmark {
+public class ClientHelloBenchmark extends JmhDefaults {
     private ByteBuf body;
     private TlsServerContext context;
     private SSLSession tls13;

@@ -1,35 +1,20 @@
 package org.nettytls.sni;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
-import org.nettytls.benchmarks.Jmh;
+import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SNI selection as {@link SniCertSelector} does it per connection ({@link SniMapping#lookup}) with
  * 10 and 10,000 configured names, for a name configured exactly and one only a wildcard covers.
  * Every name shares one context: what is measured is the lookup, not building 10,000 contexts.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(Jmh.FORKS)
-@Warmup(iterations = Jmh.WARMUP_ITERATIONS, time = 1)
-@Measurement(iterations = Jmh.MEASUREMENT_ITERATIONS, time = 1)
-public class SniBenchmark {
+public class SniBenchmark extends JmhDefaults {
     @Param({"10", "10000"})
     public int names;
 

@@ -1,20 +1,11 @@
 package org.nettytls.verify;
 
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
-import org.nettytls.benchmarks.Jmh;
+import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Hostname verification as a client does it once per full handshake
@@ -22,13 +13,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * wildcard certificate, and a wildcard on a public suffix ({@code *.co.uk}) that only the
  * public-suffix check refuses.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(Jmh.FORKS)
-@Warmup(iterations = Jmh.WARMUP_ITERATIONS, time = 1)
-@Measurement(iterations = Jmh.MEASUREMENT_ITERATIONS, time = 1)
-public class HostnameBenchmark {
+public class HostnameBenchmark extends JmhDefaults {
     @Param({"http", "ldap", "smtp", "sip"})
     public String scheme;
 

@@ -1,32 +1,17 @@
 package org.nettytls.verify;
 
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
-import org.nettytls.benchmarks.Jmh;
+import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Identity parsing: the common name and subjectAltNames read from a peer certificate, once per
  * verified handshake (before any scheme compares them), and the fingerprint pin comparison
  * ({@code SSL_fingerprint}) on the same certificate, by certificate and by public key.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(Jmh.FORKS)
-@Warmup(iterations = Jmh.WARMUP_ITERATIONS, time = 1)
-@Measurement(iterations = Jmh.MEASUREMENT_ITERATIONS, time = 1)
-public class IdentityBenchmark {
+public class IdentityBenchmark extends JmhDefaults {
     private X509Certificate cert;
     private FingerprintPins certificatePin;
     private FingerprintPins publicKeyPin;
