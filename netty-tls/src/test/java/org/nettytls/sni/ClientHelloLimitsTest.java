@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.ssl.SslHandler;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,13 +11,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.testing.ClientHellos;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -50,25 +46,7 @@ class ClientHelloLimitsTest {
 
     /** A real ClientHello for {@code name}, as Netty's client writes it. */
     static byte[] clientHello(String name) throws TlsException {
-        TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder()
-                .caCertificates(SniPki.CA.certificate()).build());
-        EmbeddedChannel ch = new EmbeddedChannel();
-        try {
-            SslHandler h = client.newHandler(ch.alloc(), name, 443);
-            ch.pipeline().addLast(h);
-            ByteBuf out = Unpooled.buffer();
-            for (Object o; (o = ch.readOutbound()) != null; ) {
-                ByteBuf b = (ByteBuf) o;
-                out.writeBytes(b);
-                b.release();
-            }
-            byte[] bytes = new byte[out.readableBytes()];
-            out.readBytes(bytes);
-            out.release();
-            return bytes;
-        } finally {
-            ch.finishAndReleaseAll();
-        }
+        return ClientHellos.of(TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate()).build()), name);
     }
 
     /** Reads until the server closes; returns what it sent. Fails if it stays open for 20 s. */
