@@ -133,7 +133,7 @@ public final class TlsClientContext {
     /** The same with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
     public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
         SslHandler handler = newHandler(pipeline.channel().alloc(), host, port, sessionKey);
-        TlsContexts.install(pipeline, handler, options);
+        TlsContexts.install(pipeline, null, handler, options);
         return handler;
     }
 

@@ -1,6 +1,7 @@
 package org.nettytls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSslContextOption;
@@ -9,7 +10,9 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.nettytls.protocol.CipherList;
 import org.nettytls.protocol.ProtocolVersions;
 import org.nettytls.diagnostics.TlsDebug;
@@ -18,6 +21,10 @@ import org.nettytls.trap.ErrorTrapHandler;
 
 /** What turning either role's options into a Netty context shares. */
 final class TlsContexts {
+    static final String TLS = "tls";
+    static final String TRAP = "tls-error-trap";
+    static final String FAILURES = "tls-failures";
+
     private TlsContexts() {
     }
 
@@ -71,20 +78,43 @@ final class TlsContexts {
     /**
      * Puts {@code handler} into {@code pipeline} with what the options ask for around it: the
      * error trap in front of it, then behind it the failure events, the debug log and the
-     * no-shutdown close.
+     * no-shutdown close. The one place that builds this stack, at the end of the pipeline or,
+     * when {@code replacing} is given, in its place and under its name (for the SNI selector,
+     * which picks the options only after the ClientHello): the bytes {@code replacing} still
+     * holds go to the {@code SslHandler}, and the trap knows they began with a TLS record.
      */
-    static void install(ChannelPipeline pipeline, SslHandler handler, TlsOptions options) {
-        if (options.errorTrap() != null || options.keepSocketOnError()) {
-            pipeline.addLast("tls-error-trap", new ErrorTrapHandler(options.errorTrap()));
+    static void install(ChannelPipeline pipeline, ChannelHandler replacing, SslHandler handler, TlsOptions options) {
+        Map<String, ChannelHandler> behind = new LinkedHashMap<>();
+        if (replacing == null || pipeline.get(FAILURES) == null) {
+            behind.put(FAILURES, TlsFailureEvents.INSTANCE);
         }
-        pipeline.addLast("tls", handler);
-        pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
         if (options.closeMode() == StopTlsHandler.Mode.NONE) {
-            pipeline.addLast("tls-no-shutdown", new NoShutdownOnClose());
+            behind.put("tls-no-shutdown", new NoShutdownOnClose());
         }
         TlsDebug debug = TlsDebug.handler();
         if (debug != null) {
-            pipeline.addLast("tls-debug", debug);
+            behind.put("tls-debug", debug);
         }
+        boolean trap = options.errorTrap() != null || options.keepSocketOnError();
+        if (replacing == null) {
+            if (trap) {
+                pipeline.addLast(TRAP, new ErrorTrapHandler(options.errorTrap()));
+            }
+            pipeline.addLast(TLS, handler);
+            behind.forEach(pipeline::addLast);
+            return;
+        }
+        String name = pipeline.context(replacing).name();
+        // Everything around the SslHandler is in place before it reads the ClientHello, so that
+        // a failure on the very first bytes is trapped, reported and logged like any other.
+        String last = pipeline.get(FAILURES) != null ? FAILURES : name;
+        for (Map.Entry<String, ChannelHandler> e : behind.entrySet()) {
+            pipeline.addAfter(last, e.getKey(), e.getValue());
+            last = e.getKey();
+        }
+        if (trap) {
+            pipeline.addBefore(name, TRAP, ErrorTrapHandler.afterTlsRecord(options.errorTrap()));
+        }
+        pipeline.replace(replacing, name, handler);
     }
 }

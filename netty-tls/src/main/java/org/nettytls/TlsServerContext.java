@@ -1,6 +1,7 @@
 package org.nettytls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslCredential;
@@ -135,7 +136,41 @@ public final class TlsServerContext {
     /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        TlsContexts.install(pipeline, handler, options);
+        TlsContexts.install(pipeline, null, handler, options);
+        return handler;
+    }
+
+    /**
+     * Puts the same stack as {@link #install(ChannelPipeline)} in the place of {@code replacing},
+     * whose name the {@code SslHandler} takes: for a handler that learns which context to use
+     * only after the connection opened, as {@code SniCertSelector} does from the ClientHello. The
+     * options' error trap, close mode, timeouts and debug log then apply as for {@code install}.
+     * Bytes {@code replacing} still holds when it is removed (a {@code ByteToMessageDecoder}'s
+     * cumulation, which must begin with a TLS record) go to the {@code SslHandler}.
+     */
+    public SslHandler install(ChannelPipeline pipeline, ChannelHandler replacing) {
+        return install(pipeline, replacing, h -> { });
+    }
+
+    /**
+     * {@link #install(ChannelPipeline, ChannelHandler)}, with {@code beforeJoining} run on the new
+     * {@code SslHandler} before it joins the pipeline and sees a byte (to set a staple, say). If
+     * it throws, the handler's engine is freed and nothing changes in the pipeline.
+     */
+    public SslHandler install(ChannelPipeline pipeline, ChannelHandler replacing,
+                              java.util.function.Consumer<SslHandler> beforeJoining) {
+        Objects.requireNonNull(replacing, "replacing");
+        if (pipeline.context(replacing) == null) {
+            throw new IllegalArgumentException(replacing + " is not in the pipeline " + pipeline.names());
+        }
+        SslHandler handler = newHandler(pipeline.channel().alloc());
+        try {
+            beforeJoining.accept(handler);
+        } catch (RuntimeException e) {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+            throw e;
+        }
+        TlsContexts.install(pipeline, replacing, handler, options);
         return handler;
     }
 }

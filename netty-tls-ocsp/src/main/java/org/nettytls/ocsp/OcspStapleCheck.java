@@ -68,26 +68,36 @@ final class OcspStapleCheck implements PeerCheck {
             record(engine, new Record(path, staple, mustStaple, null));
             return;
         }
-        OcspCertId id = OcspCertId.of(leaf, issuer);
-        OcspStatus cached = config.cache().get(id);
-        OcspStatus status;
-        if (cached != null && cached.isHardFailure()) {
-            // A revocation learned earlier stands, whatever this server staples now (a replay of an older "good").
-            status = cached.from(OcspStatus.Source.CACHE);
-        } else if (staple == null) {
-            status = cached != null && cached.isGood() ? cached.from(OcspStatus.Source.CACHE)
-                    : OcspStatus.softFailure(OcspStatus.Source.STAPLE, subject, "the server sent no staple", null);
-        } else {
-            status = config.verifier().verify(staple, leaf, issuer, null, config.now(), OcspStatus.Source.STAPLE);
-            if (status.result() != OcspStatus.Result.SOFT_FAILURE) {
-                config.cache().put(id, status);
-            }
-        }
+        OcspStatus status = judge(config, leaf, issuer, subject, staple);
         record(engine, new Record(path, staple, mustStaple, status));
         TlsException refusal = refusal(status, staple != null, mustStaple, config);
         if (refusal != null) {
             throw refusal;
         }
+    }
+
+    /**
+     * The leaf's status from its staple ({@code null}: none) and the cache: a cached revocation
+     * stands, a missing staple falls back to a cached good answer, a staple is verified and a
+     * signed verdict cached.
+     */
+    static OcspStatus judge(OcspClientConfig config, X509Certificate leaf, X509Certificate issuer, String subject,
+                            byte[] staple) {
+        OcspCertId id = OcspCertId.of(leaf, issuer);
+        OcspStatus cached = config.cache().get(id);
+        if (cached != null && cached.isHardFailure()) {
+            // A revocation learned earlier stands, whatever this server staples now (a replay of an older "good").
+            return cached.from(OcspStatus.Source.CACHE);
+        }
+        if (staple == null) {
+            return cached != null && cached.isGood() ? cached.from(OcspStatus.Source.CACHE)
+                    : OcspStatus.softFailure(OcspStatus.Source.STAPLE, subject, "the server sent no staple", null);
+        }
+        OcspStatus status = config.verifier().verify(staple, leaf, issuer, null, config.now(), OcspStatus.Source.STAPLE);
+        if (status.result() != OcspStatus.Result.SOFT_FAILURE) {
+            config.cache().put(id, status);
+        }
+        return status;
     }
 
     /**

@@ -77,8 +77,12 @@ public final class TlsDebug extends ChannelDuplexHandler {
                 HANDSHAKE.info("{} TLS handshake done: {}", ctx.channel().id(), summary(ctx));
             }
         } else if (evt instanceof SslCloseCompletionEvent && handlerLevel >= 2) {
-            HANDSHAKE.info("{} close_notify from the peer{}", ctx.channel().id(),
-                    ((SslCloseCompletionEvent) evt).isSuccess() ? "" : " failed: " + ((SslCloseCompletionEvent) evt).cause());
+            SslCloseCompletionEvent e = (SslCloseCompletionEvent) evt;
+            if (e.isSuccess()) {
+                HANDSHAKE.info("{} close_notify from the peer", ctx.channel().id());
+            } else {
+                HANDSHAKE.info("{} no close_notify from the peer: {}", ctx.channel().id(), e.cause().getClass().getSimpleName());
+            }
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -86,12 +90,17 @@ public final class TlsDebug extends ChannelDuplexHandler {
     private static String summary(ChannelHandlerContext ctx) {
         try {
             TlsConnectionInfo info = TlsConnectionInfo.of(ctx.channel());
-            return info.sslVersion() + " " + info.cipher() + " group " + info.keyExchangeGroup()
-                    + " reused " + info.sessionReused() + " alpn " + info.alpn()
+            return info.sslVersion() + " " + info.cipher() + " group " + orNone(info.keyExchangeGroup())
+                    + " reused " + info.sessionReused().map(String::valueOf).orElse("unknown")
+                    + " alpn " + orNone(info.alpn())
                     + " peer " + (info.peerCertificate() == null ? "none" : info.peerCertificate().getSubjectX500Principal());
         } catch (TlsException e) {
             return e.getMessage();
         }
+    }
+
+    private static String orNone(String value) {
+        return value == null ? "none" : value;
     }
 
     @Override

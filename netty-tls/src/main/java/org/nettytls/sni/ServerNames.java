@@ -30,25 +30,41 @@ final class ServerNames {
         }
         String ascii;
         try {
-            ascii = IDN.toASCII(n, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            // IDN.toASCII leaves an all-ASCII name as it is (its over-long labels, which it
+            // refuses, are refused below too): only other names pay for the conversion.
+            ascii = isAscii(n) ? n : IDN.toASCII(n, IDN.ALLOW_UNASSIGNED);
         } catch (IllegalArgumentException e) {
             return null;
         }
+        ascii = ascii.toLowerCase(Locale.ROOT);
         if (ascii.isEmpty() || ascii.length() > MAX_LENGTH - (star ? 2 : 0) || isIpLiteral(ascii)) {
             return null;
         }
-        for (String label : ascii.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63) {
-                return null;
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+        // Labels of 1 to 63 letters, digits, hyphens and underscores, in one pass (once per connection).
+        int labelLength = 0;
+        for (int i = 0; i <= ascii.length(); i++) {
+            char c = i == ascii.length() ? '.' : ascii.charAt(i);
+            if (c == '.') {
+                if (labelLength == 0 || labelLength > 63) {
                     return null;
                 }
+                labelLength = 0;
+            } else if (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+                labelLength++;
+            } else {
+                return null;
             }
         }
         return star ? "*." + ascii : ascii;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The wildcard that covers {@code canonical}'s first label, or {@code null} for a one-label name. */
@@ -59,6 +75,15 @@ final class ServerNames {
 
     private static boolean isIpLiteral(String s) {
         // RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."
-        return s.matches("[0-9.]+") || s.indexOf(':') >= 0;
+        if (s.indexOf(':') >= 0) {
+            return true;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c == '.')) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 }

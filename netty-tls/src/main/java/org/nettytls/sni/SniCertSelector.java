@@ -9,7 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -26,6 +25,8 @@ import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsFailureEvents;
 import org.nettytls.TlsServerContext;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.trap.ErrorTrap;
+import org.nettytls.trap.ErrorTrapHandler;
 
 /**
  * A server's first handler: reads the ClientHello, asks an {@link SniLookup} for the context of
@@ -40,9 +41,13 @@ import org.nettytls.info.TlsConnectionInfo;
  * }</pre>
  *
  * <p>Unlike Netty's {@code SniHandler} it bounds the ClientHello's size and the time until it
- * has arrived, bounds the lookup's time, keeps the handshake timeout of the chosen
- * {@code TlsServerOptions} on the {@code SslHandler} it installs, and lets BoringSSL choose between
- * a name's RSA and ECDSA certificates by what the client offered. It holds the channel's reads
+ * has arrived, bounds the lookup's time, installs the chosen name's handlers exactly as
+ * {@link TlsServerContext#install(ChannelPipeline)} would (its {@code TlsServerOptions}' handshake
+ * timeout, error trap, close mode and debug log apply), and lets BoringSSL choose between a name's
+ * RSA and ECDSA certificates by what the client offered. A client that sends plaintext names no
+ * server: when the context for no name (the default) has an error trap
+ * ({@code SSL_error_trap}), the channel and the bytes go to it, as they would on a single
+ * certificate's port; otherwise the connection is closed. It holds the channel's reads
  * while a lookup runs and never blocks the event loop.
  *
  * <p>Outcomes are events: one {@link SniCompletionEvent} per connection (on success after the
@@ -64,6 +69,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private State state = State.READING;
     private String serverName;
     private int[] signatureSchemes = new int[0];
+    /** Set when the first bytes were plaintext: the client named no server, and only a trap may take it. */
+    private TlsException plaintext;
     private ScheduledFuture<?> timer;
     private boolean suppressRead;
     private boolean readPending;
@@ -136,13 +143,24 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 body.release();
             }
         } catch (TlsException e) {
-            fail(ctx, e);
+            if (e.code() == TlsErrorCode.PLAINTEXT_ON_TLS_PORT) {
+                // A plaintext client sent no name: the context for no name says whether a trap takes it.
+                plaintext = e;
+                cancelTimer();
+                lookUp(ctx);
+            } else {
+                fail(ctx, e);
+            }
             return;
         }
         cancelTimer();
         String requested = hello.serverName();
         serverName = ServerNames.canonical(requested, false);
         signatureSchemes = hello.signatureSchemes();
+        lookUp(ctx);
+    }
+
+    private void lookUp(ChannelHandlerContext ctx) {
         state = State.LOOKING_UP;
         CompletionStage<TlsServerContext> stage;
         try {
@@ -170,6 +188,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         cancelTimer();
         if (error != null) {
             fail(ctx, lookupFailed(error));
+        } else if (plaintext != null) {
+            if (context != null && context.options().errorTrap() != null) {
+                trapPlaintext(ctx, context.options().errorTrap());
+            } else {
+                fail(ctx, plaintext);
+            }
         } else if (context == null) {
             unknownName(ctx);
         } else {
@@ -178,22 +202,18 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     private void select(ChannelHandlerContext ctx, TlsServerContext context) {
+        state = State.DONE;
+        resumeReads(ctx);
         SslHandler ssl;
         try {
-            ssl = context.newHandler(ctx.alloc());
+            // The name's whole stack (error trap, close mode, debug log), as TlsServerContext.install
+            // makes it; the onHandler hook (a staple, say) runs before the ClientHello reaches it.
+            ssl = context.install(ctx.pipeline(), this, h -> options.onHandler().accept(h, context));
         } catch (RuntimeException e) {
+            state = State.LOOKING_UP;
             fail(ctx, lookupFailed(e));
             return;
         }
-        try {
-            options.onHandler().accept(ssl, context);
-        } catch (RuntimeException e) {
-            // The handler never joins the pipeline, so its engine is ours to free.
-            ReferenceCountUtil.release(ssl.engine());
-            fail(ctx, lookupFailed(e));
-            return;
-        }
-        state = State.DONE;
         String name = serverName;
         int[] offered = signatureSchemes;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {
@@ -212,6 +232,23 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 ctx.channel().pipeline().fireUserEventTriggered(event);
             }
         });
+        selected.trySuccess(ssl);
+    }
+
+    /**
+     * Hands a plaintext client to the error trap of the context for no name, through the same
+     * {@link ErrorTrapHandler} that {@code TlsServerContext.install} puts in front of a single
+     * certificate's {@code SslHandler}: it receives the bytes read so far and calls the trap.
+     */
+    private void trapPlaintext(ChannelHandlerContext ctx, ErrorTrap trap) {
+        state = State.DONE;
+        selected.tryFailure(plaintext);
+        ctx.fireUserEventTriggered(SniCompletionEvent.failure(null, plaintext));
+        resumeReads(ctx);
+        ctx.pipeline().replace(this, "tls-error-trap", new ErrorTrapHandler(trap));
+    }
+
+    private void resumeReads(ChannelHandlerContext ctx) {
         if (suppressRead) {
             suppressRead = false;
             if (readPending) {
@@ -219,8 +256,6 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 ctx.read();
             }
         }
-        ctx.pipeline().replace(this, ctx.name(), ssl);
-        selected.trySuccess(ssl);
     }
 
     private void unknownName(ChannelHandlerContext ctx) {

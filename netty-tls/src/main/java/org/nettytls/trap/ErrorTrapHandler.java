@@ -38,6 +38,18 @@ public final class ErrorTrapHandler extends ChannelDuplexHandler {
         this.trap = trap;
     }
 
+    /**
+     * A handler for a connection whose first bytes were already seen to be a TLS record, by a
+     * handler that read them before this one was added (the {@code SniCertSelector} reading the
+     * ClientHello): it only traps handshake failures, and takes nothing that follows for the
+     * start of the stream.
+     */
+    public static ErrorTrapHandler afterTlsRecord(ErrorTrap trap) {
+        ErrorTrapHandler handler = new ErrorTrapHandler(trap);
+        handler.decided = true;
+        return handler;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (decided || !(msg instanceof ByteBuf)) {

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import java.util.Optional;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
@@ -54,6 +55,9 @@ import org.nettytls.cert.SubjectAltName;
  * <p>All methods are pure functions of their arguments and safe to call from any thread.
  */
 public final class HostnameVerification {
+    /** Compiled once: String.split with this pattern compiled it again for every verification. */
+    private static final Pattern DOTS = Pattern.compile("\\.+");
+
     private HostnameVerification() {
     }
 
@@ -481,7 +485,7 @@ public final class HostnameVerification {
 
     /** Perl's {@code split(m{\.+}, $name)}: leading empty field kept, trailing ones dropped. */
     private static List<String> splitLabels(String host) {
-        List<String> labels = new ArrayList<>(Arrays.asList(host.split("\\.+")));
+        List<String> labels = new ArrayList<>(Arrays.asList(DOTS.split(host)));
         while (!labels.isEmpty() && labels.get(labels.size() - 1).isEmpty()) {
             labels.remove(labels.size() - 1);
         }

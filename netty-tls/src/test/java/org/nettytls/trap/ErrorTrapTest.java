@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +27,9 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniMapping;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
@@ -84,11 +89,17 @@ class ErrorTrapTest {
     void curlSpeakingHttpToTheTlsPortReadsTheAnswer() throws Exception {
         String curl = Interop.require("curl");
         int port = server(PlainHttpAnswer.redirectTo("https://localhost:8443"));
-        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
-                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + "/index.html"));
-        assertEquals(0, r.exit, r::toString);
+        Processes.Result r = curlHttp(curl, port, "/index.html");
         assertTrue(r.stdout.contains("301 Moved Permanently"), r::toString);
         assertTrue(r.stdout.contains("Location: https://localhost:8443/index.html"), r::toString);
+    }
+
+    /** {@code curl -i http://127.0.0.1:PORT/PATH}, which must succeed. */
+    private static Processes.Result curlHttp(String curl, int port, String path) {
+        Processes.Result r = Processes.run(null, Duration.ofSeconds(20), new byte[0],
+                List.of(curl, "-sS", "-i", "http://127.0.0.1:" + port + path));
+        assertEquals(0, r.exit, r::toString);
+        return r;
     }
 
     @Test
@@ -148,15 +159,20 @@ class ErrorTrapTest {
     }
 
     private boolean peerSawCloseNotify(StopTlsHandler.Mode mode) throws Exception {
-        CompletableFuture<Side> accepted = new CompletableFuture<>();
         TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                 .closeMode(mode, Duration.ofSeconds(5)).build());
-        int port = loop.server(ch -> server.install(ch.pipeline()), accepted::complete, true);
+        return peerSawCloseNotify(ch -> server.install(ch.pipeline()), "localhost");
+    }
+
+    /** Whether a client connecting with SNI {@code name} sees close_notify when the server closes. */
+    private boolean peerSawCloseNotify(Consumer<SocketChannel> serverSetup, String name) throws Exception {
+        CompletableFuture<Side> accepted = new CompletableFuture<>();
+        int port = loop.server(serverSetup, accepted::complete, true);
         CompletableFuture<Boolean> closeNotify = new CompletableFuture<>();
         Side client = loop.client(ch -> {
             try {
                 TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build())
-                        .install(ch.pipeline(), "localhost", port);
+                        .install(ch.pipeline(), name, port);
                 ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
                     @Override
                     public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
@@ -181,5 +197,95 @@ class ErrorTrapTest {
         client.awaitReceived("x\n");
         accepted.get(5, TimeUnit.SECONDS).channel.close().sync();
         return closeNotify.get(10, TimeUnit.SECONDS);
+    }
+
+    // The SNI selector installs the chosen name's handlers from its options, as
+    // TlsServerContext.install does: their trap and close mode apply.
+
+    private int sniServer(SniMapping mapping) {
+        return loop.server(ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS), s -> { }, true);
+    }
+
+    private static HeldCertificate named(String name) throws TlsException {
+        return HeldCertificate.builder().dns(name).signedBy(ca).build();
+    }
+
+    @Test
+    void plainHttpToAnSniServerGetsTheAnswerOfTheDefaultNamesTrap() throws Exception {
+        int port = sniServer(SniMapping.builder()
+                .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
+                        .errorTrap(PlainHttpAnswer.redirectTo("https://other.test")).build())
+                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                        .errorTrap(PlainHttpAnswer.redirectTo("https://localhost:8443")).build())
+                .build());
+        String answer = plainHttp(port, "GET /over/sni HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 301 Moved Permanently\r\n"), answer);
+        assertTrue(answer.contains("\r\nLocation: https://localhost:8443/over/sni\r\n"), answer);
+    }
+
+    @Test
+    void plainHttpToAnSniServerWhoseDefaultHasNoTrapIsClosed() throws Exception {
+        int port = sniServer(SniMapping.builder()
+                .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
+                        .errorTrap(PlainHttpAnswer.badRequest()).build())
+                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                .build());
+        assertEquals("", plainHttp(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    }
+
+    @Test
+    void curlSpeakingHttpToAnSniServerReadsTheTrapsAnswer() throws Exception {
+        String curl = Interop.require("curl");
+        int port = sniServer(SniMapping.builder()
+                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                        .errorTrap(PlainHttpAnswer.badRequest()).build())
+                .build());
+        Processes.Result r = curlHttp(curl, port, "/");
+        assertTrue(r.stdout.startsWith("HTTP/1.1 400 Bad Request"), r::toString);
+        assertTrue(r.stdout.contains("use https://"), r::toString);
+    }
+
+    @Test
+    void theChosenNamesTrapTakesItsFailedHandshakeAndTlsStillWorksForTheOthers() throws Exception {
+        CompletableFuture<TlsException> strictTrap = new CompletableFuture<>();
+        CompletableFuture<Boolean> openInTrap = new CompletableFuture<>();
+        CompletableFuture<TlsException> defaultTrap = new CompletableFuture<>();
+        int port = sniServer(SniMapping.builder()
+                .add("strict.test", TlsServerOptions.builder().certificate(named("strict.test").keyMaterial())
+                        .verifyMode(org.nettytls.VerifyMode.REQUIRE).caCertificates(ca.certificate())
+                        .errorTrap((ch, e) -> {
+                            openInTrap.complete(ch.isOpen() && ch.pipeline().get(SslHandler.class) == null);
+                            strictTrap.complete(e);
+                            ch.close();
+                        }).build())
+                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                        .errorTrap((ch, e) -> {
+                            defaultTrap.complete(e);
+                            ch.close();
+                        }).build())
+                .build());
+        TlsClientContext noCert = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build());
+        Side fine = loop.client(noCert, "localhost", port);
+        fine.handshake.get(10, TimeUnit.SECONDS);
+        Loopback.writeNow(fine, "through the selector\n");
+        fine.awaitReceived("through the selector\n");
+
+        loop.client(noCert, "strict.test", port);
+        TlsException trapped = strictTrap.get(10, TimeUnit.SECONDS);
+        assertTrue(trapped.getMessage().toLowerCase(java.util.Locale.ROOT).contains("certificate"), trapped::toString);
+        assertTrue(openInTrap.get(), "the trap gets the channel open and without TLS");
+        assertFalse(defaultTrap.isDone(), "the failure went to the chosen name's trap, not the default's");
+    }
+
+    @Test
+    void theChosenNamesCloseModeDecidesWhetherCloseNotifyIsSent() throws Exception {
+        SniMapping mapping = SniMapping.builder()
+                .add("quiet.test", TlsServerOptions.builder().certificate(named("quiet.test").keyMaterial())
+                        .closeMode(StopTlsHandler.Mode.NONE, Duration.ofSeconds(5)).build())
+                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                .build();
+        Consumer<SocketChannel> setup = ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+        assertFalse(peerSawCloseNotify(setup, "quiet.test"));
+        assertTrue(peerSawCloseNotify(setup, "localhost"));
     }
 }

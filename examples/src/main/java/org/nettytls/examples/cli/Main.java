@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             FtpServerCommand.class,
             ServeCommand.class,
             InterceptProxyCommand.class,
+            CapabilitiesCommand.class,
         })
 public final class Main {
     /** Success. */

@@ -313,8 +313,8 @@ final class ProbeCommand implements Callable<Integer> {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<TlsException> setupFailure = new AtomicReference<>();
         AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
-        // Kept: a server that refuses at once closes the channel, which empties the pipeline before we look.
-        AtomicReference<SslHandler> installed = new AtomicReference<>();
+        // Kept here: a server that closes at once takes the handler out of the pipeline before we look.
+        AtomicReference<SslHandler> direct = new AtomicReference<>();
         try {
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
@@ -323,7 +323,7 @@ final class ProbeCommand implements Callable<Integer> {
                         protected void initChannel(SocketChannel ch) {
                             try {
                                 if (protocol == null) {
-                                    installed.set(tls.install(ch.pipeline(), hp.host, hp.port));
+                                    direct.set(tls.install(ch.pipeline(), hp.host, hp.port));
                                     ocsp.install(ch.pipeline());
                                 } else {
                                     // The staple is checked inside the upgrade's handshake (the options carry it).
@@ -366,7 +366,7 @@ final class ProbeCommand implements Callable<Integer> {
                         + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
             }
             Channel ch = connected.channel();
-            Future<Channel> handshake = protocol == null ? installed.get().handshakeFuture() : upgrade.get().upgradeFuture();
+            Future<Channel> handshake = protocol == null ? direct.get().handshakeFuture() : upgrade.get().upgradeFuture();
             if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + hp + " within "
                         + timeoutSeconds + " s");
@@ -384,7 +384,7 @@ final class ProbeCommand implements Callable<Integer> {
             if (refused != null) {
                 throw TlsException.classify(refused);
             }
-            SslHandler ssl = installed.get() != null ? installed.get() : ch.pipeline().get(SslHandler.class);
+            SslHandler ssl = direct.get() != null ? direct.get() : ch.pipeline().get(SslHandler.class);
             TlsConnectionInfo info;
             try {
                 info = TlsConnectionInfo.of(ch);

@@ -360,4 +360,36 @@ class FtpServerTest {
             }
         }
     }
+
+    /**
+     * {@code SSL_session_key}: a netty-tls client files its data connection's session under the
+     * control connection's key, so the data connection resumes the control connection's session,
+     * which {@code --require-ssl-reuse} insists on; under any other key it starts a new session and
+     * is refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1_2", "TLSv1_3"})
+    void nettyTlsDataConnectionsResumeTheControlSessionUnderItsKey(String version) throws Exception {
+        Server s = start("session-key-" + version, "--require-ssl-reuse");
+        Files.writeString(s.root.resolve("f.txt"), "over the resumed session\n".repeat(100));
+        org.nettytls.TlsClientContext tls = org.nettytls.TlsClientContext.create(org.nettytls.TlsClientOptions.builder()
+                .caFile(ca).version(version).build());
+        try (NettyFtpsClient ftp = new NettyFtpsClient(tls, s.port)) {
+            ftp.login("u", "p");
+            NettyFtpsClient.Transfer same = ftp.retr("f.txt", ftp.controlSessionKey());
+            assertEquals(Boolean.TRUE, same.resumed, same + "\n" + s.log());
+            assertTrue(same.outcome.startsWith("226 "), same + "\n" + s.log());
+            assertEquals("over the resumed session\n".repeat(100), same.content);
+            s.await("data connection from /127.0.0.1:\\d+: TLSv1_[23], resumed the control connection's session");
+
+            NettyFtpsClient.Transfer other = ftp.retr("f.txt", "localhost:elsewhere");
+            assertEquals(Boolean.FALSE, other.resumed, other + "\n" + s.log());
+            assertTrue(other.outcome.startsWith("425 "), other + "\n" + s.log());
+            assertEquals("", other.content, "not a byte of the file over the refused connection");
+            s.await("refused: expected the data connection to resume the control connection's TLS session, found a new session");
+
+            // The control connection's session is still there to resume.
+            assertEquals(Boolean.TRUE, ftp.retr("f.txt", ftp.controlSessionKey()).resumed);
+        }
+    }
 }
