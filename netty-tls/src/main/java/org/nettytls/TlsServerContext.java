@@ -6,9 +6,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslCredential;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.lang.ref.Cleaner;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,14 +38,23 @@ public final class TlsServerContext {
     private final SslContext context;
     private final List<KeyMaterial> additional;
     private final ServerTicketKeys ticketKeys;
+    /** With {@code ocspStaples}: the additional certificates, added per connection with their staples. */
+    private final List<StapledCredential> stapled;
 
     private TlsServerContext(TlsServerOptions options, SslContext context, List<KeyMaterial> additional,
-            ServerTicketKeys ticketKeys) {
+            ServerTicketKeys ticketKeys, List<StapledCredential> stapled) {
         this.options = options;
         this.context = context;
         this.additional = additional;
         this.ticketKeys = ticketKeys;
+        this.stapled = stapled;
+        if (!stapled.isEmpty()) {
+            // The credentials live as long as this context; the list, not the context, goes to the cleaner.
+            CREDENTIALS.register(this, () -> stapled.forEach(StapledCredential::release));
+        }
     }
+
+    private static final Cleaner CREDENTIALS = Cleaner.create();
 
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
         return create(options, List.of());
@@ -84,8 +95,15 @@ public final class TlsServerContext {
             b.trustManager(new TlsTrustManager(options.peerVerification(true), options.clientCaList()));
         }
         List<OpenSslCredential> credentials = new ArrayList<>();
+        List<StapledCredential> stapled = new ArrayList<>();
         try {
             for (KeyMaterial km : additional) {
+                if (options.ocspStaples() != null) {
+                    // Not in the SSL_CTX: BoringSSL tries the context's credentials before a
+                    // connection's, so a stapled one added per connection would never be chosen.
+                    stapled.add(new StapledCredential(km));
+                    continue;
+                }
                 OpenSslCredential c = OpenSslCredentialBuilder.forX509(km.key(),
                         km.chain().toArray(new X509Certificate[0])).build();
                 credentials.add(c);
@@ -95,7 +113,8 @@ public final class TlsServerContext {
             TlsContexts.customize(b, options);
             SslContext built = b.build();
             TlsContexts.finish(built, options);
-            return new TlsServerContext(options, built, additional, ServerSessionSetup.finish(built, options.sessions()));
+            return new TlsServerContext(options, built, additional, ServerSessionSetup.finish(built, options.sessions()),
+                    List.copyOf(stapled));
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
         } finally {
@@ -130,7 +149,31 @@ public final class TlsServerContext {
         }
         SslHandler handler = context.newHandler(alloc);
         TlsContexts.configure(handler, options);
+        if (options.ocspStaples() != null) {
+            staple(handler);
+        }
         return handler;
+    }
+
+    /**
+     * Gives the new connection every certificate's current staple: the additional certificates
+     * as credentials in BoringSSL's order (as they would be in the context), the own certificate's
+     * through the engine, so that whichever BoringSSL chooses carries its own response.
+     */
+    private void staple(SslHandler handler) {
+        ReferenceCountedOpenSslEngine engine = (ReferenceCountedOpenSslEngine) handler.engine();
+        try {
+            for (StapledCredential c : stapled) {
+                c.addTo(engine, options.ocspStaples().apply(c.material().leaf()));
+            }
+            byte[] own = options.ocspStaples().apply(options.keyMaterial().leaf());
+            if (own != null) {
+                engine.setOcspResponse(own);
+            }
+        } catch (SSLException | RuntimeException e) {
+            io.netty.util.ReferenceCountUtil.release(engine);
+            throw new IllegalStateException("cannot give the connection its certificates and staples: " + e.getMessage(), e);
+        }
     }
 
     /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.session.TicketKeySource;
@@ -27,6 +28,7 @@ import java.time.Duration;
 public final class TlsServerOptions extends TlsOptions {
     private final List<X509Certificate> clientCaList;
     private final ServerSessions sessions;
+    private final Function<X509Certificate, byte[]> ocspStaples;
 
     private TlsServerOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.NONE : b.verifyMode,
@@ -38,6 +40,10 @@ public final class TlsServerOptions extends TlsOptions {
         }
         this.clientCaList = List.copyOf(cas);
         this.sessions = new ServerSessions(b);
+        this.ocspStaples = b.ocspStaples;
+        if (ocspStaples != null && !ocspStapling()) {
+            throw TlsException.badConfiguration("ocspStaples", "needs ocspStapling(true), which was turned off after it");
+        }
     }
 
     /** The CAs that issue client certificates: named by the user, never the public roots by default. */
@@ -79,6 +85,11 @@ public final class TlsServerOptions extends TlsOptions {
         return sessions;
     }
 
+    /** Where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}. */
+    public Function<X509Certificate, byte[]> ocspStaples() {
+        return ocspStaples;
+    }
+
     /** Whether client certificates are asked for. */
     public boolean asksForClientCertificate() {
         return verifyMode() != VerifyMode.NONE;
@@ -109,6 +120,24 @@ public final class TlsServerOptions extends TlsOptions {
         boolean sessionTickets;
         TicketKeySource ticketKeys;
         boolean honorCipherOrder = true;
+        Function<X509Certificate, byte[]> ocspStaples;
+
+        /**
+         * Staples every certificate of the context with its own response: for each new
+         * connection, {@code source} is asked for the current staple (DER, or {@code null} for
+         * none) of the options' certificate and of each additional certificate
+         * ({@code TlsServerContext.create(options, additional)}, the reference's {@code 'host%ecc'}),
+         * and BoringSSL sends the one of the certificate it chooses in the handshake. Set this
+         * rather than staple each {@code SslHandler} yourself when a context holds more than one
+         * certificate: a staple set on the handler reaches only the options' own certificate.
+         * {@code source} runs on the event loop for every connection and must be quick and not
+         * block (netty-tls-ocsp's {@code OcspStapler::currentStaple}). Implies
+         * {@link #ocspStapling(boolean) ocspStapling(true)}.
+         */
+        public Builder ocspStaples(Function<X509Certificate, byte[]> source) {
+            this.ocspStaples = Objects.requireNonNull(source, "source");
+            return ocspStapling(true);
+        }
 
         /**
          * {@code SSL_session_id_context}: the name of this server's sessions (at most 32 bytes).

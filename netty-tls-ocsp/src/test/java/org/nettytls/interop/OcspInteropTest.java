@@ -43,6 +43,10 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
 import org.nettytls.ocsp.Responses;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniMapping;
+import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -66,6 +70,7 @@ class OcspInteropTest {
     HeldCertificate responder;
     HeldCertificate good;
     HeldCertificate revoked;
+    HeldCertificate goodEc;
     String url;
 
     @BeforeEach
@@ -86,7 +91,10 @@ class OcspInteropTest {
                 .serialNumber(BigInteger.valueOf(0x1001)).ocspUrl(url).signedBy(ca).build();
         revoked = HeldCertificate.builder().commonName("localhost").dns("localhost").rsa(2048)
                 .serialNumber(BigInteger.valueOf(0x1002)).ocspUrl(url).signedBy(ca).build();
+        goodEc = HeldCertificate.builder().commonName("localhost").dns("localhost")
+                .serialNumber(BigInteger.valueOf(0x1004)).ocspUrl(url).signedBy(ca).build();
         root.writeTo(dir.resolve("root"));
+        goodEc.writeTo(dir.resolve("good-ec"));
         ca.writeTo(dir.resolve("ca"));
         responder.writeTo(dir.resolve("responder"));
         good.writeTo(dir.resolve("good"));
@@ -96,6 +104,8 @@ class OcspInteropTest {
         Files.writeString(dir.resolve("index.txt"), "");
         Processes.run(dir, openssl, "ca", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-valid",
                 "good.pem").expectSuccess();
+        Processes.run(dir, openssl, "ca", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-valid",
+                "good-ec.pem").expectSuccess();
         Processes.run(dir, openssl, "ca", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-revoke",
                 "revoked.pem", "-crl_reason", "keyCompromise").expectSuccess();
     }
@@ -211,6 +221,86 @@ class OcspInteropTest {
         Processes.Result c = Processes.run(dir, curl, "-sS", "--cacert", "root.pem", "--cert-status",
                 "--resolve", "localhost:" + port + ":127.0.0.1", "https://localhost:" + port + "/");
         assertTrue(c.exit != 0, "curl must refuse a server without a staple: " + c.output());
+    }
+
+    /**
+     * One name with an RSA and an ECDSA certificate, each with its own response: whichever
+     * certificate BoringSSL chooses in the handshake goes out with its own staple (the certID's
+     * serial says whose), under TLS 1.2 (chosen by cipher suite) and TLS 1.3 (by signature algorithm).
+     */
+    @Test
+    void eachKeyTypeOfOneNameGetsItsOwnStaple() throws Exception {
+        startResponder();
+        OcspStapler stapler = OcspStapler.builder(group).certificate(good.chain()).certificate(goodEc.chain()).start();
+        closeables.add(stapler);
+        stapler.ready().get(20, TimeUnit.SECONDS);
+        assertNotNull(stapler.currentStaple(good.certificate()), String.valueOf(stapler.status(good.certificate())));
+        assertNotNull(stapler.currentStaple(goodEc.certificate()), String.valueOf(stapler.status(goodEc.certificate())));
+        SniMapping mapping = SniMapping.builder().add("localhost", TlsServerOptions.builder().certificate(good.keyMaterial())
+                .ocspStaples(stapler::currentStaple).build()).addCertificate("localhost", goodEc.keyMaterial()).build();
+        int port = loop.server(ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS), s -> { },
+                false);
+        Map<String, List<String>> cases = new java.util.LinkedHashMap<>();
+        cases.put("1001 2048", List.of("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"));
+        cases.put("1004 256", List.of("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"));
+        cases.put("1001 2048 ", List.of("-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"));
+        cases.put("1004 256 ", List.of("-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256"));
+        for (Map.Entry<String, List<String>> c : cases.entrySet()) {
+            String[] want = c.getKey().trim().split(" ");
+            List<String> cmd = new ArrayList<>(List.of(openssl, "s_client", "-connect", "127.0.0.1:" + port, "-servername",
+                    "localhost", "-CAfile", "root.pem", "-status"));
+            cmd.addAll(c.getValue());
+            Processes.Result r = Processes.run(dir, Duration.ofSeconds(20), new byte[0], cmd);
+            java.util.function.Supplier<String> what = () -> String.join(" ", c.getValue()) + ":\n" + r.output();
+            assertTrue(r.stdout.contains("Server public key is " + want[1] + " bit"), what);
+            assertTrue(r.stdout.contains("Cert Status: good"), what);
+            assertTrue(r.stdout.contains("Serial Number: " + want[0]), what);
+        }
+    }
+
+    /**
+     * The suspicion of the README's performance notes, checked: with a lookup that answers later
+     * (certificates from a store), {@code SniCertSelector.selectedFuture()} completes after the new
+     * {@code SslHandler} has answered the ClientHello, so a staple set from it never reaches the
+     * client; from {@code onHandler} it does. (With a mapping that answers at once the future
+     * happens to complete before the ClientHello is handed over; nothing may rely on that.)
+     */
+    @Test
+    void aStapleFromSelectedFutureIsTooLateAndOneFromOnHandlerIsNot() throws Exception {
+        startResponder();
+        OcspStapler stapler = OcspStapler.builder(group).certificate(good.chain()).start();
+        closeables.add(stapler);
+        stapler.ready().get(20, TimeUnit.SECONDS);
+        assertNotNull(stapler.currentStaple(good.certificate()));
+        TlsServerOptions options = TlsServerOptions.builder().certificate(good.keyMaterial()).ocspStapling(true).build();
+        SniMapping mapping = SniMapping.builder().add("localhost", options).build();
+        // Answers from another thread, as a lookup in a certificate store would.
+        SniLookup later = name -> mapping.lookup(name).toCompletableFuture().thenApplyAsync(c -> c,
+                java.util.concurrent.CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+        List<Throwable> lateFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int late = loop.server(ch -> SniCertSelector.install(ch.pipeline(), later, SniSelectorOptions.DEFAULTS)
+                .selectedFuture().addListener((io.netty.util.concurrent.Future<io.netty.handler.ssl.SslHandler> f) -> {
+                    if (f.isSuccess()) {
+                        try {
+                            stapler.staple(f.getNow(), good.certificate());
+                        } catch (RuntimeException e) {
+                            lateFailures.add(e);
+                        }
+                    }
+                }), s -> { }, false);
+        int early = loop.server(ch -> SniCertSelector.install(ch.pipeline(), later, SniSelectorOptions.builder()
+                .onHandler((handler, context) -> stapler.staple(handler, context.options().keyMaterial().leaf())).build()),
+                s -> { }, false);
+        for (String version : List.of("-tls1_2", "-tls1_3")) {
+            Processes.Result tooLate = Processes.run(dir, Duration.ofSeconds(20), new byte[0], List.of(openssl, "s_client",
+                    "-connect", "127.0.0.1:" + late, "-servername", "localhost", "-CAfile", "root.pem", "-status", version));
+            assertTrue(tooLate.stdout.contains("Verify return code: 0 (ok)"), tooLate::output);
+            assertTrue(tooLate.stdout.contains("OCSP response: no response sent"), tooLate::output);
+            Processes.Result inTime = Processes.run(dir, Duration.ofSeconds(20), new byte[0], List.of(openssl, "s_client",
+                    "-connect", "127.0.0.1:" + early, "-servername", "localhost", "-CAfile", "root.pem", "-status", version));
+            assertTrue(inTime.stdout.contains("Cert Status: good"), inTime::output);
+        }
+        assertEquals(List.of(), lateFailures);
     }
 
     /** {@code openssl s_server -status_file} with forged staples: each one is refused under MUST_STAPLE with the right code. */

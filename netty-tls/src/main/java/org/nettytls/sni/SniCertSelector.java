@@ -96,6 +96,11 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
      * Completes with the {@link SslHandler} this selector put in its place (before that handler's
      * handshake), or fails when no certificate was chosen. Lets a pipeline that starts TLS later,
      * such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     *
+     * <p>Please note: it may complete after that handler has already answered the ClientHello
+     * (always when the lookup answers later), so it is too late for anything that must be set
+     * before the handshake, such as an OCSP staple: use {@link SniSelectorOptions.Builder#onHandler}
+     * or {@code TlsServerOptions.Builder.ocspStaples} for that.
      */
     public Future<SslHandler> selectedFuture() {
         return selected;

@@ -118,7 +118,10 @@ public final class SniSelectorOptions {
          * Called on the event loop with each {@code SslHandler} the selector makes and the context
          * it came from, before the handler reads the ClientHello: the place to staple an OCSP
          * response ({@code stapler.staple(handler, leaf)}), which must be set on the engine before
-         * the handshake. It must not block; an exception it throws fails the connection.
+         * the handshake ({@link SniCertSelector#selectedFuture()} may complete too late for that).
+         * A staple set here reaches only the context's own certificate, never one added by
+         * {@code SniMapping.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
+         * staples each. It must not block; an exception it throws fails the connection.
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
