@@ -25,6 +25,7 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
+import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.proxy.Transport;
 import org.nettytls.sni.SniCertSelector;
@@ -53,14 +54,22 @@ import picocli.CommandLine.Spec;
     "and one line per connection with the name asked for and the certificate sent.",
     "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
     "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went."},
+    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
+    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
+    "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
+    "was fetched, refreshed or failed, and which certificates go out unstapled."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
         "      --cert www.example.org%%ecc=www-ec.pem,www-ec.key \\",
         "      --cert default=other.pem",
         "  netty-tls serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key \\",
-        "      --upstream 127.0.0.1:8080"})
+        "      --upstream 127.0.0.1:8080",
+        "  netty-tls serve --listen 0.0.0.0:8443 --echo --ocsp-staple --ocsp-dir /var/cache/ocsp \\",
+        "      --cert www.example.org=www-fullchain.pem,www.key \\",
+        "      --cert www.example.org%%ecc=www-ec-fullchain.pem,www-ec.key",
+        "  netty-tls serve --listen 127.0.0.1:8443 --cert default=site-chain.pem,site.key \\",
+        "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 --upstream 127.0.0.1:8080"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -99,6 +108,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     UpstreamOptions upstream;
 
+    @Mixin
+    OcspStapleOptions ocsp;
+
     @Option(names = "--watch", paramLabel = "SECONDS",
             description = "Re-read the certificate files when they change, checking every SECONDS.")
     Integer watchSeconds;
@@ -106,9 +118,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
-    private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
+    private SniMapping load(List<CertSpecs.Entry> entries, OcspStapler stapler) throws TlsException {
         return CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+            if (stapler != null) {
+                // Every certificate of the name (each key type) with its own staple, per connection.
+                o.ocspStaples(stapler::currentStaple);
+            }
             if (clientCa != null) {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
@@ -134,14 +150,7 @@ final class ServeCommand implements Callable<Integer> {
         String host = at.host();
         int port = at.port();
         List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
-        SniReloader mapping = SniReloader.create(() -> load(entries));
-        mapping.onReload(e -> {
-            synchronized (out) {
-                out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
-                        + e.cause().getMessage() + " [" + e.code().id() + "]");
-                out.flush();
-            }
-        });
+        ocsp.check(spec);
 
         Transport transport = Transport.detect();
         ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
@@ -158,7 +167,26 @@ final class ServeCommand implements Callable<Integer> {
         out.println("transport: " + transport.describe());
         EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
+        OcspStapler stapler = null;
+        SniReloader mapping = null;
         try {
+            // Before the certificates are loaded: each name's options take their staples from it.
+            stapler = ocsp.start(group, transport.socketChannel(), entries, line -> {
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            });
+            OcspStapler staples = stapler;
+            mapping = SniReloader.create(() -> load(entries, staples));
+            mapping.onReload(e -> {
+                synchronized (out) {
+                    out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
+                            + e.cause().getMessage() + " [" + e.code().id() + "]");
+                    out.flush();
+                }
+            });
+            SniReloader names = mapping;
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
@@ -178,7 +206,7 @@ final class ServeCommand implements Callable<Integer> {
                             if (trap != null) {
                                 ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
                             }
-                            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+                            SniCertSelector.install(ch.pipeline(), names, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
@@ -204,7 +232,12 @@ final class ServeCommand implements Callable<Integer> {
             server[0].closeFuture().sync();
             return Main.OK;
         } finally {
-            mapping.close();
+            if (mapping != null) {
+                mapping.close();
+            }
+            if (stapler != null) {
+                stapler.close();
+            }
             if (watcher != null) {
                 watcher.shutdownNow();
             }
