@@ -131,23 +131,22 @@ public final class Demo {
             HeldCertificate stranger = HeldCertificate.builder().commonName("a stranger's root").certificateAuthority(0).build();
             progress("OCSP responder at " + ocspUrl + " (signed by the intermediate; " + REVOKED + " is revoked)");
 
-            SniMapping mapping = SniMapping.builder()
-                    .add(WWW, serverOptions(wwwRsa)).addCertificate(WWW, wwwEc.keyMaterial())
-                    .add(MAIL, serverOptions(mailRsa)).addCertificate(MAIL, mailEc.keyMaterial())
-                    .add(REVOKED, serverOptions(revoked))
-                    .add(SniMapping.DEFAULT, serverOptions(wwwRsa)).addCertificate(SniMapping.DEFAULT, wwwEc.keyMaterial())
-                    .build();
-            // Stapled: the primary (RSA) certificates. BoringSSL gives a staple set on the
-            // connection to the primary certificate only, never to an additional one.
-            OcspStapler stapler = OcspStapler.builder(group).certificate(wwwRsa.chain()).certificate(mailRsa.chain()).start();
+            // Stapled: both key types of each name, each with its own response (ocspStaples hands
+            // BoringSSL one credential per certificate, so the one it chooses carries its staple).
+            OcspStapler stapler = OcspStapler.builder(group).certificate(wwwRsa.chain()).certificate(wwwEc.chain())
+                    .certificate(mailRsa.chain()).certificate(mailEc.chain()).start();
             resources.add(stapler);
             if (!stapler.ready().await(10, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "the OCSP stapler fetched nothing within 10 s");
             }
+            SniMapping mapping = SniMapping.builder()
+                    .add(WWW, serverOptions(wwwRsa, stapler)).addCertificate(WWW, wwwEc.keyMaterial())
+                    .add(MAIL, serverOptions(mailRsa, stapler)).addCertificate(MAIL, mailEc.keyMaterial())
+                    .add(REVOKED, serverOptions(revoked, stapler))
+                    .add(SniMapping.DEFAULT, serverOptions(wwwRsa, stapler)).addCertificate(SniMapping.DEFAULT, wwwEc.keyMaterial())
+                    .build();
             int servePort = bind(group, resources, ch -> {
-                SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.builder()
-                        .onHandler((handler, context) -> stapler.staple(handler, context.options().keyMaterial().leaf()))
-                        .build());
+                SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                 ch.pipeline().addLast(new SniEchoHandler(line -> { }));
             });
             List<String> mails = new CopyOnWriteArrayList<>();
@@ -177,7 +176,10 @@ public final class Demo {
 
             check("serve: SNI " + WWW + " over TLS 1.3 gets the ECDSA certificate, verified under scheme default", () -> {
                 Result r = connect(group, trusting(anchor), tryStaple, WWW, servePort);
-                return expectKey(r, "EC", WWW);
+                String detail = expectKey(r, "EC", WWW);
+                String ocsp = r.info.ocspStatus().orElse("no OCSP check");
+                expect(ocsp.startsWith("good (staple"), "expected the ECDSA certificate's own good staple, found " + ocsp);
+                return detail + "; ocsp: good staple";
             });
             check("serve: SNI " + WWW + " over TLS 1.2 with an RSA cipher gets the RSA certificate, stapled", () -> {
                 Result r = connect(group, trusting(anchor).version("TLSv1_2")
@@ -241,8 +243,8 @@ public final class Demo {
         return TlsClientOptions.builder().caCertificates(root);
     }
 
-    private static TlsServerOptions serverOptions(HeldCertificate cert) throws TlsException {
-        return TlsServerOptions.builder().certificate(cert.keyMaterial()).ocspStapling(true).build();
+    private static TlsServerOptions serverOptions(HeldCertificate cert, OcspStapler stapler) throws TlsException {
+        return TlsServerOptions.builder().certificate(cert.keyMaterial()).ocspStaples(stapler::currentStaple).build();
     }
 
     private void progress(String what) {
