@@ -179,6 +179,26 @@ class OcspVerifierTest {
                 "names neither the issuer");
     }
 
+    /**
+     * RFC 6960 4.2.2.3: the responder ID must name the certificate that signed. An authorized
+     * responder's valid signature does not make up for an ID that names another certificate,
+     * whether the ID is a name or a key hash.
+     */
+    @Test
+    void aResponderIdThatDoesNotNameTheSignerIsRefusedByNameAndByKeyHash() throws Exception {
+        // Signed by the delegated responder, which is included; the ID names another certificate.
+        assertSoft(verify(Responses.forCert(leaf, ca).signedBy(responder).responderIdFor(sibling.certificate()).build()),
+                "names neither the issuer");
+        assertSoft(verify(Responses.forCert(leaf, ca).signedBy(responder).responderIdFor(sibling.certificate())
+                .responderIdByKey().build()), "names neither the issuer");
+        // The ID is the issuer's key hash, the responder's key signed.
+        assertSoft(verify(Responses.forCert(leaf, ca).signedBy(responder).responderIdFor(ca.certificate())
+                .responderIdByKey().build()), "signature does not verify");
+        // The issuer signed, the ID names (by key hash) its delegated responder, which is included.
+        assertSoft(verify(Responses.forCert(leaf, ca).signedBy(ca).responderIdFor(responder.certificate())
+                .responderIdByKey().build()), "names neither the issuer");
+    }
+
     @Test
     void aNonceWhenSentMustMatch() throws Exception {
         byte[] sent = new DEROctetString(new byte[] {1, 2, 3, 4}).getEncoded();
