@@ -31,7 +31,9 @@ import org.nettytls.verify.TlsTrustManager;
  * handshake, the first certificate the client can verify, from the signature algorithms it
  * offers (TLS 1.3) or its cipher suites (TLS 1.2). The additional certificates are offered first,
  * the options' own certificate last, so an ECDSA certificate added to an RSA one goes to every
- * client that can take it and RSA to the rest.
+ * client that can take it and RSA to the rest. With {@link TlsServerOptions#ocspStaples()} the
+ * additional certificates are given to each connection instead, in the same order, each as a
+ * credential carrying its own current OCSP staple.
  */
 public final class TlsServerContext {
     private final TlsServerOptions options;
