@@ -44,8 +44,16 @@ final class OcspStapleOptions {
             + "response go out without a staple, and the log says which.")
     int waitSeconds = 10;
 
-    /** Checks that the OCSP options go together; call before anything starts. */
-    void check(CommandSpec spec) {
+    /** Each certificate to staple and the {@code --cert} name it came with, one entry per certificate. */
+    private final Map<X509Certificate, String> leaves = new LinkedHashMap<>();
+    private final List<List<X509Certificate>> chains = new ArrayList<>();
+    private volatile OcspStapler stapler;
+
+    /**
+     * Checks that the OCSP options go together and reads the certificates to staple, with their
+     * issuers; call before anything starts, so that a bad file is the only thing said.
+     */
+    void check(CommandSpec spec, List<CertSpecs.Entry> entries) throws TlsException {
         if (!staple && (url != null || dir != null)) {
             throw new ParameterException(spec.commandLine(), (url != null ? "--ocsp-url" : "--ocsp-dir") + " needs --ocsp-staple");
         }
@@ -55,21 +63,9 @@ final class OcspStapleOptions {
         if (url != null && !"http".equalsIgnoreCase(url.getScheme())) {
             throw new ParameterException(spec.commandLine(), "--ocsp-url: OCSP is asked over http://, not '" + url + "'");
         }
-    }
-
-    /**
-     * Starts the stapler for every certificate of {@code entries} (or returns {@code null} without
-     * {@code --ocsp-staple}), logs its events, and waits up to {@code --ocsp-wait} for the first
-     * round, saying what is stapled and what is not yet.
-     */
-    OcspStapler start(EventLoopGroup group, Class<? extends SocketChannel> channelType, List<CertSpecs.Entry> entries,
-                      Consumer<String> log) throws TlsException, InterruptedException {
         if (!staple) {
-            return null;
+            return;
         }
-        // One entry per certificate, however many names share its file.
-        Map<X509Certificate, String> leaves = new LinkedHashMap<>();
-        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> log.accept(describe(e)));
         for (CertSpecs.Entry e : entries) {
             List<X509Certificate> chain = CertificateLoader.certificates(e.cert);
             if (chain.isEmpty() || leaves.containsKey(chain.get(0))) {
@@ -80,19 +76,40 @@ final class OcspStapleOptions {
                         + "'; stapling needs its issuer after it in the same file, to ask the responder and check the answer");
             }
             leaves.put(chain.get(0), e.name);
-            b.certificate(chain.subList(0, 2));
+            chains.add(chain.subList(0, 2));
         }
+    }
+
+    /** The current good staple of {@code leaf}, for {@code TlsServerOptions.ocspStaples}; none before {@link #start}. */
+    byte[] currentStaple(X509Certificate leaf) {
+        OcspStapler s = stapler;
+        return s == null ? null : s.currentStaple(leaf);
+    }
+
+    /**
+     * With {@code --ocsp-staple}, starts the stapler for the certificates {@link #check} read,
+     * logs its events, and waits up to {@code --ocsp-wait} for the first round, saying what is
+     * stapled and what is not yet.
+     */
+    void start(EventLoopGroup group, Class<? extends SocketChannel> channelType, Consumer<String> log)
+            throws TlsException, InterruptedException {
+        if (!staple) {
+            return;
+        }
+        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> log.accept(describe(e)));
+        chains.forEach(b::certificate);
         if (url != null) {
             b.responderUrl(url);
         }
         if (dir != null) {
             b.persistTo(dir);
         }
-        OcspStapler stapler = b.start();
-        boolean done = stapler.ready().await(waitSeconds, TimeUnit.SECONDS);
+        OcspStapler started = b.start();
+        stapler = started;
+        boolean done = started.ready().await(waitSeconds, TimeUnit.SECONDS);
         List<String> unstapled = new ArrayList<>();
         for (Map.Entry<X509Certificate, String> leaf : leaves.entrySet()) {
-            if (stapler.currentStaple(leaf.getKey()) == null) {
+            if (started.currentStaple(leaf.getKey()) == null) {
                 unstapled.add(leaf.getValue() + " (" + subject(leaf.getKey()) + ")");
             }
         }
@@ -102,7 +119,14 @@ final class OcspStapleOptions {
             log.accept("ocsp: " + (done ? "" : "no answer within " + waitSeconds + " s; ") + "handshakes go out without a "
                     + "staple for " + String.join(", ", unstapled) + " until a good response arrives");
         }
-        return stapler;
+    }
+
+    /** Stops the refreshes. */
+    void close() {
+        OcspStapler s = stapler;
+        if (s != null) {
+            s.close();
+        }
     }
 
     private static String describe(OcspStaplerEvent e) {

@@ -65,11 +65,13 @@ import picocli.CommandLine.Spec;
         "      --cert default=other.pem",
         "  netty-tls serve --listen 0.0.0.0:8443 --cert default=site.pem,site.key \\",
         "      --upstream 127.0.0.1:8080",
-        "  netty-tls serve --listen 0.0.0.0:8443 --echo --ocsp-staple --ocsp-dir /var/cache/ocsp \\",
-        "      --cert www.example.org=www-fullchain.pem,www.key \\",
-        "      --cert www.example.org%%ecc=www-ec-fullchain.pem,www-ec.key",
-        "  netty-tls serve --listen 127.0.0.1:8443 --cert default=site-chain.pem,site.key \\",
-        "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 --upstream 127.0.0.1:8080"})
+        "  netty-tls serve --listen 0.0.0.0:8443 --echo \\",
+        "      --ocsp-staple --ocsp-dir /var/cache/netty-tls-ocsp \\",
+        "      --cert www.example.org=www-and-issuer.pem,www.key \\",
+        "      --cert www.example.org%%ecc=www-ec-and-issuer.pem,www-ec.key",
+        "  netty-tls serve --listen 127.0.0.1:8443 --upstream 127.0.0.1:8080 \\",
+        "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 \\",
+        "      --cert default=site-and-issuer.pem,site.key"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -118,12 +120,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
-    private SniMapping load(List<CertSpecs.Entry> entries, OcspStapler stapler) throws TlsException {
+    private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
         return CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
-            if (stapler != null) {
+            if (ocsp.staple) {
                 // Every certificate of the name (each key type) with its own staple, per connection.
-                o.ocspStaples(stapler::currentStaple);
+                o.ocspStaples(ocsp::currentStaple);
             }
             if (clientCa != null) {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
@@ -150,7 +152,15 @@ final class ServeCommand implements Callable<Integer> {
         String host = at.host();
         int port = at.port();
         List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
-        ocsp.check(spec);
+        ocsp.check(spec, entries);
+        SniReloader mapping = SniReloader.create(() -> load(entries));
+        mapping.onReload(e -> {
+            synchronized (out) {
+                out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
+                        + e.cause().getMessage() + " [" + e.code().id() + "]");
+                out.flush();
+            }
+        });
 
         Transport transport = Transport.detect();
         ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
@@ -167,26 +177,13 @@ final class ServeCommand implements Callable<Integer> {
         out.println("transport: " + transport.describe());
         EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
-        OcspStapler stapler = null;
-        SniReloader mapping = null;
         try {
-            // Before the certificates are loaded: each name's options take their staples from it.
-            stapler = ocsp.start(group, transport.socketChannel(), entries, line -> {
+            ocsp.start(group, transport.socketChannel(), line -> {
                 synchronized (out) {
                     out.println(line);
                     out.flush();
                 }
             });
-            OcspStapler staples = stapler;
-            mapping = SniReloader.create(() -> load(entries, staples));
-            mapping.onReload(e -> {
-                synchronized (out) {
-                    out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
-                            + e.cause().getMessage() + " [" + e.code().id() + "]");
-                    out.flush();
-                }
-            });
-            SniReloader names = mapping;
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
@@ -206,7 +203,7 @@ final class ServeCommand implements Callable<Integer> {
                             if (trap != null) {
                                 ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
                             }
-                            SniCertSelector.install(ch.pipeline(), names, SniSelectorOptions.DEFAULTS);
+                            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
@@ -232,12 +229,8 @@ final class ServeCommand implements Callable<Integer> {
             server[0].closeFuture().sync();
             return Main.OK;
         } finally {
-            if (mapping != null) {
-                mapping.close();
-            }
-            if (stapler != null) {
-                stapler.close();
-            }
+            mapping.close();
+            ocsp.close();
             if (watcher != null) {
                 watcher.shutdownNow();
             }

@@ -155,6 +155,7 @@ class ServeOcspTest {
             int status = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(new String[0]));
             assertEquals(Main.USAGE, status, () -> out + "\n" + err);
             assertTrue(err.toString().contains(c[0]), err::toString);
+            assertEquals("", out.toString(), "nothing started before the error");
         }
     }
 }
