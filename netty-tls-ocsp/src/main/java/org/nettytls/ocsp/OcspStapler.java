@@ -55,7 +55,10 @@ import org.nettytls.cert.Fingerprint;
  * stapler.staple(tls.install(ch.pipeline()));
  * }</pre>
  * The server context needs {@code TlsServerOptions.Builder.ocspStapling(true)}. With several
- * certificates (SNI), call {@link #staple(SslHandler, X509Certificate)} with the one chosen.
+ * certificates, above all a name with an RSA and an ECDSA one (BoringSSL chooses between them
+ * inside the handshake), give the options {@code ocspStaples(stapler::currentStaple)} instead:
+ * each certificate then goes out with its own staple, whichever is chosen.
+ * {@link #staple(SslHandler, X509Certificate)} reaches only the context's own certificate.
  * All work runs on one event loop of the given group; nothing blocks it except the optional
  * folder's small files.
  */
