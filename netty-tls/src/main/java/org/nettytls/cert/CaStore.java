@@ -1,6 +1,5 @@
 package org.nettytls.cert;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -19,12 +18,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 import org.nettytls.TlsException;
+import org.nettytls.internal.DirectoryFiles;
 
 /**
  * An immutable set of trusted CA certificates: the Java home of IO::Socket::SSL's
@@ -404,21 +403,7 @@ public final class CaStore {
         }
 
         private static Contents directory(Path dir) throws TlsException {
-            if (!Files.exists(dir)) {
-                throw TlsException.badInput(dir.toString(), "no such directory", null);
-            }
-            if (!Files.isDirectory(dir)) {
-                throw TlsException.badInput(dir.toString(), "is not a directory", null);
-            }
-            List<Path> files;
-            try (Stream<Path> list = Files.list(dir)) {
-                files = list.filter(p -> {
-                    String name = p.getFileName().toString();
-                    return (HASHED.matcher(name).matches() || PLAIN.matcher(name).matches()) && Files.isRegularFile(p);
-                }).sorted().collect(Collectors.toList());
-            } catch (IOException e) {
-                throw TlsException.badInput(dir.toString(), "cannot list directory: " + e.getMessage(), e);
-            }
+            List<Path> files = DirectoryFiles.list(dir, name -> HASHED.matcher(name).matches() || PLAIN.matcher(name).matches());
             Set<X509Certificate> found = new LinkedHashSet<>();
             Map<X509Certificate, List<String>> trustLists = new HashMap<>();
             for (Path file : files) {

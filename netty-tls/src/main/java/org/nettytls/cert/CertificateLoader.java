@@ -50,6 +50,9 @@ import org.nettytls.TlsException;
  * ({@code Proc-Type: 4,ENCRYPTED} with {@code DEK-Info}), DER PKCS#8, PKCS#1, SEC1 and encrypted
  * PKCS#8, and the key of a PKCS#12 file (legacy RC2/3DES and OpenSSL 3's AES/PBKDF2, with or
  * without password and MAC). When a source holds several keys, the first is used, as OpenSSL does.
+ * What decrypting costs is bounded before any key is derived: iteration counts and scrypt
+ * parameters above the limits of {@code KdfBudget} (2,000,000 iterations per derivation, scrypt
+ * within 32 MiB, 10,000,000 iterations per source) refuse the source.
  *
  * <p>CRLs ({@code SSL_crl_file}): every PEM {@code X509 CRL} block of a file, or one DER CRL.
  *

@@ -138,6 +138,8 @@ final class Keys {
         } catch (IOException | RuntimeException e) {
             throw TlsException.badInput(source, "ENCRYPTED PRIVATE KEY is malformed", e);
         }
+        // Refused before the callback is asked: no one is prompted for a key that will not be opened.
+        passwords.budget.charge(encrypted.getEncryptionAlgorithm(), "encrypted private key");
         char[] password = passwords.get(NO_CALLBACK);
         try {
             return encrypted.decryptPrivateKeyInfo(decryptor(password));
@@ -349,9 +351,11 @@ final class Keys {
     }
 
     /**
-     * Asks the callback at most once per source and zeroes what it gave when the source is done.
+     * Asks the callback at most once per source and zeroes what it gave when the source is done;
+     * carries the source's {@link KdfBudget}, which bounds what decrypting with it may cost.
      */
     static final class Passwords implements AutoCloseable {
+        final KdfBudget budget;
         private final PasswordCallback callback;
         private final String source;
         private char[] password;
@@ -359,6 +363,7 @@ final class Keys {
         Passwords(PasswordCallback callback, String source) {
             this.callback = callback;
             this.source = source;
+            this.budget = new KdfBudget(source);
         }
 
         boolean hasCallback() {

@@ -1,6 +1,7 @@
 package org.nettytls.cert;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,11 +11,13 @@ import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.pkcs.MacData;
 import org.bouncycastle.asn1.x509.DigestInfo;
 import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.PBEParametersGenerator;
 import org.bouncycastle.crypto.generators.PKCS12ParametersGenerator;
 import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.bc.BcDefaultDigestProvider;
 import org.bouncycastle.asn1.pkcs.ContentInfo;
+import org.bouncycastle.asn1.pkcs.EncryptedData;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.Attribute;
@@ -24,7 +27,6 @@ import org.bouncycastle.pkcs.PKCS12PfxPdu;
 import org.bouncycastle.pkcs.PKCS12SafeBag;
 import org.bouncycastle.pkcs.PKCS12SafeBagFactory;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.pkcs.jcajce.JcePKCS12MacCalculatorBuilderProvider;
 import org.nettytls.TlsException;
 
 /**
@@ -58,51 +60,69 @@ final class Pkcs12 {
         }
         try (Keys.Passwords passwords = new Keys.Passwords(callback, source)) {
             char[] empty = new char[0];
+            KdfBudget budget = passwords.budget;
             if (pfx.hasMac()) {
-                if (macValid(pfx, empty, source)) {
-                    return decode(pfx, empty, source, wantKey);
+                if (macValid(pfx, empty, source, budget)) {
+                    return decode(pfx, empty, source, wantKey, budget);
                 }
                 char[] password = passwords.get(NO_CALLBACK);
-                if (!macValid(pfx, password, source)) {
+                if (!macValid(pfx, password, source, budget)) {
                     throw TlsException.badInput(source, "wrong password for PKCS#12 file (its MAC does not verify)", null);
                 }
-                return decode(pfx, password, source, wantKey);
+                return decode(pfx, password, source, wantKey, budget);
             }
             // Without a MAC only decryption can tell whether a password is right.
             try {
-                return decode(pfx, empty, source, wantKey);
+                return decode(pfx, empty, source, wantKey, budget);
             } catch (TlsException e) {
+                if (budget.refused()) {
+                    throw e;
+                }
                 if (!passwords.hasCallback()) {
                     throw TlsException.badInput(source, NO_CALLBACK, null);
                 }
             }
-            return decode(pfx, passwords.get(NO_CALLBACK), source, wantKey);
-        }
-    }
-
-    private static boolean macValid(PKCS12PfxPdu pfx, char[] password, String source) throws TlsException {
-        if (password.length == 0 && emptyPasswordMacValid(pfx)) {
-            return true;
-        }
-        try {
-            return pfx.isMacValid(new JcePKCS12MacCalculatorBuilderProvider().setProvider(Keys.BC), password);
-        } catch (Exception e) {
-            throw TlsException.badInput(source, "PKCS#12 MAC cannot be checked (" + e.getMessage() + ")", e);
+            return decode(pfx, passwords.get(NO_CALLBACK), source, wantKey, budget);
         }
     }
 
     /**
-     * OpenSSL turns the empty password into the two-byte BMPString terminator before the
-     * PKCS#12 key derivation, where Bouncy Castle uses no bytes at all; this checks the MAC
-     * OpenSSL's way ({@code PKCS12_parse} tries both forms as well).
+     * Whether the MAC verifies with {@code password}. The empty password is tried in both forms
+     * the PKCS#12 key derivation may have been given: OpenSSL's two-byte BMPString terminator
+     * and no bytes at all, Bouncy Castle's ({@code PKCS12_parse} tries both as well).
      */
-    private static boolean emptyPasswordMacValid(PKCS12PfxPdu pfx) {
+    private static boolean macValid(PKCS12PfxPdu pfx, char[] password, String source, KdfBudget budget) throws TlsException {
+        BigInteger iterations = pfx.toASN1Structure().getMacData().getIterationCount();
+        if (password.length == 0) {
+            budget.iterations(iterations, "PKCS#12 MAC");
+            if (macMatches(pfx, new byte[2], source)) {
+                return true;
+            }
+            budget.iterations(iterations, "PKCS#12 MAC");
+            return macMatches(pfx, new byte[0], source);
+        }
+        budget.iterations(iterations, "PKCS#12 MAC");
+        byte[] bytes = PBEParametersGenerator.PKCS12PasswordToBytes(password);
+        try {
+            return macMatches(pfx, bytes, source);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /**
+     * Computes the MAC and compares its value only, as OpenSSL and the JDK do. Bouncy Castle's
+     * {@code isMacValid} compares the whole {@code MacData} encoding instead, so it refuses a
+     * right password when the file writes its digest algorithm without the NULL parameters
+     * (GnuTLS's {@code certtool --to-p12} does).
+     */
+    private static boolean macMatches(PKCS12PfxPdu pfx, byte[] password, String source) throws TlsException {
         try {
             MacData macData = pfx.toASN1Structure().getMacData();
             DigestInfo mac = macData.getMac();
             Digest digest = BcDefaultDigestProvider.INSTANCE.get(mac.getAlgorithmId());
             PKCS12ParametersGenerator generator = new PKCS12ParametersGenerator(BcDefaultDigestProvider.INSTANCE.get(mac.getAlgorithmId()));
-            generator.init(new byte[2], macData.getSalt(), macData.getIterationCount().intValueExact());
+            generator.init(password, macData.getSalt(), macData.getIterationCount().intValueExact());
             HMac hmac = new HMac(digest);
             hmac.init(generator.generateDerivedMacParameters(digest.getDigestSize() * 8));
             byte[] content = ASN1OctetString.getInstance(pfx.toASN1Structure().getAuthSafe().getContent()).getOctets();
@@ -111,11 +131,12 @@ final class Pkcs12 {
             hmac.doFinal(out, 0);
             return org.bouncycastle.util.Arrays.constantTimeAreEqual(out, mac.getDigest());
         } catch (OperatorCreationException | RuntimeException e) {
-            return false;
+            throw TlsException.badInput(source, "PKCS#12 MAC cannot be checked (" + e.getMessage() + ")", e);
         }
     }
 
-    private static Contents decode(PKCS12PfxPdu pfx, char[] password, String source, boolean wantKey) throws TlsException {
+    private static Contents decode(PKCS12PfxPdu pfx, char[] password, String source, boolean wantKey, KdfBudget budget)
+            throws TlsException {
         List<X509Certificate> certificates = new ArrayList<>();
         List<byte[]> certificateIds = new ArrayList<>();
         List<PrivateKeyInfo> keys = new ArrayList<>();
@@ -123,16 +144,22 @@ final class Pkcs12 {
         InputDecryptorProvider decryptor = Keys.decryptor(password);
         try {
             for (ContentInfo info : pfx.getContentInfos()) {
-                PKCS12SafeBagFactory factory = PKCSObjectIdentifiers.encryptedData.equals(info.getContentType())
-                        ? new PKCS12SafeBagFactory(info, decryptor)
-                        : new PKCS12SafeBagFactory(info);
+                PKCS12SafeBagFactory factory;
+                if (PKCSObjectIdentifiers.encryptedData.equals(info.getContentType())) {
+                    budget.charge(EncryptedData.getInstance(info.getContent()).getEncryptionAlgorithm(), "PKCS#12 encrypted contents");
+                    factory = new PKCS12SafeBagFactory(info, decryptor);
+                } else {
+                    factory = new PKCS12SafeBagFactory(info);
+                }
                 for (PKCS12SafeBag bag : factory.getSafeBags()) {
                     Object value = bag.getBagValue();
                     if (value instanceof X509CertificateHolder) {
                         certificates.add(CertificateLoader.toCertificate(((X509CertificateHolder) value).getEncoded(), source));
                         certificateIds.add(localKeyId(bag));
                     } else if (value instanceof PKCS8EncryptedPrivateKeyInfo && wantKey) {
-                        keys.add(((PKCS8EncryptedPrivateKeyInfo) value).decryptPrivateKeyInfo(decryptor));
+                        PKCS8EncryptedPrivateKeyInfo encrypted = (PKCS8EncryptedPrivateKeyInfo) value;
+                        budget.charge(encrypted.getEncryptionAlgorithm(), "PKCS#12 key");
+                        keys.add(encrypted.decryptPrivateKeyInfo(decryptor));
                         keyIds.add(localKeyId(bag));
                     } else if (value instanceof PrivateKeyInfo && wantKey) {
                         keys.add((PrivateKeyInfo) value);

@@ -37,6 +37,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.nettytls.TlsException;
+import org.nettytls.internal.DirectoryFiles;
 import org.nettytls.cert.CertificateLoader;
 
 /**
@@ -667,19 +668,7 @@ public final class CrlStore {
         }
 
         private static List<X509CRL> directory(Path dir) throws TlsException {
-            if (!Files.exists(dir)) {
-                throw TlsException.badInput(dir.toString(), "no such directory", null);
-            }
-            if (!Files.isDirectory(dir)) {
-                throw TlsException.badInput(dir.toString(), "is not a directory", null);
-            }
-            List<Path> files;
-            try (Stream<Path> list = Files.list(dir)) {
-                files = list.filter(p -> HASHED_CRL.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))
-                        .sorted().collect(Collectors.toList());
-            } catch (IOException e) {
-                throw TlsException.badInput(dir.toString(), "cannot list directory: " + e.getMessage(), e);
-            }
+            List<Path> files = DirectoryFiles.list(dir, name -> HASHED_CRL.matcher(name).matches());
             if (files.isEmpty()) {
                 throw TlsException.badInput(dir.toString(), "directory holds no CRL (no file named like NNNNNNNN.r0;"
                         + " openssl rehash makes these names)", null);

@@ -1,10 +1,14 @@
 package org.nettytls.verify;
 
 import io.netty.internal.tcnative.CertificateVerifier;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.cert.Fingerprint;
@@ -46,6 +50,10 @@ final class PeerJudge {
     static Refusal judge(PeerVerification verification, PeerContext peer, Instant now, boolean validateChain) {
         if (peer.chain().isEmpty()) {
             return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"), null);
+        }
+        Refusal unreadable = unreadable(peer.chain());
+        if (unreadable != null) {
+            return unreadable;
         }
         X509Certificate leaf = peer.leaf();
         ChainValidator.Result chain = validateChain
@@ -196,6 +204,49 @@ final class PeerJudge {
             return null;
         }
         return new Refusal(r.toException(), null);
+    }
+
+    /**
+     * The first certificate of the chain that Java cannot parse, refused with what it is: Netty
+     * hands the chain over unparsed and parses a certificate on first use, so without this the
+     * failure would surface as an {@code IllegalStateException} in whichever check came first
+     * ("General OpenSslEngine problem"). Such a certificate is read with Bouncy Castle to name it;
+     * the usual case, an EC public key written as a compressed point (which OpenSSL and
+     * BoringSSL accept and the JDK does not), is said in those words.
+     */
+    static Refusal unreadable(List<X509Certificate> chain) {
+        for (int depth = 0; depth < chain.size(); depth++) {
+            X509Certificate certificate = chain.get(depth);
+            try {
+                certificate.getPublicKey();
+            } catch (RuntimeException e) {
+                return refusal(TlsErrorCode.PEER_CERT_REJECTED, "the peer's certificate at depth " + depth + " "
+                        + describeUnreadable(certificate, e), e);
+            }
+        }
+        return null;
+    }
+
+    private static String describeUnreadable(X509Certificate certificate, RuntimeException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String problem = "cannot be parsed by Java (" + root.getMessage() + ")";
+        try {
+            Certificate parsed = Certificate.getInstance(certificate.getEncoded());
+            SubjectPublicKeyInfo key = parsed.getSubjectPublicKeyInfo();
+            byte[] point = key.getPublicKeyData().getOctets();
+            if (X9ObjectIdentifiers.id_ecPublicKey.equals(key.getAlgorithm().getAlgorithm()) && point.length > 0
+                    && (point[0] == 2 || point[0] == 3)) {
+                problem = "encodes its EC public key as a compressed point (X9.62 form 0x0" + point[0]
+                        + "), which Java cannot read; the peer needs a certificate with the uncompressed point"
+                        + " (form 0x04, what OpenSSL and CAs write by default)";
+            }
+            return "(" + parsed.getSubject() + ") " + problem;
+        } catch (CertificateEncodingException | RuntimeException notEvenThat) {
+            return problem;
+        }
     }
 
     private static Refusal refusal(TlsErrorCode code, String message, Throwable cause) {

@@ -2,10 +2,12 @@ package org.nettytls.cert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -96,5 +98,26 @@ public final class CertificateLoaderFuzzTest {
             assertEquals(TlsErrorCode.BAD_INPUT, e.code());
         }
         assertThrows(TlsException.class, () -> CertificateLoader.keyMaterial(s.pkcs12, "p12", null, null, wrong));
+    }
+
+    /**
+     * Regression examples: files asking for key derivations that would take minutes (a PKCS#12
+     * MAC, PKCS#12 contents behind a valid MAC, encrypted PKCS#8 with PBKDF2 and scrypt) are
+     * refused at once, by the fuzz target and by name; the same inputs seed the Jazzer corpus.
+     */
+    @Test
+    void costlyKeyDerivationsAreRefusedAtOnce() {
+        CostlyInputs.examples().forEach((name, example) -> {
+            byte[] input = example.getKey();
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> fuzzerTestOneInput(input), name);
+            TlsException e = assertThrows(TlsException.class, () -> {
+                if (input[0] == 0x30) {
+                    CertificateLoader.certificates(input, name, Samples.PASSWORDS);
+                } else {
+                    CertificateLoader.keyMaterial(Samples.get().chainPem, "chain", input, name, Samples.PASSWORDS);
+                }
+            }, name);
+            assertTrue(e.getMessage().contains(example.getValue()), e.getMessage());
+        });
     }
 }

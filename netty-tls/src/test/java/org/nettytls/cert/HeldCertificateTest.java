@@ -128,4 +128,32 @@ class HeldCertificateTest {
         assertThrows(IllegalArgumentException.class, () -> SubjectAltName.ip("not-an-ip"));
         assertEquals("IP:fe80:0:0:0:0:0:0:1", SubjectAltName.parse("IP:fe80::1").toString());
     }
+
+    @Test
+    void ecKeysAreWrittenWithTheirPublicKeySoGnutlsOpensslAndTheLoaderAllReadThem() throws Exception {
+        String openssl = Interop.require("openssl");
+        String certtool = Interop.require("certtool");
+        HeldCertificate ec = HeldCertificate.builder().commonName("ec.test").dns("ec.test").build();
+        ec.writeTo(dir.resolve("ec"));
+
+        // GnuTLS 3.7 refuses a PKCS#8 EC key without the optional public key ("Element was not found").
+        Processes.Result info = Processes.run(dir, certtool, "--key-info", "--infile", "ec.key").expectSuccess();
+        assertTrue(info.stdout.contains("EC/ECDSA") || info.stdout.contains("ECDSA"), info.stdout);
+        String keyPublic = Processes.run(dir, openssl, "pkey", "-in", "ec.key", "-pubout").expectSuccess().stdout;
+        String certPublic = Processes.run(dir, openssl, "x509", "-in", "ec.pem", "-noout", "-pubkey").expectSuccess().stdout;
+        assertEquals(certPublic, keyPublic, "the public key written inside the key is the certificate's");
+        byte[] der = PemBlock.parse(Files.readAllBytes(dir.resolve("ec.key")), "ec.key").get(0).der;
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(
+                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(der).parsePrivateKey());
+        assertTrue(inner.getPublicKey() != null, "the inner ECPrivateKey carries [1] publicKey");
+
+        KeyMaterial loaded = CertificateLoader.keyMaterial(dir.resolve("ec.pem"), dir.resolve("ec.key"), null);
+        assertEquals(((java.security.interfaces.ECPrivateKey) ec.privateKey()).getS(),
+                ((java.security.interfaces.ECPrivateKey) loaded.key()).getS(), "the JDK reads back the same key");
+        assertEquals(ec.certificate(), loaded.leaf());
+
+        // Keys of other kinds keep the JDK's encoding.
+        HeldCertificate rsa = HeldCertificate.builder().commonName("rsa.test").rsa(2048).build();
+        assertEquals(Pem.encode("PRIVATE KEY", rsa.privateKey().getEncoded()), rsa.privateKeyPem());
+    }
 }

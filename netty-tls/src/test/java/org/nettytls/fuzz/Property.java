@@ -85,9 +85,15 @@ public final class Property<T> {
         return this;
     }
 
-    /** Runs the tries; fails the calling test at the first try where {@code check} does not hold. */
+    /**
+     * Runs the tries; fails the calling test at the first try where {@code check} does not hold.
+     * How many tries ran, and whether one failed, goes to the {@link TriesReport} of the caller's class.
+     */
     public void check(Check<T> check) {
+        Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
         int n = Math.max(1, (int) Math.round(tries * TRIES_FACTOR));
+        int ran = 0;
+        boolean held = false;
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "property " + name);
             t.setDaemon(true);
@@ -95,6 +101,7 @@ public final class Property<T> {
         });
         try {
             for (int i = 0; i < n; i++) {
+                ran = i + 1;
                 T input = gen.next(new Random(trySeed(i)));
                 Future<Long> run = worker.submit(() -> runOnce(check, input));
                 long allocated;
@@ -115,8 +122,10 @@ public final class Property<T> {
                             + maxAllocation.applyAsLong(input) + "; input: " + show.apply(input));
                 }
             }
+            held = true;
         } finally {
             worker.shutdownNow();
+            TriesReport.record(caller, name, ran, !held);
         }
     }
 

@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +28,7 @@ import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
+import org.nettytls.testing.Processes;
 import org.nettytls.testing.Loopback.Side;
 
 /** GnuTLS's {@code gnutls-cli}, a TLS stack independent of OpenSSL and BoringSSL, against a netty-tls server. */
@@ -103,5 +109,40 @@ class GnutlsTest {
         assertNotNull(serverSide.handshakeFailure(), () -> "the server's handshake must fail too\n" + cli.describe());
         serverSide.awaitClosed();
         assertEquals("", serverSide.received.toString());
+    }
+
+    @Test
+    void gnutlsServServesAnEcKeyWrittenByHeldCertificate() throws Exception {
+        String serv = Interop.require("gnutls-serv");
+        String openssl = Interop.require("openssl");
+        serverCert.writeTo(dir.resolve("served"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        gnutls = PeerProcess.start(dir, serv, "--echo", "-p", String.valueOf(port), "--x509certfile", "served.pem",
+                "--x509keyfile", "served.key");
+        awaitListening(port);
+        Processes.Result client = Processes.run(dir, Duration.ofSeconds(20), "hello\n".getBytes(StandardCharsets.US_ASCII),
+                List.of(openssl, "s_client", "-connect", "127.0.0.1:" + port, "-CAfile", "ca.pem", "-verify_return_error",
+                        "-verify_hostname", "localhost"));
+        assertEquals(0, client.exit, client::toString);
+        assertTrue(client.stdout.contains("Verify return code: 0 (ok)"), client::toString);
+        assertTrue(client.stdout.contains("Peer signature type: ECDSA"), client::toString);
+    }
+
+    /** gnutls-serv reports listening on stderr, which PeerProcess does not watch: connect until it answers. */
+    private void awaitListening(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Socket probe = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("gnutls-serv did not listen on " + port + ": " + gnutls.describe(), e);
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 }

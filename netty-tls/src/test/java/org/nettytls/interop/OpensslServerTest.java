@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslHandler;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Date;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,6 +21,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLSession;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +38,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsFailureEvent;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.Pem;
 import org.nettytls.testing.Interop;
@@ -196,5 +211,50 @@ class OpensslServerTest {
                 "s_server should report a TLS 1.2 ECDHE suite:\n" + server.describe());
         server.send("tls12 pong\n");
         client.awaitReceived("tls12 pong\n");
+    }
+
+    /**
+     * A leaf whose EC public key is written as a compressed point (X9.62 allows it, OpenSSL and
+     * BoringSSL read it; the JDK's certificate parser does not), signed by the intermediate.
+     */
+    private static String compressedPointLeaf(String name) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = generator.generateKeyPair();
+        SubjectPublicKeyInfo uncompressed = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded());
+        ECPoint point = ECNamedCurveTable.getByName("prime256v1").getCurve()
+                .decodePoint(uncompressed.getPublicKeyData().getOctets());
+        SubjectPublicKeyInfo compressed = new SubjectPublicKeyInfo(uncompressed.getAlgorithm(), point.getEncoded(true));
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                X500Name.getInstance(intermediate.certificate().getSubjectX500Principal().getEncoded()), BigInteger.valueOf(77),
+                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)),
+                new X500Name("CN=compressed"), compressed);
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, "localhost")));
+        byte[] der = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(intermediate.privateKey())).getEncoded();
+        Files.writeString(dir.resolve(name + ".pem"), Pem.encode("CERTIFICATE", der) + intermediate.certificatePem(),
+                StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve(name + ".key"), Pem.privateKey(pair.getPrivate()), StandardCharsets.US_ASCII);
+        return name;
+    }
+
+    @Test
+    void aCompressedPointCertificateIsRefusedNamingItsEncoding() throws Exception {
+        String name = compressedPointLeaf("compressed");
+        String openssl = Interop.require("openssl");
+        server = PeerProcess.start(dir, List.of(openssl, "s_server", "-accept", "127.0.0.1:0", "-cert", name + ".pem",
+                "-key", name + ".key", "-naccept", "1"));
+        int port = server.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
+        Side client = loop.client(defaultClient(), "localhost", port);
+        Throwable failure = client.handshakeFailure();
+        assertNotNull(failure, () -> "the handshake must fail\n" + server.describe());
+        // Before: handshake-failed, "General OpenSslEngine problem: ... Invalid EC key", from whichever check parsed it first.
+        TlsException e = TlsException.classify(failure);
+        assertEquals(TlsErrorCode.PEER_CERT_REJECTED, e.code(), e::toString);
+        assertTrue(e.getMessage().matches("the peer's certificate at depth 0 \\(CN=compressed\\) encodes its EC public key as a"
+                + " compressed point \\(X9\\.62 form 0x0[23]\\), which Java cannot read; .*"), e.getMessage());
+        TlsFailureEvent event = client.awaitFailureEvent();
+        assertEquals(TlsErrorCode.PEER_CERT_REJECTED, event.code());
+        assertEquals(e.getMessage(), event.cause().getMessage());
     }
 }

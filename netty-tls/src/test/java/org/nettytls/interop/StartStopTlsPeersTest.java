@@ -3,30 +3,14 @@ package org.nettytls.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +24,7 @@ import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StopTlsCompletionEvent;
 import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.LineClient;
 
 /**
  * The client side of StartTlsHandler and StopTlsHandler against servers nobody here wrote: the
@@ -53,8 +38,7 @@ class StartStopTlsPeersTest {
     static Path key;
     static TlsClientContext tls;
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    final LineClient client = new LineClient();
     Channel channel;
 
     @BeforeAll
@@ -69,57 +53,7 @@ class StartStopTlsPeersTest {
 
     @AfterEach
     void stop() {
-        if (channel != null) {
-            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-    }
-
-    /** A line client recording "line:X (tls|plain)" and the upgrade and downgrade events. */
-    Channel connect(int port, ChannelInboundHandlerAdapter first, BiConsumer<ChannelHandlerContext, String> onLine) {
-        channel = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-                if (first != null) {
-                    ch.pipeline().addLast(first);
-                }
-                ch.pipeline().addLast(new LineBasedFrameDecoder(1000), new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        String line = ((ByteBuf) msg).toString(StandardCharsets.ISO_8859_1);
-                        ((ByteBuf) msg).release();
-                        seen.add("line:" + line + (ctx.pipeline().get(SslHandler.class) != null ? " (tls)" : " (plain)"));
-                        onLine.accept(ctx, line);
-                    }
-
-                    @Override
-                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof StartTlsCompletionEvent || evt instanceof StopTlsCompletionEvent) {
-                            seen.add(evt.toString());
-                        }
-                        ctx.fireUserEventTriggered(evt);
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        seen.add("exception:" + cause);
-                    }
-                });
-            }
-        }).connect("127.0.0.1", port).syncUninterruptibly().channel();
-        return channel;
-    }
-
-    String next() throws InterruptedException {
-        String s = seen.poll(10, TimeUnit.SECONDS);
-        if (s == null) {
-            throw new AssertionError("nothing more happened within 10 s");
-        }
-        return s;
-    }
-
-    void write(String text) {
-        channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+        client.close();
     }
 
     /** The mirror of line-server in the reference's own terms: start_SSL and stop_SSL on one socket. */
@@ -161,7 +95,7 @@ class StartStopTlsPeersTest {
             int port = server.awaitPort("port (\\d+)");
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             String[] asked = {""};
-            connect(port, starttls, (ctx, line) -> {
+            channel = client.connect(port, starttls, (ctx, line) -> {
                 if (line.equals("OK") && asked[0].equals("STARTTLS")) {
                     starttls.startClient(tls, "localhost", port);
                 } else if (line.equals("OK") && asked[0].equals("STOPTLS")) {
@@ -170,31 +104,31 @@ class StartStopTlsPeersTest {
             });
             for (int round = 1; round <= 2; round++) {
                 asked[0] = "ECHO";
-                write("ECHO plain " + round + "\n");
-                assertEquals("line:plain " + round + " (plain)", next());
+                client.write("ECHO plain " + round + "\n");
+                assertEquals("line:plain " + round + " (plain)", client.next());
                 asked[0] = "STARTTLS";
-                write("STARTTLS\n");
-                assertEquals("line:OK (plain)", next());
-                assertEquals("StartTlsCompletionEvent(SUCCESS)", next());
+                client.write("STARTTLS\n");
+                assertEquals("line:OK (plain)", client.next());
+                assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
                 server.awaitStdout("tls TLSv1_3");
                 asked[0] = "ECHO";
-                write("ECHO over tls " + round + "\n");
-                assertEquals("line:over tls " + round + " (tls)", next());
+                client.write("ECHO over tls " + round + "\n");
+                assertEquals("line:over tls " + round + " (tls)", client.next());
                 asked[0] = "STOPTLS";
-                write("STOPTLS\n");
-                assertEquals("line:OK (tls)", next());
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+                client.write("STOPTLS\n");
+                assertEquals("line:OK (tls)", client.next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
             }
             asked[0] = "ECHO";
-            write("ECHO plain again\n");
-            assertEquals("line:plain again (plain)", next());
+            client.write("ECHO plain again\n");
+            assertEquals("line:plain again (plain)", client.next());
             asked[0] = "STARTTLS";
-            write("STARTTLS\n");
-            assertEquals("line:OK (plain)", next());
-            assertEquals("StartTlsCompletionEvent(SUCCESS)", next());
+            client.write("STARTTLS\n");
+            assertEquals("line:OK (plain)", client.next());
+            assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
             asked[0] = "ECHO";
-            write("ECHO tls at last\n");
-            assertEquals("line:tls at last (tls)", next());
+            client.write("ECHO tls at last\n");
+            assertEquals("line:tls at last (tls)", client.next());
             channel.close().syncUninterruptibly();
             server.awaitStdout("DONE");
             assertTrue(server.stdout().split("plain\n", -1).length == 3, server.stdout());
@@ -218,22 +152,22 @@ class StartStopTlsPeersTest {
             int port = server.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
             SslHandler ssl = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, "localhost", port);
             StopTlsHandler stopper = new StopTlsHandler(ssl, false);
-            connect(port, null, (ctx, line) -> { });
+            channel = client.connect(port, null, (ctx, line) -> { });
             channel.pipeline().addFirst(ssl);
             channel.pipeline().addFirst(stopper);
             assertTrue(ssl.handshakeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS) && ssl.handshakeFuture().isSuccess(),
                     String.valueOf(ssl.handshakeFuture().cause()));
             server.send("over tls\n");
-            assertEquals("line:over tls (tls)", next());
+            assertEquals("line:over tls (tls)", client.next());
             channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
             server.send("K\n");
             server.awaitStdout("SSL_do_handshake -> 1");
             Future<Channel> stopped = channel.eventLoop().submit(() -> stopper.stop(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(10)))
                     .syncUninterruptibly().getNow();
             channel.config().setAutoRead(true);
-            assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), stopped.cause() + "\n" + seen);
-            assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-            assertTrue(seen.stream().noneMatch(e -> e.startsWith("exception:") || e.startsWith("line:")), seen.toString());
+            assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), stopped.cause() + "\n" + client.seen());
+            assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+            assertTrue(client.seen().stream().noneMatch(e -> e.startsWith("exception:") || e.startsWith("line:")), client.seen().toString());
         }
     }
 }

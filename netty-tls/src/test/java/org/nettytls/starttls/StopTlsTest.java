@@ -3,27 +3,15 @@ package org.nettytls.starttls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import javax.net.ssl.SSLContext;
@@ -37,6 +25,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.LineClient;
 
 /**
  * Downgrade on a live channel against a peer whose bytes the test writes one segment at a time:
@@ -48,8 +37,7 @@ class StopTlsTest {
     static SSLContext peerTls;
     static TlsClientContext tls;
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    final LineClient client = new LineClient();
     StartTlsHandler starttls;
     Channel channel;
 
@@ -63,37 +51,12 @@ class StopTlsTest {
 
     @AfterEach
     void stop() {
-        if (channel != null) {
-            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        client.close();
     }
 
-    /** A line client that records lines ("line:X") and the upgrade and downgrade events; {@code onLine} runs on the event loop. */
     void connect(int port, BiConsumer<ChannelHandlerContext, String> onLine) {
         starttls = new StartTlsHandler(Framing.lines());
-        channel = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(1000), new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        String line = ((ByteBuf) msg).toString(StandardCharsets.ISO_8859_1);
-                        ((ByteBuf) msg).release();
-                        seen.add("line:" + line + (starttls.isTls() ? " (tls)" : " (plain)"));
-                        onLine.accept(ctx, line);
-                    }
-
-                    @Override
-                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof StartTlsCompletionEvent || evt instanceof StopTlsCompletionEvent) {
-                            seen.add(evt.toString());
-                        }
-                        ctx.fireUserEventTriggered(evt);
-                    }
-                });
-            }
-        }).connect("127.0.0.1", port).syncUninterruptibly().channel();
+        channel = client.connect(port, starttls, onLine);
     }
 
     /** Starts TLS on the peer's plaintext OK, and does nothing else. */
@@ -103,18 +66,6 @@ class StopTlsTest {
                 starttls.startClient(tls, "localhost", port);
             }
         };
-    }
-
-    String next() throws InterruptedException {
-        String s = seen.poll(10, TimeUnit.SECONDS);
-        if (s == null) {
-            throw new AssertionError("nothing more happened within 10 s");
-        }
-        return s;
-    }
-
-    void write(String text) {
-        channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
     }
 
     static byte[] concat(byte[]... parts) {
@@ -127,12 +78,12 @@ class StopTlsTest {
 
     /** The peer answers STARTTLS, and the client starts TLS on the OK. */
     void upgrade(EnginePeer peer, String protocol) throws Exception {
-        write("STARTTLS\n");
+        client.write("STARTTLS\n");
         assertEquals("STARTTLS", peer.readPlainLine());
         peer.writePlain("OK\n");
-        assertEquals("line:OK (plain)", next());
+        assertEquals("line:OK (plain)", client.next());
         peer.startTls(peerTls, false, protocol);
-        assertEquals("StartTlsCompletionEvent(SUCCESS)", next());
+        assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
     }
 
     @ParameterizedTest
@@ -152,15 +103,15 @@ class StopTlsTest {
                 for (int round = 1; round <= 2; round++) {
                     upgrade(peer, protocol);
                     assertEquals(protocol, peer.protocol());
-                    write("STOPTLS\n");
+                    client.write("STOPTLS\n");
                     assertEquals("STOPTLS", peer.readTlsLine());
                     // One write: a TLS line, the close_notify, and two plaintext lines behind it.
                     peer.writeRaw(concat(peer.seal("BYE-TLS\n"), peer.closeNotify(),
                             ("PLAIN one " + round + "\nPLAIN two " + round + "\n").getBytes(StandardCharsets.ISO_8859_1)));
-                    assertEquals("line:BYE-TLS (tls)", next());
-                    assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                    assertEquals("line:PLAIN one " + round + " (plain)", next());
-                    assertEquals("line:PLAIN two " + round + " (plain)", next());
+                    assertEquals("line:BYE-TLS (tls)", client.next());
+                    assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                    assertEquals("line:PLAIN one " + round + " (plain)", client.next());
+                    assertEquals("line:PLAIN two " + round + " (plain)", client.next());
                     assertEquals("", peer.awaitCloseNotify());
                     peer.dropTls();
                     assertEquals("ECHO PLAIN one " + round, peer.readPlainLine());
@@ -181,8 +132,8 @@ class StopTlsTest {
                 assertEquals("", peer.awaitCloseNotify());
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(5));
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), String.valueOf(stopped.cause()));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                assertEquals("line:PLAIN early (plain)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("line:PLAIN early (plain)", client.next());
             }
         }
     }
@@ -195,9 +146,9 @@ class StopTlsTest {
                 upgrade(peer, "TLSv1.2");
                 channel.eventLoop().execute(() -> {
                     starttls.stopTls(StopTlsHandler.Mode.FAST, Duration.ZERO);
-                    write("PLAIN now\n");
+                    client.write("PLAIN now\n");
                 });
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
                 assertEquals("", peer.awaitCloseNotify());
                 peer.dropTls();
                 assertEquals("PLAIN now", peer.readPlainLine());
@@ -213,9 +164,9 @@ class StopTlsTest {
                 upgrade(peer, "TLSv1.2");
                 channel.eventLoop().execute(() -> {
                     starttls.stopTls(StopTlsHandler.Mode.NONE, Duration.ZERO);
-                    write("PLAIN now\n");
+                    client.write("PLAIN now\n");
                 });
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
                 peer.dropTls();
                 assertEquals("PLAIN now", peer.readPlainLine());
             }
@@ -230,12 +181,12 @@ class StopTlsTest {
                 upgrade(peer, "TLSv1.3");
                 channel.eventLoop().execute(() -> {
                     starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(5));
-                    write("PLAIN held\n");
+                    client.write("PLAIN held\n");
                 });
                 assertEquals("", peer.awaitCloseNotify());
                 peer.writeRaw(peer.closeNotify());
                 peer.dropTls();
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
                 assertEquals("PLAIN held", peer.readPlainLine());
             }
         }
@@ -250,7 +201,7 @@ class StopTlsTest {
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofMillis(200));
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS));
                 assertEquals(TlsErrorCode.CLOSE_NOTIFY_TIMEOUT, TlsException.classify(stopped.cause()).code(), String.valueOf(stopped.cause()));
-                assertTrue(next().startsWith("StopTlsCompletionEvent(TlsException[close-notify-timeout]"));
+                assertTrue(client.next().startsWith("StopTlsCompletionEvent(TlsException[close-notify-timeout]"));
                 assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS));
             }
         }
@@ -265,8 +216,8 @@ class StopTlsTest {
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.PEER_FIRST, Duration.ofSeconds(30));
                 // As lftp after CCC's 200: its close_notify first, then plaintext at once.
                 peer.writeRaw(concat(peer.closeNotify(), "PLAIN next\n".getBytes(StandardCharsets.ISO_8859_1)));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                assertEquals("line:PLAIN next (plain)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("line:PLAIN next (plain)", client.next());
                 assertEquals("", peer.awaitCloseNotify());
                 // The promise completes on the event loop just after the bytes were handed on.
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), String.valueOf(stopped.cause()));
@@ -285,8 +236,8 @@ class StopTlsTest {
                 assertEquals("", peer.awaitCloseNotify());
                 peer.dropTls();
                 peer.writePlain("PLAIN after\n");
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                assertEquals("line:PLAIN after (plain)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("line:PLAIN after (plain)", client.next());
             }
         }
     }
@@ -305,9 +256,9 @@ class StopTlsTest {
                 // A last TLS record, then plaintext in the same write: the record is read as TLS, the rest as plaintext.
                 peer.dropTls();
                 peer.writeRaw(concat(last, "PLAIN after\n".getBytes(StandardCharsets.ISO_8859_1)));
-                assertEquals("line:LAST-TLS (tls)", next());
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                assertEquals("line:PLAIN after (plain)", next());
+                assertEquals("line:LAST-TLS (tls)", client.next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("line:PLAIN after (plain)", client.next());
             }
         }
     }
@@ -324,7 +275,7 @@ class StopTlsTest {
                 peer.writePlain("PLAIN injected\n");
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && !stopped.isSuccess(), String.valueOf(stopped));
                 assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS));
-                assertTrue(seen.stream().noneMatch(e -> e.startsWith("line:")), seen.toString());
+                assertTrue(client.seen().stream().noneMatch(e -> e.startsWith("line:")), client.seen().toString());
             }
         }
     }
@@ -345,11 +296,11 @@ class StopTlsTest {
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(30));
                 assertEquals("", peer.awaitCloseNotify());
                 peer.writeRaw(late);
-                assertEquals("line:LATE (tls)", next());
+                assertEquals("line:LATE (tls)", client.next());
                 assertTrue(!stopped.isDone(), "the downgrade ended on a data record: " + stopped);
                 peer.writeRaw(concat(peer.closeNotify(), "PLAIN now\n".getBytes(StandardCharsets.ISO_8859_1)));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", next());
-                assertEquals("line:PLAIN now (plain)", next());
+                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("line:PLAIN now (plain)", client.next());
             }
         }
     }
