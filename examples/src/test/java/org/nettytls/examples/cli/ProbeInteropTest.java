@@ -244,7 +244,6 @@ class ProbeInteropTest {
         assertEquals("untrusted-chain", untrusted.get("error").get("code").asText());
 
         Instant now = Instant.now();
-        // RSA keys throughout: gnutls-serv 3.7 cannot read the PKCS#8 EC keys Java writes.
         port = start(peer, HeldCertificate.builder().commonName("localhost").dns("localhost").rsa(2048)
                 .validity(now.minus(30, ChronoUnit.DAYS), now.minus(1, ChronoUnit.DAYS)).signedBy(root).build(), false);
         JsonNode expired = probeJson(1, "localhost:" + port, "--ca", ca);
