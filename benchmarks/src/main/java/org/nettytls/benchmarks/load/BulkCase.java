@@ -1,0 +1,73 @@
+package org.nettytls.benchmarks.load;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Bulk throughput: {@code conns} connections each ask for {@code /stream}, an endless body the
+ * server writes as 16 KiB TLS records; the client reads and counts the bytes for the given time,
+ * then closes every connection. Reports every byte received (set-up and close included, as the
+ * harness's CPU window is).
+ */
+final class BulkCase {
+    private BulkCase() {
+    }
+
+    static String run(EventLoopGroup group, ClientStack stack, int port, int conns, Duration time) throws InterruptedException {
+        LongAdder bytes = new LongAdder();
+        CountDownLatch streaming = new CountDownLatch(conns);
+        AtomicReference<String> failure = new AtomicReference<>();
+        var bootstrap = Requests.bootstrap(group, stack, port, (ch, ssl) -> new ChannelInboundHandlerAdapter() {
+            private boolean started;
+
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.writeAndFlush(Requests.STREAM.duplicate());
+                ctx.fireChannelActive();
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                bytes.add(((ByteBuf) msg).readableBytes());
+                ((ByteBuf) msg).release();
+                if (!started) {
+                    started = true;
+                    streaming.countDown();
+                }
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                failure.compareAndSet(null, String.valueOf(cause));
+                ctx.close();
+            }
+        });
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < conns; i++) {
+            channels.add(bootstrap.connect().channel());
+        }
+        boolean started = streaming.await(30, TimeUnit.SECONDS);
+        if (started) {
+            Thread.sleep(time.toMillis());
+        }
+        for (Channel ch : channels) {
+            ch.close();
+        }
+        for (Channel ch : channels) {
+            ch.closeFuture().await(10, TimeUnit.SECONDS);
+        }
+        String f = failure.get();
+        return "bytes=" + bytes.sum() + " streaming=" + (conns - streaming.getCount())
+                + (f == null ? "" : " first_failure=" + f.replace(' ', '_'));
+    }
+}
