@@ -27,7 +27,8 @@ import tempfile
 import threading
 import time
 
-import load_chart
+sys.dont_write_bytecode = True  # no __pycache__ next to the scripts
+import load_chart  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1 << 20
@@ -226,6 +227,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=20, help="seconds of handshakes per JVM server before the rounds")
     ap.add_argument("--conns", type=int, default=32, help="connections in flight in the handshake cases")
     ap.add_argument("--memory-conns", type=int, default=10000)
+    ap.add_argument("--memory-seconds", type=int, default=150, help="time limit for opening the idle connections, per side")
     ap.add_argument("--client-loops", type=int, default=2, help="event loops of the Java load client")
     ap.add_argument("--cases", default=",".join(ALL_CASES), help="comma list of: " + ",".join(ALL_CASES))
     ap.add_argument("--jar", required=True)
@@ -273,7 +275,10 @@ def run(h, args):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     low, high = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
     memory_conns = min(args.memory_conns, hard - 1000, high - low - 2000)
-    java = ["java", "-Xms1g", "-Xmx1g", "-Dio.netty.availableProcessors=1",
+    # Heap fixed and touched up front, so that a growth of the resident set is memory outside the heap
+    # (BoringSSL's SSL objects, direct buffers), not heap pages the collector touched for the first time.
+    jvm = ["java", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"]
+    java = jvm + ["-Dio.netty.availableProcessors=1",
             "-Djdk.tls.server.enableSessionTicketExtension=false"]
     main_class = lambda name: ["-cp", args.jar, "org.nettytls.benchmarks.load." + name]
     ocsp_port = free_port()
@@ -292,7 +297,7 @@ def run(h, args):
             c = h.start_controlled(name, java + main_class("LoadServer") + [name, str(full), str(resume), pki] + extra,
                                    "listening on")
             servers[name] = {"pids": [c.proc.pid], "port": full, "resume_port": resume, "ctl": c}
-        client = h.start_controlled("client", ["java", "-Xms1g", "-Xmx1g"] + main_class("LoadClient")
+        client = h.start_controlled("client", jvm + main_class("LoadClient")
                                     + [ca, str(args.client_loops)], "ready")
     relay = {}
     if "relay" in args.cases:
@@ -436,7 +441,8 @@ stream {{
         for name in PAIR:
             s = servers[name]
             before = fields(s["ctl"].ask("mem", prefix="mem"))
-            idle = fields(client.ask(f"idle {name} {s['port']} {memory_conns}", timeout=240))
+            idle = fields(client.ask(f"idle {name} {s['port']} {memory_conns} {args.memory_seconds}",
+                                     timeout=args.memory_seconds + 60))
             after = fields(s["ctl"].ask("mem", prefix="mem"))
             client.ask("close", timeout=60)
             n = max(1, int(idle["open"]))

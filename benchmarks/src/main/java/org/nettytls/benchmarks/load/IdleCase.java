@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Idle connections for the memory case: opens {@code count} connections, {@value #IN_FLIGHT}
- * at a time, each a full handshake and one keep-alive request answered (so that the server has
+ * Idle connections for the memory case: opens {@code count} connections (or as many as the time
+ * limit allows), {@value #IN_FLIGHT} at a time, each a full handshake and one keep-alive request answered (so that the server has
  * finished its side too), and keeps them open until {@link #close()}. Reports how many are open
  * and this JVM's own memory growth ({@link MemoryUse}) across the opening.
  */
@@ -33,6 +33,7 @@ final class IdleCase {
     private MemoryUse before;
     private MemoryUse after;
     private boolean finished;
+    private long deadline;
 
     private IdleCase(EventLoopGroup group, ClientStack stack, int port, int count) {
         this.count = count;
@@ -42,10 +43,11 @@ final class IdleCase {
     static IdleCase open(EventLoopGroup group, ClientStack stack, int port, int count, Duration limit) throws Exception {
         IdleCase c = new IdleCase(group, stack, port, count);
         c.before = MemoryUse.now();
+        c.deadline = System.nanoTime() + limit.toNanos();
         for (int i = 0; i < IN_FLIGHT; i++) {
             c.next();
         }
-        c.finished = c.slotsDone.await(limit.toSeconds(), TimeUnit.SECONDS);
+        c.finished = c.slotsDone.await(limit.toSeconds() + 30, TimeUnit.SECONDS);
         c.after = MemoryUse.now();
         return c;
     }
@@ -68,7 +70,7 @@ final class IdleCase {
     }
 
     private void next() {
-        if (attempts.incrementAndGet() > count || failed.get() > 100) {
+        if (attempts.incrementAndGet() > count || failed.get() > 100 || System.nanoTime() - deadline >= 0) {
             slotsDone.countDown();
             return;
         }

@@ -27,7 +27,8 @@ import org.nettytls.info.TlsConnectionInfo;
  *   hs     STACK PORT CONNS SECONDS   full TLS 1.3 handshakes, new connection per request
  *   resume STACK PORT CONNS SECONDS   TLS 1.2 resumptions, new connection per request
  *   bulk   STACK PORT CONNS SECONDS   16 KiB records from /stream on CONNS connections
- *   idle   STACK PORT COUNT           opens COUNT connections and keeps them ({@code close} closes them)
+ *   idle   STACK PORT COUNT SECONDS   opens up to COUNT connections within SECONDS and keeps them
+ *                                     ({@code close} closes them)
  *   probe  STACK PORT                 one TLS 1.3 connection: what was negotiated
  * </pre>
  * STACK is {@code plain} or {@code netty-tls} ({@link ClientStack}). Arguments: the CA file and the
@@ -72,7 +73,7 @@ public final class LoadClient {
                         answer = BulkCase.run(group, stack, port, Integer.parseInt(w[3]), Duration.ofSeconds(Long.parseLong(w[4])));
                         break;
                     case "idle":
-                        idle = IdleCase.open(group, stack, port, Integer.parseInt(w[3]), Duration.ofSeconds(120));
+                        idle = IdleCase.open(group, stack, port, Integer.parseInt(w[3]), Duration.ofSeconds(Long.parseLong(w[4])));
                         answer = idle.report();
                         break;
                     case "close":
