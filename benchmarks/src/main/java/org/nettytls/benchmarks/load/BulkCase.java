@@ -3,7 +3,6 @@ package org.nettytls.benchmarks.load;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,14 +26,8 @@ final class BulkCase {
         LongAdder bytes = new LongAdder();
         CountDownLatch streaming = new CountDownLatch(conns);
         AtomicReference<String> failure = new AtomicReference<>();
-        var bootstrap = Requests.bootstrap(group, stack, port, (ch, ssl) -> new ChannelInboundHandlerAdapter() {
+        var bootstrap = Requests.bootstrap(group, stack, port, (ch, ssl) -> new Requests.Sender(Requests.STREAM) {
             private boolean started;
-
-            @Override
-            public void channelActive(ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(Requests.STREAM.duplicate());
-                ctx.fireChannelActive();
-            }
 
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {

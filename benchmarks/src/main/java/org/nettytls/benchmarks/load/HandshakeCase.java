@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -78,19 +77,14 @@ final class HandshakeCase {
     }
 
     /** One connection: the request, then whether an answer came before the close. */
-    private final class Exchange extends ChannelInboundHandlerAdapter {
+    private final class Exchange extends Requests.Sender {
         private final SslHandler ssl;
         private boolean gotAnswer;
         private boolean failedAlready;
 
         Exchange(SslHandler ssl) {
+            super(Requests.CLOSE);
             this.ssl = ssl;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(Requests.CLOSE.duplicate());
-            ctx.fireChannelActive();
         }
 
         @Override

@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
@@ -88,14 +87,12 @@ final class IdleCase {
     }
 
     /** Holds one connection once its request is answered; a failure before that frees the slot. */
-    private final class Keeper extends ChannelInboundHandlerAdapter {
+    private final class Keeper extends Requests.Sender {
         private boolean answered;
         private boolean done;
 
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(Requests.KEEP.duplicate());
-            ctx.fireChannelActive();
+        Keeper() {
+            super(Requests.KEEP);
         }
 
         @Override

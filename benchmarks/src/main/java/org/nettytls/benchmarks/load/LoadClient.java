@@ -2,7 +2,6 @@ package org.nettytls.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -101,13 +100,7 @@ public final class LoadClient {
     /** What one connection negotiated, as the client saw it, and its OCSP verdict if the stack checks one. */
     private static String probe(EventLoopGroup group, ClientStack stack, int port) throws Exception {
         CompletableFuture<String> seen = new CompletableFuture<>();
-        var bootstrap = Requests.bootstrap(group, stack, port, (ch, ssl) -> new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelActive(ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(Requests.CLOSE.duplicate());
-                ctx.fireChannelActive();
-            }
-
+        var bootstrap = Requests.bootstrap(group, stack, port, (ch, ssl) -> new Requests.Sender(Requests.CLOSE) {
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
                 if (evt instanceof SslHandshakeCompletionEvent) {

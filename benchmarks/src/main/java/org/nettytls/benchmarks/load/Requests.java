@@ -2,6 +2,8 @@ package org.nettytls.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ChannelInitializer;
@@ -27,6 +29,24 @@ final class Requests {
     private static ByteBuf request(String text) {
         return Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.US_ASCII))
                 .asReadOnly());
+    }
+
+    /**
+     * A connection's last handler: sends its request as soon as the connection is up (the
+     * {@code SslHandler} before it holds the request until the handshake is done).
+     */
+    abstract static class Sender extends ChannelInboundHandlerAdapter {
+        private final ByteBuf request;
+
+        Sender(ByteBuf request) {
+            this.request = request;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(request.duplicate());
+            ctx.fireChannelActive();
+        }
     }
 
     /**
