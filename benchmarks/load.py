@@ -485,7 +485,7 @@ def table(h, results, case, title, sides, unit, scale, client_name, crypto):
         per = [m["count"] * scale / m["cpu"] if m["cpu"] > 0 else 0.0 for m in ms]
         bper = [b["count"] * scale / b["cpu"] if b["cpu"] > 0 else 0.0 for b in bs]
         ratios = [p / q for p, q in zip(per, bper) if q > 0]
-        raw = [m["count"] / b["count"] for m, b in zip(ms, bs) if b["count"] > 0]
+        raw = [(m["count"] / m["wall"]) / (b["count"] / b["wall"]) for m, b in zip(ms, bs) if b["count"] > 0]
         cpu = statistics.median(m["cpu"] / m["wall"] for m in ms)
         ccpu = statistics.median(m["client_cpu"] / m["wall"] for m in ms)
         failed = sum(m["failed"] for m in ms)
