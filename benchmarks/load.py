@@ -408,7 +408,9 @@ stream {{
                     fields(client.ask(f"{cmd} {stack} {port} {n} {args.seconds}", timeout=args.seconds + 90)), 0))
                 count = int(answer.get("bytes", answer.get("answered", 0)))
                 results.add(case, name, {"count": count, "wall": wall, "cpu": cpu, "client_cpu": ccpu,
-                                         "failed": int(answer.get("failed", 0)), "resumed": answer.get("resumed"),
+                                         # bulk: a connection that never streamed counts as failed
+                                         "failed": int(answer.get("failed", 0)) + n - int(answer.get("streaming", n)),
+                                         "resumed": answer.get("resumed"),
                                          "note": answer.get("first_failure")})
         for case in relay_cases:
             title, path, conns, close, unit, scale = RELAY_CASES[case]

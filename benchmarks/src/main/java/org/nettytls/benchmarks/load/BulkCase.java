@@ -2,6 +2,7 @@ package org.nettytls.benchmarks.load;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
@@ -48,16 +49,22 @@ final class BulkCase {
                 ctx.close();
             }
         });
-        List<Channel> channels = new ArrayList<>();
+        List<ChannelFuture> connects = new ArrayList<>();
         for (int i = 0; i < conns; i++) {
-            channels.add(bootstrap.connect().channel());
+            connects.add(bootstrap.connect());
         }
         // Every handshake first, so that no connection's set-up competes with the others' streams.
         long setUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (Channel ch : channels) {
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            if (ssl != null) {
-                ssl.handshakeFuture().await(Math.max(1, setUp - System.nanoTime()), TimeUnit.NANOSECONDS);
+        List<Channel> channels = new ArrayList<>();
+        for (ChannelFuture connect : connects) {
+            channels.add(connect.channel());
+            if (connect.await(Math.max(1, setUp - System.nanoTime()), TimeUnit.NANOSECONDS) && connect.isSuccess()) {
+                SslHandler ssl = connect.channel().pipeline().get(SslHandler.class);
+                if (ssl != null) {
+                    ssl.handshakeFuture().await(Math.max(1, setUp - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+            } else if (connect.cause() != null) {
+                failure.compareAndSet(null, String.valueOf(connect.cause()));
             }
         }
         for (Channel ch : channels) {
