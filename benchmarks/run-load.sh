@@ -6,7 +6,7 @@
 #                          [--memory-conns 10000] [--conns 32] [--client-loops 2]
 #
 # LIST is a comma list of crypto,hs,resume,bulk1,bulk64,memory,relay (default: all; about
-# 12 minutes on a 2-core machine). On a shared machine, build first and measure under the lock:
+# 13 minutes on a 2-core machine). On a shared machine, build first and measure under the lock:
 #   nice -n 19 mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
 #   flock /tmp/netty-tls-bench.lock benchmarks/run-load.sh --no-build
 # Needs wrk, nginx with the stream module, openssl, python3 and java; run as root it installs
