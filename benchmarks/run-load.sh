@@ -1,29 +1,56 @@
 #!/usr/bin/env bash
-# Load harness: netty-tls against plain Netty SslHandler and nginx, on 127.0.0.1 only.
+# Load harness: plain Netty SslHandler against netty-tls, and `serve --upstream` against nginx
+# stream, on 127.0.0.1 only.
 #
-#   benchmarks/run-load.sh [--rounds 3] [--seconds 8] [--warmup 30]     (about 10 minutes by default)
+#   benchmarks/run-load.sh [--no-build] [--rounds 3] [--seconds 8] [--warmup 20] [--cases LIST]
+#                          [--memory-conns 10000] [--conns 32] [--client-loops 2]
 #
-# Compares, per server CPU-second (wrk, the client, saturates its core first):
-#   full TLS 1.3 handshakes and 1 MiB bulk responses: plain Netty + BoringSSL / netty-tls / nginx;
-#   a TLS-terminating relay to a plain backend: `serve --upstream` / nginx stream.
-# It installs nothing: it needs wrk, nginx (with the stream module), openssl, python3 and java.
-# Builds offline (the Maven dependencies must be in ~/.m2, as after any `mvn verify`).
-# Prints a Markdown report and writes it to benchmarks/target/load-results.md.
+# LIST is a comma list of crypto,hs,resume,bulk1,bulk64,memory,relay (default: all; about
+# 13 minutes on a 2-core machine). On a shared machine, build first and measure under the lock:
+#   nice -n 19 mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
+#   flock /tmp/netty-tls-bench.lock benchmarks/run-load.sh --no-build
+# Needs wrk, nginx with the stream module, openssl, python3 and java; run as root it installs
+# the missing Debian packages with apt-get, otherwise it says which to install.
+# Prints a Markdown report and writes it to benchmarks/target/load-results.md, the chart to
+# benchmarks/target/load-chart.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=1
+if [ "${1:-}" = "--no-build" ]; then
+  build=0
+  shift
+fi
 missing=()
-for tool in wrk nginx openssl python3 java mvn; do
-  command -v "$tool" >/dev/null || missing+=("$tool")
+packages=()
+for tool in wrk nginx openssl python3 java; do
+  if ! command -v "$tool" >/dev/null; then
+    missing+=("$tool")
+    case "$tool" in
+      wrk) packages+=(wrk) ;;
+      nginx) packages+=(nginx-light libnginx-mod-stream) ;;
+      openssl|python3) packages+=("$tool") ;;
+      java) packages+=(openjdk-17-jdk-headless) ;;
+    esac
+  fi
 done
-if command -v nginx >/dev/null && [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]; then
+if [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ] && [[ " ${packages[*]:-} " != *libnginx-mod-stream* ]]; then
   missing+=("nginx stream module")
+  packages+=(libnginx-mod-stream)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "missing: ${missing[*]}" >&2
-  echo "install on Debian/Ubuntu: apt-get install -y wrk nginx-light libnginx-mod-stream openssl python3" >&2
-  echo "(this script installs nothing itself; nginx's packaged service need not run: the harness starts its own)" >&2
-  exit 2
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${packages[*]} (missing: ${missing[*]})" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}" >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}" >&2; }
+  else
+    echo "missing: ${missing[*]}" >&2
+    echo "install on Debian/Ubuntu (as root): apt-get install -y ${packages[*]}" >&2
+    echo "(nginx's packaged service need not run: the harness starts its own nginx)" >&2
+    exit 2
+  fi
 fi
-mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
+if [ "$build" = 1 ]; then
+  nice -n 19 mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
+fi
 exec python3 benchmarks/load.py --jar benchmarks/target/benchmarks.jar --cli examples/target/netty-tls.jar \
-  --out benchmarks/target/load-results.md "$@"
+  --out benchmarks/target/load-results.md --chart benchmarks/target/load-chart.svg "$@"
