@@ -183,10 +183,24 @@ final class Scenarios {
             for (int i = 0, n = 1 + rnd.nextInt(3); i < n; i++) {
                 String line = "line " + i + " " + Long.toHexString(rnd.nextLong());
                 c.writeLine(line);
-                c.expectLine(line, T);
+                expectLine(c, port, line);
                 bytesVerified.addAndGet(line.length() + 2);
             }
         }
+    }
+
+    /** An echoed line, or a failure that names the port and the client's port (the soak adds what the servers said about it). */
+    private static void expectLine(Conn c, int port, String line) throws IOException {
+        try {
+            c.expectLine(line, T);
+        } catch (IOException e) {
+            throw named(c, port, e);
+        }
+    }
+
+    private static IOException named(Conn c, int port, IOException e) {
+        return new IOException(e.getMessage() + "; port " + port + ", client port "
+                + ((InetSocketAddress) c.channel.localAddress()).getPort(), e);
     }
 
     /** Random bytes out and the same bytes back, compared whole; or, as a fault, a reset halfway. */
@@ -207,7 +221,7 @@ final class Scenarios {
             try {
                 back = c.read(data.length, Duration.ofSeconds(60));
             } catch (IOException e) {
-                throw new IOException(e.getMessage() + "; client port " + ((InetSocketAddress) c.channel.localAddress()).getPort(), e);
+                throw named(c, port, e);
             }
             if (!MessageDigest.isEqual(sha256(data), sha256(back))) {
                 throw new IOException("bulk transfer of " + data.length + " bytes through port " + port + " came back changed");
@@ -370,7 +384,7 @@ final class Scenarios {
         Conn c = tls(fresh, port);
         try {
             c.writeLine("before the abort");
-            c.expectLine("before the abort", T);
+            expectLine(c, port, "before the abort");
             if (afterCloseNotify) {
                 SslHandler ssl = c.channel.pipeline().get(SslHandler.class);
                 ssl.closeOutbound().awaitUninterruptibly(T.toMillis());

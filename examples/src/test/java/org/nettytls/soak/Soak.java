@@ -147,17 +147,9 @@ final class Soak {
         this.dir = dir;
     }
 
-    /**
-     * The kinds this run picks from: all of them, less those named in {@code -Dsoak.skip}
-     * (comma-separated). The build's short run skips BULK_THROUGH_PROXY: a known, open bug —
-     * now and then `serve --upstream` closes a client whose upstream connect is still pending
-     * ("the client left before the upstream was connected"), seen about once per 40-second run
-     * under load; the long soak (-Psoak) runs every kind and shows it.
-     */
+    /** The kinds this run picks from: all of them, less those named in {@code -Dsoak.skip} (comma-separated). */
     static Scenarios.Kind[] kinds() {
-        java.util.Set<String> skip = new java.util.HashSet<>(java.util.Arrays.asList(
-                System.getProperty("soak.skip", System.getProperty("soak.minutes") == null ? "BULK_THROUGH_PROXY" : "")
-                        .split(",")));
+        java.util.Set<String> skip = new java.util.HashSet<>(java.util.Arrays.asList(System.getProperty("soak.skip", "").split(",")));
         return java.util.Arrays.stream(Scenarios.Kind.values()).filter(k -> !skip.contains(k.name()))
                 .toArray(Scenarios.Kind[]::new);
     }
