@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--jar", required=True)
     ap.add_argument("--cli", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--cases", default="",
+                    help="run only the cases whose title contains one of these comma-separated words, e.g. relay")
     args = ap.parse_args()
     h = Harness(args)
     try:
@@ -232,14 +234,6 @@ stream {{
     say()
 
     url = lambda s, path: f"https://localhost:{servers[s]['port']}{path}"
-    for name, s in servers.items():
-        if s["jvm"]:
-            t0 = time.time()
-            h.wrk(url(name, "/"), 32, args.warmup, True)
-            h.wrk(url(name, "/1m"), 8, max(5, args.warmup // 3), False)
-            say(f"- warmed {name} for {time.time() - t0:.0f} s (handshakes, then bulk)")
-    say()
-
     cases = [
         ("full handshakes (TLS 1.3, new connection per request, -c32)", ["plain", "netty-tls", "nginx"], "/", 32, True, 1, "hs/s"),
         ("bulk 1 MiB responses, 1 connection", ["plain", "netty-tls", "nginx"], "/1m", 1, False, MIB / 1e6, "MB/s"),
@@ -247,6 +241,15 @@ stream {{
         ("relay to a plain backend: full handshakes (-c32)", ["serve --upstream", "nginx stream"], "/", 32, True, 1, "hs/s"),
         ("relay to a plain backend: bulk 1 MiB, 8 connections", ["serve --upstream", "nginx stream"], "/1m", 8, False, MIB / 1e6, "MB/s"),
     ]
+    cases = [c for c in cases if not args.cases or any(w in c[0] for w in args.cases.split(","))]
+    for name, s in servers.items():
+        if s["jvm"] and any(name in c[1] for c in cases):
+            t0 = time.time()
+            h.wrk(url(name, "/"), 32, args.warmup, True)
+            h.wrk(url(name, "/1m"), 8, max(5, args.warmup // 3), False)
+            say(f"- warmed {name} for {time.time() - t0:.0f} s (handshakes, then bulk)")
+    say()
+
     results = {(c[0], s): [] for c in cases for s in c[1]}
     loads = []
     for r in range(args.rounds):

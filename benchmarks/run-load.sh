@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load harness: netty-tls against plain Netty SslHandler and nginx, on 127.0.0.1 only.
 #
-#   benchmarks/run-load.sh [--rounds 3] [--seconds 8] [--warmup 30]     (about 10 minutes by default)
+#   benchmarks/run-load.sh [--rounds 3] [--seconds 8] [--warmup 30] [--cases relay]   (about 10 minutes by default;
+#   --cases runs only the cases whose title contains one of the comma-separated words)
 #
 # Compares, per server CPU-second (wrk, the client, saturates its core first):
 #   full TLS 1.3 handshakes and 1 MiB bulk responses: plain Netty + BoringSSL / netty-tls / nginx;
