@@ -276,14 +276,8 @@ final class Scenarios {
 
     /** smtp-server: STARTTLS, then a mail whose body carries its own SHA-256 (checked in the maildir), or a reset mid-DATA. */
     private void smtp(Random rnd, boolean abort) throws Exception {
-        StartTlsClient[] client = new StartTlsClient[1];
-        Conn c = Conn.open(group, ports.smtp, ch -> {
-            client[0] = new StartTlsClient(StartTlsProtocol.SMTP, smtpTls, HOST, ports.smtp);
-            ch.pipeline().addLast(new StartTlsHandler(StartTlsProtocol.SMTP.clientFraming()), client[0]);
-        });
-        connections.incrementAndGet();
+        Conn c = upgraded(StartTlsProtocol.SMTP, smtpTls, ports.smtp);
         try {
-            Conn.await(client[0].upgradeFuture(), T, "SMTP STARTTLS");
             c.writeLine("EHLO soak.test");
             c.readLineStartingWith("250 ", T);
             c.writeLine("MAIL FROM:<soak@soak.test>");
@@ -411,16 +405,27 @@ final class Scenarios {
         });
     }
 
-    /** A control connection after AUTH TLS, login, PBSZ 0, PROT P and TYPE I. */
-    private Conn ftpLogin() throws Exception {
+    /** A connection to {@code port} once {@code protocol}'s client upgraded it to TLS; closed if that fails. */
+    private Conn upgraded(StartTlsProtocol protocol, TlsClientContext tls, int port) throws Exception {
         StartTlsClient[] client = new StartTlsClient[1];
-        Conn c = Conn.open(group, ports.ftp, ch -> {
-            client[0] = new StartTlsClient(StartTlsProtocol.FTP, ftpTls, HOST, ports.ftp);
-            ch.pipeline().addLast(new StartTlsHandler(StartTlsProtocol.FTP.clientFraming()), client[0]);
+        Conn c = Conn.open(group, port, ch -> {
+            client[0] = new StartTlsClient(protocol, tls, HOST, port);
+            ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), client[0]);
         });
         connections.incrementAndGet();
         try {
-            Conn.await(client[0].upgradeFuture(), T, "FTP AUTH TLS");
+            Conn.await(client[0].upgradeFuture(), T, protocol + " upgrade on port " + port);
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** A control connection after AUTH TLS, login, PBSZ 0, PROT P and TYPE I. */
+    private Conn ftpLogin() throws Exception {
+        Conn c = upgraded(StartTlsProtocol.FTP, ftpTls, ports.ftp);
+        try {
             for (String[] step : new String[][] {{"USER " + FTP_USER, "331"}, {"PASS " + FTP_USER, "230"}, {"PBSZ 0", "200"},
                 {"PROT P", "200"}, {"TYPE I", "200"}}) {
                 c.writeLine(step[0]);
