@@ -148,6 +148,8 @@ final class Conn implements AutoCloseable {
     private static final class Inbox extends ChannelInboundHandlerAdapter {
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         private boolean closed;
+        /** What closed the connection on this side, if an exception did. */
+        private Throwable cause;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -177,6 +179,11 @@ final class Conn implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            synchronized (this) {
+                if (this.cause == null) {
+                    this.cause = cause;
+                }
+            }
             ctx.close();
         }
 
@@ -217,7 +224,8 @@ final class Conn implements AutoCloseable {
             while (!ready.getAsBoolean()) {
                 long left = deadline - System.nanoTime();
                 if (closed) {
-                    throw new IOException("the connection closed while waiting for " + what + " (" + pending.size() + " bytes pending)");
+                    throw new IOException("the connection closed while waiting for " + what + " (" + pending.size() + " bytes pending"
+                            + (cause == null ? ")" : "; on this side: " + cause + ")"), cause);
                 }
                 if (left <= 0) {
                     throw new IOException("no " + what + " within " + timeout.toMillis() + " ms (" + pending.size() + " bytes pending)");

@@ -46,7 +46,9 @@ final class Scenarios {
         ABORT_AFTER_CLOSE_NOTIFY(true),
         ABORT_MID_STARTTLS(true),
         ABORT_MID_BULK_THROUGH_PROXY(true),
-        ABORT_MID_SMTP_DATA(true);
+        ABORT_MID_SMTP_DATA(true),
+        ABORT_FTPS_DATA_MID_HANDSHAKE(true),
+        ABORT_FTPS_DATA_MID_RETR(true);
 
         final boolean fault;
 
@@ -146,6 +148,12 @@ final class Scenarios {
             case ABORT_MID_SMTP_DATA:
                 smtp(rnd, true);
                 break;
+            case ABORT_FTPS_DATA_MID_HANDSHAKE:
+                ftpDataAbort(rnd, true);
+                break;
+            case ABORT_FTPS_DATA_MID_RETR:
+                ftpDataAbort(rnd, false);
+                break;
             default:
                 throw new IllegalArgumentException(kind.name());
         }
@@ -156,6 +164,12 @@ final class Scenarios {
     }
 
     private Conn tls(TlsClientContext tls, int port, String sessionKey) throws IOException {
+        return tls(tls, port, sessionKey, ch -> { });
+    }
+
+    /** A TLS connection once its handshake succeeded; {@code after} adds handlers behind the TLS ones. */
+    private Conn tls(TlsClientContext tls, int port, String sessionKey, java.util.function.Consumer<io.netty.channel.socket.SocketChannel> after)
+            throws IOException {
         SslHandler[] ssl = new SslHandler[1];
         Conn c = Conn.open(group, port, ch -> {
             try {
@@ -163,6 +177,7 @@ final class Scenarios {
             } catch (TlsException e) {
                 throw new IllegalStateException(e);
             }
+            after.accept(ch);
         });
         connections.incrementAndGet();
         try {
@@ -183,10 +198,24 @@ final class Scenarios {
             for (int i = 0, n = 1 + rnd.nextInt(3); i < n; i++) {
                 String line = "line " + i + " " + Long.toHexString(rnd.nextLong());
                 c.writeLine(line);
-                c.expectLine(line, T);
+                expectLine(c, port, line);
                 bytesVerified.addAndGet(line.length() + 2);
             }
         }
+    }
+
+    /** An echoed line, or a failure that names the port and the client's port (the soak adds what the servers said about it). */
+    private static void expectLine(Conn c, int port, String line) throws IOException {
+        try {
+            c.expectLine(line, T);
+        } catch (IOException e) {
+            throw named(c, port, e);
+        }
+    }
+
+    private static IOException named(Conn c, int port, IOException e) {
+        return new IOException(e.getMessage() + "; port " + port + ", client port "
+                + ((InetSocketAddress) c.channel.localAddress()).getPort(), e);
     }
 
     /** Random bytes out and the same bytes back, compared whole; or, as a fault, a reset halfway. */
@@ -207,7 +236,7 @@ final class Scenarios {
             try {
                 back = c.read(data.length, Duration.ofSeconds(60));
             } catch (IOException e) {
-                throw new IOException(e.getMessage() + "; client port " + ((InetSocketAddress) c.channel.localAddress()).getPort(), e);
+                throw named(c, port, e);
             }
             if (!MessageDigest.isEqual(sha256(data), sha256(back))) {
                 throw new IOException("bulk transfer of " + data.length + " bytes through port " + port + " came back changed");
@@ -247,14 +276,8 @@ final class Scenarios {
 
     /** smtp-server: STARTTLS, then a mail whose body carries its own SHA-256 (checked in the maildir), or a reset mid-DATA. */
     private void smtp(Random rnd, boolean abort) throws Exception {
-        StartTlsClient[] client = new StartTlsClient[1];
-        Conn c = Conn.open(group, ports.smtp, ch -> {
-            client[0] = new StartTlsClient(StartTlsProtocol.SMTP, smtpTls, HOST, ports.smtp);
-            ch.pipeline().addLast(new StartTlsHandler(StartTlsProtocol.SMTP.clientFraming()), client[0]);
-        });
-        connections.incrementAndGet();
+        Conn c = upgraded(StartTlsProtocol.SMTP, smtpTls, ports.smtp);
         try {
-            Conn.await(client[0].upgradeFuture(), T, "SMTP STARTTLS");
             c.writeLine("EHLO soak.test");
             c.readLineStartingWith("250 ", T);
             c.writeLine("MAIL FROM:<soak@soak.test>");
@@ -294,22 +317,9 @@ final class Scenarios {
      * that offers the control connection's session (FTPS clients resume it), compared whole.
      */
     private void ftp(Random rnd) throws Exception {
-        StartTlsClient[] client = new StartTlsClient[1];
-        Conn c = Conn.open(group, ports.ftp, ch -> {
-            client[0] = new StartTlsClient(StartTlsProtocol.FTP, ftpTls, HOST, ports.ftp);
-            ch.pipeline().addLast(new StartTlsHandler(StartTlsProtocol.FTP.clientFraming()), client[0]);
-        });
-        connections.incrementAndGet();
+        Conn c = ftpLogin();
         try {
-            Conn.await(client[0].upgradeFuture(), T, "FTP AUTH TLS");
-            for (String[] step : new String[][] {{"USER " + FTP_USER, "331"}, {"PASS " + FTP_USER, "230"}, {"PBSZ 0", "200"},
-                {"PROT P", "200"}, {"TYPE I", "200"}}) {
-                c.writeLine(step[0]);
-                c.readLineStartingWith(step[1], T);
-            }
-            c.writeLine("EPSV");
-            String epsv = c.readLineStartingWith("229", T);
-            int dataPort = Integer.parseInt(epsv.substring(epsv.indexOf("(|||") + 4, epsv.lastIndexOf('|')));
+            int dataPort = epsv(c);
             String name = "file" + rnd.nextInt(FTP_FILES);
             c.writeLine("RETR " + name);
             byte[] got;
@@ -333,8 +343,113 @@ final class Scenarios {
         }
     }
 
+    /**
+     * ftp-server, a RETR whose TLS data connection the client abandons: mid-handshake (part of a
+     * ClientHello, or all of it and part of the answer, then RST or FIN), or mid-transfer (a
+     * few bytes of a file larger than the sockets can buffer, then RST). The control connection
+     * must get 425 resp. 426 and then go on answering.
+     */
+    private void ftpDataAbort(Random rnd, boolean midHandshake) throws Exception {
+        Conn c = ftpLogin();
+        try {
+            int dataPort = epsv(c);
+            c.writeLine("RETR " + (midHandshake ? "file" + (1 + rnd.nextInt(FTP_FILES - 1)) : FTP_BIG_FILE));
+            c.readLineStartingWith("150", T);
+            if (midHandshake) {
+                int length = 1 + rnd.nextInt(clientHello.length);
+                rawAbort(dataPort, length, length == clientHello.length, rnd);
+                expectReply(c, "425 TLS handshake on the data connection failed", "a data connection abandoned after "
+                        + length + " of " + clientHello.length + " ClientHello bytes");
+            } else {
+                // Reads stop at the handshake: the server cannot have sent the whole file when the reset comes.
+                Conn data = tls(ftpTls, dataPort, HOST + ":" + ports.ftp, Scenarios::stopReadingAtHandshake);
+                try {
+                    data.channel.read();
+                    data.read(1, T);
+                    data.reset();
+                } finally {
+                    data.close();
+                }
+                expectReply(c, "426 ", "a data connection reset mid-RETR");
+            }
+            c.writeLine("NOOP");
+            expectReply(c, "200 ", "NOOP after an abandoned data connection");
+            c.writeLine("QUIT");
+            expectReply(c, "221 ", "QUIT after an abandoned data connection");
+        } finally {
+            c.close();
+        }
+    }
+
+    private static void expectReply(Conn c, String prefix, String after) throws IOException {
+        String reply;
+        try {
+            reply = c.readLine(T);
+        } catch (IOException e) {
+            throw new IOException("ftp-server did not answer " + after + ": " + e.getMessage(), e);
+        }
+        if (!reply.startsWith(prefix)) {
+            throw new IOException("ftp-server answered " + after + " with '" + reply + "', expected '" + prefix + "...'");
+        }
+    }
+
+    private static void stopReadingAtHandshake(io.netty.channel.socket.SocketChannel ch) {
+        ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+                ctx.fireUserEventTriggered(evt);
+            }
+        });
+    }
+
+    /** A connection to {@code port} once {@code protocol}'s client upgraded it to TLS; closed if that fails. */
+    private Conn upgraded(StartTlsProtocol protocol, TlsClientContext tls, int port) throws Exception {
+        StartTlsClient[] client = new StartTlsClient[1];
+        Conn c = Conn.open(group, port, ch -> {
+            client[0] = new StartTlsClient(protocol, tls, HOST, port);
+            ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), client[0]);
+        });
+        connections.incrementAndGet();
+        try {
+            Conn.await(client[0].upgradeFuture(), T, protocol + " upgrade on port " + port);
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** A control connection after AUTH TLS, login, PBSZ 0, PROT P and TYPE I. */
+    private Conn ftpLogin() throws Exception {
+        Conn c = upgraded(StartTlsProtocol.FTP, ftpTls, ports.ftp);
+        try {
+            for (String[] step : new String[][] {{"USER " + FTP_USER, "331"}, {"PASS " + FTP_USER, "230"}, {"PBSZ 0", "200"},
+                {"PROT P", "200"}, {"TYPE I", "200"}}) {
+                c.writeLine(step[0]);
+                c.readLineStartingWith(step[1], T);
+            }
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** EPSV and the data port it names. */
+    private static int epsv(Conn c) throws IOException {
+        c.writeLine("EPSV");
+        String epsv = c.readLineStartingWith("229", T);
+        return Integer.parseInt(epsv.substring(epsv.indexOf("(|||") + 4, epsv.lastIndexOf('|')));
+    }
+
     static final String FTP_USER = "soak";
     static final int FTP_FILES = 4;
+    /** More than the sockets of a loopback connection buffer, so that a reset mid-RETR always cuts it. */
+    static final String FTP_BIG_FILE = "big";
+    private static final int FTP_BIG_LENGTH = 48 * 1024 * 1024;
 
     /** The files ftp-server serves: random bytes, up to 1 MiB, one empty. */
     static void writeFtpFiles(Path root, Random rnd) throws IOException {
@@ -344,6 +459,9 @@ final class Scenarios {
             rnd.nextBytes(b);
             Files.write(root.resolve("file" + i), b);
         }
+        byte[] big = new byte[FTP_BIG_LENGTH];
+        rnd.nextBytes(big);
+        Files.write(root.resolve(FTP_BIG_FILE), big);
     }
 
     /** A raw socket sends the first {@code length} bytes of a ClientHello (and reads the server's answer) and hangs up. */
@@ -370,7 +488,7 @@ final class Scenarios {
         Conn c = tls(fresh, port);
         try {
             c.writeLine("before the abort");
-            c.expectLine("before the abort", T);
+            expectLine(c, port, "before the abort");
             if (afterCloseNotify) {
                 SslHandler ssl = c.channel.pipeline().get(SslHandler.class);
                 ssl.closeOutbound().awaitUninterruptibly(T.toMillis());

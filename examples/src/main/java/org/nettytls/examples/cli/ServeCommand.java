@@ -168,12 +168,14 @@ final class ServeCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        TlsTerminatingProxy proxy = echo ? null : upstream.proxy(spec, transport, resolver, line -> {
-            synchronized (out) {
-                out.println(line);
-                out.flush();
-            }
-        });
+        LineLog connections = new LineLog(out, "serve-log");
+        TlsTerminatingProxy proxy;
+        try {
+            proxy = echo ? null : upstream.proxy(spec, transport, resolver, connections);
+        } catch (TlsException | RuntimeException e) {
+            connections.close();
+            throw e;
+        }
         out.println("transport: " + transport.describe());
         EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
@@ -208,12 +210,7 @@ final class ServeCommand implements Callable<Integer> {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new SniEchoHandler(line -> {
-                                synchronized (out) {
-                                    out.println(line);
-                                    out.flush();
-                                }
-                            }));
+                            ch.pipeline().addLast(new SniEchoHandler(connections));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
@@ -238,6 +235,7 @@ final class ServeCommand implements Callable<Integer> {
                 resolver.shutdownNow();
             }
             group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            connections.close();
         }
     }
 }

@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -40,8 +39,9 @@ public final class Transport {
         return epoll ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")";
     }
 
+    /** Epoll's, keeping each channel in the epoll set while registered (see {@link EpollKeptRegistration}), or NIO's. */
     public IoHandlerFactory ioHandlerFactory() {
-        return epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return epoll ? EpollKeptRegistration.newFactory() : NioIoHandler.newFactory();
     }
 
     /**

@@ -12,6 +12,7 @@ import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Promise;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -25,8 +26,8 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvents;
 
 /**
- * Opens a client's upstream connection on the client's event loop: resolves the name off the loop
- * (DNS may block), connects without auto-read, sends a PROXY protocol v2 header first if asked,
+ * Opens a client's upstream connection on the client's event loop: resolves a name off the loop
+ * (DNS may block; an IP literal is used as it is), connects without auto-read, sends a PROXY protocol v2 header first if asked,
  * and with a {@link TlsClientContext} completes only once the upstream passed every check of the
  * handshake. Until {@link Relay#link} the upstream's reads are held by {@link PendingReads}.
  */
@@ -56,6 +57,18 @@ final class UpstreamConnector {
      */
     Future<Channel> connect(Channel client, HostPort target) {
         Promise<Channel> promise = client.eventLoop().newPromise();
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.host());
+        if (ip != null && client.eventLoop().inEventLoop()) {
+            // An IP literal needs no resolver: connecting at once spares two hops between threads per client.
+            InetAddress address;
+            try {
+                address = InetAddress.getByAddress(ip);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("NetUtil returned an address of a bad length for " + target.host(), e);
+            }
+            connect(client, target, new InetSocketAddress(address, target.port()), promise);
+            return promise;
+        }
         try {
             resolver.execute(() -> {
                 InetAddress address;
