@@ -39,7 +39,8 @@ def thread_cpu(pid):
             continue
         name = data[data.index("(") + 1:data.rindex(")")]
         fields = data.rsplit(")", 1)[1].split()
-        kind = "loop" if "EventLoop" in name else "jit" if "Compiler" in name else "other"
+        # Linux keeps 15 characters of a thread's name: "multiThreadIoEventLoopGroup-2-1" is "multiThreadIoEv".
+        kind = "loop" if name.startswith("multiThreadIoEv") else "jit" if "Compiler" in name else "other"
         split[kind] += (int(fields[11]) + int(fields[12])) / load.TICKS
     return split
 
@@ -106,8 +107,8 @@ def main():
         for name in servers:
             print(f"{name:9s} median: {med(name, 'per_cpu'):6.0f} hs per server CPU-s, event loop {med(name, 'loop'):5.0f} "
                   f"us/hs, JIT {med(name, 'jit'):5.0f} us/hs")
-        ratios = [b["per_cpu"] / a["per_cpu"] for a, b in zip(results["plain"], results["netty-tls"])]
-        loops = [a["loop"] / b["loop"] for a, b in zip(results["plain"], results["netty-tls"])]
+        ratios = [b["per_cpu"] / a["per_cpu"] if a["per_cpu"] else 0.0 for a, b in zip(results["plain"], results["netty-tls"])]
+        loops = [a["loop"] / b["loop"] if b["loop"] else 0.0 for a, b in zip(results["plain"], results["netty-tls"])]
         print("netty-tls / plain per server CPU-s: median %.2f (rounds %s); event loop only: median %.2f (rounds %s)" % (
             statistics.median(ratios), " ".join("%.2f" % x for x in ratios),
             statistics.median(loops), " ".join("%.2f" % x for x in loops)))
