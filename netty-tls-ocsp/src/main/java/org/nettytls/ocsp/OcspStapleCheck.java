@@ -78,8 +78,8 @@ final class OcspStapleCheck implements PeerCheck {
 
     /**
      * The leaf's status from its staple ({@code null}: none) and the cache: a cached revocation
-     * stands, a missing staple falls back to a cached good answer, a staple is verified and a
-     * signed verdict cached.
+     * stands, a missing staple falls back to a cached good answer, a staple is verified (its
+     * signature once per distinct staple, its dates every time) and a signed verdict cached.
      */
     static OcspStatus judge(OcspClientConfig config, X509Certificate leaf, X509Certificate issuer, String subject,
                             byte[] staple) {
@@ -93,7 +93,8 @@ final class OcspStapleCheck implements PeerCheck {
             return cached != null && cached.isGood() ? cached.from(OcspStatus.Source.CACHE)
                     : OcspStatus.softFailure(OcspStatus.Source.STAPLE, subject, "the server sent no staple", null);
         }
-        OcspStatus status = config.verifier().verify(staple, leaf, issuer, null, config.now(), OcspStatus.Source.STAPLE);
+        // The same staple comes in every handshake with this server: its signature is checked once.
+        OcspStatus status = config.verifier().verifyStaple(staple, leaf, issuer, config.now(), OcspStatus.Source.STAPLE);
         if (status.result() != OcspStatus.Result.SOFT_FAILURE) {
             config.cache().put(id, status);
         }

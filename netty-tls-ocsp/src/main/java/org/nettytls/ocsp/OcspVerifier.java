@@ -30,7 +30,8 @@ import org.nettytls.cert.CertificateFields;
 
 /**
  * Checks one DER OCSP response for one certificate, every rule of RFC 6960 (with RFC 5019's
- * profile) that decides whether it may be believed. Stateless and thread-safe; what it returns
+ * profile) that decides whether it may be believed. Thread-safe, and stateless but for a bounded
+ * memory of the staples it verified ({@link #verifyStaple}); what it returns
  * is {@link OcspStatus.Result#GOOD}, {@code REVOKED} or {@code UNKNOWN} only for a response that
  * passed every check, and otherwise a {@code SOFT_FAILURE} saying which check failed.
  */
@@ -48,6 +49,7 @@ final class OcspVerifier {
     private final Duration maxAge;
     private final int maxBytes;
     private final List<X509Certificate> trustedResponders;
+    final VerifiedStaples staples = new VerifiedStaples(VerifiedStaples.DEFAULT_SIZE);
 
     OcspVerifier(Duration skew, Duration maxAge, int maxBytes, List<X509Certificate> trustedResponders) {
         this.skew = skew;
@@ -74,14 +76,127 @@ final class OcspVerifier {
                       OcspStatus.Source source) {
         String subject = subject(cert);
         try {
-            return check(der, cert, issuer, nonce, now, source, subject);
+            return signed(der, cert, issuer, nonce, now).at(now, skew, maxAge, source, subject);
         } catch (Unusable e) {
             return OcspStatus.softFailure(source, subject, e.getMessage(), null);
         }
     }
 
-    private OcspStatus check(byte[] der, X509Certificate cert, X509Certificate issuer, byte[] nonce, Instant now,
-                             OcspStatus.Source source, String subject) throws Unusable {
+    /**
+     * {@link #verify} for a stapled response (no nonce), which a server sends unchanged in every
+     * handshake until it fetches the next: what the checks that do not depend on the time found
+     * (parse, responder authorization, signature, the certificate's SingleResponse and status) is
+     * kept ({@link VerifiedStaples}) under a digest of the response, the certificate and its issuer;
+     * the checks that do (the response's dates and a responder certificate's validity) run every
+     * time. A response that failed a check is not kept, and is checked in full when seen again.
+     */
+    OcspStatus verifyStaple(byte[] der, X509Certificate cert, X509Certificate issuer, Instant now,
+                            OcspStatus.Source source) {
+        if (der == null || der.length == 0 || der.length > maxBytes) {
+            return verify(der, cert, issuer, null, now, source);
+        }
+        String subject = subject(cert);
+        try {
+            byte[] key;
+            try {
+                key = VerifiedStaples.key(der, cert, issuer);
+            } catch (java.security.cert.CertificateEncodingException e) {
+                return verify(der, cert, issuer, null, now, source);
+            }
+            Signed signed = staples.get(key);
+            if (signed == null) {
+                signed = signed(der, cert, issuer, null, now);
+                staples.put(key, signed);
+            } else {
+                signed.signer.checkAt(now);
+            }
+            return signed.at(now, skew, maxAge, source, subject);
+        } catch (Unusable e) {
+            return OcspStatus.softFailure(source, subject, e.getMessage(), null);
+        }
+    }
+
+    /** What a response proved apart from the time: its answer for one certificate, and who signed it. Immutable. */
+    static final class Signed {
+        final Signer signer;
+        final CertificateStatus status;
+        final Instant thisUpdate;
+        final Instant nextUpdate;
+
+        Signed(Signer signer, CertificateStatus status, Instant thisUpdate, Instant nextUpdate) {
+            this.signer = signer;
+            this.status = status;
+            this.thisUpdate = thisUpdate;
+            this.nextUpdate = nextUpdate;
+        }
+
+        /** The verdict at {@code now}: the response's dates against the clock, then its status. */
+        OcspStatus at(Instant now, Duration skew, Duration maxAge, OcspStatus.Source source, String subject) throws Unusable {
+            if (thisUpdate.isAfter(now.plus(skew))) {
+                throw new Unusable("the response is dated in the future: thisUpdate " + thisUpdate + " is after now (" + now
+                        + ") plus the allowed skew of " + skew.toSeconds() + " s");
+            }
+            Instant validUntil;
+            if (nextUpdate != null) {
+                if (nextUpdate.isBefore(thisUpdate)) {
+                    throw new Unusable("nextUpdate " + nextUpdate + " is before thisUpdate " + thisUpdate);
+                }
+                if (nextUpdate.isBefore(now.minus(skew))) {
+                    throw new Unusable("the response has expired: nextUpdate " + nextUpdate + " is before now (" + now
+                            + ") less the allowed skew of " + skew.toSeconds() + " s");
+                }
+                validUntil = nextUpdate;
+            } else {
+                validUntil = thisUpdate.plus(maxAge);
+                if (validUntil.isBefore(now.minus(skew))) {
+                    throw new Unusable("the response has no nextUpdate and its thisUpdate " + thisUpdate
+                            + " is older than the maximum age of " + maxAge.toSeconds() + " s");
+                }
+            }
+            if (status == CertificateStatus.GOOD) {
+                return new OcspStatus(OcspStatus.Result.GOOD, source, subject, null, thisUpdate, nextUpdate, validUntil)
+                        .signedUntil(signer.cert.getNotAfter().toInstant());
+            }
+            if (status instanceof RevokedStatus) {
+                RevokedStatus r = (RevokedStatus) status;
+                String reason = r.hasRevocationReason() ? reasonName(r.getRevocationReason()) : "no reason given";
+                String detail = reason + ", since " + r.getRevocationTime().toInstant();
+                return new OcspStatus(OcspStatus.Result.REVOKED, source, subject, detail, thisUpdate, nextUpdate, validUntil);
+            }
+            if (status instanceof UnknownStatus) {
+                return new OcspStatus(OcspStatus.Result.UNKNOWN, source, subject, "the responder does not know the certificate",
+                        thisUpdate, nextUpdate, validUntil);
+            }
+            throw new Unusable("the certificate status is of an unknown kind");
+        }
+    }
+
+    /** The certificate that signed a response, and how it came to be allowed to. */
+    static final class Signer {
+        enum Kind { ISSUER, TRUSTED, DELEGATED }
+
+        final X509Certificate cert;
+        final Kind kind;
+
+        Signer(X509Certificate cert, Kind kind) {
+            this.cert = cert;
+            this.kind = kind;
+        }
+
+        /**
+         * A responder certificate's validity at {@code now}, as {@link #authorizedSigner} checks it
+         * (the issuer signing for its own certificates is not dated there either).
+         */
+        void checkAt(Instant now) throws Unusable {
+            if (kind == Kind.ISSUER || validAt(cert, now)) {
+                return;
+            }
+            throw new Unusable(kind == Kind.TRUSTED ? trustedNotValid(cert) : notAuthorized(cert, notValidNow(cert)));
+        }
+    }
+
+    private Signed signed(byte[] der, X509Certificate cert, X509Certificate issuer, byte[] nonce, Instant now)
+            throws Unusable {
         if (der == null || der.length == 0) {
             throw new Unusable("no response");
         }
@@ -111,10 +226,10 @@ final class OcspVerifier {
             throw new Unusable("the response has version " + basic.getVersion() + ", only v1 is defined");
         }
         checkCriticalExtensions(basic.getCriticalExtensionOIDs(), "the response");
-        X509Certificate signer = authorizedSigner(basic, issuer, now);
+        Signer signer = authorizedSigner(basic, issuer, now);
         try {
-            if (!basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(signer.getPublicKey()))) {
-                throw new Unusable("the signature does not verify with the key of " + subject(signer));
+            if (!basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(signer.cert.getPublicKey()))) {
+                throw new Unusable("the signature does not verify with the key of " + subject(signer.cert));
             }
         } catch (OCSPException | OperatorCreationException | RuntimeException e) {
             throw new Unusable("the signature cannot be verified: " + e.getMessage());
@@ -132,43 +247,7 @@ final class OcspVerifier {
         checkCriticalExtensions(single.getCriticalExtensionOIDs(), "the single response");
         Instant thisUpdate = single.getThisUpdate().toInstant();
         Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
-        if (thisUpdate.isAfter(now.plus(skew))) {
-            throw new Unusable("the response is dated in the future: thisUpdate " + thisUpdate + " is after now (" + now
-                    + ") plus the allowed skew of " + skew.toSeconds() + " s");
-        }
-        Instant validUntil;
-        if (nextUpdate != null) {
-            if (nextUpdate.isBefore(thisUpdate)) {
-                throw new Unusable("nextUpdate " + nextUpdate + " is before thisUpdate " + thisUpdate);
-            }
-            if (nextUpdate.isBefore(now.minus(skew))) {
-                throw new Unusable("the response has expired: nextUpdate " + nextUpdate + " is before now (" + now
-                        + ") less the allowed skew of " + skew.toSeconds() + " s");
-            }
-            validUntil = nextUpdate;
-        } else {
-            validUntil = thisUpdate.plus(maxAge);
-            if (validUntil.isBefore(now.minus(skew))) {
-                throw new Unusable("the response has no nextUpdate and its thisUpdate " + thisUpdate
-                        + " is older than the maximum age of " + maxAge.toSeconds() + " s");
-            }
-        }
-        CertificateStatus status = single.getCertStatus();
-        if (status == CertificateStatus.GOOD) {
-            return new OcspStatus(OcspStatus.Result.GOOD, source, subject, null, thisUpdate, nextUpdate, validUntil)
-                    .signedUntil(signer.getNotAfter().toInstant());
-        }
-        if (status instanceof RevokedStatus) {
-            RevokedStatus r = (RevokedStatus) status;
-            String reason = r.hasRevocationReason() ? reasonName(r.getRevocationReason()) : "no reason given";
-            String detail = reason + ", since " + r.getRevocationTime().toInstant();
-            return new OcspStatus(OcspStatus.Result.REVOKED, source, subject, detail, thisUpdate, nextUpdate, validUntil);
-        }
-        if (status instanceof UnknownStatus) {
-            return new OcspStatus(OcspStatus.Result.UNKNOWN, source, subject, "the responder does not know the certificate",
-                    thisUpdate, nextUpdate, validUntil);
-        }
-        throw new Unusable("the certificate status is of an unknown kind");
+        return new Signed(signer, single.getCertStatus(), thisUpdate, nextUpdate);
     }
 
     /**
@@ -239,17 +318,17 @@ final class OcspVerifier {
      * certificate issued directly by the issuer for OCSP signing and valid now, or a locally
      * trusted responder; and the responder ID must name it.
      */
-    private X509Certificate authorizedSigner(BasicOCSPResp basic, X509Certificate issuer, Instant now) throws Unusable {
+    private Signer authorizedSigner(BasicOCSPResp basic, X509Certificate issuer, Instant now) throws Unusable {
         ResponderID rid = basic.getResponderId().toASN1Primitive();
         if (namedBy(rid, issuer)) {
-            return issuer;
+            return new Signer(issuer, Signer.Kind.ISSUER);
         }
         for (X509Certificate trusted : trustedResponders) {
             if (namedBy(rid, trusted)) {
                 if (!validAt(trusted, now)) {
-                    throw new Unusable("the locally trusted responder " + subject(trusted) + " is not valid now");
+                    throw new Unusable(trustedNotValid(trusted));
                 }
-                return trusted;
+                return new Signer(trusted, Signer.Kind.TRUSTED);
             }
         }
         for (X509CertificateHolder holder : basic.getCerts()) {
@@ -259,12 +338,24 @@ final class OcspVerifier {
             }
             String why = whyNotDelegated(c, issuer, now);
             if (why != null) {
-                throw new Unusable("the response is signed by " + subject(c) + ", which is not authorized: " + why);
+                throw new Unusable(notAuthorized(c, why));
             }
-            return c;
+            return new Signer(c, Signer.Kind.DELEGATED);
         }
         throw new Unusable("the responder ID " + describe(rid) + " names neither the issuer " + subject(issuer)
                 + " nor a responder certificate included in the response or trusted locally");
+    }
+
+    private static String trustedNotValid(X509Certificate trusted) {
+        return "the locally trusted responder " + subject(trusted) + " is not valid now";
+    }
+
+    private static String notAuthorized(X509Certificate c, String why) {
+        return "the response is signed by " + subject(c) + ", which is not authorized: " + why;
+    }
+
+    private static String notValidNow(X509Certificate c) {
+        return "it is not valid now (" + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")";
     }
 
     /** Why {@code c} may not sign for {@code issuer}'s certificates (RFC 6960 section 4.2.2.2), or {@code null}. */
@@ -287,7 +378,7 @@ final class OcspVerifier {
             return "it lacks id-kp-OCSPSigning in extendedKeyUsage";
         }
         if (!validAt(c, now)) {
-            return "it is not valid now (" + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")";
+            return notValidNow(c);
         }
         Set<String> critical = c.getCriticalExtensionOIDs();
         if (critical != null) {

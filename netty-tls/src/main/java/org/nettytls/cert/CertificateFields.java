@@ -254,20 +254,33 @@ public final class CertificateFields {
      */
     public static List<SubjectAltName> subjectAltNames(X509Certificate certificate) {
         try {
-            org.bouncycastle.asn1.x509.Extensions exts = extensionsAsSent(certificate);
-            Extension ext = exts == null ? null : exts.getExtension(Extension.subjectAlternativeName);
-            if (ext == null) {
-                return List.of();
-            }
-            List<SubjectAltName> out = new ArrayList<>();
-            for (GeneralName n : GeneralNames.getInstance(ext.getParsedValue()).getNames()) {
-                out.add(subjectAltName(n));
-            }
-            return List.copyOf(out);
+            return subjectAltNames(extensionsAsSent(certificate));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("certificate " + certificate.getSubjectX500Principal()
                     + " has a malformed extension " + Extension.subjectAlternativeName.getId() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@link #subjectAltNames(X509Certificate)} from extensions already parsed with Bouncy Castle
+     * (from {@code Certificate.getInstance(der).getTBSCertificate().getExtensions()}, say), for a
+     * caller that reads more of the certificate and parses it once: the whole parse allocates
+     * several kilobytes, the hostname check's main cost.
+     *
+     * @param extensions the extensions as sent, or {@code null} for none
+     * @throws IllegalArgumentException or {@link IllegalStateException} when the subjectAltName
+     *         extension is malformed
+     */
+    public static List<SubjectAltName> subjectAltNames(org.bouncycastle.asn1.x509.Extensions extensions) {
+        Extension ext = extensions == null ? null : extensions.getExtension(Extension.subjectAlternativeName);
+        if (ext == null) {
+            return List.of();
+        }
+        List<SubjectAltName> out = new ArrayList<>();
+        for (GeneralName n : GeneralNames.getInstance(ext.getParsedValue()).getNames()) {
+            out.add(subjectAltName(n));
+        }
+        return List.copyOf(out);
     }
 
     /** The OCSP responder URLs from authorityInfoAccess, in order: {@code CERT_asHash}'s {@code ocsp_uri}. */

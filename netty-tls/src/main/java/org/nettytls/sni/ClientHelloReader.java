@@ -69,18 +69,19 @@ final class ClientHelloReader {
             if (available < RECORD_HEADER + length) {
                 return null;
             }
+            if (message == null && length >= HANDSHAKE_HEADER) {
+                int start = at + RECORD_HEADER;
+                checkHeader(in.getUnsignedByte(start), in.getUnsignedMedium(start + 1));
+                if (HANDSHAKE_HEADER + bodyLength <= length) {
+                    // The usual case, the whole ClientHello in the first record: a view, not a copy.
+                    consumed += RECORD_HEADER + length;
+                    return in.retainedSlice(start + HANDSHAKE_HEADER, bodyLength);
+                }
+            }
             append(in, at + RECORD_HEADER, length, alloc);
             consumed += RECORD_HEADER + length;
             if (bodyLength < 0 && message.readableBytes() >= HANDSHAKE_HEADER) {
-                int msgType = message.getUnsignedByte(0);
-                if (msgType != CLIENT_HELLO) {
-                    throw malformed("the first handshake message is of type " + msgType + ", not a ClientHello (1)");
-                }
-                bodyLength = message.getUnsignedMedium(1);
-                if (bodyLength > maxLength) {
-                    throw new TlsException(TlsErrorCode.HANDSHAKE_FAILED, "ClientHello of " + bodyLength
-                            + " bytes is over the limit of " + maxLength + " bytes");
-                }
+                checkHeader(message.getUnsignedByte(0), message.getUnsignedMedium(1));
             }
             if (bodyLength >= 0 && message.readableBytes() >= HANDSHAKE_HEADER + bodyLength) {
                 // Whatever follows the ClientHello in its last record belongs to later messages,
@@ -90,6 +91,18 @@ final class ClientHelloReader {
                 return body;
             }
         }
+    }
+
+    /** The handshake header, once its four bytes are in: a ClientHello, and not over the limit. */
+    private void checkHeader(int msgType, int length) throws TlsException {
+        if (msgType != CLIENT_HELLO) {
+            throw malformed("the first handshake message is of type " + msgType + ", not a ClientHello (1)");
+        }
+        if (length > maxLength) {
+            throw new TlsException(TlsErrorCode.HANDSHAKE_FAILED, "ClientHello of " + length
+                    + " bytes is over the limit of " + maxLength + " bytes");
+        }
+        bodyLength = length;
     }
 
     private void append(ByteBuf in, int from, int length, ByteBufAllocator alloc) {

@@ -17,6 +17,9 @@ import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.TlsErrorCode;
@@ -174,8 +177,17 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             fail(ctx, lookupFailed(e));
             return;
         }
-        if (stage.toCompletableFuture().isDone()) {
-            stage.whenComplete((context, error) -> onLookup(ctx, context, error));
+        CompletableFuture<TlsServerContext> future = stage.toCompletableFuture();
+        if (future.isDone()) {
+            // The usual case (a mapping answers at once): no callback to allocate and run.
+            TlsServerContext context;
+            try {
+                context = future.getNow(null);
+            } catch (CompletionException | CancellationException e) {
+                onLookup(ctx, null, e);
+                return;
+            }
+            onLookup(ctx, context, null);
             return;
         }
         suppressRead = true;

@@ -21,8 +21,9 @@ import org.nettytls.cert.SubjectAltName;
  * The names in a certificate, read as the reference reads them through OpenSSL: the
  * <em>first</em> commonName of the subject, and the subjectAltNames in order
  * ({@link CertificateFields#subjectAltNames}). Both are read from the certificate's own DER with
- * Bouncy Castle, not through {@link X509Certificate}'s accessors, which decode, validate and
- * sometimes drop what the peer actually sent. The CN is read here rather than with
+ * Bouncy Castle, in one parse, not through {@link X509Certificate}'s accessors, which decode,
+ * validate, re-encode (sorting a multi-valued RDN) and sometimes drop what the peer actually
+ * sent. The CN is read here rather than with
  * {@link CertificateFields#commonName}, which decodes it and so loses the bytes compared below.
  *
  * <p>For comparisons the reference works on the raw bytes of a name, so {@link #commonNameBytes}
@@ -56,7 +57,8 @@ final class CertificateNames {
             cnBytes = latin1(contents(first.getValue()));
             cn = first.getValue() instanceof ASN1String ? ((ASN1String) first.getValue()).getString() : cnBytes;
         }
-        return new CertificateNames(cnBytes, cn, subjectAltNames(cert));
+        // From the same parse: parsing the certificate a second time for them doubled the cost.
+        return new CertificateNames(cnBytes, cn, subjectAltNames(c));
     }
 
     private static AttributeTypeAndValue firstCommonName(X500Name subject) {
@@ -70,11 +72,14 @@ final class CertificateNames {
         return null;
     }
 
-    /** Like OpenSSL, an unreadable or repeated extension counts as no subjectAltNames. */
-    private static List<SubjectAltName> subjectAltNames(X509Certificate cert) {
+    /**
+     * Like OpenSSL, an unreadable or repeated extension counts as no subjectAltNames (a repeated
+     * one, or one Bouncy Castle cannot read, already failed the whole parse above).
+     */
+    private static List<SubjectAltName> subjectAltNames(Certificate c) {
         try {
-            return CertificateFields.subjectAltNames(cert);
-        } catch (IllegalArgumentException e) {
+            return CertificateFields.subjectAltNames(c.getTBSCertificate().getExtensions());
+        } catch (IllegalArgumentException | IllegalStateException e) {
             return List.of();
         }
     }
