@@ -197,6 +197,17 @@ final class OcspVerifier {
 
     private Signed signed(byte[] der, X509Certificate cert, X509Certificate issuer, byte[] nonce, Instant now)
             throws Unusable {
+        try {
+            return checked(der, cert, issuer, nonce, now);
+        } catch (RuntimeException malformed) {
+            // Bouncy Castle parses parts of a response lazily (a responder ID's name when it is
+            // first printed or compared): whatever part cannot be read makes the response unusable.
+            throw new Unusable("the response cannot be read: " + malformed.getMessage());
+        }
+    }
+
+    private Signed checked(byte[] der, X509Certificate cert, X509Certificate issuer, byte[] nonce, Instant now)
+            throws Unusable {
         if (der == null || der.length == 0) {
             throw new Unusable("no response");
         }
@@ -407,8 +418,14 @@ final class OcspVerifier {
     }
 
     private static String describe(ResponderID rid) {
-        return rid.getKeyHash() != null ? "(key hash " + java.util.HexFormat.of().formatHex(rid.getKeyHash()) + ")"
-                : "'" + rid.getName() + "'";
+        if (rid.getKeyHash() != null) {
+            return "(key hash " + java.util.HexFormat.of().formatHex(rid.getKeyHash()) + ")";
+        }
+        try {
+            return "'" + rid.getName() + "'";
+        } catch (RuntimeException unreadable) {
+            return "(a name that cannot be read)";
+        }
     }
 
     private static X509Certificate toX509(X509CertificateHolder holder) {

@@ -1,5 +1,6 @@
 package org.nettytls.ocsp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,50 @@ public final class OcspResponseFuzzTest {
     void mutatedResponsesGiveAVerdictAndOnlyIntactSignedPartsAVerifiedOne() {
         Property.forAll("OCSP response check", r -> Bytes.mutateOneOf(PKI.samples, r))
                 .tries(600).show(Bytes::show).check(OcspResponseFuzzTest::fuzzerTestOneInput);
+    }
+
+    /**
+     * Found by the property above: a responder ID whose name has a string where the attribute's
+     * OID belongs; Bouncy Castle reads the name only when it is printed, and its exception escaped.
+     */
+    @Test
+    void aResponderNameThatCannotBeReadIsASoftFailure() {
+        byte[] commonNameOid = {0x06, 0x03, 0x55, 0x04, 0x03};
+        int mutated = 0;
+        for (byte[] sample : PKI.samples) {
+            byte[] signed = signedPart(sample);
+            int tbs = signed == null ? -1 : indexOf(sample, signed.length > 64 ? Arrays.copyOf(signed, 64) : signed);
+            // The first common name of the signed response data: the responder ID's, when it is by name.
+            int at = tbs < 0 ? -1 : indexOf(sample, commonNameOid, tbs);
+            if (at < 0 || at > tbs + 40) {
+                continue;
+            }
+            byte[] bad = sample.clone();
+            bad[at] = 0x16; // IA5String instead of OBJECT IDENTIFIER
+            OcspStatus status = VERIFIER.verify(bad, PKI.leaf.certificate(), PKI.ca.certificate(), null, Instant.now(),
+                    OcspStatus.Source.STAPLE);
+            assertEquals(OcspStatus.Result.SOFT_FAILURE, status.result(), status.toString());
+            fuzzerTestOneInput(bad);
+            mutated++;
+        }
+        assertTrue(mutated > 0, "no sample names its responder");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test
