@@ -18,7 +18,10 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,6 +49,9 @@ import org.nettytls.cert.Fingerprint;
  * <li>Optionally persists good responses to a folder and reloads them (verified again) at start,
  *     before {@link Builder#start()} returns; a response that turns revoked or unknown is deleted.
  * <li>Reports {@link OcspStaplerEvent}s: fetched, refreshed, failed.
+ * <li>Follows the certificates a server presents while it runs: {@link #follow} (for a reloaded
+ *     {@code SniMapping}, say) starts fetching for a certificate it does not know yet, which gets
+ *     its staple as soon as a good response arrives, and stops refreshing those no longer served.
  * </ul>
  *
  * <p>Wiring it is one line per connection:
@@ -74,7 +80,9 @@ public final class OcspStapler implements AutoCloseable {
     private final Path folder;
     private final Consumer<OcspStaplerEvent> listener;
     private final Timer timer;
-    private final List<Entry> entries = new ArrayList<>();
+    /** Replaced, never changed in place, under {@link #entriesLock}: handshakes read it without a lock. */
+    private volatile List<Entry> entries = List.of();
+    private final Object entriesLock = new Object();
     private final Promise<Void> ready;
     private volatile boolean closed;
 
@@ -96,6 +104,8 @@ public final class OcspStapler implements AutoCloseable {
         final byte[] request;
         volatile byte[] staple;
         volatile OcspStatus status;
+        /** No longer served ({@link #follow}): nothing more is fetched or scheduled for it. */
+        volatile boolean retired;
         Duration backoff = FIRST_RETRY;
         Future<?> pending;
 
@@ -135,18 +145,32 @@ public final class OcspStapler implements AutoCloseable {
         this.listener = b.listener;
         this.timer = b.timer;
         this.ready = loop.newPromise();
-        for (List<X509Certificate> chain : b.chains) {
+        this.entries = List.copyOf(newEntries(b.chains, List.of(), "OcspStapler.certificate"));
+    }
+
+    /** Entries for the chains whose leaf is not in {@code known}, each once; checks them all before returning any. */
+    private List<Entry> newEntries(Collection<? extends List<X509Certificate>> chains, List<Entry> known, String what)
+            throws TlsException {
+        Set<X509Certificate> seen = new HashSet<>();
+        for (Entry e : known) {
+            seen.add(e.cert);
+        }
+        List<Entry> out = new ArrayList<>();
+        for (List<X509Certificate> chain : chains) {
             if (chain.size() < 2) {
-                throw TlsException.badConfiguration("OcspStapler.certificate", "needs the certificate and its issuer, got "
+                throw TlsException.badConfiguration(what, "needs the certificate and its issuer, got "
                         + chain.size() + " certificate(s)");
             }
             X509Certificate cert = chain.get(0);
             if (responderUrl == null && CertificateFields.ocspUrls(cert).isEmpty()) {
-                throw TlsException.badConfiguration("OcspStapler.certificate", OcspVerifier.subject(cert)
+                throw TlsException.badConfiguration(what, OcspVerifier.subject(cert)
                         + " names no OCSP responder; give one with responderUrl");
             }
-            entries.add(new Entry(cert, chain.get(1)));
+            if (seen.add(cert)) {
+                out.add(new Entry(cert, chain.get(1)));
+            }
         }
+        return out;
     }
 
     public static Builder builder(EventLoopGroup group) {
@@ -169,9 +193,10 @@ public final class OcspStapler implements AutoCloseable {
      *         silently stapling nothing
      */
     public SslHandler staple(SslHandler handler) {
-        X509Certificate leaf = entries.size() == 1 ? entries.get(0).cert : localLeaf(handler.engine());
+        List<Entry> known = entries;
+        X509Certificate leaf = known.size() == 1 ? known.get(0).cert : localLeaf(handler.engine());
         if (leaf == null) {
-            throw new IllegalStateException("OcspStapler has " + entries.size() + " certificates and the engine does not "
+            throw new IllegalStateException("OcspStapler has " + known.size() + " certificates and the engine does not "
                     + "say which one it presents before the handshake; call staple(handler, leaf) with the certificate "
                     + "of the context that made this handler");
         }
@@ -200,6 +225,81 @@ public final class OcspStapler implements AutoCloseable {
         return null;
     }
 
+    /** The certificates it fetches and refreshes responses for now, in the order they came. */
+    public List<X509Certificate> certificates() {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Entry e : entries) {
+            out.add(e.cert);
+        }
+        return out;
+    }
+
+    /**
+     * Makes {@code chains} (each a certificate followed by its issuer) the certificates to staple,
+     * as after a reload of the server's certificates: a certificate not known yet gets its
+     * persisted response, if one is still good, and its first fetch at once, and is stapled as soon
+     * as a good response arrives (until then it goes out without one); a known certificate keeps
+     * its response and schedule; one missing from {@code chains} is no longer refreshed, retried or
+     * stapled, so the stapler does not grow with every renewal. All chains are checked first: on
+     * {@link TlsException} (a chain without its issuer, a certificate naming no responder) nothing
+     * changes. Thread-safe; reads the persistence folder on the calling thread, so call it from
+     * the thread that reloads, not from an event loop.
+     *
+     * @return completes when the first fetch of every added certificate has finished, successfully or not
+     */
+    public Future<Void> follow(Collection<? extends List<X509Certificate>> chains) throws TlsException {
+        Set<X509Certificate> wanted = new HashSet<>();
+        for (List<X509Certificate> chain : chains) {
+            if (!chain.isEmpty()) {
+                wanted.add(chain.get(0));
+            }
+        }
+        return change(chains, wanted);
+    }
+
+    /**
+     * Adds one certificate (followed by its issuer) to those stapled, keeping the others; does
+     * nothing for one already known. As {@link #follow}, whose notes apply.
+     */
+    public Future<Void> add(List<X509Certificate> chain) throws TlsException {
+        return change(List.of(chain), null);
+    }
+
+    /** Adds the chains not known yet and, unless {@code keep} is {@code null}, retires the certificates not in it. */
+    private Future<Void> change(Collection<? extends List<X509Certificate>> chains, Set<X509Certificate> keep)
+            throws TlsException {
+        List<Entry> added;
+        List<Entry> retired = new ArrayList<>();
+        synchronized (entriesLock) {
+            List<Entry> known = entries;
+            added = newEntries(chains, known, "OcspStapler.follow");
+            for (Entry e : added) {
+                loadPersisted(e);
+            }
+            List<Entry> next = new ArrayList<>();
+            for (Entry e : known) {
+                if (keep == null || keep.contains(e.cert)) {
+                    next.add(e);
+                } else {
+                    e.retired = true;
+                    retired.add(e);
+                }
+            }
+            next.addAll(added);
+            entries = List.copyOf(next);
+        }
+        Promise<Void> done = loop.newPromise();
+        loop.execute(() -> {
+            for (Entry e : retired) {
+                if (e.pending != null) {
+                    e.pending.cancel(false);
+                }
+            }
+            fetchFirst(added, done);
+        });
+        return done;
+    }
+
     /** What is known of {@code leaf}'s response, or {@code null}. */
     public OcspStatus status(X509Certificate leaf) {
         for (Entry e : entries) {
@@ -215,24 +315,32 @@ public final class OcspStapler implements AutoCloseable {
         return local != null && local.length > 0 && local[0] instanceof X509Certificate ? (X509Certificate) local[0] : null;
     }
 
-    private void startAll() {
+    /** On the loop: fetches each of {@code added} for the first time, completing {@code done} when all have finished. */
+    private void fetchFirst(List<Entry> added, Promise<Void> done) {
         PromiseCombiner all = new PromiseCombiner(loop);
-        for (Entry e : entries) {
+        for (Entry e : added) {
             Promise<Void> first = loop.newPromise();
             all.add((Future<?>) first);
             fetch(e, first);
         }
-        all.finish(ready);
+        all.finish(done);
     }
 
     private void fetch(Entry e, Promise<Void> first) {
-        if (closed) {
+        if (closed || e.retired) {
             first.trySuccess(null);
             return;
         }
         URI url = responderUrl != null ? responderUrl : URI.create(CertificateFields.ocspUrls(e.cert).get(0));
         OcspHttp.ocsp(loop, channelType, url, e.request, verification.timeout(), verification.maxResponseBytes())
                 .addListener((Future<byte[]> f) -> {
+                    if (e.retired) {
+                        // Retired while the request was out: its answer no longer matters to anyone.
+                        if (first != null) {
+                            first.trySuccess(null);
+                        }
+                        return;
+                    }
                     if (!f.isSuccess()) {
                         failed(e, null, url + ": " + f.cause().getMessage());
                     } else {
@@ -287,7 +395,7 @@ public final class OcspStapler implements AutoCloseable {
     }
 
     private void schedule(Entry e, Duration delay) {
-        if (closed) {
+        if (closed || e.retired) {
             return;
         }
         e.pending = timer.schedule(loop, () -> fetch(e, null), delay);
@@ -436,7 +544,8 @@ public final class OcspStapler implements AutoCloseable {
             for (Entry e : s.entries) {
                 s.loadPersisted(e);
             }
-            s.loop.execute(s::startAll);
+            List<Entry> first = s.entries;
+            s.loop.execute(() -> s.fetchFirst(first, s.ready));
             return s;
         }
     }

@@ -339,4 +339,103 @@ class OcspStaplerTest {
             io.netty.util.ReferenceCountUtil.release(handler.engine());
         }
     }
+
+    /** A responder answering each request with a good response for the serial asked about, among {@code certs}. */
+    TestResponder responderFor(HeldCertificate... certs) throws Exception {
+        java.util.Map<BigInteger, byte[]> bySerial = new java.util.HashMap<>();
+        for (HeldCertificate c : certs) {
+            bySerial.put(c.certificate().getSerialNumber(), Responses.forCert(c, ca)
+                    .times(t0.minus(Duration.ofMinutes(1)), t0.plus(Duration.ofMinutes(59))).build());
+        }
+        return new TestResponder(req -> bySerial.get(req.getRequestList()[0].getCertID().getSerialNumber()));
+    }
+
+    List<BigInteger> serialsAsked() {
+        return responder.received.stream().map(r -> r.getRequestList()[0].getCertID().getSerialNumber()).toList();
+    }
+
+    static HeldCertificate renewed(int serial) throws Exception {
+        return HeldCertificate.builder().dns("localhost").serialNumber(BigInteger.valueOf(serial))
+                .ocspUrl("http://127.0.0.1:9/unused").signedBy(ca).build();
+    }
+
+    @Test
+    void aCertificateAddedWhileRunningIsFetchedAndStapledAsSoonAsAGoodResponseArrives() throws Exception {
+        HeldCertificate later = renewed(903);
+        responder = responderFor(leaf, later);
+        OcspStapler stapler = started(stapler(Duration.ofSeconds(5)));
+        stapler.ready().get(10, TimeUnit.SECONDS);
+        nextEvent(OcspStaplerEvent.Kind.FETCHED);
+        timer.next();
+        int laterPort = server(stapler, later);
+        assertArrayEquals(new byte[0], stapleSeen(laterPort), "not known yet: no staple, and no error either");
+
+        stapler.follow(List.of(leaf.chain(), later.chain())).get(10, TimeUnit.SECONDS);
+        OcspStaplerEvent fetched = nextEvent(OcspStaplerEvent.Kind.FETCHED);
+        assertEquals(later.certificate(), fetched.certificate());
+        assertEquals(List.of(leaf.certificate(), later.certificate()), stapler.certificates());
+        byte[] staple = stapleSeen(laterPort);
+        assertEquals(later.certificate().getSerialNumber(), Responses.parse(staple).getResponseObject() instanceof
+                org.bouncycastle.cert.ocsp.BasicOCSPResp b ? b.getResponses()[0].getCertID().getSerialNumber() : null,
+                "the new certificate's own response");
+        assertArrayEquals(staple, stapler.currentStaple(later.certificate()));
+        assertNotNull(stapler.currentStaple(leaf.certificate()), "the known certificate keeps its response");
+        assertEquals(List.of(leaf.certificate().getSerialNumber(), later.certificate().getSerialNumber()), serialsAsked(),
+                "the known certificate is not fetched again");
+        assertEquals(Duration.ofMinutes(29), timer.next().delay(), "the new certificate is refreshed like the others");
+        assertTrue(timer.scheduled.isEmpty());
+
+        stapler.follow(List.of(leaf.chain(), later.chain())).get(10, TimeUnit.SECONDS);
+        stapler.add(later.chain()).get(10, TimeUnit.SECONDS);
+        assertEquals(2, responder.requests.get(), "following the same certificates again fetches nothing");
+    }
+
+    @Test
+    void aCertificateNoLongerServedIsNoLongerRefreshedNorStapled() throws Exception {
+        HeldCertificate renewal = renewed(904);
+        responder = responderFor(leaf, renewal);
+        OcspStapler stapler = started(stapler(Duration.ofSeconds(5)));
+        stapler.ready().get(10, TimeUnit.SECONDS);
+        nextEvent(OcspStaplerEvent.Kind.FETCHED);
+        ManualTimer.Scheduled oldRefresh = timer.next();
+
+        // The certificate file was renewed: the reloaded mapping serves only the new certificate.
+        stapler.follow(List.of(renewal.chain())).get(10, TimeUnit.SECONDS);
+        assertEquals(renewal.certificate(), nextEvent(OcspStaplerEvent.Kind.FETCHED).certificate());
+        ManualTimer.Scheduled newRefresh = timer.next();
+        assertEquals(List.of(renewal.certificate()), stapler.certificates());
+        assertNull(stapler.currentStaple(leaf.certificate()));
+        assertNull(stapler.status(leaf.certificate()));
+
+        // Its refresh timer was cancelled; even if it fires anyway, nothing is asked for it, nor retried.
+        timer.fire(oldRefresh);
+        clock.now = t0.plus(Duration.ofMinutes(29));
+        timer.fire(newRefresh);
+        assertEquals(renewal.certificate(), nextEvent(OcspStaplerEvent.Kind.REFRESHED).certificate());
+        timer.next();
+        assertEquals(List.of(leaf.certificate().getSerialNumber(), renewal.certificate().getSerialNumber(),
+                renewal.certificate().getSerialNumber()), serialsAsked(), "the retired certificate is never asked again");
+        assertTrue(timer.scheduled.isEmpty(), "nothing scheduled for the retired certificate");
+        assertTrue(events.isEmpty(), "no event for the retired certificate: " + events);
+
+        // Renewal after renewal, the stapler holds only what is served (their fetches need not finish for that).
+        for (int serial = 905; serial < 910; serial++) {
+            stapler.follow(List.of(renewed(serial).chain()));
+        }
+        assertEquals(1, stapler.certificates().size());
+    }
+
+    @Test
+    void aFollowWithABadChainChangesNothing() throws Exception {
+        responder = responderFor(leaf);
+        OcspStapler stapler = started(stapler(Duration.ofSeconds(5)));
+        stapler.ready().get(10, TimeUnit.SECONDS);
+        HeldCertificate later = renewed(910);
+        org.nettytls.TlsException e = org.junit.jupiter.api.Assertions.assertThrows(org.nettytls.TlsException.class,
+                () -> stapler.follow(List.of(later.chain(), List.of(renewed(911).certificate()))));
+        assertTrue(e.getMessage().contains("needs the certificate and its issuer"), e.getMessage());
+        assertEquals(List.of(leaf.certificate()), stapler.certificates(), "neither added nor retired");
+        assertNotNull(stapler.currentStaple(leaf.certificate()));
+        assertEquals(1, responder.requests.get());
+    }
 }
