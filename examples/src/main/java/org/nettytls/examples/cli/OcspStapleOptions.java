@@ -24,7 +24,9 @@ import picocli.CommandLine.ParameterException;
  * {@code serve}'s OCSP stapling options: every certificate of every {@code --cert} gets its own
  * staple from netty-tls-ocsp's {@link OcspStapler}, handed to each connection through
  * {@code TlsServerOptions.ocspStaples}, so that a name's RSA and ECDSA certificates each go out
- * with their own response. The same options serve {@code --echo} and {@code --upstream}.
+ * with their own response. The same options serve {@code --echo} and {@code --upstream}. With
+ * {@code --watch}, each reload of the certificate files hands the stapler the certificates now
+ * served ({@link #follow}): a renewed certificate is fetched for and stapled without a restart.
  */
 final class OcspStapleOptions {
     @Option(names = "--ocsp-staple", description = "Staple an OCSP response to every certificate served (each name's, each key "
@@ -44,10 +46,11 @@ final class OcspStapleOptions {
             + "response go out without a staple, and the log says which.")
     int waitSeconds = 10;
 
-    /** Each certificate to staple and the {@code --cert} name it came with, one entry per certificate. */
-    private final Map<X509Certificate, String> leaves = new LinkedHashMap<>();
-    private final List<List<X509Certificate>> chains = new ArrayList<>();
+    /** Each certificate to staple and the {@code --cert} name it came with, one entry per certificate; guarded by this. */
+    private Map<X509Certificate, String> leaves = new LinkedHashMap<>();
+    private List<List<X509Certificate>> chains = new ArrayList<>();
     private volatile OcspStapler stapler;
+    private Consumer<String> log;
 
     /**
      * Checks that the OCSP options go together and reads the certificates to staple, with their
@@ -66,6 +69,14 @@ final class OcspStapleOptions {
         if (!staple) {
             return;
         }
+        synchronized (this) {
+            read(entries, leaves, chains);
+        }
+    }
+
+    /** Reads each certificate of {@code entries} (once, whatever the names sharing it) and its issuer. */
+    private static void read(List<CertSpecs.Entry> entries, Map<X509Certificate, String> leaves,
+            List<List<X509Certificate>> chains) throws TlsException {
         for (CertSpecs.Entry e : entries) {
             List<X509Certificate> chain = CertificateLoader.certificates(e.cert);
             if (chain.isEmpty() || leaves.containsKey(chain.get(0))) {
@@ -78,6 +89,44 @@ final class OcspStapleOptions {
             leaves.put(chain.get(0), e.name);
             chains.add(chain.subList(0, 2));
         }
+    }
+
+    /**
+     * After the certificate files were read again (a {@code --watch} reload), makes the stapler
+     * follow the certificates now served: a new one (a renewal) is fetched for at once and stapled
+     * when its good response arrives, and logged as unstapled until then; one no longer served is
+     * no longer refreshed. Nothing before {@link #start}, which staples what {@link #check} read.
+     * On {@link TlsException} (a file now without its issuer) nothing changes, and the reload fails.
+     */
+    void follow(List<CertSpecs.Entry> entries) throws TlsException {
+        OcspStapler s = stapler;
+        if (s == null) {
+            return;
+        }
+        Map<X509Certificate, String> nowLeaves = new LinkedHashMap<>();
+        List<List<X509Certificate>> nowChains = new ArrayList<>();
+        read(entries, nowLeaves, nowChains);
+        synchronized (this) {
+            s.follow(nowChains);
+            for (Map.Entry<X509Certificate, String> gone : leaves.entrySet()) {
+                if (!nowLeaves.containsKey(gone.getKey())) {
+                    log.accept("ocsp: no longer served, not refreshed any more: " + named(gone));
+                }
+            }
+            for (Map.Entry<X509Certificate, String> added : nowLeaves.entrySet()) {
+                if (!leaves.containsKey(added.getKey())) {
+                    log.accept("ocsp: new certificate " + named(added) + (s.currentStaple(added.getKey()) != null
+                            ? ": stapled with its kept response" : ": handshakes go out without a staple until a good "
+                            + "response arrives"));
+                }
+            }
+            leaves = nowLeaves;
+            chains = nowChains;
+        }
+    }
+
+    private static String named(Map.Entry<X509Certificate, String> leaf) {
+        return leaf.getValue() + " (" + subject(leaf.getKey()) + ", serial " + leaf.getKey().getSerialNumber().toString(16) + ")";
     }
 
     /** The current good staple of {@code leaf}, for {@code TlsServerOptions.ocspStaples}; none before {@link #start}. */
@@ -97,7 +146,12 @@ final class OcspStapleOptions {
             return;
         }
         OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> log.accept(describe(e)));
-        chains.forEach(b::certificate);
+        Map<X509Certificate, String> first;
+        synchronized (this) {
+            chains.forEach(b::certificate);
+            first = new LinkedHashMap<>(leaves);
+            this.log = log;
+        }
         if (url != null) {
             b.responderUrl(url);
         }
@@ -108,13 +162,13 @@ final class OcspStapleOptions {
         stapler = started;
         boolean done = started.ready().await(waitSeconds, TimeUnit.SECONDS);
         List<String> unstapled = new ArrayList<>();
-        for (Map.Entry<X509Certificate, String> leaf : leaves.entrySet()) {
+        for (Map.Entry<X509Certificate, String> leaf : first.entrySet()) {
             if (started.currentStaple(leaf.getKey()) == null) {
                 unstapled.add(leaf.getValue() + " (" + subject(leaf.getKey()) + ")");
             }
         }
         if (unstapled.isEmpty()) {
-            log.accept("ocsp: stapling all " + leaves.size() + " certificate(s)");
+            log.accept("ocsp: stapling all " + first.size() + " certificate(s)");
         } else {
             log.accept("ocsp: " + (done ? "" : "no answer within " + waitSeconds + " s; ") + "handshakes go out without a "
                     + "staple for " + String.join(", ", unstapled) + " until a good response arrives");

@@ -57,7 +57,8 @@ import picocli.CommandLine.Spec;
     "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
     "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
     "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
-    "was fetched, refreshed or failed, and which certificates go out unstapled."},
+    "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
+    "renewed certificate is fetched for when its file is reloaded, and stapled once answered."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -121,7 +122,7 @@ final class ServeCommand implements Callable<Integer> {
     Integer naccept;
 
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
-        return CertSpecs.load(entries, o -> {
+        SniMapping mapping = CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
             if (ocsp.staple) {
                 // Every certificate of the name (each key type) with its own staple, per connection.
@@ -132,6 +133,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             return o;
         });
+        // Before the new mapping serves: a renewed certificate's first fetch starts now, not at a restart.
+        ocsp.follow(entries);
+        return mapping;
     }
 
     @Override

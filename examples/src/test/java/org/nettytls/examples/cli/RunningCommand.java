@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +20,18 @@ final class RunningCommand {
     RunningCommand(String... args) {
         status = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(out), new PrintWriter(err), args));
         port = ServeCommandTest.awaitPort(out, err, status);
+    }
+
+    /** Waits up to {@code timeout} until the output contains every one of {@code lines}, failing with the output. */
+    void awaitOutput(Duration timeout, String... lines) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Arrays.stream(lines).allMatch(out.toString()::contains)) {
+            if (System.nanoTime() > deadline || status.isDone()) {
+                throw new AssertionError("expected " + Arrays.toString(lines) + " in the output within " + timeout + ":\n"
+                        + out + "\n" + err);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Waits for the exit (give the command --naccept), checks it was clean, and returns the output. */

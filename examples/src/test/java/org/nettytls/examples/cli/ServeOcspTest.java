@@ -39,6 +39,7 @@ class ServeOcspTest {
         pki.leaf("rsa", "localhost", 0x1001, false, false);
         pki.leaf("ec", "localhost", 0x1004, true, false);
         pki.leaf("revoked", "revoked.test", 0x1002, false, true);
+        pki.leaf("renewed", "localhost", 0x1005, false, false);
         pki.start();
     }
 
@@ -107,6 +108,42 @@ class ServeOcspTest {
 
         String done = serve.finish();
         assertTrue(done.contains(" localhost -> CN=localhost (EC"), done);
+    }
+
+    @Test
+    void aCertificateRenewedWhileServingIsStapledAfterTheReloadWithoutARestart() throws Exception {
+        Path cert = dir.resolve("served.pem");
+        Path key = dir.resolve("served.key");
+        Files.copy(dir.resolve("rsa.pem"), cert);
+        Files.copy(dir.resolve("rsa.key"), key);
+        RunningCommand serve = new RunningCommand("serve", "--listen", "127.0.0.1:0", "--echo", "--naccept", "2",
+                "--ocsp-staple", "--watch", "1", "--cert", "localhost=" + cert + "," + key);
+        Processes.Result before = sClient(serve.port, "localhost", "-tls1_3");
+        assertTrue(before.stdout.contains("Cert Status: good") && before.stdout.contains("Serial Number: 1001"),
+                before::output);
+
+        // The renewal, as a deployment tool writes it: each file replaced whole (the key first).
+        replace(dir.resolve("renewed.key"), key);
+        replace(dir.resolve("renewed.pem"), cert);
+        serve.awaitOutput(Duration.ofSeconds(30), "ocsp: fetched CN=localhost (serial 1005): good",
+                "ocsp: new certificate localhost (CN=localhost, serial 1005)",
+                "ocsp: no longer served, not refreshed any more: localhost (CN=localhost, serial 1001)");
+        serve.awaitOutput(Duration.ofSeconds(30), "reloaded certificates");
+
+        Processes.Result after = sClient(serve.port, "localhost", "-tls1_3");
+        Supplier<String> what = () -> after.output() + "\n" + serve.out;
+        assertTrue(after.stdout.contains("Verify return code: 0 (ok)"), what);
+        assertTrue(after.stdout.contains("Cert Status: good"), what);
+        assertTrue(after.stdout.contains("Serial Number: 1005"), () -> "the new certificate's own response: " + what.get());
+        assertTrue(!after.stdout.contains("Serial Number: 1001"), what);
+        String done = serve.finish();
+        assertTrue(!done.contains("ocsp: refreshed CN=localhost (serial 1001)"), done);
+    }
+
+    private static void replace(Path from, Path to) throws Exception {
+        Path tmp = to.resolveSibling(to.getFileName() + ".new");
+        Files.copy(from, tmp);
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Test
