@@ -116,7 +116,7 @@ final class OcspStapleOptions {
             for (Map.Entry<X509Certificate, String> added : nowLeaves.entrySet()) {
                 if (!leaves.containsKey(added.getKey())) {
                     log.accept("ocsp: new certificate " + named(added) + (s.currentStaple(added.getKey()) != null
-                            ? ": stapled with its kept response" : ": handshakes go out without a staple until a good "
+                            ? ": stapled" : ": handshakes go out without a staple until a good "
                             + "response arrives"));
                 }
             }
