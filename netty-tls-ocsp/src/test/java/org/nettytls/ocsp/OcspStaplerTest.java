@@ -359,13 +359,19 @@ class OcspStaplerTest {
                 .ocspUrl("http://127.0.0.1:9/unused").signedBy(ca).build();
     }
 
-    @Test
-    void aCertificateAddedWhileRunningIsFetchedAndStapledAsSoonAsAGoodResponseArrives() throws Exception {
-        HeldCertificate later = renewed(903);
-        responder = responderFor(leaf, later);
+    /** A stapler for {@link #leaf} alone, its first response fetched, with a responder that knows {@code known}. */
+    OcspStapler stapling(HeldCertificate... known) throws Exception {
+        responder = responderFor(known);
         OcspStapler stapler = started(stapler(Duration.ofSeconds(5)));
         stapler.ready().get(10, TimeUnit.SECONDS);
         nextEvent(OcspStaplerEvent.Kind.FETCHED);
+        return stapler;
+    }
+
+    @Test
+    void aCertificateAddedWhileRunningIsFetchedAndStapledAsSoonAsAGoodResponseArrives() throws Exception {
+        HeldCertificate later = renewed(903);
+        OcspStapler stapler = stapling(leaf, later);
         timer.next();
         int laterPort = server(stapler, later);
         assertArrayEquals(new byte[0], stapleSeen(laterPort), "not known yet: no staple, and no error either");
@@ -393,10 +399,7 @@ class OcspStaplerTest {
     @Test
     void aCertificateNoLongerServedIsNoLongerRefreshedNorStapled() throws Exception {
         HeldCertificate renewal = renewed(904);
-        responder = responderFor(leaf, renewal);
-        OcspStapler stapler = started(stapler(Duration.ofSeconds(5)));
-        stapler.ready().get(10, TimeUnit.SECONDS);
-        nextEvent(OcspStaplerEvent.Kind.FETCHED);
+        OcspStapler stapler = stapling(leaf, renewal);
         ManualTimer.Scheduled oldRefresh = timer.next();
 
         // The certificate file was renewed: the reloaded mapping serves only the new certificate.
