@@ -147,14 +147,9 @@ final class Soak {
         this.dir = dir;
     }
 
-    /**
-     * The kinds this run picks from: all of them, less those named in {@code -Dsoak.skip}
-     * (comma-separated). The build's short run skips ABORT_FTPS_DATA_MID_RETR, a known open bug:
-     * after a client resets its TLS data connection mid-RETR, ftp-server now and then never sends
-     * the 426 (about every other time, even with one client); the long soak (-Psoak) runs it.
-     */
+    /** The kinds this run picks from: all of them, less those named in {@code -Dsoak.skip} (comma-separated). */
     static Scenarios.Kind[] kinds() {
-        String skipped = System.getProperty("soak.skip", System.getProperty("soak.minutes") == null ? "ABORT_FTPS_DATA_MID_RETR" : "");
+        String skipped = System.getProperty("soak.skip", "");
         java.util.Set<String> skip = new java.util.HashSet<>(java.util.Arrays.asList(skipped.split(",")));
         return java.util.Arrays.stream(Scenarios.Kind.values()).filter(k -> !skip.contains(k.name()))
                 .toArray(Scenarios.Kind[]::new);

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedNioFile;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -431,15 +430,9 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
                 done();
                 return;
             }
-            Channel ch = c.getNow();
-            // Reading the file happens on the file executor, not on the event loop.
-            ch.pipeline().addLast(server.files(), "chunks", new ChunkedWriteHandler());
-            ch.writeAndFlush(content).addListener(w -> {
-                // Closing sends our close_notify first, so the client can tell the end from a cut.
-                ch.close().addListener(closed -> {
-                    reply(w.isSuccess() ? "226 Transfer complete" : "426 Connection closed; transfer aborted");
-                    done();
-                });
+            d.sendAndClose(content, server.files()).addListener((Future<Boolean> sent) -> {
+                reply(sent.getNow() ? "226 Transfer complete" : "426 Connection closed; transfer aborted");
+                done();
             });
         });
     }

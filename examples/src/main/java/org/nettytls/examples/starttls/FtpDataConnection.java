@@ -11,7 +11,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -160,6 +162,19 @@ final class FtpDataConnection {
         }
     }
 
+    /**
+     * Writes {@code content} (a ByteBuf or a ChunkedInput) on the connection, then closes it; our
+     * close_notify goes first, so the client can tell the end from a cut. Chunks are read on
+     * {@code files}, not on the event loop. Completes once the connection is closed: true when all
+     * of the content went out, false when the connection went away first.
+     */
+    Future<Boolean> sendAndClose(Object content, EventExecutorGroup files) {
+        Promise<Boolean> sent = control.eventLoop().newPromise();
+        data.pipeline().addLast(files, "chunks", new ChunkedWriteHandler());
+        data.writeAndFlush(content).addListener(w -> data.close().addListener(closed -> sent.setSuccess(w.isSuccess())));
+        return sent;
+    }
+
     /** Whether the client ended TLS on the data connection with its close_notify (truncation shows as its absence). */
     boolean closedCleanly() {
         SslHandler ssl = data == null ? null : data.pipeline().get(SslHandler.class);
@@ -194,7 +209,7 @@ final class FtpDataConnection {
         }
     }
 
-    /** The data connection's last handler: what arrives before a transfer wants it waits here. */
+    /** What arrives before a transfer wants it waits here; a download's ChunkedWriteHandler comes after it. */
     private final class Inbound extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -217,6 +232,10 @@ final class FtpDataConnection {
             if (!connected.isDone()) {
                 fail("the data connection closed before it was ready");
             }
+            // A download's ChunkedWriteHandler sits behind this handler. Waiting for writability
+            // between two chunks, it learns of a reset only from this event: a closed channel is
+            // never writable again, so without it the download's write would never complete.
+            ctx.fireChannelInactive();
         }
 
         @Override
