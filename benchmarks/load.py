@@ -1,8 +1,8 @@
 """The load harness behind run-load.sh.
 
 Pairs (a) plain Netty SslHandler / (b) netty-tls (SniCertSelector over 100 names, OCSP stapling,
-and the full client stack) through the harness's own Java client (LoadClient), and the relay pair
-`serve --upstream` / nginx stream through wrk; alternates the two sides of every pair from round
+and the full client stack) through the harness's own Java client (LoadClient), and the relay trio
+`serve --upstream` / a minimal plain-Netty relay (the baseline) / nginx stream through wrk; alternates the two sides of every pair from round
 to round, prints per-round values, medians and ratios per server CPU-second, raw rates, server
 and client CPU and the load average; adds the idle-connection memory of the first pair and the
 share of the crypto limit (`openssl speed`); writes a Markdown report and an SVG chart.
@@ -33,7 +33,7 @@ import load_chart  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1 << 20
 PAIR = ["plain", "netty-tls"]
-RELAY = ["serve --upstream", "nginx stream"]
+RELAY = ["serve --upstream", "minimal Netty relay", "nginx stream"]
 ALL_CASES = ["crypto", "hs", "resume", "bulk1", "bulk64", "memory", "relay"]
 
 
@@ -301,12 +301,16 @@ def run(h, args):
                                     + [ca, str(args.client_loops)], "ready")
     relay = {}
     if "relay" in args.cases:
-        ports = {n: free_port() for n in ["backend", "serve", "nginx-stream"]}
+        ports = {n: free_port() for n in ["backend", "serve", "minimal", "nginx-stream"]}
         h.start_controlled("backend", java + main_class("LoadServer") + ["backend", str(ports["backend"])], "listening on")
         p = h.start("serve", java + ["-jar", args.cli, "serve", "--listen", f"127.0.0.1:{ports['serve']}",
                                      "--cert", f"default={cert},{key}", "--upstream", f"127.0.0.1:{ports['backend']}"],
                     "listening on")
         relay["serve --upstream"] = {"pids": lambda p=p: [p.pid], "port": ports["serve"], "jvm": True}
+        # The baseline: plain Netty's obvious relay (LoadServer relay, MinimalRelay), same JVM options.
+        m = h.start_controlled("minimal relay", java + main_class("LoadServer")
+                               + ["relay", str(ports["minimal"]), pki, str(ports["backend"])], "listening on")
+        relay["minimal Netty relay"] = {"pids": lambda m=m: [m.proc.pid], "port": ports["minimal"], "jvm": True}
         conf = f"""
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load harness: plain Netty SslHandler against netty-tls, and `serve --upstream` against nginx
-# stream, on 127.0.0.1 only.
+# Load harness: plain Netty SslHandler against netty-tls, and `serve --upstream` against a minimal
+# plain-Netty relay and nginx stream, on 127.0.0.1 only.
 #
 #   benchmarks/run-load.sh [--no-build] [--rounds 3] [--seconds 8] [--warmup 20] [--cases LIST]
 #                          [--memory-conns 10000] [--conns 32] [--client-loops 2]

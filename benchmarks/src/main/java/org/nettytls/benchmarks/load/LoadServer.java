@@ -48,6 +48,8 @@ import org.nettytls.sni.SniSelectorOptions;
  *     handshake from {@link OcspStapler} (wired through {@link SniSelectorOptions#onHandler()},
  *     as the demo does), fed by an in-process {@link OcspResponder} on OCSP_PORT.
  * <li>{@code backend PORT}: the responder without TLS, the upstream of the relay comparison.
+ * <li>{@code relay PORT PKI_DIR UPSTREAM_PORT}: {@link MinimalRelay}, plain Netty's TLS-terminating
+ *     relay to the backend on UPSTREAM_PORT: the relay comparison's baseline.
  * <li>{@code pki DIR OCSP_PORT}: writes an ECDSA P-256 CA and a {@code localhost} server
  *     certificate whose OCSP URL is {@code http://127.0.0.1:OCSP_PORT/} ({@code ca.pem},
  *     {@code server.pem}, {@code server.key}) and a good OCSP response for it
@@ -79,9 +81,9 @@ public final class LoadServer {
         }
         String mode = args.length > 0 ? args[0] : "";
         if (!(mode.equals("backend") && args.length == 2 || mode.equals("plain") && args.length == 4
-                || mode.equals("netty-tls") && args.length == 5)) {
+                || mode.equals("netty-tls") && args.length == 5 || mode.equals("relay") && args.length == 4)) {
             System.err.println("usage: LoadServer plain PORT RESUME_PORT PKI_DIR | netty-tls PORT RESUME_PORT PKI_DIR OCSP_PORT"
-                    + " | backend PORT | pki DIR OCSP_PORT");
+                    + " | backend PORT | relay PORT PKI_DIR UPSTREAM_PORT | pki DIR OCSP_PORT");
             System.exit(2);
         }
         if (!Epoll.isAvailable() || !OpenSsl.isAvailable()) {
@@ -102,6 +104,9 @@ public final class LoadServer {
         switch (mode) {
             case "backend":
                 bind(group, port, open, ch -> ch.pipeline().addLast(new HttpResponder()));
+                break;
+            case "relay":
+                bind(group, port, open, MinimalRelay.pipeline(sslContext(Path.of(args[2]), false), Integer.parseInt(args[3])));
                 break;
             case "plain": {
                 Path pki = Path.of(args[3]);
@@ -139,10 +144,16 @@ public final class LoadServer {
 
     /** Baseline (a): Netty's SslHandler alone. */
     private static Consumer<SocketChannel> plain(Path pki, boolean resumption) throws Exception {
+        SslContext ssl = sslContext(pki, resumption);
+        return ch -> ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new HttpResponder());
+    }
+
+    /** Netty's own BoringSSL server context for the PKI's certificate, session cache on or off. */
+    private static SslContext sslContext(Path pki, boolean resumption) throws Exception {
         SslContext ssl = SslContextBuilder.forServer(pki.resolve("server.pem").toFile(), pki.resolve("server.key").toFile())
                 .sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS, GROUPS).build();
         ((OpenSslSessionContext) ssl.sessionContext()).setSessionCacheEnabled(resumption);
-        return ch -> ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new HttpResponder());
+        return ssl;
     }
 
     /** Full stack (b): 100 SNI names, the selected context's SslHandler, a staple on every handshake. */

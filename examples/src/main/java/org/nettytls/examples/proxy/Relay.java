@@ -184,7 +184,18 @@ public final class Relay {
         } else {
             written = to.writeAndFlush(Unpooled.EMPTY_BUFFER);
         }
+        Side receiver = from.peer;
         written.addListener(w -> {
+            if (receiver.inputEnded && to.isActive()) {
+                // Its input ended too, so nothing more comes from or goes to it: closing sends the same
+                // FIN as shutting its output, without the shutdown call and the exception (with its stack
+                // trace) that Netty creates for every shut output; this is the last step of every relay.
+                to.close();
+                if (++outputsShut == 2) {
+                    closeBoth();
+                }
+                return;
+            }
             ChannelFuture shut = to instanceof DuplexChannel && to.isActive()
                     ? ((DuplexChannel) to).shutdownOutput() : to.newSucceededFuture();
             shut.addListener(s -> {
