@@ -111,8 +111,17 @@ final class ChainValidator {
         }
     }
 
-    /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}. */
+    /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
     static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now) {
+        return validate(chain, trust, peerIsServer, now, ChainMemory.NONE);
+    }
+
+    /**
+     * Validates {@code chain}, taking from {@code memory} (and adding to it) the signatures and
+     * PKIX verdicts already proven for the same bytes; every other check runs every time.
+     */
+    static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now,
+            ChainMemory memory) {
         if (chain.isEmpty()) {
             return new Result(List.of(), false,
                     List.of(new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the peer sent no certificate")));
@@ -136,7 +145,7 @@ final class ChainValidator {
             return new Result(self, true, failures);
         }
 
-        Builder builder = new Builder(chain, trust);
+        Builder builder = new Builder(chain, trust, memory);
         builder.build();
         List<X509Certificate> path = builder.path;
         if (builder.failure != null) {
@@ -150,7 +159,7 @@ final class ChainValidator {
             boolean datesFailed = failures.stream().anyMatch(f -> f.reason == ChainFailure.Reason.EXPIRED
                     || f.reason == ChainFailure.Reason.NOT_YET_VALID);
             if (!datesFailed && failures.isEmpty()) {
-                ChainFailure pkix = pkix(path, now);
+                ChainFailure pkix = pkix(path, now, memory);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
@@ -164,14 +173,16 @@ final class ChainValidator {
     private static final class Builder {
         private final List<X509Certificate> sent;
         private final CaStore trust;
+        private final ChainMemory memory;
         final List<X509Certificate> path = new ArrayList<>();
         boolean anchored;
         ChainFailure failure;
         private int signatureChecks;
 
-        Builder(List<X509Certificate> sent, CaStore trust) {
+        Builder(List<X509Certificate> sent, CaStore trust, ChainMemory memory) {
             this.sent = sent;
             this.trust = trust;
+            this.memory = memory;
         }
 
         void build() {
@@ -241,7 +252,7 @@ final class ChainValidator {
                                     + describe(cert) + "; the chain is refused");
                     return null;
                 }
-                if (signedBy(cert, c)) {
+                if (memory.signedBy(cert, c)) {
                     return c;
                 }
             }
@@ -284,15 +295,6 @@ final class ChainValidator {
             sb.append(i == 0 ? "" : ", ").append(describe(cas.get(i)));
         }
         return sb.toString();
-    }
-
-    private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
-        try {
-            cert.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
     }
 
     private static void checkDates(List<X509Certificate> path, Instant now, List<ChainFailure> failures) {
@@ -425,13 +427,21 @@ final class ChainValidator {
         }
     }
 
-    /** The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. */
-    private static ChainFailure pkix(List<X509Certificate> path, Instant now) {
+    /**
+     * The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. An
+     * acceptance of the same bytes under the same trusted certificate on the same UTC day is taken
+     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer).
+     */
+    private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory) {
         if (path.size() < 2) {
             return null;
         }
         X509Certificate anchor = path.get(path.size() - 1);
         List<X509Certificate> below = path.subList(0, path.size() - 1);
+        ChainMemory.Key fact = memory.pkixFact(below, anchor);
+        if (memory.pkixAccepted(fact, now)) {
+            return null;
+        }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
             // The JDK refuses anchors with name constraints; checkNameConstraints applies them.
@@ -439,6 +449,7 @@ final class ChainValidator {
             params.setRevocationEnabled(false);
             params.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
+            memory.rememberPkix(fact, now);
             return null;
         } catch (CertPathValidatorException e) {
             int depth = e.getIndex() >= 0 ? e.getIndex() : 0;
