@@ -9,6 +9,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +63,13 @@ final class ChainMemory {
 
     /** Whether {@code cert} is signed by {@code issuer}'s key: remembered, or checked now. */
     boolean signedBy(X509Certificate cert, X509Certificate issuer) {
+        return signedBy(cert, issuer, size == 0 ? null : new Digests());
+    }
+
+    /** As {@link #signedBy(X509Certificate, X509Certificate)}, with the digests of one validation. */
+    boolean signedBy(X509Certificate cert, X509Certificate issuer, Digests digests) {
         PublicKey key = issuer.getPublicKey();
-        byte[] encodedKey = size == 0 ? null : key.getEncoded();
-        Key fact = encodedKey == null ? null : key(SIGNATURE, List.of(cert), encodedKey);
+        Key fact = digests == null ? null : digests.signatureFact(cert, key);
         if (fact != null && knows(fact, ANY_DAY)) {
             return true;
         }
@@ -79,19 +84,21 @@ final class ChainMemory {
         return true;
     }
 
+    /** The digests for one validation, or {@code null} when this memory keeps nothing. */
+    Digests digests() {
+        return size == 0 ? null : new Digests();
+    }
+
     /**
      * The key naming "PKIX accepted {@code below} under {@code anchor}", or {@code null} when this
      * memory keeps nothing or a certificate cannot be encoded.
      */
     Key pkixFact(List<X509Certificate> below, X509Certificate anchor) {
-        if (size == 0) {
-            return null;
-        }
-        try {
-            return key(PKIX, below, anchor.getEncoded());
-        } catch (CertificateEncodingException e) {
-            return null;
-        }
+        return pkixFact(below, anchor, digests());
+    }
+
+    Key pkixFact(List<X509Certificate> below, X509Certificate anchor, Digests digests) {
+        return digests == null ? null : digests.pkixFact(below, anchor);
     }
 
     /** Whether PKIX accepted the path named by {@code fact} on the UTC day of {@code now}. */
@@ -102,6 +109,66 @@ final class ChainMemory {
     void rememberPkix(Key fact, Instant now) {
         if (fact != null) {
             remember(fact, day(now));
+        }
+    }
+
+    /**
+     * The SHA-256 of each certificate's DER bytes, computed once per validation (one certificate
+     * takes part in a signature fact and in the PKIX fact), and the facts' keys made of them. Not
+     * thread-safe: one validation uses it.
+     */
+    static final class Digests {
+        private final MessageDigest sha256 = sha256();
+        private final Map<X509Certificate, byte[]> ofCertificate = new IdentityHashMap<>();
+
+        /** "{@code cert}, these exact bytes, verifies under {@code key}": {@code null} if unencodable. */
+        Key signatureFact(X509Certificate cert, PublicKey key) {
+            byte[] c = digest(cert);
+            byte[] k = key.getEncoded();
+            if (c == null || k == null) {
+                return null;
+            }
+            sha256.update(SIGNATURE);
+            update(c);
+            update(k);
+            return new Key(sha256.digest());
+        }
+
+        Key pkixFact(List<X509Certificate> below, X509Certificate anchor) {
+            byte[][] parts = new byte[below.size() + 1][];
+            for (int i = 0; i < below.size(); i++) {
+                parts[i] = digest(below.get(i));
+            }
+            parts[below.size()] = digest(anchor);
+            for (byte[] part : parts) {
+                if (part == null) {
+                    return null;
+                }
+            }
+            sha256.update(PKIX);
+            for (byte[] part : parts) {
+                update(part);
+            }
+            return new Key(sha256.digest());
+        }
+
+        private byte[] digest(X509Certificate cert) {
+            byte[] d = ofCertificate.get(cert);
+            if (d == null) {
+                try {
+                    d = sha256.digest(cert.getEncoded());
+                } catch (CertificateEncodingException e) {
+                    return null;
+                }
+                ofCertificate.put(cert, d);
+            }
+            return d;
+        }
+
+        /** Each part with its length first, so that no two lists of parts hash the same bytes. */
+        private void update(byte[] part) {
+            sha256.update(ByteBuffer.allocate(4).putInt(part.length).array());
+            sha256.update(part);
         }
     }
 
@@ -122,29 +189,12 @@ final class ChainMemory {
         facts.put(fact, day);
     }
 
-    private static Key key(byte kind, List<X509Certificate> certs, byte[] last) {
-        MessageDigest sha256;
+    private static MessageDigest sha256() {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JDK", e);
         }
-        sha256.update(kind);
-        try {
-            for (X509Certificate c : certs) {
-                update(sha256, c.getEncoded());
-            }
-        } catch (CertificateEncodingException e) {
-            return null;
-        }
-        update(sha256, last);
-        return new Key(sha256.digest());
-    }
-
-    /** Each part with its length first, so that no two lists of parts hash the same bytes. */
-    private static void update(MessageDigest md, byte[] part) {
-        md.update(ByteBuffer.allocate(4).putInt(part.length).array());
-        md.update(part);
     }
 
     static final class Key {

@@ -150,7 +150,8 @@ final class ChainValidator {
             return new Result(self, true, failures);
         }
 
-        Builder builder = new Builder(chain, trust, memory);
+        ChainMemory.Digests digests = memory.digests();
+        Builder builder = new Builder(chain, trust, memory, digests);
         builder.build();
         List<X509Certificate> path = builder.path;
         if (builder.failure != null) {
@@ -164,7 +165,7 @@ final class ChainValidator {
             boolean datesFailed = failures.stream().anyMatch(f -> f.reason == ChainFailure.Reason.EXPIRED
                     || f.reason == ChainFailure.Reason.NOT_YET_VALID);
             if (!datesFailed && failures.isEmpty()) {
-                ChainFailure pkix = pkix(path, now, memory);
+                ChainFailure pkix = pkix(path, now, memory, digests);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
@@ -179,15 +180,17 @@ final class ChainValidator {
         private final List<X509Certificate> sent;
         private final CaStore trust;
         private final ChainMemory memory;
+        private final ChainMemory.Digests digests;
         final List<X509Certificate> path = new ArrayList<>();
         boolean anchored;
         ChainFailure failure;
         private int signatureChecks;
 
-        Builder(List<X509Certificate> sent, CaStore trust, ChainMemory memory) {
+        Builder(List<X509Certificate> sent, CaStore trust, ChainMemory memory, ChainMemory.Digests digests) {
             this.sent = sent;
             this.trust = trust;
             this.memory = memory;
+            this.digests = digests;
         }
 
         void build() {
@@ -257,7 +260,7 @@ final class ChainValidator {
                                     + describe(cert) + "; the chain is refused");
                     return null;
                 }
-                if (memory.signedBy(cert, c)) {
+                if (memory.signedBy(cert, c, digests)) {
                     return c;
                 }
             }
@@ -451,13 +454,14 @@ final class ChainValidator {
      * acceptance of the same bytes under the same trusted certificate on the same UTC day is taken
      * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer).
      */
-    private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory) {
+    private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
+            ChainMemory.Digests digests) {
         if (path.size() < 2) {
             return null;
         }
         X509Certificate anchor = path.get(path.size() - 1);
         List<X509Certificate> below = path.subList(0, path.size() - 1);
-        ChainMemory.Key fact = memory.pkixFact(below, anchor);
+        ChainMemory.Key fact = memory.pkixFact(below, anchor, digests);
         if (memory.pkixAccepted(fact, now)) {
             return null;
         }
