@@ -65,6 +65,10 @@ class ChainMemoryTest {
                 .checkName(HostnameScheme.defaultScheme(), "www.example", PublicSuffix.builtIn());
     }
 
+    private static TlsTrustManager manager(PeerVerification.Builder verification, ChainMemory memory) {
+        return new TlsTrustManager(verification.build(), List.of(), Clock.systemUTC(), memory);
+    }
+
     private static HeldCertificate root(String name) throws Exception {
         return HeldCertificate.builder().commonName(name).certificateAuthority(1).ec("secp256r1").build();
     }
@@ -89,6 +93,11 @@ class ChainMemoryTest {
         return assertInstanceOf(TlsException.class, e.getCause(), e.toString());
     }
 
+    private static void assertRefused(TlsErrorCode code, TlsTrustManager tm, X509Certificate... chain) {
+        TlsException e = refused(tm, chain);
+        assertEquals(code, e.code(), e.getMessage());
+    }
+
     /** The same TBS and algorithm with other signature bytes: a certificate whose signature does not verify. */
     private static X509Certificate tampered(X509Certificate genuine) throws Exception {
         Certificate c = Certificate.getInstance(genuine.getEncoded());
@@ -109,7 +118,7 @@ class ChainMemoryTest {
                 .ec("secp256r1").signedBy(root).build();
         HeldCertificate leaf = leaf(issuing);
         ChainMemory memory = new ChainMemory(ChainMemory.DEFAULT_SIZE);
-        TlsTrustManager tm = new TlsTrustManager(trusting(root).build(), List.of(), Clock.systemUTC(), memory);
+        TlsTrustManager tm = manager(trusting(root), memory);
         tm.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
         // Two signatures (leaf by issuing, issuing by root) and one PKIX verdict.
         assertEquals(3, memory.size());
@@ -123,14 +132,13 @@ class ChainMemoryTest {
         HeldCertificate impostor = root("Root");
         HeldCertificate leaf = leaf(genuine);
         ChainMemory memory = new ChainMemory(ChainMemory.DEFAULT_SIZE);
-        new TlsTrustManager(trusting(genuine).build(), List.of(), Clock.systemUTC(), memory)
+        manager(trusting(genuine), memory)
                 .checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
         // Same subject name, another key: the remembered signature is for the genuine key only.
         assertTrue(memory.signedBy(leaf.certificate(), genuine.certificate()));
         assertFalse(memory.signedBy(received(leaf.chain())[0], impostor.certificate()));
-        TlsTrustManager other = new TlsTrustManager(trusting(impostor).build(), List.of(), Clock.systemUTC(), memory);
-        TlsException e = refused(other, received(leaf.chain()));
-        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e.getMessage());
+        TlsTrustManager other = manager(trusting(impostor), memory);
+        assertRefused(TlsErrorCode.UNTRUSTED_CHAIN, other, received(leaf.chain()));
     }
 
     @Test
@@ -138,13 +146,12 @@ class ChainMemoryTest {
         HeldCertificate root = root("Root");
         HeldCertificate leaf = leaf(root);
         ChainMemory memory = new ChainMemory(ChainMemory.DEFAULT_SIZE);
-        TlsTrustManager tm = new TlsTrustManager(trusting(root).build(), List.of(), Clock.systemUTC(), memory);
+        TlsTrustManager tm = manager(trusting(root), memory);
         tm.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
         int remembered = memory.size();
         X509Certificate forged = tampered(leaf.certificate());
         assertNotEquals(leaf.certificate(), forged);
-        TlsException e = refused(tm, forged);
-        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e.getMessage());
+        assertRefused(TlsErrorCode.UNTRUSTED_CHAIN, tm, forged);
         assertEquals(remembered, memory.size(), "a failure is never remembered");
         tm.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
     }
@@ -153,7 +160,7 @@ class ChainMemoryTest {
     void aFailureIsNotRemembered() throws Exception {
         HeldCertificate root = root("Root");
         ChainMemory memory = new ChainMemory(ChainMemory.DEFAULT_SIZE);
-        TlsTrustManager tm = new TlsTrustManager(trusting(root).build(), List.of(), Clock.systemUTC(), memory);
+        TlsTrustManager tm = manager(trusting(root), memory);
         for (int i = 0; i < 2; i++) {
             refused(tm, tampered(leaf(root).certificate()));
         }
@@ -171,11 +178,9 @@ class ChainMemoryTest {
         tm.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
         assertEquals(2, memory.size());
         clock.now = NOW.plus(2, ChronoUnit.HOURS);
-        TlsException e = refused(tm, received(leaf.chain()));
-        assertEquals(TlsErrorCode.CERT_EXPIRED, e.code(), e.getMessage());
+        assertRefused(TlsErrorCode.CERT_EXPIRED, tm, received(leaf.chain()));
         clock.now = NOW.minus(2, ChronoUnit.DAYS);
-        e = refused(tm, received(leaf.chain()));
-        assertEquals(TlsErrorCode.CERT_NOT_YET_VALID, e.code(), e.getMessage());
+        assertRefused(TlsErrorCode.CERT_NOT_YET_VALID, tm, received(leaf.chain()));
     }
 
     @Test
@@ -183,21 +188,19 @@ class ChainMemoryTest {
         HeldCertificate root = root("Root");
         HeldCertificate leaf = leaf(root);
         ChainMemory memory = new ChainMemory(ChainMemory.DEFAULT_SIZE);
-        new TlsTrustManager(trusting(root).build(), List.of(), Clock.systemUTC(), memory)
+        manager(trusting(root), memory)
                 .checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
         CrlStore crls = CrlStore.builder().addCrls(List.of(root.crl(Map.of(leaf.certificate().getSerialNumber(), 1),
                 NOW.minus(1, ChronoUnit.HOURS), NOW.plus(1, ChronoUnit.DAYS)))).build();
-        TlsTrustManager withCrl = new TlsTrustManager(trusting(root).crls(crls, false).build(), List.of(),
-                Clock.systemUTC(), memory);
-        TlsException e = refused(withCrl, received(leaf.chain()));
-        assertEquals(TlsErrorCode.REVOKED, e.code(), e.getMessage());
+        TlsTrustManager withCrl = manager(trusting(root).crls(crls, false), memory);
+        assertRefused(TlsErrorCode.REVOKED, withCrl, received(leaf.chain()));
     }
 
     @Test
     void theMemoryIsBounded() throws Exception {
         HeldCertificate root = root("Root");
         ChainMemory memory = new ChainMemory(4);
-        TlsTrustManager tm = new TlsTrustManager(trusting(root).build(), List.of(), Clock.systemUTC(), memory);
+        TlsTrustManager tm = manager(trusting(root), memory);
         for (int i = 0; i < 6; i++) {
             tm.checkServerTrusted(received(leaf(root).chain()), "ECDHE_ECDSA");
             assertTrue(memory.size() <= 4, "size " + memory.size());
@@ -213,8 +216,7 @@ class ChainMemoryTest {
         TlsTrustManager here = new TlsTrustManager(trusting(trustedHere).build(), List.of());
         TlsTrustManager there = new TlsTrustManager(trusting(trustedThere).build(), List.of());
         here.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
-        TlsException e = refused(there, received(leaf.chain()));
-        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e.getMessage());
+        assertRefused(TlsErrorCode.UNTRUSTED_CHAIN, there, received(leaf.chain()));
         here.checkServerTrusted(received(leaf.chain()), "ECDHE_ECDSA");
     }
 
