@@ -407,8 +407,15 @@ final class OcspVerifier {
     }
 
     private static String describe(ResponderID rid) {
-        return rid.getKeyHash() != null ? "(key hash " + java.util.HexFormat.of().formatHex(rid.getKeyHash()) + ")"
-                : "'" + rid.getName() + "'";
+        if (rid.getKeyHash() != null) {
+            return "(key hash " + java.util.HexFormat.of().formatHex(rid.getKeyHash()) + ")";
+        }
+        try {
+            return "'" + rid.getName() + "'";
+        } catch (RuntimeException unreadable) {
+            // A name Bouncy Castle cannot print (a UTF8String that is not UTF-8) must still end in a verdict.
+            return "(a name that cannot be read: " + unreadable.getMessage() + ")";
+        }
     }
 
     private static X509Certificate toX509(X509CertificateHolder holder) {

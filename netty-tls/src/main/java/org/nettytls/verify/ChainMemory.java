@@ -29,7 +29,10 @@ import java.util.Map;
  * the {@code denyAfter} dates of {@code jdk.certpath.disabledAlgorithms}, which are whole UTC days;
  * so a PKIX verdict is reused only on the UTC day it was reached. Everything else PKIX looks at is
  * in the DER bytes of the path and of the trusted certificate (signatures, basicConstraints,
- * keyUsage, path lengths, policies, critical extensions, key sizes); revocation is off there
+ * keyUsage, path lengths, policies, critical extensions, key sizes) or in what the JDK reads once
+ * per process (the rest of {@code jdk.certpath.disabledAlgorithms}, its list of blocked
+ * certificates); the trusted certificate has no name constraints there (they are applied by
+ * {@link ChainValidator} every time), and revocation is off there
  * ({@link CrlStore} applies CRLs on every handshake). Dates, extensions, purpose, name constraints,
  * the host name, pins, CRLs and the verify callback are evaluated on every handshake: they are
  * cheap or change with time.
@@ -38,7 +41,7 @@ import java.util.Map;
  * recently used first out) and thread-safe.
  */
 final class ChainMemory {
-    /** A client talks to few chains at a time; 1024 facts of 32-byte keys are a few tens of KB. */
+    /** A client talks to few chains at a time; 1024 facts (a 32-byte digest each) take about 150 KB at most. */
     static final int DEFAULT_SIZE = 1024;
     /** A memory that remembers nothing, for the verifiers that keep no state. */
     static final ChainMemory NONE = new ChainMemory(0);
