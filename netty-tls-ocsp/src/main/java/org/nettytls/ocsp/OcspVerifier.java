@@ -424,7 +424,8 @@ final class OcspVerifier {
         try {
             return "'" + rid.getName() + "'";
         } catch (RuntimeException unreadable) {
-            return "(a name that cannot be read)";
+            // A name Bouncy Castle cannot print (a UTF8String that is not UTF-8) must still end in a verdict.
+            return "(a name that cannot be read: " + unreadable.getMessage() + ")";
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -75,6 +76,10 @@ final class ChainValidator {
             "1.3.6.1.5.5.7.1.24", // TLS feature (must-staple)
             "1.3.6.1.5.5.7.48.1.5"); // OCSP no-check
 
+    /** A common name that reads as a host name, which name constraints then bind as a DNS name. */
+    private static final Pattern HOST_LIKE_CN =
+            Pattern.compile("[A-Za-z0-9*]([A-Za-z0-9*-]*[A-Za-z0-9])?(\\.[A-Za-z0-9-]+)+\\.?");
+
     private ChainValidator() {
     }
 
@@ -111,8 +116,17 @@ final class ChainValidator {
         }
     }
 
-    /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}. */
+    /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
     static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now) {
+        return validate(chain, trust, peerIsServer, now, ChainMemory.NONE);
+    }
+
+    /**
+     * Validates {@code chain}, taking from {@code memory} (and adding to it) the signatures and
+     * PKIX verdicts already proven for the same bytes; every other check runs every time.
+     */
+    static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now,
+            ChainMemory memory) {
         if (chain.isEmpty()) {
             return new Result(List.of(), false,
                     List.of(new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the peer sent no certificate")));
@@ -136,7 +150,8 @@ final class ChainValidator {
             return new Result(self, true, failures);
         }
 
-        Builder builder = new Builder(chain, trust);
+        ChainMemory.Digests digests = memory.digests();
+        Builder builder = new Builder(chain, trust, memory, digests);
         builder.build();
         List<X509Certificate> path = builder.path;
         if (builder.failure != null) {
@@ -150,7 +165,7 @@ final class ChainValidator {
             boolean datesFailed = failures.stream().anyMatch(f -> f.reason == ChainFailure.Reason.EXPIRED
                     || f.reason == ChainFailure.Reason.NOT_YET_VALID);
             if (!datesFailed && failures.isEmpty()) {
-                ChainFailure pkix = pkix(path, now);
+                ChainFailure pkix = pkix(path, now, memory, digests);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
@@ -164,14 +179,18 @@ final class ChainValidator {
     private static final class Builder {
         private final List<X509Certificate> sent;
         private final CaStore trust;
+        private final ChainMemory memory;
+        private final ChainMemory.Digests digests;
         final List<X509Certificate> path = new ArrayList<>();
         boolean anchored;
         ChainFailure failure;
         private int signatureChecks;
 
-        Builder(List<X509Certificate> sent, CaStore trust) {
+        Builder(List<X509Certificate> sent, CaStore trust, ChainMemory memory, ChainMemory.Digests digests) {
             this.sent = sent;
             this.trust = trust;
+            this.memory = memory;
+            this.digests = digests;
         }
 
         void build() {
@@ -241,7 +260,7 @@ final class ChainValidator {
                                     + describe(cert) + "; the chain is refused");
                     return null;
                 }
-                if (signedBy(cert, c)) {
+                if (memory.signedBy(cert, c, digests)) {
                     return c;
                 }
             }
@@ -249,8 +268,22 @@ final class ChainValidator {
         }
     }
 
+    /**
+     * The extension's value, or {@code null} when the certificate has none. Asked of the OID sets
+     * first: the JDK's certificate answers an absent extension by building and catching two
+     * exceptions, which made up most of the name-constraint and key-identifier time per handshake.
+     */
+    private static byte[] extension(X509Certificate c, String oid) {
+        Set<String> nonCritical = c.getNonCriticalExtensionOIDs();
+        Set<String> critical = c.getCriticalExtensionOIDs();
+        if ((nonCritical == null || !nonCritical.contains(oid)) && (critical == null || !critical.contains(oid))) {
+            return null;
+        }
+        return c.getExtensionValue(oid);
+    }
+
     private static byte[] authorityKeyId(X509Certificate c) {
-        byte[] ext = c.getExtensionValue(Extension.authorityKeyIdentifier.getId());
+        byte[] ext = extension(c, Extension.authorityKeyIdentifier.getId());
         if (ext == null) {
             return null;
         }
@@ -262,7 +295,7 @@ final class ChainValidator {
     }
 
     private static byte[] subjectKeyId(X509Certificate c) {
-        byte[] ext = c.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        byte[] ext = extension(c, Extension.subjectKeyIdentifier.getId());
         if (ext == null) {
             return null;
         }
@@ -284,15 +317,6 @@ final class ChainValidator {
             sb.append(i == 0 ? "" : ", ").append(describe(cas.get(i)));
         }
         return sb.toString();
-    }
-
-    private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
-        try {
-            cert.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
     }
 
     private static void checkDates(List<X509Certificate> path, Instant now, List<ChainFailure> failures) {
@@ -371,7 +395,7 @@ final class ChainValidator {
                             + " violates the name constraints of its issuers: " + violation));
                 }
             }
-            byte[] nc = c.getExtensionValue(Extension.nameConstraints.getId());
+            byte[] nc = extension(c, Extension.nameConstraints.getId());
             if (nc != null) {
                 try {
                     NameConstraints constraints = NameConstraints.getInstance(ASN1OctetString.getInstance(nc).getOctets());
@@ -399,7 +423,7 @@ final class ChainValidator {
             validator.checkPermittedDN(subject);
             validator.checkExcludedDN(subject);
             boolean hasDns = false;
-            byte[] san = c.getExtensionValue(Extension.subjectAlternativeName.getId());
+            byte[] san = extension(c, Extension.subjectAlternativeName.getId());
             if (san != null) {
                 for (GeneralName n : GeneralNames.getInstance(ASN1OctetString.getInstance(san).getOctets()).getNames()) {
                     hasDns |= n.getTagNo() == GeneralName.dNSName;
@@ -410,7 +434,7 @@ final class ChainValidator {
             if (!hasDns) {
                 for (org.bouncycastle.asn1.x500.RDN rdn : subject.getRDNs(BCStyle.CN)) {
                     String cn = rdn.getFirst().getValue().toString();
-                    if (cn.matches("[A-Za-z0-9*]([A-Za-z0-9*-]*[A-Za-z0-9])?(\\.[A-Za-z0-9-]+)+\\.?")) {
+                    if (HOST_LIKE_CN.matcher(cn).matches()) {
                         GeneralName asDns = new GeneralName(GeneralName.dNSName, cn);
                         validator.checkPermitted(asDns);
                         validator.checkExcluded(asDns);
@@ -425,13 +449,22 @@ final class ChainValidator {
         }
     }
 
-    /** The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. */
-    private static ChainFailure pkix(List<X509Certificate> path, Instant now) {
+    /**
+     * The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. An
+     * acceptance of the same bytes under the same trusted certificate on the same UTC day is taken
+     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer).
+     */
+    private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
+            ChainMemory.Digests digests) {
         if (path.size() < 2) {
             return null;
         }
         X509Certificate anchor = path.get(path.size() - 1);
         List<X509Certificate> below = path.subList(0, path.size() - 1);
+        ChainMemory.Key fact = memory.pkixFact(below, anchor, digests);
+        if (memory.pkixAccepted(fact, now)) {
+            return null;
+        }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
             // The JDK refuses anchors with name constraints; checkNameConstraints applies them.
@@ -439,6 +472,7 @@ final class ChainValidator {
             params.setRevocationEnabled(false);
             params.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
+            memory.rememberPkix(fact, now);
             return null;
         } catch (CertPathValidatorException e) {
             int depth = e.getIndex() >= 0 ? e.getIndex() : 0;

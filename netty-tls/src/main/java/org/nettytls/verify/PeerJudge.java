@@ -48,6 +48,12 @@ final class PeerJudge {
      *        ours has already validated it
      */
     static Refusal judge(PeerVerification verification, PeerContext peer, Instant now, boolean validateChain) {
+        return judge(verification, peer, now, validateChain, ChainMemory.NONE);
+    }
+
+    /** As {@link #judge(PeerVerification, PeerContext, Instant, boolean)}, with the chain facts already proven. */
+    static Refusal judge(PeerVerification verification, PeerContext peer, Instant now, boolean validateChain,
+            ChainMemory memory) {
         if (peer.chain().isEmpty()) {
             return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"), null);
         }
@@ -57,7 +63,7 @@ final class PeerJudge {
         }
         X509Certificate leaf = peer.leaf();
         ChainValidator.Result chain = validateChain
-                ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now)
+                ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now, memory)
                 : ChainValidator.Result.asSent(peer.chain());
         List<X509Certificate> path = chain.path;
         if (chain.failures.isEmpty()) {

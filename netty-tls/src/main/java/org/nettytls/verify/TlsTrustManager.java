@@ -23,13 +23,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>With verification not enforced ({@code SSL_verify_mode => SSL_VERIFY_NONE}) nothing is
  * refused, but the verdict still records what would have failed.
  *
- * <p>It keeps no state between connections: one failed check never affects the next
- * connection (IO::Socket::SSL 2.081 has that bug with fingerprints).
+ * <p>It keeps no verdict between connections: one failed check never affects the next
+ * connection (IO::Socket::SSL 2.081 has that bug with fingerprints). What it keeps is a bounded
+ * {@link ChainMemory} of facts no clock changes, proven on earlier handshakes: which certificate
+ * bytes a key signed, which paths the JDK's PKIX validator accepted; everything else is checked
+ * again on every handshake and every resumption.
  */
 public final class TlsTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
     private final PeerVerification verification;
     private final X509Certificate[] acceptedIssuers;
     private final Clock clock;
+    private final ChainMemory memory;
 
     /**
      * @param verification what decides whether a peer is accepted
@@ -40,9 +44,15 @@ public final class TlsTrustManager extends X509ExtendedTrustManager implements R
     }
 
     TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers, Clock clock) {
+        this(verification, acceptedIssuers, clock, new ChainMemory(ChainMemory.DEFAULT_SIZE));
+    }
+
+    TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers, Clock clock,
+            ChainMemory memory) {
         this.verification = verification;
         this.acceptedIssuers = acceptedIssuers.toArray(new X509Certificate[0]);
         this.clock = clock;
+        this.memory = memory;
     }
 
     @Override
@@ -101,7 +111,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager implements R
     private void verify(X509Certificate[] chain, SSLEngine engine, boolean peerIsServer) throws CertificateException {
         List<X509Certificate> certs = chain == null ? List.of() : Arrays.asList(chain);
         PeerContext context = new PeerContext(certs, engine, peerIsServer);
-        PeerJudge.Refusal refusal = PeerJudge.judge(verification, context, clock.instant(), true);
+        PeerJudge.Refusal refusal = PeerJudge.judge(verification, context, clock.instant(), true, memory);
         record(engine, refusal == null ? PeerVerdict.verified() : PeerVerdict.failed(refusal.exception));
         if (refusal != null && verification.enforce()) {
             if (!OpenSsl.isAvailable()) {
