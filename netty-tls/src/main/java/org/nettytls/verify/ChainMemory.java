@@ -1,18 +1,15 @@
 package org.nettytls.verify;
 
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nettytls.internal.DigestMemory;
 
 /**
  * What one {@link TlsTrustManager} has already proven about chains, so that a client reconnecting
@@ -49,24 +46,15 @@ final class ChainMemory {
     private static final byte SIGNATURE = 1;
     private static final byte PKIX = 2;
 
-    private final int size;
-    private final Map<Key, Long> facts;
+    private final DigestMemory<Long> facts;
 
     ChainMemory(int size) {
-        this.size = size;
-        this.facts = new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Long> eldest) {
-                return size() > ChainMemory.this.size;
-            }
-        };
+        this.facts = new DigestMemory<>(size);
     }
 
     /** Whether {@code cert} is signed by {@code issuer}'s key: remembered, or checked now. */
     boolean signedBy(X509Certificate cert, X509Certificate issuer) {
-        return signedBy(cert, issuer, size == 0 ? null : new Digests());
+        return signedBy(cert, issuer, digests());
     }
 
     /** As {@link #signedBy(X509Certificate, X509Certificate)}, with the digests of one validation. */
@@ -89,7 +77,7 @@ final class ChainMemory {
 
     /** The digests for one validation, or {@code null} when this memory keeps nothing. */
     Digests digests() {
-        return size == 0 ? null : new Digests();
+        return facts.keeps() ? new Digests() : null;
     }
 
     /**
@@ -121,7 +109,7 @@ final class ChainMemory {
      * thread-safe: one validation uses it.
      */
     static final class Digests {
-        private final MessageDigest sha256 = sha256();
+        private final MessageDigest sha256 = DigestMemory.sha256();
         private final Map<X509Certificate, byte[]> ofCertificate = new IdentityHashMap<>();
 
         /** "{@code cert}, these exact bytes, verifies under {@code key}": {@code null} if unencodable. */
@@ -168,14 +156,12 @@ final class ChainMemory {
             return d;
         }
 
-        /** Each part with its length first, so that no two lists of parts hash the same bytes. */
         private void update(byte[] part) {
-            sha256.update(ByteBuffer.allocate(4).putInt(part.length).array());
-            sha256.update(part);
+            DigestMemory.update(sha256, part);
         }
     }
 
-    synchronized int size() {
+    int size() {
         return facts.size();
     }
 
@@ -183,40 +169,21 @@ final class ChainMemory {
         return now.truncatedTo(ChronoUnit.DAYS).getEpochSecond();
     }
 
-    private synchronized boolean knows(Key fact, long day) {
-        Long when = facts.get(fact);
+    private boolean knows(Key fact, long day) {
+        Long when = facts.get(fact.digest);
         return when != null && (when == ANY_DAY || when == day);
     }
 
-    private synchronized void remember(Key fact, long day) {
-        facts.put(fact, day);
+    private void remember(Key fact, long day) {
+        facts.put(fact.digest, day);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
-        }
-    }
-
+    /** A fact's name: the SHA-256 of its parts. */
     static final class Key {
-        private final byte[] digest;
-        private final int hash;
+        final byte[] digest;
 
         Key(byte[] digest) {
             this.digest = digest;
-            this.hash = Arrays.hashCode(digest);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key && Arrays.equals(digest, ((Key) o).digest);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
         }
     }
 }
