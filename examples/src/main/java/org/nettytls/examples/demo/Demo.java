@@ -347,9 +347,6 @@ public final class Demo {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
                         sslHandler.set(tls.install(ch.pipeline(), serverName, port));
-                        if (ocsp != null) {
-                            ocsp.install(ch.pipeline());
-                        }
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
