@@ -330,6 +330,15 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (stopping) {
             heldWrites.add(msg, promise);
+        } else if (tls && stopper != null && stopper.peerClosed()) {
+            // Netty's OpenSSL engine closes its own side on the peer's close_notify (RFC 5246
+            // section 7.2.1 asks that of TLS 1.2; RFC 8446 section 6.1 would let TLS 1.3 go on), so
+            // this can no longer go out over TLS: say so instead of the engine's silent failure.
+            ReferenceCountUtil.release(msg);
+            TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED, "expected to send over TLS, found TLS closed by"
+                    + " the peer's close_notify: answer a downgrade command while handling it, before the next record is read");
+            logger.warn("{} {}", ctx.channel(), e.getMessage());
+            promise.tryFailure(e);
         } else {
             ctx.write(msg, promise);
         }
