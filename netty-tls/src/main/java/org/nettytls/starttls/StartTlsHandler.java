@@ -73,6 +73,9 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     private ByteBuf held;
     private boolean partialPassed;
     private boolean tls;
+    private boolean pointReached;
+    private boolean paused;
+    private boolean stoppedAutoRead;
     private boolean stopping;
     private PendingWriteQueue heldWrites;
     private Promise<Channel> upgrade;
@@ -215,6 +218,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         upgrade = ctx.executor().newPromise();
         Promise<Channel> result = upgrade;
         tls = true;
+        pointReached = false;
         // Called outside a read, the upgrade point is where the bytes handed on so far end.
         if (held != null || partialPassed) {
             plaintextAfterUpgrade();
@@ -377,12 +381,21 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             ReferenceCountUtil.release(msg);
             held = null;
         }
+        handFrames(in);
+    }
+
+    /** Hands the frames of {@code in} on one at a time, and keeps what must wait; releases {@code in}. */
+    private void handFrames(ByteBuf in) {
         try {
             while (in.isReadable() && !ctx.isRemoved()) {
-                if (tls) {
+                if (tls || pointReached) {
                     // The frame just handed on was the upgrade point: the rest came in plaintext after it.
                     held = in.retain();
                     plaintextAfterUpgrade();
+                    return;
+                }
+                if (paused) {
+                    held = in.retain();
                     return;
                 }
                 int n;
@@ -412,6 +425,58 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * For {@link StartTlsServer}: the frame being handed on is the upgrade command, answered later
+     * (when the application has answered every earlier command). Whatever follows it in plaintext
+     * is treated as if TLS were already on: it never reaches a handler.
+     */
+    void upgradePointReached() {
+        pointReached = true;
+    }
+
+    /**
+     * For {@link StartTlsServer}: hand no further frame on until {@link #resumeFrames()}, because
+     * what the next one means depends on an answer the application has not written yet (the
+     * reply to SMTP's {@code DATA}, say). Reading stops meanwhile, so a client that does not wait
+     * costs no memory.
+     */
+    void pauseFrames() {
+        if (paused) {
+            return;
+        }
+        paused = true;
+        if (ctx.channel().config().isAutoRead()) {
+            stoppedAutoRead = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** Ends {@link #pauseFrames()}: the frames kept meanwhile go on, from the event loop's next turn. */
+    void resumeFrames() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        if (stoppedAutoRead) {
+            stoppedAutoRead = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.executor().execute(() -> {
+            if (held != null && !paused && !tls && !ctx.isRemoved()) {
+                ByteBuf in = held;
+                held = null;
+                handFrames(in);
+            }
+        });
+    }
+
+    /** For {@link StartTlsServer}: an upgrade that was to come cannot; the connection ends. */
+    void abandonUpgrade(TlsException e) {
+        pointReached = false;
+        ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+        ctx.close();
+    }
+
     private void plaintextAfterUpgrade() {
         int count = held != null ? held.readableBytes() : 0;
         String preview = held != null ? printable(held) : "";
@@ -425,9 +490,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         TlsException e = new TlsException(TlsErrorCode.PLAINTEXT_AFTER_UPGRADE, partial
                 ? "expected nothing buffered at the upgrade point, found an incomplete frame longer than " + maxFrame + " bytes"
                 : "expected nothing after the upgrade point until the TLS handshake, found " + count + " plaintext bytes: " + preview);
-        if (upgrade != null && upgrade.tryFailure(e)) {
+        if (upgrade != null && upgrade.tryFailure(e) || pointReached) {
             ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
         }
+        pointReached = false;
         ctx.close();
     }
 

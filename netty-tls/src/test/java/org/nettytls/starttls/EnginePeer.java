@@ -98,6 +98,30 @@ final class EnginePeer implements AutoCloseable {
         }
     }
 
+    /** Reads plaintext until what was read ends with {@code end}; returns all of it. */
+    String readPlainUntil(String end) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < end.length() || !sb.substring(sb.length() - end.length()).equals(end)) {
+            if (!raw.hasRemaining() && !fill()) {
+                throw new IOException("connection closed after '" + sb + "', waiting for '" + end + "'");
+            }
+            sb.append((char) (raw.get() & 0xff));
+        }
+        return sb.toString();
+    }
+
+    /** Reads {@code n} plaintext bytes. */
+    byte[] readRaw(int n) throws IOException {
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            if (!raw.hasRemaining() && !fill()) {
+                throw new IOException("connection closed after " + i + " of " + n + " bytes");
+            }
+            out[i] = raw.get();
+        }
+        return out;
+    }
+
     /** Every byte until the peer closes the connection (or resets it), as ISO-8859-1 text. */
     String drainUntilClosed() throws IOException {
         try {
