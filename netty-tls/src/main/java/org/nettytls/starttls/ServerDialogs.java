@@ -363,6 +363,10 @@ final class ServerDialogs {
                 case "AUTH":
                     kind = args ? "AUTH" : "multi";
                     break;
+                case "PASS":
+                case "APOP":
+                    kind = "login";
+                    break;
                 default:
                     kind = "single";
                     break;
@@ -392,6 +396,9 @@ final class ServerDialogs {
                 return 0;
             }
             if (text.startsWith("+OK")) {
+                if (head.what.equals("login") || head.what.equals("AUTH")) {
+                    lose("a successful login: STLS is valid only in the AUTHORIZATION state (RFC 2595 section 4)");
+                }
                 if (head.what.equals("multi")) {
                     inMultiLine = true;
                 } else {
@@ -551,6 +558,9 @@ final class ServerDialogs {
                 return 0;
             }
             int code = Integer.parseInt(m.group(1));
+            if (code == 281 || code == 283) {
+                lose("a successful AUTHINFO: STARTTLS is valid only before authentication (RFC 4642 section 2.2.2)");
+            }
             if ((head.what.equals("POST") && code == 340) || (head.what.equals("IHAVE") && code == 335)) {
                 article = true;
                 afterCrlf = true;
@@ -580,6 +590,7 @@ final class ServerDialogs {
     /** IMAP. */
     static final class Imap extends LineDialog {
         private final Map<String, Integer> tags = new HashMap<>();
+        private final Set<String> loginTags = new HashSet<>();
         private boolean greetingOwed;
         private String command;
         private String authTag;
@@ -621,6 +632,8 @@ final class ServerDialogs {
             String name = firstWord(rest);
             if (name.equals("AUTHENTICATE")) {
                 authTag = tag;
+            } else if (name.equals("LOGIN")) {
+                loginTags.add(tag);
             } else if (name.equals("IDLE")) {
                 idleTag = tag;
             }
@@ -650,6 +663,9 @@ final class ServerDialogs {
         @Override
         long serverLine(String text, boolean continuation) {
             if (continuation || text.startsWith("* ") || text.equals("*")) {
+                if (greetingOwed && !continuation && firstWord(text.substring(1).trim()).equals("PREAUTH")) {
+                    lose("a PREAUTH greeting: STARTTLS is valid only before authentication (RFC 9051 section 6.2.1)");
+                }
                 greetingOwed = false;
                 return Math.max(0, literalAt(text));
             }
@@ -677,6 +693,10 @@ final class ServerDialogs {
             } else {
                 tags.put(tag, n - 1);
             }
+            if (status.equals("OK") && (tag.equals(authTag) || loginTags.contains(tag))) {
+                lose("a successful LOGIN or AUTHENTICATE: STARTTLS is valid only before (RFC 9051 section 6.2.1)");
+            }
+            loginTags.remove(tag);
             if (tag.equals(authTag)) {
                 authTag = null;
                 responding = false;
@@ -758,6 +778,9 @@ final class ServerDialogs {
         @Override
         long serverLine(String text, boolean continuation) {
             if (!continuation && isFinal(text)) {
+                if (authenticating && text.toUpperCase(Locale.ROOT).startsWith("OK")) {
+                    lose("a successful AUTHENTICATE: STARTTLS is valid only before (RFC 5804 section 2.2)");
+                }
                 if (--owed < 0) {
                     lose("a ManageSieve response to no command: " + ClientDialog.quoted(text));
                 }

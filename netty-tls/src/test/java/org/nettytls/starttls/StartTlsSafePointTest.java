@@ -303,6 +303,26 @@ class StartTlsSafePointTest {
         }
     }
 
+    @Test
+    void afterAuthenticationTheUpgradeCommandIsTheApplications() throws Exception {
+        int pop3 = serve(StartTlsProtocol.POP3, "+OK hi\r\n", 0, line -> line.startsWith("PASS") ? "+OK logged in\r\n"
+                : line.startsWith("USER") ? "+OK\r\n" : line.equals("STLS\r\n") ? "-ERR not in the TRANSACTION state\r\n" : null);
+        try (EnginePeer peer = EnginePeer.connect(pop3)) {
+            peer.readPlainUntil("+OK hi\r\n");
+            peer.writePlain("USER a\r\nPASS b\r\n");
+            peer.readPlainUntil("+OK logged in\r\n");
+            peer.writePlain("STLS\r\n");
+            assertEquals("-ERR not in the TRANSACTION state", peer.readPlainLine().trim());
+        }
+        int imap = serve(StartTlsProtocol.IMAP, "* PREAUTH welcome\r\n", 0, line -> line.equals("a1 STARTTLS\r\n")
+                ? "a1 BAD already authenticated\r\n" : null);
+        try (EnginePeer peer = EnginePeer.connect(imap)) {
+            peer.readPlainUntil("welcome\r\n");
+            peer.writePlain("a1 STARTTLS\r\n");
+            assertEquals("a1 BAD already authenticated", peer.readPlainLine().trim());
+        }
+    }
+
     static final String STREAM = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
             + "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
     static final String FEATURES = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
