@@ -46,11 +46,20 @@ import org.nettytls.sni.SniSelectorOptions;
  * {@link PlaintextPolicy#DISCARD} drops and logs them instead. Call the {@code start} methods
  * on the event loop while handling the frame, as a {@code ChannelHandler} does.
  *
- * <p>The {@link SslHandler} goes right in front of this handler; a {@link StopTlsHandler} in front
- * of it, so that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one
- * channel works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
- * handshake with all verification; a failed handshake closes the channel: there is no fallback
- * to plaintext.
+ * <p>The {@code start} methods write the positive reply, then call the one install path of the
+ * role ({@link TlsClientContext#installBefore}, {@link TlsServerContext#installBefore}): the
+ * {@link SslHandler} goes in front of this handler with everything the options put behind it
+ * (failure events, and for a client the identity gates that run after the handshake), exactly as
+ * on a channel that speaks TLS from the start; a {@link StopTlsHandler} goes in front of it, so
+ * that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one channel
+ * works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
+ * handshake with the verdict of every check; a failed handshake closes the channel: there is no
+ * fallback to plaintext.
+ *
+ * <p><b>Please note:</b> an application that calls {@code startServer} itself marks the upgrade
+ * point itself: call it only where a command starts (not inside data) and when every earlier
+ * command has been answered, or the answers arrive inside TLS. {@link StartTlsServer} does this
+ * for the protocols of {@link StartTlsProtocol}.
  */
 public final class StartTlsHandler extends ChannelDuplexHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(StartTlsHandler.class);
