@@ -181,7 +181,18 @@ public final class TlsServerContext {
     /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        TlsContexts.install(pipeline, null, handler, options);
+        TlsContexts.install(pipeline, null, handler, options, List.of());
+        return handler;
+    }
+
+    /**
+     * The same stack as {@link #install(ChannelPipeline)}, in front of the handler named
+     * {@code before}: how {@code StartTlsHandler} upgrades a plaintext channel. No error trap:
+     * a failed STARTTLS handshake never goes on in plaintext.
+     */
+    public SslHandler installBefore(ChannelPipeline pipeline, String before) {
+        SslHandler handler = newHandler(pipeline.channel().alloc());
+        TlsContexts.installBefore(pipeline, before, handler, options, List.of());
         return handler;
     }
 
@@ -215,7 +226,7 @@ public final class TlsServerContext {
             io.netty.util.ReferenceCountUtil.release(handler.engine());
             throw e;
         }
-        TlsContexts.install(pipeline, replacing, handler, options);
+        TlsContexts.install(pipeline, replacing, handler, options, List.of());
         return handler;
     }
 }

@@ -391,7 +391,6 @@ class OcspResolverTest {
                 } catch (TlsException e) {
                     throw new IllegalStateException(e);
                 }
-                ocsp.install(ch.pipeline());
             }, slow, new StringBuffer());
             awaitRequests(responder, 1);
             // A is now waiting for the responder, which will not answer for 20 s.

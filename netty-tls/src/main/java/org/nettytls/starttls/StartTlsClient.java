@@ -22,6 +22,11 @@ import org.nettytls.TlsException;
  * handshake closes the channel. The protocol's handlers behind see nothing of the conversation
  * before TLS; they start on {@link StartTlsCompletionEvent#SUCCESS}, knowing nothing from before it.
  *
+ * <p>TLS goes on through {@link StartTlsHandler#startClient}, the install path of direct TLS
+ * ({@link TlsClientContext#installBefore}): every check the options carry runs, those inside the
+ * handshake and the identity gates after it (netty-tls-ocsp's resolver, CRL distribution points,
+ * staple callback), and {@link #upgradeFuture()} completes only with their verdict.
+ *
  * <p>Build the {@link TlsClientContext} with {@code TlsClientContext.create(options,
  * protocol.hostnameScheme())} to check the server's name under the protocol's scheme unless the
  * options name another.

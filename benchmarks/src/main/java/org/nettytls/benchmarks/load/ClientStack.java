@@ -66,9 +66,7 @@ abstract class ClientStack {
                 return new ClientStack() {
                     @Override
                     SslHandler install(ChannelPipeline pipeline, int port) throws Exception {
-                        SslHandler handler = tls.install(pipeline, HOST, port);
-                        ocsp.install(pipeline);
-                        return handler;
+                        return tls.install(pipeline, HOST, port);
                     }
                 };
             }

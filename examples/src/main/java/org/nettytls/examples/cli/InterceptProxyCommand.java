@@ -9,6 +9,7 @@ import io.netty.channel.socket.SocketChannel;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,14 +33,20 @@ import picocli.CommandLine.Spec;
 /** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
 @Command(name = "intercept-proxy", description = {
     "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept). For CONNECT host:port",
-    "it verifies the real upstream (chain against --upstream-ca, name under the",
-    "default scheme) and only then answers 200 and shows the client a certificate",
-    "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key,",
-    "from 'cert ca'; clients must trust PREFIX.pem). An upstream that fails",
-    "verification gets the client a 502 naming the failure, and no certificate."},
+    "to a destination named with --allow, it verifies the real upstream (chain against",
+    "--upstream-ca, name under the default scheme) and only then answers 200 and shows",
+    "the client a certificate for that name minted with the proxy CA (--ca PREFIX:",
+    "PREFIX.pem and PREFIX.key, from 'cert ca'; clients must trust PREFIX.pem). Other",
+    "destinations get 403; an upstream that cannot be reached or fails verification",
+    "gets the same 502 whatever the cause (the log says which), and no certificate.",
+    "",
+    "Please note: it must not face untrusted networks. Whoever reaches it can make it",
+    "connect to every allowed destination from where it runs, and the proxy CA's key",
+    "can impersonate every site to the clients that trust it."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert ca --out proxy-ca",
-        "  netty-tls intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca",
+        "  netty-tls intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca \\",
+        "      --allow example.org:443 --allow '*.example.org:443'",
         "  curl --proxy http://127.0.0.1:8080 --cacert proxy-ca.pem https://example.org/"})
 final class InterceptProxyCommand implements Callable<Integer> {
     @Mixin
@@ -60,6 +67,11 @@ final class InterceptProxyCommand implements Callable<Integer> {
             description = "CAs the real upstreams are verified against (default: the system's).")
     Path upstreamCa;
 
+    @Option(names = "--allow", paramLabel = "HOST:PORT", required = true, description = {
+        "A destination clients may CONNECT to (repeatable, at least one): HOST:PORT,",
+        "*.DOMAIN:PORT for the names below DOMAIN, *:PORT for any host; PORT may be *."})
+    List<String> allow;
+
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
@@ -71,6 +83,12 @@ final class InterceptProxyCommand implements Callable<Integer> {
             at = HostPort.parse(listen);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
+        }
+        InterceptProxy.AllowList allowed;
+        try {
+            allowed = InterceptProxy.AllowList.of(allow);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
         }
         SniMinter minter = SniMinter.builder(CertCommand.Issue.loadCa(ca)).build();
         TlsClientOptions.Builder upstream = TlsClientOptions.builder();
@@ -91,7 +109,8 @@ final class InterceptProxyCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        InterceptProxy proxy = new InterceptProxy(minter, upstreamTls, transport, resolver, log);
+        out.println("allowed destinations: " + allowed);
+        InterceptProxy proxy = new InterceptProxy(minter, upstreamTls, allowed, transport, resolver, log);
         EventLoopGroup group = transport.newGroup();
         try {
             Channel[] server = new Channel[1];

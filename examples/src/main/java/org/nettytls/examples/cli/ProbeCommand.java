@@ -186,7 +186,7 @@ final class ProbeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             TlsClientContext tls = TlsClientContext.create(options);
-            TlsConnectionInfo info = connect(hp, tls, protocol, ocsp, reconnect > 0);
+            TlsConnectionInfo info = connect(hp, tls, protocol, reconnect > 0);
             report.put("ok", true);
             describe(info, report);
             report.put("ocsp", info.ocspStatus().orElse("not checked"));
@@ -194,7 +194,7 @@ final class ProbeCommand implements Callable<Integer> {
             if (reconnect > 0) {
                 List<Object> again = new ArrayList<>();
                 for (int i = 0; i < reconnect; i++) {
-                    again.add(connect(hp, tls, protocol, ocsp, true).sessionReused().orElse(null));
+                    again.add(connect(hp, tls, protocol, true).sessionReused().orElse(null));
                 }
                 report.put("reconnects", again);
             }
@@ -307,7 +307,7 @@ final class ProbeCommand implements Callable<Integer> {
 
     /** Connects once; with {@code awaitTicket}, gives the server a moment to send a TLS 1.3 ticket before closing. */
     private TlsConnectionInfo connect(HostPort hp, TlsClientContext tls, StartTlsProtocol protocol,
-                                      OcspClientConfig ocsp, boolean awaitTicket) throws TlsException, InterruptedException {
+                                      boolean awaitTicket) throws TlsException, InterruptedException {
         // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
         java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -324,9 +324,8 @@ final class ProbeCommand implements Callable<Integer> {
                             try {
                                 if (protocol == null) {
                                     direct.set(tls.install(ch.pipeline(), hp.host, hp.port));
-                                    ocsp.install(ch.pipeline());
                                 } else {
-                                    // The staple is checked inside the upgrade's handshake (the options carry it).
+                                    // The same install path as above: StartTlsHandler.startClient adds every check.
                                     upgrade.set(new StartTlsClient(protocol, tls, hp.host, hp.port));
                                     ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), upgrade.get());
                                 }
@@ -411,7 +410,6 @@ final class ProbeCommand implements Callable<Integer> {
      * which versions the server speaks, not whether it can be trusted (the report above says that).
      */
     private List<Object> enumerate(HostPort hp, StartTlsProtocol protocol) throws TlsException, InterruptedException {
-        OcspClientConfig noOcsp = OcspClientConfig.builder().mode(OcspMode.NO_STAPLE).build();
         List<Object> versions = new ArrayList<>();
         for (String v : VERSIONS) {
             TlsClientOptions.Builder b = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).version(v)
@@ -424,7 +422,7 @@ final class ProbeCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", v);
             try {
-                TlsConnectionInfo info = connect(hp, TlsClientContext.create(b.build()), protocol, noOcsp, false);
+                TlsConnectionInfo info = connect(hp, TlsClientContext.create(b.build()), protocol, false);
                 m.put("accepted", true);
                 m.put("cipher", info.cipher());
                 m.put("error", null);

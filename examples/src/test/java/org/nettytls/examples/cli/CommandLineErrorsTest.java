@@ -115,7 +115,10 @@ class CommandLineErrorsTest {
                 Arguments.of(List.of("line-server", "--listen", "127.0.0.1:-1", "--cert", "default=" + cert + "," + key), "-1"),
                 Arguments.of(List.of("ftp-server", "--listen", "127.0.0.1:65536", "--cert", "default=" + cert + "," + key, "--root",
                         dir.toString(), "--user", "a:b"), "65536"),
-                Arguments.of(List.of("intercept-proxy", "--listen", "nowhere", "--ca", caPrefix), "nowhere"));
+                Arguments.of(List.of("intercept-proxy", "--listen", "nowhere", "--ca", caPrefix, "--allow", "localhost:443"), "nowhere"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--allow", "localhost:https"), "localhost:https"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--allow", "a.*.org:443"), "a.*.org:443"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix), "--allow"));
     }
 
     @ParameterizedTest
@@ -144,8 +147,8 @@ class CommandLineErrorsTest {
                 Arguments.of(List.of("line-server", "--cert", "default=" + cert + "," + MISSING)),
                 Arguments.of(List.of("ftp-server", "--cert", "default=" + MISSING, "--root", dir.toString(), "--user", "a:b")),
                 Arguments.of(List.of("ftp-server", "--cert", good, "--root", MISSING, "--user", "a:b")),
-                Arguments.of(List.of("intercept-proxy", "--ca", MISSING.replace(".pem", ""))),
-                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--upstream-ca", MISSING)));
+                Arguments.of(List.of("intercept-proxy", "--ca", MISSING.replace(".pem", ""), "--allow", "localhost:443")),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--upstream-ca", MISSING, "--allow", "localhost:443")));
     }
 
     @ParameterizedTest

@@ -194,6 +194,34 @@ class FtpServerTest {
         return Processes.run(cwd, Duration.ofSeconds(30), null, cmd);
     }
 
+    /**
+     * A client that sends CCC and its close_notify in one segment (issue 16): the 200 must still come
+     * over TLS, before the server's close_notify, and the connection go on in plaintext.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void cccWithItsCloseNotifyInOneSegmentStillGetsItsAnswer(String protocol) throws Exception {
+        Server s = start("ccc-one-segment-" + protocol);
+        try (org.nettytls.starttls.EnginePeer peer = org.nettytls.starttls.EnginePeer.connect(s.port)) {
+            assertTrue(peer.readPlainLine().startsWith("220 "));
+            peer.writePlain("AUTH TLS\r\n");
+            assertTrue(peer.readPlainLine().startsWith("234 "));
+            peer.startTls(clientTls, true, protocol);
+            peer.writeTls("USER u\r\n");
+            assertTrue(peer.readTlsLine().startsWith("331 "));
+            peer.writeTls("PASS p\r\n");
+            assertTrue(peer.readTlsLine().startsWith("230 "));
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            both.writeBytes(peer.seal("CCC\r\n"));
+            both.writeBytes(peer.closeNotify());
+            peer.writeRaw(both.toByteArray());
+            assertEquals("200 Control connection in plaintext from here\r\n", peer.awaitCloseNotify());
+            peer.dropTls();
+            peer.writePlain("NOOP\r\n");
+            assertEquals("200 NOOP ok", peer.readPlainLine().trim());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"passive", "active"})
     void curlDownloadsAndUploadsWithCcc(String mode) throws Exception {
