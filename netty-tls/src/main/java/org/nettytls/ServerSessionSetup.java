@@ -1,16 +1,112 @@
 package org.nettytls;
 
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.nettytls.cert.KeyMaterial;
 import org.nettytls.internal.TcnContext;
 import org.nettytls.session.ServerTicketKeys;
 
 /** Turns {@link ServerSessions} into settings of a Netty server context. */
 final class ServerSessionSetup {
     private ServerSessionSetup() {
+    }
+
+    /**
+     * The builder for a server with {@code own} as its certificate. TLS 1.2 session tickets need
+     * more than a context option: Netty clears {@code SSL_OP_NO_TICKET} on every connection that
+     * may speak TLS 1.3 (its own default; {@code jdk.tls.server.enableSessionTicketExtension}), and
+     * BoringSSL's option covers TLS 1.3 tickets as well, so without {@link ServerSessions#tickets()}
+     * each connection that agreed on TLS 1.2 or older gets the option back from the key manager,
+     * which BoringSSL's certificate callback consults after it agreed on the version and before it
+     * decides on a ticket (RFC 5077 3.2). TLS 1.3 connections keep their tickets.
+     */
+    static SslContextBuilder forServer(KeyMaterial own, ServerSessions s) throws GeneralSecurityException {
+        if (s.tickets() || s.ticketKeys() != null) {
+            return SslContextBuilder.forServer(own.key(), own.chain());
+        }
+        // Netty's own key manager factory for a key and chain, with the one hook around it.
+        char[] password = "ticketless".toCharArray();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try {
+            store.load(null, null);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException("cannot make an in-memory key store: " + e.getMessage(), e);
+        }
+        store.setKeyEntry("own", own.key(), password, own.chain().toArray(new X509Certificate[0]));
+        KeyManagerFactory jdk = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        jdk.init(store, password);
+        X509ExtendedKeyManager keys = new NoTls12Tickets((X509ExtendedKeyManager) jdk.getKeyManagers()[0]);
+        return SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(new KeyManagerFactoryWrapper(keys)));
+    }
+
+    /** Sets {@code SSL_OP_NO_TICKET} on each connection that agreed on a version below TLS 1.3. */
+    private static final class NoTls12Tickets extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager keys;
+
+        NoTls12Tickets(X509ExtendedKeyManager keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            if (engine instanceof ReferenceCountedOpenSslEngine) {
+                long ssl = ((ReferenceCountedOpenSslEngine) engine).sslPointer();
+                if (ssl != 0 && !"TLSv1.3".equals(SSL.getVersion(ssl))) {
+                    SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
+                }
+            }
+            return keys.chooseEngineServerAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return keys.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return keys.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return keys.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return keys.chooseClientAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return keys.chooseEngineClientAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
+        }
     }
 
     static void apply(SslContextBuilder b, ServerSessions s) {
