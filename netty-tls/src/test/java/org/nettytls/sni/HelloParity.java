@@ -22,7 +22,7 @@ import org.nettytls.TlsServerContext;
  * still waiting, what it did just before and just after the handshake timeout. A ServerHello's
  * content (random, key share, certificate) differs by nature; its presence and the alerts do not.
  */
-final class HelloParity {
+public final class HelloParity {
     /** The handshake timeout both servers run with (netty-tls's default), and the selector's ClientHello timeout. */
     static final long TIMEOUT_MILLIS = TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT.toMillis();
 
@@ -30,7 +30,7 @@ final class HelloParity {
     }
 
     /** A server with a single certificate: a plain {@code SslHandler} as {@code TlsServerContext.install} makes it. */
-    static Server plain(TlsServerContext context) {
+    public static Server plain(TlsServerContext context) {
         return new Server(ch -> context.install(ch.pipeline()));
     }
 
@@ -40,7 +40,7 @@ final class HelloParity {
     }
 
     /** Makes one channel per run, its pipeline set up by {@code setup}, with a sink that records events. */
-    static final class Server {
+    public static final class Server {
         private final Consumer<EmbeddedChannel> setup;
 
         Server(Consumer<EmbeddedChannel> setup) {
@@ -48,7 +48,7 @@ final class HelloParity {
         }
 
         /** What this server does with {@code reads}, one inbound read each. */
-        Outcome run(List<byte[]> reads) {
+        public Outcome run(List<byte[]> reads) {
             EmbeddedChannel ch = new EmbeddedChannel();
             ch.freezeTime();
             Sink sink = new Sink();
@@ -86,9 +86,9 @@ final class HelloParity {
     }
 
     /** What a server did; {@link #wire} is what must match. */
-    static final class Outcome {
-        final String wire;
-        final List<Object> events;
+    public static final class Outcome {
+        public final String wire;
+        public final List<Object> events;
 
         Outcome(String wire, List<Object> events) {
             this.wire = wire;
@@ -124,7 +124,7 @@ final class HelloParity {
     }
 
     /** The records in {@code bytes}: each alert in full (hex), a ServerHello by name, anything else by type. */
-    static String describe(byte[] bytes) {
+    public static String describe(byte[] bytes) {
         List<String> parts = new ArrayList<>();
         int at = 0;
         boolean encrypted = false;

@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * test-truncating-of-client-hello, test-tls13-large-number-of-extensions, test-sessionID-resumption),
  * each a {@link Kind}, drawn at random with random content.
  */
-final class HelloShape {
+public final class HelloShape {
     /** What was done to an otherwise usual hello. */
-    enum Kind {
+    public enum Kind {
         USUAL,
         /** A length field anywhere in the body, one byte off in either direction. */
         LENGTH_OFF_BY_ONE,
@@ -49,15 +49,15 @@ final class HelloShape {
 
     static final byte[] CONTROL_NAME = "a\u001b[31m.test".getBytes(StandardCharsets.ISO_8859_1);
 
-    final Kind kind;
+    public final Kind kind;
     /** The host_name sent, or {@code null}. */
-    final byte[] name;
+    public final byte[] name;
     /** Whether the name has control or non-ASCII bytes (and no zero byte), which the selector refuses on purpose. */
-    final boolean refusedName;
+    public final boolean refusedName;
     /** The bytes on the wire. */
-    final byte[] wire;
+    public final byte[] wire;
     /** How they arrive: one inbound read each. */
-    final List<byte[]> reads;
+    public final List<byte[]> reads;
 
     private HelloShape(Kind kind, byte[] name, byte[] wire, List<byte[]> reads) {
         this.kind = kind;
@@ -76,12 +76,12 @@ final class HelloShape {
     }
 
     /** A hello of a random kind, in random reads. */
-    static HelloShape next(Random r) {
+    public static HelloShape next(Random r) {
         Kind[] kinds = Kind.values();
         return of(kinds[r.nextInt(kinds.length)], r);
     }
 
-    static HelloShape of(Kind kind, Random r) {
+    public static HelloShape of(Kind kind, Random r) {
         byte[] name = name(r);
         List<Ext> exts = extensions(r, name, kind);
         int legacyVersion = 0x0303;
@@ -170,6 +170,44 @@ final class HelloShape {
             shapes.add(whole(Kind.TRUNCATED_ANNOUNCING_MORE, name, Arrays.copyOf(message, n)));
         }
         return shapes;
+    }
+
+    /** A usual TLS 1.3 hello for {@code name} (none when {@code null}), in one record and one read. */
+    public static HelloShape usual(byte[] name, Random r) {
+        return withExtensions(Kind.USUAL, name, extensions(r, name, Kind.USUAL), r);
+    }
+
+    /** A usual hello whose server_name list holds {@code name} twice: BoringSSL refuses it with decode_error and no error code. */
+    public static HelloShape twoNames(byte[] name, Random r) {
+        List<Ext> exts = extensions(r, null, Kind.USUAL);
+        exts.add(0, new Ext(0, w -> w.vector(2, list -> {
+            for (int i = 0; i < 2; i++) {
+                list.u8(0);
+                list.vector(2, n -> n.bytes(name));
+            }
+        })));
+        return withExtensions(Kind.ODD_SERVER_NAME, name, exts, r);
+    }
+
+    private static HelloShape withExtensions(Kind kind, byte[] name, List<Ext> exts, Random r) {
+        byte[] random = new byte[32];
+        r.nextBytes(random);
+        exts.removeIf(e -> e.type == 43 || e.type == 51 || e.type == 45);
+        byte[] x25519 = new byte[32];
+        r.nextBytes(x25519);
+        exts.add(new Ext(43, w -> w.vector(1, v -> v.u16(0x0304))));
+        exts.add(new Ext(51, w -> w.vector(2, v -> {
+            v.u16(0x001d);
+            v.vector(2, k -> k.bytes(x25519));
+        })));
+        exts.add(new Ext(45, w -> w.vector(1, v -> v.u8(1))));
+        if (exts.stream().noneMatch(e -> e.type == 13)) {
+            exts.add(new Ext(13, w -> w.vector(2, v -> {
+                v.u16(0x0804);
+                v.u16(0x0403);
+            })));
+        }
+        return whole(kind, name, message(body(0x0303, random, 32, new int[] {0x1301}, exts, true).toByteArray()));
     }
 
     private static HelloShape whole(Kind kind, byte[] name, byte[] message) {
@@ -552,9 +590,19 @@ final class HelloShape {
         return reads;
     }
 
-    String show() {
-        return kind + " name=" + (name == null ? "none" : Escape.bytes(name)) + " wire(" + wire.length + ")="
+    public String show() {
+        return kind + " name=" + (name == null ? "none" : escaped()) + " wire(" + wire.length + ")="
                 + org.nettytls.fuzz.Bytes.show(wire.length > 400 ? Arrays.copyOf(wire, 400) : wire) + " in " + reads.size() + " reads";
+    }
+
+    /** The name as the selector shows it: printable ASCII as it is, other bytes and the backslash as {@code \\xNN}. */
+    public String escaped() {
+        StringBuilder b = new StringBuilder();
+        for (byte x : name) {
+            int c = x & 0xff;
+            b.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf((char) c) : String.format("\\x%02x", c));
+        }
+        return b.toString();
     }
 
     /** One extension: its type and how its content is written. */
