@@ -174,6 +174,53 @@ class ClientHelloParityTest {
         });
     }
 
+    /**
+     * The wait is the same however late the hello comes: its first half at once, the rest after
+     * 6 s, then nothing: a plain server closes at its handshake timeout from the connection's
+     * start, and so does the selector (the handler it installs gets only what is left).
+     */
+    @Test
+    void aLateHelloStillEndsAtTheHandshakeTimeoutFromTheStart() throws Exception {
+        HelloShape shape = HelloShape.usual("a.test".getBytes(java.nio.charset.StandardCharsets.US_ASCII), new Random(Property.RUN_SEED));
+        byte[] wire = shape.wire;
+        for (java.util.function.Consumer<io.netty.channel.embedded.EmbeddedChannel> setup : List.<java.util.function.Consumer<io.netty.channel.embedded.EmbeddedChannel>>of(
+                ch -> {
+                    try {
+                        defaultContext().install(ch.pipeline());
+                    } catch (TlsException e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                ch -> {
+                    try {
+                        SniCertSelector.install(ch.pipeline(), mapping(true), SniSelectorOptions.DEFAULTS);
+                    } catch (TlsException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })) {
+            io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+            ch.freezeTime();
+            setup.accept(ch);
+            try {
+                ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(wire, 0, wire.length / 2));
+                ch.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
+                ch.runScheduledPendingTasks();
+                ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(wire, wire.length / 2, wire.length - wire.length / 2));
+                ch.runPendingTasks();
+                assertTrue(ch.isOpen());
+                ch.advanceTimeBy(HelloParity.TIMEOUT_MILLIS - 6_000 - 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                ch.runScheduledPendingTasks();
+                assertTrue(ch.isOpen(), "closed before the handshake timeout");
+                ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+                ch.runScheduledPendingTasks();
+                ch.runPendingTasks();
+                assertFalse(ch.isOpen(), "still open after the handshake timeout");
+            } finally {
+                ch.finishAndReleaseAll();
+            }
+        }
+    }
+
     @Test
     void aNameWithControlBytesIsRefusedWithIllegalParameterAndShownEscaped() throws Exception {
         HelloParity.Server selector = HelloParity.selector(mapping(true), SniSelectorOptions.DEFAULTS);
