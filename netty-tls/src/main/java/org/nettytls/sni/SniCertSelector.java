@@ -345,17 +345,16 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     /**
      * BoringSSL's failure, with what the selector saw in the hello first: BoringSSL's own text
-     * says nothing for some refusals (those of the server_name extension carry no error code).
+     * says nothing for some refusals (those of the server_name extension carry no error code),
+     * and the code stays BoringSSL's, as on a server with one certificate.
      */
     static TlsException explain(TlsException boring, String problem) {
         if (problem == null) {
             return boring;
         }
         String said = boring.getMessage();
-        if (said == null || said.contains("error:00000000:")) {
-            said = "refused it with an alert and no error code";
-        }
-        return new TlsException(boring.code(), problem + "; BoringSSL: " + said, boring.getCause() != null ? boring.getCause() : boring);
+        return new TlsException(boring.code(), problem + "; " + (said.startsWith("BoringSSL") ? said : "BoringSSL: " + said),
+                boring.getCause() != null ? boring.getCause() : boring);
     }
 
     /**

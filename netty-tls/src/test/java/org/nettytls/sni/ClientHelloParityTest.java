@@ -254,6 +254,11 @@ class ClientHelloParityTest {
             }
             String m = e.cause().getMessage();
             assertFalse(m.contains("invalid library"), m);
+            TlsFailureEvent f = s.event(TlsFailureEvent.class);
+            assertFalse(f.cause().getMessage().contains("invalid library"), f::toString);
+            if (f.cause().getMessage().contains("without an error code")) {
+                assertEquals(TlsErrorCode.HANDSHAKE_FAILED, f.cause().code(), f::toString);
+            }
             if (s.wire.contains("alert 15030100020232") || s.wire.contains("alert 15030100020270")) {
                 assertTrue(m.startsWith("the client sent a ClientHello that "), m);
                 assertTrue(m.contains("BoringSSL answers decode_error") || m.contains("BoringSSL answers unrecognized_name"), m);
