@@ -1,20 +1,27 @@
 package org.nettytls;
 
-import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManagerFactorySpi;
+import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.nettytls.cert.KeyMaterial;
@@ -39,19 +46,58 @@ final class ServerSessionSetup {
         if (s.tickets() || s.ticketKeys() != null) {
             return SslContextBuilder.forServer(own.key(), own.chain());
         }
-        // Netty's own key manager factory for a key and chain, with the one hook around it.
-        char[] password = "ticketless".toCharArray();
-        KeyStore store = KeyStore.getInstance("PKCS12");
+        // What Netty builds for a key and chain (its key manager factory over a key store with an
+        // empty password), with the JDK's key manager inside wrapped by the hook.
+        char[] password = new char[0];
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         try {
             store.load(null, null);
         } catch (java.io.IOException e) {
             throw new GeneralSecurityException("cannot make an in-memory key store: " + e.getMessage(), e);
         }
-        store.setKeyEntry("own", own.key(), password, own.chain().toArray(new X509Certificate[0]));
-        KeyManagerFactory jdk = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        jdk.init(store, password);
-        X509ExtendedKeyManager keys = new NoTls12Tickets((X509ExtendedKeyManager) jdk.getKeyManagers()[0]);
-        return SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(new KeyManagerFactoryWrapper(keys)));
+        store.setKeyEntry("key", own.key(), password, own.chain().toArray(new X509Certificate[0]));
+        OpenSslX509KeyManagerFactory keys = new OpenSslX509KeyManagerFactory(HookProvider.ALGORITHM, HookProvider.INSTANCE);
+        keys.init(store, password);
+        return SslContextBuilder.forServer(keys);
+    }
+
+    /** Offers one key manager factory: the JDK's, its key manager wrapped in {@link NoTls12Tickets}. */
+    private static final class HookProvider extends Provider {
+        static final String ALGORITHM = "NettyTlsNoTls12Tickets";
+        static final HookProvider INSTANCE = new HookProvider();
+        private static final long serialVersionUID = 1L;
+
+        private HookProvider() {
+            super("netty-tls-tickets", "1.0", "netty-tls: no TLS 1.2 session tickets, per connection");
+            putService(new Service(this, "KeyManagerFactory", ALGORITHM, NoTls12TicketsFactory.class.getName(), null, null) {
+                @Override
+                public Object newInstance(Object parameter) {
+                    return new NoTls12TicketsFactory();
+                }
+            });
+        }
+    }
+
+    private static final class NoTls12TicketsFactory extends KeyManagerFactorySpi {
+        private KeyManager[] managers = new KeyManager[0];
+
+        @Override
+        protected void engineInit(KeyStore store, char[] password) throws KeyStoreException, NoSuchAlgorithmException,
+                UnrecoverableKeyException {
+            KeyManagerFactory jdk = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            jdk.init(store, password);
+            managers = new KeyManager[] {new NoTls12Tickets((X509ExtendedKeyManager) jdk.getKeyManagers()[0])};
+        }
+
+        @Override
+        protected void engineInit(ManagerFactoryParameters parameters) throws InvalidAlgorithmParameterException {
+            throw new InvalidAlgorithmParameterException("only a key store");
+        }
+
+        @Override
+        protected KeyManager[] engineGetKeyManagers() {
+            return managers.clone();
+        }
     }
 
     /** Sets {@code SSL_OP_NO_TICKET} on each connection that agreed on a version below TLS 1.3. */
