@@ -80,7 +80,12 @@ public final class TlsServerContext {
                         + ") for one context: each additional certificate needs a key type of its own");
             }
         }
-        SslContextBuilder b = SslContextBuilder.forServer(options.keyMaterial().key(), options.keyMaterial().chain());
+        SslContextBuilder b;
+        try {
+            b = ServerSessionSetup.forServer(options.keyMaterial(), options.sessions());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot use the server's key: " + e.getMessage(), e);
+        }
         TlsContexts.applyCommon(b, options);
         switch (options.verifyMode()) {
             case NONE:

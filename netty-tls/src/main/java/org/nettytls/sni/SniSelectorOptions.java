@@ -16,10 +16,13 @@ import org.nettytls.TlsServerContext;
  */
 public final class SniSelectorOptions {
     /**
-     * 16 KiB: a ClientHello with post-quantum key shares, a session ticket and padding is
-     * about 2 KiB; one record's worth leaves room for much larger ones.
+     * 16 KiB: BoringSSL's own limit for a ClientHello on a server that asks for no client
+     * certificate, so the selector refuses exactly the hellos BoringSSL refuses, at the same
+     * byte and with the same alert. A ClientHello with post-quantum key shares, a session ticket
+     * and padding is about 2 KiB.
      */
     public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
+    /** {@code TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT}: a slow hello waits as long as a plain server waits for it. */
     public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
     /** The defaults. */
@@ -54,12 +57,21 @@ public final class SniSelectorOptions {
         return new Builder();
     }
 
-    /** The largest ClientHello body accepted, in bytes; a larger one closes the connection. */
+    /**
+     * The largest ClientHello body accepted, in bytes: a hello announcing more is refused with a
+     * fatal illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses
+     * one over its own limit). Please note: a context that asks for client certificates lets
+     * BoringSSL take hellos up to its certificate-list limit (100 KiB); raise this to match.
+     */
     public int maxClientHelloLength() {
         return maxClientHelloLength;
     }
 
-    /** How long after the connection opens the whole ClientHello must have arrived. */
+    /**
+     * How long after the connection opens the whole ClientHello must have arrived; then the
+     * connection closes without a word, as a plain server closes at its handshake timeout. The
+     * time the hello took is taken from the installed handler's handshake timeout.
+     */
     public Duration clientHelloTimeout() {
         return clientHelloTimeout;
     }

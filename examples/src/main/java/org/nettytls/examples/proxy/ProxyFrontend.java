@@ -44,7 +44,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
             }
         } else if (reportSni && evt instanceof SniCompletionEvent && !((SniCompletionEvent) evt).isSuccess()) {
             SniCompletionEvent e = (SniCompletionEvent) evt;
-            log.accept(Relay.text(ctx.channel().remoteAddress()) + " " + (e.serverName() == null ? "(no name)" : e.serverName())
+            log.accept(Relay.text(ctx.channel().remoteAddress()) + " " + e.describeName()
                     + " refused: " + e.cause().getMessage() + " [" + e.code().id() + "]");
         } else if (Relay.endsInput(evt)) {
             // Before the handshake there is nothing to relay the end to.

@@ -26,7 +26,7 @@ public final class SniEchoHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SniCompletionEvent) {
             SniCompletionEvent e = (SniCompletionEvent) evt;
-            String name = e.serverName() == null ? "(no name)" : e.serverName();
+            String name = e.describeName();
             log.accept(e.isSuccess()
                     ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
                             + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
