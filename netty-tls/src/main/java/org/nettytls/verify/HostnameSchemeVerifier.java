@@ -5,7 +5,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -91,7 +90,8 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             SSLSession session = engine.getSession();
             PeerContext peer = new PeerContext(peerChain(session), engine, session, engine.getUseClientMode());
             PeerVerification verification = config.verification;
-            PeerJudge.Refusal refusal = PeerJudge.judge(verification, peer, Instant.now(), verification.trust() != null);
+            PeerJudge.Refusal refusal = PeerJudge.judge(verification, peer, verification.clock().instant(),
+                    verification.trust() != null);
             return refusal == null ? null : refusal.exception;
         } catch (RuntimeException e) {
             return new TlsException(TlsErrorCode.PEER_CERT_REJECTED, "verifying the peer failed: " + e, e);
