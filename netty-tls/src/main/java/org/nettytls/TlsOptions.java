@@ -65,7 +65,7 @@ public abstract class TlsOptions {
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
-        this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(b.cipherSpec);
+        this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(withoutSecurityLevel(b.cipherSpec));
         this.alpn = List.copyOf(b.alpn);
         this.keyMaterial = keyMaterial;
         this.trust = trust;
@@ -284,6 +284,25 @@ public abstract class TlsOptions {
         return validation.clock;
     }
 
+    /**
+     * {@code spec} without OpenSSL's {@code @SECLEVEL=2}, which BoringSSL does not know and which
+     * states the floor netty-tls keeps anyway; any other level is refused, naming the one option
+     * that lowers the floor, rather than silently meaning nothing.
+     */
+    private static String withoutSecurityLevel(String spec) throws TlsException {
+        java.util.regex.Matcher m = SECLEVEL.matcher(spec);
+        while (m.find()) {
+            if (!m.group(1).equals("2")) {
+                throw TlsException.badConfiguration("SSL_cipher_list", "'" + m.group() + "' is not honoured by"
+                        + " BoringSSL; netty-tls's security floor for certificates is OpenSSL's level 2, and"
+                        + " securityFloor(SecurityFloor.LEGACY) is the one way to lower it to level 1 (RSA and DSA"
+                        + " from 1024 bits, SHA-1) for a legacy private PKI");
+            }
+        }
+        String stripped = m.replaceAll("").replaceAll("^[:,\\s]+|[:,\\s]+$", "").replaceAll("[:,\\s]*:[:,\\s]*", ":");
+        return stripped.isEmpty() ? CipherList.DEFAULT_SPEC : stripped;
+    }
+
     /** The chain-validation options, checked together. */
     private static final class Validation {
         final ValidationProfile profile;
@@ -300,17 +319,6 @@ public abstract class TlsOptions {
                 throw TlsException.badConfiguration("securityFloor", "LEGACY lowers the floor for a legacy private PKI,"
                         + " which the WEBPKI profile (the CA/Browser Forum's, RSA from 2048 bits and SHA-2 only) never"
                         + " accepts; choose one");
-            }
-            if (b.cipherSpec != null) {
-                java.util.regex.Matcher m = SECLEVEL.matcher(b.cipherSpec);
-                while (m.find()) {
-                    if (!m.group(1).equals("2")) {
-                        throw TlsException.badConfiguration("SSL_cipher_list", "'" + m.group() + "' is not honoured by"
-                                + " BoringSSL; netty-tls's security floor is OpenSSL's level 2 for certificates, and"
-                                + " securityFloor(SecurityFloor.LEGACY) is the one way to lower it to level 1"
-                                + " (RSA and DSA from 1024 bits, SHA-1) for a legacy private PKI");
-                    }
-                }
             }
             if (own != null) {
                 String weak = floor.problemWith(own.chain()).orElse(null);

@@ -549,8 +549,9 @@ public final class HeldCertificate {
          * Adds a permitted subtree to the name constraints (critical, as RFC 5280 says, unless
          * {@link #extensionCritical} says otherwise): {@code DNS:example.com}, {@code DNS:.example.com},
          * {@code IP:192.0.2.0/24}, {@code IP:2001:db8::/32}, {@code email:example.com},
-         * {@code email:user@example.com}, {@code URI:.example.com}, {@code DirName:O=Example,C=DE}, or
-         * {@code IP:#hex} for the raw octets (a malformed range, say).
+         * {@code email:user@example.com}, {@code URI:.example.com}, {@code DirName:C=DE,O=Example} (in
+         * the order {@link #subject(String)} keeps; a subject lies within it when its RDNs begin with
+         * these), or {@code IP:#hex} for the raw octets (a malformed range, say).
          */
         public Builder permittedSubtree(String spec) {
             permitted.add(subtree(spec));
@@ -601,8 +602,8 @@ public final class HeldCertificate {
             BigInteger sn = serial != null ? serial : new BigInteger(127, RANDOM).setBit(126);
 
             SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded());
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm != null ? signatureAlgorithm
-                    : HeldCertificate.signatureAlgorithm(signingPair.getPrivate())).build(signingPair.getPrivate());
+            ContentSigner signer = signer(signatureAlgorithm != null ? signatureAlgorithm
+                    : HeldCertificate.signatureAlgorithm(signingPair.getPrivate()), signingPair.getPrivate());
             X509CertificateHolder holder;
             if (version1) {
                 holder = new X509v1CertificateBuilder(issuerName, sn, time(from), time(until), subjectName, spki)
@@ -732,6 +733,19 @@ public final class HeldCertificate {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec(curve), RANDOM);
             return g.generateKeyPair();
+        }
+    }
+
+    /**
+     * A signer from the JDK's providers, else from Bouncy Castle's (not registered, used for this
+     * signature only): it knows what the JDK does not, RSASSA-PSS over SHA-1 or brainpool curves.
+     */
+    private static ContentSigner signer(String algorithm, PrivateKey key) throws OperatorCreationException {
+        try {
+            return new JcaContentSignerBuilder(algorithm).build(key);
+        } catch (OperatorCreationException | RuntimeException notInTheJdk) {
+            return new JcaContentSignerBuilder(algorithm).setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                    .build(key);
         }
     }
 

@@ -614,7 +614,7 @@ final class ChainValidator {
             // The JDK refuses anchors with name constraints; NameConstraintsCheck applies them.
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
             params.setRevocationEnabled(false);
-            params.setDate(Date.from(now));
+            params.setDate(pkixDate(path, now));
             params.addCertPathChecker(HandledExtensions.INSTANCE);
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
             memory.rememberPkix(fact, now);
@@ -629,6 +629,22 @@ final class ChainValidator {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
         }
+    }
+
+    /**
+     * The instant the JDK's PKIX validator checks validity at: it compares to the millisecond,
+     * where {@link #checkDates} (which passed before PKIX is asked) compares whole seconds. An
+     * instant within the same second that lies in every certificate's window, so PKIX agrees.
+     */
+    private static Date pkixDate(List<X509Certificate> path, Instant now) {
+        long at = now.getEpochSecond() * 1000L;
+        long latestStart = at;
+        long earliestEnd = Long.MAX_VALUE;
+        for (X509Certificate c : path) {
+            latestStart = Math.max(latestStart, c.getNotBefore().getTime());
+            earliestEnd = Math.min(earliestEnd, c.getNotAfter().getTime());
+        }
+        return new Date(Math.min(latestStart, earliestEnd));
     }
 
     /**
