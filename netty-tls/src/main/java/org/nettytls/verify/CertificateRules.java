@@ -365,13 +365,18 @@ final class CertificateRules {
             return null;
         }
         try {
-            AuthorityInformationAccess aia = AuthorityInformationAccess.getInstance(
-                    ASN1OctetString.getInstance(ext).getOctets());
+            byte[] value = ASN1OctetString.getInstance(ext).getOctets();
+            org.bouncycastle.asn1.ASN1Primitive parsed = org.bouncycastle.asn1.ASN1Primitive.fromByteArray(value);
+            if (parsed instanceof org.bouncycastle.asn1.ASN1Sequence
+                    && ((org.bouncycastle.asn1.ASN1Sequence) parsed).size() == 0) {
+                return "has an empty authorityInformationAccess (RFC 5280 4.2.2.1: one or more access descriptions)";
+            }
+            AuthorityInformationAccess aia = AuthorityInformationAccess.getInstance(parsed);
             if (aia.getAccessDescriptions().length == 0) {
                 return "has an empty authorityInformationAccess (RFC 5280 4.2.2.1: one or more access descriptions)";
             }
             return null;
-        } catch (RuntimeException e) {
+        } catch (java.io.IOException | RuntimeException e) {
             return "has an authorityInformationAccess that cannot be read (RFC 5280 4.2.2.1): " + e.getMessage();
         }
     }
