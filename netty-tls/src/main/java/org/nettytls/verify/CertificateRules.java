@@ -574,8 +574,36 @@ final class CertificateRules {
         return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
     }
 
+    /** The three NIST curves' parameters as the JDK has them, to recognise a key's curve without parsing its encoding. */
+    private static final Map<String, java.security.spec.ECParameterSpec> NIST = nist();
+
+    private static Map<String, java.security.spec.ECParameterSpec> nist() {
+        Map<String, java.security.spec.ECParameterSpec> m = new java.util.HashMap<>();
+        for (String[] c : new String[][] {{P256, "secp256r1"}, {P384, "secp384r1"}, {P521, "secp521r1"}}) {
+            try {
+                java.security.AlgorithmParameters p = java.security.AlgorithmParameters.getInstance("EC");
+                p.init(new java.security.spec.ECGenParameterSpec(c[1]));
+                m.put(c[0], p.getParameterSpec(java.security.spec.ECParameterSpec.class));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK lacks " + c[1], e);
+            }
+        }
+        return Map.copyOf(m);
+    }
+
     /** The named curve's OID (or name, for curves outside the three NIST ones) of an EC key; {@code null} for explicit parameters. */
     static String curveOf(PublicKey key) {
+        if (key instanceof ECPublicKey) {
+            // On the handshake path: comparing parameters costs nothing next to parsing the key's encoding again.
+            java.security.spec.ECParameterSpec params = ((ECPublicKey) key).getParams();
+            for (Map.Entry<String, java.security.spec.ECParameterSpec> e : NIST.entrySet()) {
+                java.security.spec.ECParameterSpec n = e.getValue();
+                if (n.getOrder().equals(params.getOrder()) && n.getCurve().equals(params.getCurve())
+                        && n.getGenerator().equals(params.getGenerator()) && n.getCofactor() == params.getCofactor()) {
+                    return e.getKey();
+                }
+            }
+        }
         try {
             ASN1Encodable params = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getAlgorithm().getParameters();
             if (params instanceof ASN1ObjectIdentifier) {
