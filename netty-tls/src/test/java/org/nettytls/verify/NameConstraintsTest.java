@@ -90,6 +90,24 @@ class NameConstraintsTest {
     }
 
     @Test
+    void aChainAnotherEngineValidatedIsStillHeldToTheNameThatMatched() throws Exception {
+        // HostnameSchemeVerifier after a handshake another context verified: the chain is taken as sent.
+        HeldCertificate leaf = HeldCertificate.builder().commonName("localhost").dns("www.example.com")
+                .signedBy(ca("DNS:example.com")).build();
+        for (String name : List.of("localhost", "www.example.com")) {
+            PeerVerification v = PeerVerification.builder().enforce(true)
+                    .checkName(HostnameScheme.defaultScheme(), name, PublicSuffix.builtIn()).build();
+            PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(leaf.chain(), null, true), v.clock().instant(), false);
+            if (name.equals("localhost")) {
+                assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, r.exception.code(), r.exception::toString);
+                assertTrue(r.exception.getMessage().contains("'localhost', the name"), r.exception.getMessage());
+            } else {
+                assertEquals(null, r, () -> r.exception.toString());
+            }
+        }
+    }
+
+    @Test
     void anAddressInTheCommonNameIsHeldToIpConstraints() throws Exception {
         HeldCertificate ca = ca("IP:10.0.0.0/8");
         HeldCertificate leaf = HeldCertificate.builder().commonName("192.0.2.7").ip("10.1.2.3").signedBy(ca).build();
