@@ -150,8 +150,20 @@ final class NameConstraintsCheck {
         int subtrees = 0;
         for (int j = path.size() - 1; j >= 1; j--) {
             X509Certificate ca = path.get(j);
+            byte[] ext = ChainValidator.extension(ca, Extension.nameConstraints.getId());
+            if (ext == null) {
+                continue;
+            }
+            // Counted in the DER before anything is built from it: a hostile extension costs a walk over its bytes.
+            int counted = countSubtrees(ext);
+            if (counted > 0 && subtrees + counted > MAX_SUBTREES) {
+                out.add(new Finding(ChainFailure.Reason.TOO_COMPLEX, j, "the CAs of the chain up to "
+                        + ChainValidator.describe(ca) + " (depth " + j + ") hold " + (subtrees + counted)
+                        + " name-constraint subtrees; more than " + MAX_SUBTREES + " are refused unread (bounded work)"));
+                return;
+            }
             try {
-                constraints[j] = Constraints.of(ca);
+                constraints[j] = Constraints.of(ext);
             } catch (RuntimeException malformed) {
                 out.add(new Finding(ChainFailure.Reason.NAME_CONSTRAINT, j, ChainValidator.who(j)
                         + ChainValidator.describe(ca) + " has nameConstraints that cannot be read (RFC 5280 4.2.1.10): "
@@ -224,6 +236,60 @@ final class NameConstraintsCheck {
         }
     }
 
+    /**
+     * The number of GeneralSubtrees in a nameConstraints extension value, read from the DER without
+     * building anything; -1 when it is not the expected shape (the full parse then says what is wrong).
+     */
+    static int countSubtrees(byte[] extensionValue) {
+        try {
+            byte[] b = ASN1OctetString.getInstance(extensionValue).getOctets();
+            int[] at = {0};
+            if ((b[at[0]++] & 0xff) != 0x30) {
+                return -1;
+            }
+            int end = length(b, at);
+            end += at[0];
+            int count = 0;
+            while (at[0] < end) {
+                at[0]++; // [0] permittedSubtrees or [1] excludedSubtrees
+                int listEnd = length(b, at);
+                listEnd += at[0];
+                while (at[0] < listEnd) {
+                    at[0]++; // GeneralSubtree ::= SEQUENCE
+                    int len = length(b, at);
+                    at[0] += len;
+                    count++;
+                }
+                if (at[0] != listEnd) {
+                    return -1;
+                }
+            }
+            return at[0] == end ? count : -1;
+        } catch (RuntimeException malformed) {
+            return -1;
+        }
+    }
+
+    /** A DER length at {@code at[0]}, which is moved past it. */
+    private static int length(byte[] b, int[] at) {
+        int first = b[at[0]++] & 0xff;
+        if (first < 0x80) {
+            return first;
+        }
+        int bytes = first & 0x7f;
+        if (bytes == 0 || bytes > 3) {
+            throw new IllegalArgumentException("length of " + bytes + " bytes");
+        }
+        int len = 0;
+        for (int i = 0; i < bytes; i++) {
+            len = len << 8 | b[at[0]++] & 0xff;
+        }
+        if (len < 0 || at[0] + len > b.length) {
+            throw new IllegalArgumentException("length past the end");
+        }
+        return len;
+    }
+
     private static Finding tooComplex(int i, X509Certificate cert, int names, int j, X509Certificate ca, int subtrees,
             Budget budget) {
         return new Finding(ChainFailure.Reason.TOO_COMPLEX, i, "checking the " + names + " name(s) of "
@@ -238,7 +304,7 @@ final class NameConstraintsCheck {
         final List<byte[]> ips = new ArrayList<>();
         final List<String> emails = new ArrayList<>();
         final List<String> uris = new ArrayList<>();
-        final List<X500Name> directories = new ArrayList<>();
+        final List<Dn> directories = new ArrayList<>();
         final List<String> unsupported = new ArrayList<>();
         final boolean[] unsupportedTypes = new boolean[9];
 
@@ -251,7 +317,7 @@ final class NameConstraintsCheck {
             Names n = new Names();
             X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
             if (subject.getRDNs().length > 0) {
-                n.directories.add(subject);
+                n.directories.add(new Dn(subject));
             }
             for (RDN rdn : subject.getRDNs()) {
                 for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
@@ -277,7 +343,7 @@ final class NameConstraintsCheck {
                             n.uris.add(text(g.getName()));
                             break;
                         case GeneralName.directoryName:
-                            n.directories.add(X500Name.getInstance(g.getName()));
+                            n.directories.add(new Dn(X500Name.getInstance(g.getName())));
                             break;
                         default:
                             n.unsupported.add(g.toString());
@@ -307,8 +373,8 @@ final class NameConstraintsCheck {
         final List<String> excludedEmail = new ArrayList<>();
         final List<String> permittedUri = new ArrayList<>();
         final List<String> excludedUri = new ArrayList<>();
-        final List<X500Name> permittedDn = new ArrayList<>();
-        final List<X500Name> excludedDn = new ArrayList<>();
+        final List<Dn> permittedDn = new ArrayList<>();
+        final List<Dn> excludedDn = new ArrayList<>();
         final boolean[] otherTypes = new boolean[9];
         private int size;
 
@@ -316,12 +382,8 @@ final class NameConstraintsCheck {
             return Math.max(1, size);
         }
 
-        /** The CA's constraints, or {@code null} when it has none. */
-        static Constraints of(X509Certificate ca) {
-            byte[] ext = ChainValidator.extension(ca, Extension.nameConstraints.getId());
-            if (ext == null) {
-                return null;
-            }
+        /** The constraints of a nameConstraints extension value (the OCTET STRING the certificate holds). */
+        static Constraints of(byte[] ext) {
             NameConstraints nc = NameConstraints.getInstance(ASN1OctetString.getInstance(ext).getOctets());
             Constraints c = new Constraints();
             c.add(nc.getPermittedSubtrees(), true);
@@ -350,7 +412,7 @@ final class NameConstraintsCheck {
                         (permitted ? permittedUri : excludedUri).add(text(g.getName()));
                         break;
                     case GeneralName.directoryName:
-                        (permitted ? permittedDn : excludedDn).add(X500Name.getInstance(g.getName()));
+                        (permitted ? permittedDn : excludedDn).add(new Dn(X500Name.getInstance(g.getName())));
                         break;
                     default:
                         otherTypes[g.getTagNo()] = true;
@@ -392,8 +454,8 @@ final class NameConstraintsCheck {
                     return v;
                 }
             }
-            for (X500Name dn : n.directories) {
-                String v = check("DirName", dn, permittedDn, excludedDn, NameConstraintsCheck::dnMatches);
+            for (Dn dn : n.directories) {
+                String v = check("DirName", dn, permittedDn, excludedDn, Dn::startsWith);
                 if (v != null) {
                     return v;
                 }
@@ -577,27 +639,45 @@ final class NameConstraintsCheck {
         }
     }
 
-    /** The constraint's RDNs begin the name, compared attribute by attribute with RFC 4518-like folding. */
-    static boolean dnMatches(X500Name name, X500Name constraint) {
-        RDN[] n = name.getRDNs();
-        RDN[] c = constraint.getRDNs();
-        if (c.length > n.length) {
-            return false;
-        }
-        for (int i = 0; i < c.length; i++) {
-            AttributeTypeAndValue[] a = n[i].getTypesAndValues();
-            AttributeTypeAndValue[] b = c[i].getTypesAndValues();
-            if (a.length != b.length) {
-                return false;
-            }
-            for (int k = 0; k < a.length; k++) {
-                if (!a[k].getType().equals(b[k].getType())
-                        || !IETFUtils.canonicalize(text(a[k].getValue())).equals(IETFUtils.canonicalize(text(b[k].getValue())))) {
-                    return false;
+    /**
+     * A distinguished name folded once (RFC 4518-like: case and inner white space, by Bouncy
+     * Castle's {@link IETFUtils#canonicalize}), so that comparing it costs string comparisons only.
+     */
+    static final class Dn {
+        private final X500Name name;
+        /** Per RDN, its attributes as {@code oid=folded value}. */
+        private final String[][] rdns;
+
+        Dn(X500Name name) {
+            this.name = name;
+            RDN[] r = name.getRDNs();
+            this.rdns = new String[r.length][];
+            for (int i = 0; i < r.length; i++) {
+                AttributeTypeAndValue[] atvs = r[i].getTypesAndValues();
+                rdns[i] = new String[atvs.length];
+                for (int k = 0; k < atvs.length; k++) {
+                    rdns[i][k] = atvs[k].getType().getId() + "=" + IETFUtils.canonicalize(text(atvs[k].getValue()));
                 }
             }
         }
-        return true;
+
+        /** Whether the constraint's RDNs begin this name. */
+        boolean startsWith(Dn constraint) {
+            if (constraint.rdns.length > rdns.length) {
+                return false;
+            }
+            for (int i = 0; i < constraint.rdns.length; i++) {
+                if (!Arrays.equals(rdns[i], constraint.rdns[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return name.toString();
+        }
     }
 
     private static String text(ASN1Encodable value) {
