@@ -6,7 +6,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -71,9 +73,14 @@ final class NameConstraintsCheck {
     private NameConstraintsCheck() {
     }
 
-    /** The comparisons spent on one chain, shared by every path tried for it. */
+    /**
+     * The comparisons spent on one chain, shared by every path tried for it, and what was parsed
+     * for it: a certificate met on several paths is read once.
+     */
     static final class Budget {
         private long spent;
+        private final Map<X509Certificate, Constraints> constraints = new IdentityHashMap<>();
+        private final Map<X509Certificate, Names> names = new IdentityHashMap<>();
 
         /** Spends {@code n}; {@code false} (and nothing spent) when that would pass the limit. */
         boolean spend(long n) {
@@ -163,7 +170,9 @@ final class NameConstraintsCheck {
                 return;
             }
             try {
-                constraints[j] = Constraints.of(ext);
+                Constraints known = budget.constraints.get(ca);
+                constraints[j] = known != null ? known : Constraints.of(ext);
+                budget.constraints.put(ca, constraints[j]);
             } catch (RuntimeException malformed) {
                 out.add(new Finding(ChainFailure.Reason.NAME_CONSTRAINT, j, ChainValidator.who(j)
                         + ChainValidator.describe(ca) + " has nameConstraints that cannot be read (RFC 5280 4.2.1.10): "
@@ -193,7 +202,7 @@ final class NameConstraintsCheck {
                 }
                 if (names[i] == null) {
                     try {
-                        names[i] = Names.of(cert);
+                        names[i] = budget.names.computeIfAbsent(cert, Names::of);
                     } catch (RuntimeException malformed) {
                         out.add(new Finding(ChainFailure.Reason.NAME_CONSTRAINT, i, ChainValidator.who(i)
                                 + ChainValidator.describe(cert) + " has names that cannot be read: " + malformed.getMessage()));
