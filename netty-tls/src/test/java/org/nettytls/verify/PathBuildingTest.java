@@ -22,7 +22,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.cert.CaStore;
 import org.nettytls.cert.HeldCertificate;
 
 /**
@@ -152,9 +151,8 @@ class PathBuildingTest {
         accepted(at(T, root), leaf.chain());
         // 5 ms after a notAfter of 12:00:00 is still within the second the certificate names.
         accepted(at(T.plusMillis(5), root), leaf.chain());
-        TlsException e = refused(at(T.plusMillis(1005), root), leaf.chain(), TlsErrorCode.CERT_EXPIRED,
+        refused(at(T.plusMillis(1005), root), leaf.chain(), TlsErrorCode.CERT_EXPIRED,
                 "expired at 2030-06-01T12:00:00Z (now 2030-06-01T12:00:01Z)");
-        assertNotNull(e);
         HeldCertificate future = leaf().validity(T.plusSeconds(1), T.plus(30, ChronoUnit.DAYS)).signedBy(root).build();
         refused(at(T.plusMillis(999), root), future.chain(), TlsErrorCode.CERT_NOT_YET_VALID,
                 "not valid before 2030-06-01T12:00:01Z (now 2030-06-01T12:00:00Z)");
@@ -228,6 +226,5 @@ class PathBuildingTest {
         assertThrows(IllegalArgumentException.class, () -> PeerVerification.builder().maxChainDepth(21));
         assertNull(Verdicts.judge(trusting("www.example.com", root).maxChainDepth(0).build(),
                 leaf().signedBy(root).build().chain()), "depth 0: a leaf issued by the anchor itself");
-        assertNotNull(CaStore.of(root.certificate()));
     }
 }
