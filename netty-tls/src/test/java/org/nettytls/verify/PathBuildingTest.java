@@ -107,17 +107,25 @@ class PathBuildingTest {
     @Test
     void theSearchIsBounded() throws Exception {
         HeldCertificate root = HeldCertificate.builder().subject("O=Root").certificateAuthority(3).build();
-        // Many same-name, same-key intermediates, all of them failing: each path is judged, a bounded number in all.
         HeldCertificate ca = HeldCertificate.builder().subject("O=Issuing CA").certificateAuthority(0).signedBy(root).build();
-        List<X509Certificate> sent = new ArrayList<>();
         HeldCertificate leaf = leaf().signedBy(ca).build();
-        sent.add(leaf.certificate());
-        for (int i = 0; i < 19; i++) {
-            sent.add(HeldCertificate.builder().subjectAndKeyOf(ca).certificateAuthority(0)
+        List<X509Certificate> expiredCopies = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            expiredCopies.add(HeldCertificate.builder().subjectAndKeyOf(ca).certificateAuthority(0)
                     .validity(Instant.now().minus(10, ChronoUnit.DAYS), Instant.now().minus(1, ChronoUnit.DAYS))
                     .signedBy(root).build().certificate());
         }
-        TlsException e = refused(trusting("www.example.com", root).build(), sent, TlsErrorCode.CERT_EXPIRED, "expired at");
+        PeerVerification v = trusting("www.example.com", root).build();
+        // A few failing paths before the good one: it is found.
+        List<X509Certificate> few = new ArrayList<>(List.of(leaf.certificate()));
+        few.addAll(expiredCopies.subList(0, ChainValidator.MAX_PATHS - 1));
+        few.add(ca.certificate());
+        accepted(v, few);
+        // More failing paths than the search judges: it stops, and reports the first.
+        List<X509Certificate> many = new ArrayList<>(List.of(leaf.certificate()));
+        many.addAll(expiredCopies);
+        many.add(ca.certificate());
+        TlsException e = refused(v, many, TlsErrorCode.CERT_EXPIRED, "'O=Issuing CA'", "expired at");
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
