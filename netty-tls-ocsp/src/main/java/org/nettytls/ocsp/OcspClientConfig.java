@@ -343,8 +343,13 @@ public final class OcspClientConfig {
             return this;
         }
 
-        Builder clock(Clock clock) {
-            this.clock = clock;
+        /**
+         * The clock OCSP and CRL dates are checked against after the handshake (resolver, CRL
+         * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
+         * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
+         */
+        public Builder validationClock(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -211,6 +211,29 @@ class HostnameSchemeVerifierTest {
     }
 
     @Test
+    void aChainAnotherContextAcceptedIsStillHeldToTheSecurityFloor() throws Exception {
+        // A plain Netty context (its JDK trust manager) accepts a SHA-1 signed leaf; the floor does not.
+        HeldCertificate sha1 = HeldCertificate.builder().commonName("server.test").dns("server.test")
+                .signatureAlgorithm("SHA1withECDSA").signedBy(root).build();
+        TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(sha1.keyMaterial())
+                .securityFloor(SecurityFloor.LEGACY).build());
+        int port = loop.server(tls, s -> { });
+        EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
+        Side side = connect(plainClient(SslProvider.OPENSSL), http, early, port);
+        TlsException e = tlsException(early.awaitWritten());
+        assertEquals(TlsErrorCode.WEAK_CRYPTO, e.code(), e.toString());
+        assertTrue(e.getMessage().contains("SHA1withECDSA"), e.getMessage());
+        side.awaitClosed();
+
+        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+                .securityFloor(SecurityFloor.LEGACY).build();
+        EarlyWriter allowed = new EarlyWriter("fine", FLUSH);
+        Side ok = connect(plainClient(SslProvider.OPENSSL), legacy, allowed, port);
+        assertNull(ok.handshakeFailure());
+        assertNull(allowed.awaitWritten());
+    }
+
+    @Test
     void aPinnedFingerprintAcceptsANameMismatch() throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = serve(evil, accepted);

@@ -128,6 +128,11 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
     String verify;
 
+    @Option(names = "--profile", paramLabel = "default|webpki", defaultValue = "default", description = "Validation profile: "
+            + "default (IO::Socket::SSL-compatible identity plus the security floor) or webpki (adds the CA/Browser Forum "
+            + "Baseline Requirements' certificate profile; identity from the subjectAltName alone).")
+    String profile;
+
     @Option(names = "--version", paramLabel = "SPEC", description = "Protocol versions in SSL_version syntax, e.g. TLSv1_2 or SSLv23:!TLSv1_3.")
     String version;
 
@@ -183,6 +188,7 @@ final class ProbeCommand implements Callable<Integer> {
         TlsClientOptions options = options(hostnameScheme, suffixes, ocsp);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("target", hp.toString());
+        report.put("profile", options.validationProfile().name().toLowerCase(java.util.Locale.ROOT));
         PrintWriter out = spec.commandLine().getOut();
         try {
             TlsClientContext tls = TlsClientContext.create(options);
@@ -246,6 +252,16 @@ final class ProbeCommand implements Callable<Integer> {
             throws TlsException {
         TlsClientOptions.Builder b = ocsp.applyTo(TlsClientOptions.builder());
         b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
+        switch (profile) {
+            case "default":
+                b.validationProfile(org.nettytls.verify.ValidationProfile.DEFAULT);
+                break;
+            case "webpki":
+                b.validationProfile(org.nettytls.verify.ValidationProfile.WEBPKI);
+                break;
+            default:
+                throw TlsException.badConfiguration("--profile", "'" + profile + "' is not default or webpki");
+        }
         if (verifyName != null) {
             b.verifycnName(verifyName);
         }
@@ -611,6 +627,7 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
                 : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
                         + v.getOrDefault("code", "off") + "]").append('\n');
+        sb.append("profile:      ").append(r.get("profile")).append('\n');
         sb.append("ocsp:         ").append(r.get("ocsp")).append('\n');
         Map<String, Object> crl = (Map<String, Object>) r.get("crl");
         if (!(Boolean) crl.get("checked")) {
