@@ -74,6 +74,8 @@ public final class RedisFleet implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private volatile StatefulRedisConnection<String, byte[]> connection;
     private final AtomicBoolean connecting = new AtomicBoolean();
+    /** Completes when the first connection attempt has ended, either way. */
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final AtomicBoolean up = new AtomicBoolean(true);
     private volatile boolean everUp;
     private volatile boolean closed;
@@ -151,6 +153,7 @@ public final class RedisFleet implements AutoCloseable {
             connecting.set(false);
             if (error != null) {
                 down(error);
+                firstAttempt.complete(null);
                 if (!closed) {
                     scheduler.schedule(this::connect, reconnectDelay.toMillis(), TimeUnit.MILLISECONDS);
                 }
@@ -162,6 +165,7 @@ public final class RedisFleet implements AutoCloseable {
             }
             connection = c;
             up();
+            firstAttempt.complete(null);
         });
     }
 
@@ -284,6 +288,7 @@ public final class RedisFleet implements AutoCloseable {
         private String prefix = "netty-tls:";
         private Duration commandTimeout = Duration.ofSeconds(2);
         private Duration reconnectDelay = Duration.ofSeconds(1);
+        private Duration connectWait = Duration.ofSeconds(2);
 
         private Builder(String uri) {
             this.uri = Objects.requireNonNull(uri, "uri");
@@ -322,8 +327,15 @@ public final class RedisFleet implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more. */
+        public Builder connectWait(Duration wait) {
+            this.connectWait = Objects.requireNonNull(wait, "wait");
+            return this;
+        }
+
         /**
-         * Builds the fleet and starts connecting in the background.
+         * Builds the fleet and connects, waiting at most {@link #connectWait} (never on an event
+         * loop: call it at start-up); reconnects in the background.
          *
          * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for a URI that is not
          *         {@code redis://} or {@code rediss://}, or {@code rediss://} without {@link #tls}
@@ -354,6 +366,14 @@ public final class RedisFleet implements AutoCloseable {
             }
             RedisFleet fleet = new RedisFleet(this, parsed, context, parsed.getHost(), parsed.getPort());
             fleet.start();
+            try {
+                // Bounded: a fleet whose Redis is down starts anyway, and joins when it answers.
+                fleet.firstAttempt.get(connectWait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // Still connecting: the users of the fleet start from memory.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return fleet;
         }
 
