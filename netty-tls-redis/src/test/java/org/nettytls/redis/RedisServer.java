@@ -17,7 +17,7 @@ import org.nettytls.testing.Interop;
  * ({@code SIGKILL}); {@link #start()} brings it back on the same port, empty. Skips the test when
  * redis-server is missing (fails it under {@code -Dnetty-tls.interop=required}).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private final String program;
     private final int port;
     private final String password;
@@ -26,7 +26,7 @@ final class RedisServer implements AutoCloseable {
     private final File log;
 
     /** @param tlsDir a folder with {@code redis.pem}, {@code redis.key} and {@code ca.pem} for TLS, or {@code null} */
-    RedisServer(String password, Path tlsDir) throws IOException {
+    public RedisServer(String password, Path tlsDir) throws IOException {
         this.program = Interop.require("redis-server");
         this.port = freePort();
         this.password = password;
@@ -41,16 +41,16 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** {@code redis://} or {@code rediss://} with the password, for {@link RedisFleet#builder}. */
-    String uri() {
+    public String uri() {
         return (tlsDir != null ? "rediss://" : "redis://") + (password != null ? ":" + password + "@" : "") + "127.0.0.1:" + port;
     }
 
-    RedisServer start() throws IOException, InterruptedException {
+    public RedisServer start() throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(program, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
         if (tlsDir != null) {
             cmd.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
@@ -80,7 +80,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Ends the server at once, as a crash would. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
