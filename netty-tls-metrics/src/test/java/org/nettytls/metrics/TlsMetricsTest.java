@@ -201,6 +201,48 @@ class TlsMetricsTest {
         assertEquals(2, timers(registry.find(TlsMetrics.HANDSHAKE).tags("tls.role", "client", "outcome", "success")));
     }
 
+    @Test
+    void staplesAndClientVerdicts() throws Exception {
+        HeldCertificate ca = HeldCertificate.builder().commonName("Metrics OCSP CA").certificateAuthority(0).signedBy(root).build();
+        HeldCertificate leaf = HeldCertificate.builder().dns("localhost").ocspUrl("http://127.0.0.1:9/unused").signedBy(ca).build();
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        try (org.nettytls.ocsp.TestResponder responder = new org.nettytls.ocsp.TestResponder(req -> {
+            try {
+                return org.nettytls.ocsp.Responses.forCert(leaf, ca).build();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })) {
+            org.nettytls.ocsp.OcspStapler stapler = org.nettytls.ocsp.OcspStapler.builder(group)
+                    .certificate(List.of(leaf.certificate(), ca.certificate()))
+                    .responderUrl(java.net.URI.create(responder.url())).listener(metrics.staplerListener()).start();
+            metrics.monitor(stapler);
+            assertTrue(stapler.ready().awaitUninterruptibly(20, TimeUnit.SECONDS));
+            assertEquals(1, count(TlsMetrics.STAPLE_FETCHES, "outcome", "fetched", "source", "responder"));
+            assertEquals(1.0, gauge(TlsMetrics.STAPLE_STATUS, "status", "good"));
+            assertEquals(0.0, gauge(TlsMetrics.STAPLE_STATUS, "status", "none"));
+            double age = gauge(TlsMetrics.STAPLE_AGE, "serial", leaf.certificate().getSerialNumber().toString(16));
+            assertTrue(age >= 59 && age < 3600, "the test responder's thisUpdate is a minute ago: " + age);
+
+            TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                    .ocspStapling(true).ocspStaples(stapler::currentStaple).observer(metrics).build());
+            int port = loop.server(server, side -> { });
+            org.nettytls.ocsp.OcspClientConfig ocsp = org.nettytls.ocsp.OcspClientConfig.builder()
+                    .mode(org.nettytls.ocsp.OcspMode.MUST_STAPLE).verdictListener(metrics).build();
+            TlsClientContext client = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder()
+                    .caCertificates(root.certificate()).observer(metrics)).build());
+            assertNull(loop.client(client, "localhost", port).handshakeFailure());
+            assertNull(loop.client(client, "localhost", port).handshakeFailure());
+            awaitCount(() -> count(TlsMetrics.OCSP_VERDICTS, "tls.ocsp.result", "good", "outcome", "passed"), 2);
+            // A resumed session carries no staple: its verdict comes from the cache.
+            assertEquals(2, count(TlsMetrics.OCSP_VERDICTS));
+            stapler.close();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** Enough SMTP for a client to reach STARTTLS: a greeting, EHLO with or without STARTTLS, QUIT. */
     static final class TinySmtp extends ChannelInboundHandlerAdapter {
         private final boolean offersTls;
