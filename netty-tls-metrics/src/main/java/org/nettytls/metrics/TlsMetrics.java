@@ -89,8 +89,14 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
     private volatile MeterRegistry registry;
     private final Map<HandshakeKey, Timer> handshakes = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
-    /** The configured SNI name of each context of the monitored mappings, kept across reloads for connections in flight. */
+    /**
+     * The configured SNI name of each context of the monitored mappings: each monitor's current
+     * contexts and those of its previous mapping (connections that looked up just before a
+     * reload), never older ones, so that a reloading server does not keep every context it had.
+     */
     private volatile Map<TlsServerContext, String> contextNames = new IdentityHashMap<>();
+    private final Map<String, Map<TlsServerContext, String>> namesNow = new HashMap<>();
+    private final Map<String, Map<TlsServerContext, String>> namesBefore = new HashMap<>();
     /** Every monitor's gauge sync, run again on {@link #bindTo}. */
     private final List<Runnable> resyncs = new CopyOnWriteArrayList<>();
     /** The staplers' gauge syncs, run again after each fetch (a certificate may have come or gone). */
@@ -301,8 +307,10 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
             values.put(List.of("tls.ca.source", file.toString(), "subject", ca.getSubjectX500Principal().getName()),
                     () -> secondsUntil(ca.getNotAfter().toInstant()));
         }
-        replaceGauges(CA_EXPIRY + "#file#" + file, CA_EXPIRY, "seconds until a trusted CA certificate's notAfter", "seconds",
-                values);
+        Runnable sync = () -> replaceGauges(CA_EXPIRY + "#file#" + file, CA_EXPIRY,
+                "seconds until a trusted CA certificate's notAfter", "seconds", values);
+        resyncs.add(sync);
+        sync.run();
         return this;
     }
 
@@ -317,7 +325,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
     private void syncContexts(String owner, Map<String, TlsServerContext> contexts) {
         Map<List<String>, java.util.function.Supplier<Double>> served = new LinkedHashMap<>();
         Map<List<String>, java.util.function.Supplier<Double>> trusted = new LinkedHashMap<>();
-        Map<TlsServerContext, String> names = new IdentityHashMap<>(contextNames);
+        Map<TlsServerContext, String> names = new IdentityHashMap<>();
         for (Map.Entry<String, TlsServerContext> e : contexts.entrySet()) {
             String name = e.getKey().isEmpty() ? "default" : e.getKey();
             TlsServerContext context = e.getValue();
@@ -339,8 +347,16 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
                 }
             }
         }
-        // Contexts of earlier mappings stay named while their connections finish; the map is small.
-        contextNames = names;
+        synchronized (gaugeLock) {
+            Map<TlsServerContext, String> previous = namesNow.put(owner, names);
+            if (previous != null && previous != names) {
+                namesBefore.put(owner, previous);
+            }
+            Map<TlsServerContext, String> all = new IdentityHashMap<>();
+            namesBefore.values().forEach(all::putAll);
+            namesNow.values().forEach(all::putAll);
+            contextNames = all;
+        }
         replaceGauges(CERT_EXPIRY + "#" + owner, CERT_EXPIRY, "seconds until a served certificate's notAfter", "seconds",
                 served);
         replaceGauges(CA_EXPIRY + "#" + owner, CA_EXPIRY, "seconds until a trusted CA certificate's notAfter", "seconds",
