@@ -95,6 +95,9 @@ final class TlsContexts {
             pipeline.addLast(TLS, handler);
             behind.forEach(pipeline::addLast);
             gates.forEach(g -> pipeline.addLast(g));
+            if (options.observer() != null) {
+                pipeline.addLast(ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+            }
             return;
         }
         String name = pipeline.context(replacing).name();
@@ -108,6 +111,9 @@ final class TlsContexts {
         for (ChannelHandler g : gates) {
             pipeline.addAfter(last, null, g);
             last = pipeline.context(g).name();
+        }
+        if (options.observer() != null) {
+            pipeline.addAfter(last, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
         }
         if (trap) {
             pipeline.addBefore(name, TRAP, ErrorTrapHandler.afterTlsRecord(options.errorTrap()));
@@ -141,6 +147,9 @@ final class TlsContexts {
         pipeline.addBefore(anchor, TLS, handler);
         behind.forEach((n, h) -> pipeline.addBefore(before, n, h));
         gates.forEach(g -> pipeline.addBefore(before, null, g));
+        if (options.observer() != null) {
+            pipeline.addBefore(before, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+        }
     }
 
     private static final List<String> COMPANIONS = List.of(FAILURES, "tls-no-shutdown", "tls-debug");

@@ -335,6 +335,14 @@ public abstract class TlsOptions {
         }
     }
 
+    /**
+     * The observer that every context built from these options reports to, or {@code null}.
+     * <b>Experimental</b>: see {@link TlsObserver}.
+     */
+    public TlsObserver observer() {
+        return extras.observer;
+    }
+
     /** The options of the sessions-and-extras issue, kept apart so the rest of this class stays small. */
     private static final class Extras {
         final List<String> groups;
@@ -345,6 +353,7 @@ public abstract class TlsOptions {
         final org.nettytls.starttls.StopTlsHandler.Mode closeMode;
         final Duration closeNotifyTimeout;
         final java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
+        final TlsObserver observer;
 
         Extras(Builder<?> b, List<String> alpn) throws TlsException {
             if (b.dhFile != null) {
@@ -364,6 +373,7 @@ public abstract class TlsOptions {
             this.closeMode = b.closeMode;
             this.closeNotifyTimeout = b.closeNotifyTimeout;
             this.customizer = b.customizer;
+            this.observer = b.observer;
         }
     }
 
@@ -476,6 +486,7 @@ public abstract class TlsOptions {
         org.nettytls.starttls.StopTlsHandler.Mode closeMode = org.nettytls.starttls.StopTlsHandler.Mode.FAST;
         Duration closeNotifyTimeout = org.nettytls.starttls.StopTlsHandler.DEFAULT_TIMEOUT;
         java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
+        TlsObserver observer;
 
         /**
          * {@code SSL_ecdh_curve}: key exchange groups in preference order, in the reference's
@@ -560,6 +571,16 @@ public abstract class TlsOptions {
          */
         public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return (B) this;
+        }
+
+        /**
+         * Reports every handshake of contexts built from these options (and SNI selections and
+         * STARTTLS upgrades that install them) to {@code observer}, on the event loop: what
+         * {@code netty-tls-metrics} attaches to. <b>Experimental</b>: see {@link TlsObserver}.
+         */
+        public B observer(TlsObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return (B) this;
         }
 

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -44,6 +45,7 @@ public final class SniSelectorOptions {
     private final Duration lookupTimeout;
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
+    private final TlsObserver observer;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -51,6 +53,7 @@ public final class SniSelectorOptions {
         this.lookupTimeout = b.lookupTimeout;
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
+        this.observer = b.observer;
     }
 
     public static Builder builder() {
@@ -90,12 +93,23 @@ public final class SniSelectorOptions {
         return onHandler;
     }
 
+    /**
+     * The observer told of every selection, and of the connections the selector itself fails (no
+     * ClientHello in time, no certificate for the name, a failed lookup) as failed server
+     * handshakes; or {@code null}, when selections go to the chosen context's observer and the
+     * selector's own failures to none. <b>Experimental</b>: see {@link TlsObserver}.
+     */
+    public TlsObserver observer() {
+        return observer;
+    }
+
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
         private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
+        private TlsObserver observer;
 
         private Builder() {
         }
@@ -137,6 +151,12 @@ public final class SniSelectorOptions {
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
+        public Builder observer(TlsObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

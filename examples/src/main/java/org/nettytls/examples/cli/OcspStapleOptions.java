@@ -142,10 +142,25 @@ final class OcspStapleOptions {
      */
     void start(EventLoopGroup group, Class<? extends SocketChannel> channelType, Consumer<String> log)
             throws TlsException, InterruptedException {
+        start(group, channelType, log, e -> { }, null);
+    }
+
+    /**
+     * {@link #start(EventLoopGroup, Class, Consumer)}, with {@code also} told of every stapler event
+     * (metrics) and the staples shared through {@code store} (a fleet's), when it is not {@code null}.
+     */
+    void start(EventLoopGroup group, Class<? extends SocketChannel> channelType, Consumer<String> log,
+               Consumer<OcspStaplerEvent> also, org.nettytls.ocsp.OcspStapleStore store) throws TlsException, InterruptedException {
         if (!staple) {
             return;
         }
-        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> log.accept(describe(e)));
+        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> {
+            log.accept(describe(e));
+            also.accept(e);
+        });
+        if (store != null) {
+            b.store(store);
+        }
         Map<X509Certificate, String> first;
         synchronized (this) {
             chains.forEach(b::certificate);
@@ -175,6 +190,11 @@ final class OcspStapleOptions {
         }
     }
 
+    /** The stapler, once started; {@code null} before or without {@code --ocsp-staple}. */
+    OcspStapler stapler() {
+        return stapler;
+    }
+
     /** Stops the refreshes. */
     void close() {
         OcspStapler s = stapler;
@@ -188,9 +208,9 @@ final class OcspStapleOptions {
         OcspStatus s = e.status();
         switch (e.kind()) {
             case FETCHED:
-                return "ocsp: fetched " + what + ": " + s + nextRefresh(s);
+                return "ocsp: fetched " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             case REFRESHED:
-                return "ocsp: refreshed " + what + ": " + s + nextRefresh(s);
+                return "ocsp: refreshed " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             default:
                 return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause() : String.valueOf(s))
                         + (s != null && s.isHardFailure() ? "; not stapled" : "; the last good response, if any, stays until its nextUpdate");

@@ -58,7 +58,9 @@ import picocli.CommandLine.Spec;
     "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
     "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
     "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
-    "renewed certificate is fetched for when its file is reloaded, and stapled once answered."},
+    "renewed certificate is fetched for when its file is reloaded, and stapled once answered.",
+    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket",
+    "keys and OCSP staples with the other instances behind the same load balancer."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -121,9 +123,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
+    @Mixin
+    MetricsOptions metrics;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "Per-connection lines as text (default) "
+            + "or one JSON object per line.")
+    String logFormat = "text";
+
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
         SniMapping mapping = CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+            if (metrics.on()) {
+                o.observer(metrics.binder());
+            }
+            if (fleet.on()) {
+                // The fleet's keys: a session from any instance resumes here (TLS 1.2 tickets on too).
+                o.ticketKeys(fleet.ticketKeys());
+            }
             if (ocsp.staple) {
                 // Every certificate of the name (each key type) with its own staple, per connection.
                 o.ocspStaples(ocsp::currentStaple);
@@ -155,9 +174,27 @@ final class ServeCommand implements Callable<Integer> {
         }
         String host = at.host();
         int port = at.port();
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ParameterException(spec.commandLine(), "--log-format: expected text or json, found '" + logFormat + "'");
+        }
         List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
         ocsp.check(spec, entries);
-        SniReloader mapping = SniReloader.create(() -> load(entries));
+        try {
+            fleet.start(spec, metrics);
+        } catch (TlsException | RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+        SniReloader mapping;
+        try {
+            mapping = SniReloader.create(() -> load(entries));
+        } catch (TlsException | RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+        if (metrics.on()) {
+            metrics.binder().monitor(mapping);
+        }
         mapping.onReload(e -> {
             synchronized (out) {
                 out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
@@ -181,6 +218,9 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         out.println("transport: " + transport.describe());
+        if (fleet.on()) {
+            out.println(fleet.describe());
+        }
         EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
         try {
@@ -189,7 +229,20 @@ final class ServeCommand implements Callable<Integer> {
                     out.println(line);
                     out.flush();
                 }
-            });
+            }, metrics.on() ? metrics.binder().staplerListener() : e -> { }, fleet.on() ? fleet.fleet().stapleStore() : null);
+            if (metrics.on() && ocsp.stapler() != null) {
+                metrics.binder().monitor(ocsp.stapler());
+            }
+            String metricsAt = metrics.start(spec);
+            if (metricsAt != null) {
+                synchronized (out) {
+                    out.println(metricsAt);
+                    out.flush();
+                }
+            }
+            SniSelectorOptions selectorOptions = metrics.on()
+                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
+            boolean json = logFormat.equals("json");
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
@@ -209,12 +262,12 @@ final class ServeCommand implements Callable<Integer> {
                             if (trap != null) {
                                 ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
                             }
-                            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+                            SniCertSelector.install(ch.pipeline(), mapping, selectorOptions);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new SniEchoHandler(connections));
+                            ch.pipeline().addLast(new SniEchoHandler(connections, json));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
@@ -232,6 +285,8 @@ final class ServeCommand implements Callable<Integer> {
         } finally {
             mapping.close();
             ocsp.close();
+            metrics.close();
+            fleet.close();
             if (watcher != null) {
                 watcher.shutdownNow();
             }
