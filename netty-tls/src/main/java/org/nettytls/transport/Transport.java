@@ -1,5 +1,6 @@
 package org.nettytls.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -113,6 +114,17 @@ public final class Transport {
             default:
                 throw TlsException.badConfiguration("transport", "expected auto, io_uring, epoll or nio, found '" + name + "'");
         }
+    }
+
+    /**
+     * The transport {@code channel} runs on, so that more channels can join its event loop (an FTP
+     * data listener beside its control connection, a proxy's upstream beside its client): a
+     * channel class of another transport cannot register there.
+     */
+    public static Transport ofChannel(Channel channel) {
+        String pkg = Objects.requireNonNull(channel, "channel").getClass().getPackageName();
+        return new Transport(pkg.equals("io.netty.channel.uring") ? Kind.IO_URING
+                : pkg.equals("io.netty.channel.epoll") ? Kind.EPOLL : Kind.NIO, null);
     }
 
     public Kind kind() {

@@ -27,7 +27,7 @@ import org.nettytls.VerifyMode;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
@@ -112,6 +112,9 @@ final class ServeCommand implements Callable<Integer> {
     UpstreamOptions upstream;
 
     @Mixin
+    TransportOption transportOption;
+
+    @Mixin
     OcspStapleOptions ocsp;
 
     @Option(names = "--watch", paramLabel = "SECONDS",
@@ -166,7 +169,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
 
-        Transport transport = Transport.detect();
+        Transport transport = transportOption.transport();
         ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "serve-upstream-resolver");
             t.setDaemon(true);

@@ -66,7 +66,7 @@ final class SmtpServerCommand implements Callable<Integer> {
                 }
             });
         };
-        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
+        ServerRunner.serve(server.listen, server.transport(), spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, tls, sink));
         });
