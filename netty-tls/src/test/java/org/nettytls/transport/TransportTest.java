@@ -23,6 +23,8 @@ import io.netty.channel.uring.IoUring;
 import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,24 +38,24 @@ import org.nettytls.testing.Interop;
  * off and on, writes that wait for the socket, after the peer half-closed.
  */
 class TransportTest {
-    private static final int ANSWER = 8 * 1024 * 1024;
+    /** More than loopback's socket buffers hold, so that the server must wait for the socket to drain. */
+    private static final int ANSWER = 32 * 1024 * 1024;
 
     @Test
-    void bestIsTheFastestAvailableAndSaysWhyItPassedOverTheOthers() {
+    void bestIsEpollWhereAvailableElseNioAndSaysWhy() {
         Transport best = Transport.best();
-        Transport.Kind expected = IoUring.isAvailable() ? Transport.Kind.IO_URING
-                : Epoll.isAvailable() ? Transport.Kind.EPOLL : Transport.Kind.NIO;
-        assertEquals(expected, best.kind(), best.describe());
-        if (expected == Transport.Kind.IO_URING) {
-            assertEquals("io_uring", best.describe());
+        if (Epoll.isAvailable()) {
+            assertEquals(Transport.Kind.EPOLL, best.kind());
+            assertEquals("epoll", best.describe());
         } else {
-            assertTrue(best.describe().startsWith(expected.id() + " (io_uring unavailable: "), best.describe());
+            assertEquals(Transport.Kind.NIO, best.kind());
+            assertTrue(best.describe().startsWith("nio (epoll unavailable: "), best.describe());
         }
     }
 
-    /** On Linux x86_64 with this kernel io_uring must be there: the servers' choice depends on it. */
+    /** On Linux x86_64 with this kernel io_uring must be there, for --transport io_uring and the load harness. */
     @Test
-    void ioUringIsAvailableOnLinux() {
+    void ioUringIsAvailableOnLinux() throws TlsException {
         assumeTrue(System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64"),
                 "io_uring's native library is packaged for linux-x86_64 only");
         if (!IoUring.isAvailable()) {
@@ -63,7 +65,7 @@ class TransportTest {
             }
             assumeTrue(false, msg);
         }
-        assertEquals(Transport.Kind.IO_URING, Transport.best().kind());
+        assertEquals("io_uring", Transport.named("io_uring").describe());
     }
 
     @Test
@@ -173,6 +175,8 @@ class TransportTest {
                 client.connect(server.localAddress(), 10_000);
                 client.setSoTimeout(30_000);
                 client.shutdownOutput();
+                // Read only once the server has filled the socket buffers and waits for them to drain.
+                Thread.sleep(500);
                 InputStream in = client.getInputStream();
                 byte[] buf = new byte[65536];
                 long got = 0;
@@ -184,6 +188,201 @@ class TransportTest {
                     // A channel closed with unread data resets the connection: what came before counts.
                 }
                 return got;
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A client that connects, sends a few bytes and resets (or closes) at once, before the server
+     * accepted: the server still accepts the connection and sees it end.
+     */
+    // Not io_uring: it can miss the reset (see nettysIoUringMissesSomeResets).
+    @ParameterizedTest
+    @EnumSource(value = Transport.Kind.class, names = {"EPOLL", "NIO"})
+    void aSingleUseListenerClosedOnAcceptStillDeliversItsChild(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        EventLoopGroup group = transport.newGroup(1);
+        try {
+            for (boolean reset : new boolean[] {false, true}) {
+                java.util.concurrent.LinkedBlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+                Channel[] listener = new Channel[1];
+                listener[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                        .option(ChannelOption.SO_BACKLOG, 1)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                listener[0].close();
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        seen.add("read");
+                                        ReferenceCountUtil.release(msg);
+                                    }
+
+                                    @Override
+                                    public void channelInactive(ChannelHandlerContext ctx) {
+                                        seen.add("inactive");
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        seen.add("exception " + cause);
+                                        ctx.close();
+                                    }
+                                });
+                            }
+                        }).bind("127.0.0.1", 0).sync().channel();
+                try (Socket client = new Socket()) {
+                    client.connect(listener[0].localAddress(), 10_000);
+                    client.getOutputStream().write(new byte[100]);
+                    if (reset) {
+                        client.setSoLinger(true, 0);
+                    }
+                }
+                List<String> events = new java.util.ArrayList<>();
+                for (String e; !events.contains("inactive") && (e = seen.poll(10, TimeUnit.SECONDS)) != null; ) {
+                    events.add(e);
+                }
+                assertTrue(events.contains("inactive"), "events after " + (reset ? "RST" : "FIN") + " on " + transport.describe() + ": " + events);
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A client that sends a few bytes and then closes or resets: the server's channel ends, on the
+     * transports chosen automatically. A server that missed it would keep the connection open for
+     * as long as nothing else happens on it (a relay, a STARTTLS server before the upgrade).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Transport.Kind.class, names = {"EPOLL", "NIO"})
+    void aCloseOrResetAfterTheFirstBytesEndsTheChannel(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        assertEquals(-1, firstMissedReset(transport, 20, Duration.ofSeconds(10)), "a reset the server never noticed, on "
+                + transport.describe());
+    }
+
+    /**
+     * Why {@link Transport#best()} does not take io_uring: Netty 4.2.18's io_uring transport (on
+     * this kernel) now and then never notices a reset that follows a client's first bytes, so the
+     * channel stays open with nothing to end it. When a Netty upgrade fixes this, this test fails,
+     * and io_uring can be the automatic choice again.
+     */
+    @Test
+    void nettysIoUringMissesSomeResets() throws Exception {
+        Transport ioUring = available(Transport.Kind.IO_URING);
+        int missed = firstMissedReset(ioUring, 60, Duration.ofSeconds(2));
+        assertTrue(missed >= 0, "io_uring noticed all 30 resets: it may be the automatic choice again");
+    }
+
+    /**
+     * Connections that each send 11 bytes (the start of a ClientHello) and then close (even
+     * rounds) or reset (odd rounds); returns the first round whose server channel did not close
+     * within {@code wait}, or -1.
+     */
+    private static int firstMissedReset(Transport transport, int rounds, Duration wait) throws Exception {
+        EventLoopGroup group = transport.newGroup(1);
+        try {
+            java.util.concurrent.LinkedBlockingQueue<Integer> closed = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            int n = accepted.getAndIncrement();
+                            ch.closeFuture().addListener(f -> closed.add(n));
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ReferenceCountUtil.release(msg);
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    ctx.close();
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    try (Socket client = new Socket()) {
+                        client.connect(server.localAddress(), 10_000);
+                        client.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03});
+                        if (round % 2 == 1) {
+                            client.setSoLinger(true, 0);
+                        }
+                    }
+                    Integer n = closed.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+                    if (n == null) {
+                        return round;
+                    }
+                    assertEquals(round, n.intValue(), "connections close in order");
+                }
+                return -1;
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    // Not io_uring: it can miss the reset (see nettysIoUringMissesSomeResets).
+    @ParameterizedTest
+    @EnumSource(value = Transport.Kind.class, names = {"EPOLL", "NIO"})
+    void aConnectionAbandonedBeforeTheAcceptIsStillAcceptedAndEnds(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        EventLoopGroup group = transport.newGroup(1);
+        try {
+            java.util.concurrent.LinkedBlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+            Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            seen.add("active");
+                        }
+
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ReferenceCountUtil.release(msg);
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) {
+                            seen.add("inactive");
+                        }
+
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            ctx.close();
+                        }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            try {
+                for (boolean reset : new boolean[] {true, false}) {
+                    try (Socket client = new Socket()) {
+                        client.connect(server.localAddress(), 10_000);
+                        client.getOutputStream().write(new byte[100]);
+                        if (reset) {
+                            client.setSoLinger(true, 0);
+                        }
+                    }
+                    assertEquals("active", seen.poll(30, TimeUnit.SECONDS), "accepted after " + (reset ? "RST" : "FIN")
+                            + " on " + transport.describe());
+                    assertEquals("inactive", seen.poll(30, TimeUnit.SECONDS), "closed after " + (reset ? "RST" : "FIN")
+                            + " on " + transport.describe());
+                }
             } finally {
                 server.close().sync();
             }
