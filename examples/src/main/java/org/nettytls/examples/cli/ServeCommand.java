@@ -203,8 +203,8 @@ final class ServeCommand implements Callable<Integer> {
                 throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
             }
             AtomicInteger closed = new AtomicInteger();
-            Channel[] server = new Channel[1];
-            server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            Listeners[] server = new Listeners[1];
+            ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, proxy != null)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -224,13 +224,14 @@ final class ServeCommand implements Callable<Integer> {
                                 }
                             });
                         }
-                    }).bind(host, port).sync().channel();
-            InetSocketAddress bound = (InetSocketAddress) server[0].localAddress();
+                    });
+            server[0] = Listeners.bind(bootstrap, transport, group, host, port);
+            InetSocketAddress bound = server[0].localAddress();
             synchronized (out) {
                 out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
                 out.flush();
             }
-            server[0].closeFuture().sync();
+            server[0].awaitClosed();
             return Main.OK;
         } finally {
             mapping.close();
