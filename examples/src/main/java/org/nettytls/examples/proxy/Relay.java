@@ -34,9 +34,9 @@ import java.util.function.Consumer;
  * the other side still sends then fail to be written and the relay closes both. A TLS client that
  * half-closes with a bare FIN still gets the upstream's answer.
  *
- * <p><b>Writes.</b> What one event loop turn brings for a channel leaves it in one write call:
- * the relay's flushes, and those of a TLS handler (which flushes its records and its close_notify
- * separately), are consolidated until the end of the turn.
+ * <p><b>Writes.</b> What one event loop turn brings for a TLS channel leaves it in one write call:
+ * the relay's flushes, and those of its TLS handler (which flushes its records and its
+ * close_notify separately), are consolidated until the end of the turn.
  *
  * <p>Counters (bytes each way, how often each side stopped reading, the most bytes ever waiting
  * in one channel's outbound buffer) make the flow control observable; read them on the event loop
@@ -119,15 +119,18 @@ public final class Relay {
     }
 
     /**
-     * Puts the relay's handler in {@code side}'s pipeline, and a flush consolidation in front of
-     * everything (TLS included); returns what a {@link PendingReads} there held.
+     * Puts the relay's handler in {@code side}'s pipeline, and on a TLS side a flush consolidation
+     * in front of everything; returns what a {@link PendingReads} there held.
      */
     private Held install(Side side) {
-        // Flushes wait for the end of the event loop's turn, so that what one turn produces for a
-        // channel leaves in one write: typically the upstream's last answer, the close_notify after
-        // it (SslHandler flushes each), and an upstream's FIN seen in the same turn.
-        side.channel.pipeline().addFirst("relay-flushes", new FlushConsolidationHandler(
-                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        if (side.channel.pipeline().get(SslHandler.class) != null) {
+            // A TLS side's flushes wait for the end of the event loop's turn, so that the upstream's
+            // last answer and the close_notify after it (SslHandler flushes each) leave in one write.
+            // Not a plain side: there it would only delay the relay's last close past the peer's FIN,
+            // which then costs Netty a shutdown(SHUT_RD) call.
+            side.channel.pipeline().addFirst("relay-flushes", new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
         RelayHandler handler = new RelayHandler(this, side);
         PendingReads pending = side.channel.pipeline().get(PendingReads.class);
         if (pending == null) {
