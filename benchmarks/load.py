@@ -425,11 +425,32 @@ def perf_events():
         + (["io_uring:io_uring_submit_req"] if "io_uring:io_uring_submit_req" in listed else []) + ["raw_syscalls:sys_enter"]
 
 
-def count_syscalls(h, pids, events, seconds, load):
-    """perf stat on the processes (all their threads) while load() runs; returns {event: count} and load()'s answer."""
+# JVM threads that are not the application's: their syscalls depend on the JIT's and the collector's progress.
+JVM_INTERNAL = re.compile(r"Compiler|GC|G1|^VM |Signal Disp|Finalizer|Reference Han|Common-Cleaner|Service Thread|Sweeper"
+                          r"|Notification|Attach List|process reaper|^java$")
+
+
+def application_threads(pid):
+    """A JVM's threads that are not the JIT's, the collector's or the VM's own (event loops, log writer, main)."""
+    tids = []
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name = open(f"/proc/{pid}/task/{t}/comm").read().strip()
+        except FileNotFoundError:
+            continue
+        if not JVM_INTERNAL.search(name):
+            tids.append(t)
+    return tids
+
+
+def count_syscalls(h, pids, events, seconds, load, jvm=False):
+    """perf stat on the processes (all their threads; a JVM's application threads only) while load() runs;
+    returns {event: count} and load()'s answer."""
     out = os.path.join(h.work, "perf.out")
-    p = subprocess.Popen(["perf", "stat", "-x", ",", "-o", out, "-e", ",".join(events), "-p", ",".join(map(str, pids)),
-                          "--", "sleep", str(seconds + 1)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = ["-t", ",".join(t for pid in pids for t in application_threads(pid))] if jvm \
+        else ["-p", ",".join(map(str, pids))]
+    p = subprocess.Popen(["perf", "stat", "-x", ",", "-o", out, "-e", ",".join(events)] + target
+                         + ["--", "sleep", str(seconds + 1)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # perf attached
     answer = load()
     p.wait(seconds + 30)
@@ -452,15 +473,17 @@ def syscalls_case(h, relay, args):
     for name, s in relay.items():
         for case, path, conns, close in [("hs", "/", 32, True), ("bulk", "/1m", 8, False)]:
             counts, (answer, _) = count_syscalls(h, s["pids"](), events, args.syscall_seconds, lambda: wrk(
-                h, f"https://localhost:{s['port']}{path}", conns, args.syscall_seconds, close))
+                h, f"https://localhost:{s['port']}{path}", conns, args.syscall_seconds, close), jvm=s["jvm"])
             per[(name, case)] = {k: v / max(1, answer["count"]) for k, v in counts.items()}
     for case, title in [("hs", "per relayed connection (full TLS 1.3 handshake, one request, `Connection: close`)"),
                         ("bulk", "per relayed 1 MiB response (keep-alive)")]:
         say(f"### syscalls {title}")
         say()
-        say("`perf stat -e syscalls:sys_enter_*` on the server's process (all threads) during "
-            f"{args.syscall_seconds} s of wrk, divided by the responses; io_uring work is counted as the operations"
-            " submitted to the ring, which are not syscalls.")
+        say("`perf stat -e syscalls:sys_enter_*` on the server's process during "
+            f"{args.syscall_seconds} s of wrk, divided by the responses: every thread of nginx and HAProxy, a JVM's"
+            " application threads (event loops, log writer; not the JIT compiler's, the collector's or the VM's own, whose"
+            " calls depend on how far they got); io_uring work is counted as the operations submitted to the ring,"
+            " which are not syscalls.")
         say()
         names = list(relay)
         say("| syscall | " + " | ".join(names) + " |")
@@ -505,31 +528,42 @@ def async_profiler(work):
                                                timeout=60)
 
 
+JAVA_FRAME = re.compile(r"^(Interpreter|[A-Za-z_$][\w$]*(/[\w$]+)+\.)")
+CRYPTO_FRAME = re.compile(r"sha\d|sha512|sha256|curve25519|x25519|^fe4?_|fiat_|ecp_nistz|p256|aes|gcm|ghash|^bn_|ecdsa|"
+                          r"^ec_|BCM_|chacha|poly1305|hkdf|hmac", re.I)
+
+
 def profile_summary(path, count, unit):
-    """Where a JVM's CPU samples went: by thread kind, by layer of the leaf frame, and the hottest leaf frames."""
+    """Where a JVM's CPU samples went: by thread kind; then, of the event loops' samples (where every
+    connection's work runs), by layer of the leaf frame, and their hottest leaf frames."""
     import collections
-    threads, layers, leaves, total = collections.Counter(), collections.Counter(), collections.Counter(), 0
+    threads, layers, leaves, total, loop = collections.Counter(), collections.Counter(), collections.Counter(), 0, 0
     for line in open(path):
         stack, _, n = line.rstrip("\n").rpartition(" ")
         if not n.isdigit():
             continue
         n = int(n)
         frames = stack.split(";")
-        thread = frames[0]
-        leaf = frames[-1]
+        thread, leaf = frames[0], frames[-1]
         total += n
-        threads["event loop" if "IoEventLoop" in thread or "EventLoop" in thread else "JIT compiler"
-                if "Compiler" in thread else "GC" if "GC" in thread or "G1" in thread else "other"] += n
-        layers["kernel" if leaf.endswith("_[k]") else "BoringSSL/native" if not any(c in leaf for c in ".")
-               or leaf.startswith("lib") else "Java" if "." in leaf and not leaf.endswith("_[k]") else "other"] += n
+        kind = "event loop" if "EventLoop" in thread or "IoEventLoop" in thread else "JIT compiler" \
+            if "Compiler" in thread else "GC" if "GC" in thread or "G1" in thread else "other"
+        threads[kind] += n
+        if kind != "event loop":
+            continue
+        loop += n
+        layers["kernel" if leaf.endswith("_[k]") else "Java" if JAVA_FRAME.match(leaf) else "BoringSSL's crypto"
+               if CRYPTO_FRAME.search(leaf) else "other native (BoringSSL's TLS, malloc, Netty's JNI, the JVM)"] += n
         leaves[leaf] += n
     if not total:
         return []
-    pct = lambda c: ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in c.most_common())
-    lines = [f"{total:,} samples (1 ms of CPU each), {total * 1000 / max(1, count):,.0f} µs per {unit}; threads: {pct(threads)};"
-             f" leaf frames: {pct(layers)}", "",
-             "| hottest leaf frames | share |", "|---|---:|"]
-    lines += [f"| `{k[:110]}` | {100 * v / total:.1f}% |" for k, v in leaves.most_common(12)]
+    pct = lambda c, t: ", ".join(f"{k} {100 * v / t:.0f}%" for k, v in c.most_common())
+    lines = [f"{total:,} samples (1 ms of CPU each), {total * 1000 / max(1, count):,.0f} µs per {unit} in all threads,"
+             f" {loop * 1000 / max(1, count):,.0f} µs on the event loop; threads: {pct(threads, total)}."
+             + (f" Event loop leaf frames: {pct(layers, loop)}." if loop else ""), ""]
+    if loop:
+        lines += ["| hottest leaf frames on the event loop | share of its samples |", "|---|---:|"]
+        lines += [f"| `{k[:110]}` | {100 * v / loop:.1f}% |" for k, v in leaves.most_common(15)]
     return lines
 
 
@@ -543,10 +577,12 @@ def run(h, args):
     cpus = os.cpu_count() or 1
     pin = args.pin if args.pin is not None else cpus >= 2
     if pin:
-        h.server_cpus, h.client_cpus = ["taskset", "-c", "0"], ["taskset", "-c", f"1-{cpus - 1}"]
+        h.server_cpus, h.client_cpus = ["taskset", "-c", "0"], ["taskset", "-c", "1" if cpus == 2 else f"1-{cpus - 1}"]
     # Heap fixed and touched up front, so that a growth of the resident set is memory outside the heap
     # (BoringSSL's SSL objects, direct buffers), not heap pages the collector touched for the first time.
-    jvm = ["java", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", f"-Dnetty-tls.transport={args.transport}"]
+    # The native libraries stay on disk so that a profile can name their functions.
+    jvm = ["java", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", f"-Dnetty-tls.transport={args.transport}",
+           "-Dio.netty.native.deleteLibAfterLoading=false"]
     java = jvm + ["-Dio.netty.availableProcessors=1",
                   "-Djdk.tls.server.enableSessionTicketExtension=false"]
     main_class = lambda name: ["-cp", args.jar, "org.nettytls.benchmarks.load." + name]
@@ -592,7 +628,7 @@ def run(h, args):
         + (f" ({transports})" if transports else "") + f"; Java load client: {args.client_loops} event loops,"
         f" {args.conns} connections in flight for handshakes; {args.rounds} rounds x {args.seconds} s per case and side,"
         f" sides alternated (reversed every other round)")
-    say("- " + ("CPUs pinned: servers on CPU 0, load generators and the plain backend on " + h.client_cpus[-1]
+    say("- " + ("CPUs pinned: servers on CPU 0, load generators and the plain backend on CPU " + h.client_cpus[-1]
                 if pin else "CPUs not pinned"))
     say(f"- file descriptors: soft limit raised to {hard}; ephemeral ports {low}-{high}; idle connections: {memory_conns}")
     say()
@@ -813,7 +849,7 @@ def summary_line(summaries, crypto):
 def table(h, results, case, title, sides, unit, scale, client_name, crypto, peers=()):
     say = h.say
     base = sides[0]
-    per_op = unit.split("/")[0].rstrip("s") if scale == 1 else "MB"
+    per_op = {"hs/s": "handshake", "resumptions/s": "resumption"}.get(unit, "MB")
     say(f"### {title}")
     say()
     peer_heads = "".join(f" | × {p} per server CPU-s (median, range)" for p in peers)
