@@ -125,6 +125,33 @@ class TransportCommandsTest {
         }
     }
 
+    /** On epoll and io_uring, one listening socket per event loop on the one port (SO_REUSEPORT); on NIO one. */
+    @ParameterizedTest
+    @EnumSource(Transport.Kind.class)
+    void serveListensOncePerEventLoop(Transport.Kind kind) throws Exception {
+        available(kind);
+        Path procNetTcp = Path.of("/proc/net/tcp");
+        assumeTrue(Files.isReadable(procNetTcp), "no /proc/net/tcp to count listening sockets in");
+        RunningCommand serve = new RunningCommand("serve", "--listen", "127.0.0.1:0", "--naccept", "1", "--transport", kind.id(),
+                "--cert", "default=" + cert + "," + key, "--echo");
+        // Local address 127.0.0.1:PORT (Netty's native transports bind IPv6 sockets: ::ffff:127.0.0.1), state 0A (LISTEN).
+        String local = String.format("0100007F:%04X", serve.port);
+        long listening = 0;
+        for (Path table : List.of(procNetTcp, Path.of("/proc/net/tcp6"))) {
+            if (Files.isReadable(table)) {
+                listening += Files.readAllLines(table).stream().map(l -> l.trim().split("\\s+"))
+                        .filter(f -> f.length > 3 && f[1].endsWith(local) && f[3].equals("0A")).count();
+            }
+        }
+        int loops = io.netty.util.NettyRuntime.availableProcessors();
+        assertEquals(kind == Transport.Kind.NIO ? 1 : loops, listening, "listening sockets on " + kind.id() + " with "
+                + loops + " event loops");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", serve.port)) {
+            s.getOutputStream().write(new byte[] {0x16});
+        }
+        serve.finish();
+    }
+
     @Test
     void anUnknownTransportIsAUsageErrorNamingTheChoices() {
         StringWriter out = new StringWriter();
