@@ -58,7 +58,7 @@ final class FtpServerCommand implements Callable<Integer> {
         try (FtpServer ftp = new FtpServer(tls, root, user.substring(0, colon), user.substring(colon + 1),
                 requireReuse ? FtpServer.SessionReuse.REQUIRE : FtpServer.SessionReuse.ALLOW, allowClearData,
                 Duration.ofSeconds(Math.max(1, dataTimeout)), spec.commandLine().getOut())) {
-            ServerRunner.serve(server.listen, spec.commandLine().getOut(), ftp::initChannel);
+            ServerRunner.serve(server.listen, server.transport(), spec.commandLine().getOut(), ftp::initChannel);
         } catch (java.io.IOException e) {
             throw TlsException.badConfiguration("--root", e.getMessage());
         }

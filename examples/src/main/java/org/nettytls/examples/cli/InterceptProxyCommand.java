@@ -21,7 +21,7 @@ import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.examples.proxy.HostPort;
 import org.nettytls.examples.proxy.InterceptProxy;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniMinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +102,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
                 out.flush();
             }
         };
-        Transport transport = Transport.detect();
+        Transport transport = Transport.best();
         out.println("transport: " + transport.describe());
         ExecutorService resolver = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "intercept-proxy-resolver");

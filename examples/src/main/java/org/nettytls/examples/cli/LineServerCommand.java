@@ -30,7 +30,7 @@ final class LineServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SniMapping tls = server.mapping();
-        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
+        ServerRunner.serve(server.listen, server.transport(), spec.commandLine().getOut(), ch -> {
             StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
             ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new LineServerHandler(starttls, tls));
         });

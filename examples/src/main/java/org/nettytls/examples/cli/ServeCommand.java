@@ -27,7 +27,7 @@ import org.nettytls.VerifyMode;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
@@ -112,6 +112,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     UpstreamOptions upstream;
+
+    @Mixin
+    TransportOption transportOption;
 
     @Mixin
     OcspStapleOptions ocsp;
@@ -203,7 +206,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
 
-        Transport transport = Transport.detect();
+        Transport transport = transportOption.transport();
         ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "serve-upstream-resolver");
             t.setDaemon(true);
@@ -253,8 +256,8 @@ final class ServeCommand implements Callable<Integer> {
                 throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
             }
             AtomicInteger closed = new AtomicInteger();
-            Channel[] server = new Channel[1];
-            server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            Listeners[] server = new Listeners[1];
+            ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, proxy != null)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -274,13 +277,14 @@ final class ServeCommand implements Callable<Integer> {
                                 }
                             });
                         }
-                    }).bind(host, port).sync().channel();
-            InetSocketAddress bound = (InetSocketAddress) server[0].localAddress();
+                    });
+            server[0] = Listeners.bind(bootstrap, transport, group, host, port);
+            InetSocketAddress bound = server[0].localAddress();
             synchronized (out) {
                 out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
                 out.flush();
             }
-            server[0].closeFuture().sync();
+            server[0].awaitClosed();
             return Main.OK;
         } finally {
             mapping.close();

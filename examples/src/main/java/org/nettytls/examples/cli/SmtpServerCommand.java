@@ -85,7 +85,7 @@ final class SmtpServerCommand implements Callable<Integer> {
             }
         });
         try {
-            ServerRunner.serve(server.listen, out, ch -> {
+            ServerRunner.serve(server.listen, server.transport(), out, ch -> {
                 StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
                 ch.pipeline().addLast(starttls, SmtpServerHandler.newLineDecoder(), new SmtpServerHandler(starttls, tls, spool, maxSize));
             });

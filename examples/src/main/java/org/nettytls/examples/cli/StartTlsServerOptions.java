@@ -3,6 +3,8 @@ package org.nettytls.examples.cli;
 import java.util.List;
 import org.nettytls.TlsException;
 import org.nettytls.sni.SniMapping;
+import org.nettytls.transport.Transport;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,6 +22,14 @@ final class StartTlsServerOptions {
             description = {"Certificate (and key; default: in CERT) for the name a client asks for after the upgrade; repeatable,",
                 "as for serve: 'default=' for any other name, 'NAME%ecc=' for a second key type."})
     List<String> certs;
+
+    @Mixin
+    TransportOption transport;
+
+    /** The transport asked for with --transport (io_uring, else epoll, else NIO by default). */
+    Transport transport() throws TlsException {
+        return transport.transport();
+    }
 
     /** The certificates by name; the upgrade picks one by the ClientHello's server name. */
     SniMapping mapping() throws TlsException {

@@ -8,7 +8,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsException;
 import org.nettytls.examples.proxy.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.sni.SniMinter;
+import org.nettytls.transport.Transport;
 
 /**
  * An intercepting HTTPS proxy, as IO::Socket::SSL::Intercept is used: clients send

@@ -5,16 +5,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.transport.Transport;
 
 /** What the example servers share: binding, the "listening on" line, reading a command line. */
 public final class ServerRunner {
@@ -33,8 +31,12 @@ public final class ServerRunner {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
-    /** Binds {@code listen} (HOST:PORT), prints {@code listening on HOST:PORT} and serves until the process ends. */
-    public static void serve(String listen, PrintWriter out, Consumer<SocketChannel> pipeline) throws TlsException, InterruptedException {
+    /**
+     * Binds {@code listen} (HOST:PORT) on {@code transport}, prints {@code transport: ...} and
+     * {@code listening on HOST:PORT}, and serves until the process ends.
+     */
+    public static void serve(String listen, Transport transport, PrintWriter out, Consumer<SocketChannel> pipeline)
+            throws TlsException, InterruptedException {
         org.nettytls.examples.proxy.HostPort at;
         try {
             at = org.nettytls.examples.proxy.HostPort.parse(listen);
@@ -43,11 +45,12 @@ public final class ServerRunner {
         }
         String host = at.host();
         int port = at.port();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        out.println("transport: " + transport.describe());
+        EventLoopGroup group = transport.newGroup();
         try {
             Channel server;
             try {
-                server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                server = new ServerBootstrap().group(group).channel(transport.serverChannel())
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
