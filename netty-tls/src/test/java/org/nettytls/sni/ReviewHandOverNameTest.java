@@ -3,6 +3,7 @@ package org.nettytls.sni;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -74,6 +75,30 @@ class ReviewHandOverNameTest {
         Result r = handshake(mapping, "a.test", prefix);
         assertEquals(null, r.serverInfo, "a.test's context refuses a client without a certificate");
         assertNotNull(r.serverFailure);
+    }
+
+    /** The bound of the fix: warning alerts are skipped, but not without limit (each run below BoringSSL's four). */
+    @org.junit.jupiter.api.Test
+    void warningAlertsAreSkippedButBounded() {
+        // A ClientHello of 256 bytes announced one byte per record, three warning alerts before each record.
+        byte[] bytes = {0x01, 0x00, 0x01, 0x00, 0x03, 0x03};
+        java.io.ByteArrayOutputStream w = new java.io.ByteArrayOutputStream();
+        for (byte b : bytes) {
+            for (int a = 0; a < 3; a++) {
+                w.writeBytes(WARNING_ALERT);
+            }
+            w.writeBytes(new byte[] {0x16, 0x03, 0x01, 0x00, 0x01, b});
+        }
+        ClientHelloReader reader = new ClientHelloReader(16384);
+        ByteBuf in = Unpooled.wrappedBuffer(w.toByteArray());
+        try {
+            ClientHelloReader.Result r = reader.read(in, io.netty.buffer.ByteBufAllocator.DEFAULT);
+            assertEquals(ClientHelloReader.Kind.TOO_LARGE, r.kind, r.problem);
+            assertTrue(r.problem.contains("warning alerts"), r.problem);
+        } finally {
+            reader.release();
+            in.release();
+        }
     }
 
     private static String subject(TlsConnectionInfo info) {
