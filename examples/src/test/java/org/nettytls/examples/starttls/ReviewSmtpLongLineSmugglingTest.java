@@ -79,10 +79,16 @@ class ReviewSmtpLongLineSmugglingTest {
             c.write("Subject: one\r\n\r\n" + "x".repeat(SmtpServerHandler.MAX_LINE + 10) + "\n.\r\n"
                     + "MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\n"
                     + "Subject: smuggled\r\n\r\nforged\r\n.\r\n");
-            // Give the server time to act on whatever it took for commands, then end the mail for real.
-            c.write("\r\n.\r\n");
-            c.reply();
-            c.ask("NOOP\r\n");
+            // End the mail for real (if the server still reads it), then take every reply until
+            // the server closes or has answered a NOOP.
+            try {
+                c.write("\r\n.\r\nNOOP\r\n");
+                for (String line; (line = c.in.readLine()) != null && !line.contains("2.0.0 OK"); ) {
+                    // The replies to whatever the server took for commands.
+                }
+            } catch (java.io.IOException closed) {
+                // The server may end the connection instead; what it stored is what counts.
+            }
             Path smuggled = stored.poll(3, TimeUnit.SECONDS);
             String text = smuggled == null ? "" : Files.readString(smuggled, StandardCharsets.ISO_8859_1);
             assertFalse(text.contains("evil@example.org"), "a smuggled mail was stored: " + text);
