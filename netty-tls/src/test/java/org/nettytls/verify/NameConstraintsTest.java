@@ -2,6 +2,7 @@ package org.nettytls.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nettytls.verify.Verdicts.accepted;
 import static org.nettytls.verify.Verdicts.refused;
@@ -105,6 +106,26 @@ class NameConstraintsTest {
                 assertEquals(null, r, () -> r.exception.toString());
             }
         }
+    }
+
+    /**
+     * Second review of #15: a leaf whose subject repeats its issuer's name is self-issued by RFC
+     * 5280's definition, but it is still the peer's certificate; walking a chain taken as sent
+     * must not stop at it and so skip the issuer's constraints.
+     */
+    @Test
+    void aChainTakenAsSentIsHeldToTheConstraintsAboveASelfIssuedLeaf() throws Exception {
+        HeldCertificate ca = ca("!DNS:bar.example.com");
+        HeldCertificate leaf = HeldCertificate.builder().subject(ca.certificate().getSubjectX500Principal())
+                .dns("*.example.com").signedBy(ca).build();
+        PeerVerification v = PeerVerification.builder().enforce(true)
+                .checkName(HostnameScheme.defaultScheme(), "bar.example.com", PublicSuffix.builtIn()).build();
+        PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(leaf.chain(), null, true), v.clock().instant(), false);
+        assertNotNull(r, "a wildcard under a CA that excludes bar.example.com must not be accepted for it");
+        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, r.exception.code(), r.exception::toString);
+        assertTrue(r.exception.getMessage().contains("excluded subtree bar.example.com"), r.exception.getMessage());
+        // Validated here, the same chain is refused as well.
+        refused(trusting("bar.example.com", root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "bar.example.com");
     }
 
     @Test
