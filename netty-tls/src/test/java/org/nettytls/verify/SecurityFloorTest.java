@@ -97,6 +97,33 @@ class SecurityFloorTest {
         accepted(standard(rsaRoot), leaf().signatureAlgorithm("SHA256withRSAandMGF1").signedBy(rsaRoot).build().chain());
     }
 
+    /**
+     * Second review of #15: a chain another engine validated is held to the floor along every
+     * path its certificates make by name, so an unrelated certificate slipped in after the leaf
+     * does not hide a SHA-1 signed intermediate, nor does a leaf whose subject repeats its issuer's.
+     */
+    @Test
+    void aChainTakenAsSentIsHeldToTheFloorWhateverWasSlippedIntoIt() throws Exception {
+        HeldCertificate sha1Ca = HeldCertificate.builder().subject("O=SHA-1 CA").certificateAuthority(0)
+                .signatureAlgorithm("SHA1withECDSA").signedBy(root).build();
+        HeldCertificate leaf = leaf().signedBy(sha1Ca).build();
+        HeldCertificate junk = HeldCertificate.builder().commonName("unrelated").build();
+        PeerVerification v = PeerVerification.builder().enforce(true)
+                .checkName(HostnameScheme.defaultScheme(), "www.example.com", PublicSuffix.builtIn()).build();
+        for (List<java.security.cert.X509Certificate> chain : List.of(leaf.chain(),
+                List.of(leaf.certificate(), junk.certificate(), sha1Ca.certificate()))) {
+            PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(chain, null, true), v.clock().instant(), false);
+            assertNotNull(r, "a SHA-1 signed intermediate is below the floor however the chain is sent");
+            assertEquals(TlsErrorCode.WEAK_CRYPTO, r.exception.code(), r.exception::toString);
+            assertTrue(r.exception.getMessage().contains("O=SHA-1 CA"), r.exception.getMessage());
+        }
+        HeldCertificate selfIssued = HeldCertificate.builder().subject(sha1Ca.certificate().getSubjectX500Principal())
+                .dns("www.example.com").signatureAlgorithm("SHA1withECDSA").signedBy(sha1Ca).build();
+        PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(selfIssued.chain(), null, true), v.clock().instant(), false);
+        assertNotNull(r, "a self-issued leaf's SHA-1 signature by its CA is judged");
+        assertEquals(TlsErrorCode.WEAK_CRYPTO, r.exception.code(), r.exception::toString);
+    }
+
     @Test
     void dsaIsRefusedAsRootAndAsLeaf() throws Exception {
         HeldCertificate dsaRoot = HeldCertificate.builder().subject("O=DSA Root").dsa(2048).certificateAuthority(0).build();
