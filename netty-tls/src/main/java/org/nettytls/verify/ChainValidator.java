@@ -149,28 +149,81 @@ final class ChainValidator {
      * peer's upwards are still held to what no profile lowers (the security floor, the RFC 5280
      * leaf rule, name constraints applied to the names and to the name that matched), since the
      * other engine may not know these rules.
+     *
+     * <p>Which path the other engine took is not known, and the peer chose the order it sent: so
+     * every path the sent certificates make by name from the peer's certificate upwards (to a
+     * self-signed one, or as far as they go) is held to these rules, and a chain that makes more
+     * than {@value #MAX_PATHS} such paths is refused as too complex. A certificate slipped in
+     * between, or a peer certificate whose subject repeats its issuer's name, hides no issuer.
      */
     static Result asSent(List<X509Certificate> chain, boolean peerIsServer, Rules rules,
             NameConstraintsCheck.Identity identity) {
-        List<X509Certificate> ordered = new ArrayList<>();
-        ordered.add(chain.get(0));
-        for (int i = 1; i < chain.size() && i <= rules.maxIntermediates + 1; i++) {
-            X509Certificate below = ordered.get(ordered.size() - 1);
-            if (CertificateRules.selfIssued(below)
-                    || !chain.get(i).getSubjectX500Principal().equals(below.getIssuerX500Principal())) {
-                break;
+        List<List<X509Certificate>> paths = new ArrayList<>();
+        Map<X509Certificate, Boolean> selfSigned = new IdentityHashMap<>();
+        List<X509Certificate> start = new ArrayList<>(List.of(chain.get(0)));
+        if (!namePaths(chain, start, rules.maxIntermediates + 2, selfSigned, paths)) {
+            return new Result(chain, false, List.of(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, 0,
+                    "the certificates the peer sent make more than " + MAX_PATHS + " paths by issuer name from "
+                            + describe(chain.get(0)) + "; the chain is refused (bounded work)")));
+        }
+        Search search = new Search(chain, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
+        NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        for (List<X509Certificate> path : paths) {
+            List<ChainFailure> failures = new ArrayList<>();
+            List<NameConstraintsCheck.Finding> names = new ArrayList<>();
+            NameConstraintsCheck.check(path, identity, budget, names);
+            for (NameConstraintsCheck.Finding f : names) {
+                failures.add(f.toFailure());
             }
-            ordered.add(chain.get(i));
+            search.checkFloor(path, selfSigned, failures);
+            if (!failures.isEmpty()) {
+                return new Result(path, false, failures);
+            }
         }
-        Search search = new Search(ordered, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
-        List<ChainFailure> failures = new ArrayList<>();
-        List<NameConstraintsCheck.Finding> names = new ArrayList<>();
-        NameConstraintsCheck.check(ordered, identity, new NameConstraintsCheck.Budget(), names);
-        for (NameConstraintsCheck.Finding f : names) {
-            failures.add(f.toFailure());
+        return new Result(chain, false, List.of());
+    }
+
+    /**
+     * Adds to {@code out} every path by issuer name through {@code sent} that extends
+     * {@code path}, at most {@code maxLength} certificates long, ending at a self-signed
+     * certificate or where no sent certificate names the issuer; {@code false} when there are more
+     * than {@value #MAX_PATHS}.
+     */
+    private static boolean namePaths(List<X509Certificate> sent, List<X509Certificate> path, int maxLength,
+            Map<X509Certificate, Boolean> selfSigned, List<List<X509Certificate>> out) {
+        X509Certificate current = path.get(path.size() - 1);
+        boolean extended = false;
+        if (path.size() < maxLength && !isSelfSigned(current, selfSigned)) {
+            for (X509Certificate candidate : sent) {
+                if (containsSame(path, candidate)
+                        || !candidate.getSubjectX500Principal().equals(current.getIssuerX500Principal())) {
+                    continue;
+                }
+                extended = true;
+                path.add(candidate);
+                boolean within = namePaths(sent, path, maxLength, selfSigned, out);
+                path.remove(path.size() - 1);
+                if (!within) {
+                    return false;
+                }
+            }
         }
-        search.checkFloor(ordered, failures);
-        return new Result(chain, false, failures);
+        if (!extended) {
+            if (out.size() >= MAX_PATHS) {
+                return false;
+            }
+            out.add(List.copyOf(path));
+        }
+        return true;
+    }
+
+    /** Whether {@code c} is signed by its own key (asked once per certificate; a key too costly to use is not tried). */
+    static boolean isSelfSigned(X509Certificate c, Map<X509Certificate, Boolean> known) {
+        if (!CertificateRules.selfIssued(c)) {
+            return false;
+        }
+        return known.computeIfAbsent(c, k -> CertificateRules.tooCostly(k.getPublicKey()) == null
+                && CertificateFields.isSelfSigned(k));
     }
 
     /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
@@ -412,15 +465,18 @@ final class ChainValidator {
             return new Result(p, anchored, failures);
         }
 
-        /** The security floor and the RFC 5280 leaf rule alone, for a chain another engine built. */
-        void checkFloor(List<X509Certificate> p, List<ChainFailure> failures) {
+        /**
+         * The security floor and the RFC 5280 leaf rule alone, for a chain another engine built:
+         * every signature but a self-signed top certificate's own is judged.
+         */
+        void checkFloor(List<X509Certificate> p, Map<X509Certificate, Boolean> selfSigned, List<ChainFailure> failures) {
             for (int depth = p.size() - 1; depth >= 0; depth--) {
                 X509Certificate c = p.get(depth);
                 ChainFailure key = CertificateRules.key(c, depth, rules.floor);
                 if (key != null) {
                     failures.add(key);
                 }
-                if (!(depth == p.size() - 1 && CertificateRules.selfIssued(c))) {
+                if (!(depth == p.size() - 1 && isSelfSigned(c, selfSigned))) {
                     ChainFailure sig = CertificateRules.signature(c, depth, rules.floor);
                     if (sig != null) {
                         failures.add(sig);
