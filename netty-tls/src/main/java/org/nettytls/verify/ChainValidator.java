@@ -22,7 +22,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -665,6 +667,10 @@ final class ChainValidator {
         if (memory.pkixAccepted(fact, now)) {
             return null;
         }
+        ChainFailure policies = policyWork(below);
+        if (policies != null) {
+            return policies;
+        }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
             // The JDK refuses anchors with name constraints; NameConstraintsCheck applies them.
@@ -684,7 +690,75 @@ final class ChainValidator {
                     + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // The JDK throws on some valid chains (two CAs with disjoint permitted DNS subtrees:
+            // "DNSName must not be null or empty"); refused, with a code, rather than let it escape the trust manager.
+            return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
+                    + " chain below " + describe(anchor) + " and it is refused: " + e);
         }
+    }
+
+    /**
+     * The most policy-tree work (nodes visited, estimated from above) the JDK's PKIX validator
+     * may be given for one path: about 50 ms on the loaded test machine.
+     */
+    static final long MAX_POLICY_WORK = 1 << 17;
+
+    /**
+     * Bounds what the JDK's policy processing (RFC 5280 6.1.3 (d), 6.1.4 (a)-(b)) will cost
+     * before it is asked: it keeps the whole valid-policy tree and walks it once per policy and
+     * once per policy mapping of every certificate, and a CA that maps each of its policies onto
+     * many of the next multiplies the tree (CVE-2023-0464's shape; OpenSSL checks policies only
+     * on request, BoringSSL and Go bound or skip them). An upper bound of each level's nodes:
+     * every node of the level above has at most as many children as the largest number of
+     * policies one policy was mapped to there (one without mappings), the anyPolicy node one per
+     * policy and one for anyPolicy, and mappings add one node per issuer-domain policy. Refused
+     * with {@code chain-too-complex} past {@link #MAX_POLICY_WORK}; one-to-one mappings (a bridge
+     * CA's) and the few policies of an ordinary chain stay far below.
+     *
+     * @param below the certificates below the trust anchor, peer's first (the JDK's order reversed)
+     */
+    static ChainFailure policyWork(List<X509Certificate> below) {
+        long level = 1;
+        long fanOut = 1;
+        long tree = 1;
+        long work = 0;
+        for (int depth = below.size() - 1; depth >= 0; depth--) {
+            X509Certificate c = below.get(depth);
+            int policies;
+            int pairs = 0;
+            int issuerPolicies = 0;
+            int widest = 1;
+            try {
+                byte[] cp = extension(c, Extension.certificatePolicies.getId());
+                policies = cp == null ? 0 : ASN1Sequence.getInstance(ASN1OctetString.getInstance(cp).getOctets()).size();
+                byte[] pm = depth == 0 ? null : extension(c, Extension.policyMappings.getId());
+                if (pm != null) {
+                    Map<ASN1Encodable, Integer> fan = new java.util.HashMap<>();
+                    for (ASN1Encodable pair : ASN1Sequence.getInstance(ASN1OctetString.getInstance(pm).getOctets())) {
+                        int n = fan.merge(ASN1Sequence.getInstance(pair).getObjectAt(0), 1, Integer::sum);
+                        widest = Math.max(widest, n);
+                        pairs++;
+                    }
+                    issuerPolicies = fan.size();
+                }
+            } catch (RuntimeException malformed) {
+                return new ChainFailure(ChainFailure.Reason.REJECTED, depth, who(depth) + describe(c)
+                        + " has certificatePolicies or policyMappings that cannot be read (RFC 5280 4.2.1.4, 4.2.1.5): "
+                        + malformed.getMessage());
+            }
+            level = level * fanOut + policies + 1 + issuerPolicies;
+            tree += level;
+            work += (policies + pairs + 4L) * tree;
+            fanOut = Math.max(1, widest);
+            if (work > MAX_POLICY_WORK) {
+                return new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, depth, "the certificate policies and policy"
+                        + " mappings of the chain down to " + who(depth) + describe(c) + " (depth " + depth + ") would"
+                        + " make a policy tree of up to " + tree + " nodes, more than " + MAX_POLICY_WORK + " node visits to"
+                        + " check (RFC 5280 6.1.3 (d)); the chain is refused unchecked (bounded work)");
+            }
+        }
+        return null;
     }
 
     /**
