@@ -128,6 +128,43 @@ class NameConstraintsTest {
         refused(trusting("bar.example.com", root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "bar.example.com");
     }
 
+    /**
+     * Second review of #15: the hostname check reads a dNSName with its surrounding white space
+     * and trailing dots removed (as the reference does), so the constraints must bind that form
+     * too. Where no matched name is handed on (a scheme whose callback decides, or no name
+     * checked), 'bar.example.com.' or ' bar.example.com' slipped past an excluded bar.example.com.
+     */
+    @Test
+    void aDnsNameIsHeldToTheConstraintsInTheFormTheHostnameCheckReadsIt() throws Exception {
+        HeldCertificate ca = ca("!DNS:bar.example.com", "!URI:.bar.example.com", "!email:bar.example.com");
+        HostnameScheme callback = HostnameScheme.builder().name("app").callback((name, cn, sans) -> {
+            for (org.nettytls.cert.SubjectAltName san : sans) {
+                if (HostnameVerification.stripTrailingDots(san.value().trim()).equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }).build();
+        PeerVerification byCallback = trusting(null, root).checkName(callback, "bar.example.com", PublicSuffix.builtIn()).build();
+        for (String dns : List.of("bar.example.com.", " bar.example.com", "*.example.com.")) {
+            HeldCertificate leaf = HeldCertificate.builder().commonName("leaf").dns(dns).signedBy(ca).build();
+            refused(trusting(null, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+            if (!dns.startsWith("*")) {
+                refused(byCallback, leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+            }
+        }
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("u").uri("https://www.bar.example.com./")
+                .signedBy(ca).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree .bar.example.com");
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("e").email("ops@bar.example.com.")
+                .signedBy(ca).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+        // A permitted subtree is not widened: the name as written must lie within it too.
+        HeldCertificate permitted = ca("DNS:example.com");
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("p").dns("www.example.com. ")
+                .signedBy(permitted).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "none of the permitted subtrees");
+        accepted(trusting("www.example.com", root).build(), HeldCertificate.builder().commonName("p")
+                .dns("www.example.com").signedBy(permitted).build().chain());
+    }
+
     @Test
     void anAddressInTheCommonNameIsHeldToIpConstraints() throws Exception {
         HeldCertificate ca = ca("IP:10.0.0.0/8");
