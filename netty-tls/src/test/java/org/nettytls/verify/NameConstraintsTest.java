@@ -311,6 +311,26 @@ class NameConstraintsTest {
         assertEquals(NameConstraintsCheck.MAX_COMPARISONS, budget.spent());
     }
 
+    /**
+     * Second review of #15: the AVAs of a multi-valued RDN form a SET, whose order a BER encoding
+     * does not fix; OpenSSL compares names in a canonical (sorted) form, so a subject that writes
+     * 'OU=Ops+O=Evil' in the other order is still within the subtree 'C=DE,O=Evil+OU=Ops'.
+     */
+    @Test
+    void theOrderOfAMultiValuedRdnDoesNotTakeANameOutOfASubtree() {
+        org.bouncycastle.asn1.x500.X500Name constraint = new org.bouncycastle.asn1.x500.X500Name("C=DE,O=Evil+OU=Ops");
+        org.bouncycastle.asn1.x500.RDN[] c = constraint.getRDNs();
+        org.bouncycastle.asn1.x500.AttributeTypeAndValue[] avas = c[1].getTypesAndValues();
+        org.bouncycastle.asn1.x500.RDN reversed = org.bouncycastle.asn1.x500.RDN.getInstance(new org.bouncycastle.asn1.DLSet(
+                new org.bouncycastle.asn1.ASN1Encodable[] {avas[1], avas[0]}));
+        org.bouncycastle.asn1.x500.X500Name subject = new org.bouncycastle.asn1.x500.X500Name(new org.bouncycastle.asn1.x500.RDN[] {
+            c[0], reversed, new org.bouncycastle.asn1.x500.X500Name("CN=x").getRDNs()[0]});
+        assertEquals(avas[1].getType(), subject.getRDNs()[1].getTypesAndValues()[0].getType(), "the test writes the other order");
+        assertTrue(new NameConstraintsCheck.Dn(subject).startsWith(new NameConstraintsCheck.Dn(constraint)));
+        assertFalse(new NameConstraintsCheck.Dn(new org.bouncycastle.asn1.x500.X500Name("C=DE,O=Evil,CN=x"))
+                .startsWith(new NameConstraintsCheck.Dn(constraint)), "an RDN with fewer AVAs is another RDN");
+    }
+
     @Test
     void domainMatchingFollowsOpenSsl() {
         assertTrue(NameConstraintsCheck.dnsMatches("example.com", "example.com"));
