@@ -694,6 +694,8 @@ final class NameConstraintsCheck {
                 for (int k = 0; k < atvs.length; k++) {
                     rdns[i][k] = atvs[k].getType().getId() + "=" + IETFUtils.canonicalize(text(atvs[k].getValue()));
                 }
+                // A multi-valued RDN is a SET: its order as encoded means nothing (OpenSSL sorts it too).
+                Arrays.sort(rdns[i]);
             }
         }
 
