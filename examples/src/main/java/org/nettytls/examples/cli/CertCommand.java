@@ -81,7 +81,7 @@ final class CertCommand {
         public Integer call() throws Exception {
             checkDays(days);
             if (intermediates < 0) {
-                throw TlsException.badConfiguration("--intermediates", "must be 0 or more, not " + intermediates);
+                throw UsageException.of("--intermediates", "must be 0 or more, not " + intermediates);
             }
             // Path lengths leave room for one more CA level below the signer, so that
             // 'cert issue --ca-cert' makes an intermediate that verifiers accept.
@@ -168,7 +168,7 @@ final class CertCommand {
                 try {
                     b.addSubjectAltName(SubjectAltName.parse(san));
                 } catch (IllegalArgumentException e) {
-                    throw TlsException.badConfiguration("--san", e.getMessage());
+                    throw UsageException.of("--san", e.getMessage());
                 }
             }
             if (ocspUrl != null) {
@@ -202,9 +202,9 @@ final class CertCommand {
         }
     }
 
-    static void checkDays(int days) throws TlsException {
+    static void checkDays(int days) {
         if (days <= 0) {
-            throw TlsException.badConfiguration("--days", "must be a positive number of days, not " + days);
+            throw UsageException.of("--days", "must be a positive number of days, not " + days);
         }
     }
 }

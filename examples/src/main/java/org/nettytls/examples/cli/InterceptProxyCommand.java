@@ -19,7 +19,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.InterceptProxy;
 import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniMinter;
@@ -27,7 +27,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
@@ -57,7 +56,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
             description = "Address to listen on (default 127.0.0.1:8080); port 0 picks a free one.")
-    String listen;
+    HostPort listen;
 
     @Option(names = "--ca", paramLabel = "PREFIX", required = true,
             description = "The proxy CA that signs minted certificates: PREFIX.pem and PREFIX.key.")
@@ -78,17 +77,11 @@ final class InterceptProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        HostPort at;
-        try {
-            at = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
-        }
         InterceptProxy.AllowList allowed;
         try {
             allowed = InterceptProxy.AllowList.of(allow);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
+            throw UsageException.of("--allow", e.getMessage());
         }
         SniMinter minter = SniMinter.builder(CertCommand.Issue.loadCa(ca)).build();
         TlsClientOptions.Builder upstream = TlsClientOptions.builder();
@@ -130,7 +123,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
                                     }
                                 });
                             }
-                        }).bind(at.host(), at.port()).sync().channel();
+                        }).bind(listen.host(), listen.port()).sync().channel();
             } catch (Exception e) {
                 throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot listen on " + listen + ": " + e.getMessage(), e);
             }
