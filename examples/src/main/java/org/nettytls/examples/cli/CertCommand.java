@@ -47,10 +47,9 @@ final class CertCommand {
 
     @Command(name = "ca", description = {
         "Make a self-signed root CA, and with --intermediates N a chain of N intermediate CAs below it.",
-        "PREFIX.pem/PREFIX.key are the CA that signs (the lowest intermediate, with its chain up to the",
-        "root, or the root itself); with intermediates the root certificate, the trust anchor, goes to",
-        "PREFIX-root.pem. The CA that signs may sign leaves and one level of intermediate CAs",
-        "('cert issue --ca-cert')."},
+        "PREFIX.pem/PREFIX.key are the CA that signs (the lowest intermediate, with its chain up to the root, "
+                + "or the root itself); with intermediates the root certificate, the trust anchor, goes to PREFIX-root.pem. "
+                + "The CA that signs may sign leaves and one level of intermediate CAs ('cert issue --ca-cert')."},
             footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert ca --out ca",
         "  netty-tls cert ca --out ca --key rsa --days 30 --intermediates 1"})
@@ -114,8 +113,9 @@ final class CertCommand {
     }
 
     @Command(name = "issue", description = {
-        "Make a certificate signed by the CA in PREFIX.pem/PREFIX.key (from 'cert ca' or an earlier",
-        "'cert issue --ca-cert'). PREFIX.pem of the result holds the certificate and its chain."},
+        "Make a certificate signed by a CA, as PEM files.",
+        "The CA is PREFIX.pem/PREFIX.key of --ca (from 'cert ca' or an earlier 'cert issue --ca-cert'). "
+                + "PREFIX.pem of the result holds the certificate and its chain."},
             footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert issue --ca ca --out www --cn www.example.org \\",
         "      --san DNS:www.example.org,IP:127.0.0.1",

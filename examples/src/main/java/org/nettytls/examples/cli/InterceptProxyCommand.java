@@ -31,17 +31,16 @@ import picocli.CommandLine.Spec;
 
 /** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
 @Command(name = "intercept-proxy", description = {
-    "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept). For CONNECT host:port",
-    "to a destination named with --allow, it verifies the real upstream (chain against",
-    "--upstream-ca, name under the default scheme) and only then answers 200 and shows",
-    "the client a certificate for that name minted with the proxy CA (--ca PREFIX:",
-    "PREFIX.pem and PREFIX.key, from 'cert ca'; clients must trust PREFIX.pem). Other",
-    "destinations get 403; an upstream that cannot be reached or fails verification",
-    "gets the same 502 whatever the cause (the log says which), and no certificate.",
+    "Run an intercepting HTTPS proxy, as IO::Socket::SSL::Intercept does.",
+    "For CONNECT host:port to a destination named with --allow, it verifies the real upstream (chain against "
+            + "--upstream-ca, name under the default scheme) and only then answers 200 and shows the client a certificate "
+            + "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key, from 'cert ca'; clients "
+            + "must trust PREFIX.pem). Other destinations get 403; an upstream that cannot be reached or fails "
+            + "verification gets the same 502 whatever the cause (the log says which), and no certificate.",
     "",
-    "Please note: it must not face untrusted networks. Whoever reaches it can make it",
-    "connect to every allowed destination from where it runs, and the proxy CA's key",
-    "can impersonate every site to the clients that trust it."},
+    "Please note: it must not face untrusted networks. Whoever reaches it can make it connect to every allowed "
+            + "destination from where it runs, and the proxy CA's key can impersonate every site to the clients that "
+            + "trust it."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert ca --out proxy-ca",
         "  netty-tls intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca \\",
@@ -67,8 +66,8 @@ final class InterceptProxyCommand implements Callable<Integer> {
     Path upstreamCa;
 
     @Option(names = "--allow", paramLabel = "HOST:PORT", required = true, description = {
-        "A destination clients may CONNECT to (repeatable, at least one): HOST:PORT,",
-        "*.DOMAIN:PORT for the names below DOMAIN, *:PORT for any host; PORT may be *."})
+        "A destination clients may CONNECT to (repeatable, at least one): HOST:PORT, "
+            + "*.DOMAIN:PORT for the names below DOMAIN, *:PORT for any host; PORT may be *."})
     List<String> allow;
 
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")

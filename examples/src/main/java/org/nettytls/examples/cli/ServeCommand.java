@@ -48,19 +48,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "serve", description = {
     "Serve TLS with certificates chosen by server name (SNI).",
-    "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
-    "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type,",
-    "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
-    "and one line per connection with the name asked for and the certificate sent.",
-    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
-    "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
-    "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
-    "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
-    "renewed certificate is fetched for when its file is reloaded, and stapled once answered.",
-    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket",
-    "keys and OCSP staples with the other instances behind the same load balancer."},
+    "One --cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name, "
+            + "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type, which goes to "
+            + "clients that can verify it. Prints 'listening on HOST:PORT' when ready, and one line per connection with "
+            + "the name asked for and the certificate sent.",
+    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to HOST:PORT with "
+            + "backpressure and half-close, optionally over verified TLS (--upstream-tls) and after a PROXY protocol v2 "
+            + "header (--proxy-protocol); one line per closed relay says how it went.",
+    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled with its own OCSP "
+            + "response, fetched before accepting and refreshed; 'ocsp:' lines say what was fetched, refreshed or failed, "
+            + "and which certificates go out unstapled; with --watch a renewed certificate is fetched for when its file "
+            + "is reloaded, and stapled once answered.",
+    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket keys and "
+            + "OCSP staples with the other instances behind the same load balancer."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
