@@ -80,7 +80,7 @@ final class CertSpecs {
             try {
                 b.add(n.getKey(), n.getValue());
             } catch (IllegalArgumentException ex) {
-                throw TlsException.badConfiguration("--cert", ex.getMessage());
+                throw UsageException.of("--cert", ex.getMessage());
             }
         }
         for (Entry e : additional) {

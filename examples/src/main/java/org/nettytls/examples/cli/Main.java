@@ -1,7 +1,11 @@
 package org.nettytls.examples.cli;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.Properties;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.examples.HostPort;
@@ -169,15 +173,15 @@ public final class Main {
     /** {@code --version}: the version this command line was built as (examples/pom.xml fills it in). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws java.io.IOException {
+        public String[] getVersion() throws IOException {
             return new String[] {"netty-tls " + version()};
         }
 
-        static String version() throws java.io.IOException {
-            java.util.Properties p = new java.util.Properties();
-            try (java.io.InputStream in = Version.class.getResourceAsStream("version.properties")) {
+        static String version() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
                 if (in == null) {
-                    throw new java.io.FileNotFoundException("version.properties is not on the class path: a build without resources");
+                    throw new FileNotFoundException("version.properties is not on the class path: a build without resources");
                 }
                 p.load(in);
             }

@@ -29,7 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code probe HOST:PORT}: connects like a careful client and reports what it found, for the
- * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}.
+ * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}. This class
+ * is the options and their translation into {@link TlsClientOptions}; {@link Prober} connects and
+ * {@link ProbeReport} says what was found, as text or JSON.
  */
 @Command(name = "probe", description = {
     "Connect like a careful client and report the chain, the trust and hostname verdicts, protocol, cipher, ALPN and session.",
