@@ -147,7 +147,7 @@ final class ProbeCommand implements Callable<Integer> {
         + "version, TLSv1 to TLSv1_3, each offering only that version with every cipher (ALL, or --cipher) and verification off."})
     boolean enumerate;
 
-    @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
+    @Option(names = "--json", description = "Print the report as JSON (schema in docs/command-line.md).")
     boolean json;
 
     @Override
