@@ -16,6 +16,8 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.NettyRuntime;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.Objects;
 import org.nettytls.TlsException;
@@ -42,7 +44,9 @@ import org.nettytls.TlsException;
  * Netty 4.2.18 drops a channel that waits for nothing from the set but remembers it as added, and
  * then closes it on its next wait (see {@code EpollKeptRegistration}); a relay that turns reads
  * off and on meets this under load. io_uring has no interest set to lose (each wait is an
- * operation submitted to the ring), and NIO's selector keeps its keys.
+ * operation submitted to the ring), and NIO's selector keeps its keys. One io_uring difference
+ * no handler can hide: a channel accepted after its client reset has no
+ * {@link Channel#remoteAddress()}; {@link #peerAddress(Channel)} has it.
  */
 public final class Transport {
     /** A transport's kind, by the name the command line uses for it. */
@@ -130,6 +134,22 @@ public final class Transport {
         String pkg = Objects.requireNonNull(channel, "channel").getClass().getPackageName();
         return new Transport(pkg.equals("io.netty.channel.uring") ? Kind.IO_URING
                 : pkg.equals("io.netty.channel.epoll") ? Kind.EPOLL : Kind.NIO, null);
+    }
+
+    /**
+     * The address {@code channel}'s peer connected from, or null where there is none (not a TCP
+     * channel, not connected). Please note: on io_uring a channel accepted after its client reset
+     * the connection has a null {@link Channel#remoteAddress()} (Netty 4.2.18 accepts without
+     * the address and asks getpeername(), which a closed connection answers with ENOTCONN); this
+     * asks the kernel as accept() does. A server that checks where a connection comes from (an FTP
+     * data connection's, for one) must use this, or turn such a channel away.
+     */
+    public static InetSocketAddress peerAddress(Channel channel) {
+        SocketAddress remote = Objects.requireNonNull(channel, "channel").remoteAddress();
+        if (remote instanceof InetSocketAddress) {
+            return (InetSocketAddress) remote;
+        }
+        return remote == null && channel instanceof IoUringSocketChannel ? IoUringPeerName.of(channel) : null;
     }
 
     public Kind kind() {

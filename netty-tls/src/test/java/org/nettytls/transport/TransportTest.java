@@ -22,7 +22,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -360,6 +362,93 @@ class TransportTest {
             }
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A connection reset before the server accepted it: {@link Transport#peerAddress} still names
+     * the client, on every transport (an FTP server checks a data connection's address with it).
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.Kind.class)
+    void thePeerAddressOfAConnectionResetBeforeTheAcceptIsKnown(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        SocketAddress[] seen = childOfAConnectionResetBeforeTheAccept(transport);
+        assertEquals(seen[0], seen[2], "the peer address of a child whose client reset before the accept, on " + transport.describe());
+    }
+
+    /**
+     * Why {@link Transport#peerAddress} exists: Netty 4.2.18's io_uring transport, with multishot
+     * accept, leaves such a child's {@code remoteAddress()} null. When a Netty upgrade fixes this,
+     * this test fails, and {@code IoUringPeerName} can go.
+     */
+    @Test
+    void nettysIoUringLeavesTheRemoteAddressOfAConnectionResetBeforeTheAcceptNull() throws Exception {
+        Transport ioUring = available(Transport.Kind.IO_URING);
+        assumeTrue(IoUring.isAcceptMultishotEnabled(), "io_uring accepts one at a time here, with the address");
+        SocketAddress[] seen = childOfAConnectionResetBeforeTheAccept(ioUring);
+        assertEquals(null, seen[1], "Netty's io_uring child knows its remote address: IoUringPeerName is no longer needed");
+    }
+
+    /**
+     * The client's address, and the remote and peer address of the server's child, for a client
+     * that connects, sends a few bytes and resets while the listener does not accept (auto-read
+     * off), and is accepted only once the server's end of it is closed.
+     */
+    private static SocketAddress[] childOfAConnectionResetBeforeTheAccept(Transport transport) throws Exception {
+        EventLoopGroup group = transport.newGroup(1);
+        try {
+            java.util.concurrent.CompletableFuture<SocketAddress[]> child = new java.util.concurrent.CompletableFuture<>();
+            Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            child.complete(new SocketAddress[] {ch.remoteAddress(), Transport.peerAddress(ch)});
+                            ch.close();
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            try {
+                InetSocketAddress client;
+                try (Socket s = new Socket()) {
+                    s.connect(server.localAddress(), 10_000);
+                    client = (InetSocketAddress) s.getLocalSocketAddress();
+                    s.getOutputStream().write(new byte[11]);
+                    s.setSoLinger(true, 0);
+                }
+                awaitClosed(((InetSocketAddress) server.localAddress()).getPort(), client.getPort());
+                server.read();
+                SocketAddress[] seen = child.get(30, TimeUnit.SECONDS);
+                return new SocketAddress[] {client, seen[0], seen[1]};
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Until the kernel lists no open TCP connection from {@code remotePort} to {@code localPort} (the reset has arrived). */
+    private static void awaitClosed(int localPort, int remotePort) throws Exception {
+        String local = String.format(":%04X", localPort);
+        String remote = String.format(":%04X", remotePort);
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); ; Thread.sleep(10)) {
+            boolean open = false;
+            for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+                java.nio.file.Path path = java.nio.file.Path.of(table);
+                if (!java.nio.file.Files.exists(path)) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(path)) {
+                    String[] f = line.trim().split("\\s+");
+                    // st 07 is TCP_CLOSE.
+                    open |= f.length > 3 && f[1].endsWith(local) && f[2].endsWith(remote) && !f[3].equals("07");
+                }
+            }
+            if (!open) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "the server's end of a reset connection still open after 30 s");
         }
     }
 
