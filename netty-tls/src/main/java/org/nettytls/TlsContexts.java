@@ -152,6 +152,16 @@ final class TlsContexts {
         }
     }
 
+    /**
+     * After a failed install: frees the engine of {@code handler} unless it made it into the
+     * pipeline (whose removal then frees it).
+     */
+    static void releaseUnplaced(ChannelPipeline pipeline, SslHandler handler) {
+        if (pipeline.context(handler) == null) {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+        }
+    }
+
     private static final List<String> COMPANIONS = List.of(FAILURES, "tls-no-shutdown", "tls-debug");
 
     /**

@@ -22,7 +22,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -149,28 +151,81 @@ final class ChainValidator {
      * peer's upwards are still held to what no profile lowers (the security floor, the RFC 5280
      * leaf rule, name constraints applied to the names and to the name that matched), since the
      * other engine may not know these rules.
+     *
+     * <p>Which path the other engine took is not known, and the peer chose the order it sent: so
+     * every path the sent certificates make by name from the peer's certificate upwards (to a
+     * self-signed one, or as far as they go) is held to these rules, and a chain that makes more
+     * than {@value #MAX_PATHS} such paths is refused as too complex. A certificate slipped in
+     * between, or a peer certificate whose subject repeats its issuer's name, hides no issuer.
      */
     static Result asSent(List<X509Certificate> chain, boolean peerIsServer, Rules rules,
             NameConstraintsCheck.Identity identity) {
-        List<X509Certificate> ordered = new ArrayList<>();
-        ordered.add(chain.get(0));
-        for (int i = 1; i < chain.size() && i <= rules.maxIntermediates + 1; i++) {
-            X509Certificate below = ordered.get(ordered.size() - 1);
-            if (CertificateRules.selfIssued(below)
-                    || !chain.get(i).getSubjectX500Principal().equals(below.getIssuerX500Principal())) {
-                break;
+        List<List<X509Certificate>> paths = new ArrayList<>();
+        Map<X509Certificate, Boolean> selfSigned = new IdentityHashMap<>();
+        List<X509Certificate> start = new ArrayList<>(List.of(chain.get(0)));
+        if (!namePaths(chain, start, rules.maxIntermediates + 2, selfSigned, paths)) {
+            return new Result(chain, false, List.of(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, 0,
+                    "the certificates the peer sent make more than " + MAX_PATHS + " paths by issuer name from "
+                            + describe(chain.get(0)) + "; the chain is refused (bounded work)")));
+        }
+        Search search = new Search(chain, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
+        NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        for (List<X509Certificate> path : paths) {
+            List<ChainFailure> failures = new ArrayList<>();
+            List<NameConstraintsCheck.Finding> names = new ArrayList<>();
+            NameConstraintsCheck.check(path, identity, budget, names);
+            for (NameConstraintsCheck.Finding f : names) {
+                failures.add(f.toFailure());
             }
-            ordered.add(chain.get(i));
+            search.checkFloor(path, selfSigned, failures);
+            if (!failures.isEmpty()) {
+                return new Result(path, false, failures);
+            }
         }
-        Search search = new Search(ordered, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
-        List<ChainFailure> failures = new ArrayList<>();
-        List<NameConstraintsCheck.Finding> names = new ArrayList<>();
-        NameConstraintsCheck.check(ordered, identity, new NameConstraintsCheck.Budget(), names);
-        for (NameConstraintsCheck.Finding f : names) {
-            failures.add(f.toFailure());
+        return new Result(chain, false, List.of());
+    }
+
+    /**
+     * Adds to {@code out} every path by issuer name through {@code sent} that extends
+     * {@code path}, at most {@code maxLength} certificates long, ending at a self-signed
+     * certificate or where no sent certificate names the issuer; {@code false} when there are more
+     * than {@value #MAX_PATHS}.
+     */
+    private static boolean namePaths(List<X509Certificate> sent, List<X509Certificate> path, int maxLength,
+            Map<X509Certificate, Boolean> selfSigned, List<List<X509Certificate>> out) {
+        X509Certificate current = path.get(path.size() - 1);
+        boolean extended = false;
+        if (path.size() < maxLength && !isSelfSigned(current, selfSigned)) {
+            for (X509Certificate candidate : sent) {
+                if (containsSame(path, candidate)
+                        || !candidate.getSubjectX500Principal().equals(current.getIssuerX500Principal())) {
+                    continue;
+                }
+                extended = true;
+                path.add(candidate);
+                boolean within = namePaths(sent, path, maxLength, selfSigned, out);
+                path.remove(path.size() - 1);
+                if (!within) {
+                    return false;
+                }
+            }
         }
-        search.checkFloor(ordered, failures);
-        return new Result(chain, false, failures);
+        if (!extended) {
+            if (out.size() >= MAX_PATHS) {
+                return false;
+            }
+            out.add(List.copyOf(path));
+        }
+        return true;
+    }
+
+    /** Whether {@code c} is signed by its own key (asked once per certificate; a key too costly to use is not tried). */
+    static boolean isSelfSigned(X509Certificate c, Map<X509Certificate, Boolean> known) {
+        if (!CertificateRules.selfIssued(c)) {
+            return false;
+        }
+        return known.computeIfAbsent(c, k -> CertificateRules.tooCostly(k.getPublicKey()) == null
+                && CertificateFields.isSelfSigned(k));
     }
 
     /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
@@ -412,15 +467,18 @@ final class ChainValidator {
             return new Result(p, anchored, failures);
         }
 
-        /** The security floor and the RFC 5280 leaf rule alone, for a chain another engine built. */
-        void checkFloor(List<X509Certificate> p, List<ChainFailure> failures) {
+        /**
+         * The security floor and the RFC 5280 leaf rule alone, for a chain another engine built:
+         * every signature but a self-signed top certificate's own is judged.
+         */
+        void checkFloor(List<X509Certificate> p, Map<X509Certificate, Boolean> selfSigned, List<ChainFailure> failures) {
             for (int depth = p.size() - 1; depth >= 0; depth--) {
                 X509Certificate c = p.get(depth);
                 ChainFailure key = CertificateRules.key(c, depth, rules.floor);
                 if (key != null) {
                     failures.add(key);
                 }
-                if (!(depth == p.size() - 1 && CertificateRules.selfIssued(c))) {
+                if (!(depth == p.size() - 1 && isSelfSigned(c, selfSigned))) {
                     ChainFailure sig = CertificateRules.signature(c, depth, rules.floor);
                     if (sig != null) {
                         failures.add(sig);
@@ -609,6 +667,10 @@ final class ChainValidator {
         if (memory.pkixAccepted(fact, now)) {
             return null;
         }
+        ChainFailure policies = policyWork(below);
+        if (policies != null) {
+            return policies;
+        }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
             // The JDK refuses anchors with name constraints; NameConstraintsCheck applies them.
@@ -628,7 +690,75 @@ final class ChainValidator {
                     + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // The JDK throws on some valid chains (two CAs with disjoint permitted DNS subtrees:
+            // "DNSName must not be null or empty"); refused, with a code, rather than let it escape the trust manager.
+            return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
+                    + " chain below " + describe(anchor) + " and it is refused: " + e);
         }
+    }
+
+    /**
+     * The most policy-tree work (nodes visited, estimated from above) the JDK's PKIX validator
+     * may be given for one path: about 50 ms on the loaded test machine.
+     */
+    static final long MAX_POLICY_WORK = 1 << 17;
+
+    /**
+     * Bounds what the JDK's policy processing (RFC 5280 6.1.3 (d), 6.1.4 (a)-(b)) will cost
+     * before it is asked: it keeps the whole valid-policy tree and walks it once per policy and
+     * once per policy mapping of every certificate, and a CA that maps each of its policies onto
+     * many of the next multiplies the tree (CVE-2023-0464's shape; OpenSSL checks policies only
+     * on request, BoringSSL and Go bound or skip them). An upper bound of each level's nodes:
+     * every node of the level above has at most as many children as the largest number of
+     * policies one policy was mapped to there (one without mappings), the anyPolicy node one per
+     * policy and one for anyPolicy, and mappings add one node per issuer-domain policy. Refused
+     * with {@code chain-too-complex} past {@link #MAX_POLICY_WORK}; one-to-one mappings (a bridge
+     * CA's) and the few policies of an ordinary chain stay far below.
+     *
+     * @param below the certificates below the trust anchor, peer's first (the JDK's order reversed)
+     */
+    static ChainFailure policyWork(List<X509Certificate> below) {
+        long level = 1;
+        long fanOut = 1;
+        long tree = 1;
+        long work = 0;
+        for (int depth = below.size() - 1; depth >= 0; depth--) {
+            X509Certificate c = below.get(depth);
+            int policies;
+            int pairs = 0;
+            int issuerPolicies = 0;
+            int widest = 1;
+            try {
+                byte[] cp = extension(c, Extension.certificatePolicies.getId());
+                policies = cp == null ? 0 : ASN1Sequence.getInstance(ASN1OctetString.getInstance(cp).getOctets()).size();
+                byte[] pm = depth == 0 ? null : extension(c, Extension.policyMappings.getId());
+                if (pm != null) {
+                    Map<ASN1Encodable, Integer> fan = new java.util.HashMap<>();
+                    for (ASN1Encodable pair : ASN1Sequence.getInstance(ASN1OctetString.getInstance(pm).getOctets())) {
+                        int n = fan.merge(ASN1Sequence.getInstance(pair).getObjectAt(0), 1, Integer::sum);
+                        widest = Math.max(widest, n);
+                        pairs++;
+                    }
+                    issuerPolicies = fan.size();
+                }
+            } catch (RuntimeException malformed) {
+                return new ChainFailure(ChainFailure.Reason.REJECTED, depth, who(depth) + describe(c)
+                        + " has certificatePolicies or policyMappings that cannot be read (RFC 5280 4.2.1.4, 4.2.1.5): "
+                        + malformed.getMessage());
+            }
+            level = level * fanOut + policies + 1 + issuerPolicies;
+            tree += level;
+            work += (policies + pairs + 4L) * tree;
+            fanOut = Math.max(1, widest);
+            if (work > MAX_POLICY_WORK) {
+                return new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, depth, "the certificate policies and policy"
+                        + " mappings of the chain down to " + who(depth) + describe(c) + " (depth " + depth + ") would"
+                        + " make a policy tree of up to " + tree + " nodes, more than " + MAX_POLICY_WORK + " node visits to"
+                        + " check (RFC 5280 6.1.3 (d)); the chain is refused unchecked (bounded work)");
+            }
+        }
+        return null;
     }
 
     /**

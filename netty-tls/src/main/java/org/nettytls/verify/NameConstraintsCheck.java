@@ -322,6 +322,28 @@ final class NameConstraintsCheck {
                     + unsupported.size());
         }
 
+        /**
+         * A dNSName as written and, when it differs, as the hostname check reads it (white space
+         * around it and trailing dots removed): both must satisfy the constraints, so neither a
+         * trailing dot leaves an excluded subtree nor does reading one widen a permitted one.
+         */
+        void addDns(String name) {
+            dns.add(name);
+            String compared = HostnameVerification.comparedForm(name);
+            if (!compared.isEmpty() && !compared.equals(name)) {
+                dns.add(compared);
+            }
+        }
+
+        /** An email address as written and, when it differs, without trailing dots after its domain. */
+        void addEmail(String address) {
+            emails.add(address);
+            String stripped = HostnameVerification.stripTrailingDots(address.strip());
+            if (!stripped.isEmpty() && !stripped.equals(address)) {
+                emails.add(stripped);
+            }
+        }
+
         static Names of(X509Certificate cert) {
             Names n = new Names();
             X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
@@ -331,7 +353,7 @@ final class NameConstraintsCheck {
             for (RDN rdn : subject.getRDNs()) {
                 for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
                     if (atv.getType().getId().equals(EMAIL_ADDRESS)) {
-                        n.emails.add(text(atv.getValue()));
+                        n.addEmail(text(atv.getValue()));
                     }
                 }
             }
@@ -340,13 +362,13 @@ final class NameConstraintsCheck {
                 for (GeneralName g : GeneralNames.getInstance(ASN1OctetString.getInstance(san).getOctets()).getNames()) {
                     switch (g.getTagNo()) {
                         case GeneralName.dNSName:
-                            n.dns.add(text(g.getName()));
+                            n.addDns(text(g.getName()));
                             break;
                         case GeneralName.iPAddress:
                             n.ips.add(ASN1OctetString.getInstance(g.getName()).getOctets());
                             break;
                         case GeneralName.rfc822Name:
-                            n.emails.add(text(g.getName()));
+                            n.addEmail(text(g.getName()));
                             break;
                         case GeneralName.uniformResourceIdentifier:
                             n.uris.add(text(g.getName()));
@@ -364,7 +386,7 @@ final class NameConstraintsCheck {
                 for (RDN rdn : subject.getRDNs(BCStyle.CN)) {
                     String cn = text(rdn.getFirst().getValue());
                     if (HOST_LIKE_CN.matcher(cn).matches()) {
-                        n.dns.add(cn);
+                        n.addDns(cn);
                     }
                 }
             }
@@ -458,7 +480,12 @@ final class NameConstraintsCheck {
                     return "URI:" + HostnameVerification.printable(uri) + " has no host name to compare with the URI "
                             + "constraints, and such a URI must be refused";
                 }
+                // The host as written and without trailing dots (a resolver reads them alike) must both be allowed.
+                String bare = HostnameVerification.stripTrailingDots(host);
                 String v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(host, c));
+                if (v == null && !bare.isEmpty() && !bare.equals(host)) {
+                    v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(bare, c));
+                }
                 if (v != null) {
                     return v;
                 }
@@ -667,6 +694,8 @@ final class NameConstraintsCheck {
                 for (int k = 0; k < atvs.length; k++) {
                     rdns[i][k] = atvs[k].getType().getId() + "=" + IETFUtils.canonicalize(text(atvs[k].getValue()));
                 }
+                // A multi-valued RDN is a SET: its order as encoded means nothing (OpenSSL sorts it too).
+                Arrays.sort(rdns[i]);
             }
         }
 

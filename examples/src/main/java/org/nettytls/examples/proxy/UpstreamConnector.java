@@ -24,6 +24,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvents;
+import org.nettytls.examples.HostPort;
 import org.nettytls.transport.Transport;
 
 /**
