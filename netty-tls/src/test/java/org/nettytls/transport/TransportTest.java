@@ -42,6 +42,10 @@ import org.nettytls.testing.Interop;
 class TransportTest {
     /** More than loopback's socket buffers hold, so that the server must wait for the socket to drain. */
     private static final int ANSWER = 32 * 1024 * 1024;
+    /** The first 11 bytes of a ClientHello: what a TLS client sends first. */
+    private static final byte[] CLIENT_HELLO_START = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
+    /** More than one read takes: a reset that comes with it lands while the receiver is still reading. */
+    private static final byte[] BULK = new byte[1024 * 1024];
 
     @Test
     void bestIsIoUringWhereAvailableElseEpollElseNioAndSaysWhy() {
@@ -288,6 +292,69 @@ class TransportTest {
                 "the round whose close or reset the server never noticed with reads paused, on " + transport.describe());
     }
 
+    /** A client that connects and closes or resets without sending anything: the server's channel ends. */
+    @ParameterizedTest
+    @EnumSource(Transport.Kind.class)
+    void aCloseOrResetBeforeAnyBytesEndsTheChannel(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        assertEquals(-1, firstMissedReset(transport, transport.newGroup(1), true, new byte[0], 100, Duration.ofSeconds(10)),
+                "the round whose close or reset (before any bytes) the server never noticed, on " + transport.describe());
+    }
+
+    /**
+     * A client that sends a mebibyte and closes or resets while the server still reads it (a
+     * client that gives up mid-upload): the server's channel ends.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.Kind.class)
+    void aCloseOrResetDuringABulkTransferEndsTheChannel(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        assertEquals(-1, firstMissedReset(transport, transport.newGroup(1), true, BULK, 40, Duration.ofSeconds(10)),
+                "the round whose close or reset mid-transfer the server never noticed, on " + transport.describe());
+    }
+
+    /**
+     * The other side of a relay: a client channel (a proxy's upstream connection, made with the
+     * same transport) whose server sends a few bytes or a mebibyte and then closes or resets ends
+     * too. The fix is in the event loop, so it covers every channel registered there.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.Kind.class)
+    void aCloseOrResetFromTheServerEndsTheClientChannel(Transport.Kind kind) throws Exception {
+        Transport transport = available(kind);
+        for (byte[] payload : new byte[][] {CLIENT_HELLO_START, BULK}) {
+            EventLoopGroup group = transport.newGroup(1);
+            try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                upstream.setSoTimeout(30_000);
+                for (int round = 0; round < 100; round++) {
+                    Channel ch = new Bootstrap().group(group).channel(transport.socketChannel())
+                            .handler(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ReferenceCountUtil.release(msg);
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    ctx.close();
+                                }
+                            }).connect(upstream.getLocalSocketAddress()).sync().channel();
+                    try (Socket s = upstream.accept()) {
+                        s.getOutputStream().write(payload);
+                        if (round % 2 == 1) {
+                            s.setSoLinger(true, 0);
+                        }
+                    }
+                    assertTrue(ch.closeFuture().await(10, TimeUnit.SECONDS), "the client channel still open after the server's "
+                            + (round % 2 == 1 ? "reset" : "close") + " with " + payload.length + " bytes, round " + round + ", on "
+                            + transport.describe());
+                }
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
     /**
      * Why {@code IoUringReadsToTheReset} exists, and the proof that the tests above can fail: on
      * Netty 4.2.18's own io_uring handler a reset that comes with a client's first bytes is never
@@ -311,6 +378,12 @@ class TransportTest {
      */
     private static int firstMissedReset(Transport transport, EventLoopGroup group, boolean autoRead, int rounds, Duration wait)
             throws Exception {
+        return firstMissedReset(transport, group, autoRead, CLIENT_HELLO_START, rounds, wait);
+    }
+
+    /** The same with {@code payload} sent before each close or reset. */
+    private static int firstMissedReset(Transport transport, EventLoopGroup group, boolean autoRead, byte[] payload, int rounds,
+            Duration wait) throws Exception {
         try {
             java.util.concurrent.LinkedBlockingQueue<Integer> closed = new java.util.concurrent.LinkedBlockingQueue<>();
             java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
@@ -345,7 +418,7 @@ class TransportTest {
                 for (int round = 0; round < rounds; round++) {
                     try (Socket client = new Socket()) {
                         client.connect(server.localAddress(), 10_000);
-                        client.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03});
+                        client.getOutputStream().write(payload);
                         if (round % 2 == 1) {
                             client.setSoLinger(true, 0);
                         }
