@@ -37,8 +37,9 @@ import org.nettytls.TlsException;
  * <p>Please note: {@link #ioHandlerFactory()} carries a fix for each native transport, and only
  * groups made here (or from that factory) have it. On io_uring, a channel whose peer hung up reads
  * on to the end of its input: Netty 4.2.18 takes a recv that leaves the socket empty as the end of
- * a read loop even after a reset, which the kernel does not flag as it flags a FIN, and a client
- * that sent its first bytes and reset at once left a channel open forever (see
+ * a read loop even after a reset, which the kernel does not flag as it flags a FIN, and a peer
+ * that reset right after its bytes (a client's first ones, mid-transfer, an upstream's answer)
+ * left a channel open forever (see
  * {@code IoUringReadsToTheReset}; {@code TransportTest} shows the channel closing here and still
  * staying open on Netty's own handler). On epoll, every registered channel stays in the epoll set:
  * Netty 4.2.18 drops a channel that waits for nothing from the set but remembers it as added, and

@@ -365,7 +365,7 @@ class TransportTest {
     void nettysOwnIoUringHandlerMissesAResetThatComesWithTheFirstBytes() throws Exception {
         Transport ioUring = available(Transport.Kind.IO_URING);
         int missed = firstMissedReset(ioUring, new io.netty.channel.MultiThreadIoEventLoopGroup(1,
-                io.netty.channel.uring.IoUringIoHandler.newFactory()), true, 200, Duration.ofSeconds(5));
+                io.netty.channel.uring.IoUringIoHandler.newFactory()), true, 200, Duration.ofSeconds(10));
         assertTrue(missed >= 0, "Netty's io_uring handler noticed all 100 resets: IoUringReadsToTheReset is no longer needed");
         assertEquals(1, missed % 2, "a close (FIN) was missed too, in round " + missed + ": the fix covers resets only");
     }
