@@ -98,7 +98,7 @@ class GnutlsTest {
         BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
         int port = nettyServer(accepted);
         PeerProcess cli = gnutlsCli("other-ca.pem", port);
-        cli.send("must never be sent\n");
+        cli.sendUnlessExited("must never be sent\n");
         int exit = cli.awaitExit();
         assertNotEquals(0, exit, cli::describe);
         assertTrue(cli.stdout().contains("The certificate is NOT trusted"), cli::describe);

@@ -102,6 +102,29 @@ final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes {@code text} if the peer still reads it: a peer that refuses the handshake may have
+     * exited before the test writes, and its closed stdin is then no failure of the test.
+     */
+    void sendUnlessExited(String text) {
+        try {
+            stdin.write(text.getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            // The pipe breaks as the peer exits, a moment before the JDK sees it gone.
+            boolean exited;
+            try {
+                exited = process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                exited = false;
+            }
+            if (!exited) {
+                throw new AssertionError("cannot write to the peer's stdin\n" + describe(), e);
+            }
+        }
+    }
+
     void closeStdin() {
         try {
             stdin.close();
