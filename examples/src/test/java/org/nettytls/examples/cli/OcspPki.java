@@ -3,7 +3,6 @@ package org.nettytls.examples.cli;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,9 +85,9 @@ final class OcspPki implements AutoCloseable {
         responders.add(p);
         // Not a probe connection: openssl ocsp serves one connection at a time and would wait on it.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains("waiting for OCSP client connections")) {
+        while (!Processes.readLog(log).contains("waiting for OCSP client connections")) {
             if (System.nanoTime() > deadline || !p.isAlive()) {
-                throw new AssertionError("openssl ocsp did not start: " + Files.readString(log, StandardCharsets.UTF_8));
+                throw new AssertionError("openssl ocsp did not start: " + Processes.readLog(log));
             }
             Thread.sleep(20);
         }

@@ -68,7 +68,7 @@ class ProbeAndDemoTest {
             } catch (IOException notYet) {
                 if (System.nanoTime() > deadline || !server.isAlive()) {
                     throw new AssertionError(server.info().command().orElse("the server") + " did not start: "
-                            + Files.readString(log));
+                            + Processes.readLog(log));
                 }
                 Thread.sleep(20);
             }
