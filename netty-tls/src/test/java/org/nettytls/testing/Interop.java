@@ -35,7 +35,8 @@ public final class Interop {
             Map.entry("redis-server", "redis-server"),
             Map.entry("redis-cli", "redis-tools"),
             Map.entry("pebble", "pebble"),
-            Map.entry("pebble-challtestsrv", "pebble"));
+            Map.entry("pebble-challtestsrv", "pebble"),
+            Map.entry("stdbuf", "coreutils"));
 
     private Interop() {
     }
