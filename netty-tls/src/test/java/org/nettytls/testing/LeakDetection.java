@@ -4,6 +4,7 @@ import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
 import io.netty.util.ResourceLeakTracker;
 import java.lang.ref.ReferenceQueue;
+import java.lang.reflect.Method;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +112,29 @@ public final class LeakDetection
      * that what it leaks on purpose can never reach another test.
      */
     static final class Gate {
+        /** {@code jdk.internal.access.JavaLangRefAccess.waitForReferenceProcessing()} and its target, or null where closed. */
+        private static final Method REFERENCE_PROCESSING;
+        private static final Object JAVA_LANG_REF_ACCESS;
+
+        static {
+            Method m = null;
+            Object access = null;
+            try {
+                access = Class.forName("jdk.internal.access.SharedSecrets").getMethod("getJavaLangRefAccess").invoke(null);
+                m = Class.forName("jdk.internal.access.JavaLangRefAccess").getMethod("waitForReferenceProcessing");
+            } catch (ReflectiveOperationException | RuntimeException notOpen) {
+                // Not exported to this code (a run outside surefire): collectGarbage() uses sentinels instead.
+                m = null;
+            }
+            REFERENCE_PROCESSING = m;
+            JAVA_LANG_REF_ACCESS = access;
+        }
+
+        /** Whether a drain needs one collection (it can ask the reference handler) rather than two. */
+        static boolean asksTheReferenceHandler() {
+            return REFERENCE_PROCESSING != null;
+        }
+
         /** What an object's leak report says first: the test during which it was tracked. */
         static final String HINT_PREFIX = "tracked during ";
 
@@ -185,31 +209,52 @@ public final class LeakDetection
         }
 
         /**
-         * Two rounds of: a full collection, a wait until a reference cleared by it is queued, and
-         * the finalizers it made due. The JVM queues the references one collection cleared as one
-         * batch, and the next batch only after it: once the second round's reference is queued,
-         * every reference the first collection cleared (each leaked object's tracker among them)
-         * is in its detector's queue. Finalizers run before the detectors look, because some
-         * objects release what they hold in one (Netty's OpenSslContext releases its
-         * credentials): the collection clears the held object's tracker before the finalizer
-         * releases it, and a detector that looked in between would report a leak that is none.
+         * A full collection, then a wait until the JVM has queued every reference it cleared (each
+         * leaked object's tracker among them), then the finalizers it made due. Finalizers run
+         * before the detectors look, because some objects release what they hold in one (Netty's
+         * OpenSslContext releases its credentials): the collection clears the held object's
+         * tracker before the finalizer releases it, and a detector that looked in between would
+         * report a leak that is none.
+         *
+         * <p>The wait asks the JDK's reference handler directly (the surefire JVM opens
+         * {@code jdk.internal.access} for it). Without that, it takes two rounds of a collection
+         * and a wait for a sentinel reference cleared by it: the JVM queues the references one
+         * collection cleared as one batch and the next batch only after it, so once the second
+         * round's sentinel is queued, every reference the first collection cleared is too.
          */
         private static void collectGarbage() {
-            for (int round = 0; round < 2; round++) {
-                ReferenceQueue<Object> queue = new ReferenceQueue<>();
-                WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                try {
-                    do {
-                        System.gc();
-                    } while (queue.remove(100) == null && System.nanoTime() < deadline);
-                } catch (InterruptedException e) {
+            try {
+                if (REFERENCE_PROCESSING != null) {
+                    System.gc();
+                    while ((Boolean) REFERENCE_PROCESSING.invoke(JAVA_LANG_REF_ACCESS)) {
+                        // Each call waits for progress; false once nothing is pending or being queued.
+                    }
+                } else {
+                    for (int round = 0; round < 2; round++) {
+                        gcUntilCleared();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ReflectiveOperationException e) {
+                if (e.getCause() instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                sentinel.clear();
-                System.runFinalization();
+                throw new IllegalStateException("cannot wait for the JDK's reference processing", e);
             }
+            System.runFinalization();
+        }
+
+        private static void gcUntilCleared() throws InterruptedException {
+            ReferenceQueue<Object> queue = new ReferenceQueue<>();
+            WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            do {
+                System.gc();
+            } while (queue.remove(100) == null && System.nanoTime() < deadline);
+            sentinel.clear();
         }
 
         /** Netty's detector, recording what it reports in the gate and naming the running test in every tracked object. */
