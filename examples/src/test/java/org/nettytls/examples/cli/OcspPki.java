@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Processes;
 
 /**
@@ -84,7 +85,7 @@ final class OcspPki implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         responders.add(p);
         // Not a probe connection: openssl ocsp serves one connection at a time and would wait on it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (!Processes.readLog(log).contains("waiting for OCSP client connections")) {
             if (System.nanoTime() > deadline || !p.isAlive()) {
                 throw new AssertionError("openssl ocsp did not start: " + Processes.readLog(log));

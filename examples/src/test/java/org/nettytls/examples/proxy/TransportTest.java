@@ -39,10 +39,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.nettytls.testing.Await;
 
 /**
  * The servers' transport under what a relay does to a channel: reads turned off and on, writes
@@ -207,15 +207,9 @@ class TransportTest {
         }
     }
 
-    /** Waits (10 s at most) for the kernel's view of a socket to change: no margin, the event itself. */
+    /** Waits for the kernel's view of a socket to change: no margin, the event itself. */
     private static void awaitTcp(BooleanSupplier done, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("the kernel did not report " + what + " within 10 s");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+        Await.until(done, () -> "the kernel did not report " + what);
     }
 
     /**
