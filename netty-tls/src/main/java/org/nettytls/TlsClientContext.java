@@ -6,14 +6,17 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import org.nettytls.session.ClientSessionCache;
 import org.nettytls.verify.HostnameScheme;
+import org.nettytls.verify.IdentityGate;
 import org.nettytls.verify.TlsTrustManager;
 
 /**
@@ -80,12 +83,27 @@ public final class TlsClientContext {
     }
 
     /**
-     * A handler for a connection to {@code host}:{@code port}. The host names the server for
-     * SNI (unless it is an IP address, or {@code SSL_hostname} says otherwise), for identity
-     * checks, and as the key of Netty's client session cache.
+     * A bare handler for a connection to {@code host}:{@code port}, for pipelines that place it
+     * themselves. It carries every check that runs inside the handshake (chain, scheme, pins, CRL,
+     * OCSP staple, verify callback), but nothing that runs after it: options with
+     * {@link TlsClientOptions#identityGates() identity gates} (OCSP resolving, CRL distribution
+     * points, the staple callback) are refused here, so that such a check cannot be left out by
+     * accident; use {@link #install} instead.
+     *
+     * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for options with identity gates
      */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) throws TlsException {
         return newHandler(alloc, host, port, host + ":" + port);
+    }
+
+    /** {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}. */
+    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
+        if (!options.identityGates().isEmpty()) {
+            throw TlsException.badConfiguration("newHandler", "these options carry " + options.identityGates().size()
+                    + " check(s) that run after the handshake (OCSP, CRL distribution points), which a bare SslHandler"
+                    + " would leave out; put TLS on the channel with TlsClientContext.install (or StartTlsHandler.startClient)");
+        }
+        return handler(alloc, host, port, sessionKey);
     }
 
     /**
@@ -95,7 +113,7 @@ public final class TlsClientContext {
      * ({@code require_ssl_reuse}) insist resumes the control connection's session. Every check
      * runs again on a resumed session.
      */
-    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
+    private SslHandler handler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
         Objects.requireNonNull(sessionKey, "sessionKey");
         String sni = sniName(host);
         String engineHost = host;
@@ -125,16 +143,59 @@ public final class TlsClientContext {
         return handler;
     }
 
-    /** Adds the handler for {@code host}:{@code port} and {@link TlsFailureEvents} behind it; returns the handler. */
+    /**
+     * Puts TLS for {@code host}:{@code port} on the channel: the one way a client's TLS goes onto
+     * a channel, with every check the options ask for. The host names the server for SNI (unless
+     * it is an IP address, or {@code SSL_hostname} says otherwise), for identity checks, and as
+     * the key of the session cache. Adds the {@code SslHandler} at the end of the pipeline, then
+     * {@link TlsFailureEvents} and one new gate of each of the options'
+     * {@link TlsClientOptions#identityGates() identity gates}, which hold the application's reads,
+     * writes and the {@code SslHandshakeCompletionEvent} until their verdict. Returns the handler.
+     */
     public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
         return install(pipeline, host, port, host + ":" + port);
     }
 
-    /** The same with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
+    /**
+     * The same with the session filed under {@code sessionKey} ({@code SSL_session_key}) instead
+     * of {@code host:port}: e.g. the control connection's key for an FTPS data connection, which
+     * servers such as vsftpd ({@code require_ssl_reuse}) insist resumes the control connection's
+     * session. Every check runs again on a resumed session.
+     */
     public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
-        SslHandler handler = newHandler(pipeline.channel().alloc(), host, port, sessionKey);
-        TlsContexts.install(pipeline, null, handler, options);
+        SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
+        try {
+            TlsContexts.install(pipeline, null, handler, options, newGates());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
+    }
+
+    /**
+     * {@link #install(ChannelPipeline, String, int, String) install} in front of the handler
+     * named {@code before} instead of at the end: how {@code StartTlsHandler} upgrades a
+     * plaintext channel, so that STARTTLS runs exactly the checks direct TLS runs.
+     */
+    public SslHandler installBefore(ChannelPipeline pipeline, String before, String host, int port, String sessionKey)
+            throws TlsException {
+        SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
+        try {
+            TlsContexts.installBefore(pipeline, before, handler, options, newGates());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
+        return handler;
+    }
+
+    private List<IdentityGate> newGates() {
+        List<IdentityGate> gates = new ArrayList<>(options.identityGates().size());
+        for (Supplier<? extends IdentityGate> g : options.identityGates()) {
+            gates.add(Objects.requireNonNull(g.get(), "an identity gate supplier returned null"));
+        }
+        return gates;
     }
 
     /** The SNI name for {@code host}, or {@code null} for none. */

@@ -1,6 +1,10 @@
 package org.nettytls;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
+import org.nettytls.verify.IdentityGate;
 
 /**
  * Options of a TLS client, immutable, with the reference's secure defaults: the server's chain
@@ -10,12 +14,13 @@ import java.util.Objects;
  * <pre>{@code
  * TlsClientOptions options = TlsClientOptions.builder().caFile(Path.of("ca.pem")).build();
  * TlsClientContext tls = TlsClientContext.create(options);
- * ch.pipeline().addLast(tls.newHandler(ch.alloc(), "example.org", 443));
+ * tls.install(ch.pipeline(), "example.org", 443);
  * }</pre>
  */
 public final class TlsClientOptions extends TlsOptions {
     private final String serverName;
     private final org.nettytls.session.ClientSessionCache sessionCache;
+    private final List<Supplier<? extends IdentityGate>> identityGates;
 
     private TlsClientOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.PEER : b.verifyMode,
@@ -23,6 +28,7 @@ public final class TlsClientOptions extends TlsOptions {
                 b.loadKeyMaterial());
         this.serverName = b.serverName;
         this.sessionCache = b.sessionCache;
+        this.identityGates = List.copyOf(b.identityGates);
     }
 
     /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
@@ -49,6 +55,15 @@ public final class TlsClientOptions extends TlsOptions {
         return sessionCache;
     }
 
+    /**
+     * The checks that run after the handshake, each as a new {@link IdentityGate} per connection:
+     * {@link TlsClientContext#install} puts them behind the {@code SslHandler}, for direct TLS and
+     * for every STARTTLS upgrade alike.
+     */
+    public List<Supplier<? extends IdentityGate>> identityGates() {
+        return identityGates;
+    }
+
     /** Whether the server is verified. */
     public boolean verifiesPeer() {
         return verifyMode() != VerifyMode.NONE;
@@ -57,6 +72,7 @@ public final class TlsClientOptions extends TlsOptions {
     public static final class Builder extends TlsOptions.Builder<Builder> {
         String serverName;
         org.nettytls.session.ClientSessionCache sessionCache;
+        final List<Supplier<? extends IdentityGate>> identityGates = new ArrayList<>();
 
         private Builder() {
         }
@@ -79,6 +95,19 @@ public final class TlsClientOptions extends TlsOptions {
         /** {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}. */
         public Builder sessionCache(org.nettytls.session.ClientSessionCache cache) {
             this.sessionCache = Objects.requireNonNull(cache, "cache");
+            return this;
+        }
+
+        /**
+         * Adds a check that runs after the handshake because it may take time (an OCSP request, a
+         * CRL fetch): {@code gate} makes one {@link IdentityGate} per connection, which holds every
+         * application read and write until its verdict. The only way onto a channel is
+         * {@link TlsClientContext#install} (which STARTTLS uses as well), so the check runs on
+         * every path; {@link TlsClientContext#newHandler} refuses options that carry one.
+         * netty-tls-ocsp's {@code OcspClientConfig.applyTo} adds its handler here.
+         */
+        public Builder addIdentityGate(Supplier<? extends IdentityGate> gate) {
+            identityGates.add(Objects.requireNonNull(gate, "gate"));
             return this;
         }
 

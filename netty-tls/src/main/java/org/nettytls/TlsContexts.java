@@ -77,24 +77,16 @@ final class TlsContexts {
 
     /**
      * Puts {@code handler} into {@code pipeline} with what the options ask for around it: the
-     * error trap in front of it, then behind it the failure events, the debug log and the
-     * no-shutdown close. The one place that builds this stack, at the end of the pipeline or,
-     * when {@code replacing} is given, in its place and under its name (for the SNI selector,
-     * which picks the options only after the ClientHello): the bytes {@code replacing} still
-     * holds go to the {@code SslHandler}, and the trap knows they began with a TLS record.
+     * error trap in front of it, then behind it the failure events, the debug log, the
+     * no-shutdown close and the {@code gates} (the checks that run after the handshake). The one
+     * place that builds this stack, at the end of the pipeline or, when {@code replacing} is
+     * given, in its place and under its name (for the SNI selector, which picks the options only
+     * after the ClientHello): the bytes {@code replacing} still holds go to the {@code SslHandler},
+     * and the trap knows they began with a TLS record.
      */
-    static void install(ChannelPipeline pipeline, ChannelHandler replacing, SslHandler handler, TlsOptions options) {
-        Map<String, ChannelHandler> behind = new LinkedHashMap<>();
-        if (replacing == null || pipeline.get(FAILURES) == null) {
-            behind.put(FAILURES, TlsFailureEvents.INSTANCE);
-        }
-        if (options.closeMode() == StopTlsHandler.Mode.NONE) {
-            behind.put("tls-no-shutdown", new NoShutdownOnClose());
-        }
-        TlsDebug debug = TlsDebug.handler();
-        if (debug != null) {
-            behind.put("tls-debug", debug);
-        }
+    static void install(ChannelPipeline pipeline, ChannelHandler replacing, SslHandler handler, TlsOptions options,
+                        List<? extends ChannelHandler> gates) {
+        Map<String, ChannelHandler> behind = companions(pipeline, options);
         boolean trap = options.errorTrap() != null || options.keepSocketOnError();
         if (replacing == null) {
             if (trap) {
@@ -102,6 +94,10 @@ final class TlsContexts {
             }
             pipeline.addLast(TLS, handler);
             behind.forEach(pipeline::addLast);
+            gates.forEach(g -> pipeline.addLast(g));
+            if (options.observer() != null) {
+                pipeline.addLast(ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+            }
             return;
         }
         String name = pipeline.context(replacing).name();
@@ -112,9 +108,78 @@ final class TlsContexts {
             pipeline.addAfter(last, e.getKey(), e.getValue());
             last = e.getKey();
         }
+        for (ChannelHandler g : gates) {
+            pipeline.addAfter(last, null, g);
+            last = pipeline.context(g).name();
+        }
+        if (options.observer() != null) {
+            pipeline.addAfter(last, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+        }
         if (trap) {
             pipeline.addBefore(name, TRAP, ErrorTrapHandler.afterTlsRecord(options.errorTrap()));
         }
         pipeline.replace(replacing, name, handler);
+    }
+
+    /**
+     * The same stack as {@link #install}, in front of the handler named {@code before}: for a
+     * STARTTLS upgrade, where TLS goes between the socket and a {@code StartTlsHandler} that is
+     * already in the pipeline. The companions a previous upgrade left on the channel (after a
+     * downgrade) are used again. There is no error trap: a STARTTLS upgrade that fails never goes
+     * on in plaintext, so nothing may keep the channel.
+     */
+    static void installBefore(ChannelPipeline pipeline, String before, SslHandler handler, TlsOptions options,
+                              List<? extends ChannelHandler> gates) {
+        if (pipeline.context(before) == null) {
+            throw new IllegalArgumentException("no handler named '" + before + "' in " + pipeline.names());
+        }
+        Map<String, ChannelHandler> behind = companions(pipeline, options);
+        String anchor = before;
+        for (Map.Entry<String, ChannelHandler> e : pipeline) {
+            if (e.getKey().equals(before)) {
+                break;
+            }
+            if (COMPANIONS.contains(e.getKey())) {
+                anchor = e.getKey();
+                break;
+            }
+        }
+        pipeline.addBefore(anchor, TLS, handler);
+        behind.forEach((n, h) -> pipeline.addBefore(before, n, h));
+        gates.forEach(g -> pipeline.addBefore(before, null, g));
+        if (options.observer() != null) {
+            pipeline.addBefore(before, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+        }
+    }
+
+    /**
+     * After a failed install: frees the engine of {@code handler} unless it made it into the
+     * pipeline (whose removal then frees it).
+     */
+    static void releaseUnplaced(ChannelPipeline pipeline, SslHandler handler) {
+        if (pipeline.context(handler) == null) {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+        }
+    }
+
+    private static final List<String> COMPANIONS = List.of(FAILURES, "tls-no-shutdown", "tls-debug");
+
+    /**
+     * The handlers behind the SslHandler that the options ask for and the pipeline lacks, by name
+     * (a channel that was upgraded, downgraded and upgraded again keeps the first ones).
+     */
+    private static Map<String, ChannelHandler> companions(ChannelPipeline pipeline, TlsOptions options) {
+        Map<String, ChannelHandler> behind = new LinkedHashMap<>();
+        if (pipeline.get(FAILURES) == null) {
+            behind.put(FAILURES, TlsFailureEvents.INSTANCE);
+        }
+        if (options.closeMode() == StopTlsHandler.Mode.NONE && pipeline.get("tls-no-shutdown") == null) {
+            behind.put("tls-no-shutdown", new NoShutdownOnClose());
+        }
+        TlsDebug debug = TlsDebug.handler();
+        if (debug != null && pipeline.get("tls-debug") == null) {
+            behind.put("tls-debug", debug);
+        }
+        return behind;
     }
 }

@@ -58,6 +58,9 @@ public class TlsException extends SSLException {
         return null;
     }
 
+    /** What Netty prints for a BoringSSL failure with no error queued (error code 0). */
+    private static final String NO_ERROR_CODE = "error:00000000:invalid library (0):OPENSSL_internal:invalid library (0)";
+
     /**
      * The {@code TlsException} that explains {@code t}: the one in its cause chain if there is
      * one (a trust manager's refusal, say), or else a new one whose code is read from Netty's
@@ -70,6 +73,11 @@ public class TlsException extends SSLException {
             return found;
         }
         String text = describe(t);
+        if (text.contains(NO_ERROR_CODE)) {
+            // BoringSSL sends some alerts (a malformed server_name extension) without queuing an
+            // error, and Netty then prints error code 0 as "invalid library".
+            text = text.replace(NO_ERROR_CODE, "BoringSSL refused the handshake without an error code");
+        }
         String upper = text.toUpperCase(java.util.Locale.ROOT);
         TlsErrorCode code;
         if (hasCause(t, io.netty.handler.ssl.SslHandshakeTimeoutException.class)) {

@@ -74,13 +74,22 @@ public final class TlsServerContext {
         Set<String> keyTypes = new HashSet<>();
         keyTypes.add(options.keyMaterial().key().getAlgorithm());
         for (KeyMaterial km : additional) {
+            String weak = options.securityFloor().problemWith(km.chain()).orElse(null);
+            if (weak != null) {
+                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
+            }
             if (!keyTypes.add(km.key().getAlgorithm())) {
                 throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
                         + " certificate (" + km.leaf().getSubjectX500Principal().getName()
                         + ") for one context: each additional certificate needs a key type of its own");
             }
         }
-        SslContextBuilder b = SslContextBuilder.forServer(options.keyMaterial().key(), options.keyMaterial().chain());
+        SslContextBuilder b;
+        try {
+            b = ServerSessionSetup.forServer(options.keyMaterial(), options.sessions());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot use the server's key: " + e.getMessage(), e);
+        }
         TlsContexts.applyCommon(b, options);
         switch (options.verifyMode()) {
             case NONE:
@@ -181,7 +190,23 @@ public final class TlsServerContext {
     /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        TlsContexts.install(pipeline, null, handler, options);
+        TlsContexts.install(pipeline, null, handler, options, List.of());
+        return handler;
+    }
+
+    /**
+     * The same stack as {@link #install(ChannelPipeline)}, in front of the handler named
+     * {@code before}: how {@code StartTlsHandler} upgrades a plaintext channel. No error trap:
+     * a failed STARTTLS handshake never goes on in plaintext.
+     */
+    public SslHandler installBefore(ChannelPipeline pipeline, String before) {
+        SslHandler handler = newHandler(pipeline.channel().alloc());
+        try {
+            TlsContexts.installBefore(pipeline, before, handler, options, List.of());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
     }
 
@@ -215,7 +240,7 @@ public final class TlsServerContext {
             io.netty.util.ReferenceCountUtil.release(handler.engine());
             throw e;
         }
-        TlsContexts.install(pipeline, replacing, handler, options);
+        TlsContexts.install(pipeline, replacing, handler, options, List.of());
         return handler;
     }
 }

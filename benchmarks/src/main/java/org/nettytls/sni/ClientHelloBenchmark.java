@@ -70,7 +70,7 @@ public class ClientHelloBenchmark extends JmhDefaults {
     @Benchmark
     public List<X509Certificate> inspect() throws TlsException {
         ClientHello hello = ClientHello.parse(body);
-        String name = ServerNames.canonical(hello.serverName(), false);
+        String name = ServerNames.canonical(hello.hostName(), false);
         if (name == null) {
             throw new IllegalStateException("the ClientHello lost its server name");
         }

@@ -1,7 +1,5 @@
 package org.nettytls.ocsp;
 
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.ssl.SslHandler;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -24,9 +22,8 @@ import org.nettytls.verify.PeerCheck;
  * <pre>{@code
  * OcspClientConfig ocsp = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
  * TlsClientContext tls = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder().caFile(ca)).build());
- * // per connection:
- * tls.install(ch.pipeline(), host, port);
- * ocsp.install(ch.pipeline());
+ * // per connection, direct TLS or STARTTLS alike:
+ * tls.install(ch.pipeline(), host, port);     // or StartTlsHandler.startClient / StartTlsClient
  * }</pre>
  *
  * <p>The staple is checked inside the handshake (a revoked server fails the handshake with an
@@ -76,6 +73,7 @@ public final class OcspClientConfig {
     private final Clock clock;
     private final OcspVerifier verifier;
     private final CrlFetcher crlCache;
+    private final OcspVerdictListener verdictListener;
 
     private OcspClientConfig(Builder b) {
         this.mode = b.mode;
@@ -96,6 +94,12 @@ public final class OcspClientConfig {
         this.clock = b.clock;
         this.verifier = new OcspVerifier(skew, maxAge, maxResponseBytes, trustedResponders);
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
+        this.verdictListener = b.verdictListener;
+    }
+
+    /** Who is told each connection's verdict, or {@code null}. <b>Experimental</b>. */
+    public OcspVerdictListener verdictListener() {
+        return verdictListener;
     }
 
     public static Builder builder() {
@@ -103,32 +107,23 @@ public final class OcspClientConfig {
     }
 
     /**
-     * Prepares client options for this config: asks for staples (unless {@link OcspMode#NO_STAPLE})
-     * and adds the in-handshake staple check. Returns the same builder.
+     * Prepares client options for this config: asks for staples (unless {@link OcspMode#NO_STAPLE}),
+     * adds the in-handshake staple check, and adds the {@link OcspStapleHandler} as an identity
+     * gate ({@link TlsClientOptions.Builder#addIdentityGate}), which {@code TlsClientContext.install}
+     * puts on every connection, direct or STARTTLS. Returns the same builder.
      */
     public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
-        return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck());
+        return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck()).addIdentityGate(this::newHandler);
     }
 
-    /** The check that runs inside the handshake, for options built another way. */
+    /** The check that runs inside the handshake, for options built another way (with {@link #newHandler} as their gate). */
     public PeerCheck peerCheck() {
         return new OcspStapleCheck(this);
     }
 
-    /** A new {@link OcspStapleHandler} for one connection; add it right after the {@code SslHandler}. */
+    /** A new {@link OcspStapleHandler} for one connection: the identity gate {@link #applyTo} adds. */
     public OcspStapleHandler newHandler() {
         return new OcspStapleHandler(this);
-    }
-
-    /** Adds {@link #newHandler()} right after the pipeline's {@code SslHandler}; returns it. */
-    public OcspStapleHandler install(ChannelPipeline pipeline) {
-        SslHandler ssl = pipeline.get(SslHandler.class);
-        if (ssl == null) {
-            throw new IllegalStateException("OcspClientConfig.install: the pipeline has no SslHandler: " + pipeline.names());
-        }
-        OcspStapleHandler handler = newHandler();
-        pipeline.addAfter(pipeline.context(ssl).name(), "ocsp", handler);
-        return handler;
     }
 
     /**
@@ -244,8 +239,15 @@ public final class OcspClientConfig {
         private URI responderUrl;
         private CrlUse crls = CrlUse.OFF;
         private Clock clock = Clock.systemUTC();
+        private OcspVerdictListener verdictListener;
 
         private Builder() {
+        }
+
+        /** Tells {@code listener} each connection's verdict (for metrics). <b>Experimental</b>: see {@link OcspVerdictListener}. */
+        public Builder verdictListener(OcspVerdictListener listener) {
+            this.verdictListener = java.util.Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
@@ -355,8 +357,13 @@ public final class OcspClientConfig {
             return this;
         }
 
-        Builder clock(Clock clock) {
-            this.clock = clock;
+        /**
+         * The clock OCSP and CRL dates are checked against after the handshake (resolver, CRL
+         * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
+         * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
+         */
+        public Builder validationClock(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
             return this;
         }
 

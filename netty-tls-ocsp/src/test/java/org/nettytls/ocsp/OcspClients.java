@@ -25,7 +25,6 @@ public final class OcspClients {
         return loop.client(ch -> {
             try {
                 tls.install(ch.pipeline(), "localhost", port);
-                ocsp.install(ch.pipeline());
             } catch (TlsException e) {
                 throw new IllegalStateException(e);
             }

@@ -393,7 +393,6 @@ class OcspResolverTest {
                 } catch (TlsException e) {
                     throw new IllegalStateException(e);
                 }
-                ocsp.install(ch.pipeline());
             }, slow, new StringBuffer());
             awaitRequests(responder, 1);
             // A is now waiting for the responder, which never answers.

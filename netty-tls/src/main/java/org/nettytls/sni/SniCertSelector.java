@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -26,8 +27,11 @@ import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsFailureEvents;
+import org.nettytls.TlsHandshakeEvent;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.internal.HandshakeStart;
 import org.nettytls.trap.ErrorTrap;
 import org.nettytls.trap.ErrorTrapHandler;
 
@@ -43,24 +47,42 @@ import org.nettytls.trap.ErrorTrapHandler;
  * ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS)
  * }</pre>
  *
+ * <p><b>It chooses certificates; BoringSSL judges the protocol.</b> Whatever its reader cannot or
+ * need not parse (a malformed hello or server_name extension, records that are not a plain
+ * ClientHello, an SSLv2-format hello, plaintext) goes with every byte read so far to the
+ * {@code SslHandler} of the default certificate (the context for no name), or, without a default,
+ * to a BoringSSL that holds no certificate: the alert on the wire, the wait for more bytes, or the
+ * ServerHello is BoringSSL's own, as on a server with one certificate. A hello split over records
+ * and reads is simply waited for. It refuses only two things itself: a ClientHello announcing more
+ * than {@link SniSelectorOptions#maxClientHelloLength()} (16 KiB by default, where BoringSSL
+ * refuses too), with BoringSSL's illegal_parameter at the same byte; and a host_name with control
+ * or non-ASCII bytes (BoringSSL would take it), with the illegal_parameter alert RFC 6066 3 names.
+ *
  * <p>Unlike Netty's {@code SniHandler} it bounds the ClientHello's size and the time until it
  * has arrived, bounds the lookup's time, installs the chosen name's handlers exactly as
  * {@link TlsServerContext#install(ChannelPipeline)} would (its {@code TlsServerOptions}' handshake
- * timeout, error trap, close mode and debug log apply), and lets BoringSSL choose between a name's
- * RSA and ECDSA certificates by what the client offered. A client that sends plaintext names no
- * server: when the context for no name (the default) has an error trap
- * ({@code SSL_error_trap}), the channel and the bytes go to it, as they would on a single
- * certificate's port; otherwise the connection is closed. It holds the channel's reads
- * while a lookup runs and never blocks the event loop.
+ * timeout, error trap, close mode and debug log apply; the handshake timeout counts from the
+ * connection's start, less only the lookup's time), and lets BoringSSL choose between a name's RSA
+ * and ECDSA certificates by what the client offered. A client that sends plaintext names no
+ * server: when the context for no name (the default) has an error trap ({@code SSL_error_trap}),
+ * the channel and the bytes go to it, as they would on a single certificate's port. It holds the
+ * channel's reads while a lookup runs and never blocks the event loop.
  *
  * <p>Outcomes are events: one {@link SniCompletionEvent} per connection (on success after the
- * handshake, with the certificate sent), and on any failure of its own also a
- * {@link TlsFailureEvent}; then it closes the connection. Nothing it reads escapes as an exception.
- * One instance per connection.
+ * handshake, with the certificate sent; on failure saying what was wrong with the hello, and what
+ * BoringSSL said of it), and on any failure of its own also a {@link TlsFailureEvent}; then it
+ * closes the connection. Nothing it reads escapes as an exception. One instance per connection.
  */
 public final class SniCertSelector extends ByteToMessageDecoder implements ChannelOutboundHandler {
     /** TLS alert record: fatal (2) unrecognized_name (112), record version TLS 1.2 as TLS 1.3 sends it. */
     private static final byte[] UNRECOGNIZED_NAME_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70};
+    /**
+     * TLS alert record: fatal (2) illegal_parameter (47), with the record version BoringSSL gives
+     * the alerts it sends while reading a ClientHello (TLS 1.0, before a version is agreed).
+     */
+    private static final byte[] ILLEGAL_PARAMETER_ALERT = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x2f};
+
+    private static final String FAILURES = "tls-failures";
 
     private enum State { READING, LOOKING_UP, DONE }
 
@@ -71,12 +93,20 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private final Promise<SslHandler> selected = ImmediateEventExecutor.INSTANCE.newPromise();
     private State state = State.READING;
     private String serverName;
+    /** The host_name as sent, escaped where it is not printable ASCII; {@code null} when none was read. */
+    private String requestedName;
     private int[] signatureSchemes = new int[0];
     /** Set when the first bytes were plaintext: the client named no server, and only a trap may take it. */
     private TlsException plaintext;
+    /** Set when the hello goes to BoringSSL unread: what was unusual about it, for the failure's message. */
+    private String handedOver;
     private ScheduledFuture<?> timer;
+    /** How long the client took to send its ClientHello, taken from the handshake timeout of the handler that follows. */
+    private long helloMillis;
     private boolean suppressRead;
     private boolean readPending;
+    /** When reading the ClientHello began (System.nanoTime()), for an observed handshake's duration. */
+    private long began;
 
     public SniCertSelector(SniLookup lookup, SniSelectorOptions options) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
@@ -91,14 +121,16 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     public static SniCertSelector install(ChannelPipeline pipeline, SniLookup lookup, SniSelectorOptions options) {
         SniCertSelector selector = new SniCertSelector(lookup, options);
         pipeline.addLast("tls", selector);
-        pipeline.addLast("tls-failures", TlsFailureEvents.INSTANCE);
+        pipeline.addLast(FAILURES, TlsFailureEvents.INSTANCE);
         return selector;
     }
 
     /**
      * Completes with the {@link SslHandler} this selector put in its place (before that handler's
-     * handshake), or fails when no certificate was chosen. Lets a pipeline that starts TLS later,
-     * such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     * handshake), or fails when it put none there (it refused the hello, the name is unknown, the
+     * lookup failed or the client left). A handler that judges a hello the selector could not read
+     * counts: its handshake then fails with BoringSSL's answer. Lets a pipeline that starts TLS
+     * later, such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
      *
      * <p>Please note: it may complete after that handler has already answered the ClientHello
      * (always when the lookup answers later), so it is too late for anything that must be set
@@ -125,9 +157,10 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     private void startClientHelloTimer(ChannelHandlerContext ctx) {
         if (timer == null && state == State.READING) {
+            began = System.nanoTime();
             long millis = options.clientHelloTimeout().toMillis();
             timer = ctx.executor().schedule(() -> fail(ctx, new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT,
-                    "no complete ClientHello within " + millis + " ms (" + reader.received() + " bytes of records received)")),
+                    "no complete ClientHello within " + millis + " ms (" + actualReadableBytes() + " bytes received)")),
                     millis, TimeUnit.MILLISECONDS);
         }
     }
@@ -138,41 +171,77 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         if (state != State.READING) {
             return;
         }
-        ByteBuf body;
-        ClientHello hello;
-        try {
-            body = reader.read(in, ctx.alloc());
-            if (body == null) {
-                return;
-            }
-            try {
-                hello = ClientHello.parse(body);
-            } finally {
-                body.release();
-            }
-        } catch (TlsException e) {
-            if (e.code() == TlsErrorCode.PLAINTEXT_ON_TLS_PORT) {
-                // A plaintext client sent no name: the context for no name says whether a trap takes it.
-                plaintext = e;
-                cancelTimer();
-                lookUp(ctx);
-            } else {
-                fail(ctx, e);
-            }
+        ClientHelloReader.Result read = reader.read(in, ctx.alloc());
+        if (read.kind == ClientHelloReader.Kind.NEED_MORE) {
             return;
         }
-        cancelTimer();
-        String requested = hello.serverName();
-        serverName = ServerNames.canonical(requested, false);
-        signatureSchemes = hello.signatureSchemes();
-        lookUp(ctx);
+        helloArrived();
+        switch (read.kind) {
+            case NOT_TLS:
+                // A plaintext client sent no name: the context for no name says whether a trap takes it.
+                plaintext = new TlsException(TlsErrorCode.PLAINTEXT_ON_TLS_PORT, "the client " + read.problem);
+                handOver(ctx, plaintext.getMessage());
+                return;
+            case HAND_OVER:
+                handOver(ctx, "the client " + read.problem);
+                return;
+            case TOO_LARGE:
+                refuse(ctx, "the client " + read.problem);
+                return;
+            default:
+                break;
+        }
+        ClientHello hello;
+        try {
+            hello = ClientHello.parse(read.body);
+        } finally {
+            read.body.release();
+        }
+        requestedName = hello.hostName();
+        switch (hello.status()) {
+            case UNREADABLE:
+                handOver(ctx, "the client sent a ClientHello that " + hello.problem());
+                return;
+            case REFUSED:
+                refuse(ctx, "the client sent a ClientHello that " + hello.problem());
+                return;
+            default:
+                serverName = ServerNames.canonical(requestedName, false);
+                signatureSchemes = hello.signatureSchemes();
+                lookUp(ctx, serverName);
+        }
     }
 
-    private void lookUp(ChannelHandlerContext ctx) {
+    /** Stops the ClientHello timer and keeps how long the client took. */
+    private void helloArrived() {
+        if (timer != null) {
+            helloMillis = options.clientHelloTimeout().toMillis() - Math.max(0, timer.getDelay(TimeUnit.MILLISECONDS));
+        }
+        cancelTimer();
+    }
+
+    /**
+     * Gives the bytes, unread, to BoringSSL: through the default certificate's handler, or the
+     * {@link HelloJudge} when there is none; {@code problem} says what was unusual about them.
+     */
+    private void handOver(ChannelHandlerContext ctx, String problem) {
+        handedOver = problem;
+        lookUp(ctx, null);
+    }
+
+    /** Refuses the hello with illegal_parameter: one over the size limit, or a name no DNS name looks like. */
+    private void refuse(ChannelHandlerContext ctx, String problem) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(ILLEGAL_PARAMETER_ALERT));
+        }
+        fail(ctx, new TlsException(TlsErrorCode.HANDSHAKE_FAILED, problem + "; sent illegal_parameter"));
+    }
+
+    private void lookUp(ChannelHandlerContext ctx, String name) {
         state = State.LOOKING_UP;
         CompletionStage<TlsServerContext> stage;
         try {
-            stage = lookup.lookup(serverName);
+            stage = lookup.lookup(name);
         } catch (RuntimeException e) {
             fail(ctx, lookupFailed(e));
             return;
@@ -205,43 +274,88 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         cancelTimer();
         if (error != null) {
             fail(ctx, lookupFailed(error));
-        } else if (plaintext != null) {
-            if (context != null && context.options().errorTrap() != null) {
-                trapPlaintext(ctx, context.options().errorTrap());
-            } else {
-                fail(ctx, plaintext);
-            }
-        } else if (context == null) {
-            unknownName(ctx);
-        } else {
+        } else if (plaintext != null && context != null && context.options().errorTrap() != null) {
+            trapPlaintext(ctx, context.options().errorTrap());
+        } else if (context != null) {
             select(ctx, context);
+        } else if (handedOver != null) {
+            judge(ctx);
+        } else {
+            unknownName(ctx);
         }
     }
 
     private void select(ChannelHandlerContext ctx, TlsServerContext context) {
         state = State.DONE;
         resumeReads(ctx);
+        long handshakeMillis = remainingHandshakeMillis(context.options().handshakeTimeout().toMillis());
+        TlsObserver observer = context.options().observer();
+        if (observer != null && began != 0) {
+            ctx.channel().attr(HandshakeStart.KEY).set(began);
+        }
+        if (handedOver == null) {
+            // Only a hello read for its name is a selection: one handed over unread (plaintext, an
+            // SSLv2-format or malformed hello) says nothing of a name, and its handshake is observed
+            // like any other by the default's observer.
+            observeSelection(ctx, options.observer() != null ? options.observer() : observer, context);
+        }
         SslHandler ssl;
         try {
             // The name's whole stack (error trap, close mode, debug log), as TlsServerContext.install
             // makes it; the onHandler hook (a staple, say) runs before the ClientHello reaches it.
-            ssl = context.install(ctx.pipeline(), this, h -> options.onHandler().accept(h, context));
+            ssl = context.install(ctx.pipeline(), this, h -> {
+                h.setHandshakeTimeoutMillis(handshakeMillis);
+                options.onHandler().accept(h, context);
+            });
         } catch (RuntimeException e) {
             state = State.LOOKING_UP;
             fail(ctx, lookupFailed(e));
             return;
         }
+        report(ctx, ssl, context);
+        selected.trySuccess(ssl);
+    }
+
+    /** No default certificate for a hello the selector could not read: BoringSSL judges it without one. */
+    private void judge(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        resumeReads(ctx);
+        SslHandler ssl = HelloJudge.newHandler(ctx.alloc(), remainingHandshakeMillis(HelloJudge.defaultHandshakeTimeoutMillis()));
+        handedOver += " (no default certificate: BoringSSL judged it holding none)";
+        String name = ctx.name();
+        if (ctx.pipeline().get(FAILURES) == null) {
+            ctx.pipeline().addAfter(name, FAILURES, TlsFailureEvents.INSTANCE);
+        }
+        report(ctx, ssl, null);
+        ctx.pipeline().replace(this, name, ssl);
+        selected.trySuccess(ssl);
+    }
+
+    /** The handshake timeout counts from the connection's start, as with a plain SslHandler: less the time the hello took. */
+    private long remainingHandshakeMillis(long handshakeMillis) {
+        return handshakeMillis <= 0 ? handshakeMillis : Math.max(1, handshakeMillis - helloMillis);
+    }
+
+    /** One {@link SniCompletionEvent} when the handshake of {@code ssl} ends. */
+    private void report(ChannelHandlerContext ctx, SslHandler ssl, TlsServerContext context) {
         String name = serverName;
+        String requested = requestedName;
         int[] offered = signatureSchemes;
+        String problem = handedOver;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {
             ChannelHandlerContext after = ctx.pipeline().context(ssl);
             SniCompletionEvent event;
-            if (f.isSuccess()) {
+            if (f.isSuccess() && context != null) {
                 List<X509Certificate> chain = SentCertificate.chain(context, ssl.engine().getSession(), offered);
                 ctx.channel().attr(TlsConnectionInfo.LOCAL_CERTIFICATES).set(chain);
-                event = SniCompletionEvent.success(name, chain);
+                event = SniCompletionEvent.success(name, requested, chain);
             } else {
-                event = SniCompletionEvent.failure(name, TlsException.classify(f.cause()));
+                TlsException cause = explain(TlsException.classify(f.cause()), problem);
+                if (context == null) {
+                    // The judge's handshake has no context to observe it: it is the selector's to report.
+                    observeFailure(ctx, cause);
+                }
+                event = SniCompletionEvent.failure(name, requested, cause);
             }
             if (after != null) {
                 after.fireUserEventTriggered(event);
@@ -249,7 +363,20 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 ctx.channel().pipeline().fireUserEventTriggered(event);
             }
         });
-        selected.trySuccess(ssl);
+    }
+
+    /**
+     * BoringSSL's failure, with what the selector saw in the hello first: BoringSSL's own text
+     * says nothing for some refusals (those of the server_name extension carry no error code),
+     * and the code stays BoringSSL's, as on a server with one certificate.
+     */
+    static TlsException explain(TlsException boring, String problem) {
+        if (problem == null) {
+            return boring;
+        }
+        String said = boring.getMessage();
+        return new TlsException(boring.code(), problem + "; " + (said.startsWith("BoringSSL") ? said : "BoringSSL: " + said),
+                boring.getCause() != null ? boring.getCause() : boring);
     }
 
     /**
@@ -260,7 +387,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private void trapPlaintext(ChannelHandlerContext ctx, ErrorTrap trap) {
         state = State.DONE;
         selected.tryFailure(plaintext);
-        ctx.fireUserEventTriggered(SniCompletionEvent.failure(null, plaintext));
+        observeFailure(ctx, plaintext);
+        ctx.fireUserEventTriggered(SniCompletionEvent.failure(null, null, plaintext));
         resumeReads(ctx);
         ctx.pipeline().replace(this, "tls-error-trap", new ErrorTrapHandler(trap));
     }
@@ -275,7 +403,34 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         }
     }
 
+    /**
+     * The selector's own failures, and the handshakes BoringSSL judged holding no certificate, are
+     * failed server handshakes to the selector's observer, timed from the connection's start.
+     */
+    private void observeFailure(ChannelHandlerContext ctx, TlsException cause) {
+        TlsObserver observer = options.observer();
+        if (observer != null) {
+            try {
+                observer.handshakeCompleted(ctx.channel(), TlsHandshakeEvent.failure(false,
+                        Duration.ofNanos(began == 0 ? 0 : System.nanoTime() - began), cause));
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
+    }
+
+    private void observeSelection(ChannelHandlerContext ctx, TlsObserver observer, TlsServerContext context) {
+        if (observer != null) {
+            try {
+                observer.sniSelected(ctx.channel(), serverName, context);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
+    }
+
     private void unknownName(ChannelHandlerContext ctx) {
+        observeSelection(ctx, options.observer(), null);
         TlsException e = new TlsException(TlsErrorCode.UNRECOGNIZED_NAME, "no certificate for "
                 + describeName() + " and no default"
                 + (options.unknownName() == SniSelectorOptions.UnknownName.ALERT ? "; sent unrecognized_name" : ""));
@@ -286,7 +441,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     private String describeName() {
-        return serverName == null ? "a client that sent no server name" : "'" + serverName + "'";
+        return serverName != null ? "'" + serverName + "'" : requestedName != null ? "'" + requestedName + "'"
+                : "a client that sent no server name";
     }
 
     private TlsException lookupFailed(Throwable error) {
@@ -306,7 +462,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         cancelTimer();
         reader.release();
         selected.tryFailure(cause);
-        ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, cause));
+        observeFailure(ctx, cause);
+        ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, requestedName, cause));
         ctx.fireUserEventTriggered(new TlsFailureEvent(cause));
         ctx.close();
     }

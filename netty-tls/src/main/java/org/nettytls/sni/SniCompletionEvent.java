@@ -15,21 +15,23 @@ import org.nettytls.TlsException;
  */
 public final class SniCompletionEvent {
     private final String serverName;
+    private final String requestedName;
     private final List<X509Certificate> chain;
     private final TlsException cause;
 
-    private SniCompletionEvent(String serverName, List<X509Certificate> chain, TlsException cause) {
+    private SniCompletionEvent(String serverName, String requestedName, List<X509Certificate> chain, TlsException cause) {
         this.serverName = serverName;
+        this.requestedName = requestedName;
         this.chain = chain;
         this.cause = cause;
     }
 
-    static SniCompletionEvent success(String serverName, List<X509Certificate> chain) {
-        return new SniCompletionEvent(serverName, List.copyOf(chain), null);
+    static SniCompletionEvent success(String serverName, String requestedName, List<X509Certificate> chain) {
+        return new SniCompletionEvent(serverName, requestedName, List.copyOf(chain), null);
     }
 
-    static SniCompletionEvent failure(String serverName, TlsException cause) {
-        return new SniCompletionEvent(serverName, List.of(), Objects.requireNonNull(cause, "cause"));
+    static SniCompletionEvent failure(String serverName, String requestedName, TlsException cause) {
+        return new SniCompletionEvent(serverName, requestedName, List.of(), Objects.requireNonNull(cause, "cause"));
     }
 
     public boolean isSuccess() {
@@ -54,6 +56,21 @@ public final class SniCompletionEvent {
         return serverName;
     }
 
+    /**
+     * The host_name as the client sent it, safe to print: printable ASCII as sent, any other byte
+     * as {@code \\xNN}; {@code null} when none was read. Unlike {@link #serverName()} it is there
+     * for a name that is no DNS name (an IP literal, empty labels, control bytes), which is what a
+     * log of a refused or defaulted name needs to show.
+     */
+    public String requestedName() {
+        return requestedName;
+    }
+
+    /** {@link #serverName()}, else {@link #requestedName()} in quotes, else {@code (no name)}: for log lines. */
+    public String describeName() {
+        return serverName != null ? serverName : requestedName != null ? "'" + requestedName + "'" : "(no name)";
+    }
+
     /** The chain the server sent, leaf first; empty on failure. */
     public List<X509Certificate> chain() {
         return chain;
@@ -66,7 +83,7 @@ public final class SniCompletionEvent {
 
     @Override
     public String toString() {
-        String name = serverName == null ? "(no name)" : serverName;
+        String name = describeName();
         return cause == null
                 ? "SniCompletionEvent(" + name + " -> " + certificate().getSubjectX500Principal().getName() + ", "
                         + certificate().getPublicKey().getAlgorithm() + ")"

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -16,10 +17,13 @@ import org.nettytls.TlsServerContext;
  */
 public final class SniSelectorOptions {
     /**
-     * 16 KiB: a ClientHello with post-quantum key shares, a session ticket and padding is
-     * about 2 KiB; one record's worth leaves room for much larger ones.
+     * 16 KiB: BoringSSL's own limit for a ClientHello on a server that asks for no client
+     * certificate, so the selector refuses exactly the hellos BoringSSL refuses, at the same
+     * byte and with the same alert. A ClientHello with post-quantum key shares, a session ticket
+     * and padding is about 2 KiB.
      */
     public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
+    /** {@code TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT}: a slow hello waits as long as a plain server waits for it. */
     public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
     /** The defaults. */
@@ -41,6 +45,7 @@ public final class SniSelectorOptions {
     private final Duration lookupTimeout;
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
+    private final TlsObserver observer;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -48,18 +53,28 @@ public final class SniSelectorOptions {
         this.lookupTimeout = b.lookupTimeout;
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
+        this.observer = b.observer;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The largest ClientHello body accepted, in bytes; a larger one closes the connection. */
+    /**
+     * The largest ClientHello body accepted, in bytes: a hello announcing more is refused with a
+     * fatal illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses
+     * one over its own limit). Please note: a context that asks for client certificates lets
+     * BoringSSL take hellos up to its certificate-list limit (100 KiB); raise this to match.
+     */
     public int maxClientHelloLength() {
         return maxClientHelloLength;
     }
 
-    /** How long after the connection opens the whole ClientHello must have arrived. */
+    /**
+     * How long after the connection opens the whole ClientHello must have arrived; then the
+     * connection closes without a word, as a plain server closes at its handshake timeout. The
+     * time the hello took is taken from the installed handler's handshake timeout.
+     */
     public Duration clientHelloTimeout() {
         return clientHelloTimeout;
     }
@@ -78,12 +93,26 @@ public final class SniSelectorOptions {
         return onHandler;
     }
 
+    /**
+     * The observer told of every selection, and of the connections the selector itself fails (no
+     * ClientHello in time, no certificate for the name, a refused hello, a failed lookup, plaintext
+     * taken by the default's error trap) and those BoringSSL judged holding no certificate (no
+     * default) as failed server handshakes; or {@code null}, when selections go to the chosen
+     * context's observer and the selector's own failures to none. A handshake under a chosen
+     * context (the default's too, for a hello handed over unread) is that context's observer's to
+     * report. <b>Experimental</b>: see {@link TlsObserver}.
+     */
+    public TlsObserver observer() {
+        return observer;
+    }
+
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
         private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
+        private TlsObserver observer;
 
         private Builder() {
         }
@@ -125,6 +154,12 @@ public final class SniSelectorOptions {
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
+        public Builder observer(TlsObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.util.Objects;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsObserver;
 
 /**
  * The client side of a {@link StartTlsProtocol}: sits right behind a {@link StartTlsHandler}
@@ -21,6 +22,11 @@ import org.nettytls.TlsException;
  * {@link TlsErrorCode#STARTTLS_REFUSED} before anything of the application was sent; a failed
  * handshake closes the channel. The protocol's handlers behind see nothing of the conversation
  * before TLS; they start on {@link StartTlsCompletionEvent#SUCCESS}, knowing nothing from before it.
+ *
+ * <p>TLS goes on through {@link StartTlsHandler#startClient}, the install path of direct TLS
+ * ({@link TlsClientContext#installBefore}): every check the options carry runs, those inside the
+ * handshake and the identity gates after it (netty-tls-ocsp's resolver, CRL distribution points,
+ * staple callback), and {@link #upgradeFuture()} completes only with their verdict.
  *
  * <p>Build the {@link TlsClientContext} with {@code TlsClientContext.create(options,
  * protocol.hostnameScheme())} to check the server's name under the protocol's scheme unless the
@@ -57,6 +63,7 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
         }
         promise = ctx.executor().newPromise();
         dialog = protocol.newClientDialog(host);
+        starttls.observe(protocol.id(), true, tls.options().observer());
         if (ctx.channel().isActive()) {
             begin(ctx);
         }
@@ -117,7 +124,16 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
 
     private void fail(ChannelHandlerContext ctx, TlsException e) {
         if (promise.tryFailure(e)) {
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+            StartTlsCompletionEvent event = new StartTlsCompletionEvent(e);
+            ctx.fireUserEventTriggered(event);
+            TlsObserver observer = tls.options().observer();
+            if (observer != null) {
+                try {
+                    observer.startTlsCompleted(ctx.channel(), protocol.id(), true, event);
+                } catch (RuntimeException ignored) {
+                    // An observer must not break the connection it observes.
+                }
+            }
         }
         ctx.close();
     }

@@ -3,11 +3,11 @@ package org.nettytls.starttls;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.PendingWriteQueue;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -19,6 +19,7 @@ import java.util.Objects;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
@@ -46,11 +47,20 @@ import org.nettytls.sni.SniSelectorOptions;
  * {@link PlaintextPolicy#DISCARD} drops and logs them instead. Call the {@code start} methods
  * on the event loop while handling the frame, as a {@code ChannelHandler} does.
  *
- * <p>The {@link SslHandler} goes right in front of this handler; a {@link StopTlsHandler} in front
- * of it, so that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one
- * channel works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
- * handshake with all verification; a failed handshake closes the channel: there is no fallback
- * to plaintext.
+ * <p>The {@code start} methods write the positive reply, then call the one install path of the
+ * role ({@link TlsClientContext#installBefore}, {@link TlsServerContext#installBefore}): the
+ * {@link SslHandler} goes in front of this handler with everything the options put behind it
+ * (failure events, and for a client the identity gates that run after the handshake), exactly as
+ * on a channel that speaks TLS from the start; a {@link StopTlsHandler} goes in front of it, so
+ * that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one channel
+ * works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
+ * handshake with the verdict of every check; a failed handshake closes the channel: there is no
+ * fallback to plaintext.
+ *
+ * <p><b>Please note:</b> an application that calls {@code startServer} itself marks the upgrade
+ * point itself: call it only where a command starts (not inside data) and when every earlier
+ * command has been answered, or the answers arrive inside TLS. {@link StartTlsServer} does this
+ * for the protocols of {@link StartTlsProtocol}.
  */
 public final class StartTlsHandler extends ChannelDuplexHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(StartTlsHandler.class);
@@ -73,10 +83,16 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     private ByteBuf held;
     private boolean partialPassed;
     private boolean tls;
+    private boolean pointReached;
+    private boolean paused;
+    private boolean stoppedAutoRead;
     private boolean stopping;
     private PendingWriteQueue heldWrites;
     private Promise<Channel> upgrade;
     private StopTlsHandler stopper;
+    private TlsObserver observer;
+    private String protocol = "custom";
+    private boolean client;
 
     /** Fails the connection on plaintext after the upgrade point. */
     public StartTlsHandler(Framing framing) {
@@ -99,20 +115,62 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
 
     /**
      * Server role: writes {@code positiveReply} (a {@code ByteBuf}, or {@code null} if the
-     * protocol handler wrote and flushed it already) in plaintext, then starts TLS. The future
-     * completes when the client's handshake was accepted.
+     * protocol handler wrote and flushed it already) in plaintext, then starts TLS through
+     * {@link TlsServerContext#installBefore}, as a server that speaks TLS from the start gets it.
+     * The future completes when the client's handshake was accepted.
      */
     public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
-        return start(tls.newHandler(ctx.alloc()), positiveReply);
+        Objects.requireNonNull(tls, "tls");
+        return onEventLoop(() -> {
+            observeWith(tls.options().observer(), false);
+            Promise<Channel> result = begin(positiveReply);
+            if (!result.isDone()) {
+                SslHandler ssl;
+                try {
+                    ssl = tls.installBefore(ctx.pipeline(), ctx.name());
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
+                    return result;
+                }
+                attach(ssl, result);
+            }
+            return result;
+        });
     }
 
-    /** Client role: starts the handshake with the server named {@code host} (SNI, identity check, session cache key). */
+    /**
+     * Client role: starts the handshake with the server named {@code host} (SNI, identity check,
+     * session cache key) through {@link TlsClientContext#installBefore}, the install path of
+     * direct TLS: every check the options ask for runs, including those after the handshake
+     * (OCSP resolving, CRL distribution points), and the future completes only with their
+     * verdict.
+     */
     public Future<Channel> startClient(TlsClientContext tls, String host, int port) {
-        try {
-            return start(tls.newHandler(ctx.alloc(), host, port), null);
-        } catch (TlsException e) {
-            return failEarly(e);
-        }
+        return startClient(tls, host, port, host + ":" + port);
+    }
+
+    /** {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
+    public Future<Channel> startClient(TlsClientContext tls, String host, int port, String sessionKey) {
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(sessionKey, "sessionKey");
+        return onEventLoop(() -> {
+            observeWith(tls.options().observer(), true);
+            Promise<Channel> result = begin(null);
+            if (!result.isDone()) {
+                SslHandler ssl;
+                try {
+                    ssl = tls.installBefore(ctx.pipeline(), ctx.name(), host, port, sessionKey);
+                } catch (TlsException e) {
+                    upgradeFailed(result, e);
+                    return result;
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
+                    return result;
+                }
+                attach(ssl, result);
+            }
+            return result;
+        });
     }
 
     /**
@@ -125,47 +183,87 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     public Future<Channel> startServer(SniLookup lookup, SniSelectorOptions options, Object positiveReply) {
         Objects.requireNonNull(lookup, "lookup");
         Objects.requireNonNull(options, "options");
-        if (!ctx.executor().inEventLoop()) {
-            Promise<Channel> p = ctx.executor().newPromise();
-            ctx.executor().execute(() -> startServer(lookup, options, positiveReply).addListener(f -> cascade(f, p)));
-            return p;
-        }
-        SniCertSelector selector = new SniCertSelector(lookup, options);
-        Promise<Channel> result = begin(selector, positiveReply);
-        if (result.isDone()) {
-            return result;
-        }
-        selector.selectedFuture().addListener((Future<SslHandler> f) -> {
-            if (f.isSuccess()) {
-                attach(f.getNow(), result);
-            } else {
-                // The selector closed the channel already.
-                handshakeDone(result, f);
+        return onEventLoop(() -> {
+            observeWith(options.observer(), false);
+            Promise<Channel> result = begin(positiveReply);
+            if (result.isDone()) {
+                return result;
             }
+            SniCertSelector selector = new SniCertSelector(lookup, options);
+            ctx.pipeline().addBefore(ctx.name(), null, selector);
+            selector.selectedFuture().addListener((Future<SslHandler> f) -> {
+                if (f.isSuccess()) {
+                    attach(f.getNow(), result);
+                } else {
+                    // The selector closed the channel already.
+                    upgradeFailed(result, TlsException.classify(f.cause()));
+                }
+            });
+            return result;
         });
-        return result;
     }
 
     /**
      * Starts TLS with a ready {@link SslHandler} (of either role) after writing {@code reply}
-     * in plaintext, if it is not {@code null}.
+     * in plaintext, if it is not {@code null}. <b>Please note:</b> only the checks inside the
+     * handshake run with a bare handler; the {@code startServer} and {@code startClient} methods
+     * add everything the options ask for.
      */
     public Future<Channel> start(SslHandler ssl, Object reply) {
         Objects.requireNonNull(ssl, "ssl");
-        if (!ctx.executor().inEventLoop()) {
-            Promise<Channel> p = ctx.executor().newPromise();
-            ctx.executor().execute(() -> start(ssl, reply).addListener(f -> cascade(f, p)));
-            return p;
-        }
-        Promise<Channel> result = begin(ssl, reply);
-        if (!result.isDone()) {
-            attach(ssl, result);
-        }
-        return result;
+        return onEventLoop(() -> {
+            Promise<Channel> result = begin(reply);
+            if (!result.isDone()) {
+                ctx.pipeline().addBefore(ctx.name(), null, ssl);
+                attach(ssl, result);
+            } else {
+                ReferenceCountUtil.release(ssl.engine());
+            }
+            return result;
+        });
     }
 
-    /** Writes the reply and puts {@code tlsHandler} (an SslHandler or what becomes one) in front of this handler. */
-    private Promise<Channel> begin(ChannelHandler tlsHandler, Object reply) {
+    /**
+     * For {@link StartTlsServer} and {@link StartTlsClient}: the protocol, role and observer that
+     * upgrades, refusals and downgrades on this channel are reported with.
+     */
+    void observe(String protocolId, boolean clientRole, TlsObserver o) {
+        this.protocol = protocolId;
+        this.client = clientRole;
+        this.observer = o;
+    }
+
+    private void observeWith(TlsObserver o, boolean clientRole) {
+        if (o != null) {
+            observer = o;
+            client = clientRole;
+        }
+    }
+
+    /** Fires the upgrade's outcome down the pipeline and tells the observer. */
+    private void completed(StartTlsCompletionEvent event) {
+        ctx.fireUserEventTriggered(event);
+        TlsObserver o = observer;
+        if (o != null) {
+            try {
+                o.startTlsCompleted(ctx.channel(), protocol, client, event);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
+    }
+
+    private Future<Channel> onEventLoop(java.util.function.Supplier<Future<Channel>> action) {
+        if (ctx.executor().inEventLoop()) {
+            return action.get();
+        }
+        Promise<Channel> p = ctx.executor().newPromise();
+        ctx.executor().execute(() -> action.get().addListener(f -> cascade(f, p)));
+        return p;
+    }
+
+    /** Writes the reply; from here on the channel is TLS, whatever handler brings it. */
+    private Promise<Channel> begin(Object reply) {
         if (tls || upgrade != null && !upgrade.isDone()) {
             ReferenceCountUtil.release(reply);
             return failEarly(new TlsException(TlsErrorCode.HANDSHAKE_FAILED, "expected a plaintext channel to upgrade, found TLS already on"));
@@ -176,7 +274,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         upgrade = ctx.executor().newPromise();
         Promise<Channel> result = upgrade;
         tls = true;
-        ctx.pipeline().addBefore(ctx.name(), null, tlsHandler);
+        pointReached = false;
         // Called outside a read, the upgrade point is where the bytes handed on so far end.
         if (held != null || partialPassed) {
             plaintextAfterUpgrade();
@@ -184,14 +282,17 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         return result;
     }
 
-    /** Once the SslHandler is known: the StopTlsHandler in front of it, and the end of its handshake. */
+    /**
+     * Once the SslHandler is in the pipeline: the StopTlsHandler in front of it. The upgrade ends
+     * with the {@link SslHandshakeCompletionEvent} that reaches this handler, which the identity
+     * gates in front of it hold until their verdict.
+     */
     private void attach(SslHandler ssl, Promise<Channel> result) {
         if (result.isDone() || ctx.pipeline().context(ssl) == null) {
             return;
         }
         stopper = new StopTlsHandler(ssl, false);
         ctx.pipeline().addBefore(ctx.pipeline().context(ssl).name(), null, stopper);
-        ssl.handshakeFuture().addListener(f -> handshakeDone(result, f));
     }
 
     private static void cascade(Future<?> from, Promise<Channel> to) {
@@ -206,20 +307,20 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         return ctx.executor().<Channel>newPromise().setFailure(e);
     }
 
-    private void handshakeDone(Promise<Channel> result, Future<?> f) {
-        if (result.isDone()) {
-            return;
+    /**
+     * TLS could not be put on the channel (an identity gate's supplier or a staple source threw):
+     * the channel already counts as TLS, so the upgrade fails like a failed handshake.
+     */
+    private static TlsException setupFailed(RuntimeException e) {
+        return new TlsException(TlsErrorCode.BAD_CONFIGURATION, "expected to put TLS on the channel, found: " + e, e);
+    }
+
+    private void upgradeFailed(Promise<Channel> result, TlsException e) {
+        if (result.tryFailure(e)) {
+            completed(new StartTlsCompletionEvent(e));
         }
-        if (f.isSuccess()) {
-            result.trySuccess(ctx.channel());
-            ctx.fireUserEventTriggered(StartTlsCompletionEvent.SUCCESS);
-        } else {
-            TlsException e = TlsException.classify(f.cause());
-            result.tryFailure(e);
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
-            // Never go on in plaintext after a failed upgrade.
-            ctx.close();
-        }
+        // Never go on in plaintext after a failed upgrade.
+        ctx.close();
     }
 
     /**
@@ -261,11 +362,35 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseHeld();
+        if (upgrade != null && !upgrade.isDone()) {
+            TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED, "the connection closed before the upgrade finished");
+            if (upgrade.tryFailure(e)) {
+                completed(new StartTlsCompletionEvent(e));
+            }
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent && upgrade != null && !upgrade.isDone()) {
+            SslHandshakeCompletionEvent completion = (SslHandshakeCompletionEvent) evt;
+            ctx.fireUserEventTriggered(evt);
+            if (completion.isSuccess()) {
+                upgrade.trySuccess(ctx.channel());
+                completed(StartTlsCompletionEvent.SUCCESS);
+            } else {
+                upgradeFailed(upgrade, TlsException.classify(completion.cause()));
+            }
+            return;
+        }
+        if (evt instanceof StopTlsCompletionEvent && observer != null) {
+            try {
+                observer.stopTlsCompleted(ctx.channel(), protocol, (StopTlsCompletionEvent) evt);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
         if (evt instanceof StopTlsCompletionEvent && ((StopTlsCompletionEvent) evt).isSuccess()) {
             // From here on the SslHandler is gone (its leftover bytes come next): plaintext again.
             tls = false;
@@ -280,6 +405,15 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (stopping) {
             heldWrites.add(msg, promise);
+        } else if (tls && stopper != null && stopper.peerClosed()) {
+            // Netty's OpenSSL engine closes its own side on the peer's close_notify (RFC 5246
+            // section 7.2.1 asks that of TLS 1.2; RFC 8446 section 6.1 would let TLS 1.3 go on), so
+            // this can no longer go out over TLS: say so instead of the engine's silent failure.
+            ReferenceCountUtil.release(msg);
+            TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED, "expected to send over TLS, found TLS closed by"
+                    + " the peer's close_notify: answer a downgrade command while handling it, before the next record is read");
+            logger.warn("{} {}", ctx.channel(), e.getMessage());
+            promise.tryFailure(e);
         } else {
             ctx.write(msg, promise);
         }
@@ -318,12 +452,21 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             ReferenceCountUtil.release(msg);
             held = null;
         }
+        handFrames(in);
+    }
+
+    /** Hands the frames of {@code in} on one at a time, and keeps what must wait; releases {@code in}. */
+    private void handFrames(ByteBuf in) {
         try {
             while (in.isReadable() && !ctx.isRemoved()) {
-                if (tls) {
+                if (tls || pointReached) {
                     // The frame just handed on was the upgrade point: the rest came in plaintext after it.
                     held = in.retain();
                     plaintextAfterUpgrade();
+                    return;
+                }
+                if (paused) {
+                    held = in.retain();
                     return;
                 }
                 int n;
@@ -353,6 +496,58 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * For {@link StartTlsServer}: the frame being handed on is the upgrade command, answered later
+     * (when the application has answered every earlier command). Whatever follows it in plaintext
+     * is treated as if TLS were already on: it never reaches a handler.
+     */
+    void upgradePointReached() {
+        pointReached = true;
+    }
+
+    /**
+     * For {@link StartTlsServer}: hand no further frame on until {@link #resumeFrames()}, because
+     * what the next one means depends on an answer the application has not written yet (the
+     * reply to SMTP's {@code DATA}, say). Reading stops meanwhile, so a client that does not wait
+     * costs no memory.
+     */
+    void pauseFrames() {
+        if (paused) {
+            return;
+        }
+        paused = true;
+        if (ctx.channel().config().isAutoRead()) {
+            stoppedAutoRead = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** Ends {@link #pauseFrames()}: the frames kept meanwhile go on, from the event loop's next turn. */
+    void resumeFrames() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        if (stoppedAutoRead) {
+            stoppedAutoRead = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.executor().execute(() -> {
+            if (held != null && !paused && !tls && !ctx.isRemoved()) {
+                ByteBuf in = held;
+                held = null;
+                handFrames(in);
+            }
+        });
+    }
+
+    /** For {@link StartTlsServer}: an upgrade that was to come cannot; the connection ends. */
+    void abandonUpgrade(TlsException e) {
+        pointReached = false;
+        completed(new StartTlsCompletionEvent(e));
+        ctx.close();
+    }
+
     private void plaintextAfterUpgrade() {
         int count = held != null ? held.readableBytes() : 0;
         String preview = held != null ? printable(held) : "";
@@ -366,9 +561,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         TlsException e = new TlsException(TlsErrorCode.PLAINTEXT_AFTER_UPGRADE, partial
                 ? "expected nothing buffered at the upgrade point, found an incomplete frame longer than " + maxFrame + " bytes"
                 : "expected nothing after the upgrade point until the TLS handshake, found " + count + " plaintext bytes: " + preview);
-        if (upgrade != null && upgrade.tryFailure(e)) {
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+        if (upgrade != null && upgrade.tryFailure(e) || pointReached) {
+            completed(new StartTlsCompletionEvent(e));
         }
+        pointReached = false;
         ctx.close();
     }
 

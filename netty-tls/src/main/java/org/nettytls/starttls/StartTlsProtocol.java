@@ -8,10 +8,11 @@ import org.nettytls.TlsException;
 import org.nettytls.verify.HostnameScheme;
 
 /**
- * The protocols whose upgrade point netty-tls knows, in both roles: how their frames end, how a
- * server recognises the upgrade command and answers it, how a client asks for the upgrade and
- * recognises the positive answer ({@link StartTlsServer}, {@link StartTlsClient}), and the
- * hostname scheme a client checks the server's name with unless told otherwise.
+ * The protocols whose upgrade point netty-tls knows, in both roles: how their frames end, where
+ * a server can take a frame for the upgrade command (following the protocol's state: not inside
+ * data, with every earlier command answered) and how it answers, how a client asks for the
+ * upgrade and recognises the positive answer ({@link StartTlsServer}, {@link StartTlsClient}),
+ * and the hostname scheme a client checks the server's name with unless told otherwise.
  */
 public enum StartTlsProtocol {
     /** SMTP {@code STARTTLS}, RFC 3207. */
@@ -109,44 +110,33 @@ public enum StartTlsProtocol {
     }
 
     /**
-     * The server's positive answer if {@code frame} is this protocol's upgrade command, else
-     * {@code null}. Does not move the frame's reader index.
+     * A new server-side view of the conversation up to the upgrade point: which frame is the
+     * upgrade command where a command can start, and whether the application has answered
+     * every command before it. {@code greeting}: the server still owes its greeting (a new
+     * connection); false after a downgrade, where the conversation goes on.
      */
-    public ByteBuf positiveReply(ByteBuf frame, ByteBufAllocator alloc) {
-        if (this == LDAP) {
-            int id = Ldap.startTlsRequestId(frame);
-            return id < 0 ? null : Ldap.startTlsResponse(alloc, id, 0, "");
-        }
-        if (this == POSTGRES) {
-            return frame.readableBytes() == 8 && frame.getInt(frame.readerIndex() + 4) == Framings.SSL_REQUEST_CODE
-                    ? ascii(alloc, "S") : null;
-        }
-        String text = frame.toString(StandardCharsets.ISO_8859_1);
-        if (this == XMPP) {
-            return text.trim().startsWith("<starttls") ? ascii(alloc, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") : null;
-        }
-        String line = stripEol(text);
-        String upper = line.toUpperCase(Locale.ROOT);
+    ServerDialog newServerDialog(boolean greeting) {
         switch (this) {
             case SMTP:
+                return new ServerDialogs.Smtp(false, greeting);
             case LMTP:
-                return upper.equals("STARTTLS") ? ascii(alloc, "220 2.0.0 Ready to start TLS\r\n") : null;
-            case IMAP: {
-                int sp = line.indexOf(' ');
-                return sp > 0 && upper.substring(sp + 1).equals("STARTTLS")
-                        ? ascii(alloc, line.substring(0, sp) + " OK Begin TLS negotiation now\r\n") : null;
-            }
+                return new ServerDialogs.Smtp(true, greeting);
+            case IMAP:
+                return new ServerDialogs.Imap(greeting);
             case POP3:
-                return upper.equals("STLS") ? ascii(alloc, "+OK Begin TLS negotiation\r\n") : null;
+                return new ServerDialogs.Pop3(greeting);
             case FTP:
-                return upper.equals("AUTH TLS") || upper.equals("AUTH TLS-C") || upper.equals("AUTH SSL")
-                        ? ascii(alloc, "234 AUTH TLS successful\r\n") : null;
+                return new ServerDialogs.Ftp(greeting);
+            case XMPP:
+                return new ServerDialogs.Xmpp();
+            case LDAP:
+                return new ServerDialogs.LdapDialog();
+            case POSTGRES:
+                return new ServerDialogs.Postgres(greeting);
             case SIEVE:
-                return upper.equals("STARTTLS") ? ascii(alloc, "OK \"Begin TLS negotiation now\"\r\n") : null;
-            case NNTP:
-                return upper.equals("STARTTLS") ? ascii(alloc, "382 Continue with TLS negotiation\r\n") : null;
+                return new ServerDialogs.Sieve(greeting);
             default:
-                return null;
+                return new ServerDialogs.Nntp(greeting);
         }
     }
 

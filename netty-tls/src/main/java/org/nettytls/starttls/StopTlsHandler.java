@@ -124,6 +124,11 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /** Whether the engine read the peer's close_notify: from then on nothing more can be sent over TLS. */
+    boolean peerClosed() {
+        return peerClosed;
+    }
+
     /** Completes when the downgrade finished (or failed); the same future for every call. */
     public Future<Channel> stopFuture() {
         return promise;
@@ -286,51 +291,88 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuf in = (ByteBuf) msg;
-        int plaintextAt = walkRecords(in);
-        if (plaintextAt < 0) {
-            ctx.fireChannelRead(in);
-            // The close future may have completed early (see checkPeerClosed): the engine decides.
-            checkPeerClosed();
-            return;
-        }
-        logger.debug("{} plaintext instead of the peer's close_notify: TLS ends here", ctx.channel());
         try {
-            if (plaintextAt > in.readerIndex()) {
-                ctx.fireChannelRead(in.retainedSlice(in.readerIndex(), plaintextAt - in.readerIndex()));
+            int from = in.readerIndex();
+            int plaintextAt = -1;
+            // After the handshake the SslHandler gets one record per read: the data of a record is
+            // then handed on (and answered) before the engine reads the next, which may be the
+            // close_notify it would otherwise answer by closing its own side at once.
+            boolean split = ssl.handshakeFuture().isDone();
+            int i = from;
+            int end = in.writerIndex();
+            while (i < end) {
+                int next = walkRecord(in, i, end);
+                if (next < 0) {
+                    plaintextAt = i;
+                    break;
+                }
+                i = next;
+                if (split && recordRemaining == 0 && headerHave == 0 && i < end) {
+                    fireRecords(ctx, in, from, i);
+                    from = i;
+                    if (done) {
+                        break;
+                    }
+                }
             }
-            in.readerIndex(plaintextAt);
+            if (done) {
+                // The downgrade finished inside the SslHandler (the peer's close_notify was in this
+                // read): what follows is plaintext, after the StopTlsCompletionEvent.
+                if (from < end) {
+                    ctx.fireChannelRead(in.retainedSlice(from, end - from));
+                }
+                return;
+            }
+            if (plaintextAt < 0) {
+                fireRecords(ctx, in, from, end);
+                return;
+            }
+            logger.debug("{} plaintext instead of the peer's close_notify: TLS ends here", ctx.channel());
+            if (plaintextAt > from) {
+                fireRecords(ctx, in, from, plaintextAt);
+            }
             finish();
-            ctx.fireChannelRead(in.retain());
+            ctx.fireChannelRead(in.retainedSlice(plaintextAt, end - plaintextAt));
         } finally {
             in.release();
         }
     }
 
+    /** Hands the TLS bytes from {@code from} to {@code to} to the SslHandler, then asks the engine whether the peer closed. */
+    private void fireRecords(ChannelHandlerContext ctx, ByteBuf in, int from, int to) {
+        if (to > from) {
+            ctx.fireChannelRead(in.retainedSlice(from, to - from));
+        }
+        // The close future may have completed early (see checkPeerClosed): the engine decides.
+        checkPeerClosed();
+    }
+
     /**
-     * Follows the TLS record headers through {@code in}; returns where plaintext starts at a
-     * record boundary, if that is to end the wait, else -1.
+     * Follows the TLS record headers from {@code i}: returns where the current record (or the
+     * bytes available of it) ends, or -1 when plaintext starts here at a record boundary and is
+     * to end the wait.
      */
-    private int walkRecords(ByteBuf in) {
-        int i = in.readerIndex();
-        int end = in.writerIndex();
+    private int walkRecord(ByteBuf in, int i, int end) {
+        if (recordRemaining > 0) {
+            int skip = Math.min(recordRemaining, end - i);
+            recordRemaining -= skip;
+            return i + skip;
+        }
         while (i < end) {
-            if (recordRemaining > 0) {
-                int skip = Math.min(recordRemaining, end - i);
-                i += skip;
-                recordRemaining -= skip;
-                continue;
-            }
             byte b = in.getByte(i);
             if (headerHave == 0 && plaintextEndsWait && sentCloseNotify && (b < 20 || b > 24)) {
-                return i;
+                return -1;
             }
             header[headerHave++] = b;
             i++;
             if (headerHave == header.length) {
                 recordRemaining = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
                 headerHave = 0;
+                int skip = Math.min(recordRemaining, end - i);
+                recordRemaining -= skip;
+                return i + skip;
             }
         }
-        return -1;
+        return i;
     }
 }

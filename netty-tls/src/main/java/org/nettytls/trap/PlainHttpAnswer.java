@@ -16,7 +16,9 @@ import org.nettytls.TlsException;
  * An {@link ErrorTrap} for HTTPS servers: a browser or {@code curl http://} that speaks plain HTTP
  * to the TLS port gets a readable HTTP answer instead of a dropped connection, either
  * {@code 400 Bad Request} saying to use https, or a {@code 301} redirect to a base URL with the
- * request's path appended. Other handshake failures close the channel.
+ * request's path appended, percent-encoded where it holds anything but RFC 3986 path and query
+ * characters (no CR, LF, ESC or NUL from the client reaches the header). Other handshake
+ * failures close the channel.
  *
  * <pre>{@code
  * TlsServerOptions.builder().errorTrap(PlainHttpAnswer.redirectTo("https://example.org:8443"))...
@@ -54,6 +56,30 @@ public final class PlainHttpAnswer implements ErrorTrap {
         channel.pipeline().addFirst("plain-http-answer", new Answer());
     }
 
+    /**
+     * The request's path and query as they may go into {@code Location}: every byte outside
+     * RFC 3986's path and query characters (CR, LF, ESC, NUL, space, quotes, non-ASCII, ...) and
+     * every {@code %} that starts no escape is percent-encoded, so nothing the client sent can end
+     * the header line or reach a terminal as a control sequence (response splitting).
+     */
+    static String pathAndQuery(String requestTarget) {
+        StringBuilder sb = new StringBuilder(requestTarget.length());
+        for (int i = 0; i < requestTarget.length(); i++) {
+            char c = requestTarget.charAt(i);
+            boolean escape = c == '%' && isHex(requestTarget, i + 1) && isHex(requestTarget, i + 2);
+            if (escape || c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@/?".indexOf(c) >= 0)) {
+                sb.append(c);
+            } else {
+                sb.append('%').append(String.format("%02X", c & 0xff));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isHex(String s, int i) {
+        return i < s.length() && Character.digit(s.charAt(i), 16) >= 0 && s.charAt(i) < 0x80;
+    }
+
     private final class Answer extends ChannelInboundHandlerAdapter {
         private final StringBuilder head = new StringBuilder();
         private boolean answered;
@@ -79,7 +105,7 @@ public final class PlainHttpAnswer implements ErrorTrap {
 
         private void answer(ChannelHandlerContext ctx, String requestLine) {
             String[] parts = requestLine.split(" ");
-            String path = parts.length >= 2 && parts[1].startsWith("/") ? parts[1] : "/";
+            String path = parts.length >= 2 && parts[1].startsWith("/") ? pathAndQuery(parts[1]) : "/";
             String response;
             if (redirectBase != null && parts.length >= 2) {
                 String location = redirectBase + path;

@@ -76,19 +76,36 @@ class SessionInteropTest {
         return n;
     }
 
+    /** TLS 1.2 tickets only with {@code sessionTickets(true)}; without, a client that asks for one resumes by session id. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void opensslReconnectResumesTls12BySessionIdAndByTicket(boolean tickets) throws Exception {
+    void opensslReconnectResumesTls12ByTicketOnlyWhenTicketsAreOn(boolean tickets) throws Exception {
         String openssl = Interop.require("openssl");
         int port = nettyServer(TlsServerOptions.builder().sessionTickets(tickets));
-        List<String> cmd = new ArrayList<>(List.of(openssl, "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
-                "-reconnect", "-CAfile", "ca.pem", "-servername", "localhost"));
-        if (!tickets) {
-            cmd.add("-no_ticket");
-        }
-        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), new byte[0], cmd);
+        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), new byte[0], List.of(openssl, "s_client",
+                "-connect", "127.0.0.1:" + port, "-tls1_2", "-reconnect", "-CAfile", "ca.pem", "-servername", "localhost"));
         assertEquals(5, count(r.stdout, "Reused, TLSv1\\.2"), r::toString);
         assertEquals(tickets, r.stdout.contains("TLS session ticket:"), r::toString);
+    }
+
+    /** The same with a session saved to a file and offered again ({@code -sess_out}, {@code -sess_in}). */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void opensslSessOutCarriesATls12TicketOnlyWhenTicketsAreOn(boolean tickets) throws Exception {
+        String openssl = Interop.require("openssl");
+        int port = nettyServer(TlsServerOptions.builder().sessionTickets(tickets));
+        String file = "s12-" + tickets + ".pem";
+        List<String> base = List.of(openssl, "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2", "-CAfile", "ca.pem",
+                "-servername", "localhost");
+        List<String> first = new ArrayList<>(base);
+        first.addAll(List.of("-sess_out", file));
+        Processes.Result r1 = Processes.run(dir, Duration.ofSeconds(30), new byte[0], first);
+        assertTrue(r1.stdout.contains("New, TLSv1.2"), r1::toString);
+        assertEquals(tickets, r1.stdout.contains("TLS session ticket:"), r1::toString);
+        List<String> second = new ArrayList<>(base);
+        second.addAll(List.of("-sess_in", file));
+        Processes.Result r2 = Processes.run(dir, Duration.ofSeconds(30), new byte[0], second);
+        assertTrue(r2.stdout.contains("Reused, TLSv1.2"), r2::toString);
     }
 
     @Test

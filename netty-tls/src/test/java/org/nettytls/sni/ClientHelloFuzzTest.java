@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsException;
 import org.nettytls.fuzz.Bytes;
 import org.nettytls.fuzz.Property;
 
@@ -25,7 +24,7 @@ import org.nettytls.fuzz.Property;
 public final class ClientHelloFuzzTest {
     private static volatile List<byte[]> samples;
 
-    static List<byte[]> samples() throws TlsException {
+    static List<byte[]> samples() throws org.nettytls.TlsException {
         if (samples == null) {
             samples = List.of(ClientHelloLimitsTest.clientHello("fuzz.test"),
                     ClientHelloLimitsTest.clientHello("a-much-longer-name.with.many.labels.fuzz.test"), splitIntoRecords(
@@ -48,12 +47,16 @@ public final class ClientHelloFuzzTest {
         return b;
     }
 
-    /** What one read of a whole input gave: the name and schemes, or null while more is needed; TlsException on refusal. */
+    /** What reading a whole input gave: the reader's verdict and, for a complete hello, its name and schemes; null while more is needed. */
     static final class Outcome {
+        final ClientHelloReader.Kind kind;
+        final ClientHello.NameStatus status;
         final String name;
         final int[] schemes;
 
-        Outcome(String name, int[] schemes) {
+        Outcome(ClientHelloReader.Kind kind, ClientHello.NameStatus status, String name, int[] schemes) {
+            this.kind = kind;
+            this.status = status;
             this.name = name;
             this.schemes = schemes;
         }
@@ -63,7 +66,7 @@ public final class ClientHelloFuzzTest {
      * Feeds {@code data} in chunks cut at {@code cuts}, as reads arrive, with ClientHellos limited to
      * {@code max} bytes; checks the bounds on the way and returns the outcome (null: needs more).
      */
-    static Outcome feed(byte[] data, int[] cuts, int max) throws TlsException {
+    static Outcome feed(byte[] data, int[] cuts, int max) {
         ClientHelloReader reader = new ClientHelloReader(max);
         ByteBuf in = Unpooled.buffer(data.length);
         try {
@@ -72,25 +75,36 @@ public final class ClientHelloFuzzTest {
                 int to = i < cuts.length ? Math.min(Math.max(cuts[i], from), data.length) : data.length;
                 in.writeBytes(data, from, to - from);
                 from = to;
-                ByteBuf body = reader.read(in, ByteBufAllocator.DEFAULT);
+                ClientHelloReader.Result read = reader.read(in, ByteBufAllocator.DEFAULT);
                 assertEquals(0, in.readerIndex(), "the reader consumed bytes the SslHandler needs");
-                if (body != null) {
-                    try {
-                        assertTrue(body.readableBytes() <= max, "a body of " + body.readableBytes() + " over the limit " + max);
-                        int held = body.unwrap() == null ? body.capacity() : body.unwrap().capacity();
-                        int bound = 2 * (max + ClientHelloReader.HANDSHAKE_HEADER + ClientHelloReader.MAX_FRAGMENT);
-                        assertTrue(held <= bound, "held " + held + " bytes for a limit of " + max);
-                        ClientHello hello = ClientHello.parse(body);
-                        String name = hello.serverName();
-                        if (name != null) {
-                            assertTrue(!name.isEmpty() && name.length() <= 255, "name of " + name.length() + " characters");
-                            assertTrue(name.chars().allMatch(c -> c > 0x20 && c < 0x7f), "name " + Bytes.show(name));
-                        }
-                        assertTrue(hello.signatureSchemes().length * 2 <= body.readableBytes());
-                        return new Outcome(name, hello.signatureSchemes());
-                    } finally {
-                        body.release();
+                if (read.kind == ClientHelloReader.Kind.NEED_MORE) {
+                    continue;
+                }
+                if (read.kind != ClientHelloReader.Kind.HELLO) {
+                    assertNull(read.body);
+                    assertNotNull(read.problem, "a verdict without a reason");
+                    return new Outcome(read.kind, null, null, new int[0]);
+                }
+                ByteBuf body = read.body;
+                try {
+                    assertTrue(body.readableBytes() <= max, "a body of " + body.readableBytes() + " over the limit " + max);
+                    int held = body.unwrap() == null ? body.capacity() : body.unwrap().capacity();
+                    int bound = 2 * (max + ClientHelloReader.HANDSHAKE_HEADER + ClientHelloReader.MAX_FRAGMENT);
+                    assertTrue(held <= bound, "held " + held + " bytes for a limit of " + max);
+                    ClientHello hello = ClientHello.parse(body);
+                    String name = hello.hostName();
+                    if (hello.status() == ClientHello.NameStatus.NAME) {
+                        assertTrue(!name.isEmpty() && name.length() <= 255, "name of " + name.length() + " characters");
+                        assertTrue(name.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "name " + Bytes.show(name));
+                    } else if (hello.status() == ClientHello.NameStatus.REFUSED) {
+                        assertTrue(name.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "escaped name " + Bytes.show(name));
+                    } else {
+                        assertNull(name);
                     }
+                    assertTrue(hello.signatureSchemes().length * 2 <= body.readableBytes());
+                    return new Outcome(read.kind, hello.status(), name, hello.signatureSchemes());
+                } finally {
+                    body.release();
                 }
             }
             return null;
@@ -109,9 +123,9 @@ public final class ClientHelloFuzzTest {
         return cuts;
     }
 
-    /** Jazzer: any bytes, whole, are read and parsed within bounds or refused with a TlsException. */
+    /** Jazzer: any bytes, whole, are read and parsed within bounds, and never throw. */
     public static void fuzzerTestOneInput(byte[] data) {
-        Bytes.resultOrTlsException(() -> feed(data, new int[0], 16384));
+        feed(data, new int[0], 16384);
     }
 
     @Test
@@ -121,7 +135,7 @@ public final class ClientHelloFuzzTest {
             byte[] m = Bytes.mutateOneOf(hellos, r);
             return new Object[] {m, cuts(r, m.length), 64 + r.nextInt(16384)};
         }).tries(3000).show(a -> Bytes.show((byte[]) a[0]) + " cut at " + Arrays.toString((int[]) a[1]) + " limit " + a[2])
-                .check(a -> Bytes.resultOrTlsException(() -> feed((byte[]) a[0], (int[]) a[1], (Integer) a[2])));
+                .check(a -> feed((byte[]) a[0], (int[]) a[1], (Integer) a[2]));
     }
 
     /** However a valid ClientHello is split into reads, it gives the same name and schemes; every truncation needs more. */

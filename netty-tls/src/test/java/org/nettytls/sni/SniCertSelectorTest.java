@@ -213,6 +213,7 @@ class SniCertSelectorTest {
         return side.channel.pipeline().get(SslHandler.class).applicationProtocol();
     }
 
+    /** The name's handshake timeout, counted from the connection's start as a plain SslHandler counts it: less the hello's time. */
     @Test
     void theInstalledSslHandlerKeepsTheNamesHandshakeTimeout() throws Exception {
         SniMapping mapping = SniMapping.builder()
@@ -236,7 +237,8 @@ class SniCertSelectorTest {
             });
         }, side -> { }, true);
         connect(client(), "b.test", port);
-        assertEquals(7_777L, timeout.get(20, TimeUnit.SECONDS));
+        long left = timeout.get(20, TimeUnit.SECONDS);
+        assertTrue(left <= 7_777L && left > 7_777L - 5_000, "handshake timeout " + left + " ms");
     }
 
     @Test

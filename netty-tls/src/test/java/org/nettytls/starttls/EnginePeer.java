@@ -24,9 +24,10 @@ import org.nettytls.cert.HeldCertificate;
  * The other end of a connection, byte by byte: a blocking socket with the JDK's own SSLEngine
  * driven by hand, so a test decides exactly which bytes go into one write (a command injected
  * behind STARTTLS, plaintext right behind a close_notify) and sees every byte that comes back,
- * whether it came in plaintext or over TLS. Not thread-safe; every read has a deadline.
+ * whether it came in plaintext or over TLS. Not thread-safe; every read has a deadline. Public for
+ * the other modules' tests (an FTP client sending CCC and its close_notify in one segment).
  */
-final class EnginePeer implements AutoCloseable {
+public final class EnginePeer implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -44,17 +45,17 @@ final class EnginePeer implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static EnginePeer connect(int port) throws IOException {
+    public static EnginePeer connect(int port) throws IOException {
         return new EnginePeer(new Socket("127.0.0.1", port));
     }
 
-    static EnginePeer accept(ServerSocket server) throws IOException {
+    public static EnginePeer accept(ServerSocket server) throws IOException {
         server.setSoTimeout(10_000);
         return new EnginePeer(server.accept());
     }
 
     /** A JDK context trusting {@code ca}, with {@code own} as the own certificate if not null. */
-    static SSLContext jdkContext(HeldCertificate ca, HeldCertificate own) throws Exception {
+    public static SSLContext jdkContext(HeldCertificate ca, HeldCertificate own) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca.certificate());
@@ -74,17 +75,17 @@ final class EnginePeer implements AutoCloseable {
     }
 
     /** Writes {@code text} as it is, in one write. */
-    void writePlain(String text) throws IOException {
+    public void writePlain(String text) throws IOException {
         writeRaw(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    void writeRaw(byte[] bytes) throws IOException {
+    public void writeRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** Reads one plaintext line (without its LF) before TLS or after it ended. */
-    String readPlainLine() throws IOException {
+    public String readPlainLine() throws IOException {
         StringBuilder sb = new StringBuilder();
         while (true) {
             if (!raw.hasRemaining() && !fill()) {
@@ -98,8 +99,32 @@ final class EnginePeer implements AutoCloseable {
         }
     }
 
+    /** Reads plaintext until what was read ends with {@code end}; returns all of it. */
+    public String readPlainUntil(String end) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < end.length() || !sb.substring(sb.length() - end.length()).equals(end)) {
+            if (!raw.hasRemaining() && !fill()) {
+                throw new IOException("connection closed after '" + sb + "', waiting for '" + end + "'");
+            }
+            sb.append((char) (raw.get() & 0xff));
+        }
+        return sb.toString();
+    }
+
+    /** Reads {@code n} plaintext bytes. */
+    public byte[] readRaw(int n) throws IOException {
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            if (!raw.hasRemaining() && !fill()) {
+                throw new IOException("connection closed after " + i + " of " + n + " bytes");
+            }
+            out[i] = raw.get();
+        }
+        return out;
+    }
+
     /** Every byte until the peer closes the connection (or resets it), as ISO-8859-1 text. */
-    String drainUntilClosed() throws IOException {
+    public String drainUntilClosed() throws IOException {
         try {
             while (fill()) {
                 // keep reading
@@ -111,7 +136,7 @@ final class EnginePeer implements AutoCloseable {
     }
 
     /** The bytes received and not used yet, up to now. */
-    String unreadRaw() {
+    public String unreadRaw() {
         byte[] b = new byte[raw.remaining()];
         raw.duplicate().get(b);
         return new String(b, StandardCharsets.ISO_8859_1);
@@ -135,7 +160,7 @@ final class EnginePeer implements AutoCloseable {
     }
 
     /** Runs a TLS handshake in {@code client} mode (or server mode) restricted to {@code protocol}. */
-    void startTls(SSLContext ctx, boolean client, String protocol) throws IOException {
+    public void startTls(SSLContext ctx, boolean client, String protocol) throws IOException {
         engine = client ? ctx.createSSLEngine("localhost", 0) : ctx.createSSLEngine();
         engine.setUseClientMode(client);
         engine.setEnabledProtocols(new String[] {protocol});
@@ -164,27 +189,27 @@ final class EnginePeer implements AutoCloseable {
         }
     }
 
-    String protocol() {
+    public String protocol() {
         return engine.getSession().getProtocol();
     }
 
     /** The encrypted bytes of {@code text}, not written. */
-    byte[] seal(String text) throws SSLException {
+    public byte[] seal(String text) throws SSLException {
         return wrapToBytes(ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)));
     }
 
     /** The close_notify record, not written. */
-    byte[] closeNotify() throws SSLException {
+    public byte[] closeNotify() throws SSLException {
         engine.closeOutbound();
         return wrapToBytes(ByteBuffer.allocate(0));
     }
 
-    void writeTls(String text) throws IOException {
+    public void writeTls(String text) throws IOException {
         writeRaw(seal(text));
     }
 
     /** Reads one line over TLS. */
-    String readTlsLine() throws IOException {
+    public String readTlsLine() throws IOException {
         while (true) {
             byte[] b = plain.toByteArray();
             for (int i = 0; i < b.length; i++) {
@@ -204,7 +229,7 @@ final class EnginePeer implements AutoCloseable {
     }
 
     /** Reads TLS records until the peer's close_notify; returns what was decrypted before it. */
-    String awaitCloseNotify() throws IOException {
+    public String awaitCloseNotify() throws IOException {
         while (!engine.isInboundDone()) {
             if (!unwrapOnce()) {
                 throw new IOException("connection closed without close_notify");
@@ -216,7 +241,7 @@ final class EnginePeer implements AutoCloseable {
     }
 
     /** Ends TLS on this side: what follows on the socket is plaintext again. */
-    void dropTls() {
+    public void dropTls() {
         engine = null;
     }
 

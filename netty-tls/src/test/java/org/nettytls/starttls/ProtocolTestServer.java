@@ -24,12 +24,17 @@ import org.nettytls.TlsServerContext;
  * s_client, the attack tests): a greeting, capabilities that offer the upgrade until TLS is on,
  * answers to a few commands, and state that STARTTLS resets. SMTP upgrades from behind its
  * LineBasedFrameDecoder, as an application would; the others through {@link StartTlsServer}.
+ * Public for the tests of the other modules (netty-tls-ocsp runs every check over every protocol).
  */
-final class ProtocolTestServer implements AutoCloseable {
+public final class ProtocolTestServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
-    ProtocolTestServer(StartTlsProtocol protocol, TlsServerContext tls, StartTlsHandler.PlaintextPolicy policy) {
+    public ProtocolTestServer(StartTlsProtocol protocol, TlsServerContext tls) {
+        this(protocol, tls, StartTlsHandler.PlaintextPolicy.FAIL);
+    }
+
+    public ProtocolTestServer(StartTlsProtocol protocol, TlsServerContext tls, StartTlsHandler.PlaintextPolicy policy) {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -49,7 +54,7 @@ final class ProtocolTestServer implements AutoCloseable {
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
     }
 
-    int port() {
+    public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 

@@ -85,6 +85,34 @@ class ErrorTrapTest {
         assertTrue(answer.contains("\r\nLocation: https://localhost:8443/a/b?c=d\r\n"), answer);
     }
 
+    /**
+     * A path that would split the response for a client that ends a line at a bare CR, or write
+     * control sequences to a terminal: every byte outside RFC 3986's path characters comes back
+     * percent-encoded, so the answer's header lines are the server's alone.
+     */
+    @Test
+    void aHostilePathCannotSplitTheRedirect() throws Exception {
+        int port = server(PlainHttpAnswer.redirectTo("https://localhost:8443"));
+        String answer = plainHttpLatin1(port, "GET /a\rSet-Cookie:\u0000x=1\u001b[31m%zz%41\"<\u00e9> HTTP/1.1\r\n\r\n");
+        assertTrue(answer.contains("\r\nLocation: https://localhost:8443/a%0DSet-Cookie:%00x=1%1B%5B31m%25zz%41%22%3C%E9%3E\r\n"),
+                answer);
+        String head = answer.substring(0, answer.indexOf("\r\n\r\n"));
+        for (char c : head.toCharArray()) {
+            assertTrue(c == '\r' || c == '\n' || (c >= 0x20 && c < 0x7f), "a control or non-ASCII byte in the header: " + answer);
+        }
+        String joined = head.replace("\r\n", "");
+        assertTrue(joined.indexOf('\r') < 0 && joined.indexOf('\n') < 0, "a bare CR or LF in the header: " + answer);
+    }
+
+    private static String plainHttpLatin1(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     @Test
     void curlSpeakingHttpToTheTlsPortReadsTheAnswer() throws Exception {
         String curl = Interop.require("curl");

@@ -1,75 +1,91 @@
 package org.nettytls.examples.cli;
 
-import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.nettytls.sni.SniMapping;
-import org.nettytls.examples.starttls.ServerRunner;
+import org.nettytls.examples.starttls.MailSpool;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.starttls.Framing;
 import org.nettytls.starttls.StartTlsHandler;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code smtp-server}: SMTP with STARTTLS; mails go to a folder, or to standard output. */
-@Command(name = "smtp-server", description = {"SMTP with STARTTLS (RFC 3207); AUTH only after TLS. Each mail is written to",
-    "--maildir as N.eml, or printed when no folder is given."},
+@Command(name = "smtp-server", description = {
+    "Serve SMTP with STARTTLS (RFC 3207) and SIZE (RFC 1870), offering AUTH only after TLS.",
+    "Each mail is streamed to --maildir as N.eml, or printed when no folder is given. Mails over --max-size get 552; "
+            + "command lines with a bare CR or LF get 500."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls smtp-server --listen 127.0.0.1:2525 \\",
         "      --cert default=mail.pem,mail.key --maildir mails",
         "  swaks --server 127.0.0.1:2525 --tls --tls-ca-path ca.pem --to a@example.org"})
-final class SmtpServerCommand implements Callable<Integer> {
-    @Mixin
-    HelpOption help;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    StartTlsServerOptions server;
-
+final class SmtpServerCommand extends StartTlsServerCommand {
     @Option(names = "--maildir", paramLabel = "DIR", description = "Folder for delivered mails.")
     Path maildir;
 
+    @Option(names = "--max-size", paramLabel = "BYTES", description = "The largest mail taken (SIZE, RFC 1870); "
+            + "larger ones get 552. Default: ${DEFAULT-VALUE}.")
+    long maxSize = SmtpServerHandler.DEFAULT_MAX_SIZE;
+
     @Override
-    public Integer call() throws Exception {
-        SniMapping tls = server.mapping();
-        AtomicLong counter = new AtomicLong();
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        Consumer<String> sink = mail -> {
-            if (maildir == null) {
-                spec.commandLine().getOut().println("mail " + counter.incrementAndGet() + ":\n" + mail);
-                spec.commandLine().getOut().flush();
-                return;
-            }
-            long id = counter.incrementAndGet();
-            // Off the event loop: files block.
-            writer.execute(() -> {
-                try {
-                    Files.createDirectories(maildir);
-                    Path tmp = maildir.resolve("." + id + ".tmp");
-                    Files.writeString(tmp, mail, StandardCharsets.UTF_8);
-                    // Renamed when complete, so a reader never sees half a mail.
-                    Files.move(tmp, maildir.resolve(id + ".eml"));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        };
-        ServerRunner.serve(server.listen, spec.commandLine().getOut(), ch -> {
-            StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
-            ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, tls, sink));
+    void check() {
+        if (maxSize <= 0) {
+            throw UsageException.of("--max-size", maxSize + " (expected > 0)");
+        }
+    }
+
+    @Override
+    Server server(SniMapping tls, PrintWriter out) throws IOException {
+        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "smtp-server-mail-writer");
+            t.setDaemon(true);
+            return t;
         });
-        return Main.OK;
+        // Without --maildir, mails are spooled to a temporary folder all the same and printed once complete.
+        Path dir = maildir != null ? maildir : Files.createTempDirectory("netty-tls-smtp");
+        if (maildir == null) {
+            dir.toFile().deleteOnExit();
+        }
+        Consumer<Path> stored = maildir != null ? file -> { } : file -> {
+            synchronized (out) {
+                out.println("mail " + file.getFileName().toString().replace(".eml", "") + ":");
+                try (java.io.Reader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+                    in.transferTo(out);
+                } catch (IOException e) {
+                    out.println("(cannot read " + file + ": " + e.getMessage() + ")");
+                }
+                out.flush();
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // A leftover in the temporary folder.
+            }
+        };
+        MailSpool spool = new MailSpool(dir, writer, stored, line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        });
+        return new Server() {
+            @Override
+            public void initChannel(SocketChannel ch) {
+                StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
+                ch.pipeline().addLast(starttls, SmtpServerHandler.newLineDecoder(), new SmtpServerHandler(starttls, tls, spool, maxSize));
+            }
+
+            @Override
+            public void close() {
+                writer.shutdown();
+            }
+        };
     }
 }

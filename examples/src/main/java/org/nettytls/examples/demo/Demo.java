@@ -54,6 +54,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.LineServerHandler;
+import org.nettytls.examples.starttls.MailSpool;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
@@ -108,7 +109,7 @@ public final class Demo {
     /** Runs every check; returns whether all behaved as they should. */
     public boolean run() throws Exception {
         long start = System.nanoTime();
-        out.println("netty-tls demo: everything runs on 127.0.0.1 in this JVM; the only file is the FTP server's, in a temporary folder.");
+        out.println("netty-tls demo: everything runs on 127.0.0.1 in this JVM; the only files are the FTP server's and the mail spool's, in temporary folders.");
         progress("minting a root CA, an intermediate, and RSA and ECDSA certificates for " + WWW + " and " + MAIL);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         List<AutoCloseable> resources = new ArrayList<>();
@@ -150,9 +151,21 @@ public final class Demo {
                 ch.pipeline().addLast(new SniEchoHandler(line -> { }));
             });
             List<String> mails = new CopyOnWriteArrayList<>();
+            Path mailDir = Files.createTempDirectory("netty-tls-demo-mail");
+            resources.add(() -> deleteFolder(mailDir));
+            java.util.concurrent.ExecutorService mailWriter = java.util.concurrent.Executors.newSingleThreadExecutor();
+            resources.add(mailWriter::shutdownNow);
+            MailSpool spool = new MailSpool(mailDir, mailWriter, file -> {
+                try {
+                    mails.add(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1));
+                } catch (java.io.IOException e) {
+                    mails.add("unreadable: " + e);
+                }
+            }, mails::add);
             int smtpPort = bind(group, resources, ch -> {
                 StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
-                ch.pipeline().addLast(starttls, new LineBasedFrameDecoder(8192), new SmtpServerHandler(starttls, mapping, mails::add));
+                ch.pipeline().addLast(starttls, SmtpServerHandler.newLineDecoder(),
+                        new SmtpServerHandler(starttls, mapping, spool, SmtpServerHandler.DEFAULT_MAX_SIZE));
             });
             int linePort = bind(group, resources, ch -> {
                 StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
@@ -347,9 +360,6 @@ public final class Demo {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
                         sslHandler.set(tls.install(ch.pipeline(), serverName, port));
-                        if (ocsp != null) {
-                            ocsp.install(ch.pipeline());
-                        }
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
@@ -441,6 +451,10 @@ public final class Demo {
             String queued = c.lastLine();
             expect(queued.startsWith("250"), "expected the mail queued, found " + queued);
             c.ask("QUIT");
+            // The 250 comes when the mail is handed to the spool's writer thread: give it a moment to land.
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); mails.isEmpty() && System.nanoTime() < deadline; ) {
+                Thread.sleep(10);
+            }
             expect(mails.size() == 1 && mails.get(0).contains("X-TLS: true"), "expected one mail received over TLS, found "
                     + mails.size());
             return info.sslVersion() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())

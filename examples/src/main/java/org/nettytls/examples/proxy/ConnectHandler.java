@@ -9,18 +9,17 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
-import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
+import org.nettytls.examples.HostPort;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
 import org.nettytls.sni.SniMinter;
@@ -30,9 +29,11 @@ import org.nettytls.sni.SniSelectorOptions;
  * An intercepting proxy's first handler: reads one HTTP {@code CONNECT host:port} request, opens
  * and fully verifies the TLS connection to that upstream, and only then answers
  * {@code 200 Connection established} and puts a {@link SniCertSelector} in its place that serves
- * a certificate minted by the proxy CA for the verified name. An upstream that fails verification
- * gets the client a {@code 502 Bad Gateway} naming the failure, in plaintext, and no TLS
- * handshake, so no minted certificate ever stands for an unverified upstream.
+ * a certificate minted by the proxy CA for the verified name. A destination not on the allow-list
+ * gets {@code 403 Forbidden} before anything is tried; an upstream that cannot be reached or fails
+ * verification gets the client the same {@code 502 Bad Gateway} whatever the cause (the log names
+ * it), in plaintext, and no TLS handshake, so no minted certificate ever stands for an unverified
+ * upstream.
  */
 final class ConnectHandler extends ByteToMessageDecoder {
     /** The longest request header read; a longer one gets 431. */
@@ -42,12 +43,14 @@ final class ConnectHandler extends ByteToMessageDecoder {
 
     private final UpstreamConnector connector;
     private final SniMinter minter;
+    private final InterceptProxy.AllowList allowed;
     private final Consumer<String> log;
     private boolean requestRead;
 
-    ConnectHandler(UpstreamConnector connector, SniMinter minter, Consumer<String> log) {
+    ConnectHandler(UpstreamConnector connector, SniMinter minter, InterceptProxy.AllowList allowed, Consumer<String> log) {
         this.connector = connector;
         this.minter = minter;
+        this.allowed = allowed;
         this.log = log;
     }
 
@@ -87,6 +90,11 @@ final class ConnectHandler extends ByteToMessageDecoder {
             refuse(ctx, "400 Bad Request", "CONNECT " + request[1] + ": " + e.getMessage());
             return;
         }
+        if (!allowed.allows(target)) {
+            log.accept("CONNECT " + target + " from " + Relay.text(ctx.channel().remoteAddress()) + " refused: not an allowed destination");
+            refuse(ctx, "403 Forbidden", "CONNECT " + target + ": not a destination this proxy allows");
+            return;
+        }
         ctx.channel().config().setAutoRead(false);
         connector.connect(ctx.channel(), target).addListener(f -> {
             if (f.isSuccess()) {
@@ -95,7 +103,8 @@ final class ConnectHandler extends ByteToMessageDecoder {
                 TlsException e = TlsException.classify(f.cause());
                 log.accept("CONNECT " + target + " from " + Relay.text(ctx.channel().remoteAddress()) + " refused: "
                         + e.getMessage() + " [" + e.code().id() + "]");
-                refuse(ctx, "502 Bad Gateway", "upstream " + target + " refused: " + e.getMessage() + " [" + e.code().id() + "]");
+                // The same words for every cause: a closed port and a port that speaks no TLS look alike.
+                refuse(ctx, "502 Bad Gateway", InterceptProxy.UPSTREAM_FAILED);
             }
         });
     }
@@ -112,7 +121,8 @@ final class ConnectHandler extends ByteToMessageDecoder {
             verified = (X509Certificate) chain[0];
         } catch (SSLPeerUnverifiedException e) {
             upstream.close();
-            refuse(ctx, "502 Bad Gateway", "upstream " + target + " sent no certificate");
+            log.accept("CONNECT " + target + " from " + Relay.text(client.remoteAddress()) + " refused: the upstream sent no certificate");
+            refuse(ctx, "502 Bad Gateway", InterceptProxy.UPSTREAM_FAILED);
             return;
         }
         log.accept("CONNECT " + target + " from " + Relay.text(client.remoteAddress()) + ": upstream verified as "
@@ -139,7 +149,7 @@ final class ConnectHandler extends ByteToMessageDecoder {
      */
     private SniLookup verifiedNameOnly(String host, X509Certificate verified) {
         boolean ip = NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
-        String name = ip ? null : canonical(host);
+        String name = ip ? null : InterceptProxy.AllowList.canonical(host);
         return serverName -> {
             if (serverName == null) {
                 return ip ? minter.cloneOf(verified) : minter.lookup(name);
@@ -150,16 +160,6 @@ final class ConnectHandler extends ByteToMessageDecoder {
             CompletionStage<TlsServerContext> none = CompletableFuture.completedFuture(null);
             return none;
         };
-    }
-
-    /** A host name as SNI lookups see it: A-labels, lower case, no trailing dot. */
-    private static String canonical(String host) {
-        String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-        try {
-            return IDN.toASCII(h, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            return h.toLowerCase(Locale.ROOT);
-        }
     }
 
     private void refuse(ChannelHandlerContext ctx, String status, String reason) {

@@ -115,13 +115,44 @@ class CommandLineErrorsTest {
                 Arguments.of(List.of("line-server", "--listen", "127.0.0.1:-1", "--cert", "default=" + cert + "," + key), "-1"),
                 Arguments.of(List.of("ftp-server", "--listen", "127.0.0.1:65536", "--cert", "default=" + cert + "," + key, "--root",
                         dir.toString(), "--user", "a:b"), "65536"),
-                Arguments.of(List.of("intercept-proxy", "--listen", "nowhere", "--ca", caPrefix), "nowhere"));
+                Arguments.of(List.of("intercept-proxy", "--listen", "nowhere", "--ca", caPrefix, "--allow", "localhost:443"), "nowhere"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--allow", "localhost:https"), "localhost:https"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--allow", "a.*.org:443"), "a.*.org:443"),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix), "--allow"));
     }
 
     @ParameterizedTest
     @MethodSource("badHostPort")
     void aBadHostPortIsOneLineAndExitTwo(List<String> args, String mentions) {
         expectUsageError(args, mentions);
+    }
+
+    /** Options that the commands check themselves (not picocli): a usage error, never a TLS error code. */
+    static Stream<Arguments> commandUsageErrors() {
+        String good = "default=" + cert + "," + key;
+        return Stream.of(
+                Arguments.of(List.of("probe", "localhost:443", "--verify", "maybe"), "--verify"),
+                Arguments.of(List.of("probe", "localhost:443", "--ocsp", "always"), "--ocsp"),
+                Arguments.of(List.of("probe", "localhost:443", "--profile", "strict"), "--profile"),
+                Arguments.of(List.of("probe", "localhost:443", "--key", key), "--key"),
+                Arguments.of(List.of("probe", "localhost:0"), "port 0"),
+                Arguments.of(List.of("cert", "ca", "--out", dir.resolve("x").toString(), "--days", "0"), "--days"),
+                Arguments.of(List.of("cert", "ca", "--out", dir.resolve("x").toString(), "--intermediates", "-1"), "--intermediates"),
+                Arguments.of(List.of("smtp-server", "--cert", good, "--max-size", "0"), "--max-size"),
+                Arguments.of(List.of("ftp-server", "--cert", good, "--root", dir.toString(), "--user", "nobody"), "--user"),
+                Arguments.of(List.of("line-server", "--cert", "default"), "--cert"),
+                Arguments.of(List.of("serve", "--listen", "127.0.0.1:0", "--cert", good, "--echo", "--log-format", "xml"),
+                        "--log-format"),
+                Arguments.of(List.of("serve", "--listen", "127.0.0.1:0", "--cert", good, "--upstream", "127.0.0.1:0"), "port 0"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("commandUsageErrors")
+    void aCommandsOwnCheckIsAUsageError(List<String> args, String mentions) {
+        expectUsageError(args, mentions);
+        String err = run(args.toArray(new String[0]))[2];
+        assertTrue(err.strip().endsWith("[usage]"), err);
+        assertTrue(err.startsWith("error: " + args.get(args.get(0).equals("cert") ? 1 : 0) + ": "), "names the command: " + err);
     }
 
     static Stream<Arguments> unreadableFiles() {
@@ -144,8 +175,8 @@ class CommandLineErrorsTest {
                 Arguments.of(List.of("line-server", "--cert", "default=" + cert + "," + MISSING)),
                 Arguments.of(List.of("ftp-server", "--cert", "default=" + MISSING, "--root", dir.toString(), "--user", "a:b")),
                 Arguments.of(List.of("ftp-server", "--cert", good, "--root", MISSING, "--user", "a:b")),
-                Arguments.of(List.of("intercept-proxy", "--ca", MISSING.replace(".pem", ""))),
-                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--upstream-ca", MISSING)));
+                Arguments.of(List.of("intercept-proxy", "--ca", MISSING.replace(".pem", ""), "--allow", "localhost:443")),
+                Arguments.of(List.of("intercept-proxy", "--ca", caPrefix, "--upstream-ca", MISSING, "--allow", "localhost:443")));
     }
 
     @ParameterizedTest

@@ -30,10 +30,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
+import org.nettytls.transport.Transport;
 
 /** ftp-server against curl (both CCC modes), lftp, openssl s_client, and attacks on its folder and its data connections. */
 class FtpServerTest {
@@ -162,7 +165,7 @@ class FtpServerTest {
 
         /** Waits until the log matches {@code regex}. */
         String await(String regex) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long deadline = System.nanoTime() + Await.EVENT.toNanos();
             Pattern p = Pattern.compile(regex);
             while (System.nanoTime() < deadline) {
                 Matcher m = p.matcher(log());
@@ -171,7 +174,7 @@ class FtpServerTest {
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
-            throw new AssertionError("no /" + regex + "/ in the server's log within 20 s:\n" + log());
+            throw new AssertionError("no /" + regex + "/ in the server's log within " + Await.EVENT.toSeconds() + " s:\n" + log());
         }
     }
 
@@ -192,6 +195,34 @@ class FtpServerTest {
         List<String> cmd = new ArrayList<>(List.of(Interop.require("curl"), "-sS", "--ssl-reqd", "--cacert", ca.toString(), "-u", "u:p"));
         cmd.addAll(List.of(args));
         return Processes.run(cwd, Duration.ofSeconds(30), null, cmd);
+    }
+
+    /**
+     * A client that sends CCC and its close_notify in one segment (issue 16): the 200 must still come
+     * over TLS, before the server's close_notify, and the connection go on in plaintext.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void cccWithItsCloseNotifyInOneSegmentStillGetsItsAnswer(String protocol) throws Exception {
+        Server s = start("ccc-one-segment-" + protocol);
+        try (org.nettytls.starttls.EnginePeer peer = org.nettytls.starttls.EnginePeer.connect(s.port)) {
+            assertTrue(peer.readPlainLine().startsWith("220 "));
+            peer.writePlain("AUTH TLS\r\n");
+            assertTrue(peer.readPlainLine().startsWith("234 "));
+            peer.startTls(clientTls, true, protocol);
+            peer.writeTls("USER u\r\n");
+            assertTrue(peer.readTlsLine().startsWith("331 "));
+            peer.writeTls("PASS p\r\n");
+            assertTrue(peer.readTlsLine().startsWith("230 "));
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            both.writeBytes(peer.seal("CCC\r\n"));
+            both.writeBytes(peer.closeNotify());
+            peer.writeRaw(both.toByteArray());
+            assertEquals("200 Control connection in plaintext from here\r\n", peer.awaitCloseNotify());
+            peer.dropTls();
+            peer.writePlain("NOOP\r\n");
+            assertEquals("200 NOOP ok", peer.readPlainLine().trim());
+        }
     }
 
     @ParameterizedTest
@@ -335,6 +366,49 @@ class FtpServerTest {
             assertTrue(ftp.cmd("PBSZ 0").startsWith("200 "));
             assertTrue(ftp.cmd("PROT C").startsWith("534 "), "clear data only with --allow-clear-data");
             assertTrue(ftp.cmd("EPSV").startsWith("530 "), "no data connection before a login");
+        }
+    }
+
+    /**
+     * A TLS data connection abandoned in its ClientHello (a FIN, then a reset) gets the control
+     * connection a 425 on every transport: the data channel is accepted, and its TLS handshake
+     * fails, however early the client went. Not on io_uring, which can miss the reset (see
+     * TransportTest.nettysIoUringMissesSomeResets).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Transport.Kind.class, names = {"EPOLL", "NIO"})
+    void aDataConnectionAbandonedMidClientHelloGets425(Transport.Kind kind) throws Exception {
+        try {
+            Transport.of(kind);
+        } catch (org.nettytls.TlsException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, e.getMessage());
+        }
+        Server s = start("abandon-" + kind.id(), "--transport", kind.id());
+        Files.writeString(s.root.resolve("f.txt"), "mine\n");
+        try (RawFtp ftp = new RawFtp(s.port)) {
+            ftp.login();
+            for (int round = 0; round < 20; round++) {
+                boolean reset = round % 2 == 1;
+                int p = ftp.epsv();
+                assertTrue(ftp.cmd("RETR f.txt").startsWith("150 "));
+                try (Socket data = new Socket("127.0.0.1", p)) {
+                    // A TLS record header announcing a ClientHello, and a little of it.
+                    data.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03});
+                    if (reset) {
+                        data.setSoLinger(true, 0);
+                    }
+                }
+                String reply;
+                try {
+                    reply = ftp.reply();
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("no reply to a data connection abandoned with a " + (reset ? "reset" : "FIN")
+                            + " on " + kind.id() + " within 10 s, expected a 425\n" + s.log(), e);
+                }
+                assertTrue(reply != null && reply.startsWith("425 TLS handshake on the data connection failed"),
+                        (reset ? "reset" : "FIN") + " on " + kind.id() + ": " + reply + "\n" + s.log());
+            }
+            assertTrue(ftp.cmd("NOOP").startsWith("200 "), "the control connection goes on");
         }
     }
 

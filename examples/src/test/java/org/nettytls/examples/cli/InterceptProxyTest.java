@@ -3,6 +3,7 @@ package org.nettytls.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -129,8 +130,80 @@ class InterceptProxyTest {
     }
 
     private RunningCommand intercept(int naccept) {
+        return intercept(naccept, "localhost:*");
+    }
+
+    private RunningCommand intercept(int naccept, String allow) {
         return new RunningCommand("intercept-proxy", "--listen", "127.0.0.1:0", "--naccept", String.valueOf(naccept),
-                "--ca", dir.resolve("proxy-ca").toString(), "--upstream-ca", dir.resolve("real-ca.pem").toString());
+                "--ca", dir.resolve("proxy-ca").toString(), "--upstream-ca", dir.resolve("real-ca.pem").toString(), "--allow", allow);
+    }
+
+    /** Sends {@code CONNECT target} to the proxy as a raw client and returns its whole answer. */
+    private static String connect(RunningCommand proxy, String target) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", proxy.port)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void aDestinationOffTheAllowListGets403AndNoConnection() throws Exception {
+        try (java.net.ServerSocket internal = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            RunningCommand proxy = intercept(2, "localhost:1");
+            String answer = connect(proxy, "127.0.0.1:" + internal.getLocalPort());
+            assertTrue(answer.startsWith("HTTP/1.1 403 Forbidden\r\n"), answer);
+            assertTrue(connect(proxy, "localhost:" + internal.getLocalPort()).startsWith("HTTP/1.1 403 Forbidden\r\n"));
+            internal.setSoTimeout(200);
+            assertThrows(java.net.SocketTimeoutException.class, internal::accept, "the proxy connected to a destination not allowed");
+            String out = proxy.finish();
+            assertTrue(out.contains("allowed destinations: localhost:1") && out.contains("refused: not an allowed destination"), out);
+        }
+    }
+
+    /**
+     * An internal port scanner through the proxy: a closed port, a port that speaks something else
+     * than TLS, and a TLS port whose certificate does not verify all get the same 502, byte for
+     * byte; only the proxy's log tells them apart.
+     */
+    @Test
+    void closedPortsAndNonTlsPortsGetTheSame502() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        HeldCertificate otherCa = HeldCertificate.builder().commonName("Unknown CA").certificateAuthority(0).build();
+        int untrusted = startUpstream(HeldCertificate.builder().dns("localhost").signedBy(otherCa).build());
+        try (java.net.ServerSocket ssh = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread banner = new Thread(() -> {
+                try (java.net.Socket c = ssh.accept()) {
+                    c.getOutputStream().write("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".getBytes(StandardCharsets.US_ASCII));
+                    c.getInputStream().read(new byte[4096]);
+                } catch (java.io.IOException e) {
+                    // the proxy hung up
+                }
+            });
+            banner.setDaemon(true);
+            banner.start();
+            RunningCommand proxy = intercept(3, "localhost:*");
+            String refused = connect(proxy, "localhost:" + closed);
+            String notTls = connect(proxy, "localhost:" + ssh.getLocalPort());
+            String notVerified = connect(proxy, "localhost:" + untrusted);
+            assertTrue(refused.startsWith("HTTP/1.1 502 Bad Gateway\r\n"), refused);
+            assertEquals(refused, notTls);
+            assertEquals(refused, notVerified);
+            String out = proxy.finish();
+            assertTrue(out.contains("[untrusted-chain]"), out);
+        }
+    }
+
+    @Test
+    void theHelpSaysItMustNotFaceUntrustedNetworks() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(new java.io.StringWriter(), true), "intercept-proxy", "--help");
+        assertTrue(out.toString().contains("it must not face untrusted networks"), out::toString);
+        assertTrue(out.toString().contains("--allow=HOST:PORT"), out::toString);
     }
 
     /** curl through the proxy to {@code https://localhost:UP/}, trusting only the proxy CA, verbose. */

@@ -111,4 +111,33 @@ class ProbeOcspTest {
         String[] leafJs = probe(port, "--ocsp-resolve", "--json");
         assertEquals("0", leafJs[0], () -> String.join("\n", leafJs));
     }
+
+    /**
+     * The same checks after STARTTLS as over direct TLS (issue 16: this said {@code "ok": true,
+     * "ocsp": "not checked"} and exit 0 for a revoked server).
+     */
+    @Test
+    void starttlsRunsTheResolverAndFailsHardLikeDirectTls() throws Exception {
+        pki = new OcspPki(dir, false);
+        pki.leaf("good", "localhost", 0x2004, false, false);
+        pki.leaf("revoked", "localhost", 0x2005, false, true);
+        pki.start();
+        // smtp-server has no --naccept: these run until the JVM ends, as in StartTlsServersTest.
+        int good = new RunningCommand("smtp-server", "--listen", "127.0.0.1:0", "--cert",
+                "default=" + pki.path("good.pem") + "," + pki.path("good.key")).port;
+        int revoked = new RunningCommand("smtp-server", "--listen", "127.0.0.1:0", "--cert",
+                "default=" + pki.path("revoked.pem") + "," + pki.path("revoked.key")).port;
+
+        String[] ok = probe(good, "--starttls", "smtp", "--ocsp-resolve", "--ocsp-fail-hard");
+        assertEquals("0", ok[0], () -> String.join("\n", ok));
+        assertTrue(ok[1].contains("ocsp:         good (resolver"), ok[1]);
+
+        String[] no = probe(revoked, "--starttls", "smtp", "--ocsp-resolve", "--ocsp-fail-hard");
+        assertEquals("1", no[0], () -> String.join("\n", no));
+        assertTrue(no[2].contains("revoked") && no[2].strip().endsWith("[revoked]"), no[2]);
+        String[] noJs = probe(revoked, "--starttls", "smtp", "--ocsp-resolve", "--ocsp-fail-hard", "--json");
+        assertEquals("1", noJs[0], () -> String.join("\n", noJs));
+        assertTrue(!json(noJs).get("ok").asBoolean(), noJs[1]);
+        assertEquals("revoked", json(noJs).get("error").get("code").asText(), noJs[1]);
+    }
 }

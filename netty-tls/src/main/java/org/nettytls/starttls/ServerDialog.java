@@ -1,0 +1,86 @@
+package org.nettytls.starttls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * A server's side of a protocol before TLS, as far as {@link StartTlsServer} needs it to upgrade
+ * only at a safe point: which client frame is the upgrade command at a place where a command can
+ * start (not inside SMTP DATA, an IMAP literal, an XMPP stanza, ...), and whether every command
+ * before it has its final answer, judged from the bytes the application writes. One instance per
+ * connection; it never moves a reader index.
+ *
+ * <p>Where the dialog cannot tell any more (a client that pipelines where the protocol says to
+ * wait for an answer, an answer it cannot attribute, an extension it does not know), it is
+ * {@link #lost() lost}: from then on no frame is taken for the upgrade command, so the
+ * application gets it like any other line, and no upgrade happens on a guess.
+ */
+abstract class ServerDialog {
+    /** What a client frame is. */
+    enum Kind {
+        /** Anything but the upgrade command where a command starts: goes on to the application. */
+        PASS,
+        /** The upgrade command where a command starts: answered once {@link #settled()}. */
+        UPGRADE,
+        /** The upgrade command where the protocol says to refuse it: answered with {@link #refusal}. */
+        REFUSE
+    }
+
+    private String lost;
+
+    /** Reads one client frame (without consuming it) and says what it is. */
+    final Kind fromClient(ByteBuf frame) {
+        if (lost != null) {
+            return Kind.PASS;
+        }
+        Kind k = client(frame);
+        return lost != null ? Kind.PASS : k;
+    }
+
+    /** Reads bytes the application writes (without consuming them). */
+    final void fromServer(ByteBuf bytes) {
+        if (lost == null && bytes.isReadable()) {
+            server(bytes);
+        }
+    }
+
+    abstract Kind client(ByteBuf frame);
+
+    abstract void server(ByteBuf bytes);
+
+    /** Whether every command so far has its final answer (the server's greeting included). */
+    abstract boolean settled();
+
+    /**
+     * Whether the meaning of the client's next bytes depends on an answer not written yet (the
+     * reply to {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames
+     * wait until it is.
+     */
+    boolean awaitingReply() {
+        return false;
+    }
+
+    /** The positive answer to the upgrade command last seen. */
+    abstract ByteBuf positiveReply(ByteBufAllocator alloc);
+
+    /** The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse. */
+    ByteBuf refusal(ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /** Whether the connection ends after {@link #refusal} (XMPP closes the stream). */
+    boolean closesAfterRefusal() {
+        return false;
+    }
+
+    /** Why the dialog can no longer tell commands from data, or {@code null}. */
+    final String lost() {
+        return lost;
+    }
+
+    final void lose(String why) {
+        if (lost == null) {
+            lost = why;
+        }
+    }
+}
