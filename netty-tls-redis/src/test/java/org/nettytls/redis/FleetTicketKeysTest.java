@@ -171,10 +171,12 @@ class FleetTicketKeysTest {
     }
 
     Processes.Result sClient(String openssl, String version, int port, String sessionOption) {
-        // A round trip first: a TLS 1.3 ticket arrives after the handshake (see PEERS.md).
-        return Processes.run(dir, Duration.ofSeconds(30), "ping\n".getBytes(), List.of("sh", "-c",
-                "(printf 'ping\\n'; sleep 1) | '" + openssl + "' s_client -connect 127.0.0.1:" + port + " " + version
-                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"));
+        // Input open until the echo came back: a TLS 1.3 ticket arrives after the handshake (see PEERS.md).
+        return Processes.run(dir, Await.EVENT, "ping\n".getBytes(), List.of("sh", "-c",
+                "rm -f s_client.out s_client.status; (printf 'ping\\n'; until grep -qs '^ping' s_client.out || [ -e s_client.status ];"
+                        + " do sleep 0.05; done) | { '" + openssl + "' s_client -connect 127.0.0.1:" + port + " " + version
+                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"
+                        + " >s_client.out; echo $? >s_client.status; }; cat s_client.out; exit $(cat s_client.status)"));
     }
 
     @Test
