@@ -168,7 +168,7 @@ class OcspInteropTest {
                 .listener(events::add).start();
         closeables.add(stapler);
         stapler.ready().get(20, TimeUnit.SECONDS);
-        OcspStaplerEvent first = events.poll(5, TimeUnit.SECONDS);
+        OcspStaplerEvent first = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(first);
         assertEquals(OcspStaplerEvent.Kind.FETCHED, first.kind(), first.toString());
         assertTrue(Files.list(dir.resolve("staples")).findAny().isPresent(), "the good response is persisted");
@@ -206,7 +206,7 @@ class OcspInteropTest {
                 .listener(events::add).start();
         closeables.add(stapler);
         stapler.ready().get(20, TimeUnit.SECONDS);
-        OcspStaplerEvent e = events.poll(5, TimeUnit.SECONDS);
+        OcspStaplerEvent e = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(e);
         assertEquals(OcspStaplerEvent.Kind.FAILED, e.kind());
         assertEquals(OcspStatus.Result.REVOKED, e.status().result());

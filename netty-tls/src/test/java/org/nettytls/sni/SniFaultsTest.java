@@ -181,7 +181,7 @@ class SniFaultsTest {
             breakage.run();
             client.awaitMore(2, PROBE_BOUND);
             assertFalse(reloader.reload(), "a broken file was accepted");
-            SniReloadEvent e = events.poll(5, TimeUnit.SECONDS);
+            SniReloadEvent e = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             assertTrue(e != null && !e.isSuccess(), String.valueOf(e));
             assertTrue(e.code() == TlsErrorCode.BAD_INPUT || e.code() == TlsErrorCode.BAD_CONFIGURATION, e.toString());
             assertEquals(BigInteger.ONE, served(jdk, port), "the old certificate is no longer served after " + e);
@@ -189,7 +189,7 @@ class SniFaultsTest {
         }
         leaf(ca, 2).writeTo(prefix);
         assertTrue(reloader.reload());
-        assertTrue(events.poll(5, TimeUnit.SECONDS).isSuccess());
+        assertTrue(events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS).isSuccess());
         assertEquals(BigInteger.TWO, served(jdk, port));
         client.assertUnharmed(10, PROBE_BOUND);
     }
