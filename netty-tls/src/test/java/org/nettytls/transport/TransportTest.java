@@ -196,8 +196,16 @@ class TransportTest {
                 client.connect(server.localAddress(), 10_000);
                 client.setSoTimeout(30_000);
                 client.shutdownOutput();
-                // Read only once the server has filled the socket buffers and waits for them to drain.
-                Thread.sleep(500);
+                // Read only once the server has filled the socket buffers and waits for them to drain:
+                // the client holds unread bytes and the server's side has bytes it cannot send.
+                int local = client.getLocalPort();
+                int remote = ((InetSocketAddress) server.localAddress()).getPort();
+                Await.until(() -> {
+                    long[] mine = queues(local, remote);
+                    long[] its = queues(remote, local);
+                    return mine != null && mine[1] > 0 && (its == null || its[0] > 0);
+                }, () -> "the server filled the socket buffers: client " + java.util.Arrays.toString(queues(local, remote))
+                        + ", server " + java.util.Arrays.toString(queues(remote, local)));
                 InputStream in = client.getInputStream();
                 byte[] buf = new byte[65536];
                 long got = 0;
@@ -539,19 +547,29 @@ class TransportTest {
      * connection (a reset closed it).
      */
     private static long receiveQueue(Channel ch) {
-        String ports = String.format(Locale.ROOT, ":%04X :%04X", ((InetSocketAddress) ch.localAddress()).getPort(),
-                ((InetSocketAddress) ch.remoteAddress()).getPort());
+        long[] q = queues(((InetSocketAddress) ch.localAddress()).getPort(), ((InetSocketAddress) ch.remoteAddress()).getPort());
+        return q == null ? -1 : q[1];
+    }
+
+    /**
+     * The send and receive queues (bytes) of the connection from {@code localPort} to
+     * {@code remotePort} on 127.0.0.1, from {@code /proc/net/tcp} and {@code tcp6} (the JDK's and
+     * Netty's sockets are IPv6 ones), or null once the kernel no longer lists it.
+     */
+    private static long[] queues(int localPort, int remotePort) {
+        String ports = String.format(Locale.ROOT, ":%04X :%04X", localPort, remotePort);
         try {
             for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
                 for (String line : Files.readAllLines(Path.of(table))) {
                     String[] f = line.trim().split("\\s+");
                     if (f.length > 4 && f[1].contains(":") && (f[1].substring(f[1].lastIndexOf(':')) + " "
                             + f[2].substring(f[2].lastIndexOf(':'))).equals(ports)) {
-                        return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16);
+                        String[] q = f[4].split(":");
+                        return new long[] {Long.parseLong(q[0], 16), Long.parseLong(q[1], 16)};
                     }
                 }
             }
-            return -1;
+            return null;
         } catch (IOException e) {
             throw new AssertionError("cannot read /proc/net/tcp", e);
         }
