@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.nettytls.testing.Await;
 
 /**
  * A real peer program running next to the test: its standard output and error are collected
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  * {@code @AfterEach}.
  */
 final class PeerProcess implements AutoCloseable {
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Await.EVENT;
 
     private final List<String> command;
     private final Process process;
