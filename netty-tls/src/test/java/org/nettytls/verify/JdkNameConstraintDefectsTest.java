@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERTaggedObject;
 import org.bouncycastle.asn1.x509.CertificatePolicies;
 import org.bouncycastle.asn1.x509.PolicyInformation;
+import org.bouncycastle.asn1.x509.PolicyQualifierInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,40 +57,45 @@ class JdkNameConstraintDefectsTest {
     }
 
     /** Shape (a): the upper CA permits 192.0.2.0/24 then 10.0.0.0/8; the lower narrows the first to /25. */
-    private static HeldCertificate ipLower(boolean explicitPolicy) throws Exception {
-        HeldCertificate upper = ca(explicitPolicy, true).subject("O=Campus Net CA").certificateAuthority(1)
+    private static HeldCertificate ipLower(Policy policy) throws Exception {
+        HeldCertificate upper = ca(policy, true).subject("O=Campus Net CA").certificateAuthority(1)
                 .permittedSubtree("IP:192.0.2.0/24").permittedSubtree("IP:10.0.0.0/8").signedBy(root).build();
-        return ca(explicitPolicy, false).subject("O=Campus Lab CA").certificateAuthority(0)
+        return ca(policy, false).subject("O=Campus Lab CA").certificateAuthority(0)
                 .permittedSubtree("IP:192.0.2.0/25").signedBy(upper).build();
     }
 
-    /**
-     * A CA builder; with {@code explicitPolicy} both CAs assert one policy and the upper one
-     * requires it (requireExplicitPolicy 0, RFC 5280 4.2.1.11), which a leaf without it violates.
-     */
-    private static HeldCertificate.Builder ca(boolean explicitPolicy, boolean upper) throws Exception {
+    /** What the CAs say of certificate policies (RFC 5280 4.2.1.4, 4.2.1.11). */
+    private enum Policy {
+        NONE,
+        /** Both CAs assert one policy. */
+        ASSERTED,
+        /** Both assert it and the upper one requires it (requireExplicitPolicy 0): a leaf without it is refused. */
+        REQUIRED
+    }
+
+    private static final ASN1ObjectIdentifier POLICY = new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.7");
+
+    private static HeldCertificate.Builder ca(Policy policy, boolean upper) throws Exception {
         HeldCertificate.Builder b = HeldCertificate.builder();
-        if (explicitPolicy) {
-            b.addExtension("2.5.29.32", false, new CertificatePolicies(new PolicyInformation(
-                    new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.7"))).getEncoded());
-            if (upper) {
-                b.addExtension("2.5.29.36", true,
-                        new DERSequence(new DERTaggedObject(false, 0, new ASN1Integer(0))).getEncoded());
-            }
+        if (policy != Policy.NONE) {
+            b.addExtension("2.5.29.32", false, new CertificatePolicies(new PolicyInformation(POLICY)).getEncoded());
+        }
+        if (policy == Policy.REQUIRED && upper) {
+            b.addExtension("2.5.29.36", true, new DERSequence(new DERTaggedObject(false, 0, new ASN1Integer(0))).getEncoded());
         }
         return b;
     }
 
     /** Shape (b): the upper CA permits campus0..29.example.edu and example.edu; the lower departments and www. */
-    private static HeldCertificate dnsLower(boolean explicitPolicy) throws Exception {
-        HeldCertificate.Builder upper = ca(explicitPolicy, true);
+    private static HeldCertificate dnsLower(Policy policy) throws Exception {
+        HeldCertificate.Builder upper = ca(policy, true);
         upper.subject("O=Example University CA").certificateAuthority(1);
         for (int i = 0; i < 30; i++) {
             upper.permittedSubtree("DNS:campus" + i + ".example.edu");
         }
         upper.permittedSubtree("DNS:example.edu");
         HeldCertificate u = upper.signedBy(root).build();
-        HeldCertificate.Builder lower = ca(explicitPolicy, false).subject("O=Example Issuing CA").certificateAuthority(0);
+        HeldCertificate.Builder lower = ca(policy, false).subject("O=Example Issuing CA").certificateAuthority(0);
         for (int i = 0; i < 4; i++) {
             lower.permittedSubtree("DNS:dept" + i + ".campus0.example.edu");
         }
@@ -136,7 +142,7 @@ class JdkNameConstraintDefectsTest {
 
     @Test
     void twoAddressRangesOneNarrowedAreAccepted() throws Exception {
-        HeldCertificate leaf = ipLeaf(ipLower(false), LEAF_IP);
+        HeldCertificate leaf = ipLeaf(ipLower(Policy.NONE), LEAF_IP);
         Throwable jdk = jdk(leaf);
         assertTrue(jdk instanceof NullPointerException, "the JDK's defect (a) is still there: " + jdk);
         assertTrue(openssl(leaf, "-verify_ip", LEAF_IP).contains("leaf.pem: OK"), "OpenSSL accepts it");
@@ -145,7 +151,7 @@ class JdkNameConstraintDefectsTest {
 
     @Test
     void severalNamesBelowAPermittedDomainAreAccepted() throws Exception {
-        HeldCertificate leaf = dnsLeaf(dnsLower(false), "www.example.edu");
+        HeldCertificate leaf = dnsLeaf(dnsLower(Policy.NONE), "www.example.edu");
         Throwable jdk = jdk(leaf);
         assertTrue(jdk instanceof CertPathValidatorException
                 && ((CertPathValidatorException) jdk).getReason() == PKIXReason.INVALID_NAME,
@@ -154,20 +160,20 @@ class JdkNameConstraintDefectsTest {
         accepted(trusting("www.example.edu", root).build(), leaf.chain());
         // The department names the JDK did keep are accepted too.
         accepted(trusting("a.dept0.campus0.example.edu", root).build(),
-                dnsLeaf(dnsLower(false), "a.dept0.campus0.example.edu").chain());
+                dnsLeaf(dnsLower(Policy.NONE), "a.dept0.campus0.example.edu").chain());
     }
 
     /** Names outside the lower CA's constraints are still refused, by this validator's own check. */
     @Test
     void aNameOutsideTheConstraintsIsStillRefused() throws Exception {
-        HeldCertificate lab = ipLower(false);
+        HeldCertificate lab = ipLower(Policy.NONE);
         for (String ip : List.of("192.0.2.200", "10.1.2.3")) {
             HeldCertificate leaf = ipLeaf(lab, ip);
             assertFalse(openssl(leaf, "-verify_ip", ip).contains("leaf.pem: OK"), "OpenSSL refuses " + ip);
             refused(trusting(ip, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "IP:" + ip,
                     "name constraints of 'O=Campus Lab CA'");
         }
-        HeldCertificate issuing = dnsLower(false);
+        HeldCertificate issuing = dnsLower(Policy.NONE);
         for (String name : List.of("mail.example.edu", "www.campus1.example.edu", "www.example.org")) {
             HeldCertificate leaf = dnsLeaf(issuing, name);
             assertFalse(openssl(leaf, "-verify_hostname", name).contains("leaf.pem: OK"), "OpenSSL refuses " + name);
@@ -185,14 +191,93 @@ class JdkNameConstraintDefectsTest {
      */
     @Test
     void aPolicyViolationHiddenBehindTheDefectIsStillRefused() throws Exception {
-        HeldCertificate leaf = ipLeaf(ipLower(true), LEAF_IP);
+        HeldCertificate leaf = ipLeaf(ipLower(Policy.REQUIRED), LEAF_IP);
         assertTrue(jdk(leaf) instanceof NullPointerException, "the JDK throws before its policy check: " + jdk(leaf));
-        refused(trusting(LEAF_IP, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "PKIX");
+        refused(trusting(LEAF_IP, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "PKIX",
+                "NullPointerException", "carries 2.5.29.36");
 
-        HeldCertificate named = dnsLeaf(dnsLower(true), "www.example.edu");
+        HeldCertificate named = dnsLeaf(dnsLower(Policy.REQUIRED), "www.example.edu");
         Throwable jdk = jdk(named);
         assertEquals(PKIXReason.INVALID_NAME, ((CertPathValidatorException) jdk).getReason(), jdk::toString);
         refused(trusting("www.example.edu", root).build(), named.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
-                "name constraints");
+                "name constraints check failed", "carries 2.5.29.36");
+        // The same chain with a leaf that asserts the policy: still the JDK's word (the limit of this fallback).
+        HeldCertificate asserting = HeldCertificate.builder().commonName("www.example.edu").dns("www.example.edu")
+                .addExtension("2.5.29.32", false, new CertificatePolicies(new PolicyInformation(POLICY)).getEncoded())
+                .signedBy(dnsLower(Policy.REQUIRED)).build();
+        refused(trusting("www.example.edu", root).build(), asserting.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
+                "carries 2.5.29.36");
+    }
+
+    /**
+     * Where the JDK stops at the defect before judging something else it alone judges, that is
+     * asked of it link by link: a leaf with a critical certificatePolicies that carries a
+     * qualifier, which the JDK refuses (its policy checker runs after its name constraints).
+     */
+    @Test
+    void anObjectionOnlyTheJdkMakesBeyondTheDefectIsStillRefused() throws Exception {
+        byte[] qualified = new CertificatePolicies(new PolicyInformation(POLICY,
+                new DERSequence(new PolicyQualifierInfo("https://cps.example.edu/")))).getEncoded();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("www.example.edu").dns("www.example.edu")
+                .addExtension("2.5.29.32", true, qualified).signedBy(dnsLower(Policy.ASSERTED)).build();
+        Throwable jdk = jdk(leaf);
+        assertEquals(PKIXReason.INVALID_NAME, ((CertPathValidatorException) jdk).getReason(), jdk::toString);
+        refused(trusting("www.example.edu", root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
+                "critical policy qualifiers", "under its issuer 'O=Example Issuing CA' alone");
+        // Under CAs without the defect's shape the JDK refuses the same leaf for that alone.
+        HeldCertificate plain = ca(Policy.ASSERTED, false).subject("O=Plain CA").certificateAuthority(0).signedBy(root).build();
+        HeldCertificate same = HeldCertificate.builder().commonName("www.example.edu").dns("www.example.edu")
+                .addExtension("2.5.29.32", true, qualified).signedBy(plain).build();
+        refused(trusting("www.example.edu", root).build(), same.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
+                "critical policy qualifiers");
+    }
+
+    /**
+     * The review-2 shape: permitted DNS subtrees that do not meet (no DNS name can be issued, RFC
+     * 5280 6.1.4 (g)) over a leaf with an address only. The JDK throws from its merge ("DNSName
+     * must not be null or empty"); RFC 5280 and OpenSSL accept the chain, and so does the client.
+     */
+    @Test
+    void disjointDnsSubtreesOverAnAddressOnlyLeafAreAccepted() throws Exception {
+        HeldCertificate a = HeldCertificate.builder().subject("O=Disjoint A").certificateAuthority(1)
+                .permittedSubtree("DNS:a.example.com").signedBy(root).build();
+        HeldCertificate b = HeldCertificate.builder().subject("O=Disjoint B").certificateAuthority(0)
+                .permittedSubtree("DNS:b.example.org").signedBy(a).build();
+        HeldCertificate leaf = ipLeaf(b, "192.0.2.10");
+        Throwable jdk = jdk(leaf);
+        assertTrue(jdk instanceof RuntimeException && String.valueOf(jdk.getMessage()).contains("DNSName"), jdk::toString);
+        assertTrue(PkixNameConstraintDefects.isNameConstraintObjection(jdk));
+        assertTrue(openssl(leaf, "-verify_ip", "192.0.2.10").contains("leaf.pem: OK"), "OpenSSL accepts it");
+        accepted(trusting("192.0.2.10", root).build(), leaf.chain());
+        HeldCertificate named = dnsLeaf(b, "www.b.example.org");
+        refused(trusting("www.b.example.org", root).build(), named.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
+                "DNS:www.b.example.org", "name constraints of 'O=Disjoint A'");
+    }
+
+    /** What counts as the JDK's name-constraint code, and what does not. */
+    @Test
+    void onlyObjectionsFromTheJdksNameConstraintCodeAreSetAside() throws Exception {
+        assertTrue(PkixNameConstraintDefects.isNameConstraintObjection(jdk(ipLeaf(ipLower(Policy.NONE), LEAF_IP))));
+        assertTrue(PkixNameConstraintDefects.isNameConstraintObjection(jdk(dnsLeaf(dnsLower(Policy.NONE), "www.example.edu"))));
+        // A policy refusal, an exception from elsewhere in the checkers, and one whose origin is unknown.
+        assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(new CertPathValidatorException(
+                "non-null policy tree required", null, null, -1, PKIXReason.INVALID_POLICY)));
+        RuntimeException policy = new NullPointerException();
+        policy.setStackTrace(new StackTraceElement[] {
+            new StackTraceElement("sun.security.x509.CertificatePoliciesExtension", "get", null, 1),
+            new StackTraceElement("sun.security.provider.certpath.PolicyChecker", "processPolicies", null, 1),
+            new StackTraceElement("sun.security.provider.certpath.ConstraintsChecker", "mergeNameConstraints", null, 1)});
+        assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(policy));
+        RuntimeException bare = new NullPointerException();
+        bare.setStackTrace(new StackTraceElement[0]);
+        assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(bare), "no stack trace: origin unknown");
+        assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(new IllegalStateException("here")));
+        // Wrapped: the innermost cause decides.
+        RuntimeException merge = new NullPointerException();
+        merge.setStackTrace(new StackTraceElement[] {
+            new StackTraceElement("sun.security.x509.IPAddressName", "<init>", null, 1),
+            new StackTraceElement("sun.security.provider.certpath.ConstraintsChecker", "mergeNameConstraints", null, 1)});
+        assertTrue(PkixNameConstraintDefects.isNameConstraintObjection(new CertPathValidatorException(merge)));
+        assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(new CertPathValidatorException(policy)));
     }
 }
