@@ -660,6 +660,9 @@ final class ChainValidator {
      * is refused without asking it. It is kept, though this validator checks more, for what only
      * it does: policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.4 (a)-(b), (i)-(j)),
      * {@code jdk.certpath.disabledAlgorithms} and the JDK's list of distrusted certificates.
+     * Names are this validator's to judge: where the JDK's defective merge of two CAs' name
+     * constraints is what refuses, {@link PkixNameConstraintDefects} says whether the chain may
+     * pass on {@link NameConstraintsCheck} and the JDK's word on everything else.
      */
     private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
             ChainMemory.Digests digests, PkixWork work) {
@@ -688,7 +691,8 @@ final class ChainValidator {
             memory.rememberPkix(fact, now);
             return null;
         } catch (CertPathValidatorException | RuntimeException e) {
-            if (!PkixNameConstraintDefects.isNameConstraintObjection(e)) {
+            if (!PkixNameConstraintDefects.mergesConstraints(below)
+                    || !PkixNameConstraintDefects.isNameConstraintObjection(e)) {
                 return refusal(e, below, anchor);
             }
             // NameConstraintsCheck, which passed, judges names; the JDK's merge of them is defective.

@@ -25,8 +25,9 @@ import java.util.Set;
  * <p>Name constraints are this validator's own judgement ({@link NameConstraintsCheck} ran, over
  * every CA including the anchor and the matched name, before the JDK is asked). The JDK is kept
  * for the rest, and it stops at its first objection: what it would have found after the name
- * constraints is not known. So a name-constraint objection is set aside only when the rest can be
- * had from it another way:
+ * constraints is not known. So a name-constraint objection is set aside only where the defect can
+ * strike, a path on which the JDK merges the constraints of two CAs, and when the rest can be had
+ * from it another way:
  * <ul>
  * <li>no certificate below the anchor carries policyConstraints, policyMappings or
  *     inhibitAnyPolicy: without them (and with no explicit policy asked for) policy processing
@@ -43,6 +44,7 @@ import java.util.Set;
 final class PkixNameConstraintDefects {
     private static final String CHECKER = "sun.security.provider.certpath.";
     private static final String CONSTRAINTS_CHECKER = CHECKER + "ConstraintsChecker";
+    private static final String NAME_CONSTRAINTS = "2.5.29.30";
     /** Extensions that make policy processing depend on the path as a whole. */
     private static final List<String> PATH_POLICY = List.of(
             "2.5.29.33", // policyMappings
@@ -71,6 +73,22 @@ final class PkixNameConstraintDefects {
                 return frame.getClassName().equals(CONSTRAINTS_CHECKER)
                         && (frame.getMethodName().equals("verifyNameConstraints")
                                 || frame.getMethodName().equals("mergeNameConstraints"));
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the JDK merges name constraints on this path: two certificates below the anchor
+     * carry them (the anchor's are not given to it). Both defects lie in that merge; a path with
+     * one constrained CA gets the JDK's plain check of names against one CA's constraints, whose
+     * refusal stands as a second opinion on {@link NameConstraintsCheck}.
+     */
+    static boolean mergesConstraints(List<X509Certificate> below) {
+        int constrained = 0;
+        for (X509Certificate c : below) {
+            if (ChainValidator.extension(c, NAME_CONSTRAINTS) != null && ++constrained == 2) {
+                return true;
             }
         }
         return false;

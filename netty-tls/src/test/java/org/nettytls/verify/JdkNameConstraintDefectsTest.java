@@ -280,4 +280,20 @@ class JdkNameConstraintDefectsTest {
         assertTrue(PkixNameConstraintDefects.isNameConstraintObjection(new CertPathValidatorException(merge)));
         assertFalse(PkixNameConstraintDefects.isNameConstraintObjection(new CertPathValidatorException(policy)));
     }
+
+    /**
+     * The defects lie in the merge of two CAs' constraints; under one constrained CA the JDK's
+     * name-constraint refusal stands as a second opinion. Here it reads an address in the common
+     * name of a leaf without subjectAltName against the CA's address ranges (OpenSSL and this
+     * validator bind such a CN to DNS constraints only, and no name is checked here).
+     */
+    @Test
+    void underOneConstrainedCaTheJdksNameConstraintRefusalStands() throws Exception {
+        HeldCertificate ca = HeldCertificate.builder().subject("O=Single Constrained CA").certificateAuthority(0)
+                .permittedSubtree("IP:192.0.2.0/24").signedBy(root).build();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("10.9.9.9").signedBy(ca).build();
+        Throwable jdk = jdk(leaf);
+        assertEquals(PKIXReason.INVALID_NAME, ((CertPathValidatorException) jdk).getReason(), String.valueOf(jdk));
+        refused(trusting(null, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "name constraints check failed");
+    }
 }
