@@ -38,8 +38,8 @@ import java.util.Set;
  *     constraints, distrusted certificates, signatures, validity, key usage and each
  *     certificate's own policy extensions are judged as before.</li>
  * </ul>
- * Every other objection, and one whose origin cannot be told (an exception without a stack
- * trace), stands.
+ * Every other objection stands, as does one whose origin cannot be told (an exception without a
+ * stack trace, the JIT's preallocated NullPointerException aside).
  */
 final class PkixNameConstraintDefects {
     private static final String CHECKER = "sun.security.provider.certpath.";
@@ -57,7 +57,12 @@ final class PkixNameConstraintDefects {
     /**
      * Whether the JDK's refusal came from its name-constraint code: a violation it reported
      * ({@link PKIXReason#INVALID_NAME}, which only its constraints checker gives), or an exception
-     * whose innermost cause was thrown below the checker's name-constraint verify or merge.
+     * whose innermost cause was thrown below the checker's name-constraint verify or merge. A
+     * NullPointerException without a stack trace counts too: once the merge's has been thrown some
+     * 16,000 times, the JIT throws a preallocated one without frames (HotSpot's
+     * OmitStackTraceInFastThrow), and the verdict must not change with uptime. That is sound only
+     * because {@link #pathPolicy} and {@link #linkByLink} already ask the JDK for everything it
+     * checks besides names.
      */
     static boolean isNameConstraintObjection(Throwable t) {
         if (t instanceof CertPathValidatorException
@@ -68,7 +73,11 @@ final class PkixNameConstraintDefects {
         for (int i = 0; i < 8 && root.getCause() != null && root.getCause() != root; i++) {
             root = root.getCause();
         }
-        for (StackTraceElement frame : root.getStackTrace()) {
+        StackTraceElement[] frames = root.getStackTrace();
+        if (frames.length == 0) {
+            return root instanceof NullPointerException;
+        }
+        for (StackTraceElement frame : frames) {
             if (frame.getClassName().startsWith(CHECKER)) {
                 return frame.getClassName().equals(CONSTRAINTS_CHECKER)
                         && (frame.getMethodName().equals("verifyNameConstraints")
