@@ -11,6 +11,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,10 +47,10 @@ final class PkixNameConstraintDefects {
     private static final String CONSTRAINTS_CHECKER = CHECKER + "ConstraintsChecker";
     private static final String NAME_CONSTRAINTS = "2.5.29.30";
     /** Extensions that make policy processing depend on the path as a whole. */
-    private static final List<String> PATH_POLICY = List.of(
-            "2.5.29.33", // policyMappings
-            "2.5.29.36", // policyConstraints
-            "2.5.29.54"); // inhibitAnyPolicy
+    private static final Map<String, String> PATH_POLICY = Map.of(
+            "2.5.29.33", "policyMappings",
+            "2.5.29.36", "policyConstraints",
+            "2.5.29.54", "inhibitAnyPolicy");
 
     private PkixNameConstraintDefects() {
     }
@@ -105,13 +106,14 @@ final class PkixNameConstraintDefects {
 
     /**
      * Whether what the JDK checks besides name constraints can be had without them: the name of
-     * the first extension that ties policy processing to the whole path, or {@code null}.
+     * the first extension that ties policy processing to the whole path and its certificate, or
+     * {@code null}.
      */
     static String pathPolicy(List<X509Certificate> below) {
         for (X509Certificate c : below) {
-            for (String oid : PATH_POLICY) {
-                if (ChainValidator.extension(c, oid) != null) {
-                    return oid;
+            for (Map.Entry<String, String> e : PATH_POLICY.entrySet()) {
+                if (ChainValidator.extension(c, e.getKey()) != null) {
+                    return e.getValue() + " (" + e.getKey() + ") in " + ChainValidator.describe(c);
                 }
             }
         }

@@ -194,19 +194,19 @@ class JdkNameConstraintDefectsTest {
         HeldCertificate leaf = ipLeaf(ipLower(Policy.REQUIRED), LEAF_IP);
         assertTrue(jdk(leaf) instanceof NullPointerException, "the JDK throws before its policy check: " + jdk(leaf));
         refused(trusting(LEAF_IP, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "PKIX",
-                "NullPointerException", "carries 2.5.29.36");
+                "NullPointerException", "carries policyConstraints (2.5.29.36)");
 
         HeldCertificate named = dnsLeaf(dnsLower(Policy.REQUIRED), "www.example.edu");
         Throwable jdk = jdk(named);
         assertEquals(PKIXReason.INVALID_NAME, ((CertPathValidatorException) jdk).getReason(), jdk::toString);
         refused(trusting("www.example.edu", root).build(), named.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
-                "name constraints check failed", "carries 2.5.29.36");
+                "name constraints check failed", "carries policyConstraints (2.5.29.36)");
         // The same chain with a leaf that asserts the policy: still the JDK's word (the limit of this fallback).
         HeldCertificate asserting = HeldCertificate.builder().commonName("www.example.edu").dns("www.example.edu")
                 .addExtension("2.5.29.32", false, new CertificatePolicies(new PolicyInformation(POLICY)).getEncoded())
                 .signedBy(dnsLower(Policy.REQUIRED)).build();
         refused(trusting("www.example.edu", root).build(), asserting.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
-                "carries 2.5.29.36");
+                "carries policyConstraints (2.5.29.36)");
     }
 
     /**
