@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nettytls.error.TlsException;
 
 /** {@code SSL_ecdh_curve} names to BoringSSL's group names. */
 final class KeyExchangeGroups {

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.internal.tcnative.SSL;
 import javax.net.ssl.SSLEngine;
 import org.nettytls.internal.HandshakeStart;
+import org.nettytls.error.TlsException;
 
 /**
  * Reports one handshake to the options' {@link TlsObserver}: it sits behind everything the

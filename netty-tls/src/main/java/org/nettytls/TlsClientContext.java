@@ -18,6 +18,8 @@ import org.nettytls.session.ClientSessionCache;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.IdentityGate;
 import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * A client's Netty {@link SslContext} built once from {@link TlsClientOptions}; it makes one

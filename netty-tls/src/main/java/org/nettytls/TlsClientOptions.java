@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.nettytls.verify.IdentityGate;
+import org.nettytls.error.TlsException;
 
 /**
  * Options of a TLS client, immutable, with the reference's secure defaults: the server's chain

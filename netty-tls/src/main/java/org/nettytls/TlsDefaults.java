@@ -2,6 +2,7 @@ package org.nettytls;
 
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.nettytls.error.TlsException;
 
 /**
  * Process-wide defaults and policy: the reference's {@code set_defaults},

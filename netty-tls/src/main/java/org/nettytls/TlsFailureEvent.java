@@ -1,6 +1,8 @@
 package org.nettytls;
 
 import java.util.Objects;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * A user event fired down the pipeline when a TLS handshake fails, carrying the classified

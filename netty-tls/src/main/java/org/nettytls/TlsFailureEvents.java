@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import org.nettytls.error.TlsException;
 
 /**
  * Sits after an {@code SslHandler} and turns a failed handshake into a {@link TlsFailureEvent}

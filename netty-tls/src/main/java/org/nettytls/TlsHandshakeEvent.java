@@ -2,6 +2,8 @@ package org.nettytls;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * How one TLS handshake ended, for a {@link TlsObserver}: success or the classified failure

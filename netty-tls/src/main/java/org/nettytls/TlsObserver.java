@@ -3,6 +3,7 @@ package org.nettytls;
 import io.netty.channel.Channel;
 import org.nettytls.starttls.StartTlsCompletionEvent;
 import org.nettytls.starttls.StopTlsCompletionEvent;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * Watches what netty-tls does on channels, for metrics and structured logs: the one hook the

@@ -26,6 +26,7 @@ import org.nettytls.verify.PublicSuffix;
 import org.nettytls.verify.SecurityFloor;
 import org.nettytls.verify.ValidationProfile;
 import org.nettytls.verify.VerifyCallback;
+import org.nettytls.error.TlsException;
 
 /**
  * What client and server options share: trust, own certificate, protocol and verification.

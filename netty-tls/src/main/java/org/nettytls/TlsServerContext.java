@@ -21,6 +21,8 @@ import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.session.ServerTicketKeys;
 import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one

@@ -11,6 +11,7 @@ import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.session.TicketKeySource;
 import java.time.Duration;
+import org.nettytls.error.TlsException;
 
 /**
  * Options of a TLS server, immutable, with the reference's defaults: an own certificate is

@@ -1,5 +1,7 @@
 package org.nettytls;
 
+import org.nettytls.error.TlsException;
+
 /**
  * Whether and how the peer's certificate is verified: IO::Socket::SSL's {@code SSL_verify_mode}.
  *

@@ -24,6 +24,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.verify.PeerVerdict;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /** Client and server options against each other, in one JVM, over real sockets on 127.0.0.1. */
 class ClientServerTest {

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * Options that look like protection but would enforce nothing: {@code build()} refuses them

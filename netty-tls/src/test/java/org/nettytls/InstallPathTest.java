@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.verify.IdentityGate;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * One way to put a client's TLS on a channel: options that carry a check after the handshake

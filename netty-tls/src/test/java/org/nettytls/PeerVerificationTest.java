@@ -21,6 +21,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.verify.HostnameScheme;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * Hostname schemes, fingerprint pins and the verify callback, checked inside real handshakes

@@ -16,7 +16,7 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.starttls.Framing;
 import org.nettytls.starttls.StartTlsClient;

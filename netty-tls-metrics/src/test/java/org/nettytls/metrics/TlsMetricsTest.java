@@ -77,7 +77,7 @@ class TlsMetricsTest {
         loop.close();
     }
 
-    SniMapping mapping(HeldCertificate www) throws org.nettytls.TlsException {
+    SniMapping mapping(HeldCertificate www) throws org.nettytls.error.TlsException {
         return SniMapping.builder()
                 .add("www.test", server(www))
                 .addCertificate("www.test", wwwEc.keyMaterial())
@@ -86,7 +86,7 @@ class TlsMetricsTest {
                 .build();
     }
 
-    TlsServerOptions server(HeldCertificate cert) throws org.nettytls.TlsException {
+    TlsServerOptions server(HeldCertificate cert) throws org.nettytls.error.TlsException {
         return TlsServerOptions.builder().certificate(cert.keyMaterial()).observer(metrics).build();
     }
 
@@ -235,7 +235,7 @@ class TlsMetricsTest {
                     .caCertificates(ocspRoot.certificate()).observer(metrics)).build());
             for (int i = 0; i < 2; i++) {
                 Throwable f = loop.client(client, "localhost", port).handshakeFailure();
-                assertNull(f, () -> org.nettytls.TlsException.classify(f).toString());
+                assertNull(f, () -> org.nettytls.error.TlsException.classify(f).toString());
             }
             awaitCount(() -> count(TlsMetrics.OCSP_VERDICTS, "tls.ocsp.result", "good", "outcome", "passed"), 2);
             // A resumed session carries no staple: its verdict comes from the cache.

@@ -3,7 +3,7 @@ package org.nettytls.ocsp;
 import io.netty.channel.Channel;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * {@code SSL_ocsp_staple_callback}: replaces the default checks of the server's staple. It is

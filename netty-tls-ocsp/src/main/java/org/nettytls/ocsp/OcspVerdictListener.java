@@ -1,7 +1,7 @@
 package org.nettytls.ocsp;
 
 import io.netty.channel.Channel;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * Told what a client's revocation check concluded about the server's certificate, once per

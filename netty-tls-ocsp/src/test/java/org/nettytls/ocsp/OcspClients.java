@@ -4,7 +4,7 @@ import io.netty.channel.Channel;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;

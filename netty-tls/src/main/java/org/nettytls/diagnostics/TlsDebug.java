@@ -9,7 +9,7 @@ import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.info.TlsConnectionInfo;
 
 /**

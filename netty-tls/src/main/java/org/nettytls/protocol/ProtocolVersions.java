@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The protocol versions a context may negotiate, from a version string in IO::Socket::SSL's
@@ -95,7 +95,7 @@ public final class ProtocolVersions {
      * Parses a version string in the reference's syntax, such as {@code SSLv23:!SSLv3:!SSLv2},
      * {@code TLSv1_2}, {@code TLSv12} or {@code !TLSv1_1:!TLSv1}. An unknown token, two different
      * positive versions, a positive SSLv2 or SSLv3, or a string that leaves nothing allowed is a
-     * {@link org.nettytls.TlsErrorCode#BAD_CONFIGURATION} naming {@code SSL_version} and the part.
+     * {@link org.nettytls.error.TlsErrorCode#BAD_CONFIGURATION} naming {@code SSL_version} and the part.
      */
     public static ProtocolVersions parse(String spec) throws TlsException {
         if (spec == null || spec.isBlank()) {

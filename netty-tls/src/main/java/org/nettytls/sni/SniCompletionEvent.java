@@ -3,8 +3,8 @@ package org.nettytls.sni;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * Fired once per connection by {@link SniCertSelector}: on success after the handshake, with the

@@ -1,8 +1,8 @@
 package org.nettytls.sni;
 
 import java.util.Objects;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * What a reload of {@link SniReloader} did: the new mapping now serves new connections, or the

@@ -1,7 +1,7 @@
 package org.nettytls.starttls;
 
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * Fired down the pipeline when starting TLS on a live channel finished, like Netty's

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.verify.HostnameScheme;
 
 /**

@@ -13,8 +13,8 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * Downgrades a TLS channel back to plaintext: the reference's {@code stop_SSL}. It sits right in

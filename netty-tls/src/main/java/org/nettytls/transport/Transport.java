@@ -19,7 +19,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.NettyRuntime;
 import java.util.Locale;
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The one place where a Netty transport is chosen, for servers, their clients and a proxy's

@@ -1,7 +1,7 @@
 package org.nettytls.trap;
 
 import io.netty.channel.Channel;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * {@code SSL_error_trap}: gets the channel of a failed handshake instead of it being closed. The

@@ -1,8 +1,8 @@
 package org.nettytls.verify;
 
 import io.netty.internal.tcnative.CertificateVerifier;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * Why a peer chain was refused: the code and message of the {@link TlsException} the

@@ -36,7 +36,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.internal.DirectoryFiles;
 import org.nettytls.cert.CertificateLoader;
 
@@ -670,7 +670,12 @@ public final class CrlStore {
         }
 
         private static List<X509CRL> directory(Path dir) throws TlsException {
-            List<Path> files = DirectoryFiles.list(dir, name -> HASHED_CRL.matcher(name).matches());
+            List<Path> files;
+            try {
+                files = DirectoryFiles.list(dir, name -> HASHED_CRL.matcher(name).matches());
+            } catch (java.io.IOException e) {
+                throw TlsException.badInput(dir.toString(), e.getMessage(), e.getCause());
+            }
             if (files.isEmpty()) {
                 throw TlsException.badInput(dir.toString(), "directory holds no CRL (no file named like NNNNNNNN.r0;"
                         + " openssl rehash makes these names)", null);

@@ -1,6 +1,6 @@
 package org.nettytls.verify;
 
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * A check of the peer that runs inside the handshake, after its chain has been validated,

@@ -1,7 +1,7 @@
 package org.nettytls.verify;
 
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * What verification concluded about a peer, kept on its TLS session so that the connection

@@ -17,7 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The public suffix list (<a href="https://publicsuffix.org/">publicsuffix.org</a>), as

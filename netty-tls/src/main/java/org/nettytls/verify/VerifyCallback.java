@@ -1,7 +1,7 @@
 package org.nettytls.verify;
 
 import java.security.cert.X509Certificate;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * IO::Socket::SSL's {@code SSL_verify_callback}: called for every certificate of the peer's

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsErrorCode;
+import org.nettytls.error.TlsErrorCode;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Processes;

@@ -17,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.fuzz.Bytes;
 import org.nettytls.fuzz.Property;
 import org.nettytls.fuzz.Samples;

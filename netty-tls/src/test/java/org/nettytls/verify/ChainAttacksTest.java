@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.HeldCertificate;
 

@@ -48,7 +48,7 @@ public final class FingerprintPinsFuzzTest {
             String printed;
             try {
                 printed = Fingerprint.of(s.leaf.certificate(), algorithm, pub);
-            } catch (org.nettytls.TlsException e) {
+            } catch (org.nettytls.error.TlsException e) {
                 throw new IllegalStateException(e);
             }
             int dollar = printed.lastIndexOf('$');

@@ -42,7 +42,7 @@ public final class HostnameVerificationFuzzTest {
     private static HostnameScheme uncheckedNamed(String n) {
         try {
             return HostnameScheme.named(n);
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,8 +3,8 @@ package org.nettytls.verify;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.HeldCertificate;
 

@@ -79,7 +79,7 @@ public final class LoadServer {
     private static Transport transport() {
         try {
             return Transport.named(System.getProperty("netty-tls.transport", "auto"));
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }

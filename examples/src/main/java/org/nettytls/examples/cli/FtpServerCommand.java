@@ -3,7 +3,7 @@ package org.nettytls.examples.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.sni.SniMapping;

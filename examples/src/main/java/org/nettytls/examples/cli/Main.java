@@ -2,8 +2,8 @@ package org.nettytls.examples.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;

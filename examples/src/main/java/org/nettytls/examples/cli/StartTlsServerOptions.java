@@ -1,7 +1,7 @@
 package org.nettytls.examples.cli;
 
 import java.util.List;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.transport.Transport;
 import picocli.CommandLine.Mixin;

@@ -5,7 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.examples.proxy.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.transport.Transport;

@@ -8,7 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.sni.SniCompletionEvent;
 
 /**

@@ -24,7 +24,7 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.sni.SniSelectorOptions;

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import java.time.Duration;
 import java.util.Objects;

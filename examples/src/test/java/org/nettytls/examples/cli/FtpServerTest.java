@@ -379,7 +379,7 @@ class FtpServerTest {
     void aDataConnectionAbandonedMidClientHelloGets425(Transport.Kind kind) throws Exception {
         try {
             Transport.of(kind);
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             org.junit.jupiter.api.Assumptions.assumeTrue(false, e.getMessage());
         }
         Server s = start("abandon-" + kind.id(), "--transport", kind.id());

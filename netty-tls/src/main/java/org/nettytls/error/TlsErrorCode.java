@@ -1,4 +1,5 @@
-package org.nettytls;
+package org.nettytls.error;
+
 
 /**
  * The stable codes of {@link TlsException}. A code never changes its meaning; its

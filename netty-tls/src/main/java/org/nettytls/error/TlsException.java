@@ -1,4 +1,4 @@
-package org.nettytls;
+package org.nettytls.error;
 
 import java.util.Objects;
 import javax.net.ssl.SSLException;
