@@ -16,7 +16,6 @@ import java.util.Map;
 import org.nettytls.protocol.CipherList;
 import org.nettytls.protocol.ProtocolVersions;
 import org.nettytls.diagnostics.TlsDebug;
-import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.trap.ErrorTrapHandler;
 
 /** What turning either role's options into a Netty context shares. */
@@ -70,7 +69,7 @@ final class TlsContexts {
     /** Per connection: the close mode's wait. */
     static void configure(SslHandler handler, TlsOptions options) {
         handler.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-        if (options.closeMode() == StopTlsHandler.Mode.WAIT) {
+        if (options.closeMode() == CloseMode.WAIT) {
             handler.setCloseNotifyReadTimeoutMillis(options.closeNotifyTimeout().toMillis());
         }
     }
@@ -163,7 +162,7 @@ final class TlsContexts {
         if (pipeline.get(FAILURES) == null) {
             behind.put(FAILURES, TlsFailureEvents.INSTANCE);
         }
-        if (options.closeMode() == StopTlsHandler.Mode.NONE && pipeline.get("tls-no-shutdown") == null) {
+        if (options.closeMode() == CloseMode.NONE && pipeline.get("tls-no-shutdown") == null) {
             behind.put("tls-no-shutdown", new NoShutdownOnClose());
         }
         TlsDebug debug = TlsDebug.handler();

@@ -39,6 +39,8 @@ public abstract class TlsOptions {
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     /** The default verify depth: intermediates between the peer's certificate and the trust anchor (11 certificates in all). */
     public static final int DEFAULT_MAX_CHAIN_DEPTH = 9;
+    /** How long {@link CloseMode#WAIT} waits for the peer's close_notify unless told otherwise. */
+    public static final Duration DEFAULT_CLOSE_NOTIFY_TIMEOUT = Duration.ofSeconds(10);
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(TlsOptions.class);
     private static final java.util.regex.Pattern SECLEVEL = java.util.regex.Pattern.compile("@SECLEVEL=(\\d+)",
             java.util.regex.Pattern.CASE_INSENSITIVE);
@@ -251,7 +253,7 @@ public abstract class TlsOptions {
     }
 
     /** What closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown}, or waiting. */
-    public org.nettytls.starttls.StopTlsHandler.Mode closeMode() {
+    public CloseMode closeMode() {
         return extras.closeMode;
     }
 
@@ -351,7 +353,7 @@ public abstract class TlsOptions {
         final org.nettytls.diagnostics.KeyLog keyLog;
         final org.nettytls.trap.ErrorTrap errorTrap;
         final boolean keepSocketOnError;
-        final org.nettytls.starttls.StopTlsHandler.Mode closeMode;
+        final CloseMode closeMode;
         final Duration closeNotifyTimeout;
         final java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
         final TlsObserver observer;
@@ -484,8 +486,8 @@ public abstract class TlsOptions {
         org.nettytls.diagnostics.KeyLog keyLog;
         org.nettytls.trap.ErrorTrap errorTrap;
         boolean keepSocketOnError;
-        org.nettytls.starttls.StopTlsHandler.Mode closeMode = org.nettytls.starttls.StopTlsHandler.Mode.FAST;
-        Duration closeNotifyTimeout = org.nettytls.starttls.StopTlsHandler.DEFAULT_TIMEOUT;
+        CloseMode closeMode = CloseMode.FAST;
+        Duration closeNotifyTimeout = DEFAULT_CLOSE_NOTIFY_TIMEOUT;
         java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
         TlsObserver observer;
 
@@ -555,7 +557,7 @@ public abstract class TlsOptions {
          * for the peer's close_notify, {@code NONE} closes without sending anything
          * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
          */
-        public B closeMode(org.nettytls.starttls.StopTlsHandler.Mode mode, Duration timeout) {
+        public B closeMode(CloseMode mode, Duration timeout) {
             this.closeMode = Objects.requireNonNull(mode, "mode");
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("the close_notify wait must be positive: " + timeout);

@@ -30,7 +30,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
-import org.nettytls.starttls.StopTlsHandler;
+import org.nettytls.CloseMode;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -182,11 +182,11 @@ class ErrorTrapTest {
     /** FAST sends close_notify when closing, NONE sends nothing: the peer sees the difference. */
     @Test
     void closeModesDecideWhetherTheServerSendsCloseNotify() throws Exception {
-        assertTrue(peerSawCloseNotify(StopTlsHandler.Mode.FAST));
-        assertFalse(peerSawCloseNotify(StopTlsHandler.Mode.NONE));
+        assertTrue(peerSawCloseNotify(CloseMode.FAST));
+        assertFalse(peerSawCloseNotify(CloseMode.NONE));
     }
 
-    private boolean peerSawCloseNotify(StopTlsHandler.Mode mode) throws Exception {
+    private boolean peerSawCloseNotify(CloseMode mode) throws Exception {
         TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                 .closeMode(mode, Duration.ofSeconds(5)).build());
         return peerSawCloseNotify(ch -> server.install(ch.pipeline()), "localhost");
@@ -309,7 +309,7 @@ class ErrorTrapTest {
     void theChosenNamesCloseModeDecidesWhetherCloseNotifyIsSent() throws Exception {
         SniMapping mapping = SniMapping.builder()
                 .add("quiet.test", TlsServerOptions.builder().certificate(named("quiet.test").keyMaterial())
-                        .closeMode(StopTlsHandler.Mode.NONE, Duration.ofSeconds(5)).build())
+                        .closeMode(CloseMode.NONE, Duration.ofSeconds(5)).build())
                 .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
                 .build();
         Consumer<SocketChannel> setup = ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
