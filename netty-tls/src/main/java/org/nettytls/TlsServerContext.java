@@ -19,10 +19,10 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
-import org.nettytls.session.ServerTicketKeys;
 import org.nettytls.verify.TlsTrustManager;
 import org.nettytls.error.TlsException;
 import org.nettytls.error.TlsErrorCode;
+import org.nettytls.session.ServerTicketKeys;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one
@@ -189,7 +189,10 @@ public final class TlsServerContext {
         }
     }
 
-    /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
+    /**
+     * Adds the handler, and behind it the handler that fires a {@link TlsHandshakeEvent} with the
+     * verdict; returns the {@code SslHandler}.
+     */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
         TlsContexts.install(pipeline, null, handler, options, List.of());

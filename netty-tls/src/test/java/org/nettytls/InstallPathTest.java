@@ -54,7 +54,7 @@ class InstallPathTest {
         EmbeddedChannel direct = new EmbeddedChannel();
         try {
             tls.install(direct.pipeline(), "localhost", 443);
-            assertEquals(List.of("tls", "tls-failures", "Marker"), kinds(direct));
+            assertEquals(List.of("tls", "Marker", "tls-events"), kinds(direct));
         } finally {
             direct.finishAndReleaseAll();
         }
@@ -62,7 +62,7 @@ class InstallPathTest {
         try {
             upgraded.pipeline().addLast("app", new ChannelInboundHandlerAdapter());
             tls.installBefore(upgraded.pipeline(), "app", "localhost", 443, "localhost:443");
-            assertEquals(List.of("tls", "tls-failures", "Marker", "app"), kinds(upgraded));
+            assertEquals(List.of("tls", "Marker", "tls-events", "app"), kinds(upgraded));
         } finally {
             upgraded.finishAndReleaseAll();
         }

@@ -73,7 +73,6 @@ public final class OcspClientConfig {
     private final Clock clock;
     private final OcspVerifier verifier;
     private final CrlFetcher crlCache;
-    private final OcspVerdictListener verdictListener;
 
     private OcspClientConfig(Builder b) {
         this.mode = b.mode;
@@ -94,12 +93,6 @@ public final class OcspClientConfig {
         this.clock = b.clock;
         this.verifier = new OcspVerifier(skew, maxAge, maxResponseBytes, trustedResponders);
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
-        this.verdictListener = b.verdictListener;
-    }
-
-    /** Who is told each connection's verdict, or {@code null}. <b>Experimental</b>. */
-    public OcspVerdictListener verdictListener() {
-        return verdictListener;
     }
 
     public static Builder builder() {
@@ -239,16 +232,10 @@ public final class OcspClientConfig {
         private URI responderUrl;
         private CrlUse crls = CrlUse.OFF;
         private Clock clock = Clock.systemUTC();
-        private OcspVerdictListener verdictListener;
 
         private Builder() {
         }
 
-        /** Tells {@code listener} each connection's verdict (for metrics). <b>Experimental</b>: see {@link OcspVerdictListener}. */
-        public Builder verdictListener(OcspVerdictListener listener) {
-            this.verdictListener = java.util.Objects.requireNonNull(listener, "listener");
-            return this;
-        }
 
         /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
         public Builder mode(OcspMode mode) {

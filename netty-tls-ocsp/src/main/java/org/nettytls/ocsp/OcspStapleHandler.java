@@ -147,15 +147,9 @@ public final class OcspStapleHandler extends IdentityGate {
         pass(ctx);
     }
 
+    /** The verdict as an event, before the handshake's own outcome passes on. */
     private void tell(ChannelHandlerContext ctx, OcspStatus status, TlsException refusal) {
-        OcspVerdictListener l = config.verdictListener();
-        if (l != null) {
-            try {
-                l.verdict(ctx.channel(), status, refusal);
-            } catch (RuntimeException ignored) {
-                // A listener must not break the connection it watches.
-            }
-        }
+        ctx.fireUserEventTriggered(refusal == null ? new OcspVerdictEvent(status) : new OcspVerdictEvent(status, refusal));
     }
 
     /**

@@ -424,7 +424,7 @@ public final class OcspStapler implements AutoCloseable {
     private void storeFailed(Entry e, Promise<Void> first, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "staple store: " + cause, true));
+        emit(OcspStaplerEvent.failed(e.cert, e.status, true, TlsErrorCode.CONNECTION_FAILED, "staple store: " + cause));
         askResponder(e, first);
     }
 
@@ -476,8 +476,7 @@ public final class OcspStapler implements AutoCloseable {
         e.backoff = FIRST_RETRY;
         persist(e, der);
         verification.cache().put(OcspCertId.of(e.cert, e.issuer), s);
-        emit(new OcspStaplerEvent(first ? OcspStaplerEvent.Kind.FETCHED : OcspStaplerEvent.Kind.REFRESHED, e.cert, s, null,
-                fromStore));
+        emit(OcspStaplerEvent.fetched(first, e.cert, s, fromStore));
         schedule(e, refreshDelay(s, now));
     }
 
@@ -489,12 +488,12 @@ public final class OcspStapler implements AutoCloseable {
         try {
             store.put(e.key, der, Duration.between(now, s.validUntil())).whenComplete((ok, error) -> {
                 if (error != null) {
-                    emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: "
-                            + error, true));
+                    emit(OcspStaplerEvent.failed(e.cert, s, true, TlsErrorCode.CONNECTION_FAILED,
+                            "staple store: cannot share the response: " + error));
                 }
             });
         } catch (RuntimeException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: " + ex, true));
+            emit(OcspStaplerEvent.failed(e.cert, s, true, TlsErrorCode.CONNECTION_FAILED, "staple store: cannot share the response: " + ex));
         }
     }
 
@@ -516,7 +515,9 @@ public final class OcspStapler implements AutoCloseable {
     }
 
     private void failed(Entry e, OcspStatus status, String why) {
-        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, status, why));
+        TlsErrorCode code = status == null ? TlsErrorCode.CONNECTION_FAILED
+                : status.result() == OcspStatus.Result.REVOKED ? TlsErrorCode.REVOKED : TlsErrorCode.OCSP_RESPONSE_INVALID;
+        emit(OcspStaplerEvent.failed(e.cert, status, false, code, why));
         Duration wait = e.backoff;
         e.backoff = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
         schedule(e, wait);
@@ -558,7 +559,7 @@ public final class OcspStapler implements AutoCloseable {
             Files.move(tmp, persistedFile(e), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "cannot persist the response: " + ex));
+            emit(OcspStaplerEvent.failed(e.cert, e.status, false, TlsErrorCode.BAD_INPUT, "cannot persist the response: " + ex));
         }
     }
 
@@ -569,7 +570,7 @@ public final class OcspStapler implements AutoCloseable {
         try {
             Files.deleteIfExists(persistedFile(e));
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status,
+            emit(OcspStaplerEvent.failed(e.cert, e.status, false, TlsErrorCode.BAD_INPUT,
                     "cannot delete the persisted response of a certificate no longer good: " + ex));
         }
     }
@@ -591,7 +592,7 @@ public final class OcspStapler implements AutoCloseable {
                 e.status = s;
             }
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, null, "cannot read " + file + ": " + ex));
+            emit(OcspStaplerEvent.failed(e.cert, null, false, TlsErrorCode.BAD_INPUT, "cannot read " + file + ": " + ex));
         }
     }
 

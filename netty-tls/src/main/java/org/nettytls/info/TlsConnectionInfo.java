@@ -29,6 +29,9 @@ import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.HostnameVerification;
 import org.nettytls.verify.PeerVerdict;
 import org.nettytls.verify.PublicSuffix;
+import org.nettytls.internal.VerifiedPromise;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 
 /**
  * What a finished TLS handshake agreed on and who the peer is: the counterpart of
@@ -127,6 +130,43 @@ public final class TlsConnectionInfo {
         }
         return of(handler, channel.attr(OCSP_STATUS).get(), channel.attr(LOCAL_CERTIFICATES).get());
     }
+
+    /**
+     * A future that completes when the peer of the channel's handshake is <em>verified</em>: the
+     * handshake is done and every check of the peer passed, those that run after it included
+     * (netty-tls-ocsp's resolver, CRL distribution points, the staple callback). It succeeds with
+     * the connection info, and fails with the {@link TlsException} that refused the peer or ended
+     * the connection first. Netty's {@code SslHandler.handshakeFuture()} completes earlier, before
+     * the checks that run after the handshake; wait for this one before trusting the peer.
+     *
+     * <p>It works for TLS that netty-tls put on the channel ({@code TlsClientContext.install},
+     * {@code TlsServerContext.install}, {@code SniCertSelector}, a STARTTLS upgrade) or checked
+     * ({@code HostnameSchemeVerifier}), and may be asked for before TLS is on the channel. After a
+     * STOPTLS, the next upgrade's handshake gets a new future. The info is read when the verdict
+     * comes if the future was asked for before (in the channel's initializer, say), so it survives a
+     * peer that closes right after; asked for later, it is read from the channel then.
+     */
+    public static Future<TlsConnectionInfo> verifiedFuture(Channel channel) {
+        Objects.requireNonNull(channel, "channel");
+        Promise<Object> verified = VerifiedPromise.of(channel);
+        Promise<TlsConnectionInfo> info = channel.isRegistered() ? channel.eventLoop().newPromise()
+                : ImmediateEventExecutor.INSTANCE.newPromise();
+        verified.addListener(f -> {
+            if (!f.isSuccess()) {
+                info.tryFailure(f.cause());
+            } else if (f.getNow() instanceof TlsConnectionInfo) {
+                info.trySuccess((TlsConnectionInfo) f.getNow());
+            } else {
+                try {
+                    info.trySuccess(of(channel));
+                } catch (TlsException | RuntimeException e) {
+                    info.tryFailure(e);
+                }
+            }
+        });
+        return info;
+    }
+
 
     /** The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}. */
     public static TlsConnectionInfo of(SslHandler handler) throws TlsException {

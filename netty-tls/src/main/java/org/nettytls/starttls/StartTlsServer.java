@@ -18,7 +18,7 @@ import org.nettytls.TlsServerContext;
  * made with the protocol's {@link StartTlsProtocol#serverFraming() framing}, answers the
  * protocol's upgrade command with its positive reply in plaintext and starts TLS; every other
  * frame goes on to the protocol's own handlers, which reset their state on
- * {@link StartTlsCompletionEvent#SUCCESS}. Once TLS is on, the command is passed on like any
+ * {@link StartTlsEvent#UPGRADED}. Once TLS is on, the command is passed on like any
  * other (so the protocol can refuse a second one).
  *
  * <pre>{@code
@@ -155,7 +155,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
         TlsObserver observer = tls.options().observer();
         if (observer != null) {
             try {
-                observer.startTlsCompleted(ctx.channel(), protocol.id(), false, new StartTlsCompletionEvent(new TlsException(
+                observer.startTlsCompleted(ctx.channel(), protocol.id(), false, StartTlsEvent.upgradeFailed(new TlsException(
                         TlsErrorCode.STARTTLS_REFUSED, protocol.id() + ": the client's upgrade command was refused here")));
             } catch (RuntimeException ignored) {
                 // An observer must not break the connection it observes.
@@ -175,7 +175,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == StopTlsCompletionEvent.SUCCESS) {
+        if (evt == StartTlsEvent.DOWNGRADED) {
             // Plaintext again, in the middle of the conversation: nothing owed, no greeting.
             dialog = protocol.newServerDialog(false);
         }

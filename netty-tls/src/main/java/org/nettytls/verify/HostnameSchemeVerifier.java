@@ -14,8 +14,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
-import org.nettytls.TlsFailureEvent;
 import org.nettytls.cert.CaStore;
+import org.nettytls.TlsClientContext;
+import org.nettytls.TlsServerContext;
 
 /**
  * Checks the peer's identity under a hostname scheme, with public-suffix checks and fingerprint
@@ -45,13 +46,11 @@ import org.nettytls.cert.CaStore;
  * <li>On a refusal every held write's promise fails with the {@link TlsException} (code
  *     {@code hostname-mismatch}, {@code fingerprint-mismatch}, ...), held messages are released,
  *     the handlers after it see a failed {@link SslHandshakeCompletionEvent} in place of the
- *     successful one and then a {@link TlsFailureEvent}, and the channel is closed. Writes that
+ *     successful one, and the channel is closed. Writes that
  *     come later fail with the same exception. No {@code exceptionCaught} is fired: the events and
  *     the promises carry the failure, as they do for a handshake that fails inside the engine.
  * <li>A handshake that fails inside the {@code SslHandler} fails the held writes with the
- *     classified {@link TlsException}; its own event is passed on unchanged, and a
- *     {@link TlsFailureEvent} only comes from {@code org.nettytls.TlsFailureEvents} if the
- *     pipeline has it.
+ *     classified {@link TlsException}; its own event is passed on unchanged.
  * </ul>
  *
  * <p>The name to check is {@code SSL_verifycn_name}, else the SNI name (the one the client sent,

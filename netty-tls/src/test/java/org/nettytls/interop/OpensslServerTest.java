@@ -38,7 +38,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.Pem;
 import org.nettytls.testing.Interop;
@@ -253,7 +253,7 @@ class OpensslServerTest {
         assertEquals(TlsErrorCode.PEER_CERT_REJECTED, e.code(), e::toString);
         assertTrue(e.getMessage().matches("the peer's certificate at depth 0 \\(CN=compressed\\) encodes its EC public key as a"
                 + " compressed point \\(X9\\.62 form 0x0[23]\\), which Java cannot read; .*"), e.getMessage());
-        TlsFailureEvent event = client.awaitFailureEvent();
+        TlsHandshakeEvent event = client.awaitFailureEvent();
         assertEquals(TlsErrorCode.PEER_CERT_REJECTED, event.code());
         assertEquals(e.getMessage(), event.cause().getMessage());
     }

@@ -19,7 +19,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerContext;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.HeldCertificate;
@@ -68,7 +68,7 @@ class SniCertSelectorTest {
         int port = server(SniPki.mapping(true).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext client = client();
         assertEquals(SniPki.A_EC.certificate(), connect(client, "a.test", port), "a client offering ECDSA gets a.test%ecc");
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.isSuccess(), event::toString);
         assertEquals("a.test", event.serverName());
         assertEquals(SniPki.A_EC.certificate(), event.certificate(), "the event names the ECDSA certificate BoringSSL sent");
@@ -89,7 +89,7 @@ class SniCertSelectorTest {
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "127.0.0.1", port), "no SNI for an IP address");
         server.clear();
         connect(client, "127.0.0.1", port);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertNull(event.serverName());
         assertEquals(SniPki.DEFAULT_RSA.certificate(), event.certificate());
     }
@@ -101,7 +101,7 @@ class SniCertSelectorTest {
                 .version("TLSv1_2").cipherList("ECDHE-RSA-AES128-GCM-SHA256").build());
         assertEquals(SniPki.A_RSA.certificate(), connect(rsaOnly, "a.test", port));
         SniPki.Events events = lastServer();
-        SniCompletionEvent event = events.next(SniCompletionEvent.class);
+        SniSelectionEvent event = events.next(SniSelectionEvent.class);
         assertEquals(SniPki.A_RSA.certificate(), event.certificate());
     }
 
@@ -113,7 +113,7 @@ class SniCertSelectorTest {
             ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
-                    if (evt instanceof SniCompletionEvent) {
+                    if (evt instanceof SniSelectionEvent) {
                         try {
                             info.complete(TlsConnectionInfo.of(ctx.channel()));
                         } catch (TlsException e) {
@@ -146,10 +146,10 @@ class SniCertSelectorTest {
         assertNotNull(failure);
         assertTrue(String.valueOf(TlsException.classify(failure).getMessage()).toUpperCase().contains("UNRECOGNIZED_NAME"),
                 () -> "the client should have read the alert: " + failure);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, event.code());
         assertEquals("nobody.test", event.serverName());
-        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(TlsFailureEvent.class).code());
+        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(TlsHandshakeEvent.class).code());
         lastServer().awaitClosed();
     }
 
@@ -162,7 +162,7 @@ class SniCertSelectorTest {
         assertNotNull(failure);
         assertFalse(String.valueOf(TlsException.classify(failure).getMessage()).toUpperCase().contains("UNRECOGNIZED"),
                 () -> "no alert was to be sent: " + failure);
-        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(SniCompletionEvent.class).code());
+        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(SniSelectionEvent.class).code());
     }
 
     @Test
@@ -180,18 +180,18 @@ class SniCertSelectorTest {
                 .caCertificates(SniPki.CA.certificate()).verifycnScheme("none").certificate(clientCert.keyMaterial()).build());
 
         connect(anonymous, "open.test", port);
-        assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+        assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
         server.clear();
 
         Side refused = loop.client(anonymous, "mtls.test", port);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.PEER_CERT_MISSING, event.code(), event::toString);
         assertEquals("mtls.test", event.serverName());
         refused.awaitClosed();
         server.clear();
 
         connect(withCert, "mtls.test", port);
-        assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+        assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
     }
 
     @Test
@@ -229,7 +229,7 @@ class SniCertSelectorTest {
 
                 @Override
                 public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
-                    if (evt instanceof SniCompletionEvent) {
+                    if (evt instanceof SniSelectionEvent) {
                         timeout.complete(ctx.pipeline().get(SslHandler.class).getHandshakeTimeoutMillis());
                     }
                     ctx.fireUserEventTriggered(evt);
@@ -254,7 +254,7 @@ class SniCertSelectorTest {
             };
             int port = server(slow, SniSelectorOptions.DEFAULTS);
             assertEquals(SniPki.B_EC.certificate(), connect(client(), "b.test", port));
-            assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+            assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
         } finally {
             store.shutdownNow();
         }
@@ -266,7 +266,7 @@ class SniCertSelectorTest {
         int port = server(name -> never, SniSelectorOptions.builder().lookupTimeout(Duration.ofMillis(300)).build());
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.HANDSHAKE_TIMEOUT, event.code());
         assertTrue(event.cause().getMessage().contains("lookup for 'b.test'"), event::toString);
         lastServer().awaitClosed();
@@ -278,7 +278,7 @@ class SniCertSelectorTest {
                 SniSelectorOptions.DEFAULTS);
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.cause().getMessage().contains("store is down"), event::toString);
         lastServer().awaitClosed();
     }
@@ -290,7 +290,7 @@ class SniCertSelectorTest {
         }, SniSelectorOptions.DEFAULTS);
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.cause().getMessage().contains("bug in user code"), event::toString);
     }
 
@@ -322,7 +322,7 @@ class SniCertSelectorTest {
         }).build());
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertFalse(event.isSuccess());
         assertTrue(event.cause().getMessage().contains("stapler broke"), event::toString);
         lastServer().awaitClosed();

@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.error.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
@@ -97,7 +97,7 @@ final class SniPki {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SniCompletionEvent || evt instanceof TlsFailureEvent) {
+            if (evt instanceof SniSelectionEvent || (evt instanceof TlsHandshakeEvent && !((TlsHandshakeEvent) evt).isSuccess())) {
                 queue.add(evt);
             }
             ctx.fireUserEventTriggered(evt);

@@ -106,7 +106,7 @@ public final class ProtocolTestServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == StartTlsCompletionEvent.SUCCESS) {
+            if (evt == StartTlsEvent.UPGRADED) {
                 // RFC 3207 section 4.2: forget everything learnt before TLS.
                 mail = false;
             }

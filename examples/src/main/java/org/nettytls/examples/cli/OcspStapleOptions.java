@@ -212,7 +212,7 @@ final class OcspStapleOptions {
             case REFRESHED:
                 return "ocsp: refreshed " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             default:
-                return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause() : String.valueOf(s))
+                return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause().getMessage() : String.valueOf(s))
                         + (s != null && s.isHardFailure() ? "; not stapled" : "; the last good response, if any, stays until its nextUpdate");
         }
     }

@@ -13,7 +13,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import java.io.PrintWriter;
@@ -324,13 +323,13 @@ final class ProbeCommand implements Callable<Integer> {
     /** Connects once; with {@code awaitTicket}, gives the server a moment to send a TLS 1.3 ticket before closing. */
     private TlsConnectionInfo connect(HostPort hp, TlsClientContext tls, StartTlsProtocol protocol,
                                       boolean awaitTicket) throws TlsException, InterruptedException {
-        // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
-        java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<TlsException> setupFailure = new AtomicReference<>();
         AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
         // Kept here: a server that closes at once takes the handler out of the pipeline before we look.
         AtomicReference<SslHandler> direct = new AtomicReference<>();
+        // Asked for before the handshake, so the info is read at the verdict even if the server closes right after.
+        AtomicReference<Future<TlsConnectionInfo>> verified = new AtomicReference<>();
         try {
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
@@ -338,6 +337,7 @@ final class ProbeCommand implements Callable<Integer> {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             try {
+                                verified.set(TlsConnectionInfo.verifiedFuture(ch));
                                 if (protocol == null) {
                                     direct.set(tls.install(ch.pipeline(), hp.host, hp.port));
                                 } else {
@@ -347,22 +347,8 @@ final class ProbeCommand implements Callable<Integer> {
                                 }
                                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                     @Override
-                                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                        if (evt instanceof SslHandshakeCompletionEvent) {
-                                            verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
-                                        }
-                                        ctx.fireUserEventTriggered(evt);
-                                    }
-
-                                    @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                                         ctx.close();
-                                    }
-
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        verdict.complete(new java.nio.channels.ClosedChannelException());
-                                        ctx.fireChannelInactive();
                                     }
                                 });
                             } catch (TlsException e) {
@@ -381,6 +367,7 @@ final class ProbeCommand implements Callable<Integer> {
                         + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
             }
             Channel ch = connected.channel();
+            // The upgrade first: a server that refuses STARTTLS never gets to a handshake.
             Future<Channel> handshake = protocol == null ? direct.get().handshakeFuture() : upgrade.get().upgradeFuture();
             if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + hp + " within "
@@ -389,27 +376,16 @@ final class ProbeCommand implements Callable<Integer> {
             if (!handshake.isSuccess()) {
                 throw TlsException.classify(handshake.cause());
             }
-            Throwable refused;
-            try {
-                refused = verdict.get(timeoutSeconds + 2L, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Then the verdict of every check, those after the handshake (OCSP resolving, say) included.
+            Future<TlsConnectionInfo> verdict = verified.get();
+            if (!verdict.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no OCSP verdict on " + hp + " within "
-                        + timeoutSeconds + " s", e);
+                        + timeoutSeconds + " s");
             }
-            if (refused != null) {
-                throw TlsException.classify(refused);
+            if (!verdict.isSuccess()) {
+                throw TlsException.classify(verdict.cause());
             }
-            SslHandler ssl = direct.get() != null ? direct.get() : ch.pipeline().get(SslHandler.class);
-            TlsConnectionInfo info;
-            try {
-                info = TlsConnectionInfo.of(ch);
-            } catch (TlsException closedMeanwhile) {
-                // A server may close right after the handshake (refusing our certificate, say).
-                if (ssl == null) {
-                    throw closedMeanwhile;
-                }
-                info = TlsConnectionInfo.of(ssl);
-            }
+            TlsConnectionInfo info = verdict.getNow();
             if (awaitTicket) {
                 awaitSession(tls, hp);
             }

@@ -17,7 +17,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -47,7 +46,6 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
-import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
@@ -350,26 +348,17 @@ public final class Demo {
             String serverName, int port) throws Exception {
         TlsClientContext tls = TlsClientContext.create((ocsp == null ? options : ocsp.applyTo(options)).build());
         CompletableFuture<String> echo = new CompletableFuture<>();
-        CompletableFuture<Throwable> verdict = new CompletableFuture<>();
         StringBuilder received = new StringBuilder();
-        // Kept from the start: a quick refusal can close the channel, and empty its pipeline, before we look.
-        java.util.concurrent.atomic.AtomicReference<SslHandler> sslHandler = new java.util.concurrent.atomic.AtomicReference<>();
+        // Asked for from the start: the info is read at the verdict, before a quick refusal can close the channel.
+        java.util.concurrent.atomic.AtomicReference<Future<TlsConnectionInfo>> verified = new java.util.concurrent.atomic.AtomicReference<>();
         ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
-                        sslHandler.set(tls.install(ch.pipeline(), serverName, port));
+                        verified.set(TlsConnectionInfo.verifiedFuture(ch));
+                        tls.install(ch.pipeline(), serverName, port);
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                // Passes the OCSP handler only with its verdict.
-                                if (evt instanceof SslHandshakeCompletionEvent) {
-                                    verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
-                                }
-                                ctx.fireUserEventTriggered(evt);
-                            }
-
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ByteBuf buf = (ByteBuf) msg;
@@ -382,7 +371,6 @@ public final class Demo {
 
                             @Override
                             public void channelInactive(ChannelHandlerContext ctx) {
-                                verdict.complete(new java.nio.channels.ClosedChannelException());
                                 echo.complete(received.toString());
                             }
 
@@ -397,26 +385,16 @@ public final class Demo {
         ch.writeAndFlush(Unpooled.copiedBuffer(ECHO + "\n", StandardCharsets.UTF_8));
         Result r = new Result();
         try {
-            SslHandler ssl = sslHandler.get();
-            Future<Channel> handshake = ssl.handshakeFuture();
-            if (!handshake.await(10, TimeUnit.SECONDS)) {
-                r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake within 10 s");
-            } else if (!handshake.isSuccess()) {
-                r.failure = TlsException.classify(handshake.cause());
+            // The handshake, the identity checks inside it and the OCSP verdict after it.
+            Future<TlsConnectionInfo> verdict = verified.get();
+            if (!verdict.await(10, TimeUnit.SECONDS)) {
+                r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no verified handshake within 10 s");
+            } else if (!verdict.isSuccess()) {
+                r.failure = TlsException.classify(verdict.cause());
+                r.echo = echo.getNow("");
             } else {
-                Throwable refused = verdict.get(10, TimeUnit.SECONDS);
-                if (refused != null) {
-                    r.failure = TlsException.classify(refused);
-                    r.echo = echo.getNow("");
-                } else {
-                    try {
-                        r.info = TlsConnectionInfo.of(ch);
-                    } catch (TlsException closedMeanwhile) {
-                        // Closed right after the handshake (a server refusing our certificate, say).
-                        r.info = TlsConnectionInfo.of(ssl);
-                    }
-                    r.echo = echo.get(10, TimeUnit.SECONDS);
-                }
+                r.info = verdict.getNow();
+                r.echo = echo.get(10, TimeUnit.SECONDS);
             }
         } finally {
             ch.close().await(2, TimeUnit.SECONDS);

@@ -3,7 +3,7 @@ package org.nettytls.sni;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-import org.nettytls.error.TlsErrorCode;
+import org.nettytls.TlsCompletionEvent;
 import org.nettytls.error.TlsException;
 
 /**
@@ -11,41 +11,33 @@ import org.nettytls.error.TlsException;
  * name the client asked for and the certificate chain the server sent (the RSA or the ECDSA one
  * where a name has both); on failure with the reason (no ClientHello in time, an oversized or
  * malformed one, no certificate for the name, a failed or late lookup, a failed handshake).
- * Shaped like Netty's {@code SniCompletionEvent}.
+ * Netty's own {@code SniHandler} fires {@code io.netty.handler.ssl.SniCompletionEvent}; this one
+ * also says which certificate went out.
  */
-public final class SniCompletionEvent {
+public final class SniSelectionEvent extends TlsCompletionEvent {
     private final String serverName;
     private final String requestedName;
     private final List<X509Certificate> chain;
-    private final TlsException cause;
 
-    private SniCompletionEvent(String serverName, String requestedName, List<X509Certificate> chain, TlsException cause) {
+    private SniSelectionEvent(String serverName, String requestedName, List<X509Certificate> chain) {
         this.serverName = serverName;
         this.requestedName = requestedName;
         this.chain = chain;
-        this.cause = cause;
     }
 
-    static SniCompletionEvent success(String serverName, String requestedName, List<X509Certificate> chain) {
-        return new SniCompletionEvent(serverName, requestedName, List.copyOf(chain), null);
+    private SniSelectionEvent(String serverName, String requestedName, TlsException cause) {
+        super(cause);
+        this.serverName = serverName;
+        this.requestedName = requestedName;
+        this.chain = List.of();
     }
 
-    static SniCompletionEvent failure(String serverName, String requestedName, TlsException cause) {
-        return new SniCompletionEvent(serverName, requestedName, List.of(), Objects.requireNonNull(cause, "cause"));
+    static SniSelectionEvent success(String serverName, String requestedName, List<X509Certificate> chain) {
+        return new SniSelectionEvent(serverName, requestedName, List.copyOf(chain));
     }
 
-    public boolean isSuccess() {
-        return cause == null;
-    }
-
-    /** The failure, or {@code null} on success. */
-    public TlsException cause() {
-        return cause;
-    }
-
-    /** The failure's code, or {@code null} on success. */
-    public TlsErrorCode code() {
-        return cause == null ? null : cause.code();
+    static SniSelectionEvent failure(String serverName, String requestedName, TlsException cause) {
+        return new SniSelectionEvent(serverName, requestedName, Objects.requireNonNull(cause, "cause"));
     }
 
     /**
@@ -84,9 +76,9 @@ public final class SniCompletionEvent {
     @Override
     public String toString() {
         String name = describeName();
-        return cause == null
-                ? "SniCompletionEvent(" + name + " -> " + certificate().getSubjectX500Principal().getName() + ", "
+        return isSuccess()
+                ? "SniSelectionEvent(" + name + " -> " + certificate().getSubjectX500Principal().getName() + ", "
                         + certificate().getPublicKey().getAlgorithm() + ")"
-                : "SniCompletionEvent(" + name + ", " + cause.code().id() + ": " + cause.getMessage() + ")";
+                : "SniSelectionEvent(" + name + ", " + code().id() + ": " + cause().getMessage() + ")";
     }
 }
