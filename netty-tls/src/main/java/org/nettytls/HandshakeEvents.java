@@ -69,7 +69,7 @@ final class HandshakeEvents extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent) {
-            TlsHandshakeEvent event = event((SslHandshakeCompletionEvent) evt);
+            TlsHandshakeEvent event = outcome(ssl, (SslHandshakeCompletionEvent) evt, start == 0 ? 0 : System.nanoTime() - start);
             ctx.fireUserEventTriggered(evt);
             ctx.fireUserEventTriggered(event);
             if (observer != null) {
@@ -115,8 +115,8 @@ final class HandshakeEvents extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private TlsHandshakeEvent event(SslHandshakeCompletionEvent completion) {
-        long nanos = start == 0 ? 0 : System.nanoTime() - start;
+    /** The event for {@code completion} of {@code ssl}'s handshake, which took {@code nanos}. */
+    static TlsHandshakeEvent outcome(SslHandler ssl, SslHandshakeCompletionEvent completion, long nanos) {
         SSLEngine engine = ssl.engine();
         boolean client = engine.getUseClientMode();
         if (!completion.isSuccess()) {

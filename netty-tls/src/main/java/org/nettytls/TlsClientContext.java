@@ -16,10 +16,9 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.IdentityGate;
-import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.verify.internal.TlsTrustManager;
 import org.nettytls.error.TlsException;
 import org.nettytls.error.TlsErrorCode;
-import org.nettytls.session.ClientSessionCache;
 
 /**
  * A client's Netty {@link SslContext} built once from {@link TlsClientOptions}; it makes one

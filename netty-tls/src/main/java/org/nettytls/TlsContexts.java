@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nettytls.protocol.CipherList;
-import org.nettytls.protocol.ProtocolVersions;
+import org.nettytls.protocol.internal.CipherList;
+import org.nettytls.protocol.internal.ProtocolVersions;
 import org.nettytls.diagnostics.TlsDebug;
-import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.trap.internal.ErrorTrapHandler;
 
 /** What turning either role's options into a Netty context shares. */
 final class TlsContexts {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Objects;
 import org.nettytls.error.TlsException;
 import org.nettytls.error.TlsErrorCode;
-import org.nettytls.verify.HostnameSchemeVerifier;
 
 /**
  * How one TLS handshake ended: success, which here means <em>verified</em> (the handshake and every

@@ -15,13 +15,13 @@ import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.PasswordCallback;
-import org.nettytls.protocol.CipherList;
-import org.nettytls.protocol.ProtocolVersions;
-import org.nettytls.verify.CrlStore;
-import org.nettytls.verify.FingerprintPins;
+import org.nettytls.protocol.internal.CipherList;
+import org.nettytls.protocol.internal.ProtocolVersions;
+import org.nettytls.verify.internal.CrlStore;
+import org.nettytls.verify.internal.FingerprintPins;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PeerCheck;
-import org.nettytls.verify.PeerVerification;
+import org.nettytls.verify.internal.PeerVerification;
 import org.nettytls.verify.PublicSuffix;
 import org.nettytls.verify.SecurityFloor;
 import org.nettytls.verify.ValidationProfile;
@@ -54,6 +54,7 @@ public abstract class TlsOptions {
     private final List<PeerCheck> peerChecks;
     private final Duration handshakeTimeout;
     private final FingerprintPins pins;
+    private final List<String> fingerprintSpecs;
     private final boolean forceFingerprint;
     private final VerifyCallback verifyCallback;
     private final HostnameScheme scheme;
@@ -67,7 +68,8 @@ public abstract class TlsOptions {
     private final Extras extras;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
-        this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
+        this.versions = b.versionList != null ? ProtocolVersions.of(b.versionList)
+                : b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
         this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(withoutSecurityLevel(b.cipherSpec));
         this.alpn = List.copyOf(b.alpn);
         this.keyMaterial = keyMaterial;
@@ -77,6 +79,7 @@ public abstract class TlsOptions {
         this.handshakeTimeout = b.handshakeTimeout;
         requireVerificationForChecks(b, verifyMode);
         this.pins = FingerprintPins.parse(b.fingerprints);
+        this.fingerprintSpecs = List.copyOf(b.fingerprints);
         this.forceFingerprint = b.forceFingerprint;
         if (forceFingerprint && pins.isEmpty()) {
             throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
@@ -130,13 +133,21 @@ public abstract class TlsOptions {
         }
     }
 
-    /** {@code SSL_version}. */
-    public ProtocolVersions versions() {
+    /** The protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set. */
+    public java.util.Set<TlsVersion> protocols() {
+        return TlsVersion.of(versions.versions());
+    }
+
+    /** The TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names). */
+    public List<String> cipherSuites() {
+        return ciphers.suites();
+    }
+
+    ProtocolVersions versions() {
         return versions;
     }
 
-    /** {@code SSL_cipher_list}, expanded. */
-    public CipherList ciphers() {
+    CipherList ciphers() {
         return ciphers;
     }
 
@@ -170,8 +181,12 @@ public abstract class TlsOptions {
         return handshakeTimeout;
     }
 
-    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails. */
-    public FingerprintPins fingerprints() {
+    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given. */
+    public List<String> fingerprints() {
+        return fingerprintSpecs;
+    }
+
+    FingerprintPins pins() {
         return pins;
     }
 
@@ -205,8 +220,12 @@ public abstract class TlsOptions {
         return publicSuffix;
     }
 
-    /** {@code SSL_check_crl}: the CRLs checked against, or {@code null} when CRLs are not checked. */
-    public CrlStore crls() {
+    /** {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file}, the CA paths). */
+    public boolean checkCrl() {
+        return crls != null;
+    }
+
+    CrlStore crls() {
         return crls;
     }
 
@@ -324,7 +343,7 @@ public abstract class TlsOptions {
                         + " accepts; choose one");
             }
             if (own != null) {
-                String weak = floor.problemWith(own.chain()).orElse(null);
+                String weak = org.nettytls.verify.internal.CertificateRules.ownChain(own.chain(), floor);
                 if (weak != null) {
                     throw TlsException.badConfiguration("SSL_cert_file", weak + (floor == SecurityFloor.STANDARD
                             ? " (securityFloor(SecurityFloor.LEGACY) accepts it for a legacy private PKI)" : ""));
@@ -400,6 +419,7 @@ public abstract class TlsOptions {
     @SuppressWarnings("unchecked")
     public abstract static class Builder<B extends Builder<B>> {
         String versionSpec;
+        org.nettytls.protocol.internal.ProtocolVersions.Version[] versionList;
         String cipherSpec;
         final List<String> alpn = new ArrayList<>();
         Path certFile;
@@ -685,6 +705,20 @@ public abstract class TlsOptions {
         /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
         public B version(String spec) {
             this.versionSpec = Objects.requireNonNull(spec, "spec");
+            this.versionList = null;
+            return (B) this;
+        }
+
+        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #version(String)}. */
+        public B protocols(TlsVersion... versions) {
+            if (versions.length == 0) {
+                throw new IllegalArgumentException("at least one version is needed");
+            }
+            this.versionList = new org.nettytls.protocol.internal.ProtocolVersions.Version[versions.length];
+            for (int i = 0; i < versions.length; i++) {
+                versionList[i] = versions[i].internal();
+            }
+            this.versionSpec = null;
             return (B) this;
         }
 

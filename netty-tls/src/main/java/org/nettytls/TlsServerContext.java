@@ -19,10 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
-import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.verify.internal.TlsTrustManager;
 import org.nettytls.error.TlsException;
 import org.nettytls.error.TlsErrorCode;
-import org.nettytls.session.ServerTicketKeys;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one
@@ -76,7 +75,7 @@ public final class TlsServerContext {
         Set<String> keyTypes = new HashSet<>();
         keyTypes.add(options.keyMaterial().key().getAlgorithm());
         for (KeyMaterial km : additional) {
-            String weak = options.securityFloor().problemWith(km.chain()).orElse(null);
+            String weak = org.nettytls.verify.internal.CertificateRules.ownChain(km.chain(), options.securityFloor());
             if (weak != null) {
                 throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
             }

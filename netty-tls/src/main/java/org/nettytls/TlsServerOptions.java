@@ -82,7 +82,7 @@ public final class TlsServerOptions extends TlsOptions {
     }
 
     /** Session ids, the session cache, tickets and cipher order: {@code SSL_session_id_context}, {@code SSL_ticket_keycb}, .... */
-    public ServerSessions sessions() {
+    ServerSessions sessions() {
         return sessions;
     }
 

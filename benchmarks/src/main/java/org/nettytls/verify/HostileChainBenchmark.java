@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
+import org.nettytls.verify.internal.TlsTrustManager;
+import org.nettytls.verify.internal.PeerVerification;
 
 /**
  * The verification time of hostile chains (issue #15, item 4), in milliseconds per chain: what one

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.CertificateLoader;
-import org.nettytls.verify.CrlStore;
+import org.nettytls.verify.internal.CrlStore;
 
 /**
  * Revocation by the CRLs a certificate names in its CRL distribution points: fetched over HTTP

@@ -101,21 +101,23 @@ public final class OcspClientConfig {
 
     /**
      * Prepares client options for this config: asks for staples (unless {@link OcspMode#NO_STAPLE}),
-     * adds the in-handshake staple check, and adds the {@link OcspStapleHandler} as an identity
-     * gate ({@link TlsClientOptions.Builder#addIdentityGate}), which {@code TlsClientContext.install}
-     * puts on every connection, direct or STARTTLS. Returns the same builder.
+     * adds the in-handshake staple check, and adds the OCSP handler (what cannot run inside the
+     * handshake: the resolver, CRL distribution points, the staple callback, a resumed session's
+     * check) as an identity gate ({@link TlsClientOptions.Builder#addIdentityGate}), which
+     * {@code TlsClientContext.install} puts on every connection, direct or STARTTLS. Returns the
+     * same builder.
      */
     public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
         return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck()).addIdentityGate(this::newHandler);
     }
 
-    /** The check that runs inside the handshake, for options built another way (with {@link #newHandler} as their gate). */
-    public PeerCheck peerCheck() {
+    /** The check that runs inside the handshake. */
+    PeerCheck peerCheck() {
         return new OcspStapleCheck(this);
     }
 
     /** A new {@link OcspStapleHandler} for one connection: the identity gate {@link #applyTo} adds. */
-    public OcspStapleHandler newHandler() {
+    OcspStapleHandler newHandler() {
         return new OcspStapleHandler(this);
     }
 

@@ -37,7 +37,7 @@ import org.nettytls.verify.IdentityGate;
  * handshake's completion only with the verdict (see {@link IdentityGate}): bytes written early
  * never reach a server that turns out to be revoked.
  */
-public final class OcspStapleHandler extends IdentityGate {
+final class OcspStapleHandler extends IdentityGate {
     private final OcspClientConfig config;
 
     OcspStapleHandler(OcspClientConfig config) {
@@ -87,7 +87,7 @@ public final class OcspStapleHandler extends IdentityGate {
         } else if (record != null) {
             leafStatus = record.leaf;
         } else {
-            OcspStatus cached = path.size() > 1 ? config.cache().get(OcspCertId.of(leaf, path.get(1))) : null;
+            OcspStatus cached = path.size() > 1 ? config.cache().get(OcspCertId.of(leaf, path.get(1)).key()) : null;
             leafStatus = cached != null ? cached.from(OcspStatus.Source.CACHE) : OcspStatus.softFailure(
                     OcspStatus.Source.NONE, OcspVerifier.subject(leaf), (resumed ? "a resumed session carries no staple"
                             : "the staple was not checked in the handshake") + " and no current answer is cached", null);

@@ -475,7 +475,7 @@ public final class OcspStapler implements AutoCloseable {
         e.status = s;
         e.backoff = FIRST_RETRY;
         persist(e, der);
-        verification.cache().put(OcspCertId.of(e.cert, e.issuer), s);
+        verification.cache().put(OcspCertId.of(e.cert, e.issuer).key(), s);
         emit(OcspStaplerEvent.fetched(first, e.cert, s, fromStore));
         schedule(e, refreshDelay(s, now));
     }

@@ -38,7 +38,6 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspClients;
 import org.nettytls.ocsp.OcspMode;
-import org.nettytls.ocsp.OcspResolver;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
@@ -139,13 +138,13 @@ class OcspInteropTest {
     void theResolverAsksOpensslOcspAndGetsGoodAndRevoked() throws Exception {
         startResponder();
         OcspClientConfig config = OcspClientConfig.builder().nonce(true).build();
-        OcspResolver ok = OcspResolver.forChain(List.of(good.certificate(), ca.certificate(), root.certificate()), config)
-                .resolve(group.next(), NioSocketChannel.class).get(20, TimeUnit.SECONDS);
-        assertEquals("", ok.hardError(), ok.softError());
-        assertEquals(OcspStatus.Result.GOOD, ok.statuses().get(0).result(), String.valueOf(ok.statuses()));
-        OcspResolver bad = OcspResolver.forChain(List.of(revoked.certificate(), ca.certificate(), root.certificate()), config)
-                .resolve(group.next(), NioSocketChannel.class).get(20, TimeUnit.SECONDS);
-        assertTrue(bad.hardError().contains("revoked") && bad.hardError().contains("keyCompromise"), bad.hardError());
+        OcspClients.Resolved ok = OcspClients.resolve(List.of(good.certificate(), ca.certificate(), root.certificate()),
+                config, group.next());
+        assertEquals("", ok.hardError, ok.softError);
+        assertEquals(OcspStatus.Result.GOOD, ok.statuses.get(0).result(), String.valueOf(ok.statuses));
+        OcspClients.Resolved bad = OcspClients.resolve(List.of(revoked.certificate(), ca.certificate(), root.certificate()),
+                config, group.next());
+        assertTrue(bad.hardError.contains("revoked") && bad.hardError.contains("keyCompromise"), bad.hardError);
     }
 
     /** A netty-tls HTTPS server that staples through {@link OcspStapler}; answers one fixed HTTP response. */

@@ -36,4 +36,24 @@ public final class OcspClients {
         Channel ch = side.channel;
         return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(5, TimeUnit.SECONDS);
     }
+
+    /** What the resolver (package-private) concluded, for tests outside this package. */
+    public static final class Resolved {
+        public final java.util.List<OcspStatus> statuses;
+        public final String hardError;
+        public final String softError;
+
+        Resolved(OcspResolver r) {
+            this.statuses = r.statuses();
+            this.hardError = r.hardError();
+            this.softError = r.softError();
+        }
+    }
+
+    /** Asks the responders about {@code chain} (leaf first, each issuer after it) on {@code loop}. */
+    public static Resolved resolve(java.util.List<java.security.cert.X509Certificate> chain, OcspClientConfig config,
+                                   io.netty.channel.EventLoop loop) throws Exception {
+        return new Resolved(OcspResolver.forChain(chain, config).resolve(loop, io.netty.channel.socket.nio.NioSocketChannel.class)
+                .get(20, TimeUnit.SECONDS));
+    }
 }

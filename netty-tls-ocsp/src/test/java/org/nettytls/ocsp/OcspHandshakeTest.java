@@ -233,7 +233,7 @@ class OcspHandshakeTest {
         assertEquals(Optional.of(true), TlsConnectionInfo.of(resumed.channel).sessionReused(), "the test needs a resumption");
         assertTrue(ocspStatus(resumed).startsWith("good (cache"), ocspStatus(resumed));
         // Now the certificate is known to be revoked (as another connection would learn it).
-        cache.put(OcspCertId.of(leaf.certificate(), ca.certificate()), OcspClientConfig.builder().build().verifier().verify(
+        cache.put(OcspCertId.of(leaf.certificate(), ca.certificate()).key(), OcspClientConfig.builder().build().verifier().verify(
                 Responses.forCert(leaf, ca).revoked(1).build(), leaf.certificate(), ca.certificate(), null, Instant.now(),
                 OcspStatus.Source.STAPLE));
         Side again = connect(tls, ocsp, port);

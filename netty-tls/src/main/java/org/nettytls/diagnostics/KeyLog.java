@@ -25,7 +25,7 @@ import org.nettytls.internal.TcnContext;
  * only, keep the file private (it is created owner-readable only where the file system allows),
  * and never leave it on in production.
  */
-public final class KeyLog implements KeyLogCallback {
+public final class KeyLog {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(KeyLog.class);
     private final Consumer<String> sink;
 
@@ -47,14 +47,11 @@ public final class KeyLog implements KeyLogCallback {
     /** Logs the secrets of every handshake of {@code context} from now on. */
     public void attachTo(SslContext context) {
         long ctx = TcnContext.handle(context, "a key log");
-        if (!SSLContext.setKeyLogCallback(ctx, this)) {
+        // tcnative's callback interface stays out of this class's API: its handle(long, byte[]) takes raw SSL pointers.
+        KeyLogCallback callback = (ssl, line) -> sink.accept(new String(line, StandardCharsets.US_ASCII));
+        if (!SSLContext.setKeyLogCallback(ctx, callback)) {
             throw new IllegalStateException("this OpenSSL build cannot log keys");
         }
-    }
-
-    @Override
-    public void handle(long ssl, byte[] line) {
-        sink.accept(new String(line, StandardCharsets.US_ASCII));
     }
 
     private static final class FileSink implements Consumer<String> {

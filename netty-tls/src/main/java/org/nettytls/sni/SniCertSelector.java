@@ -32,7 +32,7 @@ import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.internal.HandshakeStart;
 import org.nettytls.internal.VerifiedPromise;
 import org.nettytls.trap.ErrorTrap;
-import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.trap.internal.ErrorTrapHandler;
 
 /**
  * A server's first handler: reads the ClientHello, asks an {@link SniLookup} for the context of

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
+import org.nettytls.HostnameSchemeVerifier;
 
 /**
  * Holds every application write and read behind an {@link SslHandler} until a verdict on the

@@ -109,8 +109,8 @@ class ProtocolExtrasTest {
         TlsDefaults.setDefaults(b -> b.version("TLSv1_2"));
         TlsDefaults.setClientDefaults(b -> b.serverName("defaults.example"));
         assertEquals("defaults.example", TlsClientOptions.builder().build().serverName());
-        assertTrue(!TlsServerOptions.builder().certificate(leaf.keyMaterial()).build().versions()
-                .allows(org.nettytls.protocol.ProtocolVersions.Version.TLSv1_3));
+        assertTrue(!TlsServerOptions.builder().certificate(leaf.keyMaterial()).build().protocols()
+                .contains(org.nettytls.TlsVersion.TLS_1_3));
         assertEquals("explicit", TlsClientOptions.builder().serverName("explicit").build().serverName(),
                 "what the caller sets wins over a default");
 

@@ -24,6 +24,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
+import org.nettytls.ClientSessionCache;
 
 /**
  * Client session caches (size, shared object, {@code SSL_session_key}), server session tickets

@@ -38,6 +38,7 @@ import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
+import org.nettytls.HostnameSchemeVerifier;
 
 /**
  * {@link HostnameSchemeVerifier} behind SslHandlers that netty-tls did not build, over real

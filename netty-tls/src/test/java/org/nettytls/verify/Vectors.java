@@ -26,7 +26,7 @@ public final class Vectors {
     private Vectors() {
     }
 
-    static Path dir() {
+    public static Path dir() {
         for (Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
             Path candidate = p.resolve("shared/reference/vectors");
             if (Files.isDirectory(candidate)) {

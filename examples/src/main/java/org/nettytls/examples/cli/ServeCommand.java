@@ -28,7 +28,7 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
-import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.trap.internal.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
 import org.nettytls.sni.SniSelectionEvent;
 import org.nettytls.sni.SniMapping;
