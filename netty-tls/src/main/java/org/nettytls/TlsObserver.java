@@ -2,6 +2,8 @@ package org.nettytls;
 
 import io.netty.channel.Channel;
 import org.nettytls.error.TlsErrorCode;
+import org.nettytls.annotation.Spi;
+import org.nettytls.annotation.Experimental;
 
 /**
  * Watches what netty-tls does on channels, for metrics and structured logs: the one hook the
@@ -25,6 +27,8 @@ import org.nettytls.error.TlsErrorCode;
  * <p><b>Experimental:</b> the callbacks may still change in a minor release as more modules report
  * through it.
  */
+@Spi
+@Experimental
 public interface TlsObserver {
     /** An observer that does nothing; options without an observer behave as with this one. */
     TlsObserver NONE = new TlsObserver() {

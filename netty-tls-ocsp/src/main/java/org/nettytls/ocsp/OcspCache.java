@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nettytls.annotation.Spi;
 
 /**
  * Where verified OCSP answers are kept between connections ({@code SSL_ocsp_cache}), shared by
@@ -25,6 +26,7 @@ import java.util.Map;
  * Only verified answers are ever put, and calls may come from any event loop: implementations
  * must be thread-safe and must not block.
  */
+@Spi
 public interface OcspCache {
     /** The current entry for the certificate {@code key} names, or {@code null}. */
     OcspStatus get(String key);

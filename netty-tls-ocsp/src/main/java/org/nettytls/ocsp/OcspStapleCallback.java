@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.nettytls.error.TlsException;
+import org.nettytls.annotation.Spi;
 
 /**
  * {@code SSL_ocsp_staple_callback}: replaces the default checks of the server's staple. It is
@@ -26,6 +27,7 @@ import org.nettytls.error.TlsException;
  * extension), the callback cannot waive it: no staple fails {@code staple-missing} whatever it
  * returns, and a staple it does not find good fails {@code ocsp-response-invalid}.
  */
+@Spi
 @FunctionalInterface
 public interface OcspStapleCallback {
     /**

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
 import org.nettytls.HostnameSchemeVerifier;
+import org.nettytls.annotation.Spi;
 
 /**
  * Holds every application write and read behind an {@link SslHandler} until a verdict on the
@@ -41,6 +42,7 @@ import org.nettytls.HostnameSchemeVerifier;
  *
  * <p>One instance per channel; add it after the {@code SslHandler}.
  */
+@Spi
 public abstract class IdentityGate extends ChannelDuplexHandler {
     /** Marks where a flush came between held writes. */
     private static final Object FLUSH = new Object() {
