@@ -271,6 +271,7 @@ public final class CertificateFields {
      * @throws IllegalArgumentException or {@link IllegalStateException} when the subjectAltName
      *         extension is malformed
      */
+    @SuppressWarnings("exports") // for callers that parse with Bouncy Castle already, and so require it themselves
     public static List<SubjectAltName> subjectAltNames(org.bouncycastle.asn1.x509.Extensions extensions) {
         Extension ext = extensions == null ? null : extensions.getExtension(Extension.subjectAlternativeName);
         if (ext == null) {
