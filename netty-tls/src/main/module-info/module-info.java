@@ -32,9 +32,7 @@ module org.nettytls {
     exports org.nettytls;
     exports org.nettytls.annotation;
     exports org.nettytls.cert;
-    exports org.nettytls.diagnostics;
     exports org.nettytls.error;
-    exports org.nettytls.info;
     exports org.nettytls.session;
     exports org.nettytls.sni;
     exports org.nettytls.starttls;

@@ -11,7 +11,6 @@ import javax.net.ssl.SSLEngine;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
 import org.nettytls.internal.HandshakeStart;
-import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.internal.VerifiedPromise;
 
 /**

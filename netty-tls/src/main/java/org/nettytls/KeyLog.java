@@ -1,4 +1,4 @@
-package org.nettytls.diagnostics;
+package org.nettytls;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.internal.tcnative.KeyLogCallback;
@@ -25,7 +25,7 @@ import org.nettytls.internal.TcnContext;
  * only, keep the file private (it is created owner-readable only where the file system allows),
  * and never leave it on in production.
  */
-public final class KeyLog {
+final class KeyLog {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(KeyLog.class);
     private final Consumer<String> sink;
 
@@ -34,18 +34,18 @@ public final class KeyLog {
     }
 
     /** Appends lines to {@code file}, creating it. */
-    public static KeyLog toFile(Path file) {
+    static KeyLog toFile(Path file) {
         Objects.requireNonNull(file, "file");
         return new KeyLog(new FileSink(file));
     }
 
     /** Hands each line (without its newline) to {@code sink}, which must be thread-safe and quick. */
-    public static KeyLog to(Consumer<String> sink) {
+    static KeyLog to(Consumer<String> sink) {
         return new KeyLog(Objects.requireNonNull(sink, "sink"));
     }
 
     /** Logs the secrets of every handshake of {@code context} from now on. */
-    public void attachTo(SslContext context) {
+    void attachTo(SslContext context) {
         long ctx = TcnContext.handle(context, "a key log");
         // tcnative's callback interface stays out of this class's API: its handle(long, byte[]) takes raw SSL pointers.
         KeyLogCallback callback = (ssl, line) -> sink.accept(new String(line, StandardCharsets.US_ASCII));

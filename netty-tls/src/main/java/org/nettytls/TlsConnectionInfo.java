@@ -1,4 +1,4 @@
-package org.nettytls.info;
+package org.nettytls;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.CipherSuiteConverter;

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.nettytls.protocol.internal.CipherList;
 import org.nettytls.protocol.internal.ProtocolVersions;
-import org.nettytls.diagnostics.TlsDebug;
 import org.nettytls.trap.internal.ErrorTrapHandler;
 
 /** What turning either role's options into a Netty context shares. */

@@ -1,4 +1,4 @@
-package org.nettytls.diagnostics;
+package org.nettytls;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -10,7 +10,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import org.nettytls.error.TlsException;
-import org.nettytls.info.TlsConnectionInfo;
 
 /**
  * The reference's debug levels ({@code $IO::Socket::SSL::DEBUG}, {@code use IO::Socket::SSL
@@ -23,11 +22,11 @@ import org.nettytls.info.TlsConnectionInfo;
  *     session reuse, ALPN, peer) and close_notify, on {@code org.nettytls.debug.handshake} (INFO);</li>
  * <li>3: also every read and write with its size, on {@code org.nettytls.debug.data} (INFO).</li>
  * </ul>
- * The level is process-wide, as in the reference: {@link #setLevel(int)} affects handlers
- * installed afterwards by {@code TlsClientContext.install} / {@code TlsServerContext.install}.
+ * The level is process-wide, as in the reference: {@link TlsDefaults#setDebugLevel(int)} affects
+ * handlers installed afterwards by {@code TlsClientContext.install} / {@code TlsServerContext.install}.
  */
 @ChannelHandler.Sharable
-public final class TlsDebug extends ChannelDuplexHandler {
+final class TlsDebug extends ChannelDuplexHandler {
     private static final InternalLogger ERROR = InternalLoggerFactory.getInstance("org.nettytls.debug.error");
     private static final InternalLogger HANDSHAKE = InternalLoggerFactory.getInstance("org.nettytls.debug.handshake");
     private static final InternalLogger DATA = InternalLoggerFactory.getInstance("org.nettytls.debug.data");
@@ -40,12 +39,11 @@ public final class TlsDebug extends ChannelDuplexHandler {
         this.handlerLevel = level;
     }
 
-    /** The process-wide level, 0 to 3; the system property {@code nettytls.debug} sets it at start. */
-    public static int level() {
+    static int level() {
         return level;
     }
 
-    public static void setLevel(int newLevel) {
+    static void setLevel(int newLevel) {
         if (newLevel < 0 || newLevel > 3) {
             throw new IllegalArgumentException("debug levels are 0 to 3, not " + newLevel);
         }
@@ -53,7 +51,7 @@ public final class TlsDebug extends ChannelDuplexHandler {
     }
 
     /** The handler for the current level (to put behind the {@code SslHandler}), or {@code null} at level 0. */
-    public static TlsDebug handler() {
+    static TlsDebug handler() {
         return HANDLERS[level];
     }
 

@@ -256,8 +256,12 @@ public abstract class TlsOptions {
         return extras.npn;
     }
 
-    /** The key log ({@code SSLKEYLOGFILE} format), or {@code null}. */
-    public org.nettytls.diagnostics.KeyLog keyLog() {
+    /** Whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile}). */
+    public boolean logsKeys() {
+        return extras.keyLog != null;
+    }
+
+    KeyLog keyLog() {
         return extras.keyLog;
     }
 
@@ -369,7 +373,7 @@ public abstract class TlsOptions {
     private static final class Extras {
         final List<String> groups;
         final List<String> npn;
-        final org.nettytls.diagnostics.KeyLog keyLog;
+        final KeyLog keyLog;
         final org.nettytls.trap.ErrorTrap errorTrap;
         final boolean keepSocketOnError;
         final CloseMode closeMode;
@@ -503,7 +507,7 @@ public abstract class TlsOptions {
         final List<String> groups = new ArrayList<>();
         Path dhFile;
         final List<String> npn = new ArrayList<>();
-        org.nettytls.diagnostics.KeyLog keyLog;
+        KeyLog keyLog;
         org.nettytls.trap.ErrorTrap errorTrap;
         boolean keepSocketOnError;
         CloseMode closeMode = CloseMode.FAST;
@@ -548,15 +552,26 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** Logs every handshake's secrets in the NSS key log format, for Wireshark. Debugging only. */
-        public B keyLog(org.nettytls.diagnostics.KeyLog log) {
-            this.keyLog = Objects.requireNonNull(log, "log");
+        /**
+         * Hands every handshake's secrets, one line each in the NSS key log format
+         * ({@code CLIENT_RANDOM ...} for TLS 1.2, the {@code *_TRAFFIC_SECRET_0} lines for TLS 1.3),
+         * to {@code lines}, which must be thread-safe and quick: what Wireshark and tshark read to
+         * decrypt captures. BoringSSL writes the lines; Netty 4.2 has no option for them, so
+         * netty-tls sets tcnative's key-log callback on the context. <b>Please note:</b> a key log
+         * decrypts every connection it recorded: for debugging only, never in production.
+         */
+        public B keyLog(java.util.function.Consumer<String> lines) {
+            this.keyLog = KeyLog.to(Objects.requireNonNull(lines, "lines"));
             return (B) this;
         }
 
-        /** {@link #keyLog} to a file, appending: what {@code SSLKEYLOGFILE} names in browsers. */
+        /**
+         * {@link #keyLog} to a file, appending, created readable by its owner only where the file
+         * system allows: what {@code SSLKEYLOGFILE} names in browsers.
+         */
         public B keyLogFile(Path file) {
-            return keyLog(org.nettytls.diagnostics.KeyLog.toFile(file));
+            this.keyLog = KeyLog.toFile(file);
+            return (B) this;
         }
 
         /** {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}. */

@@ -9,10 +9,11 @@
  *     {@code install} puts TLS and every check the options ask for on a channel.</li>
  * <li>A handshake ends with a {@link org.nettytls.TlsHandshakeEvent}, one of the
  *     {@link org.nettytls.TlsCompletionEvent} family, once every check of the peer is done;
- *     {@code TlsConnectionInfo.verifiedFuture(channel)} completes at the same moment.</li>
+ *     {@link org.nettytls.TlsConnectionInfo#verifiedFuture} completes at the same moment, with what
+ *     the handshake agreed on and who the peer is ({@link org.nettytls.TlsConnectionInfo}).</li>
  * <li>{@link org.nettytls.HostnameSchemeVerifier} checks the peer behind an {@code SslHandler}
  *     netty-tls did not build.</li>
- * <li>{@link org.nettytls.TlsDefaults} holds the process-wide defaults and policy,
+ * <li>{@link org.nettytls.TlsDefaults} holds the process-wide defaults, policy and debug level,
  *     {@link org.nettytls.TlsCapabilities} what the running engine can do, and
  *     {@link org.nettytls.TlsObserver} is the hook for metrics.</li>
  * </ul>

@@ -207,7 +207,7 @@ class PeerVerificationTest {
         Side c = loop.client(TlsClientContext.create(TlsClientOptions.builder().verifyMode(VerifyMode.NONE)
                 .caCertificates(root.certificate()).build()), "localhost", port);
         assertNull(c.handshakeFailure());
-        org.nettytls.verify.PeerVerdict verdict = org.nettytls.info.TlsConnectionInfo.of(c.channel).verification().get();
+        org.nettytls.verify.PeerVerdict verdict = org.nettytls.TlsConnectionInfo.of(c.channel).verification().get();
         assertFalse(verdict.isVerified());
         assertEquals(TlsErrorCode.HOSTNAME_MISMATCH, verdict.failure().code());
     }
@@ -243,13 +243,13 @@ class PeerVerificationTest {
         int port = serve(localhost);
         Side first = loop.client(client, "localhost", port);
         assertNull(first.handshakeFailure());
-        assertEquals(java.util.Optional.of(false), org.nettytls.info.TlsConnectionInfo.of(first.channel).sessionReused());
+        assertEquals(java.util.Optional.of(false), org.nettytls.TlsConnectionInfo.of(first.channel).sessionReused());
         Side second = loop.client(client, "localhost", port);
         assertNull(second.handshakeFailure());
-        assertEquals(java.util.Optional.of(true), org.nettytls.info.TlsConnectionInfo.of(second.channel).sessionReused(),
+        assertEquals(java.util.Optional.of(true), org.nettytls.TlsConnectionInfo.of(second.channel).sessionReused(),
                 "the second connection must resume for this test to mean anything");
         assertEquals(2, judged.get(), "the resumed session must be judged again");
-        assertTrue(org.nettytls.info.TlsConnectionInfo.of(second.channel).verification().get().isVerified());
+        assertTrue(org.nettytls.TlsConnectionInfo.of(second.channel).verification().get().isVerified());
 
         refuse.set(true);
         Side third = loop.client(client, "localhost", port);

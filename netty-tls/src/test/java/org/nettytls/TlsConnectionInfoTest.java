@@ -1,4 +1,4 @@
-package org.nettytls.info;
+package org.nettytls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.nettytls.diagnostics;
+package org.nettytls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,10 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nettytls.TlsClientContext;
-import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsServerContext;
-import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -73,7 +69,7 @@ class TlsDebugTest {
 
     @AfterEach
     void close() {
-        TlsDebug.setLevel(0);
+        TlsDefaults.setDebugLevel(0);
         loop.close();
         for (Logger l : loggers) {
             l.removeHandler(capture);
@@ -110,7 +106,7 @@ class TlsDebugTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3})
     void eachLevelLogsWhatItPromises(int level) throws Exception {
-        TlsDebug.setLevel(level);
+        TlsDefaults.setDebugLevel(level);
         traffic();
         List<String> errors = on(CATEGORIES[0]);
         List<String> handshake = on(CATEGORIES[1]);
@@ -146,7 +142,7 @@ class TlsDebugTest {
     @ParameterizedTest
     @ValueSource(ints = {-1, 4})
     void levelsOutsideZeroToThreeAreRefused(int level) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TlsDebug.setLevel(level));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TlsDefaults.setDebugLevel(level));
         assertEquals("debug levels are 0 to 3, not " + level, e.getMessage());
     }
 }

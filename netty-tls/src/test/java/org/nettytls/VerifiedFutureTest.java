@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
-import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.verify.IdentityGate;
 

@@ -17,7 +17,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nettytls.TlsClientContext;
 import org.nettytls.error.TlsException;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.starttls.Framing;
 import org.nettytls.starttls.StartTlsClient;
 import org.nettytls.starttls.StartTlsHandler;

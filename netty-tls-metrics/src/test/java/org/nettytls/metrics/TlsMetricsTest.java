@@ -35,7 +35,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;

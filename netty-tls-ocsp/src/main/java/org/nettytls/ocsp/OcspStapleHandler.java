@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSession;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.verify.IdentityGate;
 
 /**

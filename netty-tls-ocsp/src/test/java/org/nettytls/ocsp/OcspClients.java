@@ -6,7 +6,7 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.error.TlsException;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 

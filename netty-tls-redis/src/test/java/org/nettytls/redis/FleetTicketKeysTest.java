@@ -24,7 +24,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.session.TicketKey;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;

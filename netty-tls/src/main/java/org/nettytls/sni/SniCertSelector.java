@@ -28,7 +28,7 @@ import org.nettytls.error.TlsException;
 import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.internal.HandshakeStart;
 import org.nettytls.internal.VerifiedPromise;
 import org.nettytls.trap.ErrorTrap;

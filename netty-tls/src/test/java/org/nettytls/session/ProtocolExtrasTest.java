@@ -18,7 +18,7 @@ import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 

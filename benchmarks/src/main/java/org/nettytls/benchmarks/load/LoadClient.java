@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 
 /**
  * The load generator of {@code benchmarks/run-load.sh} for the plain-versus-netty-tls pairs: one

@@ -38,7 +38,7 @@ import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.Fingerprint;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.verify.HostnameScheme;

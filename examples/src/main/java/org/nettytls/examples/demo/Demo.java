@@ -54,7 +54,7 @@ import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.MailSpool;
 import org.nettytls.examples.starttls.SmtpServerHandler;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.ocsp.OcspStapler;

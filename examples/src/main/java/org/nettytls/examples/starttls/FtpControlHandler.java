@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StartTlsEvent;
 import org.nettytls.starttls.StartTlsHandler;

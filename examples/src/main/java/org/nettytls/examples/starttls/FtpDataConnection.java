@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.transport.Transport;
 
 /**
