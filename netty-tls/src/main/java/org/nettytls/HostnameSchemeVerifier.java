@@ -38,7 +38,7 @@ import org.nettytls.internal.VerifiedPromise;
  * <p>Add it after the {@code SslHandler}, one instance per channel; the {@link Config} is
  * immutable and shared:
  * <pre>{@code
- * HostnameSchemeVerifier.Config http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+ * HostnameSchemeVerifier.Config http = HostnameSchemeVerifier.Config.builder().hostnameScheme("http").build();
  * ch.pipeline().addLast(sslContext.newHandler(ch.alloc(), host, port), new HostnameSchemeVerifier(http), app);
  * }</pre>
  *
@@ -172,8 +172,8 @@ public final class HostnameSchemeVerifier extends IdentityGate {
         @Override
         public String toString() {
             return "HostnameSchemeVerifier.Config(scheme " + (verification.scheme() == null ? "none"
-                    : verification.scheme().name()) + ", name " + (verification.verifyName() == null
-                    ? "from the connection" : verification.verifyName()) + ", pins " + verification.pins()
+                    : verification.scheme().name()) + ", name " + (verification.peerName() == null
+                    ? "from the connection" : verification.peerName()) + ", pins " + verification.pins()
                     + (verification.forceFingerprint() ? " (forced)" : "") + ")";
         }
 
@@ -222,14 +222,14 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code none}); an unknown name fails {@link #build()}. Without it the scheme is
              * {@code default}, and a mismatch fails.
              */
-            public Builder verifycnScheme(String name) {
+            public Builder hostnameScheme(String name) {
                 this.schemeName = Objects.requireNonNull(name, "name");
                 this.scheme = null;
                 return this;
             }
 
             /** {@code SSL_verifycn_scheme} as a custom scheme. */
-            public Builder verifycnScheme(HostnameScheme scheme) {
+            public Builder hostnameScheme(HostnameScheme scheme) {
                 this.scheme = Objects.requireNonNull(scheme, "scheme");
                 this.schemeName = null;
                 return this;
@@ -240,13 +240,13 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * client checks the SNI name, else the host its engine was created for, and a server
              * does not check client certificates by name.
              */
-            public Builder verifycnName(String name) {
+            public Builder peerName(String name) {
                 this.verifyName = Objects.requireNonNull(name, "name");
                 return this;
             }
 
             /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
-            public Builder verifycnPublicSuffix(PublicSuffix suffixes) {
+            public Builder publicSuffix(PublicSuffix suffixes) {
                 this.suffixes = Objects.requireNonNull(suffixes, "suffixes");
                 return this;
             }
@@ -279,7 +279,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /** Checks every setting; throws a {@link TlsException} naming the option at fault. */
             public Config build() throws TlsException {
                 HostnameScheme s = scheme != null ? scheme
-                        : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.defaultScheme();
+                        : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.DEFAULT;
                 FingerprintPins pins = FingerprintPins.parse(fingerprints);
                 if (forceFingerprint && pins.isEmpty()) {
                     throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");

@@ -224,40 +224,13 @@ public final class TlsConnectionInfo {
         return protocol;
     }
 
-    /** The protocol version as the reference names it: {@code TLSv1_3}, {@code TLSv1_2}, ...: {@code get_sslversion}. */
-    public String sslVersion() {
-        switch (protocol) {
-            case "TLSv1.3":
-                return "TLSv1_3";
-            case "TLSv1.2":
-                return "TLSv1_2";
-            case "TLSv1.1":
-                return "TLSv1_1";
-            case "TLSv1":
-                return "TLSv1";
-            case "SSLv3":
-                return "SSLv3";
-            default:
-                return protocol;
-        }
-    }
-
-    /** The protocol version number, {@code 0x0304} for TLS 1.3: {@code get_sslversion_int}; 0 if unknown. */
-    public int sslVersionInt() {
-        switch (protocol) {
-            case "TLSv1.3":
-                return 0x0304;
-            case "TLSv1.2":
-                return 0x0303;
-            case "TLSv1.1":
-                return 0x0302;
-            case "TLSv1":
-                return 0x0301;
-            case "SSLv3":
-                return 0x0300;
-            default:
-                return 0;
-        }
+    /**
+     * The protocol version ({@code get_sslversion}, whose {@code TLSv1_3} is
+     * {@code tlsVersion().referenceName()}, and {@code get_sslversion_int}, {@code wireVersion()});
+     * {@code null} for a version netty-tls does not know (SSLv3, which BoringSSL does not speak).
+     */
+    public TlsVersion tlsVersion() {
+        return TlsVersion.ofJavaName(protocol);
     }
 
     /**
@@ -379,7 +352,7 @@ public final class TlsConnectionInfo {
      * The server name of the handshake, or {@code null}: on a client the SNI name it sent, on a
      * server the name the client asked for: {@code get_servername}.
      */
-    public String servername() {
+    public String serverName() {
         return servername;
     }
 
@@ -434,7 +407,7 @@ public final class TlsConnectionInfo {
      * ({@code Subject Name:}, {@code Issuer  Name:}) followed by the session's fields, always in
      * the same order and form, one {@code key: value} per line, ending with a newline.
      */
-    public String dump() {
+    public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append("Subject Name: ").append(orUndefined(subject())).append('\n');
         sb.append("Issuer  Name: ").append(orUndefined(issuer())).append('\n');
@@ -454,7 +427,7 @@ public final class TlsConnectionInfo {
         }
         line(sb, "Own certificate", localCertificate() == null ? "(none)"
                 : CertificateFields.oneline(localCertificate().getSubjectX500Principal()));
-        line(sb, "Version", sslVersion() + String.format(" (0x%04x)", sslVersionInt()));
+        line(sb, "Version", tlsVersion() == null ? protocol : tlsVersion().referenceName() + String.format(" (0x%04x)", tlsVersion().wireVersion()));
         line(sb, "Cipher", cipher);
         line(sb, "Session reused", sessionReused == null ? "(unknown)" : sessionReused ? "yes" : "no");
         line(sb, "Server name", orNone(servername));
@@ -467,7 +440,7 @@ public final class TlsConnectionInfo {
 
     @Override
     public String toString() {
-        return "TlsConnectionInfo[" + sslVersion() + " " + cipher + ", peer " + orNone(subject()) + "]";
+        return "TlsConnectionInfo[" + (tlsVersion() == null ? protocol : tlsVersion().referenceName()) + " " + cipher + ", peer " + orNone(subject()) + "]";
     }
 
     private X509Certificate requirePeer(String what) throws TlsException {

@@ -45,8 +45,8 @@ final class TlsContexts {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     alpn ? options.alpnProtocols() : options.npnProtocols()));
         }
-        if (!options.ecdhCurves().isEmpty()) {
-            b.option(OpenSslContextOption.GROUPS, options.ecdhCurves().toArray(new String[0]));
+        if (!options.groupNames().isEmpty()) {
+            b.option(OpenSslContextOption.GROUPS, options.groupNames().toArray(new String[0]));
         }
     }
 

@@ -88,7 +88,7 @@ final class TlsDebug extends ChannelDuplexHandler {
     private static String summary(ChannelHandlerContext ctx) {
         try {
             TlsConnectionInfo info = TlsConnectionInfo.of(ctx.channel());
-            return info.sslVersion() + " " + info.cipher() + " group " + orNone(info.keyExchangeGroup())
+            return (info.tlsVersion() == null ? info.protocol() : info.tlsVersion().referenceName()) + " " + info.cipher() + " group " + orNone(info.keyExchangeGroup())
                     + " reused " + info.sessionReused().map(String::valueOf).orElse("unknown")
                     + " alpn " + orNone(info.alpn())
                     + " peer " + (info.peerCertificate() == null ? "none" : info.peerCertificate().getSubjectX500Principal());

@@ -87,7 +87,7 @@ public abstract class TlsOptions {
         this.verifyCallback = b.verifyCallback;
         this.schemeNamed = b.scheme != null || b.schemeName != null;
         this.scheme = b.scheme != null ? b.scheme
-                : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.defaultScheme();
+                : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.DEFAULT;
         this.verifyName = b.verifyName;
         this.publicSuffix = b.publicSuffix != null ? b.publicSuffix : PublicSuffix.builtIn();
         this.crls = b.checkCrl || !b.crlFiles.isEmpty() ? b.loadCrls() : null;
@@ -211,7 +211,7 @@ public abstract class TlsOptions {
     }
 
     /** {@code SSL_verifycn_name}, or {@code null}. */
-    public String verifyName() {
+    public String peerName() {
         return verifyName;
     }
 
@@ -247,7 +247,16 @@ public abstract class TlsOptions {
      * empty for BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum
      * hybrid) first, then {@code X25519}, {@code P-256}, {@code P-384}, {@code P-521}.
      */
-    public List<String> ecdhCurves() {
+    public List<KeyExchangeGroup> keyExchangeGroups() {
+        List<KeyExchangeGroup> out = new ArrayList<>(extras.groups.size());
+        for (String g : extras.groups) {
+            out.add(KeyExchangeGroup.ofBoringSslName(g));
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@link #keyExchangeGroups()} by BoringSSL's names, as the context is given them. */
+    List<String> groupNames() {
         return extras.groups;
     }
 
@@ -521,12 +530,21 @@ public abstract class TlsOptions {
          * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
          * {@code build()}.
          */
-        public B ecdhCurve(String spec) {
+        public B keyExchangeGroups(String spec) {
             groups.clear();
             for (String g : Objects.requireNonNull(spec, "spec").split(":")) {
                 if (!g.isBlank()) {
                     groups.add(g.trim());
                 }
+            }
+            return (B) this;
+        }
+
+        /** The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}. */
+        public B keyExchangeGroups(KeyExchangeGroup... preferred) {
+            groups.clear();
+            for (KeyExchangeGroup g : preferred) {
+                groups.add(g.boringSslName());
             }
             return (B) this;
         }
@@ -688,14 +706,14 @@ public abstract class TlsOptions {
          * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
          * says it only warns; its code fails too).
          */
-        public B verifycnScheme(String name) {
+        public B hostnameScheme(String name) {
             this.schemeName = Objects.requireNonNull(name, "name");
             this.scheme = null;
             return (B) this;
         }
 
         /** {@code SSL_verifycn_scheme} as a custom scheme. */
-        public B verifycnScheme(HostnameScheme scheme) {
+        public B hostnameScheme(HostnameScheme scheme) {
             this.scheme = Objects.requireNonNull(scheme, "scheme");
             this.schemeName = null;
             return (B) this;
@@ -706,25 +724,25 @@ public abstract class TlsOptions {
          * otherwise checks the SNI name, else the host it connected to; a server checks client
          * certificates by name only when this is set.
          */
-        public B verifycnName(String name) {
+        public B peerName(String name) {
             this.verifyName = Objects.requireNonNull(name, "name");
             return (B) this;
         }
 
         /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
-        public B verifycnPublicSuffix(PublicSuffix suffixes) {
+        public B publicSuffix(PublicSuffix suffixes) {
             this.publicSuffix = Objects.requireNonNull(suffixes, "suffixes");
             return (B) this;
         }
 
         /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
-        public B version(String spec) {
+        public B protocols(String spec) {
             this.versionSpec = Objects.requireNonNull(spec, "spec");
             this.versionList = null;
             return (B) this;
         }
 
-        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #version(String)}. */
+        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}. */
         public B protocols(TlsVersion... versions) {
             if (versions.length == 0) {
                 throw new IllegalArgumentException("at least one version is needed");

@@ -7,7 +7,7 @@ import org.nettytls.protocol.internal.ProtocolVersions;
 /**
  * The TLS versions BoringSSL speaks, for {@link TlsOptions.Builder#protocols(TlsVersion...)}; the
  * reference's {@code SSL_version} string ({@code "SSLv23:!TLSv1:!TLSv1_1"}) is
- * {@link TlsOptions.Builder#version(String)}. SSLv2 and SSLv3 are not here: BoringSSL has neither.
+ * {@link TlsOptions.Builder#protocols(String)}. SSLv2 and SSLv3 are not here: BoringSSL has neither.
  */
 public enum TlsVersion {
     /** TLS 1.0 (RFC 2246): off unless asked for. */
@@ -33,6 +33,11 @@ public enum TlsVersion {
     /** IO::Socket::SSL's name, as {@code SSL_version} takes it and {@code get_sslversion} returns it: {@code TLSv1_3}. */
     public String referenceName() {
         return version.referenceName();
+    }
+
+    /** The number on the wire, as the reference's {@code get_sslversion_int} returns it: {@code 0x0304} for TLS 1.3. */
+    public int wireVersion() {
+        return version.wireVersion();
     }
 
     /** The version with this JDK name ({@code TLSv1.2}), or {@code null}. */

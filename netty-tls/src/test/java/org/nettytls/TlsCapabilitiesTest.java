@@ -56,9 +56,9 @@ class TlsCapabilitiesTest {
         HeldCertificate leaf = HeldCertificate.builder().dns("localhost").signedBy(ca).build();
         for (String group : TlsCapabilities.current().groups()) {
             int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
-                    .ecdhCurve(group).build()), s -> { });
+                    .keyExchangeGroups(group).build()), s -> { });
             Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
-                    .ecdhCurve(group).build()), "localhost", port);
+                    .keyExchangeGroups(group).build()), "localhost", port);
             assertEquals(group, TlsConnectionInfo.of(client.handshake.get(10, TimeUnit.SECONDS)).keyExchangeGroup());
         }
     }

@@ -100,20 +100,20 @@ class TlsConnectionInfoTest {
         Conn c = connect(clientContext(null, false, true), "server.test");
         TlsConnectionInfo info = c.info;
         assertEquals("TLSv1.3", info.protocol());
-        assertEquals("TLSv1_3", info.sslVersion());
-        assertEquals(0x0304, info.sslVersionInt());
+        assertEquals("TLSv1_3", info.tlsVersion().referenceName());
+        assertEquals(0x0304, info.tlsVersion().wireVersion());
         assertTrue(info.cipher().matches("TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)"),
                 info.cipher());
         assertEquals(info.cipher(), info.javaCipher(), "TLS 1.3 suites have one name");
         assertEquals(Optional.of(false), info.sessionReused());
         assertEquals("h2", info.alpn());
-        assertEquals("server.test", info.servername());
+        assertEquals("server.test", info.serverName());
         assertPeerIsServer(info);
         assertNull(info.localCertificate(), "the client sent no certificate");
         assertEquals(Optional.empty(), info.ocspStatus());
 
         TlsConnectionInfo s = serverInfo.get(10, TimeUnit.SECONDS);
-        assertEquals("server.test", s.servername(), "the server sees the name the client asked for");
+        assertEquals("server.test", s.serverName(), "the server sees the name the client asked for");
         assertEquals("h2", s.alpn());
         assertEquals(info.cipher(), s.cipher());
         assertEquals(server.chain(), s.localCertificates());
@@ -140,7 +140,7 @@ class TlsConnectionInfoTest {
                 "Key exchange group: X25519MLKEM768",
                 "Verification: (not checked)",
                 "OCSP status: (not checked)",
-                ""), info.dump());
+                ""), info.describe());
         c.close();
     }
 
@@ -150,25 +150,25 @@ class TlsConnectionInfoTest {
         Conn c = connect(clientContext("TLSv1.2", true, false), null);
         TlsConnectionInfo info = c.info;
         assertEquals("TLSv1.2", info.protocol());
-        assertEquals("TLSv1_2", info.sslVersion());
-        assertEquals(0x0303, info.sslVersionInt());
+        assertEquals("TLSv1_2", info.tlsVersion().referenceName());
+        assertEquals(0x0303, info.tlsVersion().wireVersion());
         assertEquals("ECDHE-ECDSA-AES128-GCM-SHA256", info.cipher());
         assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", info.javaCipher());
         assertEquals(Optional.of(false), info.sessionReused());
         assertNull(info.alpn());
-        assertNull(info.servername(), "no SNI is sent to an IP literal");
+        assertNull(info.serverName(), "no SNI is sent to an IP literal");
         assertPeerIsServer(info);
         assertEquals(client.chain(), info.localCertificates());
 
         TlsConnectionInfo s = serverInfo.get(10, TimeUnit.SECONDS);
-        assertNull(s.servername());
+        assertNull(s.serverName());
         assertEquals("client.test", s.commonName());
         assertEquals("/CN=client.test", s.subject());
         assertEquals(List.of(SubjectAltName.email("client@client.test")), s.subjectAltNames());
         assertEquals(client.chain(), s.peerCertificates());
         assertEquals(client.certificate(), s.peerCertificate());
-        assertTrue(s.dump().contains("Subject Name: /CN=client.test\n"), s.dump());
-        assertTrue(s.dump().contains("Own certificate: /O=Info Test/CN=server.test\n"), s.dump());
+        assertTrue(s.describe().contains("Subject Name: /CN=client.test\n"), s.describe());
+        assertTrue(s.describe().contains("Own certificate: /O=Info Test/CN=server.test\n"), s.describe());
         c.close();
     }
 
@@ -181,7 +181,7 @@ class TlsConnectionInfoTest {
         first.close();
         Conn second = connect(ctx, "server.test");
         assertEquals(Optional.of(true), second.info.sessionReused());
-        assertTrue(second.info.dump().contains("Session reused: yes\n"));
+        assertTrue(second.info.describe().contains("Session reused: yes\n"));
         assertEquals(server.certificate(), second.info.peerCertificate(), "a resumed session still knows its peer");
         second.close();
     }
@@ -196,7 +196,7 @@ class TlsConnectionInfoTest {
         assertTrue(info.verifyHostname("127.0.0.1", "http"), "an address is compared with the iPAddress SAN");
         assertFalse(info.verifyHostname("other.test", "http"));
         assertFalse(info.verifyHostname("127.0.0.2", "default"));
-        assertTrue(info.verifyHostname("anything.example", HostnameScheme.none()));
+        assertTrue(info.verifyHostname("anything.example", HostnameScheme.NONE));
 
         HostnameVerification.Result r = info.checkHostname("other.test", HostnameScheme.named("http"), PublicSuffix.none());
         assertFalse(r.matched());

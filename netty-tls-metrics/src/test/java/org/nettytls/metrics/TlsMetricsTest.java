@@ -93,7 +93,7 @@ class TlsMetricsTest {
     TlsClientContext client(String verifyName) throws Exception {
         TlsClientOptions.Builder b = TlsClientOptions.builder().caCertificates(root.certificate()).observer(metrics);
         if (verifyName != null) {
-            b.verifycnName(verifyName);
+            b.peerName(verifyName);
         }
         return TlsClientContext.create(b.build());
     }

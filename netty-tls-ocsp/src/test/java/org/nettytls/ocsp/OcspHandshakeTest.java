@@ -72,7 +72,7 @@ class OcspHandshakeTest {
     int serve(KeyMaterial km, byte[] staple, String version, BlockingQueue<Side> accepted) throws Exception {
         TlsServerOptions.Builder b = TlsServerOptions.builder().certificate(km).ocspStapling(true);
         if (version != null) {
-            b.version(version);
+            b.protocols(version);
         }
         TlsServerContext tls = TlsServerContext.create(b.build());
         return loop.server(ch -> {

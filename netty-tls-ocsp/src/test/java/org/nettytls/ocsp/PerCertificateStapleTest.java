@@ -54,7 +54,7 @@ class PerCertificateStapleTest {
     byte[] stapleWith(int port, String cipher) throws Exception {
         CompletableFuture<byte[]> seen = new CompletableFuture<>();
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(root.certificate())
-                .version("TLSv1_2").cipherList(cipher).ocspStapling(true).addPeerCheck(peer -> seen.complete(
+                .protocols("TLSv1_2").cipherList(cipher).ocspStapling(true).addPeerCheck(peer -> seen.complete(
                         ((ReferenceCountedOpenSslEngine) peer.engine()).getOcspResponse())).build());
         Loopback.Side c = loop.client(client, "localhost", port);
         assertNull(c.handshakeFailure());

@@ -80,7 +80,7 @@ public enum StartTlsProtocol {
      */
     public HostnameScheme hostnameScheme() {
         try {
-            return "default".equals(scheme) ? HostnameScheme.defaultScheme() : HostnameScheme.named(scheme);
+            return "default".equals(scheme) ? HostnameScheme.DEFAULT : HostnameScheme.named(scheme);
         } catch (TlsException e) {
             throw new IllegalStateException(e);
         }

@@ -199,7 +199,7 @@ class OpensslServerTest {
         HeldCertificate leaf = localhost("OpenSSL TLS 1.2 Leaf").signedBy(intermediate).build();
         int port = startServer("tls12", leaf);
         Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caFile(caFile)
-                .version("TLSv1_2").build()), "localhost", port);
+                .protocols("TLSv1_2").build()), "localhost", port);
         Throwable failure = client.handshakeFailure();
         assertNull(failure, () -> "handshake failed: " + failure + "\n" + server.describe());
         SSLSession session = client.channel.pipeline().get(SslHandler.class).engine().getSession();

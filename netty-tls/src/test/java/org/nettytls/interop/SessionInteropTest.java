@@ -133,7 +133,7 @@ class SessionInteropTest {
                 "-key", "leaf.key", "-www");
         int port = peer.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
         TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
-                .version(version).build());
+                .protocols(version).build());
         assertFalse(get(tls, port).sessionReused().orElseThrow());
         TlsConnectionInfo second = get(tls, port);
         assertTrue(second.sessionReused().orElseThrow(), "the second connection resumes at s_server");

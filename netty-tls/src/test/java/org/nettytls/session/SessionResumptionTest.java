@@ -49,11 +49,11 @@ class SessionResumptionTest {
     }
 
     private static TlsServerOptions.Builder server(String version) {
-        return TlsServerOptions.builder().certificate(leaf.keyMaterial()).version(version);
+        return TlsServerOptions.builder().certificate(leaf.keyMaterial()).protocols(version);
     }
 
     private static TlsClientOptions.Builder client(String version) {
-        return TlsClientOptions.builder().caCertificates(ca.certificate()).version(version);
+        return TlsClientOptions.builder().caCertificates(ca.certificate()).protocols(version);
     }
 
     /** Connects, does a round trip (a TLS 1.3 ticket arrives after the handshake), and closes. */

@@ -83,7 +83,7 @@ class SniCertSelectorTest {
     void unmatchedNamesAndNoNameGetTheDefault() throws Exception {
         int port = server(SniPki.mapping(true).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .verifycnScheme("none").build());
+                .hostnameScheme("none").build());
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "nobody.test", port));
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "a.b.wild.test", port), "a wildcard covers one label");
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "127.0.0.1", port), "no SNI for an IP address");
@@ -98,7 +98,7 @@ class SniCertSelectorTest {
     void rsaOnlyClientGetsTheRsaCertificateAndConnectionInfoSaysSo() throws Exception {
         int port = server(SniPki.mapping(false).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext rsaOnly = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .version("TLSv1_2").cipherList("ECDHE-RSA-AES128-GCM-SHA256").build());
+                .protocols("TLSv1_2").cipherList("ECDHE-RSA-AES128-GCM-SHA256").build());
         assertEquals(SniPki.A_RSA.certificate(), connect(rsaOnly, "a.test", port));
         SniPki.Events events = lastServer();
         SniSelectionEvent event = events.next(SniSelectionEvent.class);
@@ -126,7 +126,7 @@ class SniCertSelectorTest {
         }, side -> { }, true);
         connect(client(), "A.Test", port);
         TlsConnectionInfo i = info.get(20, TimeUnit.SECONDS);
-        assertEquals("a.test", i.servername().toLowerCase(java.util.Locale.ROOT));
+        assertEquals("a.test", i.serverName().toLowerCase(java.util.Locale.ROOT));
         assertEquals(SniPki.A_EC.certificate(), i.localCertificates().get(0));
     }
 
@@ -175,9 +175,9 @@ class SniCertSelectorTest {
                 .build();
         int port = server(mapping, SniSelectorOptions.DEFAULTS);
         TlsClientContext anonymous = TlsClientContext.create(TlsClientOptions.builder()
-                .caCertificates(SniPki.CA.certificate()).verifycnScheme("none").build());
+                .caCertificates(SniPki.CA.certificate()).hostnameScheme("none").build());
         TlsClientContext withCert = TlsClientContext.create(TlsClientOptions.builder()
-                .caCertificates(SniPki.CA.certificate()).verifycnScheme("none").certificate(clientCert.keyMaterial()).build());
+                .caCertificates(SniPki.CA.certificate()).hostnameScheme("none").certificate(clientCert.keyMaterial()).build());
 
         connect(anonymous, "open.test", port);
         assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
@@ -202,7 +202,7 @@ class SniCertSelectorTest {
                 .build();
         int port = server(mapping, SniSelectorOptions.DEFAULTS);
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .verifycnScheme("none").alpnProtocols("h2", "http/1.1").build());
+                .hostnameScheme("none").alpnProtocols("h2", "http/1.1").build());
         assertEquals("h2", alpn(client, "h2.test", port));
         assertEquals("http/1.1", alpn(client, "h1.test", port));
     }

@@ -62,7 +62,7 @@ class HostnameSchemeVerifierTest {
         evil = HeldCertificate.builder().commonName("evil.test").dns("evil.test").signedBy(root).build();
         client = HeldCertificate.builder().commonName("client.test").dns("client.test").signedBy(root).build();
         mallory = HeldCertificate.builder().commonName("mallory.test").dns("mallory.test").signedBy(root).build();
-        http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+        http = HostnameSchemeVerifier.Config.builder().hostnameScheme("http").build();
     }
 
     @AfterEach
@@ -226,7 +226,7 @@ class HostnameSchemeVerifierTest {
         assertTrue(e.getMessage().contains("SHA1withECDSA"), e.getMessage());
         side.awaitClosed();
 
-        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .securityFloor(SecurityFloor.LEGACY).build();
         EarlyWriter allowed = new EarlyWriter("fine", FLUSH);
         Side ok = connect(plainClient(SslProvider.OPENSSL), legacy, allowed, port);
@@ -238,7 +238,7 @@ class HostnameSchemeVerifierTest {
     void aPinnedFingerprintAcceptsANameMismatch() throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = serve(evil, accepted);
-        HostnameSchemeVerifier.Config pinned = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config pinned = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .fingerprint(Fingerprint.of(evil.certificate())).build();
         EarlyWriter early = new EarlyWriter("pinned", FLUSH);
         Side side = connect(plainClient(SslProvider.OPENSSL), pinned, early, port);
@@ -252,7 +252,7 @@ class HostnameSchemeVerifierTest {
     void aForcedFingerprintRefusesARightNameWithoutAMatchingPin() throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = serve(server, accepted);
-        HostnameSchemeVerifier.Config forced = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config forced = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .fingerprint(Fingerprint.of(evil.certificate())).forceFingerprint(true).build();
         EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
         Side side = connect(plainClient(SslProvider.OPENSSL), forced, early, port);
@@ -270,7 +270,7 @@ class HostnameSchemeVerifierTest {
     private int serveCheckingClientName(EarlyWriter early, CompletableFuture<Side> accepted) throws SSLException, TlsException {
         SslContext ssl = SslContextBuilder.forServer(server.privateKey(), server.chain()).sslProvider(SslProvider.OPENSSL)
                 .trustManager(root.certificate()).clientAuth(ClientAuth.REQUIRE).build();
-        HostnameSchemeVerifier.Config clientName = HostnameSchemeVerifier.Config.builder().verifycnName("client.test").build();
+        HostnameSchemeVerifier.Config clientName = HostnameSchemeVerifier.Config.builder().peerName("client.test").build();
         return loop.server(ch -> ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new HostnameSchemeVerifier(clientName),
                 early), accepted::complete, true);
     }
@@ -326,7 +326,7 @@ class HostnameSchemeVerifierTest {
     @Test
     void badConfigurationIsRefusedWhenBuilt() {
         TlsException unknown = assertThrows(TlsException.class,
-                () -> HostnameSchemeVerifier.Config.builder().verifycnScheme("gopher").build());
+                () -> HostnameSchemeVerifier.Config.builder().hostnameScheme("gopher").build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, unknown.code());
         TlsException forced = assertThrows(TlsException.class,
                 () -> HostnameSchemeVerifier.Config.builder().forceFingerprint(true).build());

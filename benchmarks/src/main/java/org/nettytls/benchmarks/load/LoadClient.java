@@ -108,7 +108,7 @@ public final class LoadClient {
                     } else {
                         TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
                         String ocsp = ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).get();
-                        seen.complete("protocol=" + info.sslVersion() + " cipher=" + info.cipher()
+                        seen.complete("protocol=" + info.tlsVersion().referenceName() + " cipher=" + info.cipher()
                                 + " group=" + info.keyExchangeGroup() + " server_key=" + info.peerCertificate().getPublicKey().getAlgorithm()
                                 + " resumed=" + info.sessionReused().orElse(false)
                                 + " ocsp=" + (ocsp == null ? "not_checked" : ocsp.replace(' ', '_')));

@@ -181,7 +181,7 @@ final class ProbeCommand implements Callable<Integer> {
         HostPort hp = HostPort.parse(target);
         StartTlsProtocol protocol = starttls == null ? null : StartTlsProtocol.of(starttls);
         HostnameScheme hostnameScheme = scheme != null ? HostnameOptions.scheme(scheme)
-                : protocol != null ? protocol.hostnameScheme() : HostnameScheme.defaultScheme();
+                : protocol != null ? protocol.hostnameScheme() : HostnameScheme.DEFAULT;
         PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
         OcspClientConfig ocsp = ocsp();
         TlsClientOptions options = options(hostnameScheme, suffixes, ocsp);
@@ -250,7 +250,7 @@ final class ProbeCommand implements Callable<Integer> {
     private TlsClientOptions options(HostnameScheme hostnameScheme, PublicSuffix suffixes, OcspClientConfig ocsp)
             throws TlsException {
         TlsClientOptions.Builder b = ocsp.applyTo(TlsClientOptions.builder());
-        b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
+        b.hostnameScheme(hostnameScheme).publicSuffix(suffixes);
         switch (profile) {
             case "default":
                 b.validationProfile(org.nettytls.verify.ValidationProfile.DEFAULT);
@@ -262,7 +262,7 @@ final class ProbeCommand implements Callable<Integer> {
                 throw TlsException.badConfiguration("--profile", "'" + profile + "' is not default or webpki");
         }
         if (verifyName != null) {
-            b.verifycnName(verifyName);
+            b.peerName(verifyName);
         }
         if (!fingerprints.isEmpty()) {
             b.fingerprint(fingerprints.toArray(new String[0]));
@@ -297,7 +297,7 @@ final class ProbeCommand implements Callable<Integer> {
             b.serverName(serverName);
         }
         if (version != null) {
-            b.version(version);
+            b.protocols(version);
         }
         if (cipher != null) {
             b.cipherList(cipher);
@@ -404,7 +404,7 @@ final class ProbeCommand implements Callable<Integer> {
     private List<Object> enumerate(HostPort hp, StartTlsProtocol protocol) throws TlsException, InterruptedException {
         List<Object> versions = new ArrayList<>();
         for (String v : VERSIONS) {
-            TlsClientOptions.Builder b = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).version(v)
+            TlsClientOptions.Builder b = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).protocols(v)
                     .cipherList(cipher != null ? cipher : "ALL").handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
             if (noSni) {
                 b.serverName("");
@@ -493,9 +493,9 @@ final class ProbeCommand implements Callable<Integer> {
     }
 
     private static void describe(TlsConnectionInfo info, Map<String, Object> report) throws TlsException {
-        report.put("serverName", info.servername());
-        report.put("protocol", info.sslVersion());
-        report.put("protocolNumber", info.sslVersionInt());
+        report.put("serverName", info.serverName());
+        report.put("protocol", info.tlsVersion().referenceName());
+        report.put("protocolNumber", info.tlsVersion().wireVersion());
         report.put("cipher", info.cipher());
         report.put("group", info.keyExchangeGroup());
         report.put("alpn", info.alpn());

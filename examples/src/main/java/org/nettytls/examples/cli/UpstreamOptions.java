@@ -63,7 +63,7 @@ final class UpstreamOptions {
                 b.caFile(ca);
             }
             if (name != null) {
-                b.verifycnName(name).serverName(name);
+                b.peerName(name).serverName(name);
             }
             context = TlsClientContext.create(b.build());
         }

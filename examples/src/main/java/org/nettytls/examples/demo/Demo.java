@@ -193,7 +193,7 @@ public final class Demo {
                 return detail + "; ocsp: good staple";
             });
             check("serve: SNI " + WWW + " over TLS 1.2 with an RSA cipher gets the RSA certificate, stapled", () -> {
-                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                Result r = connect(group, trusting(anchor).protocols("TLSv1_2")
                         .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), tryStaple, WWW, servePort);
                 String detail = expectKey(r, "RSA", WWW);
                 String ocsp = r.info.ocspStatus().orElse("no OCSP check");
@@ -201,7 +201,7 @@ public final class Demo {
                 return detail + "; ocsp: good staple";
             });
             check("serve: SNI " + MAIL + " gets its own certificate, verified under scheme http", () -> {
-                Result r = connect(group, trusting(anchor).verifycnScheme("http"), tryStaple, MAIL, servePort);
+                Result r = connect(group, trusting(anchor).hostnameScheme("http"), tryStaple, MAIL, servePort);
                 return expectKey(r, "EC", MAIL);
             });
             check("serve: a fingerprint pin accepts " + WWW + " with no CA that knows it", () -> {
@@ -213,7 +213,7 @@ public final class Demo {
             });
             check("serve: OCSP must-staple: " + MAIL + " (a must-staple certificate) staples a good response", () -> {
                 OcspClientConfig must = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
-                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                Result r = connect(group, trusting(anchor).protocols("TLSv1_2")
                         .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), must, MAIL, servePort);
                 expectKey(r, "RSA", MAIL);
                 String ocsp = r.info.ocspStatus().orElse("no OCSP check");
@@ -304,7 +304,7 @@ public final class Demo {
         String key = keyType(leaf.getPublicKey());
         expect(key.startsWith(keyAlgorithm) && r.info.commonName().equals(name), "expected a " + keyAlgorithm
                 + " certificate for " + name + ", found " + key + " for " + r.info.commonName());
-        return r.info.sslVersion() + " " + r.info.cipher() + " " + r.info.keyExchangeGroup() + ", " + key + " CN=" + name
+        return r.info.tlsVersion().referenceName() + " " + r.info.cipher() + " " + r.info.keyExchangeGroup() + ", " + key + " CN=" + name
                 + ", " + r.info.verification().map(v -> v.isVerified() ? "verified" : "NOT verified").orElse("not checked");
     }
 
@@ -435,7 +435,7 @@ public final class Demo {
             }
             expect(mails.size() == 1 && mails.get(0).contains("X-TLS: true"), "expected one mail received over TLS, found "
                     + mails.size());
-            return info.sslVersion() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
+            return info.tlsVersion().referenceName() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
                     + " CN=" + info.commonName() + ", scheme smtp, " + info.verification().map(v -> v.isVerified() ? "verified"
                     : "NOT verified").orElse("not checked") + "; 1 mail delivered";
         }
@@ -478,7 +478,7 @@ public final class Demo {
             LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the CCC downgrade");
             String noop = c.ask("NOOP");
             expect(noop.startsWith("200"), "expected 200 to NOOP in plaintext after CCC, found " + noop);
-            return info.sslVersion() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
+            return info.tlsVersion().referenceName() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
                     + " bytes) over a resumed session; NOOP answered in plaintext after CCC";
         }
     }
@@ -546,7 +546,7 @@ public final class Demo {
             expect(c.ask("STOPTLS").equals("OK"), "expected OK to STOPTLS");
             LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the STOPTLS downgrade");
             expect(c.ask("ECHO three").equals("three"), "expected the plaintext echo 'three' after STOPTLS");
-            return "one (plaintext), two (" + info.sslVersion() + ", " + WWW + " verified), three (plaintext after close_notify both ways)";
+            return "one (plaintext), two (" + info.tlsVersion().referenceName() + ", " + WWW + " verified), three (plaintext after close_notify both ways)";
         }
     }
 }

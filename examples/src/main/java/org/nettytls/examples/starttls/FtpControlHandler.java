@@ -556,7 +556,7 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
     private static String describe(SslHandler ssl) {
         try {
             TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
-            return info.sslVersion() + ", " + info.cipher() + (info.servername() == null ? "" : ", name " + info.servername());
+            return info.tlsVersion().referenceName() + ", " + info.cipher() + (info.serverName() == null ? "" : ", name " + info.serverName());
         } catch (TlsException e) {
             return e.getMessage();
         }

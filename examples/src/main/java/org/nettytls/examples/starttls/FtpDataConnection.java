@@ -121,7 +121,7 @@ final class FtpDataConnection {
             try {
                 TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
                 resumed = info.sessionReused().orElse(false);
-                protocol = info.sslVersion();
+                protocol = info.tlsVersion().referenceName();
             } catch (TlsException e) {
                 fail(e.getMessage());
                 return;

@@ -446,7 +446,7 @@ class FtpServerTest {
         Server s = start("session-key-" + version, "--require-ssl-reuse");
         Files.writeString(s.root.resolve("f.txt"), "over the resumed session\n".repeat(100));
         org.nettytls.TlsClientContext tls = org.nettytls.TlsClientContext.create(org.nettytls.TlsClientOptions.builder()
-                .caFile(ca).version(version).build());
+                .caFile(ca).protocols(version).build());
         try (NettyFtpsClient ftp = new NettyFtpsClient(tls, s.port)) {
             ftp.login("u", "p");
             NettyFtpsClient.Transfer same = ftp.retr("f.txt", ftp.controlSessionKey());

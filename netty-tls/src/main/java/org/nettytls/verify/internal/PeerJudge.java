@@ -218,7 +218,7 @@ public final class PeerJudge {
         if (scheme == null) {
             return NameCheck.NOT_CHECKED;
         }
-        String name = verification.verifyName();
+        String name = verification.peerName();
         if (name == null && !peer.peerIsServer()) {
             // A client's certificate is checked by name only where the server names what to expect.
             return NameCheck.NOT_CHECKED;

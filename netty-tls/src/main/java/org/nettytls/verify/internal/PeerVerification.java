@@ -124,7 +124,7 @@ public final class PeerVerification {
     }
 
     /** {@code SSL_verifycn_name}: the name to check instead of the SNI name or the host connected to. */
-    public String verifyName() {
+    public String peerName() {
         return verifyName;
     }
 
@@ -176,7 +176,7 @@ public final class PeerVerification {
         private FingerprintPins pins = FingerprintPins.none();
         private boolean forceFingerprint;
         private VerifyCallback callback;
-        private HostnameScheme scheme = HostnameScheme.defaultScheme();
+        private HostnameScheme scheme = HostnameScheme.DEFAULT;
         private boolean checkName;
         private String verifyName;
         private PublicSuffix suffixes = PublicSuffix.builtIn();

@@ -36,7 +36,7 @@ class ChainAttacksTest {
 
     private static PeerVerification.Builder trusting(HeldCertificate root) {
         return PeerVerification.builder().trust(CaStore.of(root.certificate())).enforce(true)
-                .checkName(HostnameScheme.defaultScheme(), "bank.example", PublicSuffix.builtIn());
+                .checkName(HostnameScheme.DEFAULT, "bank.example", PublicSuffix.builtIn());
     }
 
     @Test
@@ -78,7 +78,7 @@ class ChainAttacksTest {
 
         HeldCertificate inside = HeldCertificate.builder().dns("www.corp.example").signedBy(intermediate).build();
         assertNull(judge(PeerVerification.builder().trust(CaStore.of(corpRoot.certificate())).enforce(true)
-                .checkName(HostnameScheme.defaultScheme(), "www.corp.example", PublicSuffix.builtIn()).build(),
+                .checkName(HostnameScheme.DEFAULT, "www.corp.example", PublicSuffix.builtIn()).build(),
                 inside.chain(), true));
         // The common name counts as a DNS name where there is no SAN.
         HeldCertificate cnOnly = HeldCertificate.builder().commonName("bank.example").signedBy(intermediate).build();

@@ -64,7 +64,7 @@ class ChainMemoryTest {
             certs[i] = roots[i].certificate();
         }
         return PeerVerification.builder().trust(CaStore.of(certs)).enforce(true)
-                .checkName(HostnameScheme.defaultScheme(), "www.example", PublicSuffix.builtIn());
+                .checkName(HostnameScheme.DEFAULT, "www.example", PublicSuffix.builtIn());
     }
 
     private static TlsTrustManager manager(PeerVerification.Builder verification, ChainMemory memory) {

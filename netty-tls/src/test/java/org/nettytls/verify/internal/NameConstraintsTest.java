@@ -100,7 +100,7 @@ class NameConstraintsTest {
                 .signedBy(ca("DNS:example.com")).build();
         for (String name : List.of("localhost", "www.example.com")) {
             PeerVerification v = PeerVerification.builder().enforce(true)
-                    .checkName(HostnameScheme.defaultScheme(), name, PublicSuffix.builtIn()).build();
+                    .checkName(HostnameScheme.DEFAULT, name, PublicSuffix.builtIn()).build();
             PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(leaf.chain(), null, true), v.clock().instant(), false);
             if (name.equals("localhost")) {
                 assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, r.exception.code(), r.exception::toString);

@@ -32,7 +32,7 @@ final class Verdicts {
         }
         PeerVerification.Builder b = PeerVerification.builder().trust(CaStore.of(certs)).enforce(true);
         if (name != null) {
-            b.checkName(HostnameScheme.defaultScheme(), name, PublicSuffix.builtIn());
+            b.checkName(HostnameScheme.DEFAULT, name, PublicSuffix.builtIn());
         }
         return b;
     }

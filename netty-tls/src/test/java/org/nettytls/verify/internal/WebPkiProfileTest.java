@@ -109,7 +109,7 @@ class WebPkiProfileTest {
         assertEquals(HostnameScheme.CheckCn.OFF, v.nameScheme().checkCn());
         assertEquals(HostnameScheme.Wildcards.FULL_LABEL, v.nameScheme().wildcardsInAlt());
         assertEquals(HostnameScheme.IpInCn.OFF, v.nameScheme().ipInCn());
-        assertEquals(HostnameScheme.defaultScheme(), byDefault("www.example.com").nameScheme());
+        assertEquals(HostnameScheme.DEFAULT, byDefault("www.example.com").nameScheme());
     }
 
     @Test
