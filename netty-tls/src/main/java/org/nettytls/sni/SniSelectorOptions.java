@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import org.nettytls.TlsObserver;
+import org.nettytls.trap.ErrorTrap;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -46,6 +47,7 @@ public final class SniSelectorOptions {
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
     private final TlsObserver observer;
+    private final ErrorTrap errorTrap;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -54,6 +56,16 @@ public final class SniSelectorOptions {
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
         this.observer = b.observer;
+        this.errorTrap = b.errorTrap;
+    }
+
+    /**
+     * {@code SSL_error_trap} for an SNI server, or {@code null}: the per-name options' traps cannot
+     * act before a name is chosen, so {@link SniCertSelector#install} puts this one ahead of the
+     * selector, where it sees every failed handshake of the channel.
+     */
+    public ErrorTrap errorTrap() {
+        return errorTrap;
     }
 
     public static Builder builder() {
@@ -110,6 +122,7 @@ public final class SniSelectorOptions {
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
         private TlsObserver observer;
+        private ErrorTrap errorTrap;
 
         private Builder() {
         }
@@ -157,6 +170,12 @@ public final class SniSelectorOptions {
         /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
         public Builder observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /** See {@link SniSelectorOptions#errorTrap()}. */
+        public Builder errorTrap(ErrorTrap trap) {
+            this.errorTrap = Objects.requireNonNull(trap, "trap");
             return this;
         }
 

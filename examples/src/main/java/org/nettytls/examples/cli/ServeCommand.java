@@ -28,7 +28,6 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
-import org.nettytls.trap.internal.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
 import org.nettytls.sni.SniSelectionEvent;
 import org.nettytls.sni.SniMapping;
@@ -242,8 +241,6 @@ final class ServeCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
-            SniSelectorOptions selectorOptions = metrics.on()
-                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
             boolean json = logFormat.equals("json");
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
@@ -254,6 +251,14 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
             }
+            SniSelectorOptions.Builder selectorBuilder = SniSelectorOptions.builder();
+            if (metrics.on()) {
+                selectorBuilder.observer(metrics.binder());
+            }
+            if (trap != null) {
+                selectorBuilder.errorTrap(trap);
+            }
+            SniSelectorOptions selectorOptions = selectorBuilder.build();
             AtomicInteger closed = new AtomicInteger();
             Listeners[] server = new Listeners[1];
             ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())
@@ -261,9 +266,6 @@ final class ServeCommand implements Callable<Integer> {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (trap != null) {
-                                ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
-                            }
                             SniCertSelector.install(ch.pipeline(), mapping, selectorOptions);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
