@@ -59,32 +59,14 @@ public final class TlsServerContext {
 
     private static final Cleaner CREDENTIALS = Cleaner.create();
 
-    public static TlsServerContext create(TlsServerOptions options) throws TlsException {
-        return create(options, List.of());
-    }
-
     /**
-     * A context with the options' certificate and {@code additionalCertificates}, each of a key
-     * type (RSA, EC, Ed25519) none of the others has: the reference's {@code 'host%ecc'} entries.
-     * BoringSSL chooses between them per handshake by what the client offered.
+     * A context with the options' certificate and its {@linkplain TlsServerOptions#additionalCertificates()
+     * additional certificates}, one key type each: BoringSSL chooses between them per handshake
+     * by what the client offered.
      */
-    public static TlsServerContext create(TlsServerOptions options, List<KeyMaterial> additionalCertificates)
-            throws TlsException {
+    public static TlsServerContext create(TlsServerOptions options) throws TlsException {
         Objects.requireNonNull(options, "options");
-        List<KeyMaterial> additional = List.copyOf(additionalCertificates);
-        Set<String> keyTypes = new HashSet<>();
-        keyTypes.add(options.keyMaterial().key().getAlgorithm());
-        for (KeyMaterial km : additional) {
-            String weak = org.nettytls.verify.internal.CertificateRules.ownChain(km.chain(), options.securityFloor());
-            if (weak != null) {
-                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
-            }
-            if (!keyTypes.add(km.key().getAlgorithm())) {
-                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
-                        + " certificate (" + km.leaf().getSubjectX500Principal().getName()
-                        + ") for one context: each additional certificate needs a key type of its own");
-            }
-        }
+        List<KeyMaterial> additional = options.additionalCertificates();
         SslContextBuilder b;
         try {
             b = ServerSessionSetup.forServer(options.keyMaterial(), options.sessions());
@@ -137,13 +119,6 @@ public final class TlsServerContext {
         }
     }
 
-    /**
-     * The additional certificates, one key type each, in the order BoringSSL tries them; the
-     * options' own certificate comes after them.
-     */
-    public List<KeyMaterial> additionalCertificates() {
-        return additional;
-    }
 
     public TlsServerOptions options() {
         return options;

@@ -51,8 +51,8 @@ public class ClientHelloBenchmark extends JmhDefaults {
         HeldCertificate rsa = HeldCertificate.builder().commonName("www.example.org").dns("www.example.org").rsa(2048).build();
         HeldCertificate ec = HeldCertificate.builder().commonName("www.example.org").dns("www.example.org").ec("secp256r1").build();
         context = SniMapping.builder()
-                .add("www.example.org", TlsServerOptions.builder().certificate(rsa.keyMaterial()).build())
-                .addCertificate("www.example.org", ec.keyMaterial())
+                .add("www.example.org", TlsServerOptions.builder().certificate(rsa.keyMaterial())
+                        .addCertificate(ec.keyMaterial()).build())
                 .build().context("www.example.org");
         tls13 = (SSLSession) Proxy.newProxyInstance(SSLSession.class.getClassLoader(), new Class<?>[] {SSLSession.class},
                 (proxy, method, args) -> {

@@ -323,6 +323,9 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         for (String name : mapping.names()) {
             contexts.put(name, mapping.context(name));
         }
+        if (mapping.defaultContext() != null) {
+            contexts.put("", mapping.defaultContext());
+        }
         syncContexts(owner, contexts);
     }
 
@@ -336,7 +339,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
             names.putIfAbsent(context, e.getKey());
             List<X509Certificate> leaves = new ArrayList<>();
             leaves.add(context.options().keyMaterial().leaf());
-            for (KeyMaterial km : context.additionalCertificates()) {
+            for (KeyMaterial km : context.options().additionalCertificates()) {
                 leaves.add(km.leaf());
             }
             for (X509Certificate leaf : leaves) {

@@ -79,10 +79,10 @@ class TlsMetricsTest {
 
     SniMapping mapping(HeldCertificate www) throws org.nettytls.error.TlsException {
         return SniMapping.builder()
-                .add("www.test", server(www))
-                .addCertificate("www.test", wwwEc.keyMaterial())
+                .add("www.test", TlsServerOptions.builder().certificate(www.keyMaterial()).addCertificate(wwwEc.keyMaterial())
+                        .observer(metrics).build())
                 .add("*.wild.test", server(wild))
-                .add(SniMapping.DEFAULT, server(fallback))
+                .addDefault(server(fallback))
                 .build();
     }
 

@@ -34,6 +34,7 @@ import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.Fingerprint;
+import org.nettytls.TlsServerOptions;
 
 /**
  * Server-side stapling: for every certificate a server presents, fetches the OCSP response from
@@ -86,7 +87,10 @@ public final class OcspStapler implements AutoCloseable {
     /** Replaced, never changed in place, under {@link #entriesLock}: handshakes read it without a lock. */
     private volatile List<Entry> entries = List.of();
     private final Object entriesLock = new Object();
-    private final Promise<Void> ready;
+    /** The first round of the builder's certificates. */
+    private final Promise<Void> firstRound;
+    /** {@link #ready()}: the first round and every {@link #applyTo}'s first fetches. */
+    private volatile Future<Void> ready;
     private volatile boolean closed;
 
     /**
@@ -156,7 +160,8 @@ public final class OcspStapler implements AutoCloseable {
         this.listener = b.listener;
         this.timer = b.timer;
         this.store = b.store;
-        this.ready = loop.newPromise();
+        this.firstRound = loop.newPromise();
+        this.ready = firstRound;
         this.entries = List.copyOf(newEntries(b.chains, List.of(), "OcspStapler.certificate"));
     }
 
@@ -189,9 +194,56 @@ public final class OcspStapler implements AutoCloseable {
         return new Builder(group);
     }
 
-    /** Completes when every certificate's first fetch has finished, successfully or not. */
+    /**
+     * Completes when every certificate's first fetch has finished, successfully or not: those of
+     * the builder and those of every {@link #applyTo} so far.
+     */
     public Future<Void> ready() {
         return ready;
+    }
+
+    /**
+     * Staples the server these options build, each certificate named once, on the options: sets
+     * {@code ocspStaples(this::currentStaple)}, builds the options, and follows their own and
+     * additional certificates ({@code addCertificate}; each chain must hold the issuer), so each
+     * goes out with its own staple whichever BoringSSL chooses, RSA or ECDSA. The server-side
+     * counterpart of {@link OcspClientConfig#applyTo}. {@link #ready()} then also waits for
+     * these certificates' first fetches. Reads the persistence folder on the calling thread: call
+     * it while setting up, not on an event loop.
+     *
+     * <pre>{@code
+     * OcspStapler stapler = OcspStapler.builder(group).start();
+     * SniMapping mapping = SniMapping.builder()
+     *         .add("www.example.org", stapler.applyTo(TlsServerOptions.builder()
+     *                 .certificate(wwwRsa).addCertificate(wwwEcdsa)))
+     *         .build();
+     * stapler.ready().await(10, TimeUnit.SECONDS);
+     * }</pre>
+     *
+     * @return the built options
+     * @throws TlsException when the options do not build, or a certificate cannot be stapled (no
+     *         issuer in its chain, no responder named)
+     */
+    public TlsServerOptions applyTo(TlsServerOptions.Builder options) throws TlsException {
+        TlsServerOptions built = options.ocspStaples(this::currentStaple).build();
+        List<List<X509Certificate>> chains = new ArrayList<>();
+        chains.add(built.keyMaterial().chain());
+        for (org.nettytls.cert.KeyMaterial km : built.additionalCertificates()) {
+            chains.add(km.chain());
+        }
+        Future<Void> added = change(chains, null);
+        synchronized (entriesLock) {
+            Promise<Void> both = loop.newPromise();
+            PromiseCombiner combiner = new PromiseCombiner(loop);
+            Future<Void> before = ready;
+            loop.execute(() -> {
+                combiner.add((Future<?>) before);
+                combiner.add((Future<?>) added);
+                combiner.finish(both);
+            });
+            ready = both;
+        }
+        return built;
     }
 
     /**
@@ -684,7 +736,7 @@ public final class OcspStapler implements AutoCloseable {
                 s.loadPersisted(e);
             }
             List<Entry> first = s.entries;
-            s.loop.execute(() -> s.fetchFirst(first, s.ready));
+            s.loop.execute(() -> s.fetchFirst(first, s.firstRound));
             return s;
         }
     }

@@ -71,7 +71,7 @@ class PerCertificateStapleTest {
         staples.put(rsa.certificate(), marker("rsa-1"));
         staples.put(ec.certificate(), marker("ec-1"));
         TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(rsa.keyMaterial())
-                .ocspStaples(staples::get).build(), List.of(ec.keyMaterial()));
+                .addCertificate(ec.keyMaterial()).ocspStaples(staples::get).build());
         int port = loop.server(ch -> tls.install(ch.pipeline()), side -> { }, true);
         String ecdsa = "ECDHE-ECDSA-AES128-GCM-SHA256";
         String rsaSuite = "ECDHE-RSA-AES128-GCM-SHA256";

@@ -114,14 +114,10 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     /**
      * Adds a selector as {@code "tls"}, where {@code TlsServerContext.install} puts the
-     * {@code SslHandler} of a single certificate; the chosen context's stack takes its place. With
-     * {@link SniSelectorOptions#errorTrap()} the trap's handler goes first.
+     * {@code SslHandler} of a single certificate; the chosen context's stack takes its place.
      */
     public static SniCertSelector install(ChannelPipeline pipeline, SniLookup lookup, SniSelectorOptions options) {
         SniCertSelector selector = new SniCertSelector(lookup, options);
-        if (options.errorTrap() != null) {
-            pipeline.addLast("tls-error-trap", new org.nettytls.trap.internal.ErrorTrapHandler(options.errorTrap()));
-        }
         pipeline.addLast("tls", selector);
         return selector;
     }

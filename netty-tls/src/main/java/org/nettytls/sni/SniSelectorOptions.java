@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import org.nettytls.TlsObserver;
-import org.nettytls.trap.ErrorTrap;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -47,7 +46,6 @@ public final class SniSelectorOptions {
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
     private final TlsObserver observer;
-    private final ErrorTrap errorTrap;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -56,16 +54,6 @@ public final class SniSelectorOptions {
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
         this.observer = b.observer;
-        this.errorTrap = b.errorTrap;
-    }
-
-    /**
-     * {@code SSL_error_trap} for an SNI server, or {@code null}: the per-name options' traps cannot
-     * act before a name is chosen, so {@link SniCertSelector#install} puts this one ahead of the
-     * selector, where it sees every failed handshake of the channel.
-     */
-    public ErrorTrap errorTrap() {
-        return errorTrap;
     }
 
     public static Builder builder() {
@@ -122,7 +110,6 @@ public final class SniSelectorOptions {
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
         private TlsObserver observer;
-        private ErrorTrap errorTrap;
 
         private Builder() {
         }
@@ -159,7 +146,7 @@ public final class SniSelectorOptions {
          * response ({@code stapler.staple(handler, leaf)}), which must be set on the engine before
          * the handshake ({@link SniCertSelector#selectedFuture()} may complete too late for that).
          * A staple set here reaches only the context's own certificate, never one added by
-         * {@code SniMapping.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
+         * {@code TlsServerOptions.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
          * staples each. It must not block; an exception it throws fails the connection.
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
@@ -170,12 +157,6 @@ public final class SniSelectorOptions {
         /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
         public Builder observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
-            return this;
-        }
-
-        /** See {@link SniSelectorOptions#errorTrap()}. */
-        public Builder errorTrap(ErrorTrap trap) {
-            this.errorTrap = Objects.requireNonNull(trap, "trap");
             return this;
         }
 

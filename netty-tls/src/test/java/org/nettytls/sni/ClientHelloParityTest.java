@@ -57,7 +57,7 @@ class ClientHelloParityTest {
     private static SniMapping mapping(boolean withDefault) throws TlsException {
         SniMapping.Builder b = SniMapping.builder().add("a.test", SniPki.options(SniPki.A_RSA).build());
         if (withDefault) {
-            b.add(SniMapping.DEFAULT, SniPki.options(SniPki.DEFAULT_RSA).build());
+            b.addDefault(SniPki.options(SniPki.DEFAULT_RSA).build());
         }
         return b.build();
     }

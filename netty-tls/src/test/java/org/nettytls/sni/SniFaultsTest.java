@@ -58,7 +58,7 @@ class SniFaultsTest {
     }
 
     private int server(Path cert, Path key) throws Exception {
-        reloader = SniReloader.create(() -> SniMapping.builder().add(SniMapping.DEFAULT, TlsServerOptions.builder()
+        reloader = SniReloader.create(() -> SniMapping.builder().addDefault(TlsServerOptions.builder()
                 .certificateFile(cert, key).handshakeTimeout(HANDSHAKE_TIMEOUT).build()).build());
         SniSelectorOptions options = SniSelectorOptions.builder().clientHelloTimeout(CLIENT_HELLO_TIMEOUT).build();
         return loop.server(ch -> SniCertSelector.install(ch.pipeline(), reloader, options), s -> { }, true);

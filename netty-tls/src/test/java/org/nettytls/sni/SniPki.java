@@ -50,13 +50,12 @@ final class SniPki {
     /** The usual mapping: a.test with RSA and ECDSA, b.test, *.wild.test, exact.wild.test, and a default. */
     static SniMapping.Builder mapping(boolean withDefault) throws TlsException {
         SniMapping.Builder b = SniMapping.builder()
-                .add("a.test", options(A_RSA).build())
-                .addCertificate("a.test", A_EC.keyMaterial())
+                .add("a.test", options(A_RSA).addCertificate(A_EC.keyMaterial()).build())
                 .add("b.test", options(B_EC).build())
                 .add("*.wild.test", options(WILD).build())
                 .add("exact.wild.test", options(EXACT_UNDER_WILD).build());
         if (withDefault) {
-            b.add(SniMapping.DEFAULT, options(DEFAULT_RSA).build());
+            b.addDefault(options(DEFAULT_RSA).build());
         }
         return b;
     }

@@ -243,7 +243,7 @@ class ErrorTrapTest {
         int port = sniServer(SniMapping.builder()
                 .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
                         .errorTrap(PlainHttpAnswer.redirectTo("https://other.test")).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap(PlainHttpAnswer.redirectTo("https://localhost:8443")).build())
                 .build());
         String answer = plainHttp(port, "GET /over/sni HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -256,7 +256,7 @@ class ErrorTrapTest {
         int port = sniServer(SniMapping.builder()
                 .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
                         .errorTrap(PlainHttpAnswer.badRequest()).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
                 .build());
         assertEquals("", plainHttp(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     }
@@ -265,7 +265,7 @@ class ErrorTrapTest {
     void curlSpeakingHttpToAnSniServerReadsTheTrapsAnswer() throws Exception {
         String curl = Interop.require("curl");
         int port = sniServer(SniMapping.builder()
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap(PlainHttpAnswer.badRequest()).build())
                 .build());
         Processes.Result r = curlHttp(curl, port, "/");
@@ -286,7 +286,7 @@ class ErrorTrapTest {
                             strictTrap.complete(e);
                             ch.close();
                         }).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap((ch, e) -> {
                             defaultTrap.complete(e);
                             ch.close();
@@ -310,7 +310,7 @@ class ErrorTrapTest {
         SniMapping mapping = SniMapping.builder()
                 .add("quiet.test", TlsServerOptions.builder().certificate(named("quiet.test").keyMaterial())
                         .closeMode(CloseMode.NONE, Duration.ofSeconds(5)).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
                 .build();
         Consumer<SocketChannel> setup = ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
         assertFalse(peerSawCloseNotify(setup, "quiet.test"));

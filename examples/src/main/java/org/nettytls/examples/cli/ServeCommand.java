@@ -134,9 +134,22 @@ final class ServeCommand implements Callable<Integer> {
             + "or one JSON object per line.")
     String logFormat = "text";
 
+    private PlainHttpAnswer plainHttpTrap() throws TlsException {
+        try {
+            return plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
+        } catch (IllegalArgumentException e) {
+            throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
+        }
+    }
+
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
+        PlainHttpAnswer trap = plainHttpTrap();
         SniMapping mapping = CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+            if (trap != null) {
+                // Each name's trap: the default's takes a plaintext client, which names no server.
+                o.errorTrap(trap);
+            }
             if (metrics.on()) {
                 o.observer(metrics.binder());
             }
@@ -245,20 +258,8 @@ final class ServeCommand implements Callable<Integer> {
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
-            PlainHttpAnswer trap;
-            try {
-                trap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
-            } catch (IllegalArgumentException e) {
-                throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
-            }
-            SniSelectorOptions.Builder selectorBuilder = SniSelectorOptions.builder();
-            if (metrics.on()) {
-                selectorBuilder.observer(metrics.binder());
-            }
-            if (trap != null) {
-                selectorBuilder.errorTrap(trap);
-            }
-            SniSelectorOptions selectorOptions = selectorBuilder.build();
+            SniSelectorOptions selectorOptions = metrics.on()
+                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
             AtomicInteger closed = new AtomicInteger();
             Listeners[] server = new Listeners[1];
             ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())

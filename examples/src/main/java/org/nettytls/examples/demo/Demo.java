@@ -130,20 +130,23 @@ public final class Demo {
             HeldCertificate stranger = HeldCertificate.builder().commonName("a stranger's root").certificateAuthority(0).build();
             progress("OCSP responder at " + ocspUrl + " (signed by the intermediate; " + REVOKED + " is revoked)");
 
-            // Stapled: both key types of each name, each with its own response (ocspStaples hands
-            // BoringSSL one credential per certificate, so the one it chooses carries its staple).
-            OcspStapler stapler = OcspStapler.builder(group).certificate(wwwRsa.chain()).certificate(wwwEc.chain())
-                    .certificate(mailRsa.chain()).certificate(mailEc.chain()).start();
+            // Stapled: each certificate named once, on the options (RSA with an ECDSA addCertificate);
+            // applyTo staples every certificate of the options with its own response (BoringSSL
+            // gets one credential per certificate, so the one it chooses carries its staple).
+            OcspStapler stapler = OcspStapler.builder(group).start();
             resources.add(stapler);
+            SniMapping mapping = SniMapping.builder()
+                    .add(WWW, stapler.applyTo(TlsServerOptions.builder().certificate(wwwRsa.keyMaterial())
+                            .addCertificate(wwwEc.keyMaterial())))
+                    .add(MAIL, stapler.applyTo(TlsServerOptions.builder().certificate(mailRsa.keyMaterial())
+                            .addCertificate(mailEc.keyMaterial())))
+                    .add(REVOKED, stapler.applyTo(TlsServerOptions.builder().certificate(revoked.keyMaterial())))
+                    .addDefault(stapler.applyTo(TlsServerOptions.builder().certificate(wwwRsa.keyMaterial())
+                            .addCertificate(wwwEc.keyMaterial())))
+                    .build();
             if (!stapler.ready().await(10, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "the OCSP stapler fetched nothing within 10 s");
             }
-            SniMapping mapping = SniMapping.builder()
-                    .add(WWW, serverOptions(wwwRsa, stapler)).addCertificate(WWW, wwwEc.keyMaterial())
-                    .add(MAIL, serverOptions(mailRsa, stapler)).addCertificate(MAIL, mailEc.keyMaterial())
-                    .add(REVOKED, serverOptions(revoked, stapler))
-                    .add(SniMapping.DEFAULT, serverOptions(wwwRsa, stapler)).addCertificate(SniMapping.DEFAULT, wwwEc.keyMaterial())
-                    .build();
             int servePort = bind(group, resources, ch -> {
                 SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                 ch.pipeline().addLast(new SniEchoHandler(line -> { }));
@@ -254,9 +257,6 @@ public final class Demo {
         return TlsClientOptions.builder().caCertificates(root);
     }
 
-    private static TlsServerOptions serverOptions(HeldCertificate cert, OcspStapler stapler) throws TlsException {
-        return TlsServerOptions.builder().certificate(cert.keyMaterial()).ocspStaples(stapler::currentStaple).build();
-    }
 
     private void progress(String what) {
         out.println("... " + what);

@@ -115,7 +115,7 @@ public final class FtpServer implements AutoCloseable {
                 return null;
             }
             try {
-                TlsServerContext own = TlsServerContext.create(shared.options(), shared.additionalCertificates());
+                TlsServerContext own = TlsServerContext.create(shared.options());
                 issueTickets(own);
                 return own;
             } catch (TlsException e) {
