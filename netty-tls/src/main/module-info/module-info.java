@@ -32,6 +32,7 @@ module org.nettytls {
     exports org.nettytls;
     exports org.nettytls.annotation;
     exports org.nettytls.cert;
+    exports org.nettytls.compat;
     exports org.nettytls.error;
     exports org.nettytls.session;
     exports org.nettytls.sni;
