@@ -92,7 +92,7 @@ public final class ProtocolTestServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            switch (protocol) {
+            switch ((BuiltInProtocol) protocol) {
                 case SMTP:
                 case LMTP:
                     send(ctx, "220 localhost ESMTP test");
@@ -158,7 +158,7 @@ public final class ProtocolTestServer implements AutoCloseable {
                 upper = sp < 0 ? "" : upper.substring(sp + 1);
             }
             String word = upper.split(" ", 2)[0];
-            switch (protocol) {
+            switch ((BuiltInProtocol) protocol) {
                 case SMTP:
                 case LMTP:
                     smtp(ctx, word);

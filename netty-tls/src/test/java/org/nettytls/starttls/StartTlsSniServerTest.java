@@ -69,7 +69,7 @@ class StartTlsSniServerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StartTlsProtocol.class, names = {"IMAP", "POP3", "FTP"})
+    @EnumSource(value = BuiltInProtocol.class, names = {"IMAP", "POP3", "FTP"})
     void eachNameGetsItsCertificate(StartTlsProtocol protocol) throws Exception {
         try (ProtocolTestServer server = new ProtocolTestServer(protocol, mapping)) {
             for (HeldCertificate expected : new HeldCertificate[] {a, b}) {
@@ -85,7 +85,7 @@ class StartTlsSniServerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StartTlsProtocol.class, names = {"IMAP"})
+    @EnumSource(value = BuiltInProtocol.class, names = {"IMAP"})
     void anUnknownNameGetsNoHandshake(StartTlsProtocol protocol) throws Exception {
         try (ProtocolTestServer server = new ProtocolTestServer(protocol, mapping)) {
             assertFalse(upgrade(protocol, "c.test", server.port()).isSuccess(), "c.test is in no mapping and there is no default");
