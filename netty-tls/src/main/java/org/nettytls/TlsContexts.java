@@ -144,6 +144,16 @@ final class TlsContexts {
         pipeline.addBefore(before, HandshakeEvents.name(pipeline), new HandshakeEvents(options.observer(), handler));
     }
 
+    /**
+     * After a failed install: frees the engine of {@code handler} unless it made it into the
+     * pipeline (whose removal then frees it).
+     */
+    static void releaseUnplaced(ChannelPipeline pipeline, SslHandler handler) {
+        if (pipeline.context(handler) == null) {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+        }
+    }
+
     private static final List<String> COMPANIONS = List.of("tls-no-shutdown", "tls-debug");
 
     /**

@@ -45,7 +45,9 @@ public interface TlsObserver {
     /**
      * {@code SniCertSelector} chose {@code context} (or, when {@code context} is {@code null},
      * found none and refuses the connection) for the name the client asked for:
-     * {@code serverName} in canonical form, or {@code null} when the client sent none.
+     * {@code serverName} in canonical form, or {@code null} when the client sent none. Not called
+     * for what the selector hands to BoringSSL unread (plaintext, an SSLv2-format or malformed
+     * hello): that is no choice by name, and its handshake is reported as any other.
      * <b>Please note:</b> the name comes from the client and can be anything; map the chosen
      * context to what you configured before using the name as a metric's tag.
      */

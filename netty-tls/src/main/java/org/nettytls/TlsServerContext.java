@@ -180,7 +180,12 @@ public final class TlsServerContext {
      */
     public SslHandler installBefore(ChannelPipeline pipeline, String before) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        TlsContexts.installBefore(pipeline, before, handler, options, List.of());
+        try {
+            TlsContexts.installBefore(pipeline, before, handler, options, List.of());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
     }
 

@@ -39,6 +39,29 @@ public final class NameText {
         }
     }
 
+    /** Perl's {@code \s}: space, tab, newline, carriage return, form feed, vertical tab. */
+    public static boolean isPerlSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
+    }
+
+    /** {@code s} without Perl white space at either end. */
+    public static String trimPerlSpace(String s) {
+        int start = 0;
+        int end = s.length();
+        while (end > start && isPerlSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        while (start < end && isPerlSpace(s.charAt(start))) {
+            start++;
+        }
+        return s.substring(start, end);
+    }
+
+    /** A dNSName or common name as the hostname check compares it: surrounding white space and trailing dots removed. */
+    public static String comparedForm(String certificateName) {
+        return stripTrailingDots(trimPerlSpace(certificateName));
+    }
+
     /**
      * Perl's {@code s{\.+$}{}}: removes a run of dots at the end, or just before a final newline
      * (where Perl's {@code $} also matches).

@@ -290,7 +290,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         if (observer != null && began != 0) {
             ctx.channel().attr(HandshakeStart.KEY).set(began);
         }
-        observeSelection(ctx, options.observer() != null ? options.observer() : observer, context);
+        if (handedOver == null) {
+            // Only a hello read for its name is a selection: one handed over unread (plaintext, an
+            // SSLv2-format or malformed hello) says nothing of a name, and its handshake is observed
+            // like any other by the default's observer.
+            observeSelection(ctx, options.observer() != null ? options.observer() : observer, context);
+        }
         SslHandler ssl;
         try {
             // The name's whole stack (error trap, close mode, debug log), as TlsServerContext.install
@@ -340,7 +345,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 ctx.channel().attr(TlsConnectionInfo.LOCAL_CERTIFICATES).set(chain);
                 event = SniSelectionEvent.success(name, requested, chain);
             } else {
-                event = SniSelectionEvent.failure(name, requested, explain(TlsException.classify(f.cause()), problem));
+                TlsException cause = explain(TlsException.classify(f.cause()), problem);
+                if (context == null) {
+                    // The judge's handshake has no context to observe it: it is the selector's to report.
+                    observeFailure(ctx, cause);
+                }
+                event = SniSelectionEvent.failure(name, requested, cause);
             }
             if (after != null) {
                 after.fireUserEventTriggered(event);
@@ -399,7 +409,10 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         }
     }
 
-    /** The selector's own failures are failed server handshakes to the selector's observer. */
+    /**
+     * The selector's own failures, and the handshakes BoringSSL judged holding no certificate, are
+     * failed server handshakes to the selector's observer, timed from the connection's start.
+     */
     private void observeFailure(ChannelHandlerContext ctx, TlsException cause) {
         TlsObserver observer = options.observer();
         if (observer != null) {

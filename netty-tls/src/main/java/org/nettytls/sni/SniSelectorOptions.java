@@ -95,9 +95,12 @@ public final class SniSelectorOptions {
 
     /**
      * The observer told of every selection, and of the connections the selector itself fails (no
-     * ClientHello in time, no certificate for the name, a failed lookup) as failed server
-     * handshakes; or {@code null}, when selections go to the chosen context's observer and the
-     * selector's own failures to none. <b>Experimental</b>: see {@link TlsObserver}.
+     * ClientHello in time, no certificate for the name, a refused hello, a failed lookup, plaintext
+     * taken by the default's error trap) and those BoringSSL judged holding no certificate (no
+     * default) as failed server handshakes; or {@code null}, when selections go to the chosen
+     * context's observer and the selector's own failures to none. A handshake under a chosen
+     * context (the default's too, for a hello handed over unread) is that context's observer's to
+     * report. <b>Experimental</b>: see {@link TlsObserver}.
      */
     public TlsObserver observer() {
         return observer;

@@ -126,7 +126,14 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             observeWith(tls.options().observer(), false);
             Promise<Channel> result = begin(positiveReply);
             if (!result.isDone()) {
-                attach(tls.installBefore(ctx.pipeline(), ctx.name()), result);
+                SslHandler ssl;
+                try {
+                    ssl = tls.installBefore(ctx.pipeline(), ctx.name());
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
+                    return result;
+                }
+                attach(ssl, result);
             }
             return result;
         });
@@ -156,6 +163,9 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
                     ssl = tls.installBefore(ctx.pipeline(), ctx.name(), host, port, sessionKey);
                 } catch (TlsException e) {
                     upgradeFailed(result, e);
+                    return result;
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
                     return result;
                 }
                 attach(ssl, result);
@@ -300,6 +310,14 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
 
     private Promise<Channel> failEarly(TlsException e) {
         return ctx.executor().<Channel>newPromise().setFailure(e);
+    }
+
+    /**
+     * TLS could not be put on the channel (an identity gate's supplier or a staple source threw):
+     * the channel already counts as TLS, so the upgrade fails like a failed handshake.
+     */
+    private static TlsException setupFailed(RuntimeException e) {
+        return new TlsException(TlsErrorCode.BAD_CONFIGURATION, "expected to put TLS on the channel, found: " + e, e);
     }
 
     private void upgradeFailed(Promise<Channel> result, TlsException e) {

@@ -9,9 +9,7 @@ import org.nettytls.error.TlsException;
 import org.nettytls.redis.RedisFleet;
 import org.nettytls.redis.RedisFleetMetrics;
 import org.nettytls.redis.RedisTicketKeys;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code serve --fleet redis://...}: the instances of a fleet share session ticket keys (so a
@@ -40,10 +38,10 @@ final class FleetOptions {
     }
 
     /** Connects (waiting briefly; Redis down at start is not an error) and starts the shared ticket keys. */
-    void start(CommandSpec spec, MetricsOptions metrics) throws TlsException {
+    void start(MetricsOptions metrics) throws TlsException {
         if (uri == null) {
             if (ca != null || passwordFile != null) {
-                throw new ParameterException(spec.commandLine(), "--fleet-ca and --fleet-password-file need --fleet");
+                throw new UsageException("--fleet-ca and --fleet-password-file need --fleet");
             }
             return;
         }

@@ -9,11 +9,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.HostPort;
 import org.nettytls.metrics.TlsMetrics;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code serve --metrics HOST:PORT}: netty-tls-metrics' meters in a Prometheus registry, scraped at
@@ -23,7 +21,7 @@ import picocli.CommandLine.ParameterException;
 final class MetricsOptions {
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
             + "http://HOST:PORT/metrics (handshakes, SNI, certificate expiry, OCSP, fleet); port 0 picks a free one.")
-    String metrics;
+    HostPort metrics;
 
     private PrometheusMeterRegistry registry;
     private TlsMetrics binder;
@@ -52,16 +50,11 @@ final class MetricsOptions {
     }
 
     /** Starts the endpoint; returns the line that says where it is, or {@code null} without {@code --metrics}. */
-    String start(CommandSpec spec) throws IOException {
+    String start() throws IOException {
         if (metrics == null) {
             return null;
         }
-        HostPort at;
-        try {
-            at = HostPort.parse(metrics);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--metrics: " + e.getMessage());
-        }
+        HostPort at = metrics;
         PrometheusMeterRegistry r = registry();
         server = HttpServer.create(new InetSocketAddress(at.host(), at.port()), 16);
         executor = Executors.newSingleThreadExecutor(t -> {

@@ -16,9 +16,7 @@ import org.nettytls.cert.CertificateLoader;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code serve}'s OCSP stapling options: every certificate of every {@code --cert} gets its own
@@ -56,15 +54,15 @@ final class OcspStapleOptions {
      * Checks that the OCSP options go together and reads the certificates to staple, with their
      * issuers; call before anything starts, so that a bad file is the only thing said.
      */
-    void check(CommandSpec spec, List<CertSpecs.Entry> entries) throws TlsException {
+    void check(List<CertSpecs.Entry> entries) throws TlsException {
         if (!staple && (url != null || dir != null)) {
-            throw new ParameterException(spec.commandLine(), (url != null ? "--ocsp-url" : "--ocsp-dir") + " needs --ocsp-staple");
+            throw new UsageException((url != null ? "--ocsp-url" : "--ocsp-dir") + " needs --ocsp-staple");
         }
         if (waitSeconds < 0) {
-            throw new ParameterException(spec.commandLine(), "--ocsp-wait must not be negative: " + waitSeconds);
+            throw UsageException.of("--ocsp-wait", "must not be negative: " + waitSeconds);
         }
         if (url != null && !"http".equalsIgnoreCase(url.getScheme())) {
-            throw new ParameterException(spec.commandLine(), "--ocsp-url: OCSP is asked over http://, not '" + url + "'");
+            throw UsageException.of("--ocsp-url", "OCSP is asked over http://, not '" + url + "'");
         }
         if (!staple) {
             return;

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
+import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
@@ -37,7 +38,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -46,19 +46,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "serve", description = {
     "Serve TLS with certificates chosen by server name (SNI).",
-    "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
-    "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type,",
-    "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
-    "and one line per connection with the name asked for and the certificate sent.",
-    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
-    "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
-    "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
-    "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
-    "renewed certificate is fetched for when its file is reloaded, and stapled once answered.",
-    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket",
-    "keys and OCSP staples with the other instances behind the same load balancer."},
+    "One --cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name, "
+            + "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type, which goes to "
+            + "clients that can verify it. Prints 'listening on HOST:PORT' when ready, and one line per connection with "
+            + "the name asked for and the certificate sent.",
+    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to HOST:PORT with "
+            + "backpressure and half-close, optionally over verified TLS (--upstream-tls) and after a PROXY protocol v2 "
+            + "header (--proxy-protocol); one line per closed relay says how it went.",
+    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled with its own OCSP "
+            + "response, fetched before accepting and refreshed; 'ocsp:' lines say what was fetched, refreshed or failed, "
+            + "and which certificates go out unstapled; with --watch a renewed certificate is fetched for when its file "
+            + "is reloaded, and stapled once answered.",
+    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket keys and "
+            + "OCSP staples with the other instances behind the same load balancer."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -82,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
             description = "Address to listen on; port 0 picks a free one.")
-    String listen;
+    HostPort listen;
 
     @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]", required = true,
             description = "Certificate (and key; default: in CERT) for NAME; repeatable.")
@@ -104,6 +104,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--plain-http-redirect", paramLabel = "URL",
             description = "Answer plain HTTP sent to the TLS port with a redirect to URL plus the request's path (SSL_error_trap).")
     String plainHttpRedirect;
+
+    /** {@link #plainHttpRedirect} as the trap every name's options get. */
+    private PlainHttpAnswer plainTrap;
 
     @Option(names = "--echo", description = "Echo what clients send.")
     boolean echo;
@@ -134,16 +137,8 @@ final class ServeCommand implements Callable<Integer> {
             + "or one JSON object per line.")
     String logFormat = "text";
 
-    private PlainHttpAnswer plainHttpTrap() throws TlsException {
-        try {
-            return plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
-        } catch (IllegalArgumentException e) {
-            throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
-        }
-    }
-
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
-        PlainHttpAnswer trap = plainHttpTrap();
+        PlainHttpAnswer trap = plainTrap;
         SniMapping mapping = CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
             if (trap != null) {
@@ -175,26 +170,23 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (echo == upstream.given()) {
-            throw new ParameterException(spec.commandLine(), "give either --echo or --upstream HOST:PORT");
+            throw new UsageException("give either --echo or --upstream HOST:PORT");
         }
         if (verifyClient && clientCa == null) {
-            throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
+            throw new UsageException("--verify-client needs --client-ca");
         }
-        org.nettytls.examples.proxy.HostPort at;
-        try {
-            at = org.nettytls.examples.proxy.HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
-        }
-        String host = at.host();
-        int port = at.port();
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "--log-format: expected text or json, found '" + logFormat + "'");
+            throw UsageException.of("--log-format", "expected text or json, found '" + logFormat + "'");
         }
-        List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
-        ocsp.check(spec, entries);
         try {
-            fleet.start(spec, metrics);
+            plainTrap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
+        } catch (IllegalArgumentException e) {
+            throw UsageException.of("--plain-http-redirect", e.getMessage());
+        }
+        List<CertSpecs.Entry> entries = CertSpecs.parse(certs);
+        ocsp.check(entries);
+        try {
+            fleet.start(metrics);
         } catch (TlsException | RuntimeException e) {
             fleet.close();
             throw e;
@@ -226,7 +218,7 @@ final class ServeCommand implements Callable<Integer> {
         LineLog connections = new LineLog(out, "serve-log");
         TlsTerminatingProxy proxy;
         try {
-            proxy = echo ? null : upstream.proxy(spec, transport, resolver, connections);
+            proxy = echo ? null : upstream.proxy(transport, resolver, connections);
         } catch (TlsException | RuntimeException e) {
             connections.close();
             throw e;
@@ -247,19 +239,19 @@ final class ServeCommand implements Callable<Integer> {
             if (metrics.on() && ocsp.stapler() != null) {
                 metrics.binder().monitor(ocsp.stapler());
             }
-            String metricsAt = metrics.start(spec);
+            String metricsAt = metrics.start();
             if (metricsAt != null) {
                 synchronized (out) {
                     out.println(metricsAt);
                     out.flush();
                 }
             }
+            SniSelectorOptions selectorOptions = metrics.on()
+                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
             boolean json = logFormat.equals("json");
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
-            SniSelectorOptions selectorOptions = metrics.on()
-                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
             AtomicInteger closed = new AtomicInteger();
             Listeners[] server = new Listeners[1];
             ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())
@@ -280,10 +272,9 @@ final class ServeCommand implements Callable<Integer> {
                             });
                         }
                     });
-            server[0] = Listeners.bind(bootstrap, transport, group, host, port);
-            InetSocketAddress bound = server[0].localAddress();
+            server[0] = Listeners.bind(bootstrap, transport, group, listen.host(), listen.port());
             synchronized (out) {
-                out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+                out.println("listening on " + HostPort.of(server[0].localAddress()));
                 out.flush();
             }
             server[0].awaitClosed();

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
+import org.nettytls.examples.HostPort;
 
 /**
  * Relays bytes between a client channel and its upstream channel, both ways, with backpressure

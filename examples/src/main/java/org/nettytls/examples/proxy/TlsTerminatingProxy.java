@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
+import org.nettytls.examples.HostPort;
 import org.nettytls.transport.Transport;
 
 /**

@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import org.nettytls.TlsClientContext;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
+import org.nettytls.examples.HostPort;
 import org.nettytls.transport.Transport;
 
 /**

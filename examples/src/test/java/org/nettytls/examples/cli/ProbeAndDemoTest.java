@@ -278,7 +278,7 @@ class ProbeAndDemoTest {
 
         String[] badTarget = run("probe", "localhost");
         assertEquals("2", badTarget[0], String.join("\n", badTarget));
-        assertTrue(badTarget[2].contains("is not host:port"), badTarget[2]);
+        assertTrue(badTarget[2].contains("expected HOST:PORT, found 'localhost'"), badTarget[2]);
         String[] badVersion = run("probe", "localhost:" + port, "--version", "SSLv3");
         assertEquals("2", badVersion[0]);
         assertTrue(badVersion[2].contains("SSL_version"), badVersion[2]);

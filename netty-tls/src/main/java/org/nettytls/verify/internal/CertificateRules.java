@@ -54,10 +54,11 @@ public final class CertificateRules {
     private static final String P521 = "1.3.132.0.35";
     private static final Map<String, String> CURVE_NAMES = Map.of(P256, "P-256", P384, "P-384", P521, "P-521");
     private static final Set<String> MD = Set.of("1.2.840.113549.1.1.2", "1.2.840.113549.1.1.3", "1.2.840.113549.1.1.4");
-    private static final Set<String> SHA1 = Set.of("1.2.840.113549.1.1.5", "1.3.14.3.2.29", "1.2.840.10045.4.1",
-            "1.2.840.10040.4.3");
-    private static final Set<String> DSA_SIGNATURES = Set.of("1.2.840.10040.4.3", "2.16.840.1.101.3.4.3.1",
-            "2.16.840.1.101.3.4.3.2", "2.16.840.1.101.3.4.3.3", "2.16.840.1.101.3.4.3.4");
+    /** SHA-1 signature OIDs, the OIW ones too (the JDK verifies 1.3.14.3.2.15 as SHA1withRSA). */
+    private static final Set<String> SHA1 = Set.of("1.2.840.113549.1.1.5", "1.3.14.3.2.29", "1.3.14.3.2.15",
+            "1.2.840.10045.4.1", "1.2.840.10040.4.3", "1.3.14.3.2.13", "1.3.14.3.2.27");
+    private static final Set<String> DSA_SIGNATURES = Set.of("1.2.840.10040.4.3", "1.3.14.3.2.13", "1.3.14.3.2.27",
+            "2.16.840.1.101.3.4.3.1", "2.16.840.1.101.3.4.3.2", "2.16.840.1.101.3.4.3.3", "2.16.840.1.101.3.4.3.4");
     private static final String RSASSA_PSS = "1.2.840.113549.1.1.10";
     private static final String ED448_SIGNATURE = "1.3.101.113";
     private static final String SHA1_HASH = "1.3.14.3.2.26";
@@ -170,17 +171,20 @@ public final class CertificateRules {
         if (RSASSA_PSS.equals(oid)) {
             hash = pssHash(c.getSigAlgParams());
         }
-        if (MD.contains(oid) || MD5_HASH.equals(hash)) {
+        // The JDK's name for the algorithm as well as the OID: whatever OID it verifies as SHA-1 or MD5 is refused.
+        String jdkName = name == null ? "" : name.toUpperCase(Locale.ROOT);
+        if (MD.contains(oid) || MD5_HASH.equals(hash) || jdkName.startsWith("MD2WITH") || jdkName.startsWith("MD4WITH")
+                || jdkName.startsWith("MD5WITH")) {
             return "is signed with " + name + "; MD2, MD4 and MD5 signatures are refused (RFC 6151, OpenSSL security level 1)";
         }
         if (floor == SecurityFloor.LEGACY) {
             return null;
         }
-        if (SHA1.contains(oid) || SHA1_HASH.equals(hash)) {
+        if (SHA1.contains(oid) || SHA1_HASH.equals(hash) || jdkName.startsWith("SHA1WITH")) {
             return "is signed with " + (hash != null ? "RSASSA-PSS over SHA-1" : name) + "; SHA-1 signatures are below the"
                     + " security floor (SHAttered; OpenSSL security level 2; SecurityFloor.LEGACY accepts them)";
         }
-        if (DSA_SIGNATURES.contains(oid)) {
+        if (DSA_SIGNATURES.contains(oid) || jdkName.endsWith("WITHDSA")) {
             return "is signed with " + name + "; DSA signatures are below the security floor (SecurityFloor.LEGACY accepts them)";
         }
         if (ED448_SIGNATURE.equals(oid)) {

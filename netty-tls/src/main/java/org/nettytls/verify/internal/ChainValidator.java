@@ -55,9 +55,11 @@ import org.nettytls.verify.SecurityFloor;
  *
  * <p>Hostile chains cost bounded work: at most {@link Rules#maxPeerCertificates()} certificates
  * are looked at, at most {@link Rules#maxSignatureChecks()} signatures checked and
- * {@value #MAX_PATHS} complete paths judged, keys too costly to check are not used, and name
- * constraints have a budget of comparisons; what would go past them is refused with
- * {@code chain-too-complex}.
+ * {@value #MAX_PATHS} complete paths judged, keys too costly to check are not used, name
+ * constraints have a budget of comparisons, and the JDK's second opinion a budget per chain for
+ * what grows faster than the chain's bytes there, its policy tree and its merging of name
+ * constraints ({@link PkixWork}, estimated before it is asked); what would go past them is
+ * refused with {@code chain-too-complex}.
  */
 public final class ChainValidator {
     /** OpenSSL's verify depth as it stands here by default: intermediates between the peer's certificate and the anchor. */
@@ -151,28 +153,81 @@ public final class ChainValidator {
      * peer's upwards are still held to what no profile lowers (the security floor, the RFC 5280
      * leaf rule, name constraints applied to the names and to the name that matched), since the
      * other engine may not know these rules.
+     *
+     * <p>Which path the other engine took is not known, and the peer chose the order it sent: so
+     * every path the sent certificates make by name from the peer's certificate upwards (to a
+     * self-signed one, or as far as they go) is held to these rules, and a chain that makes more
+     * than {@value #MAX_PATHS} such paths is refused as too complex. A certificate slipped in
+     * between, or a peer certificate whose subject repeats its issuer's name, hides no issuer.
      */
     public static Result asSent(List<X509Certificate> chain, boolean peerIsServer, Rules rules,
             NameConstraintsCheck.Identity identity) {
-        List<X509Certificate> ordered = new ArrayList<>();
-        ordered.add(chain.get(0));
-        for (int i = 1; i < chain.size() && i <= rules.maxIntermediates + 1; i++) {
-            X509Certificate below = ordered.get(ordered.size() - 1);
-            if (CertificateRules.selfIssued(below)
-                    || !chain.get(i).getSubjectX500Principal().equals(below.getIssuerX500Principal())) {
-                break;
+        List<List<X509Certificate>> paths = new ArrayList<>();
+        Map<X509Certificate, Boolean> selfSigned = new IdentityHashMap<>();
+        List<X509Certificate> start = new ArrayList<>(List.of(chain.get(0)));
+        if (!namePaths(chain, start, rules.maxIntermediates + 2, selfSigned, paths)) {
+            return new Result(chain, false, List.of(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, 0,
+                    "the certificates the peer sent make more than " + MAX_PATHS + " paths by issuer name from "
+                            + describe(chain.get(0)) + "; the chain is refused (bounded work)")));
+        }
+        Search search = new Search(chain, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
+        NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        for (List<X509Certificate> path : paths) {
+            List<ChainFailure> failures = new ArrayList<>();
+            List<NameConstraintsCheck.Finding> names = new ArrayList<>();
+            NameConstraintsCheck.check(path, identity, budget, names);
+            for (NameConstraintsCheck.Finding f : names) {
+                failures.add(f.toFailure());
             }
-            ordered.add(chain.get(i));
+            search.checkFloor(path, selfSigned, failures);
+            if (!failures.isEmpty()) {
+                return new Result(path, false, failures);
+            }
         }
-        Search search = new Search(ordered, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
-        List<ChainFailure> failures = new ArrayList<>();
-        List<NameConstraintsCheck.Finding> names = new ArrayList<>();
-        NameConstraintsCheck.check(ordered, identity, new NameConstraintsCheck.Budget(), names);
-        for (NameConstraintsCheck.Finding f : names) {
-            failures.add(f.toFailure());
+        return new Result(chain, false, List.of());
+    }
+
+    /**
+     * Adds to {@code out} every path by issuer name through {@code sent} that extends
+     * {@code path}, at most {@code maxLength} certificates long, ending at a self-signed
+     * certificate or where no sent certificate names the issuer; {@code false} when there are more
+     * than {@value #MAX_PATHS}.
+     */
+    private static boolean namePaths(List<X509Certificate> sent, List<X509Certificate> path, int maxLength,
+            Map<X509Certificate, Boolean> selfSigned, List<List<X509Certificate>> out) {
+        X509Certificate current = path.get(path.size() - 1);
+        boolean extended = false;
+        if (path.size() < maxLength && !isSelfSigned(current, selfSigned)) {
+            for (X509Certificate candidate : sent) {
+                if (containsSame(path, candidate)
+                        || !candidate.getSubjectX500Principal().equals(current.getIssuerX500Principal())) {
+                    continue;
+                }
+                extended = true;
+                path.add(candidate);
+                boolean within = namePaths(sent, path, maxLength, selfSigned, out);
+                path.remove(path.size() - 1);
+                if (!within) {
+                    return false;
+                }
+            }
         }
-        search.checkFloor(ordered, failures);
-        return new Result(chain, false, failures);
+        if (!extended) {
+            if (out.size() >= MAX_PATHS) {
+                return false;
+            }
+            out.add(List.copyOf(path));
+        }
+        return true;
+    }
+
+    /** Whether {@code c} is signed by its own key (asked once per certificate; a key too costly to use is not tried). */
+    static boolean isSelfSigned(X509Certificate c, Map<X509Certificate, Boolean> known) {
+        if (!CertificateRules.selfIssued(c)) {
+            return false;
+        }
+        return known.computeIfAbsent(c, k -> CertificateRules.tooCostly(k.getPublicKey()) == null
+                && CertificateFields.isSelfSigned(k));
     }
 
     /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
@@ -231,6 +286,7 @@ public final class ChainValidator {
         private final Rules rules;
         private final NameConstraintsCheck.Identity identity;
         private final NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        private final PkixWork pkixWork = new PkixWork();
         /** Signature verdicts of this validation, by issuer and subject position in the candidates. */
         private final Map<X509Certificate, Map<X509Certificate, Boolean>> signatures = new IdentityHashMap<>();
         private final List<X509Certificate> path = new ArrayList<>();
@@ -406,7 +462,7 @@ public final class ChainValidator {
             checkCertificates(p, anchored, failures);
             checkPurpose(p, peerIsServer, failures);
             if (failures.isEmpty()) {
-                ChainFailure pkix = pkix(p, now, memory, digests);
+                ChainFailure pkix = pkix(p, now, memory, digests, pkixWork);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
@@ -414,15 +470,18 @@ public final class ChainValidator {
             return new Result(p, anchored, failures);
         }
 
-        /** The security floor and the RFC 5280 leaf rule alone, for a chain another engine built. */
-        void checkFloor(List<X509Certificate> p, List<ChainFailure> failures) {
+        /**
+         * The security floor and the RFC 5280 leaf rule alone, for a chain another engine built:
+         * every signature but a self-signed top certificate's own is judged.
+         */
+        void checkFloor(List<X509Certificate> p, Map<X509Certificate, Boolean> selfSigned, List<ChainFailure> failures) {
             for (int depth = p.size() - 1; depth >= 0; depth--) {
                 X509Certificate c = p.get(depth);
                 ChainFailure key = CertificateRules.key(c, depth, rules.floor);
                 if (key != null) {
                     failures.add(key);
                 }
-                if (!(depth == p.size() - 1 && CertificateRules.selfIssued(c))) {
+                if (!(depth == p.size() - 1 && isSelfSigned(c, selfSigned))) {
                     ChainFailure sig = CertificateRules.signature(c, depth, rules.floor);
                     if (sig != null) {
                         failures.add(sig);
@@ -598,10 +657,14 @@ public final class ChainValidator {
     /**
      * The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. An
      * acceptance of the same bytes under the same trusted certificate on the same UTC day is taken
-     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer).
+     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer);
+     * otherwise its work is charged to the chain's {@code work} first, and a path past that budget
+     * is refused without asking it. It is kept, though this validator checks more, for what only
+     * it does: policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.4 (a)-(b), (i)-(j)),
+     * {@code jdk.certpath.disabledAlgorithms} and the JDK's list of distrusted certificates.
      */
     private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
-            ChainMemory.Digests digests) {
+            ChainMemory.Digests digests, PkixWork work) {
         if (path.size() < 2) {
             return null;
         }
@@ -610,6 +673,10 @@ public final class ChainValidator {
         ChainMemory.Key fact = memory.pkixFact(below, anchor, digests);
         if (memory.pkixAccepted(fact, now)) {
             return null;
+        }
+        ChainFailure tooMuch = work.admit(below);
+        if (tooMuch != null) {
+            return tooMuch;
         }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
@@ -630,6 +697,11 @@ public final class ChainValidator {
                     + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // The JDK throws on some valid chains (two CAs with disjoint permitted DNS subtrees:
+            // "DNSName must not be null or empty"); refused, with a code, rather than let it escape the trust manager.
+            return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
+                    + " chain below " + describe(anchor) + " and it is refused: " + e);
         }
     }
 

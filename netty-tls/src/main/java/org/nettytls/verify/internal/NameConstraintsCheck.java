@@ -60,8 +60,8 @@ import org.nettytls.verify.HostnameVerification;
  * tried) would exceed {@value #MAX_COMPARISONS}, or whose CAs hold more than
  * {@value #MAX_SUBTREES} subtrees in all, is refused unread with {@code chain-too-complex}. The
  * count is taken before comparing, so a hostile chain costs the parsing of its names and nothing
- * more. The subtree limit also bounds the JDK's PKIX validator, which merges the constraints of
- * consecutive CAs pairwise and is asked for a second opinion on accepted paths.
+ * more. The JDK's PKIX validator, asked for a second opinion on accepted paths, merges the
+ * constraints of consecutive CAs at a cost cubic in their subtrees; {@link PkixWork} bounds that.
  */
 public final class NameConstraintsCheck {
     /** Name-by-constraint comparisons one chain may cost, over every path tried. */
@@ -326,6 +326,28 @@ public final class NameConstraintsCheck {
                     + unsupported.size());
         }
 
+        /**
+         * A dNSName as written and, when it differs, as the hostname check reads it (white space
+         * around it and trailing dots removed): both must satisfy the constraints, so neither a
+         * trailing dot leaves an excluded subtree nor does reading one widen a permitted one.
+         */
+        void addDns(String name) {
+            dns.add(name);
+            String compared = org.nettytls.internal.NameText.comparedForm(name);
+            if (!compared.isEmpty() && !compared.equals(name)) {
+                dns.add(compared);
+            }
+        }
+
+        /** An email address as written and, when it differs, without trailing dots after its domain. */
+        void addEmail(String address) {
+            emails.add(address);
+            String stripped = org.nettytls.internal.NameText.stripTrailingDots(address.strip());
+            if (!stripped.isEmpty() && !stripped.equals(address)) {
+                emails.add(stripped);
+            }
+        }
+
         static Names of(X509Certificate cert) {
             Names n = new Names();
             X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
@@ -335,7 +357,7 @@ public final class NameConstraintsCheck {
             for (RDN rdn : subject.getRDNs()) {
                 for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
                     if (atv.getType().getId().equals(EMAIL_ADDRESS)) {
-                        n.emails.add(text(atv.getValue()));
+                        n.addEmail(text(atv.getValue()));
                     }
                 }
             }
@@ -344,13 +366,13 @@ public final class NameConstraintsCheck {
                 for (GeneralName g : GeneralNames.getInstance(ASN1OctetString.getInstance(san).getOctets()).getNames()) {
                     switch (g.getTagNo()) {
                         case GeneralName.dNSName:
-                            n.dns.add(text(g.getName()));
+                            n.addDns(text(g.getName()));
                             break;
                         case GeneralName.iPAddress:
                             n.ips.add(ASN1OctetString.getInstance(g.getName()).getOctets());
                             break;
                         case GeneralName.rfc822Name:
-                            n.emails.add(text(g.getName()));
+                            n.addEmail(text(g.getName()));
                             break;
                         case GeneralName.uniformResourceIdentifier:
                             n.uris.add(text(g.getName()));
@@ -368,7 +390,7 @@ public final class NameConstraintsCheck {
                 for (RDN rdn : subject.getRDNs(BCStyle.CN)) {
                     String cn = text(rdn.getFirst().getValue());
                     if (HOST_LIKE_CN.matcher(cn).matches()) {
-                        n.dns.add(cn);
+                        n.addDns(cn);
                     }
                 }
             }
@@ -462,7 +484,12 @@ public final class NameConstraintsCheck {
                     return "URI:" + NameText.printable(uri) + " has no host name to compare with the URI "
                             + "constraints, and such a URI must be refused";
                 }
+                // The host as written and without trailing dots (a resolver reads them alike) must both be allowed.
+                String bare = org.nettytls.internal.NameText.stripTrailingDots(host);
                 String v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(host, c));
+                if (v == null && !bare.isEmpty() && !bare.equals(host)) {
+                    v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(bare, c));
+                }
                 if (v != null) {
                     return v;
                 }
@@ -671,6 +698,8 @@ public final class NameConstraintsCheck {
                 for (int k = 0; k < atvs.length; k++) {
                     rdns[i][k] = atvs[k].getType().getId() + "=" + IETFUtils.canonicalize(text(atvs[k].getValue()));
                 }
+                // A multi-valued RDN is a SET: its order as encoded means nothing (OpenSSL sorts it too).
+                Arrays.sort(rdns[i]);
             }
         }
 

@@ -2,6 +2,7 @@ package org.nettytls.verify.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nettytls.verify.internal.Verdicts.accepted;
 import static org.nettytls.verify.internal.Verdicts.refused;
@@ -109,6 +110,63 @@ class NameConstraintsTest {
                 assertEquals(null, r, () -> r.exception.toString());
             }
         }
+    }
+
+    /**
+     * Second review of #15: a leaf whose subject repeats its issuer's name is self-issued by RFC
+     * 5280's definition, but it is still the peer's certificate; walking a chain taken as sent
+     * must not stop at it and so skip the issuer's constraints.
+     */
+    @Test
+    void aChainTakenAsSentIsHeldToTheConstraintsAboveASelfIssuedLeaf() throws Exception {
+        HeldCertificate ca = ca("!DNS:bar.example.com");
+        HeldCertificate leaf = HeldCertificate.builder().subject(ca.certificate().getSubjectX500Principal())
+                .dns("*.example.com").signedBy(ca).build();
+        PeerVerification v = PeerVerification.builder().enforce(true)
+                .checkName(HostnameScheme.DEFAULT, "bar.example.com", PublicSuffix.builtIn()).build();
+        PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(leaf.chain(), null, true), v.clock().instant(), false);
+        assertNotNull(r, "a wildcard under a CA that excludes bar.example.com must not be accepted for it");
+        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, r.exception.code(), r.exception::toString);
+        assertTrue(r.exception.getMessage().contains("excluded subtree bar.example.com"), r.exception.getMessage());
+        // Validated here, the same chain is refused as well.
+        refused(trusting("bar.example.com", root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "bar.example.com");
+    }
+
+    /**
+     * Second review of #15: the hostname check reads a dNSName with its surrounding white space
+     * and trailing dots removed (as the reference does), so the constraints must bind that form
+     * too. Where no matched name is handed on (a scheme whose callback decides, or no name
+     * checked), 'bar.example.com.' or ' bar.example.com' slipped past an excluded bar.example.com.
+     */
+    @Test
+    void aDnsNameIsHeldToTheConstraintsInTheFormTheHostnameCheckReadsIt() throws Exception {
+        HeldCertificate ca = ca("!DNS:bar.example.com", "!URI:.bar.example.com", "!email:bar.example.com");
+        HostnameScheme callback = HostnameScheme.builder().name("app").callback((name, cn, sans) -> {
+            for (org.nettytls.cert.SubjectAltName san : sans) {
+                if (org.nettytls.internal.NameText.stripTrailingDots(san.value().trim()).equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }).build();
+        PeerVerification byCallback = trusting(null, root).checkName(callback, "bar.example.com", PublicSuffix.builtIn()).build();
+        for (String dns : List.of("bar.example.com.", " bar.example.com", "*.example.com.")) {
+            HeldCertificate leaf = HeldCertificate.builder().commonName("leaf").dns(dns).signedBy(ca).build();
+            refused(trusting(null, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+            if (!dns.startsWith("*")) {
+                refused(byCallback, leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+            }
+        }
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("u").uri("https://www.bar.example.com./")
+                .signedBy(ca).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree .bar.example.com");
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("e").email("ops@bar.example.com.")
+                .signedBy(ca).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "excluded subtree bar.example.com");
+        // A permitted subtree is not widened: the name as written must lie within it too.
+        HeldCertificate permitted = ca("DNS:example.com");
+        refused(trusting(null, root).build(), HeldCertificate.builder().commonName("p").dns("www.example.com. ")
+                .signedBy(permitted).build().chain(), TlsErrorCode.UNTRUSTED_CHAIN, "none of the permitted subtrees");
+        accepted(trusting("www.example.com", root).build(), HeldCertificate.builder().commonName("p")
+                .dns("www.example.com").signedBy(permitted).build().chain());
     }
 
     @Test
@@ -255,6 +313,26 @@ class NameConstraintsTest {
         assertTrue(budget.spend(1));
         assertFalse(budget.spend(1), "nothing more once the budget is spent");
         assertEquals(NameConstraintsCheck.MAX_COMPARISONS, budget.spent());
+    }
+
+    /**
+     * Second review of #15: the AVAs of a multi-valued RDN form a SET, whose order a BER encoding
+     * does not fix; OpenSSL compares names in a canonical (sorted) form, so a subject that writes
+     * 'OU=Ops+O=Evil' in the other order is still within the subtree 'C=DE,O=Evil+OU=Ops'.
+     */
+    @Test
+    void theOrderOfAMultiValuedRdnDoesNotTakeANameOutOfASubtree() {
+        org.bouncycastle.asn1.x500.X500Name constraint = new org.bouncycastle.asn1.x500.X500Name("C=DE,O=Evil+OU=Ops");
+        org.bouncycastle.asn1.x500.RDN[] c = constraint.getRDNs();
+        org.bouncycastle.asn1.x500.AttributeTypeAndValue[] avas = c[1].getTypesAndValues();
+        org.bouncycastle.asn1.x500.RDN reversed = org.bouncycastle.asn1.x500.RDN.getInstance(new org.bouncycastle.asn1.DLSet(
+                new org.bouncycastle.asn1.ASN1Encodable[] {avas[1], avas[0]}));
+        org.bouncycastle.asn1.x500.X500Name subject = new org.bouncycastle.asn1.x500.X500Name(new org.bouncycastle.asn1.x500.RDN[] {
+            c[0], reversed, new org.bouncycastle.asn1.x500.X500Name("CN=x").getRDNs()[0]});
+        assertEquals(avas[1].getType(), subject.getRDNs()[1].getTypesAndValues()[0].getType(), "the test writes the other order");
+        assertTrue(new NameConstraintsCheck.Dn(subject).startsWith(new NameConstraintsCheck.Dn(constraint)));
+        assertFalse(new NameConstraintsCheck.Dn(new org.bouncycastle.asn1.x500.X500Name("C=DE,O=Evil,CN=x"))
+                .startsWith(new NameConstraintsCheck.Dn(constraint)), "an RDN with fewer AVAs is another RDN");
     }
 
     @Test

@@ -100,6 +100,77 @@ class SecurityFloorTest {
         accepted(standard(rsaRoot), leaf().signatureAlgorithm("SHA256withRSAandMGF1").signedBy(rsaRoot).build().chain());
     }
 
+    /**
+     * Second review of #15: a chain another engine validated is held to the floor along every
+     * path its certificates make by name, so an unrelated certificate slipped in after the leaf
+     * does not hide a SHA-1 signed intermediate, nor does a leaf whose subject repeats its issuer's.
+     */
+    @Test
+    void aChainTakenAsSentIsHeldToTheFloorWhateverWasSlippedIntoIt() throws Exception {
+        HeldCertificate sha1Ca = HeldCertificate.builder().subject("O=SHA-1 CA").certificateAuthority(0)
+                .signatureAlgorithm("SHA1withECDSA").signedBy(root).build();
+        HeldCertificate leaf = leaf().signedBy(sha1Ca).build();
+        HeldCertificate junk = HeldCertificate.builder().commonName("unrelated").build();
+        PeerVerification v = PeerVerification.builder().enforce(true)
+                .checkName(org.nettytls.verify.HostnameScheme.DEFAULT, "www.example.com", org.nettytls.verify.PublicSuffix.builtIn()).build();
+        for (List<java.security.cert.X509Certificate> chain : List.of(leaf.chain(),
+                List.of(leaf.certificate(), junk.certificate(), sha1Ca.certificate()))) {
+            PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(chain, null, true), v.clock().instant(), false);
+            assertNotNull(r, "a SHA-1 signed intermediate is below the floor however the chain is sent");
+            assertEquals(TlsErrorCode.WEAK_CRYPTO, r.exception.code(), r.exception::toString);
+            assertTrue(r.exception.getMessage().contains("O=SHA-1 CA"), r.exception.getMessage());
+        }
+        HeldCertificate selfIssued = HeldCertificate.builder().subject(sha1Ca.certificate().getSubjectX500Principal())
+                .dns("www.example.com").signatureAlgorithm("SHA1withECDSA").signedBy(sha1Ca).build();
+        PeerJudge.Refusal r = PeerJudge.judge(v, new PeerContext(selfIssued.chain(), null, true), v.clock().instant(), false);
+        assertNotNull(r, "a self-issued leaf's SHA-1 signature by its CA is judged");
+        assertEquals(TlsErrorCode.WEAK_CRYPTO, r.exception.code(), r.exception::toString);
+    }
+
+    /**
+     * Second review of #15: the JDK also verifies SHA-1 RSA signatures written with the old OIW
+     * OID 1.3.14.3.2.15 (its name is SHA1withRSA), which the floor's list of SHA-1 OIDs lacked;
+     * a CA could sign with SHA-1 under the STANDARD floor by writing that OID.
+     */
+    @Test
+    void aSha1SignatureUnderAnOldOidIsStillSha1() throws Exception {
+        KeyPair pair = KeyPairGenerator.getInstance("EC").generateKeyPair();
+        org.bouncycastle.operator.ContentSigner sha1 = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
+                "SHA1withRSA").build(rsaRoot.privateKey());
+        org.bouncycastle.operator.ContentSigner oiw = new org.bouncycastle.operator.ContentSigner() {
+            @Override
+            public org.bouncycastle.asn1.x509.AlgorithmIdentifier getAlgorithmIdentifier() {
+                return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                        new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.14.3.2.15"), org.bouncycastle.asn1.DERNull.INSTANCE);
+            }
+
+            @Override
+            public java.io.OutputStream getOutputStream() {
+                return sha1.getOutputStream();
+            }
+
+            @Override
+            public byte[] getSignature() {
+                return sha1.getSignature();
+            }
+        };
+        Instant now = Instant.now();
+        org.bouncycastle.cert.X509v3CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                rsaRoot.certificate().getSubjectX500Principal(), BigInteger.valueOf(4242),
+                java.util.Date.from(now.minusSeconds(3600)), java.util.Date.from(now.plusSeconds(86400)),
+                new javax.security.auth.x500.X500Principal("CN=www.example.com"), pair.getPublic());
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+                        org.bouncycastle.asn1.x509.GeneralName.dNSName, "www.example.com")));
+        java.security.cert.X509Certificate cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+                .getCertificate(b.build(oiw));
+        cert.verify(rsaRoot.keyPair().getPublic());
+        assertEquals("1.3.14.3.2.15", cert.getSigAlgOID());
+        assertEquals("SHA1withRSA", cert.getSigAlgName(), "the JDK reads it as SHA-1 with RSA, and verifies it");
+        refused(standard(rsaRoot), List.of(cert), TlsErrorCode.WEAK_CRYPTO, "SHA-1 signatures are below the security floor");
+        accepted(legacy(rsaRoot), List.of(cert));
+    }
+
     @Test
     void dsaIsRefusedAsRootAndAsLeaf() throws Exception {
         HeldCertificate dsaRoot = HeldCertificate.builder().subject("O=DSA Root").dsa(2048).certificateAuthority(0).build();
