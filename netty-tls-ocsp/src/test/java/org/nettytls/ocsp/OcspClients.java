@@ -7,6 +7,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.error.TlsException;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.TlsConnectionInfo;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -34,7 +35,7 @@ public final class OcspClients {
     /** What the handler recorded under {@link TlsConnectionInfo#OCSP_STATUS}, read on the event loop. */
     public static String status(Side side) throws Exception {
         Channel ch = side.channel;
-        return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(5, TimeUnit.SECONDS);
+        return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** What the resolver (package-private) concluded, for tests outside this package. */
