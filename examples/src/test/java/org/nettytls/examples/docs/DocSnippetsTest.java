@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsErrorCode;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * The documentation's code cannot rot: every fenced {@code java} block in README.md and docs/*.md

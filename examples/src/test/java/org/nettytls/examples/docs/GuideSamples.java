@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.nettytls.ClientSessionCache;
+import org.nettytls.HostnameSchemeVerifier;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
@@ -36,7 +38,6 @@ import org.nettytls.metrics.TlsMetrics;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.ocsp.OcspStapler;
-import org.nettytls.session.ClientSessionCache;
 import org.nettytls.session.TicketKeyRing;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
@@ -49,7 +50,7 @@ import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.starttls.StartTlsServer;
 import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.trap.PlainHttpAnswer;
-import org.nettytls.verify.HostnameSchemeVerifier;
+import org.nettytls.verify.HostnameScheme;
 
 /**
  * The code of the pages under docs/, compiled by the build; {@code DocSnippetsTest} checks each
@@ -98,7 +99,7 @@ final class GuideSamples {
     static void hostnameSchemeVerifier(ChannelPipeline pipeline, SslContext jdkSslContext, ByteBufAllocator alloc,
             String host, int port, ChannelHandler app) throws Exception {
         // tag::hostname-scheme-verifier[]
-        HostnameSchemeVerifier.Config http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+        HostnameSchemeVerifier.Config http = HostnameSchemeVerifier.Config.builder().hostnameScheme(HostnameScheme.HTTP).build();
         pipeline.addLast(jdkSslContext.newHandler(alloc, host, port), new HostnameSchemeVerifier(http), app);
         // end::hostname-scheme-verifier[]
     }
@@ -124,11 +125,11 @@ final class GuideSamples {
     static void sniMapping(EventLoopGroup group) throws Exception {
         // tag::sni-mapping[]
         SniMapping mapping = SniMapping.builder()
-                .add("a.example.org", TlsServerOptions.builder().certificateFile(Path.of("a-rsa.pem"), Path.of("a-rsa.key")).build())
-                .addCertificate("a.example.org", CertificateLoader.keyMaterial(Path.of("a-ec.pem"), Path.of("a-ec.key"), null))
+                .add("a.example.org", TlsServerOptions.builder().certificateFile(Path.of("a-rsa.pem"), Path.of("a-rsa.key"))
+                        .addCertificate(CertificateLoader.keyMaterial(Path.of("a-ec.pem"), Path.of("a-ec.key"), null)).build())
                 .add("b.example.org", TlsServerOptions.builder().certificateFile(Path.of("b.pem"), Path.of("b.key"))
                         .verifyMode(VerifyMode.REQUIRE).caFile(Path.of("clients-ca.pem")).build())   // mutual TLS here only
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificateFile(Path.of("other.pem"), Path.of("other.key")).build())
+                .addDefault(TlsServerOptions.builder().certificateFile(Path.of("other.pem"), Path.of("other.key")).build())
                 .build();
         new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -147,7 +148,7 @@ final class GuideSamples {
         pipeline.addLast(starttls, new LineBasedFrameDecoder(1000), smtpHandler);
         // in smtpHandler, on "STARTTLS" (the reply goes out in plaintext, then TLS starts):
         starttls.startServer(tls, Unpooled.copiedBuffer("220 2.0.0 Ready to start TLS\r\n", US_ASCII));
-        // on StartTlsCompletionEvent.SUCCESS: forget HELO, MAIL, RCPT and capabilities
+        // on StartTlsEvent.UPGRADED: forget HELO, MAIL, RCPT and capabilities
         // later, to go back to plaintext after a close_notify exchange:
         starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(10));
         // end::starttls-handler[]
@@ -180,11 +181,11 @@ final class GuideSamples {
     static void ocspStapling(EventLoopGroup group, List<X509Certificate> rsaChain, List<X509Certificate> ecChain,
             KeyMaterial rsa, KeyMaterial ec) throws Exception {
         // tag::ocsp-stapling-sni[]
-        OcspStapler stapler = OcspStapler.builder(group).certificate(rsaChain).certificate(ecChain).start();
+        OcspStapler stapler = OcspStapler.builder(group).start();
         SniMapping mapping = SniMapping.builder()
-                .add("www.example.org", TlsServerOptions.builder().certificate(rsa).ocspStaples(stapler::currentStaple).build())
-                .addCertificate("www.example.org", ec)
+                .add("www.example.org", stapler.applyTo(TlsServerOptions.builder().certificate(rsa).addCertificate(ec)))
                 .build();
+        stapler.ready().await(10, TimeUnit.SECONDS);   // first fetches done; until then handshakes go out unstapled
         // end::ocsp-stapling-sni[]
     }
 
@@ -192,11 +193,11 @@ final class GuideSamples {
             throws Exception {
         // tag::metrics[]
         TlsMetrics metrics = TlsMetrics.of(registry);          // or TlsMetrics.create().bindTo(registry)
-        TlsServerOptions.Builder server = TlsServerOptions.builder().observer(metrics);   // client options too
+        TlsServerOptions.Builder server = TlsServerOptions.builder().observer(metrics);  // server handshakes
+        TlsClientOptions.Builder client = TlsClientOptions.builder().observer(metrics);  // client handshakes, STARTTLS, OCSP/CRL verdicts
         SniSelectorOptions sni = SniSelectorOptions.builder().observer(metrics).build(); // SNI selections, the selector's failures
-        OcspClientConfig ocsp = OcspClientConfig.builder().verdictListener(metrics).build(); // client OCSP/CRL verdicts
         OcspStapler stapler = OcspStapler.builder(group).certificate(chain).listener(metrics.staplerListener()).start();
-        metrics.monitor(stapler);
+        metrics.monitor(stapler);                               // staple age and status per certificate
         metrics.monitor(sniReloader);                           // expiry gauges and SNI names, refreshed on reload
         // end::metrics[]
     }

@@ -13,13 +13,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
-import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.CertificateLoader;
@@ -28,7 +28,7 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
-import org.nettytls.starttls.StartTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.starttls.StartTlsServer;
@@ -51,7 +51,7 @@ final class ReadmeSamples {
     static Channel connect(Transport transport, EventLoopGroup group, Path ca, String host, int port) throws Exception {
         TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder()
                 .caFile(ca)                                      // without it: the system's CAs
-                .verifycnScheme(HostnameScheme.named("smtp"))    // the name rules for mail servers
+                .hostnameScheme(HostnameScheme.SMTP)             // the name rules for mail servers
                 .build());
         Channel ch = new Bootstrap().group(group).channel(transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -61,8 +61,8 @@ final class ReadmeSamples {
                         ch.pipeline().addLast(new MyHandler());
                     }
                 }).connect(host, port).sync().channel();
-        // fails with a TlsException whose code and message say what was expected and what was found
-        ch.pipeline().get(SslHandler.class).handshakeFuture().sync();
+        // completes when every check passed; fails with a TlsException saying what was expected and found
+        TlsConnectionInfo.verifiedFuture(ch).sync();
         return ch;
     }
     // end::verifying-client[]
@@ -72,13 +72,11 @@ final class ReadmeSamples {
         KeyMaterial wwwRsa = CertificateLoader.keyMaterial(Path.of("www-rsa.pem"), Path.of("www-rsa.key"), null);
         KeyMaterial wwwEc = CertificateLoader.keyMaterial(Path.of("www-ec.pem"), Path.of("www-ec.key"), null);
         // fetches each certificate's OCSP response from its AIA URL and refreshes it at half its validity
-        OcspStapler stapler = OcspStapler.builder(group).channelType(transport.socketChannel())
-                .certificate(wwwRsa.chain()).certificate(wwwEc.chain()).start();
+        OcspStapler stapler = OcspStapler.builder(group).channelType(transport.socketChannel()).start();
         SniMapping mapping = SniMapping.builder()
-                .add("www.example.org", TlsServerOptions.builder().certificate(wwwRsa)
-                        .ocspStaples(stapler::currentStaple).build())   // each certificate gets its own staple
-                .addCertificate("www.example.org", wwwEc)               // ECDSA to clients that take it, RSA to the rest
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder()     // clients with no or an unknown name
+                .add("www.example.org", stapler.applyTo(TlsServerOptions.builder()   // each certificate its own staple
+                        .certificate(wwwRsa).addCertificate(wwwEc)))   // ECDSA to clients that take it, RSA to the rest
+                .addDefault(TlsServerOptions.builder()                 // clients with no or an unknown name
                         .certificateFile(Path.of("other.pem"), Path.of("other.key")).build())
                 .build();
         return new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -117,7 +115,7 @@ final class ReadmeSamples {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == StartTlsCompletionEvent.SUCCESS) {
+            if (evt == StartTlsEvent.UPGRADED) {
                 tls = true;   // RFC 3207 section 4.2: forget EHLO and all else learnt before TLS
             }
             ctx.fireUserEventTriggered(evt);
