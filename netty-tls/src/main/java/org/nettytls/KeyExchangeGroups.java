@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nettytls.error.TlsException;
 
 /** {@code SSL_ecdh_curve} names to BoringSSL's group names. */
 final class KeyExchangeGroups {
     /** Every group netty-tls knows, in BoringSSL's spelling and its order of preference: post-quantum hybrids first. */
-    static final List<String> KNOWN = List.of("X25519MLKEM768", "X25519Kyber768Draft00", "X25519", "P-256", "P-384", "P-521");
+    static final List<String> KNOWN = java.util.Arrays.stream(KeyExchangeGroup.values()).map(KeyExchangeGroup::boringSslName)
+            .collect(java.util.stream.Collectors.toUnmodifiableList());
 
     private static final Map<String, String> NAMES = Map.ofEntries(
             Map.entry("x25519mlkem768", "X25519MLKEM768"),

@@ -26,7 +26,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.internal.TcnContext;
-import org.nettytls.session.ServerTicketKeys;
+import org.nettytls.error.TlsException;
 
 /** Turns {@link ServerSessions} into settings of a Netty server context. */
 final class ServerSessionSetup {

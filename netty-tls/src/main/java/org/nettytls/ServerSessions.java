@@ -10,7 +10,7 @@ import org.nettytls.session.TicketKeySource;
  * the session cache's size and timeout, session tickets and their keys ({@code SSL_ticket_keycb}),
  * and {@code SSL_honor_cipher_order}. Immutable.
  */
-public final class ServerSessions {
+final class ServerSessions {
     private final byte[] idContext;
     private final int cacheSize;
     private final Duration timeout;

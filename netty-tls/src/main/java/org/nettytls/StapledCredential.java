@@ -30,7 +30,7 @@ final class StapledCredential {
     /** Adds the credential with {@code current} (or no staple when {@code null}) to a new connection's engine. */
     synchronized void addTo(ReferenceCountedOpenSslEngine engine, byte[] current) throws SSLException {
         if (credential == null || !Arrays.equals(staple, current)) {
-            OpenSslCredential fresh = TcnCredential.build(material, current);
+            OpenSslCredential fresh = TcnCredential.build(material.key(), material.chain(), current);
             if (credential != null) {
                 credential.release();
             }

@@ -14,10 +14,11 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
-import org.nettytls.session.ClientSessionCache;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.IdentityGate;
-import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.verify.internal.TlsTrustManager;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * A client's Netty {@link SslContext} built once from {@link TlsClientOptions}; it makes one
@@ -148,9 +149,14 @@ public final class TlsClientContext {
      * a channel, with every check the options ask for. The host names the server for SNI (unless
      * it is an IP address, or {@code SSL_hostname} says otherwise), for identity checks, and as
      * the key of the session cache. Adds the {@code SslHandler} at the end of the pipeline, then
-     * {@link TlsFailureEvents} and one new gate of each of the options'
-     * {@link TlsClientOptions#identityGates() identity gates}, which hold the application's reads,
-     * writes and the {@code SslHandshakeCompletionEvent} until their verdict. Returns the handler.
+     * one new gate of each of the options' {@link TlsClientOptions#identityGates() identity gates},
+     * which hold the application's reads, writes and the {@code SslHandshakeCompletionEvent} until
+     * their verdict, and last the handler that fires a {@link TlsHandshakeEvent} with the verdict.
+     * Returns the handler.
+     *
+     * <p><b>Please note:</b> the handler's {@code handshakeFuture()} completes when the handshake
+     * does, before the checks that run after it; {@code TlsConnectionInfo.verifiedFuture(channel)}
+     * completes when the peer is verified.
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
         return install(pipeline, host, port, host + ":" + port);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.nettytls.verify.IdentityGate;
+import org.nettytls.error.TlsException;
 
 /**
  * Options of a TLS client, immutable, with the reference's secure defaults: the server's chain
@@ -19,7 +20,7 @@ import org.nettytls.verify.IdentityGate;
  */
 public final class TlsClientOptions extends TlsOptions {
     private final String serverName;
-    private final org.nettytls.session.ClientSessionCache sessionCache;
+    private final org.nettytls.ClientSessionCache sessionCache;
     private final List<Supplier<? extends IdentityGate>> identityGates;
 
     private TlsClientOptions(Builder b) throws TlsException {
@@ -49,9 +50,9 @@ public final class TlsClientOptions extends TlsOptions {
     /**
      * {@code SSL_session_cache}: the cache this client's sessions go to and are resumed from,
      * possibly shared with other contexts; {@code null} gives each context its own of
-     * {@link org.nettytls.session.ClientSessionCache#DEFAULT_MAX_KEYS} keys.
+     * {@link org.nettytls.ClientSessionCache#DEFAULT_MAX_KEYS} keys.
      */
-    public org.nettytls.session.ClientSessionCache sessionCache() {
+    public org.nettytls.ClientSessionCache sessionCache() {
         return sessionCache;
     }
 
@@ -71,7 +72,7 @@ public final class TlsClientOptions extends TlsOptions {
 
     public static final class Builder extends TlsOptions.Builder<Builder> {
         String serverName;
-        org.nettytls.session.ClientSessionCache sessionCache;
+        org.nettytls.ClientSessionCache sessionCache;
         final List<Supplier<? extends IdentityGate>> identityGates = new ArrayList<>();
 
         private Builder() {
@@ -88,12 +89,12 @@ public final class TlsClientOptions extends TlsOptions {
          * keys (host:port pairs or {@code SSL_session_key}s); 0 turns resumption off.
          */
         public Builder sessionCacheSize(int keys) {
-            this.sessionCache = org.nettytls.session.ClientSessionCache.create(keys);
+            this.sessionCache = org.nettytls.ClientSessionCache.create(keys);
             return this;
         }
 
         /** {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}. */
-        public Builder sessionCache(org.nettytls.session.ClientSessionCache cache) {
+        public Builder sessionCache(org.nettytls.ClientSessionCache cache) {
             this.sessionCache = Objects.requireNonNull(cache, "cache");
             return this;
         }

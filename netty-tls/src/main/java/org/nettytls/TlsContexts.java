@@ -13,17 +13,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nettytls.protocol.CipherList;
-import org.nettytls.protocol.ProtocolVersions;
-import org.nettytls.diagnostics.TlsDebug;
-import org.nettytls.starttls.StopTlsHandler;
-import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.protocol.internal.CipherList;
+import org.nettytls.protocol.internal.ProtocolVersions;
+import org.nettytls.trap.internal.ErrorTrapHandler;
 
 /** What turning either role's options into a Netty context shares. */
 final class TlsContexts {
     static final String TLS = "tls";
     static final String TRAP = "tls-error-trap";
-    static final String FAILURES = "tls-failures";
 
     private TlsContexts() {
     }
@@ -48,8 +45,8 @@ final class TlsContexts {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     alpn ? options.alpnProtocols() : options.npnProtocols()));
         }
-        if (!options.ecdhCurves().isEmpty()) {
-            b.option(OpenSslContextOption.GROUPS, options.ecdhCurves().toArray(new String[0]));
+        if (!options.groupNames().isEmpty()) {
+            b.option(OpenSslContextOption.GROUPS, options.groupNames().toArray(new String[0]));
         }
     }
 
@@ -70,15 +67,16 @@ final class TlsContexts {
     /** Per connection: the close mode's wait. */
     static void configure(SslHandler handler, TlsOptions options) {
         handler.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-        if (options.closeMode() == StopTlsHandler.Mode.WAIT) {
+        if (options.closeMode() == CloseMode.WAIT) {
             handler.setCloseNotifyReadTimeoutMillis(options.closeNotifyTimeout().toMillis());
         }
     }
 
     /**
      * Puts {@code handler} into {@code pipeline} with what the options ask for around it: the
-     * error trap in front of it, then behind it the failure events, the debug log, the
-     * no-shutdown close and the {@code gates} (the checks that run after the handshake). The one
+     * error trap in front of it, then behind it the debug log, the no-shutdown close, the
+     * {@code gates} (the checks that run after the handshake) and last the handler that turns the
+     * verdict into a {@link TlsHandshakeEvent}. The one
      * place that builds this stack, at the end of the pipeline or, when {@code replacing} is
      * given, in its place and under its name (for the SNI selector, which picks the options only
      * after the ClientHello): the bytes {@code replacing} still holds go to the {@code SslHandler},
@@ -95,15 +93,13 @@ final class TlsContexts {
             pipeline.addLast(TLS, handler);
             behind.forEach(pipeline::addLast);
             gates.forEach(g -> pipeline.addLast(g));
-            if (options.observer() != null) {
-                pipeline.addLast(ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
-            }
+            pipeline.addLast(HandshakeEvents.name(pipeline), new HandshakeEvents(options.observer(), handler));
             return;
         }
         String name = pipeline.context(replacing).name();
         // Everything around the SslHandler is in place before it reads the ClientHello, so that
         // a failure on the very first bytes is trapped, reported and logged like any other.
-        String last = pipeline.get(FAILURES) != null ? FAILURES : name;
+        String last = name;
         for (Map.Entry<String, ChannelHandler> e : behind.entrySet()) {
             pipeline.addAfter(last, e.getKey(), e.getValue());
             last = e.getKey();
@@ -112,9 +108,7 @@ final class TlsContexts {
             pipeline.addAfter(last, null, g);
             last = pipeline.context(g).name();
         }
-        if (options.observer() != null) {
-            pipeline.addAfter(last, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
-        }
+        pipeline.addAfter(last, HandshakeEvents.name(pipeline), new HandshakeEvents(options.observer(), handler));
         if (trap) {
             pipeline.addBefore(name, TRAP, ErrorTrapHandler.afterTlsRecord(options.errorTrap()));
         }
@@ -147,9 +141,7 @@ final class TlsContexts {
         pipeline.addBefore(anchor, TLS, handler);
         behind.forEach((n, h) -> pipeline.addBefore(before, n, h));
         gates.forEach(g -> pipeline.addBefore(before, null, g));
-        if (options.observer() != null) {
-            pipeline.addBefore(before, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
-        }
+        pipeline.addBefore(before, HandshakeEvents.name(pipeline), new HandshakeEvents(options.observer(), handler));
     }
 
     /**
@@ -162,7 +154,7 @@ final class TlsContexts {
         }
     }
 
-    private static final List<String> COMPANIONS = List.of(FAILURES, "tls-no-shutdown", "tls-debug");
+    private static final List<String> COMPANIONS = List.of("tls-no-shutdown", "tls-debug");
 
     /**
      * The handlers behind the SslHandler that the options ask for and the pipeline lacks, by name
@@ -170,10 +162,7 @@ final class TlsContexts {
      */
     private static Map<String, ChannelHandler> companions(ChannelPipeline pipeline, TlsOptions options) {
         Map<String, ChannelHandler> behind = new LinkedHashMap<>();
-        if (pipeline.get(FAILURES) == null) {
-            behind.put(FAILURES, TlsFailureEvents.INSTANCE);
-        }
-        if (options.closeMode() == StopTlsHandler.Mode.NONE && pipeline.get("tls-no-shutdown") == null) {
+        if (options.closeMode() == CloseMode.NONE && pipeline.get("tls-no-shutdown") == null) {
             behind.put("tls-no-shutdown", new NoShutdownOnClose());
         }
         TlsDebug debug = TlsDebug.handler();

@@ -2,6 +2,7 @@ package org.nettytls;
 
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.nettytls.error.TlsException;
 
 /**
  * Process-wide defaults and policy: the reference's {@code set_defaults},
@@ -59,6 +60,23 @@ public final class TlsDefaults {
     }
 
     /** {@code set_args_filter_hack}; {@code null} removes it. */
+    /**
+     * The debug level, 0 to 3, as the reference's {@code $IO::Socket::SSL::DEBUG}: 1 logs failed
+     * handshakes on {@code org.nettytls.debug.error} (WARN); 2 also each handshake's progress and
+     * what it agreed on, and close_notify, on {@code org.nettytls.debug.handshake} (INFO); 3 also
+     * every read and write with its size, on {@code org.nettytls.debug.data} (INFO). Through
+     * Netty's logging facade (SLF4J, Log4j 2 or java.util.logging). The system property
+     * {@code nettytls.debug} sets it at start; it applies to TLS installed afterwards.
+     */
+    public static void setDebugLevel(int level) {
+        TlsDebug.setLevel(level);
+    }
+
+    /** The debug level set by {@link #setDebugLevel} or {@code -Dnettytls.debug}; 0 (nothing) by default. */
+    public static int debugLevel() {
+        return TlsDebug.level();
+    }
+
     public static void setPolicy(Policy newPolicy) {
         policy = newPolicy;
     }

@@ -2,57 +2,68 @@ package org.nettytls;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
- * How one TLS handshake ended, for a {@link TlsObserver}: success or the classified failure
- * ({@link #cause()}, whose {@link #code()} is stable), the role, how long it took, and on success
- * what was negotiated. Immutable. Shaped like Netty's {@code SslCompletionEvent}; see the note on
- * {@link TlsObserver} (<b>experimental</b>).
+ * How one TLS handshake ended: success, which here means <em>verified</em> (the handshake and every
+ * check of the peer, those that run after it included), or the classified failure ({@link #cause()},
+ * whose {@link #code()} is stable); the role, how long it took, and on success what was
+ * negotiated. Immutable.
+ *
+ * <p>Fired down the pipeline by what netty-tls puts on a channel ({@link TlsClientContext#install},
+ * {@link TlsServerContext#install}, {@code SniCertSelector}, STARTTLS upgrades, and
+ * {@link HostnameSchemeVerifier}), once per handshake, right after Netty's own
+ * {@code SslHandshakeCompletionEvent}; a failure of netty-tls' own (an SNI selection that found no
+ * certificate, say) fires it without Netty's. The options' {@link TlsObserver} gets the same
+ * event. {@code TlsConnectionInfo.verifiedFuture(channel)} completes with it.
  */
-public final class TlsHandshakeEvent {
+public final class TlsHandshakeEvent extends TlsCompletionEvent {
     private final boolean client;
     private final long durationNanos;
-    private final TlsException cause;
     private final String protocol;
     private final String cipher;
     private final String group;
     private final boolean resumed;
 
-    TlsHandshakeEvent(boolean client, long durationNanos, TlsException cause, String protocol, String cipher,
-                      String group, boolean resumed) {
+    private TlsHandshakeEvent(boolean client, long durationNanos, String protocol, String cipher, String group,
+                              boolean resumed) {
         this.client = client;
         this.durationNanos = durationNanos;
-        this.cause = cause;
         this.protocol = protocol;
         this.cipher = cipher;
         this.group = group;
         this.resumed = resumed;
     }
 
+    private TlsHandshakeEvent(boolean client, long durationNanos, TlsException cause) {
+        super(cause);
+        this.client = client;
+        this.durationNanos = durationNanos;
+        this.protocol = null;
+        this.cipher = null;
+        this.group = null;
+        this.resumed = false;
+    }
+
     /** A successful handshake's event. */
     public static TlsHandshakeEvent success(boolean client, Duration duration, String protocol, String cipher,
                                             String group, boolean resumed) {
-        return new TlsHandshakeEvent(client, duration.toNanos(), null, protocol, cipher, group, resumed);
+        return new TlsHandshakeEvent(client, duration.toNanos(), protocol, cipher, group, resumed);
     }
 
     /** A failed handshake's event. */
     public static TlsHandshakeEvent failure(boolean client, Duration duration, TlsException cause) {
-        return new TlsHandshakeEvent(client, duration.toNanos(), Objects.requireNonNull(cause, "cause"),
-                null, null, null, false);
+        return new TlsHandshakeEvent(client, duration.toNanos(), Objects.requireNonNull(cause, "cause"));
     }
 
-    public boolean isSuccess() {
-        return cause == null;
+    static TlsHandshakeEvent success(boolean client, long durationNanos, String protocol, String cipher, String group,
+                                     boolean resumed) {
+        return new TlsHandshakeEvent(client, durationNanos, protocol, cipher, group, resumed);
     }
 
-    /** The failure, or {@code null} on success. */
-    public TlsException cause() {
-        return cause;
-    }
-
-    /** The failure's stable code, or {@code null} on success. */
-    public TlsErrorCode code() {
-        return cause == null ? null : cause.code();
+    static TlsHandshakeEvent failure(boolean client, long durationNanos, TlsException cause) {
+        return new TlsHandshakeEvent(client, durationNanos, cause);
     }
 
     /** Whether this side was the client. */
@@ -96,9 +107,9 @@ public final class TlsHandshakeEvent {
     @Override
     public String toString() {
         String role = client ? "client" : "server";
-        return cause == null
+        return isSuccess()
                 ? "TlsHandshakeEvent(" + role + ", " + protocol + " " + cipher + " " + group + (resumed ? ", resumed" : "")
                         + ", " + durationNanos / 1000 + " us)"
-                : "TlsHandshakeEvent(" + role + ", " + cause.code().id() + ": " + cause.getMessage() + ")";
+                : "TlsHandshakeEvent(" + role + ", " + cause().code().id() + ": " + cause().getMessage() + ")";
     }
 }

@@ -1,8 +1,9 @@
 package org.nettytls;
 
 import io.netty.channel.Channel;
-import org.nettytls.starttls.StartTlsCompletionEvent;
-import org.nettytls.starttls.StopTlsCompletionEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.annotation.Spi;
+import org.nettytls.annotation.Experimental;
 
 /**
  * Watches what netty-tls does on channels, for metrics and structured logs: the one hook the
@@ -10,20 +11,26 @@ import org.nettytls.starttls.StopTlsCompletionEvent;
  * the core. Give it to the options ({@code TlsServerOptions.Builder.observer},
  * {@code TlsClientOptions.Builder.observer}); every context built from them, the
  * {@code SniCertSelector} that picks such a context, and the STARTTLS helpers that install one
- * report to it. Options without an observer add nothing to a connection.
+ * report to it. It is told what the pipeline is told anyway, so an observer adds no handler to a
+ * connection.
  *
  * <p>Every method has an empty default, so an observer implements only what it needs. The
  * methods are called on the channel's event loop: <b>they must not block</b>, and should be
  * cheap (count, record, queue). An exception thrown by one is caught and dropped, so an observer
  * cannot break a connection.
  *
- * <p><b>Experimental.</b> The events passed here are shaped like Netty's {@code SslCompletionEvent}
- * ({@code isSuccess()}, {@code cause()} and a stable {@link TlsErrorCode}); a later version is
- * planned to unify netty-tls' event classes into one such family, and this interface may then
- * change with them (its callbacks would take the unified events).
+ * <p>It sees the events of the family ({@link TlsCompletionEvent}) that a pipeline sees, on the
+ * same channel: {@link #handshakeCompleted} for each {@link TlsHandshakeEvent},
+ * {@link #startTlsCompleted} for STARTTLS and STOPTLS, and {@link #eventFired} for the others that
+ * pass the install path's stack (netty-tls-ocsp's {@code OcspVerdictEvent}, say).
+ *
+ * <p><b>Experimental:</b> the callbacks may still change in a minor release as more modules report
+ * through it.
  */
+@Spi
+@Experimental
 public interface TlsObserver {
-    /** An observer that does nothing; options without an observer behave as with this one, at no cost. */
+    /** An observer that does nothing; options without an observer behave as with this one. */
     TlsObserver NONE = new TlsObserver() {
     };
 
@@ -48,16 +55,22 @@ public interface TlsObserver {
     }
 
     /**
-     * A STARTTLS upgrade ended: successfully (TLS on, every check passed), refused (the code is
-     * {@link TlsErrorCode#STARTTLS_REFUSED}: a client's server did not offer or refused it, or a
-     * server refused a client's upgrade command), or failed. {@code protocol} is the
-     * {@code StartTlsProtocol}'s id ({@code smtp}, {@code imap}, ...), or {@code "custom"} when the
-     * application drives {@code StartTlsHandler} itself.
+     * A STARTTLS upgrade or a STOPTLS downgrade ended: {@code event} is a {@code StartTlsEvent}
+     * ({@code isUpgrade()} tells which). An upgrade ends successfully (TLS on, every check passed),
+     * refused (the code is {@link TlsErrorCode#STARTTLS_REFUSED}: a client's server did not offer
+     * or refused it, or a server refused a client's upgrade command), or failed; a downgrade ends
+     * with plaintext or fails. {@code protocol} is the {@code StartTlsProtocol}'s id ({@code smtp},
+     * {@code imap}, ...), or {@code "custom"} when the application drives {@code StartTlsHandler}
+     * itself.
      */
-    default void startTlsCompleted(Channel channel, String protocol, boolean client, StartTlsCompletionEvent event) {
+    default void startTlsCompleted(Channel channel, String protocol, boolean client, TlsCompletionEvent event) {
     }
 
-    /** A STOPTLS downgrade of a channel upgraded through {@code StartTlsHandler} ended; {@code protocol} as above. */
-    default void stopTlsCompleted(Channel channel, String protocol, StopTlsCompletionEvent event) {
+    /**
+     * Any other event of the family that passes the stack netty-tls installs behind the
+     * {@code SslHandler} (after the checks that run after the handshake, before the application's
+     * handlers): netty-tls-ocsp's {@code OcspVerdictEvent}, for one.
+     */
+    default void eventFired(Channel channel, TlsCompletionEvent event) {
     }
 }

@@ -15,17 +15,18 @@ import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.PasswordCallback;
-import org.nettytls.protocol.CipherList;
-import org.nettytls.protocol.ProtocolVersions;
-import org.nettytls.verify.CrlStore;
-import org.nettytls.verify.FingerprintPins;
+import org.nettytls.protocol.internal.CipherList;
+import org.nettytls.protocol.internal.ProtocolVersions;
+import org.nettytls.verify.internal.CrlStore;
+import org.nettytls.verify.internal.FingerprintPins;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PeerCheck;
-import org.nettytls.verify.PeerVerification;
+import org.nettytls.verify.internal.PeerVerification;
 import org.nettytls.verify.PublicSuffix;
 import org.nettytls.verify.SecurityFloor;
 import org.nettytls.verify.ValidationProfile;
 import org.nettytls.verify.VerifyCallback;
+import org.nettytls.error.TlsException;
 
 /**
  * What client and server options share: trust, own certificate, protocol and verification.
@@ -38,6 +39,8 @@ public abstract class TlsOptions {
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     /** The default verify depth: intermediates between the peer's certificate and the trust anchor (11 certificates in all). */
     public static final int DEFAULT_MAX_CHAIN_DEPTH = 9;
+    /** How long {@link CloseMode#WAIT} waits for the peer's close_notify unless told otherwise. */
+    public static final Duration DEFAULT_CLOSE_NOTIFY_TIMEOUT = Duration.ofSeconds(10);
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(TlsOptions.class);
     private static final java.util.regex.Pattern SECLEVEL = java.util.regex.Pattern.compile("@SECLEVEL=(\\d+)",
             java.util.regex.Pattern.CASE_INSENSITIVE);
@@ -51,6 +54,7 @@ public abstract class TlsOptions {
     private final List<PeerCheck> peerChecks;
     private final Duration handshakeTimeout;
     private final FingerprintPins pins;
+    private final List<String> fingerprintSpecs;
     private final boolean forceFingerprint;
     private final VerifyCallback verifyCallback;
     private final HostnameScheme scheme;
@@ -64,7 +68,8 @@ public abstract class TlsOptions {
     private final Extras extras;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
-        this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
+        this.versions = b.versionList != null ? ProtocolVersions.of(b.versionList)
+                : b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
         this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(withoutSecurityLevel(b.cipherSpec));
         this.alpn = List.copyOf(b.alpn);
         this.keyMaterial = keyMaterial;
@@ -74,6 +79,7 @@ public abstract class TlsOptions {
         this.handshakeTimeout = b.handshakeTimeout;
         requireVerificationForChecks(b, verifyMode);
         this.pins = FingerprintPins.parse(b.fingerprints);
+        this.fingerprintSpecs = List.copyOf(b.fingerprints);
         this.forceFingerprint = b.forceFingerprint;
         if (forceFingerprint && pins.isEmpty()) {
             throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
@@ -81,7 +87,7 @@ public abstract class TlsOptions {
         this.verifyCallback = b.verifyCallback;
         this.schemeNamed = b.scheme != null || b.schemeName != null;
         this.scheme = b.scheme != null ? b.scheme
-                : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.defaultScheme();
+                : b.schemeName != null ? HostnameScheme.named(b.schemeName) : HostnameScheme.DEFAULT;
         this.verifyName = b.verifyName;
         this.publicSuffix = b.publicSuffix != null ? b.publicSuffix : PublicSuffix.builtIn();
         this.crls = b.checkCrl || !b.crlFiles.isEmpty() ? b.loadCrls() : null;
@@ -127,13 +133,21 @@ public abstract class TlsOptions {
         }
     }
 
-    /** {@code SSL_version}. */
-    public ProtocolVersions versions() {
+    /** The protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set. */
+    public java.util.Set<TlsVersion> protocols() {
+        return TlsVersion.of(versions.versions());
+    }
+
+    /** The TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names). */
+    public List<String> cipherSuites() {
+        return ciphers.suites();
+    }
+
+    ProtocolVersions versions() {
         return versions;
     }
 
-    /** {@code SSL_cipher_list}, expanded. */
-    public CipherList ciphers() {
+    CipherList ciphers() {
         return ciphers;
     }
 
@@ -167,8 +181,12 @@ public abstract class TlsOptions {
         return handshakeTimeout;
     }
 
-    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails. */
-    public FingerprintPins fingerprints() {
+    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given. */
+    public List<String> fingerprints() {
+        return fingerprintSpecs;
+    }
+
+    FingerprintPins pins() {
         return pins;
     }
 
@@ -193,7 +211,7 @@ public abstract class TlsOptions {
     }
 
     /** {@code SSL_verifycn_name}, or {@code null}. */
-    public String verifyName() {
+    public String peerName() {
         return verifyName;
     }
 
@@ -202,8 +220,12 @@ public abstract class TlsOptions {
         return publicSuffix;
     }
 
-    /** {@code SSL_check_crl}: the CRLs checked against, or {@code null} when CRLs are not checked. */
-    public CrlStore crls() {
+    /** {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file}, the CA paths). */
+    public boolean checkCrl() {
+        return crls != null;
+    }
+
+    CrlStore crls() {
         return crls;
     }
 
@@ -225,7 +247,16 @@ public abstract class TlsOptions {
      * empty for BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum
      * hybrid) first, then {@code X25519}, {@code P-256}, {@code P-384}, {@code P-521}.
      */
-    public List<String> ecdhCurves() {
+    public List<KeyExchangeGroup> keyExchangeGroups() {
+        List<KeyExchangeGroup> out = new ArrayList<>(extras.groups.size());
+        for (String g : extras.groups) {
+            out.add(KeyExchangeGroup.ofBoringSslName(g));
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@link #keyExchangeGroups()} by BoringSSL's names, as the context is given them. */
+    List<String> groupNames() {
         return extras.groups;
     }
 
@@ -234,8 +265,12 @@ public abstract class TlsOptions {
         return extras.npn;
     }
 
-    /** The key log ({@code SSLKEYLOGFILE} format), or {@code null}. */
-    public org.nettytls.diagnostics.KeyLog keyLog() {
+    /** Whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile}). */
+    public boolean logsKeys() {
+        return extras.keyLog != null;
+    }
+
+    KeyLog keyLog() {
         return extras.keyLog;
     }
 
@@ -250,7 +285,7 @@ public abstract class TlsOptions {
     }
 
     /** What closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown}, or waiting. */
-    public org.nettytls.starttls.StopTlsHandler.Mode closeMode() {
+    public CloseMode closeMode() {
         return extras.closeMode;
     }
 
@@ -321,7 +356,7 @@ public abstract class TlsOptions {
                         + " accepts; choose one");
             }
             if (own != null) {
-                String weak = floor.problemWith(own.chain()).orElse(null);
+                String weak = org.nettytls.verify.internal.CertificateRules.ownChain(own.chain(), floor);
                 if (weak != null) {
                     throw TlsException.badConfiguration("SSL_cert_file", weak + (floor == SecurityFloor.STANDARD
                             ? " (securityFloor(SecurityFloor.LEGACY) accepts it for a legacy private PKI)" : ""));
@@ -347,10 +382,10 @@ public abstract class TlsOptions {
     private static final class Extras {
         final List<String> groups;
         final List<String> npn;
-        final org.nettytls.diagnostics.KeyLog keyLog;
+        final KeyLog keyLog;
         final org.nettytls.trap.ErrorTrap errorTrap;
         final boolean keepSocketOnError;
-        final org.nettytls.starttls.StopTlsHandler.Mode closeMode;
+        final CloseMode closeMode;
         final Duration closeNotifyTimeout;
         final java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
         final TlsObserver observer;
@@ -397,6 +432,7 @@ public abstract class TlsOptions {
     @SuppressWarnings("unchecked")
     public abstract static class Builder<B extends Builder<B>> {
         String versionSpec;
+        org.nettytls.protocol.internal.ProtocolVersions.Version[] versionList;
         String cipherSpec;
         final List<String> alpn = new ArrayList<>();
         Path certFile;
@@ -480,11 +516,11 @@ public abstract class TlsOptions {
         final List<String> groups = new ArrayList<>();
         Path dhFile;
         final List<String> npn = new ArrayList<>();
-        org.nettytls.diagnostics.KeyLog keyLog;
+        KeyLog keyLog;
         org.nettytls.trap.ErrorTrap errorTrap;
         boolean keepSocketOnError;
-        org.nettytls.starttls.StopTlsHandler.Mode closeMode = org.nettytls.starttls.StopTlsHandler.Mode.FAST;
-        Duration closeNotifyTimeout = org.nettytls.starttls.StopTlsHandler.DEFAULT_TIMEOUT;
+        CloseMode closeMode = CloseMode.FAST;
+        Duration closeNotifyTimeout = DEFAULT_CLOSE_NOTIFY_TIMEOUT;
         java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
         TlsObserver observer;
 
@@ -494,12 +530,21 @@ public abstract class TlsOptions {
          * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
          * {@code build()}.
          */
-        public B ecdhCurve(String spec) {
+        public B keyExchangeGroups(String spec) {
             groups.clear();
             for (String g : Objects.requireNonNull(spec, "spec").split(":")) {
                 if (!g.isBlank()) {
                     groups.add(g.trim());
                 }
+            }
+            return (B) this;
+        }
+
+        /** The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}. */
+        public B keyExchangeGroups(KeyExchangeGroup... preferred) {
+            groups.clear();
+            for (KeyExchangeGroup g : preferred) {
+                groups.add(g.boringSslName());
             }
             return (B) this;
         }
@@ -525,15 +570,26 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** Logs every handshake's secrets in the NSS key log format, for Wireshark. Debugging only. */
-        public B keyLog(org.nettytls.diagnostics.KeyLog log) {
-            this.keyLog = Objects.requireNonNull(log, "log");
+        /**
+         * Hands every handshake's secrets, one line each in the NSS key log format
+         * ({@code CLIENT_RANDOM ...} for TLS 1.2, the {@code *_TRAFFIC_SECRET_0} lines for TLS 1.3),
+         * to {@code lines}, which must be thread-safe and quick: what Wireshark and tshark read to
+         * decrypt captures. BoringSSL writes the lines; Netty 4.2 has no option for them, so
+         * netty-tls sets tcnative's key-log callback on the context. <b>Please note:</b> a key log
+         * decrypts every connection it recorded: for debugging only, never in production.
+         */
+        public B keyLog(java.util.function.Consumer<String> lines) {
+            this.keyLog = KeyLog.to(Objects.requireNonNull(lines, "lines"));
             return (B) this;
         }
 
-        /** {@link #keyLog} to a file, appending: what {@code SSLKEYLOGFILE} names in browsers. */
+        /**
+         * {@link #keyLog} to a file, appending, created readable by its owner only where the file
+         * system allows: what {@code SSLKEYLOGFILE} names in browsers.
+         */
         public B keyLogFile(Path file) {
-            return keyLog(org.nettytls.diagnostics.KeyLog.toFile(file));
+            this.keyLog = KeyLog.toFile(file);
+            return (B) this;
         }
 
         /** {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}. */
@@ -554,7 +610,7 @@ public abstract class TlsOptions {
          * for the peer's close_notify, {@code NONE} closes without sending anything
          * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
          */
-        public B closeMode(org.nettytls.starttls.StopTlsHandler.Mode mode, Duration timeout) {
+        public B closeMode(CloseMode mode, Duration timeout) {
             this.closeMode = Objects.requireNonNull(mode, "mode");
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("the close_notify wait must be positive: " + timeout);
@@ -650,14 +706,14 @@ public abstract class TlsOptions {
          * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
          * says it only warns; its code fails too).
          */
-        public B verifycnScheme(String name) {
+        public B hostnameScheme(String name) {
             this.schemeName = Objects.requireNonNull(name, "name");
             this.scheme = null;
             return (B) this;
         }
 
         /** {@code SSL_verifycn_scheme} as a custom scheme. */
-        public B verifycnScheme(HostnameScheme scheme) {
+        public B hostnameScheme(HostnameScheme scheme) {
             this.scheme = Objects.requireNonNull(scheme, "scheme");
             this.schemeName = null;
             return (B) this;
@@ -668,20 +724,34 @@ public abstract class TlsOptions {
          * otherwise checks the SNI name, else the host it connected to; a server checks client
          * certificates by name only when this is set.
          */
-        public B verifycnName(String name) {
+        public B peerName(String name) {
             this.verifyName = Objects.requireNonNull(name, "name");
             return (B) this;
         }
 
         /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
-        public B verifycnPublicSuffix(PublicSuffix suffixes) {
+        public B publicSuffix(PublicSuffix suffixes) {
             this.publicSuffix = Objects.requireNonNull(suffixes, "suffixes");
             return (B) this;
         }
 
         /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
-        public B version(String spec) {
+        public B protocols(String spec) {
             this.versionSpec = Objects.requireNonNull(spec, "spec");
+            this.versionList = null;
+            return (B) this;
+        }
+
+        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}. */
+        public B protocols(TlsVersion... versions) {
+            if (versions.length == 0) {
+                throw new IllegalArgumentException("at least one version is needed");
+            }
+            this.versionList = new org.nettytls.protocol.internal.ProtocolVersions.Version[versions.length];
+            for (int i = 0; i < versions.length; i++) {
+                versionList[i] = versions[i].internal();
+            }
+            this.versionSpec = null;
             return (B) this;
         }
 

@@ -19,8 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.nettytls.cert.KeyMaterial;
-import org.nettytls.session.ServerTicketKeys;
-import org.nettytls.verify.TlsTrustManager;
+import org.nettytls.verify.internal.TlsTrustManager;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * A server's Netty {@link SslContext} built once from {@link TlsServerOptions}; it makes one
@@ -58,32 +59,14 @@ public final class TlsServerContext {
 
     private static final Cleaner CREDENTIALS = Cleaner.create();
 
-    public static TlsServerContext create(TlsServerOptions options) throws TlsException {
-        return create(options, List.of());
-    }
-
     /**
-     * A context with the options' certificate and {@code additionalCertificates}, each of a key
-     * type (RSA, EC, Ed25519) none of the others has: the reference's {@code 'host%ecc'} entries.
-     * BoringSSL chooses between them per handshake by what the client offered.
+     * A context with the options' certificate and its {@linkplain TlsServerOptions#additionalCertificates()
+     * additional certificates}, one key type each: BoringSSL chooses between them per handshake
+     * by what the client offered.
      */
-    public static TlsServerContext create(TlsServerOptions options, List<KeyMaterial> additionalCertificates)
-            throws TlsException {
+    public static TlsServerContext create(TlsServerOptions options) throws TlsException {
         Objects.requireNonNull(options, "options");
-        List<KeyMaterial> additional = List.copyOf(additionalCertificates);
-        Set<String> keyTypes = new HashSet<>();
-        keyTypes.add(options.keyMaterial().key().getAlgorithm());
-        for (KeyMaterial km : additional) {
-            String weak = options.securityFloor().problemWith(km.chain()).orElse(null);
-            if (weak != null) {
-                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
-            }
-            if (!keyTypes.add(km.key().getAlgorithm())) {
-                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
-                        + " certificate (" + km.leaf().getSubjectX500Principal().getName()
-                        + ") for one context: each additional certificate needs a key type of its own");
-            }
-        }
+        List<KeyMaterial> additional = options.additionalCertificates();
         SslContextBuilder b;
         try {
             b = ServerSessionSetup.forServer(options.keyMaterial(), options.sessions());
@@ -145,13 +128,6 @@ public final class TlsServerContext {
         }
     }
 
-    /**
-     * The additional certificates, one key type each, in the order BoringSSL tries them; the
-     * options' own certificate comes after them.
-     */
-    public List<KeyMaterial> additionalCertificates() {
-        return additional;
-    }
 
     public TlsServerOptions options() {
         return options;
@@ -196,7 +172,10 @@ public final class TlsServerContext {
         }
     }
 
-    /** Adds the handler and {@link TlsFailureEvents} behind it; returns the handler. */
+    /**
+     * Adds the handler, and behind it the handler that fires a {@link TlsHandshakeEvent} with the
+     * verdict; returns the {@code SslHandler}.
+     */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
         TlsContexts.install(pipeline, null, handler, options, List.of());

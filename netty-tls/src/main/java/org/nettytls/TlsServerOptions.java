@@ -11,6 +11,7 @@ import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.session.TicketKeySource;
 import java.time.Duration;
+import org.nettytls.error.TlsException;
 
 /**
  * Options of a TLS server, immutable, with the reference's defaults: an own certificate is
@@ -29,6 +30,7 @@ public final class TlsServerOptions extends TlsOptions {
     private final List<X509Certificate> clientCaList;
     private final ServerSessions sessions;
     private final Function<X509Certificate, byte[]> ocspStaples;
+    private final List<org.nettytls.cert.KeyMaterial> additionalCertificates;
 
     private TlsServerOptions(Builder b) throws TlsException {
         super(b, b.verifyMode == null ? VerifyMode.NONE : b.verifyMode,
@@ -41,6 +43,7 @@ public final class TlsServerOptions extends TlsOptions {
         this.clientCaList = List.copyOf(cas);
         this.sessions = new ServerSessions(b);
         this.ocspStaples = b.ocspStaples;
+        this.additionalCertificates = additional(b, keyMaterial(), securityFloor());
         if (ocspStaples != null && !ocspStapling()) {
             throw TlsException.badConfiguration("ocspStaples", "needs ocspStapling(true), which was turned off after it");
         }
@@ -64,6 +67,25 @@ public final class TlsServerOptions extends TlsOptions {
         return km;
     }
 
+    /** Each additional certificate passes the security floor and has a key type of its own. */
+    private static List<org.nettytls.cert.KeyMaterial> additional(Builder b, org.nettytls.cert.KeyMaterial own,
+            org.nettytls.verify.SecurityFloor floor) throws TlsException {
+        java.util.Set<String> keyTypes = new java.util.HashSet<>();
+        keyTypes.add(own.key().getAlgorithm());
+        for (org.nettytls.cert.KeyMaterial km : b.additionalCertificates) {
+            String weak = org.nettytls.verify.internal.CertificateRules.ownChain(km.chain(), floor);
+            if (weak != null) {
+                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
+            }
+            if (!keyTypes.add(km.key().getAlgorithm())) {
+                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
+                        + " certificate (" + km.leaf().getSubjectX500Principal().getName()
+                        + ") for one server: each additional certificate needs a key type of its own");
+            }
+        }
+        return List.copyOf(b.additionalCertificates);
+    }
+
     /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
     public static Builder builder() {
         Builder b = new Builder();
@@ -81,13 +103,21 @@ public final class TlsServerOptions extends TlsOptions {
     }
 
     /** Session ids, the session cache, tickets and cipher order: {@code SSL_session_id_context}, {@code SSL_ticket_keycb}, .... */
-    public ServerSessions sessions() {
+    ServerSessions sessions() {
         return sessions;
     }
 
     /** Where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}. */
     public Function<X509Certificate, byte[]> ocspStaples() {
         return ocspStaples;
+    }
+
+    /**
+     * The certificates besides {@link #keyMaterial()}, one key type each ({@link Builder#addCertificate}),
+     * in the order BoringSSL tries them.
+     */
+    public List<org.nettytls.cert.KeyMaterial> additionalCertificates() {
+        return additionalCertificates;
     }
 
     /** Whether client certificates are asked for. */
@@ -121,12 +151,26 @@ public final class TlsServerOptions extends TlsOptions {
         TicketKeySource ticketKeys;
         boolean honorCipherOrder = true;
         Function<X509Certificate, byte[]> ocspStaples;
+        final List<org.nettytls.cert.KeyMaterial> additionalCertificates = new ArrayList<>();
+
+        /**
+         * Another certificate for this server, of a key type the others have not got (the
+         * reference's {@code SSL_cert_file => { 'host%ecc' => ... }}): RSA and ECDSA, say. BoringSSL
+         * picks per handshake the first certificate the client can verify, from the signature
+         * algorithms it offers (TLS 1.3) or its cipher suites (TLS 1.2); additional certificates are
+         * tried first, the own certificate ({@link #certificate}) last. A second certificate of one
+         * key type fails {@code build()}.
+         */
+        public Builder addCertificate(org.nettytls.cert.KeyMaterial material) {
+            additionalCertificates.add(Objects.requireNonNull(material, "material"));
+            return this;
+        }
 
         /**
          * Staples every certificate of the context with its own response: for each new
          * connection, {@code source} is asked for the current staple (DER, or {@code null} for
          * none) of the options' certificate and of each additional certificate
-         * ({@code TlsServerContext.create(options, additional)}, the reference's {@code 'host%ecc'}),
+         * ({@link #addCertificate}, the reference's {@code 'host%ecc'}),
          * and BoringSSL sends the one of the certificate it chooses in the handshake. Set this
          * rather than staple each {@code SslHandler} yourself when a context holds more than one
          * certificate: a staple set on the handler reaches only the options' own certificate.

@@ -24,6 +24,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.verify.PeerVerdict;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /** Client and server options against each other, in one JVM, over real sockets on 127.0.0.1. */
 class ClientServerTest {
@@ -196,15 +198,15 @@ class ClientServerTest {
 
     @Test
     void noSharedProtocolAndNoSharedCipherAreNamed() throws Exception {
-        int p1 = serve(server, TlsServerOptions.builder().version("TLSv1_2"), new CompletableFuture<>());
-        Side c1 = loop.client(TlsClientContext.create(trustingRoot().version("TLSv1_3").build()), "localhost", p1);
+        int p1 = serve(server, TlsServerOptions.builder().protocols("TLSv1_2"), new CompletableFuture<>());
+        Side c1 = loop.client(TlsClientContext.create(trustingRoot().protocols("TLSv1_3").build()), "localhost", p1);
         assertEquals(TlsErrorCode.NO_SHARED_PROTOCOL, TlsException.classify(c1.handshakeFailure()).code(),
                 TlsException.classify(c1.handshakeFailure()).toString());
 
         CompletableFuture<Side> accepted = new CompletableFuture<>();
-        int p2 = serve(server, TlsServerOptions.builder().version("TLSv1_2").cipherList("ECDHE-ECDSA-AES256-GCM-SHA384"),
+        int p2 = serve(server, TlsServerOptions.builder().protocols("TLSv1_2").cipherList("ECDHE-ECDSA-AES256-GCM-SHA384"),
                 accepted);
-        Side c2 = loop.client(TlsClientContext.create(trustingRoot().version("TLSv1_2")
+        Side c2 = loop.client(TlsClientContext.create(trustingRoot().protocols("TLSv1_2")
                 .cipherList("ECDHE-ECDSA-AES128-GCM-SHA256").build()), "localhost", p2);
         // The server knows why; the client only gets the handshake_failure alert.
         TlsException serverSaw = TlsException.classify(accepted.get(10, TimeUnit.SECONDS).handshakeFailure());
@@ -217,7 +219,7 @@ class ClientServerTest {
     @Test
     void tls12WithChosenCipherAndAlpn() throws Exception {
         int port = serve(server, TlsServerOptions.builder().alpnProtocols("h2", "http/1.1"), new CompletableFuture<>());
-        Side client = loop.client(TlsClientContext.create(trustingRoot().version("TLSv1_2")
+        Side client = loop.client(TlsClientContext.create(trustingRoot().protocols("TLSv1_2")
                 .cipherList("ECDHE-ECDSA-CHACHA20-POLY1305").alpnProtocols("http/1.1").build()), "localhost", port);
         assertNull(client.handshakeFailure());
         SslHandler h = client.channel.pipeline().get(SslHandler.class);
@@ -272,10 +274,9 @@ class ClientServerTest {
                 .certificate(otherRoot.privateKey(), server.chain()).build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, wrongKey.code());
         assertTrue(wrongKey.getMessage().contains("does not match"), wrongKey.getMessage());
-        TlsException badVersion = assertThrows(TlsException.class, () -> trustingRoot().version("SSLv3").build());
+        TlsException badVersion = assertThrows(TlsException.class, () -> trustingRoot().protocols("SSLv3").build());
         assertTrue(badVersion.getMessage().startsWith("SSL_version:"), badVersion.getMessage());
         TlsException badCipher = assertThrows(TlsException.class, () -> trustingRoot().cipherList("NOPE").build());
         assertTrue(badCipher.getMessage().startsWith("SSL_cipher_list:"), badCipher.getMessage());
-        assertThrows(TlsException.class, () -> VerifyMode.fromBits(0x02));
     }
 }

@@ -24,6 +24,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.Pem;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /** SSL_check_crl and SSL_crl_file inside real handshakes: a revoked server never gets the client's data. */
 class CrlHandshakeTest {

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.verify.IdentityGate;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * One way to put a client's TLS on a channel: options that carry a check after the handshake
@@ -52,7 +54,7 @@ class InstallPathTest {
         EmbeddedChannel direct = new EmbeddedChannel();
         try {
             tls.install(direct.pipeline(), "localhost", 443);
-            assertEquals(List.of("tls", "tls-failures", "Marker"), kinds(direct));
+            assertEquals(List.of("tls", "Marker", "tls-events"), kinds(direct));
         } finally {
             direct.finishAndReleaseAll();
         }
@@ -60,7 +62,7 @@ class InstallPathTest {
         try {
             upgraded.pipeline().addLast("app", new ChannelInboundHandlerAdapter());
             tls.installBefore(upgraded.pipeline(), "app", "localhost", 443, "localhost:443");
-            assertEquals(List.of("tls", "tls-failures", "Marker", "app"), kinds(upgraded));
+            assertEquals(List.of("tls", "Marker", "tls-events", "app"), kinds(upgraded));
         } finally {
             upgraded.finishAndReleaseAll();
         }

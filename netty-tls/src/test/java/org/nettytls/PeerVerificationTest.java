@@ -21,6 +21,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.verify.HostnameScheme;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * Hostname schemes, fingerprint pins and the verify callback, checked inside real handshakes
@@ -99,7 +101,7 @@ class PeerVerificationTest {
     @Test
     void theNameComesFromVerifycnNameThenSniThenTheHost() throws Exception {
         int port = serve(other);
-        succeeds(trusting().verifycnName("other.test").build(), "localhost", port);
+        succeeds(trusting().peerName("other.test").build(), "localhost", port);
         succeeds(trusting().serverName("other.test").build(), "localhost", port);
         // SNI switched off: the host connected to is what is checked.
         assertEquals(TlsErrorCode.HOSTNAME_MISMATCH, failure(trusting().serverName("").build(), "localhost", port).code());
@@ -111,17 +113,17 @@ class PeerVerificationTest {
     @Test
     void schemesDecideWildcardsAndNoneSwitchesTheCheckOff() throws Exception {
         int port = serve(wildcard);
-        succeeds(trusting().verifycnScheme("http").verifycnName("www.example.org").build(), "localhost", port);
-        TlsException bare = failure(trusting().verifycnScheme("http").verifycnName("example.org").build(), "localhost", port);
+        succeeds(trusting().hostnameScheme("http").peerName("www.example.org").build(), "localhost", port);
+        TlsException bare = failure(trusting().hostnameScheme("http").peerName("example.org").build(), "localhost", port);
         assertEquals(TlsErrorCode.HOSTNAME_MISMATCH, bare.code());
         assertTrue(bare.getMessage().contains("under scheme http"), bare.getMessage());
         // Two labels below the wildcard never match, whatever the scheme.
         assertEquals(TlsErrorCode.HOSTNAME_MISMATCH,
-                failure(trusting().verifycnScheme("smtp").verifycnName("a.b.example.org").build(), "localhost", port).code());
-        succeeds(trusting().verifycnScheme("none").build(), "localhost", serve(other));
-        succeeds(trusting().verifycnScheme(HostnameScheme.builder().name("anything goes")
+                failure(trusting().hostnameScheme("smtp").peerName("a.b.example.org").build(), "localhost", port).code());
+        succeeds(trusting().hostnameScheme("none").build(), "localhost", serve(other));
+        succeeds(trusting().hostnameScheme(HostnameScheme.builder().name("anything goes")
                 .callback((name, cn, sans) -> cn.equals("other.test")).build()).build(), "localhost", serve(other));
-        TlsException unknown = assertThrows(TlsException.class, () -> trusting().verifycnScheme("https").build());
+        TlsException unknown = assertThrows(TlsException.class, () -> trusting().hostnameScheme("https").build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, unknown.code());
         assertTrue(unknown.getMessage().contains("SSL_verifycn_scheme"), unknown.getMessage());
     }
@@ -130,7 +132,7 @@ class PeerVerificationTest {
     void aMatchingPinAcceptsAnUntrustedCertificateWithTheWrongName() throws Exception {
         int port = serve(untrustedLocalhost);
         succeeds(TlsClientOptions.builder().caCertificates(root.certificate())
-                .fingerprint(Fingerprint.of(untrustedLocalhost.certificate())).verifycnName("not.the.name").build(),
+                .fingerprint(Fingerprint.of(untrustedLocalhost.certificate())).peerName("not.the.name").build(),
                 "localhost", port);
         succeeds(TlsClientOptions.builder().fingerprint(
                 Fingerprint.of(untrustedLocalhost.certificate(), "sha1", true).replace("sha1$pub$", "sha1$PUB$")).build(),
@@ -205,7 +207,7 @@ class PeerVerificationTest {
         Side c = loop.client(TlsClientContext.create(TlsClientOptions.builder().verifyMode(VerifyMode.NONE)
                 .caCertificates(root.certificate()).build()), "localhost", port);
         assertNull(c.handshakeFailure());
-        org.nettytls.verify.PeerVerdict verdict = org.nettytls.info.TlsConnectionInfo.of(c.channel).verification().get();
+        org.nettytls.verify.PeerVerdict verdict = org.nettytls.TlsConnectionInfo.of(c.channel).verification().get();
         assertFalse(verdict.isVerified());
         assertEquals(TlsErrorCode.HOSTNAME_MISMATCH, verdict.failure().code());
     }
@@ -215,7 +217,7 @@ class PeerVerificationTest {
         HeldCertificate clientA = HeldCertificate.builder().commonName("client-a.test").dns("client-a.test").signedBy(root).build();
         BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
         int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(localhost.keyMaterial())
-                .verifyMode(VerifyMode.REQUIRE).caCertificates(root.certificate()).verifycnName("client-b.test").build()),
+                .verifyMode(VerifyMode.REQUIRE).caCertificates(root.certificate()).peerName("client-b.test").build()),
                 accepted::add);
         Side c = loop.client(TlsClientContext.create(trusting().certificate(clientA.keyMaterial()).build()), "localhost", port);
         Loopback.writeNow(c, "from client a");
@@ -232,7 +234,7 @@ class PeerVerificationTest {
     void aResumedSessionIsJudgedAgain() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
-        TlsClientContext client = TlsClientContext.create(trusting().version("TLSv1_2").addPeerCheck(peer -> {
+        TlsClientContext client = TlsClientContext.create(trusting().protocols("TLSv1_2").addPeerCheck(peer -> {
             judged.incrementAndGet();
             if (refuse.get()) {
                 throw new TlsException(TlsErrorCode.REVOKED, "revoked since the full handshake");
@@ -241,13 +243,13 @@ class PeerVerificationTest {
         int port = serve(localhost);
         Side first = loop.client(client, "localhost", port);
         assertNull(first.handshakeFailure());
-        assertEquals(java.util.Optional.of(false), org.nettytls.info.TlsConnectionInfo.of(first.channel).sessionReused());
+        assertEquals(java.util.Optional.of(false), org.nettytls.TlsConnectionInfo.of(first.channel).sessionReused());
         Side second = loop.client(client, "localhost", port);
         assertNull(second.handshakeFailure());
-        assertEquals(java.util.Optional.of(true), org.nettytls.info.TlsConnectionInfo.of(second.channel).sessionReused(),
+        assertEquals(java.util.Optional.of(true), org.nettytls.TlsConnectionInfo.of(second.channel).sessionReused(),
                 "the second connection must resume for this test to mean anything");
         assertEquals(2, judged.get(), "the resumed session must be judged again");
-        assertTrue(org.nettytls.info.TlsConnectionInfo.of(second.channel).verification().get().isVerified());
+        assertTrue(org.nettytls.TlsConnectionInfo.of(second.channel).verification().get().isVerified());
 
         refuse.set(true);
         Side third = loop.client(client, "localhost", port);

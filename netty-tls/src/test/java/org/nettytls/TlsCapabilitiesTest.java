@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -57,9 +56,9 @@ class TlsCapabilitiesTest {
         HeldCertificate leaf = HeldCertificate.builder().dns("localhost").signedBy(ca).build();
         for (String group : TlsCapabilities.current().groups()) {
             int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
-                    .ecdhCurve(group).build()), s -> { });
+                    .keyExchangeGroups(group).build()), s -> { });
             Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
-                    .ecdhCurve(group).build()), "localhost", port);
+                    .keyExchangeGroups(group).build()), "localhost", port);
             assertEquals(group, TlsConnectionInfo.of(client.handshake.get(10, TimeUnit.SECONDS)).keyExchangeGroup());
         }
     }

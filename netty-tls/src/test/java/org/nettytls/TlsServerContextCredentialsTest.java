@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.error.TlsException;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.LeakDetection;
 
@@ -41,7 +42,7 @@ class TlsServerContextCredentialsTest {
                 return context.get() == null;
             }, () -> "the dropped context was never found unreachable");
             // The credential detector looks at its queue when it tracks a new credential.
-            assertEquals(1, context(rsa, ec).additionalCertificates().size());
+            assertEquals(1, context(rsa, ec).options().additionalCertificates().size());
         } finally {
             release.countDown();
         }
@@ -49,7 +50,7 @@ class TlsServerContextCredentialsTest {
     }
 
     private static TlsServerContext context(HeldCertificate rsa, HeldCertificate ec) throws TlsException {
-        return TlsServerContext.create(TlsServerOptions.builder().certificate(rsa.keyMaterial()).build(), List.of(ec.keyMaterial()));
+        return TlsServerContext.create(TlsServerOptions.builder().certificate(rsa.keyMaterial()).addCertificate(ec.keyMaterial()).build());
     }
 
     private static boolean awaitQuietly(CountDownLatch latch) {

@@ -18,6 +18,8 @@ import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.testing.Processes;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * OpenSSL trust settings in a CA file ({@code openssl x509 -addtrust ... -trustout}) attacked in

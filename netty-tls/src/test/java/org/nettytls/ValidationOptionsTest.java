@@ -15,6 +15,8 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 import org.nettytls.verify.ValidationProfile;
+import org.nettytls.error.TlsException;
+import org.nettytls.error.TlsErrorCode;
 
 /**
  * Issue #15, items 9 and 10 end to end: the validation profile, the verify depth and the validation

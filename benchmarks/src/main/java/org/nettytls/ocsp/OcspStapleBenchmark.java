@@ -28,12 +28,12 @@ public class OcspStapleBenchmark extends JmhDefaults {
     /** Forgets everything: every lookup misses. */
     private static final class NoCache implements OcspCache {
         @Override
-        public OcspStatus get(OcspCertId id) {
+        public OcspStatus get(String key) {
             return null;
         }
 
         @Override
-        public void put(OcspCertId id, OcspStatus status) {
+        public void put(String key, OcspStatus status) {
         }
     }
 

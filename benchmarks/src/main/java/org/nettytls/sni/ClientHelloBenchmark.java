@@ -11,7 +11,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.benchmarks.JmhDefaults;
@@ -51,8 +51,8 @@ public class ClientHelloBenchmark extends JmhDefaults {
         HeldCertificate rsa = HeldCertificate.builder().commonName("www.example.org").dns("www.example.org").rsa(2048).build();
         HeldCertificate ec = HeldCertificate.builder().commonName("www.example.org").dns("www.example.org").ec("secp256r1").build();
         context = SniMapping.builder()
-                .add("www.example.org", TlsServerOptions.builder().certificate(rsa.keyMaterial()).build())
-                .addCertificate("www.example.org", ec.keyMaterial())
+                .add("www.example.org", TlsServerOptions.builder().certificate(rsa.keyMaterial())
+                        .addCertificate(ec.keyMaterial()).build())
                 .build().context("www.example.org");
         tls13 = (SSLSession) Proxy.newProxyInstance(SSLSession.class.getClassLoader(), new Class<?>[] {SSLSession.class},
                 (proxy, method, args) -> {

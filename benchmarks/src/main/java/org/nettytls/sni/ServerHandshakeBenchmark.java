@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code SslContextBuilder}, what the load harness's plain server does per connection;
  * {@code stack=netty-tls} is {@link SniCertSelector} over an {@link SniMapping} of 100 names,
  * which parses the ClientHello, looks the name up and puts the context's {@code SslHandler} and
- * its companions in its place, then reports the handshake ({@code SniCompletionEvent}, the
+ * its companions in its place, then reports the handshake ({@code SniSelectionEvent}, the
  * certificate sent). The difference is what netty-tls costs per connection; the allocation
  * column shows it reliably on a busy machine, ops/s only roughly.
  */

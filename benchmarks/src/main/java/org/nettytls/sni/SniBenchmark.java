@@ -33,7 +33,7 @@ public class SniBenchmark extends JmhDefaults {
             // Half exact names, half wildcards, as a multi-tenant front end would have.
             b.add(i % 2 == 0 ? "host" + i + ".example.org" : "*.zone" + i + ".example.org", context);
         }
-        b.add(SniMapping.DEFAULT, context);
+        b.addDefault(context);
         mapping = b.build();
         int middle = (names / 2) & ~1;
         asked = match.equals("exact") ? "Host" + middle + ".Example.org" : "www.zone" + (middle + 1) + ".example.org";

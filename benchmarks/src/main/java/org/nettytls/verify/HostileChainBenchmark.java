@@ -9,12 +9,15 @@ import java.util.concurrent.TimeUnit;
 import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.verify.internal.PkixWork;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
+import org.nettytls.verify.internal.TlsTrustManager;
+import org.nettytls.verify.internal.PeerVerification;
 
 /**
  * The verification time of hostile chains (issue #15, item 4), in milliseconds per chain: what one

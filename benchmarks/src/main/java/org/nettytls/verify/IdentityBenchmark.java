@@ -5,6 +5,7 @@ import org.nettytls.benchmarks.JmhDefaults;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
+import org.nettytls.verify.internal.FingerprintPins;
 
 /**
  * Identity parsing: the common name and subjectAltNames read from a peer certificate, once per

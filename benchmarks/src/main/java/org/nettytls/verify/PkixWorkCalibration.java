@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.verify.internal.PkixWork;
 
 /**
  * Checks {@link PkixWork}'s name-constraint estimate against what the JDK's PKIX validator really

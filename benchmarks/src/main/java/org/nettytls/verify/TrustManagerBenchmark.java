@@ -8,6 +8,8 @@ import org.nettytls.cert.CaStore;
 import org.nettytls.cert.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
+import org.nettytls.verify.internal.TlsTrustManager;
+import org.nettytls.verify.internal.PeerVerification;
 
 /**
  * The client's own share of a handshake: {@link TlsTrustManager#checkServerTrusted} on an ECDSA

@@ -67,7 +67,7 @@ class ConnectionMemoryTest {
         SslContext plainServer = SslContextBuilder.forServer(leaf.privateKey(), leaf.certificate())
                 .sslProvider(SslProvider.OPENSSL).build();
         SslContext plainClient = SslContextBuilder.forClient().trustManager(ca.certificate()).sslProvider(SslProvider.OPENSSL).build();
-        SniMapping mapping = SniMapping.builder().add(SniMapping.DEFAULT,
+        SniMapping mapping = SniMapping.builder().addDefault(
                 TlsServerOptions.builder().certificate(leaf.keyMaterial()).build()).build();
         TlsClientContext nettyTls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build());
 

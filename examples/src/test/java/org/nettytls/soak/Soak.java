@@ -34,7 +34,7 @@ import javax.net.ssl.SSLContext;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.session.ClientSessionCache;
+import org.nettytls.ClientSessionCache;
 import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Bystander;

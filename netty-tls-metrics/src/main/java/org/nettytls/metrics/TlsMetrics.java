@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
@@ -35,11 +35,11 @@ import org.nettytls.cert.KeyMaterial;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
-import org.nettytls.ocsp.OcspVerdictListener;
+import org.nettytls.ocsp.OcspVerdictEvent;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;
-import org.nettytls.starttls.StartTlsCompletionEvent;
-import org.nettytls.starttls.StopTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
+import org.nettytls.TlsCompletionEvent;
 
 /**
  * netty-tls in Micrometer: one binder that counts and times what the library does. Bind it to a
@@ -48,9 +48,9 @@ import org.nettytls.starttls.StopTlsCompletionEvent;
  * <pre>{@code
  * TlsMetrics metrics = TlsMetrics.of(registry);
  * TlsServerOptions.builder()...observer(metrics)                 // handshakes (server contexts)
- * TlsClientOptions.builder()...observer(metrics)                 // handshakes (client contexts), STARTTLS
+ * TlsClientOptions.builder()...observer(metrics)                 // handshakes (client contexts), STARTTLS,
+ *                                                                // client OCSP and CRL verdicts
  * SniSelectorOptions.builder().observer(metrics)                 // SNI selections, selector failures
- * OcspClientConfig.builder().verdictListener(metrics)            // client OCSP and CRL verdicts
  * OcspStapler.builder(group).listener(metrics.staplerListener())  // staple fetches and failures
  * metrics.monitor(sniReloader);                                  // certificate expiry, SNI names; follows reloads
  * metrics.monitor(stapler);                                      // staple age and status per certificate
@@ -68,7 +68,7 @@ import org.nettytls.starttls.StopTlsCompletionEvent;
  * <p>Recording costs a map lookup and an increment on the event loop; meters are made once per
  * combination of tag values. Thread-safe.
  */
-public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictListener {
+public final class TlsMetrics implements MeterBinder, TlsObserver {
     public static final String HANDSHAKE = "tls.handshake";
     public static final String SNI = "tls.sni.selections";
     public static final String CERT_EXPIRY = "tls.certificate.expiry";
@@ -182,27 +182,31 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
     }
 
     @Override
-    public void startTlsCompleted(Channel channel, String protocol, boolean client, StartTlsCompletionEvent event) {
+    public void startTlsCompleted(Channel channel, String protocol, boolean client, TlsCompletionEvent event) {
         TlsException cause = event.cause();
+        if (event instanceof StartTlsEvent && !((StartTlsEvent) event).isUpgrade()) {
+            count(STOPTLS, "STOPTLS downgrades by protocol and outcome", "tls.starttls.protocol", protocol,
+                    "outcome", event.isSuccess() ? "success" : "failure", "error.type", code(cause));
+            return;
+        }
         String outcome = cause == null ? "upgraded" : cause.code() == TlsErrorCode.STARTTLS_REFUSED ? "refused" : "failed";
         count(STARTTLS, "STARTTLS upgrades by protocol and outcome", "tls.starttls.protocol", protocol,
                 "tls.role", client ? "client" : "server", "outcome", outcome, "error.type", code(cause));
     }
 
-    @Override
-    public void stopTlsCompleted(Channel channel, String protocol, StopTlsCompletionEvent event) {
-        count(STOPTLS, "STOPTLS downgrades by protocol and outcome", "tls.starttls.protocol", protocol,
-                "outcome", event.isSuccess() ? "success" : "failure", "error.type", code(event.cause()));
-    }
-
     // ---- OCSP ----
 
+    /** Client-side OCSP verdicts ({@link OcspVerdictEvent}), which reach the options' observer. */
     @Override
-    public void verdict(Channel channel, OcspStatus status, TlsException refusal) {
+    public void eventFired(Channel channel, TlsCompletionEvent event) {
+        if (!(event instanceof OcspVerdictEvent)) {
+            return;
+        }
+        OcspStatus status = ((OcspVerdictEvent) event).status();
         count(OCSP_VERDICTS, "client-side OCSP and CRL verdicts on servers' certificates",
                 "tls.ocsp.result", status == null ? NONE : status.result().toString().replace(' ', '-'),
                 "tls.ocsp.source", status == null ? NONE : status.source().name().toLowerCase(java.util.Locale.ROOT),
-                "outcome", refusal == null ? "passed" : "refused");
+                "outcome", event.isSuccess() ? "passed" : "refused");
     }
 
     /** For {@code OcspStapler.Builder.listener}: counts fetches and failures, and refreshes the staple gauges. */
@@ -319,6 +323,9 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
         for (String name : mapping.names()) {
             contexts.put(name, mapping.context(name));
         }
+        if (mapping.defaultContext() != null) {
+            contexts.put("", mapping.defaultContext());
+        }
         syncContexts(owner, contexts);
     }
 
@@ -332,7 +339,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver, OcspVerdictLi
             names.putIfAbsent(context, e.getKey());
             List<X509Certificate> leaves = new ArrayList<>();
             leaves.add(context.options().keyMaterial().leaf());
-            for (KeyMaterial km : context.additionalCertificates()) {
+            for (KeyMaterial km : context.options().additionalCertificates()) {
                 leaves.add(km.leaf());
             }
             for (X509Certificate leaf : leaves) {

@@ -35,7 +35,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;
@@ -78,23 +78,23 @@ class TlsMetricsTest {
         loop.close();
     }
 
-    SniMapping mapping(HeldCertificate www) throws org.nettytls.TlsException {
+    SniMapping mapping(HeldCertificate www) throws org.nettytls.error.TlsException {
         return SniMapping.builder()
-                .add("www.test", server(www))
-                .addCertificate("www.test", wwwEc.keyMaterial())
+                .add("www.test", TlsServerOptions.builder().certificate(www.keyMaterial()).addCertificate(wwwEc.keyMaterial())
+                        .observer(metrics).build())
                 .add("*.wild.test", server(wild))
-                .add(SniMapping.DEFAULT, server(fallback))
+                .addDefault(server(fallback))
                 .build();
     }
 
-    TlsServerOptions server(HeldCertificate cert) throws org.nettytls.TlsException {
+    TlsServerOptions server(HeldCertificate cert) throws org.nettytls.error.TlsException {
         return TlsServerOptions.builder().certificate(cert.keyMaterial()).observer(metrics).build();
     }
 
     TlsClientContext client(String verifyName) throws Exception {
         TlsClientOptions.Builder b = TlsClientOptions.builder().caCertificates(root.certificate()).observer(metrics);
         if (verifyName != null) {
-            b.verifycnName(verifyName);
+            b.peerName(verifyName);
         }
         return TlsClientContext.create(b.build());
     }
@@ -231,12 +231,12 @@ class TlsMetricsTest {
                     .ocspStapling(true).ocspStaples(stapler::currentStaple).observer(metrics).build());
             int port = loop.server(server, side -> { });
             org.nettytls.ocsp.OcspClientConfig ocsp = org.nettytls.ocsp.OcspClientConfig.builder()
-                    .mode(org.nettytls.ocsp.OcspMode.MUST_STAPLE).verdictListener(metrics).build();
+                    .mode(org.nettytls.ocsp.OcspMode.MUST_STAPLE).build();   // verdicts reach the options' observer
             TlsClientContext client = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder()
                     .caCertificates(ocspRoot.certificate()).observer(metrics)).build());
             for (int i = 0; i < 2; i++) {
                 Throwable f = loop.client(client, "localhost", port).handshakeFailure();
-                assertNull(f, () -> org.nettytls.TlsException.classify(f).toString());
+                assertNull(f, () -> org.nettytls.error.TlsException.classify(f).toString());
             }
             awaitCount(() -> count(TlsMetrics.OCSP_VERDICTS, "tls.ocsp.result", "good", "outcome", "passed"), 2);
             // A resumed session carries no staple: its verdict comes from the cache.

@@ -12,10 +12,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.CertificateLoader;
-import org.nettytls.verify.CrlStore;
+import org.nettytls.verify.internal.CrlStore;
 
 /**
  * Revocation by the CRLs a certificate names in its CRL distribution points: fetched over HTTP

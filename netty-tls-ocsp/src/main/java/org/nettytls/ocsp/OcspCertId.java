@@ -20,7 +20,7 @@ import org.bouncycastle.cert.ocsp.CertificateID;
  * only when all four match exactly. The {@link #key()} (SHA-256 based, whatever algorithm a
  * response used) is what an {@link OcspCache} is keyed by, stable across processes.
  */
-public final class OcspCertId {
+final class OcspCertId {
     static final ASN1ObjectIdentifier SHA1 = OIWObjectIdentifiers.idSHA1;
     private static final Map<ASN1ObjectIdentifier, String> DIGESTS = Map.of(
             OIWObjectIdentifiers.idSHA1, "SHA-1",

@@ -10,8 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.verify.PeerCheck;
 
 /**
@@ -73,7 +73,6 @@ public final class OcspClientConfig {
     private final Clock clock;
     private final OcspVerifier verifier;
     private final CrlFetcher crlCache;
-    private final OcspVerdictListener verdictListener;
 
     private OcspClientConfig(Builder b) {
         this.mode = b.mode;
@@ -94,12 +93,6 @@ public final class OcspClientConfig {
         this.clock = b.clock;
         this.verifier = new OcspVerifier(skew, maxAge, maxResponseBytes, trustedResponders);
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
-        this.verdictListener = b.verdictListener;
-    }
-
-    /** Who is told each connection's verdict, or {@code null}. <b>Experimental</b>. */
-    public OcspVerdictListener verdictListener() {
-        return verdictListener;
     }
 
     public static Builder builder() {
@@ -108,21 +101,23 @@ public final class OcspClientConfig {
 
     /**
      * Prepares client options for this config: asks for staples (unless {@link OcspMode#NO_STAPLE}),
-     * adds the in-handshake staple check, and adds the {@link OcspStapleHandler} as an identity
-     * gate ({@link TlsClientOptions.Builder#addIdentityGate}), which {@code TlsClientContext.install}
-     * puts on every connection, direct or STARTTLS. Returns the same builder.
+     * adds the in-handshake staple check, and adds the OCSP handler (what cannot run inside the
+     * handshake: the resolver, CRL distribution points, the staple callback, a resumed session's
+     * check) as an identity gate ({@link TlsClientOptions.Builder#addIdentityGate}), which
+     * {@code TlsClientContext.install} puts on every connection, direct or STARTTLS. Returns the
+     * same builder.
      */
     public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
         return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck()).addIdentityGate(this::newHandler);
     }
 
-    /** The check that runs inside the handshake, for options built another way (with {@link #newHandler} as their gate). */
-    public PeerCheck peerCheck() {
+    /** The check that runs inside the handshake. */
+    PeerCheck peerCheck() {
         return new OcspStapleCheck(this);
     }
 
     /** A new {@link OcspStapleHandler} for one connection: the identity gate {@link #applyTo} adds. */
-    public OcspStapleHandler newHandler() {
+    OcspStapleHandler newHandler() {
         return new OcspStapleHandler(this);
     }
 
@@ -239,16 +234,10 @@ public final class OcspClientConfig {
         private URI responderUrl;
         private CrlUse crls = CrlUse.OFF;
         private Clock clock = Clock.systemUTC();
-        private OcspVerdictListener verdictListener;
 
         private Builder() {
         }
 
-        /** Tells {@code listener} each connection's verdict (for metrics). <b>Experimental</b>: see {@link OcspVerdictListener}. */
-        public Builder verdictListener(OcspVerdictListener listener) {
-            this.verdictListener = java.util.Objects.requireNonNull(listener, "listener");
-            return this;
-        }
 
         /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
         public Builder mode(OcspMode mode) {

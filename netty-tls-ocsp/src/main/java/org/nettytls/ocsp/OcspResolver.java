@@ -40,7 +40,7 @@ import org.nettytls.cert.CertificateFields;
  *
  * <p>Not thread-safe: use one instance from one event loop.
  */
-public final class OcspResolver {
+final class OcspResolver {
     /** How long a failure to get an answer is remembered, so that a down responder is not asked on every connection. */
     public static final Duration SOFT_FAILURE_TTL = Duration.ofSeconds(10);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -92,7 +92,7 @@ public final class OcspResolver {
             X509Certificate issuer = issuing.get(i);
             certs.add(cert);
             issuers.add(issuer);
-            OcspStatus cached = config.cache().get(OcspCertId.of(cert, issuer));
+            OcspStatus cached = config.cache().get(OcspCertId.of(cert, issuer).key());
             if (cached != null && cached.isHardFailure()) {
                 statuses[i] = cached.from(OcspStatus.Source.CACHE);
                 hardError = describe(cached);
@@ -206,12 +206,12 @@ public final class OcspResolver {
             anyFound = true;
             statuses[i] = s;
             if (s.result() == OcspStatus.Result.SOFT_FAILURE) {
-                config.cache().put(id, OcspStatus.softFailure(OcspStatus.Source.RESOLVER, s.subject(), s.detail(),
+                config.cache().put(id.key(), OcspStatus.softFailure(OcspStatus.Source.RESOLVER, s.subject(), s.detail(),
                         config.now().plus(SOFT_FAILURE_TTL)));
                 soft.add(describe(s));
                 fallBackToCrlQuietly(i);
             } else {
-                config.cache().put(id, s);
+                config.cache().put(id.key(), s);
                 if (s.isHardFailure()) {
                     hard.add(describe(s));
                 }
@@ -325,7 +325,7 @@ public final class OcspResolver {
                 (Future<OcspStatus> f) -> {
                     OcspStatus s = f.getNow();
                     statuses[i] = s;
-                    config.cache().put(OcspCertId.of(certs.get(i), issuers.get(i)), s.result() == OcspStatus.Result.SOFT_FAILURE
+                    config.cache().put(OcspCertId.of(certs.get(i), issuers.get(i)).key(), s.result() == OcspStatus.Result.SOFT_FAILURE
                             ? OcspStatus.softFailure(OcspStatus.Source.CRL, s.subject(), s.detail(),
                                     config.now().plus(SOFT_FAILURE_TTL)) : s);
                     if (s.isHardFailure() || (config.failHard() && !s.isGood())) {

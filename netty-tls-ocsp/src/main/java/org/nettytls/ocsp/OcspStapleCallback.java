@@ -3,7 +3,8 @@ package org.nettytls.ocsp;
 import io.netty.channel.Channel;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
+import org.nettytls.annotation.Spi;
 
 /**
  * {@code SSL_ocsp_staple_callback}: replaces the default checks of the server's staple. It is
@@ -26,6 +27,7 @@ import org.nettytls.TlsException;
  * extension), the callback cannot waive it: no staple fails {@code staple-missing} whatever it
  * returns, and a staple it does not find good fails {@code ocsp-response-invalid}.
  */
+@Spi
 @FunctionalInterface
 public interface OcspStapleCallback {
     /**

@@ -5,8 +5,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.verify.PeerCheck;
 import org.nettytls.verify.PeerContext;
@@ -92,7 +92,7 @@ final class OcspStapleCheck implements PeerCheck {
     static OcspStatus judge(OcspClientConfig config, X509Certificate leaf, X509Certificate issuer, String subject,
                             byte[] staple, java.time.Instant now) {
         OcspCertId id = OcspCertId.of(leaf, issuer);
-        OcspStatus cached = config.cache().get(id);
+        OcspStatus cached = config.cache().get(id.key());
         if (cached != null && cached.isHardFailure()) {
             // A revocation learned earlier stands, whatever this server staples now (a replay of an older "good").
             return cached.from(OcspStatus.Source.CACHE);
@@ -104,7 +104,7 @@ final class OcspStapleCheck implements PeerCheck {
         // The same staple comes in every handshake with this server: its signature is checked once.
         OcspStatus status = config.verifier().verifyStaple(staple, leaf, issuer, now, OcspStatus.Source.STAPLE);
         if (status.result() != OcspStatus.Result.SOFT_FAILURE) {
-            config.cache().put(id, status);
+            config.cache().put(id.key(), status);
         }
         return status;
     }

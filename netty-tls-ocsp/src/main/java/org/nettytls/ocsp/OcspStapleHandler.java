@@ -13,10 +13,10 @@ import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.verify.IdentityGate;
 
 /**
@@ -37,7 +37,7 @@ import org.nettytls.verify.IdentityGate;
  * handshake's completion only with the verdict (see {@link IdentityGate}): bytes written early
  * never reach a server that turns out to be revoked.
  */
-public final class OcspStapleHandler extends IdentityGate {
+final class OcspStapleHandler extends IdentityGate {
     private final OcspClientConfig config;
 
     OcspStapleHandler(OcspClientConfig config) {
@@ -87,7 +87,7 @@ public final class OcspStapleHandler extends IdentityGate {
         } else if (record != null) {
             leafStatus = record.leaf;
         } else {
-            OcspStatus cached = path.size() > 1 ? config.cache().get(OcspCertId.of(leaf, path.get(1))) : null;
+            OcspStatus cached = path.size() > 1 ? config.cache().get(OcspCertId.of(leaf, path.get(1)).key()) : null;
             leafStatus = cached != null ? cached.from(OcspStatus.Source.CACHE) : OcspStatus.softFailure(
                     OcspStatus.Source.NONE, OcspVerifier.subject(leaf), (resumed ? "a resumed session carries no staple"
                             : "the staple was not checked in the handshake") + " and no current answer is cached", null);
@@ -147,15 +147,9 @@ public final class OcspStapleHandler extends IdentityGate {
         pass(ctx);
     }
 
+    /** The verdict as an event, before the handshake's own outcome passes on. */
     private void tell(ChannelHandlerContext ctx, OcspStatus status, TlsException refusal) {
-        OcspVerdictListener l = config.verdictListener();
-        if (l != null) {
-            try {
-                l.verdict(ctx.channel(), status, refusal);
-            } catch (RuntimeException ignored) {
-                // A listener must not break the connection it watches.
-            }
-        }
+        ctx.fireUserEventTriggered(refusal == null ? new OcspVerdictEvent(status) : new OcspVerdictEvent(status, refusal));
     }
 
     /**

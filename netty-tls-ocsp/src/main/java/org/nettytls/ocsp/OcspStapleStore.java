@@ -2,6 +2,7 @@ package org.nettytls.ocsp;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import org.nettytls.annotation.Spi;
 
 /**
  * Where the servers of a fleet share their OCSP staples, so that a response fetched by one is
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletionStage;
  * stapler's event loop and <b>must not block</b>: return a stage that completes later, from any
  * thread (the stapler hops back to its loop).
  */
+@Spi
 public interface OcspStapleStore {
     /** The stored response (DER) for {@code key}, or {@code null} when there is none. */
     CompletionStage<byte[]> get(String key);

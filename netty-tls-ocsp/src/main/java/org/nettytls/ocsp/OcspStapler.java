@@ -30,10 +30,11 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateFields;
 import org.nettytls.cert.Fingerprint;
+import org.nettytls.TlsServerOptions;
 
 /**
  * Server-side stapling: for every certificate a server presents, fetches the OCSP response from
@@ -86,7 +87,10 @@ public final class OcspStapler implements AutoCloseable {
     /** Replaced, never changed in place, under {@link #entriesLock}: handshakes read it without a lock. */
     private volatile List<Entry> entries = List.of();
     private final Object entriesLock = new Object();
-    private final Promise<Void> ready;
+    /** The first round of the builder's certificates. */
+    private final Promise<Void> firstRound;
+    /** {@link #ready()}: the first round and every {@link #applyTo}'s first fetches. */
+    private volatile Future<Void> ready;
     private volatile boolean closed;
 
     /**
@@ -156,7 +160,8 @@ public final class OcspStapler implements AutoCloseable {
         this.listener = b.listener;
         this.timer = b.timer;
         this.store = b.store;
-        this.ready = loop.newPromise();
+        this.firstRound = loop.newPromise();
+        this.ready = firstRound;
         this.entries = List.copyOf(newEntries(b.chains, List.of(), "OcspStapler.certificate"));
     }
 
@@ -189,9 +194,56 @@ public final class OcspStapler implements AutoCloseable {
         return new Builder(group);
     }
 
-    /** Completes when every certificate's first fetch has finished, successfully or not. */
+    /**
+     * Completes when every certificate's first fetch has finished, successfully or not: those of
+     * the builder and those of every {@link #applyTo} so far.
+     */
     public Future<Void> ready() {
         return ready;
+    }
+
+    /**
+     * Staples the server these options build, each certificate named once, on the options: sets
+     * {@code ocspStaples(this::currentStaple)}, builds the options, and follows their own and
+     * additional certificates ({@code addCertificate}; each chain must hold the issuer), so each
+     * goes out with its own staple whichever BoringSSL chooses, RSA or ECDSA. The server-side
+     * counterpart of {@link OcspClientConfig#applyTo}. {@link #ready()} then also waits for
+     * these certificates' first fetches. Reads the persistence folder on the calling thread: call
+     * it while setting up, not on an event loop.
+     *
+     * <pre>{@code
+     * OcspStapler stapler = OcspStapler.builder(group).start();
+     * SniMapping mapping = SniMapping.builder()
+     *         .add("www.example.org", stapler.applyTo(TlsServerOptions.builder()
+     *                 .certificate(wwwRsa).addCertificate(wwwEcdsa)))
+     *         .build();
+     * stapler.ready().await(10, TimeUnit.SECONDS);
+     * }</pre>
+     *
+     * @return the built options
+     * @throws TlsException when the options do not build, or a certificate cannot be stapled (no
+     *         issuer in its chain, no responder named)
+     */
+    public TlsServerOptions applyTo(TlsServerOptions.Builder options) throws TlsException {
+        TlsServerOptions built = options.ocspStaples(this::currentStaple).build();
+        List<List<X509Certificate>> chains = new ArrayList<>();
+        chains.add(built.keyMaterial().chain());
+        for (org.nettytls.cert.KeyMaterial km : built.additionalCertificates()) {
+            chains.add(km.chain());
+        }
+        Future<Void> added = change(chains, null);
+        synchronized (entriesLock) {
+            Promise<Void> both = loop.newPromise();
+            PromiseCombiner combiner = new PromiseCombiner(loop);
+            Future<Void> before = ready;
+            loop.execute(() -> {
+                combiner.add((Future<?>) before);
+                combiner.add((Future<?>) added);
+                combiner.finish(both);
+            });
+            ready = both;
+        }
+        return built;
     }
 
     /**
@@ -424,7 +476,7 @@ public final class OcspStapler implements AutoCloseable {
     private void storeFailed(Entry e, Promise<Void> first, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "staple store: " + cause, true));
+        emit(OcspStaplerEvent.failed(e.cert, e.status, true, TlsErrorCode.CONNECTION_FAILED, "staple store: " + cause));
         askResponder(e, first);
     }
 
@@ -475,9 +527,8 @@ public final class OcspStapler implements AutoCloseable {
         e.status = s;
         e.backoff = FIRST_RETRY;
         persist(e, der);
-        verification.cache().put(OcspCertId.of(e.cert, e.issuer), s);
-        emit(new OcspStaplerEvent(first ? OcspStaplerEvent.Kind.FETCHED : OcspStaplerEvent.Kind.REFRESHED, e.cert, s, null,
-                fromStore));
+        verification.cache().put(OcspCertId.of(e.cert, e.issuer).key(), s);
+        emit(OcspStaplerEvent.fetched(first, e.cert, s, fromStore));
         schedule(e, refreshDelay(s, now));
     }
 
@@ -489,12 +540,12 @@ public final class OcspStapler implements AutoCloseable {
         try {
             store.put(e.key, der, Duration.between(now, s.validUntil())).whenComplete((ok, error) -> {
                 if (error != null) {
-                    emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: "
-                            + error, true));
+                    emit(OcspStaplerEvent.failed(e.cert, s, true, TlsErrorCode.CONNECTION_FAILED,
+                            "staple store: cannot share the response: " + error));
                 }
             });
         } catch (RuntimeException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: " + ex, true));
+            emit(OcspStaplerEvent.failed(e.cert, s, true, TlsErrorCode.CONNECTION_FAILED, "staple store: cannot share the response: " + ex));
         }
     }
 
@@ -516,7 +567,9 @@ public final class OcspStapler implements AutoCloseable {
     }
 
     private void failed(Entry e, OcspStatus status, String why) {
-        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, status, why));
+        TlsErrorCode code = status == null ? TlsErrorCode.CONNECTION_FAILED
+                : status.result() == OcspStatus.Result.REVOKED ? TlsErrorCode.REVOKED : TlsErrorCode.OCSP_RESPONSE_INVALID;
+        emit(OcspStaplerEvent.failed(e.cert, status, false, code, why));
         Duration wait = e.backoff;
         e.backoff = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
         schedule(e, wait);
@@ -558,7 +611,7 @@ public final class OcspStapler implements AutoCloseable {
             Files.move(tmp, persistedFile(e), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "cannot persist the response: " + ex));
+            emit(OcspStaplerEvent.failed(e.cert, e.status, false, TlsErrorCode.BAD_INPUT, "cannot persist the response: " + ex));
         }
     }
 
@@ -569,7 +622,7 @@ public final class OcspStapler implements AutoCloseable {
         try {
             Files.deleteIfExists(persistedFile(e));
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status,
+            emit(OcspStaplerEvent.failed(e.cert, e.status, false, TlsErrorCode.BAD_INPUT,
                     "cannot delete the persisted response of a certificate no longer good: " + ex));
         }
     }
@@ -591,7 +644,7 @@ public final class OcspStapler implements AutoCloseable {
                 e.status = s;
             }
         } catch (IOException ex) {
-            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, null, "cannot read " + file + ": " + ex));
+            emit(OcspStaplerEvent.failed(e.cert, null, false, TlsErrorCode.BAD_INPUT, "cannot read " + file + ": " + ex));
         }
     }
 
@@ -683,7 +736,7 @@ public final class OcspStapler implements AutoCloseable {
                 s.loadPersisted(e);
             }
             List<Entry> first = s.entries;
-            s.loop.execute(() -> s.fetchFirst(first, s.ready));
+            s.loop.execute(() -> s.fetchFirst(first, s.firstRound));
             return s;
         }
     }

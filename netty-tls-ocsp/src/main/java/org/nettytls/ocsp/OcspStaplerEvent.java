@@ -2,30 +2,53 @@ package org.nettytls.ocsp;
 
 import java.security.cert.X509Certificate;
 import java.util.Objects;
+import org.nettytls.TlsCompletionEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
-/** What an {@link OcspStapler} did for one certificate: fetched its first response, refreshed it, or failed. */
-public final class OcspStaplerEvent {
+/**
+ * What an {@link OcspStapler} did for one certificate: fetched its first response, refreshed it, or
+ * failed ({@link #cause()} says why: {@code connection-failed} for a responder or store that did not
+ * answer, {@code revoked} or {@code ocsp-response-invalid} for a response that cannot be stapled,
+ * {@code bad-input} for a persisted file that cannot be written or read). Given to the stapler's
+ * listener ({@link OcspStapler.Builder#listener}), not fired on a channel: stapling runs for the
+ * server, not for one connection.
+ */
+public final class OcspStaplerEvent extends TlsCompletionEvent {
     /** The kinds of event. */
     public enum Kind { FETCHED, REFRESHED, FAILED }
 
     private final Kind kind;
     private final X509Certificate certificate;
     private final OcspStatus status;
-    private final String cause;
     private final boolean fromStore;
 
-    OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, String cause) {
-        this(kind, certificate, status, cause, false);
-    }
-
-    OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, String cause, boolean fromStore) {
-        this.fromStore = fromStore;
-        this.kind = Objects.requireNonNull(kind, "kind");
+    private OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, boolean fromStore) {
+        this.kind = kind;
         this.certificate = certificate;
         this.status = status;
-        this.cause = cause;
+        this.fromStore = fromStore;
     }
 
+    private OcspStaplerEvent(X509Certificate certificate, OcspStatus status, boolean fromStore, TlsException cause) {
+        super(cause);
+        this.kind = Kind.FAILED;
+        this.certificate = certificate;
+        this.status = status;
+        this.fromStore = fromStore;
+    }
+
+    static OcspStaplerEvent fetched(boolean first, X509Certificate certificate, OcspStatus status, boolean fromStore) {
+        return new OcspStaplerEvent(first ? Kind.FETCHED : Kind.REFRESHED, certificate, Objects.requireNonNull(status, "status"),
+                fromStore);
+    }
+
+    static OcspStaplerEvent failed(X509Certificate certificate, OcspStatus status, boolean fromStore, TlsErrorCode code,
+                                   String why) {
+        return new OcspStaplerEvent(certificate, status, fromStore, new TlsException(code, why));
+    }
+
+    /** {@link Kind#FETCHED} or {@link Kind#REFRESHED} on success, else {@link Kind#FAILED}. */
     public Kind kind() {
         return kind;
     }
@@ -48,14 +71,10 @@ public final class OcspStaplerEvent {
         return fromStore;
     }
 
-    /** Why a fetch failed, or {@code null}. */
-    public String cause() {
-        return cause;
-    }
-
     @Override
     public String toString() {
         return "OcspStaplerEvent(" + kind + ", " + OcspVerifier.subject(certificate)
-                + (fromStore ? ", store" : "") + (status != null ? ", " + status : "") + (cause != null ? ", " + cause : "") + ")";
+                + (fromStore ? ", store" : "") + (status != null ? ", " + status : "")
+                + (isSuccess() ? "" : ", " + cause().getMessage()) + ")";
     }
 }

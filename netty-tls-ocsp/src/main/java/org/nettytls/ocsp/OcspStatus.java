@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * What a revocation check concluded about one certificate: the answer, where it came from, and
  * how long it holds. Immutable. Its {@link #toString()} is what the connection info shows under
- * {@code org.nettytls.info.TlsConnectionInfo#OCSP_STATUS}.
+ * {@code org.nettytls.TlsConnectionInfo#OCSP_STATUS}.
  */
 public final class OcspStatus {
     /** The answer. Only {@link #GOOD} means "not revoked". */

@@ -30,15 +30,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspClients;
 import org.nettytls.ocsp.OcspMode;
-import org.nettytls.ocsp.OcspResolver;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
@@ -134,13 +133,13 @@ class OcspInteropTest {
     void theResolverAsksOpensslOcspAndGetsGoodAndRevoked() throws Exception {
         startResponder();
         OcspClientConfig config = OcspClientConfig.builder().nonce(true).build();
-        OcspResolver ok = OcspResolver.forChain(List.of(good.certificate(), ca.certificate(), root.certificate()), config)
-                .resolve(group.next(), NioSocketChannel.class).get(20, TimeUnit.SECONDS);
-        assertEquals("", ok.hardError(), ok.softError());
-        assertEquals(OcspStatus.Result.GOOD, ok.statuses().get(0).result(), String.valueOf(ok.statuses()));
-        OcspResolver bad = OcspResolver.forChain(List.of(revoked.certificate(), ca.certificate(), root.certificate()), config)
-                .resolve(group.next(), NioSocketChannel.class).get(20, TimeUnit.SECONDS);
-        assertTrue(bad.hardError().contains("revoked") && bad.hardError().contains("keyCompromise"), bad.hardError());
+        OcspClients.Resolved ok = OcspClients.resolve(List.of(good.certificate(), ca.certificate(), root.certificate()),
+                config, group.next());
+        assertEquals("", ok.hardError, ok.softError);
+        assertEquals(OcspStatus.Result.GOOD, ok.statuses.get(0).result(), String.valueOf(ok.statuses));
+        OcspClients.Resolved bad = OcspClients.resolve(List.of(revoked.certificate(), ca.certificate(), root.certificate()),
+                config, group.next());
+        assertTrue(bad.hardError.contains("revoked") && bad.hardError.contains("keyCompromise"), bad.hardError);
     }
 
     /** A netty-tls HTTPS server that staples through {@link OcspStapler}; answers one fixed HTTP response. */
@@ -226,13 +225,14 @@ class OcspInteropTest {
     @Test
     void eachKeyTypeOfOneNameGetsItsOwnStaple() throws Exception {
         startResponder();
-        OcspStapler stapler = OcspStapler.builder(group).certificate(good.chain()).certificate(goodEc.chain()).start();
+        // Each certificate named once, on the options; applyTo makes the stapler follow both.
+        OcspStapler stapler = OcspStapler.builder(group).start();
         closeables.add(stapler);
+        SniMapping mapping = SniMapping.builder().add("localhost", stapler.applyTo(TlsServerOptions.builder()
+                .certificate(good.keyMaterial()).addCertificate(goodEc.keyMaterial()))).build();
         stapler.ready().get(20, TimeUnit.SECONDS);
         assertNotNull(stapler.currentStaple(good.certificate()), String.valueOf(stapler.status(good.certificate())));
         assertNotNull(stapler.currentStaple(goodEc.certificate()), String.valueOf(stapler.status(goodEc.certificate())));
-        SniMapping mapping = SniMapping.builder().add("localhost", TlsServerOptions.builder().certificate(good.keyMaterial())
-                .ocspStaples(stapler::currentStaple).build()).addCertificate("localhost", goodEc.keyMaterial()).build();
         int port = loop.server(ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS), s -> { },
                 false);
         Map<String, List<String>> cases = new java.util.LinkedHashMap<>();

@@ -30,8 +30,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
@@ -148,7 +148,7 @@ class EveryCheckOnEveryPathTest {
         TlsClientContext direct = TlsClientContext.create(options.apply(ocsp.applyTo(TlsClientOptions.builder()
                 .caCertificates(root.certificate()))).build());
         Map<StartTlsProtocol, TlsClientContext> upgrades = new LinkedHashMap<>();
-        for (StartTlsProtocol p : StartTlsProtocol.values()) {
+        for (StartTlsProtocol p : StartTlsProtocol.builtIn()) {
             upgrades.put(p, TlsClientContext.create(options.apply(ocsp.applyTo(TlsClientOptions.builder()
                     .caCertificates(root.certificate()))).build(), p.hostnameScheme()));
         }
@@ -158,7 +158,7 @@ class EveryCheckOnEveryPathTest {
     static List<String> paths() {
         List<String> paths = new ArrayList<>();
         paths.add("direct");
-        for (StartTlsProtocol p : StartTlsProtocol.values()) {
+        for (StartTlsProtocol p : StartTlsProtocol.builtIn()) {
             paths.add(p.id());
         }
         return paths;

@@ -16,9 +16,9 @@ import org.nettytls.cert.HeldCertificate;
 /** The cache's rules, attacked: expiry the right way round (the reference has it backwards), no revocation forgotten. */
 class OcspCacheTest {
     static HeldCertificate ca;
-    static OcspCertId a;
-    static OcspCertId b;
-    static OcspCertId c;
+    static String a;
+    static String b;
+    static String c;
     final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
 
     @BeforeAll
@@ -29,10 +29,10 @@ class OcspCacheTest {
         c = id(3);
     }
 
-    static OcspCertId id(int serial) throws Exception {
+    static String id(int serial) throws Exception {
         HeldCertificate cert = HeldCertificate.builder().dns("x.test").serialNumber(BigInteger.valueOf(serial)).signedBy(ca)
                 .build();
-        return OcspCertId.of(cert.certificate(), ca.certificate());
+        return OcspCertId.of(cert.certificate(), ca.certificate()).key();
     }
 
     static final class TestClock extends Clock {
@@ -65,7 +65,7 @@ class OcspCacheTest {
     @Test
     void anEntryIsHandedOutUntilItsNextUpdateAndNotAfter() {
         TestClock clock = new TestClock(t0);
-        OcspCache.MemoryCache cache = new OcspCache.MemoryCache(10, clock);
+        MemoryOcspCache cache = new MemoryOcspCache(10, clock);
         cache.put(a, status(OcspStatus.Result.GOOD, t0.plusSeconds(100)));
         clock.now = t0.plusSeconds(99);
         assertNotNull(cache.get(a), "a fresh entry must be served (the reference drops it)");
@@ -77,7 +77,7 @@ class OcspCacheTest {
     @Test
     void aRevocationIsNotReplacedByAGoodAnswer() {
         TestClock clock = new TestClock(t0);
-        OcspCache.MemoryCache cache = new OcspCache.MemoryCache(10, clock);
+        MemoryOcspCache cache = new MemoryOcspCache(10, clock);
         cache.put(a, status(OcspStatus.Result.REVOKED, t0.plusSeconds(100)));
         cache.put(a, status(OcspStatus.Result.GOOD, t0.plusSeconds(500)));
         assertEquals(OcspStatus.Result.REVOKED, cache.get(a).result());
@@ -88,7 +88,7 @@ class OcspCacheTest {
     @Test
     void aSoftFailureDoesNotReplaceASignedAnswerButExpiresSoon() {
         TestClock clock = new TestClock(t0);
-        OcspCache.MemoryCache cache = new OcspCache.MemoryCache(10, clock);
+        MemoryOcspCache cache = new MemoryOcspCache(10, clock);
         cache.put(a, status(OcspStatus.Result.GOOD, t0.plusSeconds(100)));
         cache.put(a, OcspStatus.softFailure(OcspStatus.Source.RESOLVER, "'x'", "down", t0.plusSeconds(10)));
         assertEquals(OcspStatus.Result.GOOD, cache.get(a).result());
@@ -101,7 +101,7 @@ class OcspCacheTest {
     @Test
     void expiredAnswersAreNotStoredAndRevocationsAreEvictedLast() {
         TestClock clock = new TestClock(t0);
-        OcspCache.MemoryCache cache = new OcspCache.MemoryCache(2, clock);
+        MemoryOcspCache cache = new MemoryOcspCache(2, clock);
         cache.put(c, status(OcspStatus.Result.GOOD, t0.minusSeconds(1)));
         assertEquals(0, cache.size());
         cache.put(a, status(OcspStatus.Result.REVOKED, t0.plus(Duration.ofDays(1))));

@@ -4,9 +4,9 @@ import io.netty.channel.Channel;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -36,5 +36,25 @@ public final class OcspClients {
     public static String status(Side side) throws Exception {
         Channel ch = side.channel;
         return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** What the resolver (package-private) concluded, for tests outside this package. */
+    public static final class Resolved {
+        public final java.util.List<OcspStatus> statuses;
+        public final String hardError;
+        public final String softError;
+
+        Resolved(OcspResolver r) {
+            this.statuses = r.statuses();
+            this.hardError = r.hardError();
+            this.softError = r.softError();
+        }
+    }
+
+    /** Asks the responders about {@code chain} (leaf first, each issuer after it) on {@code loop}. */
+    public static Resolved resolve(java.util.List<java.security.cert.X509Certificate> chain, OcspClientConfig config,
+                                   io.netty.channel.EventLoop loop) throws Exception {
+        return new Resolved(OcspResolver.forChain(chain, config).resolve(loop, io.netty.channel.socket.nio.NioSocketChannel.class)
+                .get(20, TimeUnit.SECONDS));
     }
 }

@@ -25,13 +25,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.KeyMaterial;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -72,7 +72,7 @@ class OcspHandshakeTest {
     int serve(KeyMaterial km, byte[] staple, String version, BlockingQueue<Side> accepted) throws Exception {
         TlsServerOptions.Builder b = TlsServerOptions.builder().certificate(km).ocspStapling(true);
         if (version != null) {
-            b.version(version);
+            b.protocols(version);
         }
         TlsServerContext tls = TlsServerContext.create(b.build());
         return loop.server(ch -> {
@@ -233,7 +233,7 @@ class OcspHandshakeTest {
         assertEquals(Optional.of(true), TlsConnectionInfo.of(resumed.channel).sessionReused(), "the test needs a resumption");
         assertTrue(ocspStatus(resumed).startsWith("good (cache"), ocspStatus(resumed));
         // Now the certificate is known to be revoked (as another connection would learn it).
-        cache.put(OcspCertId.of(leaf.certificate(), ca.certificate()), OcspClientConfig.builder().build().verifier().verify(
+        cache.put(OcspCertId.of(leaf.certificate(), ca.certificate()).key(), OcspClientConfig.builder().build().verifier().verify(
                 Responses.forCert(leaf, ca).revoked(1).build(), leaf.certificate(), ca.certificate(), null, Instant.now(),
                 OcspStatus.Source.STAPLE));
         Side again = connect(tls, ocsp, port);

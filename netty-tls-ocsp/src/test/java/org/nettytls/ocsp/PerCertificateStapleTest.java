@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
@@ -54,7 +54,7 @@ class PerCertificateStapleTest {
     byte[] stapleWith(int port, String cipher) throws Exception {
         CompletableFuture<byte[]> seen = new CompletableFuture<>();
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(root.certificate())
-                .version("TLSv1_2").cipherList(cipher).ocspStapling(true).addPeerCheck(peer -> seen.complete(
+                .protocols("TLSv1_2").cipherList(cipher).ocspStapling(true).addPeerCheck(peer -> seen.complete(
                         ((ReferenceCountedOpenSslEngine) peer.engine()).getOcspResponse())).build());
         Loopback.Side c = loop.client(client, "localhost", port);
         assertNull(c.handshakeFailure());
@@ -71,7 +71,7 @@ class PerCertificateStapleTest {
         staples.put(rsa.certificate(), marker("rsa-1"));
         staples.put(ec.certificate(), marker("ec-1"));
         TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(rsa.keyMaterial())
-                .ocspStaples(staples::get).build(), List.of(ec.keyMaterial()));
+                .addCertificate(ec.keyMaterial()).ocspStaples(staples::get).build());
         int port = loop.server(ch -> tls.install(ch.pipeline()), side -> { }, true);
         String ecdsa = "ECDHE-ECDSA-AES128-GCM-SHA256";
         String rsaSuite = "ECDHE-RSA-AES128-GCM-SHA256";

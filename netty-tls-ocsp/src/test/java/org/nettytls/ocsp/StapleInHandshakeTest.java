@@ -38,7 +38,7 @@ class StapleInHandshakeTest {
         HeldCertificate server = HeldCertificate.builder().dns("localhost").signedBy(root).build();
         byte[] staple = {0x30, 0x03, 0x0a, 0x01, 0x06};
         TlsServerContext serverTls = TlsServerContext.create(TlsServerOptions.builder().certificate(server.keyMaterial())
-                .ocspStapling(true).version(version).build());
+                .ocspStapling(true).protocols(version).build());
         int port = loop.server(ch -> {
             SslHandler h = serverTls.install(ch.pipeline());
             ((ReferenceCountedOpenSslEngine) h.engine()).setOcspResponse(staple);

@@ -27,7 +27,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.ocsp.OcspStapler;

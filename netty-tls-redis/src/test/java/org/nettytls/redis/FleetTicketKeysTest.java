@@ -23,7 +23,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.session.TicketKey;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
@@ -80,7 +80,7 @@ class FleetTicketKeysTest {
         TlsServerOptions.Builder b = TlsServerOptions.builder().certificate(server.keyMaterial())
                 .sessionTickets(true).ticketKeys(keys);
         if (version != null) {
-            b.version(version);
+            b.protocols(version);
         }
         TlsServerContext tls = TlsServerContext.create(b.build());
         return loop.server(tls, side -> { });
@@ -137,7 +137,7 @@ class FleetTicketKeysTest {
         int a = instance(keysA, version);
         int b = instance(keysB, version);
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(root.certificate())
-                .version(version).build());
+                .protocols(version).build());
 
         assertFalse(roundTrip(connect(client, a)), "the first connection is a full handshake");
         assertTrue(roundTrip(connect(client, b)), "A's session resumes on B");

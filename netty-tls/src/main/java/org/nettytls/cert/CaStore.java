@@ -22,7 +22,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.internal.DirectoryFiles;
 
 /**
@@ -403,7 +403,12 @@ public final class CaStore {
         }
 
         private static Contents directory(Path dir) throws TlsException {
-            List<Path> files = DirectoryFiles.list(dir, name -> HASHED.matcher(name).matches() || PLAIN.matcher(name).matches());
+            List<Path> files;
+            try {
+                files = DirectoryFiles.list(dir, name -> HASHED.matcher(name).matches() || PLAIN.matcher(name).matches());
+            } catch (java.io.IOException e) {
+                throw TlsException.badInput(dir.toString(), e.getMessage(), e.getCause());
+            }
             Set<X509Certificate> found = new LinkedHashSet<>();
             Map<X509Certificate, List<String>> trustLists = new HashMap<>();
             for (Path file : files) {

@@ -33,8 +33,8 @@ import org.bouncycastle.asn1.x509.DistributionPointName;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * A certificate's fields: the counterpart of IO::Socket::SSL::Utils' {@code CERT_asHash}, and
@@ -271,6 +271,7 @@ public final class CertificateFields {
      * @throws IllegalArgumentException or {@link IllegalStateException} when the subjectAltName
      *         extension is malformed
      */
+    @SuppressWarnings("exports") // for callers that parse with Bouncy Castle already, and so require it themselves
     public static List<SubjectAltName> subjectAltNames(org.bouncycastle.asn1.x509.Extensions extensions) {
         Extension ext = extensions == null ? null : extensions.getExtension(Extension.subjectAlternativeName);
         if (ext == null) {

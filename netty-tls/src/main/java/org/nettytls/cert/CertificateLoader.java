@@ -30,7 +30,7 @@ import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.ASN1TaggedObject;
 import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The one loader of certificates and private keys, for every format, recognised by content and

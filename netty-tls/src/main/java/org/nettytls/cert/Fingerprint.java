@@ -8,8 +8,8 @@ import java.util.HexFormat;
 import java.util.Locale;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * Certificate and public-key fingerprints, as IO::Socket::SSL's {@code get_fingerprint} and

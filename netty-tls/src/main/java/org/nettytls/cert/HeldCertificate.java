@@ -61,8 +61,8 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * A certificate together with its private key and the chain that signed it: the test PKI of

@@ -11,7 +11,7 @@ import org.bouncycastle.asn1.pkcs.PBKDF2Params;
 import org.bouncycastle.asn1.pkcs.PKCS12PBEParams;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * Bounds the password-based key derivations one source may make the loader do, checked before

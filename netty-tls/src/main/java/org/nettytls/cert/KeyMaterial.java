@@ -5,7 +5,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * A private key with its certificate chain, leaf first: what {@code SSL_cert_file} and

@@ -46,7 +46,7 @@ import org.bouncycastle.operator.InputDecryptor;
 import org.bouncycastle.operator.InputDecryptorProvider;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.util.encoders.Hex;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /** Private-key decoding, decryption and the key-matches-certificate check behind {@link CertificateLoader}. */
 final class Keys {

@@ -1,5 +1,7 @@
 package org.nettytls.cert;
 
+import org.nettytls.annotation.Spi;
+
 /**
  * Supplies the password of an encrypted private key or PKCS#12 file: IO::Socket::SSL's
  * {@code SSL_passwd_cb}.
@@ -7,6 +9,7 @@ package org.nettytls.cert;
  * <p>The loader calls it only when it meets something encrypted, at most once per file, and
  * zeroes the returned array when it is done with it; return a fresh array each time.
  */
+@Spi
 @FunctionalInterface
 public interface PasswordCallback {
     /**

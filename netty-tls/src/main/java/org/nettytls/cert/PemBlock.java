@@ -6,7 +6,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * One decoded PEM block (RFC 7468, plus the RFC 1421 headers that OpenSSL's legacy encrypted

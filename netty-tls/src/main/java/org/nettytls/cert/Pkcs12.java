@@ -27,7 +27,7 @@ import org.bouncycastle.pkcs.PKCS12PfxPdu;
 import org.bouncycastle.pkcs.PKCS12SafeBag;
 import org.bouncycastle.pkcs.PKCS12SafeBagFactory;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * Reads PKCS#12 files the way OpenSSL's {@code PKCS12_parse} does: first without a password (an

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.nettytls.TlsException;
 
 /**
  * Not API: the listing of a hashed directory ({@code SSL_ca_path}) that {@code CaStore} reads for
@@ -21,20 +20,21 @@ public final class DirectoryFiles {
      * The regular files of {@code dir} (symbolic links followed) whose names {@code name} accepts,
      * sorted, so that loading does not depend on the file system's order.
      *
-     * @throws TlsException naming {@code dir} when it does not exist, is no directory or cannot be listed
+     * @throws IOException saying what is wrong ({@code no such directory}, {@code is not a directory}, or
+     *     {@code cannot list directory: ...} with the cause), for the caller to report with {@code dir}
      */
-    public static List<Path> list(Path dir, Predicate<String> name) throws TlsException {
+    public static List<Path> list(Path dir, Predicate<String> name) throws IOException {
         if (!Files.exists(dir)) {
-            throw TlsException.badInput(dir.toString(), "no such directory", null);
+            throw new IOException("no such directory");
         }
         if (!Files.isDirectory(dir)) {
-            throw TlsException.badInput(dir.toString(), "is not a directory", null);
+            throw new IOException("is not a directory");
         }
         try (Stream<Path> list = Files.list(dir)) {
             return list.filter(p -> name.test(p.getFileName().toString()) && Files.isRegularFile(p))
                     .sorted().collect(Collectors.toList());
         } catch (IOException e) {
-            throw TlsException.badInput(dir.toString(), "cannot list directory: " + e.getMessage(), e);
+            throw new IOException("cannot list directory: " + e.getMessage(), e);
         }
     }
 }

@@ -5,7 +5,8 @@ import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.internal.tcnative.SSLCredential;
 import java.lang.reflect.Method;
 import java.security.cert.X509Certificate;
-import org.nettytls.cert.KeyMaterial;
+import java.security.PrivateKey;
+import java.util.List;
 
 /**
  * Not API: a BoringSSL credential ({@code SSL_CREDENTIAL}) that carries an OCSP response of its
@@ -35,17 +36,16 @@ public final class TcnCredential {
     private TcnCredential() {
     }
 
-    /** A new credential for {@code material} with {@code ocspResponse} (DER) as its staple, or none when {@code null}. */
-    public static OpenSslCredential build(KeyMaterial material, byte[] ocspResponse) {
-        OpenSslCredential c = OpenSslCredentialBuilder.forX509(material.key(),
-                material.chain().toArray(new X509Certificate[0])).build();
+    /** A new credential for {@code key} and its {@code chain} (leaf first) with {@code ocspResponse} (DER) as its staple, or none when {@code null}. */
+    public static OpenSslCredential build(PrivateKey key, List<X509Certificate> chain, byte[] ocspResponse) {
+        OpenSslCredential c = OpenSslCredentialBuilder.forX509(key, chain.toArray(new X509Certificate[0])).build();
         if (ocspResponse != null) {
             try {
                 SSLCredential.setOcspResponse((long) ADDRESS.invoke(c), ocspResponse);
             } catch (Exception e) {
                 c.release();
                 throw new IllegalStateException("cannot set the OCSP response of the credential for "
-                        + material.leaf().getSubjectX500Principal().getName() + ": " + e, e);
+                        + chain.get(0).getSubjectX500Principal().getName() + ": " + e, e);
             }
         }
         return c;

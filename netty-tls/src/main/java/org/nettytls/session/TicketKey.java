@@ -62,11 +62,6 @@ public final class TicketKey {
         return secret.clone();
     }
 
-    OpenSslSessionTicketKey toNetty() {
-        return new OpenSslSessionTicketKey(name.clone(), Arrays.copyOfRange(secret, 0, 16),
-                Arrays.copyOfRange(secret, 16, 32));
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof TicketKey && Arrays.equals(name, ((TicketKey) o).name)

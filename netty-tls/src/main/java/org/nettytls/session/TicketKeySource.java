@@ -1,6 +1,7 @@
 package org.nettytls.session;
 
 import java.util.List;
+import org.nettytls.annotation.Spi;
 
 /**
  * Where a server's session ticket keys come from: {@code SSL_ticket_keycb} turned into a value.
@@ -16,6 +17,7 @@ import java.util.List;
  * loop: return keys held in memory and fetch from an external store elsewhere, and return the
  * same list object while nothing changed, so the server need not compare keys.
  */
+@Spi
 @FunctionalInterface
 public interface TicketKeySource {
     /** The keys now, current first; never empty. */

@@ -17,8 +17,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.nettytls.TlsOptions;
-import org.nettytls.protocol.CipherList;
-import org.nettytls.protocol.ProtocolVersions;
+import org.nettytls.protocol.internal.CipherList;
+import org.nettytls.protocol.internal.ProtocolVersions;
 
 /**
  * BoringSSL with no certificate: where a ClientHello the selector cannot read must be judged and

@@ -30,10 +30,10 @@ final class SentCertificate {
 
     static List<X509Certificate> chain(TlsServerContext context, SSLSession session, int[] offered) {
         KeyMaterial own = context.options().keyMaterial();
-        if (context.additionalCertificates().isEmpty()) {
+        if (context.options().additionalCertificates().isEmpty()) {
             return own.chain();
         }
-        List<KeyMaterial> candidates = new ArrayList<>(context.additionalCertificates());
+        List<KeyMaterial> candidates = new ArrayList<>(context.options().additionalCertificates());
         candidates.add(own);
         String suite = session.getCipherSuite();
         boolean tls13 = "TLSv1.3".equals(session.getProtocol());

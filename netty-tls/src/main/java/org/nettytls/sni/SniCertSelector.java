@@ -23,17 +23,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
-import org.nettytls.TlsFailureEvents;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.internal.HandshakeStart;
+import org.nettytls.internal.VerifiedPromise;
 import org.nettytls.trap.ErrorTrap;
-import org.nettytls.trap.ErrorTrapHandler;
+import org.nettytls.trap.internal.ErrorTrapHandler;
 
 /**
  * A server's first handler: reads the ClientHello, asks an {@link SniLookup} for the context of
@@ -68,10 +67,11 @@ import org.nettytls.trap.ErrorTrapHandler;
  * the channel and the bytes go to it, as they would on a single certificate's port. It holds the
  * channel's reads while a lookup runs and never blocks the event loop.
  *
- * <p>Outcomes are events: one {@link SniCompletionEvent} per connection (on success after the
+ * <p>Outcomes are events: one {@link SniSelectionEvent} per connection (on success after the
  * handshake, with the certificate sent; on failure saying what was wrong with the hello, and what
- * BoringSSL said of it), and on any failure of its own also a {@link TlsFailureEvent}; then it
- * closes the connection. Nothing it reads escapes as an exception. One instance per connection.
+ * BoringSSL said of it), and on any failure of its own also a failed {@link TlsHandshakeEvent}
+ * (which also fails {@code TlsConnectionInfo.verifiedFuture}); then it closes the connection. The
+ * chosen name's handshake ends with the {@link TlsHandshakeEvent} its context's stack fires. Nothing it reads escapes as an exception. One instance per connection.
  */
 public final class SniCertSelector extends ByteToMessageDecoder implements ChannelOutboundHandler {
     /** TLS alert record: fatal (2) unrecognized_name (112), record version TLS 1.2 as TLS 1.3 sends it. */
@@ -81,8 +81,6 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
      * the alerts it sends while reading a ClientHello (TLS 1.0, before a version is agreed).
      */
     private static final byte[] ILLEGAL_PARAMETER_ALERT = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x2f};
-
-    private static final String FAILURES = "tls-failures";
 
     private enum State { READING, LOOKING_UP, DONE }
 
@@ -115,13 +113,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     /**
-     * Adds a selector as {@code "tls"} and {@link TlsFailureEvents} behind it, as
-     * {@code TlsServerContext.install} does for a single certificate.
+     * Adds a selector as {@code "tls"}, where {@code TlsServerContext.install} puts the
+     * {@code SslHandler} of a single certificate; the chosen context's stack takes its place.
      */
     public static SniCertSelector install(ChannelPipeline pipeline, SniLookup lookup, SniSelectorOptions options) {
         SniCertSelector selector = new SniCertSelector(lookup, options);
         pipeline.addLast("tls", selector);
-        pipeline.addLast(FAILURES, TlsFailureEvents.INSTANCE);
         return selector;
     }
 
@@ -323,9 +320,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         SslHandler ssl = HelloJudge.newHandler(ctx.alloc(), remainingHandshakeMillis(HelloJudge.defaultHandshakeTimeoutMillis()));
         handedOver += " (no default certificate: BoringSSL judged it holding none)";
         String name = ctx.name();
-        if (ctx.pipeline().get(FAILURES) == null) {
-            ctx.pipeline().addAfter(name, FAILURES, TlsFailureEvents.INSTANCE);
-        }
+        VerifiedPromise.renew(ctx.channel());
         report(ctx, ssl, null);
         ctx.pipeline().replace(this, name, ssl);
         selected.trySuccess(ssl);
@@ -336,7 +331,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         return handshakeMillis <= 0 ? handshakeMillis : Math.max(1, handshakeMillis - helloMillis);
     }
 
-    /** One {@link SniCompletionEvent} when the handshake of {@code ssl} ends. */
+    /** One {@link SniSelectionEvent} when the handshake of {@code ssl} ends. */
     private void report(ChannelHandlerContext ctx, SslHandler ssl, TlsServerContext context) {
         String name = serverName;
         String requested = requestedName;
@@ -344,23 +339,33 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         String problem = handedOver;
         ssl.handshakeFuture().addListener((Future<io.netty.channel.Channel> f) -> {
             ChannelHandlerContext after = ctx.pipeline().context(ssl);
-            SniCompletionEvent event;
+            SniSelectionEvent event;
             if (f.isSuccess() && context != null) {
                 List<X509Certificate> chain = SentCertificate.chain(context, ssl.engine().getSession(), offered);
                 ctx.channel().attr(TlsConnectionInfo.LOCAL_CERTIFICATES).set(chain);
-                event = SniCompletionEvent.success(name, requested, chain);
+                event = SniSelectionEvent.success(name, requested, chain);
             } else {
                 TlsException cause = explain(TlsException.classify(f.cause()), problem);
                 if (context == null) {
                     // The judge's handshake has no context to observe it: it is the selector's to report.
                     observeFailure(ctx, cause);
                 }
-                event = SniCompletionEvent.failure(name, requested, cause);
+                event = SniSelectionEvent.failure(name, requested, cause);
             }
             if (after != null) {
                 after.fireUserEventTriggered(event);
             } else {
                 ctx.channel().pipeline().fireUserEventTriggered(event);
+            }
+            if (context == null) {
+                // BoringSSL judged without a certificate: no context's stack reports this handshake.
+                TlsHandshakeEvent failed = TlsHandshakeEvent.failure(false, sinceBegan(), event.cause());
+                if (after != null) {
+                    after.fireUserEventTriggered(failed);
+                } else {
+                    ctx.channel().pipeline().fireUserEventTriggered(failed);
+                }
+                VerifiedPromise.fail(ctx.channel(), event.cause());
             }
         });
     }
@@ -388,7 +393,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         state = State.DONE;
         selected.tryFailure(plaintext);
         observeFailure(ctx, plaintext);
-        ctx.fireUserEventTriggered(SniCompletionEvent.failure(null, null, plaintext));
+        ctx.fireUserEventTriggered(SniSelectionEvent.failure(null, null, plaintext));
+        VerifiedPromise.fail(ctx.channel(), plaintext);
         resumeReads(ctx);
         ctx.pipeline().replace(this, "tls-error-trap", new ErrorTrapHandler(trap));
     }
@@ -411,12 +417,15 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         TlsObserver observer = options.observer();
         if (observer != null) {
             try {
-                observer.handshakeCompleted(ctx.channel(), TlsHandshakeEvent.failure(false,
-                        Duration.ofNanos(began == 0 ? 0 : System.nanoTime() - began), cause));
+                observer.handshakeCompleted(ctx.channel(), TlsHandshakeEvent.failure(false, sinceBegan(), cause));
             } catch (RuntimeException ignored) {
                 // An observer must not break the connection it observes.
             }
         }
+    }
+
+    private Duration sinceBegan() {
+        return Duration.ofNanos(began == 0 ? 0 : System.nanoTime() - began);
     }
 
     private void observeSelection(ChannelHandlerContext ctx, TlsObserver observer, TlsServerContext context) {
@@ -463,8 +472,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         reader.release();
         selected.tryFailure(cause);
         observeFailure(ctx, cause);
-        ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, requestedName, cause));
-        ctx.fireUserEventTriggered(new TlsFailureEvent(cause));
+        ctx.fireUserEventTriggered(SniSelectionEvent.failure(serverName, requestedName, cause));
+        ctx.fireUserEventTriggered(TlsHandshakeEvent.failure(false, sinceBegan(), cause));
+        VerifiedPromise.fail(ctx.channel(), cause);
         ctx.close();
     }
 

@@ -2,6 +2,7 @@ package org.nettytls.sni;
 
 import java.util.concurrent.CompletionStage;
 import org.nettytls.TlsServerContext;
+import org.nettytls.annotation.Spi;
 
 /**
  * Finds the server context for the name a client asked for. {@link SniMapping} answers at once;
@@ -12,6 +13,7 @@ import org.nettytls.TlsServerContext;
  * <p>Please note: {@link #lookup} is called on the channel's event loop and must not block.
  * Do slow work elsewhere and complete the stage from there.
  */
+@Spi
 @FunctionalInterface
 public interface SniLookup {
     /**

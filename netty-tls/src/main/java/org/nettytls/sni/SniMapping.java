@@ -8,10 +8,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
-import org.nettytls.cert.KeyMaterial;
 
 /**
  * Server names mapped to server contexts, each with its own {@link TlsServerOptions} (certificate,
@@ -21,23 +20,23 @@ import org.nettytls.cert.KeyMaterial;
  *
  * <pre>{@code
  * SniMapping mapping = SniMapping.builder()
- *         .add("a.example.org", TlsServerOptions.builder().certificateFile(aRsa, aRsaKey).build())
- *         .addCertificate("a.example.org", CertificateLoader.keyMaterial(aEc, aEcKey, null))   // a.example.org%ecc
+ *         .add("a.example.org", TlsServerOptions.builder().certificateFile(aRsa, aRsaKey)
+ *                 .addCertificate(CertificateLoader.keyMaterial(aEc, aEcKey, null)).build())   // a.example.org%ecc
  *         .add("*.example.org", TlsServerOptions.builder().certificateFile(wild, wildKey)
  *                 .verifyMode(VerifyMode.REQUIRE).caFile(clientCa).build())
- *         .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificateFile(other, otherKey).build())
+ *         .addDefault(TlsServerOptions.builder().certificateFile(other, otherKey).build())   // ''
  *         .build();
  * }</pre>
  *
  * <p>Matching: names compare case-insensitively, without a trailing dot, IDN names by their
  * A-labels; an exact name beats a wildcard; {@code *.example.org} covers exactly one label
  * ({@code a.example.org}, not {@code example.org} nor {@code a.b.example.org}); the default
- * ({@code ""}) takes clients that sent no name or a name nothing else matches. Without a
+ * ({@link Builder#addDefault}, the reference's {@code ''}) takes clients that sent no name or a name nothing else matches. Without a
  * default such clients get no certificate.
  */
 public final class SniMapping implements SniLookup {
-    /** The name of the default entry, as in the reference. */
-    public static final String DEFAULT = "";
+    /** The key of the default entry, as in the reference ({@code ''}); never a host name. */
+    private static final String DEFAULT = "";
 
     private final Map<String, TlsServerContext> contexts;
 
@@ -59,9 +58,14 @@ public final class SniMapping implements SniLookup {
             this.context = context;
         }
 
-        /** The configured name that matched: exact, {@code *.}wildcard, or {@link #DEFAULT}. */
+        /** The configured name that matched, exact or {@code *.}wildcard; {@code null} for the default. */
         public String name() {
-            return name;
+            return name.isEmpty() ? null : name;
+        }
+
+        /** Whether the default entry matched: no name was sent, or one nothing else matches. */
+        public boolean isDefault() {
+            return name.isEmpty();
         }
 
         public TlsServerContext context() {
@@ -101,14 +105,21 @@ public final class SniMapping implements SniLookup {
         return CompletableFuture.completedFuture(e == null ? null : e.context());
     }
 
-    /** The configured names in canonical form, {@link #DEFAULT} included when there is one. */
+    /** The configured names in canonical form (exact and {@code *.}wildcard; the default is {@link #defaultContext()}). */
     public List<String> names() {
-        return List.copyOf(contexts.keySet());
+        List<String> names = new ArrayList<>(contexts.keySet());
+        names.remove(DEFAULT);
+        return List.copyOf(names);
     }
 
     /** The context configured under exactly {@code name} (canonical form), or {@code null}. */
     public TlsServerContext context(String name) {
-        return contexts.get(name);
+        return name.isEmpty() ? null : contexts.get(name);
+    }
+
+    /** The default entry's context ({@link Builder#addDefault}), or {@code null}. */
+    public TlsServerContext defaultContext() {
+        return contexts.get(DEFAULT);
     }
 
     @Override
@@ -123,13 +134,14 @@ public final class SniMapping implements SniLookup {
     public static final class Builder {
         private final Map<String, TlsServerOptions> options = new LinkedHashMap<>();
         private final Map<String, TlsServerContext> built = new LinkedHashMap<>();
-        private final Map<String, List<KeyMaterial>> additional = new LinkedHashMap<>();
 
         private Builder() {
         }
 
         /**
-         * Serves {@code name} (exact, {@code *.}wildcard, or {@link #DEFAULT}) with {@code options}.
+         * Serves {@code name} (exact or {@code *.}wildcard) with {@code options}; more than one
+         * certificate for the name (RSA and ECDSA, the reference's {@code 'name%ecc'}) go on the
+         * options ({@code TlsServerOptions.Builder.addCertificate}).
          *
          * @throws IllegalArgumentException when the name is no host name or is given twice
          */
@@ -139,7 +151,7 @@ public final class SniMapping implements SniLookup {
             return this;
         }
 
-        /** Serves {@code name} with a context built elsewhere (its additional certificates included). */
+        /** Serves {@code name} with a context built elsewhere. */
         public Builder add(String name, TlsServerContext context) {
             String key = key(name);
             built.put(key, Objects.requireNonNull(context, "context"));
@@ -147,32 +159,36 @@ public final class SniMapping implements SniLookup {
         }
 
         /**
-         * The reference's {@code 'name%ecc'}: another certificate for {@code name}, of a key type
-         * the name has not got yet. BoringSSL gives it to the clients that can verify it (by their
-         * signature algorithms in TLS 1.3, their cipher suites in TLS 1.2) and the name's own
-         * certificate to the others.
+         * Serves clients that sent no name, or a name nothing else matches: the reference's
+         * {@code ''} entry. Without a default such clients get no certificate.
          */
-        public Builder addCertificate(String name, KeyMaterial material) {
-            String key = canonicalKey(name);
-            additional.computeIfAbsent(key, k -> new ArrayList<>()).add(Objects.requireNonNull(material, "material"));
+        public Builder addDefault(TlsServerOptions serverOptions) {
+            options.put(defaultKey(), Objects.requireNonNull(serverOptions, "serverOptions"));
             return this;
+        }
+
+        /** {@link #addDefault(TlsServerOptions)} with a context built elsewhere. */
+        public Builder addDefault(TlsServerContext context) {
+            built.put(defaultKey(), Objects.requireNonNull(context, "context"));
+            return this;
+        }
+
+        private String defaultKey() {
+            if (options.containsKey(DEFAULT) || built.containsKey(DEFAULT)) {
+                throw new IllegalArgumentException("the default is given twice");
+            }
+            return DEFAULT;
         }
 
         /** Builds every context; a bad certificate or option fails here, naming the server name. */
         public SniMapping build() throws TlsException {
-            for (String name : additional.keySet()) {
-                if (!options.containsKey(name)) {
-                    throw TlsException.badConfiguration("SSL_cert_file", "'" + name + "%...' gives an additional certificate"
-                            + " but '" + name + "' has " + (built.containsKey(name) ? "a prebuilt context" : "no entry"));
-                }
-            }
             Map<String, TlsServerContext> contexts = new LinkedHashMap<>(built);
             for (Map.Entry<String, TlsServerOptions> e : options.entrySet()) {
                 try {
-                    contexts.put(e.getKey(), TlsServerContext.create(e.getValue(),
-                            additional.getOrDefault(e.getKey(), List.of())));
+                    contexts.put(e.getKey(), TlsServerContext.create(e.getValue()));
                 } catch (TlsException ex) {
-                    throw new TlsException(ex.code(), "server name '" + e.getKey() + "': " + ex.getMessage(), ex);
+                    throw new TlsException(ex.code(), (e.getKey().isEmpty() ? "the default" : "server name '" + e.getKey() + "'")
+                            + ": " + ex.getMessage(), ex);
                 }
             }
             if (contexts.isEmpty()) {
@@ -192,11 +208,11 @@ public final class SniMapping implements SniLookup {
         private static String canonicalKey(String name) {
             Objects.requireNonNull(name, "name");
             if (name.isEmpty()) {
-                return DEFAULT;
+                throw new IllegalArgumentException("'' is not a host name: the default entry is addDefault");
             }
             String key = ServerNames.canonical(name, true);
             if (key == null) {
-                throw new IllegalArgumentException("'" + name + "' is not a host name (nor '*.' and one, nor '' for the default)");
+                throw new IllegalArgumentException("'" + name + "' is not a host name (nor '*.' and one)");
             }
             return key;
         }

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
@@ -40,18 +40,12 @@ import org.nettytls.cert.KeyMaterial;
  * key as safe as any CA key.</strong>
  */
 public final class SniMinter implements SniLookup {
-    /** Settings of a minted context (ALPN, versions, ...); the certificate is the minted one. */
-    @FunctionalInterface
-    public interface OptionsFactory {
-        TlsServerOptions create(KeyMaterial minted) throws TlsException;
-    }
-
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final HeldCertificate ca;
     private final KeyPair leafKey;
     private final Executor executor;
-    private final OptionsFactory options;
+    private final java.util.function.UnaryOperator<TlsServerOptions.Builder> options;
     private final int maxCached;
     private final Duration validity;
     private final BigInteger serialBase = new BigInteger(62, RANDOM).setBit(61).shiftLeft(64);
@@ -128,7 +122,7 @@ public final class SniMinter implements SniLookup {
         try {
             executor.execute(() -> {
                 try {
-                    result.complete(TlsServerContext.create(options.create(mint.make())));
+                    result.complete(TlsServerContext.create(options.apply(TlsServerOptions.builder().certificate(mint.make())).build()));
                 } catch (TlsException | RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -189,7 +183,7 @@ public final class SniMinter implements SniLookup {
     public static final class Builder {
         private final HeldCertificate ca;
         private Executor executor = ForkJoinPool.commonPool();
-        private OptionsFactory options = km -> TlsServerOptions.builder().certificate(km).build();
+        private java.util.function.UnaryOperator<TlsServerOptions.Builder> options = java.util.function.UnaryOperator.identity();
         private int maxCached = 1000;
         private Duration validity = Duration.ofDays(30);
 
@@ -203,9 +197,12 @@ public final class SniMinter implements SniLookup {
             return this;
         }
 
-        /** The settings of minted contexts; by default {@link TlsServerOptions}' defaults. */
-        public Builder options(OptionsFactory factory) {
-            this.options = Objects.requireNonNull(factory, "factory");
+        /**
+         * The settings of minted contexts (ALPN, versions, ...), applied to a builder that holds
+         * the minted certificate; by default {@link TlsServerOptions}' defaults.
+         */
+        public Builder options(java.util.function.UnaryOperator<TlsServerOptions.Builder> settings) {
+            this.options = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

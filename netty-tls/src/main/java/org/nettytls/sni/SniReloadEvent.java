@@ -1,41 +1,31 @@
 package org.nettytls.sni;
 
 import java.util.Objects;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.TlsCompletionEvent;
+import org.nettytls.error.TlsException;
 
 /**
  * What a reload of {@link SniReloader} did: the new mapping now serves new connections, or the
  * reload failed (a broken certificate or key file, say) and the previous mapping stays in service.
  */
-public final class SniReloadEvent {
+public final class SniReloadEvent extends TlsCompletionEvent {
     private final SniMapping mapping;
-    private final TlsException cause;
+
+    private SniReloadEvent(SniMapping mapping) {
+        this.mapping = mapping;
+    }
 
     private SniReloadEvent(SniMapping mapping, TlsException cause) {
+        super(cause);
         this.mapping = mapping;
-        this.cause = cause;
     }
 
     static SniReloadEvent success(SniMapping mapping) {
-        return new SniReloadEvent(Objects.requireNonNull(mapping, "mapping"), null);
+        return new SniReloadEvent(Objects.requireNonNull(mapping, "mapping"));
     }
 
     static SniReloadEvent failure(SniMapping kept, TlsException cause) {
         return new SniReloadEvent(kept, Objects.requireNonNull(cause, "cause"));
-    }
-
-    public boolean isSuccess() {
-        return cause == null;
-    }
-
-    /** Why the reload failed, or {@code null}. */
-    public TlsException cause() {
-        return cause;
-    }
-
-    public TlsErrorCode code() {
-        return cause == null ? null : cause.code();
     }
 
     /** The mapping in service after the reload: the new one, or on failure the one kept. */
@@ -45,7 +35,7 @@ public final class SniReloadEvent {
 
     @Override
     public String toString() {
-        return cause == null ? "SniReloadEvent(loaded " + mapping + ")"
-                : "SniReloadEvent(kept " + mapping + "; " + cause.code().id() + ": " + cause.getMessage() + ")";
+        return isSuccess() ? "SniReloadEvent(loaded " + mapping + ")"
+                : "SniReloadEvent(kept " + mapping + "; " + code().id() + ": " + cause().getMessage() + ")";
     }
 }

@@ -149,7 +149,7 @@ public final class SniSelectorOptions {
          * response ({@code stapler.staple(handler, leaf)}), which must be set on the engine before
          * the handshake ({@link SniCertSelector#selectedFuture()} may complete too late for that).
          * A staple set here reaches only the context's own certificate, never one added by
-         * {@code SniMapping.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
+         * {@code TlsServerOptions.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
          * staples each. It must not block; an exception it throws fails the connection.
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {

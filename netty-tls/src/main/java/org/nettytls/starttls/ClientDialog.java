@@ -1,17 +1,25 @@
 package org.nettytls.starttls;
 
+import org.nettytls.annotation.Experimental;
+import org.nettytls.annotation.Spi;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
  * A client's side of a protocol up to its upgrade point: what it sends, and what each frame the
- * server sends means. One instance per connection.
+ * server sends means. One instance per connection. Implement it for a {@link StartTlsProtocol} of
+ * your own. <b>Experimental</b>.
  */
-abstract class ClientDialog {
+@Spi
+@Experimental
+public abstract class ClientDialog {
     /** What a frame from the server leads to. */
-    static final class Step {
-        static final Step WAIT = new Step(null, false, null);
-        static final Step UPGRADE = new Step(null, true, null);
+    public static final class Step {
+        /** Nothing to do yet: wait for the next frame. */
+        public static final Step WAIT = new Step(null, false, null);
+        /** The positive answer: start TLS now. */
+        public static final Step UPGRADE = new Step(null, true, null);
 
         final String send;
         final boolean upgrade;
@@ -23,30 +31,31 @@ abstract class ClientDialog {
             this.refusal = refusal;
         }
 
-        static Step send(String text) {
+        /** Send {@code text} (as {@link ClientDialog#encode} encodes it) and wait. */
+        public static Step send(String text) {
             return new Step(text, false, null);
         }
 
         /** The server does not let the client upgrade: {@code expected}, then what was found. */
-        static Step refuse(String expected, String found) {
+        public static Step refuse(String expected, String found) {
             return new Step(null, false, "expected " + expected + ", found " + found);
         }
     }
 
     /** The first bytes to send after connecting, or {@code null} when the server speaks first. */
-    ByteBuf opening(ByteBufAllocator alloc) {
+    protected ByteBuf opening(ByteBufAllocator alloc) {
         return null;
     }
 
     /** Bytes for {@link Step#send}: the protocol's text as it goes on the wire. */
-    ByteBuf encode(ByteBufAllocator alloc, String text) {
-        return StartTlsProtocol.ascii(alloc, text);
+    protected ByteBuf encode(ByteBufAllocator alloc, String text) {
+        return BuiltInProtocol.ascii(alloc, text);
     }
 
-    abstract Step onFrame(ByteBuf frame);
+    protected abstract Step onFrame(ByteBuf frame);
 
     static String line(ByteBuf frame) {
-        return StartTlsProtocol.stripEol(frame.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+        return BuiltInProtocol.stripEol(frame.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 
     /** A line as it appears in an error message. */

@@ -20,7 +20,7 @@ final class ClientDialogs {
         }
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String l = line(frame);
             boolean last = l.length() < 4 || l.charAt(3) != '-';
             switch (state) {
@@ -58,7 +58,7 @@ final class ClientDialogs {
         private boolean offered;
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String l = line(frame);
             String u = l.toUpperCase(Locale.ROOT);
             switch (state) {
@@ -123,7 +123,7 @@ final class ClientDialogs {
         }
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String l = line(frame);
             switch (state) {
                 case 0:
@@ -161,7 +161,7 @@ final class ClientDialogs {
         private int state;
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String l = line(frame);
             boolean last = l.length() >= 4 && l.charAt(3) == ' ' || l.length() == 3;
             if (state == 0) {
@@ -184,7 +184,7 @@ final class ClientDialogs {
         private boolean offered;
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String l = line(frame);
             String u = l.toUpperCase(Locale.ROOT);
             if (state == 0) {
@@ -216,13 +216,13 @@ final class ClientDialogs {
         }
 
         @Override
-        ByteBuf opening(ByteBufAllocator alloc) {
+        protected ByteBuf opening(ByteBufAllocator alloc) {
             return encode(alloc, "<?xml version='1.0'?><stream:stream to='" + host.replace("'", "")
                     + "' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
         }
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             String tag = line(frame).trim();
             if (state == 0) {
                 features.append(tag);
@@ -247,12 +247,12 @@ final class ClientDialogs {
         private static final int MESSAGE_ID = 1;
 
         @Override
-        ByteBuf opening(ByteBufAllocator alloc) {
+        protected ByteBuf opening(ByteBufAllocator alloc) {
             return Ldap.startTlsRequest(alloc, MESSAGE_ID);
         }
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             int rc = Ldap.extendedResultCode(frame, MESSAGE_ID);
             if (rc == 0) {
                 return Step.UPGRADE;
@@ -265,12 +265,12 @@ final class ClientDialogs {
     /** PostgreSQL: SSLRequest, then 'S'. */
     static final class Postgres extends ClientDialog {
         @Override
-        ByteBuf opening(ByteBufAllocator alloc) {
+        protected ByteBuf opening(ByteBufAllocator alloc) {
             return alloc.buffer(8).writeInt(8).writeInt(Framings.SSL_REQUEST_CODE);
         }
 
         @Override
-        Step onFrame(ByteBuf frame) {
+        protected Step onFrame(ByteBuf frame) {
             if (frame.readableBytes() == 1 && frame.getByte(frame.readerIndex()) == 'S') {
                 return Step.UPGRADE;
             }

@@ -1,6 +1,7 @@
 package org.nettytls.starttls;
 
 import io.netty.buffer.ByteBuf;
+import org.nettytls.annotation.Spi;
 
 /**
  * Where a protocol's frames end in the plaintext byte stream: the boundaries at which a
@@ -12,6 +13,7 @@ import io.netty.buffer.ByteBuf;
  * (splitting more often is harmless): {@link #lines()} splits at every LF, which covers decoders
  * that split at CRLF. An instance may keep state between calls; use one per channel.
  */
+@Spi
 public interface Framing {
     /**
      * The length of the complete frame at the reader index of {@code in}, or {@code -1} when the

@@ -84,7 +84,7 @@ final class Ldap {
         if (id < 0 || op == null) {
             return -1;
         }
-        return StartTlsProtocol.LDAP_STARTTLS_OID.equals(op.string(REQUEST_NAME)) ? (int) id : -1;
+        return BuiltInProtocol.LDAP_STARTTLS_OID.equals(op.string(REQUEST_NAME)) ? (int) id : -1;
     }
 
     /** The resultCode of the ExtendedResponse to messageID {@code id} in {@code frame}, or -1 if it is none. */
@@ -98,7 +98,7 @@ final class Ldap {
     }
 
     static ByteBuf startTlsRequest(ByteBufAllocator alloc, int id) {
-        byte[] oid = StartTlsProtocol.LDAP_STARTTLS_OID.getBytes(StandardCharsets.US_ASCII);
+        byte[] oid = BuiltInProtocol.LDAP_STARTTLS_OID.getBytes(StandardCharsets.US_ASCII);
         ByteBuf op = alloc.buffer();
         tlv(op, REQUEST_NAME, oid);
         return message(alloc, id, EXTENDED_REQUEST, op);
@@ -109,7 +109,7 @@ final class Ldap {
         tlv(op, ENUMERATED, new byte[] {(byte) resultCode});
         tlv(op, OCTET_STRING, new byte[0]);
         tlv(op, OCTET_STRING, diagnostic.getBytes(StandardCharsets.UTF_8));
-        tlv(op, RESPONSE_NAME, StartTlsProtocol.LDAP_STARTTLS_OID.getBytes(StandardCharsets.US_ASCII));
+        tlv(op, RESPONSE_NAME, BuiltInProtocol.LDAP_STARTTLS_OID.getBytes(StandardCharsets.US_ASCII));
         return message(alloc, id, EXTENDED_RESPONSE, op);
     }
 

@@ -1,5 +1,8 @@
 package org.nettytls.starttls;
 
+import org.nettytls.annotation.Experimental;
+import org.nettytls.annotation.Spi;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -14,10 +17,14 @@ import io.netty.buffer.ByteBufAllocator;
  * wait for an answer, an answer it cannot attribute, an extension it does not know), it is
  * {@link #lost() lost}: from then on no frame is taken for the upgrade command, so the
  * application gets it like any other line, and no upgrade happens on a guess.
+ *
+ * <p>Implement it for a {@link StartTlsProtocol} of your own. <b>Experimental</b>.
  */
-abstract class ServerDialog {
+@Spi
+@Experimental
+public abstract class ServerDialog {
     /** What a client frame is. */
-    enum Kind {
+    public enum Kind {
         /** Anything but the upgrade command where a command starts: goes on to the application. */
         PASS,
         /** The upgrade command where a command starts: answered once {@link #settled()}. */
@@ -44,41 +51,44 @@ abstract class ServerDialog {
         }
     }
 
-    abstract Kind client(ByteBuf frame);
+    /** Says what {@code frame} (one client frame, not to be consumed) is; may {@link #lose} the dialog. */
+    protected abstract Kind client(ByteBuf frame);
 
-    abstract void server(ByteBuf bytes);
+    /** Follows the bytes the application writes (not to be consumed): its answers. */
+    protected abstract void server(ByteBuf bytes);
 
     /** Whether every command so far has its final answer (the server's greeting included). */
-    abstract boolean settled();
+    protected abstract boolean settled();
 
     /**
      * Whether the meaning of the client's next bytes depends on an answer not written yet (the
      * reply to {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames
      * wait until it is.
      */
-    boolean awaitingReply() {
+    protected boolean awaitingReply() {
         return false;
     }
 
     /** The positive answer to the upgrade command last seen. */
-    abstract ByteBuf positiveReply(ByteBufAllocator alloc);
+    protected abstract ByteBuf positiveReply(ByteBufAllocator alloc);
 
     /** The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse. */
-    ByteBuf refusal(ByteBufAllocator alloc) {
+    protected ByteBuf refusal(ByteBufAllocator alloc) {
         return null;
     }
 
     /** Whether the connection ends after {@link #refusal} (XMPP closes the stream). */
-    boolean closesAfterRefusal() {
+    protected boolean closesAfterRefusal() {
         return false;
     }
 
     /** Why the dialog can no longer tell commands from data, or {@code null}. */
-    final String lost() {
+    protected final String lost() {
         return lost;
     }
 
-    final void lose(String why) {
+    /** From now on no frame is taken for the upgrade command: the dialog cannot tell ({@code why}). */
+    protected final void lose(String why) {
         if (lost == null) {
             lost = why;
         }

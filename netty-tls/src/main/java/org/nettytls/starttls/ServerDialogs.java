@@ -146,7 +146,7 @@ final class ServerDialogs {
         private final Lines serverLines = new Lines();
 
         @Override
-        final Kind client(ByteBuf frame) {
+        protected final Kind client(ByteBuf frame) {
             int r = frame.readerIndex();
             int end = frame.writerIndex();
             boolean continuation = clientMidLine;
@@ -166,7 +166,7 @@ final class ServerDialogs {
         }
 
         @Override
-        final void server(ByteBuf bytes) {
+        protected final void server(ByteBuf bytes) {
             serverLines.feed(bytes, (text, continuation) -> lost() != null ? 0 : serverLine(text, continuation));
         }
 
@@ -186,7 +186,7 @@ final class ServerDialogs {
         abstract long serverLine(String text, boolean continuation);
 
         static String strip(String raw) {
-            return StartTlsProtocol.stripEol(raw);
+            return BuiltInProtocol.stripEol(raw);
         }
 
         static boolean complete(String raw) {
@@ -266,7 +266,7 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             Owed last = owed.peekLast();
             return last != null && (last.what.equals("DATA") || last.what.equals("AUTH"));
         }
@@ -312,13 +312,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return owed.isEmpty();
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "220 2.0.0 Ready to start TLS\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "220 2.0.0 Ready to start TLS\r\n");
         }
     }
 
@@ -377,7 +377,7 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             Owed last = owed.peekLast();
             return last != null && last.what.equals("AUTH");
         }
@@ -417,13 +417,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return owed.isEmpty() && !inMultiLine;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "+OK Begin TLS negotiation\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "+OK Begin TLS negotiation\r\n");
         }
     }
 
@@ -477,13 +477,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return owed == 0 && multiLine == null;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "234 AUTH TLS successful\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "234 AUTH TLS successful\r\n");
         }
     }
 
@@ -534,7 +534,7 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             Owed last = owed.peekLast();
             return last != null && (last.what.equals("POST") || last.what.equals("IHAVE") || last.what.equals("AUTHINFO SASL"));
         }
@@ -578,13 +578,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return owed.isEmpty() && !inMultiLine;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "382 Continue with TLS negotiation\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "382 Continue with TLS negotiation\r\n");
         }
     }
 
@@ -657,7 +657,7 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             return syncTag != null || ((authTag != null || idleTag != null) && !responding);
         }
 
@@ -714,13 +714,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return !greetingOwed && tags.isEmpty();
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, upgradeTag + " OK Begin TLS negotiation now\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, upgradeTag + " OK Begin TLS negotiation now\r\n");
         }
     }
 
@@ -772,7 +772,7 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             return authenticating && !challenged;
         }
 
@@ -804,13 +804,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return owed == 0;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "OK \"Begin TLS negotiation now\"\r\n");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "OK \"Begin TLS negotiation now\"\r\n");
         }
     }
 
@@ -1008,7 +1008,7 @@ final class ServerDialogs {
         };
 
         @Override
-        Kind client(ByteBuf frame) {
+        protected Kind client(ByteBuf frame) {
             candidateAt = -1;
             int last = frame.writerIndex() - 1;
             for (position = frame.readerIndex(); position <= last; position++) {
@@ -1026,7 +1026,7 @@ final class ServerDialogs {
         }
 
         @Override
-        void server(ByteBuf bytes) {
+        protected void server(ByteBuf bytes) {
             Xml.Events events = new Xml.Events() {
                 @Override
                 public void start(String name, int depth, boolean empty) {
@@ -1052,23 +1052,23 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return features;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         }
 
         @Override
-        ByteBuf refusal(ByteBufAllocator alloc) {
+        protected ByteBuf refusal(ByteBufAllocator alloc) {
             // RFC 6120 section 5.4.2.2: <failure/>, then the stream and the connection end.
-            return StartTlsProtocol.ascii(alloc, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+            return BuiltInProtocol.ascii(alloc, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
         }
 
         @Override
-        boolean closesAfterRefusal() {
+        protected boolean closesAfterRefusal() {
             return true;
         }
     }
@@ -1089,7 +1089,7 @@ final class ServerDialogs {
         private long skip;
 
         @Override
-        Kind client(ByteBuf frame) {
+        protected Kind client(ByteBuf frame) {
             int id = Ldap.startTlsRequestId(frame);
             if (id >= 0) {
                 upgradeId = id;
@@ -1183,7 +1183,7 @@ final class ServerDialogs {
         }
 
         @Override
-        void server(ByteBuf bytes) {
+        protected void server(ByteBuf bytes) {
             int i = bytes.readerIndex();
             int end = bytes.writerIndex();
             while (i < end && lost() == null) {
@@ -1258,17 +1258,17 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return outstanding.isEmpty() && !saslBind;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
             return Ldap.startTlsResponse(alloc, upgradeId, 0, "");
         }
 
         @Override
-        ByteBuf refusal(ByteBufAllocator alloc) {
+        protected ByteBuf refusal(ByteBufAllocator alloc) {
             return Ldap.startTlsResponse(alloc, upgradeId, 1,
                     "StartTLS while other operations are outstanding or a SASL bind is in progress (RFC 4513 section 3.1.1)");
         }
@@ -1285,7 +1285,7 @@ final class ServerDialogs {
         }
 
         @Override
-        Kind client(ByteBuf frame) {
+        protected Kind client(ByteBuf frame) {
             if (!first) {
                 return Kind.PASS;
             }
@@ -1302,12 +1302,12 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean awaitingReply() {
+        protected boolean awaitingReply() {
             return gssRequested;
         }
 
         @Override
-        void server(ByteBuf bytes) {
+        protected void server(ByteBuf bytes) {
             if (gssRequested) {
                 gssRequested = false;
                 if (bytes.getByte(bytes.readerIndex()) != 'N') {
@@ -1317,13 +1317,13 @@ final class ServerDialogs {
         }
 
         @Override
-        boolean settled() {
+        protected boolean settled() {
             return !gssRequested;
         }
 
         @Override
-        ByteBuf positiveReply(ByteBufAllocator alloc) {
-            return StartTlsProtocol.ascii(alloc, "S");
+        protected ByteBuf positiveReply(ByteBufAllocator alloc) {
+            return BuiltInProtocol.ascii(alloc, "S");
         }
     }
 }

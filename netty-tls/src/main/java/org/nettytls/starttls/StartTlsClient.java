@@ -9,9 +9,10 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.Objects;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsObserver;
+import org.nettytls.internal.VerifiedPromise;
 
 /**
  * The client side of a {@link StartTlsProtocol}: sits right behind a {@link StartTlsHandler}
@@ -21,7 +22,7 @@ import org.nettytls.TlsObserver;
  * reply (a stripping attack looks exactly like this), the connection fails with
  * {@link TlsErrorCode#STARTTLS_REFUSED} before anything of the application was sent; a failed
  * handshake closes the channel. The protocol's handlers behind see nothing of the conversation
- * before TLS; they start on {@link StartTlsCompletionEvent#SUCCESS}, knowing nothing from before it.
+ * before TLS; they start on {@link StartTlsEvent#UPGRADED}, knowing nothing from before it.
  *
  * <p>TLS goes on through {@link StartTlsHandler#startClient}, the install path of direct TLS
  * ({@link TlsClientContext#installBefore}): every check the options carry runs, those inside the
@@ -118,13 +119,16 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        promise.tryFailure(new TlsException(TlsErrorCode.CONNECTION_FAILED, protocol.id() + " server closed the connection before TLS was on"));
+        TlsException closed = new TlsException(TlsErrorCode.CONNECTION_FAILED, protocol.id() + " server closed the connection before TLS was on");
+        promise.tryFailure(closed);
+        VerifiedPromise.fail(ctx.channel(), closed);
         ctx.fireChannelInactive();
     }
 
     private void fail(ChannelHandlerContext ctx, TlsException e) {
         if (promise.tryFailure(e)) {
-            StartTlsCompletionEvent event = new StartTlsCompletionEvent(e);
+            VerifiedPromise.fail(ctx.channel(), e);
+            StartTlsEvent event = StartTlsEvent.upgradeFailed(e);
             ctx.fireUserEventTriggered(event);
             TlsObserver observer = tls.options().observer();
             if (observer != null) {

@@ -17,9 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsObserver;
+import org.nettytls.internal.VerifiedPromise;
 import org.nettytls.TlsServerContext;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
@@ -53,7 +54,7 @@ import org.nettytls.sni.SniSelectorOptions;
  * (failure events, and for a client the identity gates that run after the handshake), exactly as
  * on a channel that speaks TLS from the start; a {@link StopTlsHandler} goes in front of it, so
  * that {@link #stopTls} can downgrade again (upgrade, downgrade and upgrade again on one channel
- * works). The returned future and a {@link StartTlsCompletionEvent} report the end of the
+ * works). The returned future and a {@link StartTlsEvent} report the end of the
  * handshake with the verdict of every check; a failed handshake closes the channel: there is no
  * fallback to plaintext.
  *
@@ -241,7 +242,11 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     }
 
     /** Fires the upgrade's outcome down the pipeline and tells the observer. */
-    private void completed(StartTlsCompletionEvent event) {
+    private void completed(StartTlsEvent event) {
+        if (!event.isSuccess()) {
+            // An upgrade that never reached a handshake (refused, or plaintext after the upgrade point).
+            VerifiedPromise.fail(ctx.channel(), event.cause());
+        }
         ctx.fireUserEventTriggered(event);
         TlsObserver o = observer;
         if (o != null) {
@@ -317,7 +322,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
 
     private void upgradeFailed(Promise<Channel> result, TlsException e) {
         if (result.tryFailure(e)) {
-            completed(new StartTlsCompletionEvent(e));
+            completed(StartTlsEvent.upgradeFailed(e));
         }
         // Never go on in plaintext after a failed upgrade.
         ctx.close();
@@ -365,7 +370,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         if (upgrade != null && !upgrade.isDone()) {
             TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED, "the connection closed before the upgrade finished");
             if (upgrade.tryFailure(e)) {
-                completed(new StartTlsCompletionEvent(e));
+                completed(StartTlsEvent.upgradeFailed(e));
             }
         }
         ctx.fireChannelInactive();
@@ -378,20 +383,20 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             ctx.fireUserEventTriggered(evt);
             if (completion.isSuccess()) {
                 upgrade.trySuccess(ctx.channel());
-                completed(StartTlsCompletionEvent.SUCCESS);
+                completed(StartTlsEvent.UPGRADED);
             } else {
                 upgradeFailed(upgrade, TlsException.classify(completion.cause()));
             }
             return;
         }
-        if (evt instanceof StopTlsCompletionEvent && observer != null) {
+        if (evt instanceof StartTlsEvent && !((StartTlsEvent) evt).isUpgrade() && observer != null) {
             try {
-                observer.stopTlsCompleted(ctx.channel(), protocol, (StopTlsCompletionEvent) evt);
+                observer.startTlsCompleted(ctx.channel(), protocol, client, (StartTlsEvent) evt);
             } catch (RuntimeException ignored) {
                 // An observer must not break the connection it observes.
             }
         }
-        if (evt instanceof StopTlsCompletionEvent && ((StopTlsCompletionEvent) evt).isSuccess()) {
+        if (evt == StartTlsEvent.DOWNGRADED) {
             // From here on the SslHandler is gone (its leftover bytes come next): plaintext again.
             tls = false;
             stopper = null;
@@ -544,7 +549,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     /** For {@link StartTlsServer}: an upgrade that was to come cannot; the connection ends. */
     void abandonUpgrade(TlsException e) {
         pointReached = false;
-        completed(new StartTlsCompletionEvent(e));
+        completed(StartTlsEvent.upgradeFailed(e));
         ctx.close();
     }
 
@@ -562,7 +567,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
                 ? "expected nothing buffered at the upgrade point, found an incomplete frame longer than " + maxFrame + " bytes"
                 : "expected nothing after the upgrade point until the TLS handshake, found " + count + " plaintext bytes: " + preview);
         if (upgrade != null && upgrade.tryFailure(e) || pointReached) {
-            completed(new StartTlsCompletionEvent(e));
+            completed(StartTlsEvent.upgradeFailed(e));
         }
         pointReached = false;
         ctx.close();

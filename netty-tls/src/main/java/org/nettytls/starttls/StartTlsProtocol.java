@@ -1,113 +1,66 @@
 package org.nettytls.starttls;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import org.nettytls.TlsException;
+import java.util.List;
+import org.nettytls.annotation.Experimental;
+import org.nettytls.annotation.Spi;
+import org.nettytls.error.TlsException;
 import org.nettytls.verify.HostnameScheme;
 
 /**
- * The protocols whose upgrade point netty-tls knows, in both roles: how their frames end, where
- * a server can take a frame for the upgrade command (following the protocol's state: not inside
- * data, with every earlier command answered) and how it answers, how a client asks for the
- * upgrade and recognises the positive answer ({@link StartTlsServer}, {@link StartTlsClient}),
- * and the hostname scheme a client checks the server's name with unless told otherwise.
+ * A protocol that upgrades to TLS in mid-conversation, in both roles: how its frames end, where a
+ * server can take a frame for the upgrade command (following the protocol's state: not inside
+ * data, with every earlier command answered) and how it answers ({@link ServerDialog}), how a
+ * client asks for the upgrade and recognises the positive answer ({@link ClientDialog}), and the
+ * hostname scheme a client checks the server's name with unless told otherwise. Used by
+ * {@link StartTlsServer} and {@link StartTlsClient}.
+ *
+ * <p>The constants are the protocols netty-tls knows ({@code openssl s_client -starttls} names
+ * them: {@link #of}); implement this interface for another. <b>Experimental</b> as an SPI: the
+ * dialogs' methods may still change.
  */
-public enum StartTlsProtocol {
+@Spi
+@Experimental
+public interface StartTlsProtocol {
     /** SMTP {@code STARTTLS}, RFC 3207. */
-    SMTP("smtp", "smtp", 25),
+    StartTlsProtocol SMTP = BuiltInProtocol.SMTP;
     /** LMTP {@code STARTTLS} after {@code LHLO}, RFC 2033. */
-    LMTP("lmtp", "smtp", 24),
+    StartTlsProtocol LMTP = BuiltInProtocol.LMTP;
     /** IMAP {@code STARTTLS}, RFC 9051 section 6.2.1. */
-    IMAP("imap", "imap", 143),
+    StartTlsProtocol IMAP = BuiltInProtocol.IMAP;
     /** POP3 {@code STLS}, RFC 2595 section 4. */
-    POP3("pop3", "pop3", 110),
+    StartTlsProtocol POP3 = BuiltInProtocol.POP3;
     /** FTP {@code AUTH TLS}, RFC 4217 section 4. */
-    FTP("ftp", "ftp", 21),
+    StartTlsProtocol FTP = BuiltInProtocol.FTP;
     /** XMPP {@code <starttls/>}, RFC 6120 section 5. */
-    XMPP("xmpp", "xmpp", 5222),
+    StartTlsProtocol XMPP = BuiltInProtocol.XMPP;
     /** LDAP StartTLS extended operation (1.3.6.1.4.1.1466.20037), RFC 4511 section 4.14. */
-    LDAP("ldap", "ldap", 389),
+    StartTlsProtocol LDAP = BuiltInProtocol.LDAP;
     /** PostgreSQL {@code SSLRequest}, protocol 3.0 section 54.2.10. */
-    POSTGRES("postgres", "default", 5432),
+    StartTlsProtocol POSTGRES = BuiltInProtocol.POSTGRES;
     /** ManageSieve {@code STARTTLS}, RFC 5804 section 2.2. */
-    SIEVE("sieve", "imap", 4190),
+    StartTlsProtocol SIEVE = BuiltInProtocol.SIEVE;
     /** NNTP {@code STARTTLS}, RFC 4642. */
-    NNTP("nntp", "nntp", 119);
-
-    /** The object identifier of LDAP's StartTLS extended operation. */
-    static final String LDAP_STARTTLS_OID = "1.3.6.1.4.1.1466.20037";
-
-    private final String id;
-    private final String scheme;
-    private final int defaultPort;
-
-    StartTlsProtocol(String id, String scheme, int defaultPort) {
-        this.id = id;
-        this.scheme = scheme;
-        this.defaultPort = defaultPort;
-    }
+    StartTlsProtocol NNTP = BuiltInProtocol.NNTP;
 
     /** The lower-case name, as {@code openssl s_client -starttls} spells it. */
-    public String id() {
-        return id;
-    }
-
-    /** The protocol by its {@link #id()} (case-insensitive). */
-    public static StartTlsProtocol of(String id) throws TlsException {
-        for (StartTlsProtocol p : values()) {
-            if (p.id.equalsIgnoreCase(id)) {
-                return p;
-            }
-        }
-        StringBuilder known = new StringBuilder();
-        for (StartTlsProtocol p : values()) {
-            known.append(known.length() == 0 ? "" : ", ").append(p.id);
-        }
-        throw TlsException.badConfiguration("starttls", "unknown protocol '" + id + "' (known: " + known + ")");
-    }
+    String id();
 
     /** The IANA port of the plaintext service. */
-    public int defaultPort() {
-        return defaultPort;
-    }
+    int defaultPort();
 
     /**
      * The {@code SSL_verifycn_scheme} a client uses for this protocol unless the options name one:
-     * the reference's scheme of the same name ({@code smtp}, {@code ldap}, ...; {@code imap}'s
-     * RFC 2595 rules for ManageSieve, {@code default} for PostgreSQL, which has none of its own).
+     * for the built-in ones the reference's scheme of the same name ({@code smtp}, {@code ldap},
+     * ...; {@code imap}'s RFC 2595 rules for ManageSieve, {@code default} for PostgreSQL, which
+     * has none of its own).
      */
-    public HostnameScheme hostnameScheme() {
-        try {
-            return "default".equals(scheme) ? HostnameScheme.defaultScheme() : HostnameScheme.named(scheme);
-        } catch (TlsException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    HostnameScheme hostnameScheme();
 
     /** How the frames a server reads end. */
-    public Framing serverFraming() {
-        return framing(true);
-    }
+    Framing serverFraming();
 
     /** How the frames a client reads end. */
-    public Framing clientFraming() {
-        return framing(false);
-    }
-
-    private Framing framing(boolean server) {
-        switch (this) {
-            case XMPP:
-                return Framing.xmlTags();
-            case LDAP:
-                return Framing.berElements();
-            case POSTGRES:
-                return server ? Framing.postgresFrontend() : Framing.postgresBackend();
-            default:
-                return Framing.lines();
-        }
-    }
+    Framing clientFraming();
 
     /**
      * A new server-side view of the conversation up to the upgrade point: which frame is the
@@ -115,68 +68,27 @@ public enum StartTlsProtocol {
      * every command before it. {@code greeting}: the server still owes its greeting (a new
      * connection); false after a downgrade, where the conversation goes on.
      */
-    ServerDialog newServerDialog(boolean greeting) {
-        switch (this) {
-            case SMTP:
-                return new ServerDialogs.Smtp(false, greeting);
-            case LMTP:
-                return new ServerDialogs.Smtp(true, greeting);
-            case IMAP:
-                return new ServerDialogs.Imap(greeting);
-            case POP3:
-                return new ServerDialogs.Pop3(greeting);
-            case FTP:
-                return new ServerDialogs.Ftp(greeting);
-            case XMPP:
-                return new ServerDialogs.Xmpp();
-            case LDAP:
-                return new ServerDialogs.LdapDialog();
-            case POSTGRES:
-                return new ServerDialogs.Postgres(greeting);
-            case SIEVE:
-                return new ServerDialogs.Sieve(greeting);
-            default:
-                return new ServerDialogs.Nntp(greeting);
-        }
+    ServerDialog newServerDialog(boolean greeting);
+
+    /** A new client-side conversation that leads to the upgrade point; {@code host} is the server's name. */
+    ClientDialog newClientDialog(String host);
+
+    /** The protocols netty-tls knows, in the order of the constants. */
+    static List<StartTlsProtocol> builtIn() {
+        return List.of(BuiltInProtocol.values());
     }
 
-    /** A new client-side conversation that leads to the upgrade point. */
-    ClientDialog newClientDialog(String host) {
-        switch (this) {
-            case SMTP:
-                return new ClientDialogs.Smtp("EHLO");
-            case LMTP:
-                return new ClientDialogs.Smtp("LHLO");
-            case IMAP:
-                return new ClientDialogs.Imap();
-            case POP3:
-                return ClientDialogs.DotList.pop3();
-            case FTP:
-                return new ClientDialogs.Ftp();
-            case XMPP:
-                return new ClientDialogs.Xmpp(host);
-            case LDAP:
-                return new ClientDialogs.LdapDialog();
-            case POSTGRES:
-                return new ClientDialogs.Postgres();
-            case SIEVE:
-                return new ClientDialogs.Sieve();
-            default:
-                return ClientDialogs.DotList.nntp();
+    /** The built-in protocol by its {@link #id()} (case-insensitive). */
+    static StartTlsProtocol of(String id) throws TlsException {
+        for (StartTlsProtocol p : builtIn()) {
+            if (p.id().equalsIgnoreCase(id)) {
+                return p;
+            }
         }
-    }
-
-    static ByteBuf ascii(ByteBufAllocator alloc, String s) {
-        ByteBuf b = alloc.buffer(s.length());
-        b.writeCharSequence(s, StandardCharsets.ISO_8859_1);
-        return b;
-    }
-
-    static String stripEol(String s) {
-        int end = s.length();
-        while (end > 0 && (s.charAt(end - 1) == '\n' || s.charAt(end - 1) == '\r')) {
-            end--;
+        StringBuilder known = new StringBuilder();
+        for (StartTlsProtocol p : builtIn()) {
+            known.append(known.length() == 0 ? "" : ", ").append(p.id());
         }
-        return s.substring(0, end);
+        throw TlsException.badConfiguration("starttls", "unknown protocol '" + id + "' (known: " + known + ")");
     }
 }

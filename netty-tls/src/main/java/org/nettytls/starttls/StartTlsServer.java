@@ -8,17 +8,20 @@ import io.netty.channel.ChannelPromise;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.Objects;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
+import org.nettytls.sni.SniCertSelector;
+import org.nettytls.sni.SniLookup;
+import org.nettytls.sni.SniSelectorOptions;
 
 /**
  * The server side of a {@link StartTlsProtocol}: sits right behind a {@link StartTlsHandler}
  * made with the protocol's {@link StartTlsProtocol#serverFraming() framing}, answers the
  * protocol's upgrade command with its positive reply in plaintext and starts TLS; every other
  * frame goes on to the protocol's own handlers, which reset their state on
- * {@link StartTlsCompletionEvent#SUCCESS}. Once TLS is on, the command is passed on like any
+ * {@link StartTlsEvent#UPGRADED}. Once TLS is on, the command is passed on like any
  * other (so the protocol can refuse a second one).
  *
  * <pre>{@code
@@ -58,15 +61,37 @@ public final class StartTlsServer extends ChannelDuplexHandler {
 
     private final StartTlsProtocol protocol;
     private final TlsServerContext tls;
+    private final SniLookup lookup;
+    private final SniSelectorOptions sniOptions;
     private StartTlsHandler starttls;
     private ServerDialog dialog;
     private ChannelHandlerContext ctx;
     private boolean waiting;
     private boolean paused;
 
+    /** Upgrades to {@code tls}, one certificate set for every name. */
     public StartTlsServer(StartTlsProtocol protocol, TlsServerContext tls) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.tls = Objects.requireNonNull(tls, "tls");
+        this.lookup = null;
+        this.sniOptions = null;
+    }
+
+    /**
+     * Upgrades with a context per requested name ({@code SSL_cert_file => { host => ... }}): an
+     * {@link SniCertSelector} reads the ClientHello after the positive reply and asks
+     * {@code lookup} (an {@link org.nettytls.sni.SniMapping}, an {@link org.nettytls.sni.SniReloader},
+     * your own), as a server that speaks TLS from the start does.
+     */
+    public StartTlsServer(StartTlsProtocol protocol, SniLookup lookup, SniSelectorOptions options) {
+        this.protocol = Objects.requireNonNull(protocol, "protocol");
+        this.tls = null;
+        this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.sniOptions = Objects.requireNonNull(options, "options");
+    }
+
+    private TlsObserver observer() {
+        return tls != null ? tls.options().observer() : sniOptions.observer();
     }
 
     @Override
@@ -77,7 +102,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
             throw new IllegalStateException("expected a StartTlsHandler in front of StartTlsServer, found none in " + ctx.pipeline().names());
         }
         dialog = protocol.newServerDialog(true);
-        starttls.observe(protocol.id(), false, tls.options().observer());
+        starttls.observe(protocol.id(), false, observer());
     }
 
     @Override
@@ -152,10 +177,10 @@ public final class StartTlsServer extends ChannelDuplexHandler {
     }
 
     private void observeRefusal(ChannelHandlerContext ctx) {
-        TlsObserver observer = tls.options().observer();
+        TlsObserver observer = observer();
         if (observer != null) {
             try {
-                observer.startTlsCompleted(ctx.channel(), protocol.id(), false, new StartTlsCompletionEvent(new TlsException(
+                observer.startTlsCompleted(ctx.channel(), protocol.id(), false, StartTlsEvent.upgradeFailed(new TlsException(
                         TlsErrorCode.STARTTLS_REFUSED, protocol.id() + ": the client's upgrade command was refused here")));
             } catch (RuntimeException ignored) {
                 // An observer must not break the connection it observes.
@@ -164,7 +189,11 @@ public final class StartTlsServer extends ChannelDuplexHandler {
     }
 
     private void upgrade() {
-        starttls.startServer(tls, dialog.positiveReply(ctx.alloc()));
+        if (tls != null) {
+            starttls.startServer(tls, dialog.positiveReply(ctx.alloc()));
+        } else {
+            starttls.startServer(lookup, sniOptions, dialog.positiveReply(ctx.alloc()));
+        }
     }
 
     private void noteLost(String before) {
@@ -175,7 +204,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == StopTlsCompletionEvent.SUCCESS) {
+        if (evt == StartTlsEvent.DOWNGRADED) {
             // Plaintext again, in the middle of the conversation: nothing owed, no greeting.
             dialog = protocol.newServerDialog(false);
         }

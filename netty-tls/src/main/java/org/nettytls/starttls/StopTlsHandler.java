@@ -13,8 +13,8 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * Downgrades a TLS channel back to plaintext: the reference's {@code stop_SSL}. It sits right in
@@ -25,7 +25,7 @@ import org.nettytls.TlsException;
  * <p>{@link #stop(Mode, Duration)} sends close_notify and, in {@link Mode#WAIT}, waits for the
  * peer's; then the {@code SslHandler} is removed and what followed the peer's close_notify in the
  * same read reaches the next handler as plaintext, in order, right after a
- * {@link StopTlsCompletionEvent}. TLS 1.3 messages that come before the close_notify
+ * {@link StartTlsEvent} ({@link StartTlsEvent#DOWNGRADED} or a failure). TLS 1.3 messages that come before the close_notify
  * (NewSessionTicket, KeyUpdate) are consumed by the engine as usual.
  *
  * <p>When the peer's close_notify comes first, a later {@code stop} completes at once; with
@@ -119,7 +119,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
             TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED,
                     "expected the peer's close_notify, found the connection closed" + (peerClosed ? " during the downgrade" : ""));
             promise.tryFailure(e);
-            ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+            ctx.fireUserEventTriggered(StartTlsEvent.downgradeFailed(e));
         }
         ctx.fireChannelInactive();
     }
@@ -200,7 +200,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
             TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED,
                     "expected the peer's close_notify, found what TLS could not read: " + readFailure.getMessage(), readFailure);
             promise.tryFailure(e);
-            ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+            ctx.fireUserEventTriggered(StartTlsEvent.downgradeFailed(e));
             ctx.close();
         } else if (ssl.engine().isInboundDone()) {
             peerClosedTls();
@@ -251,7 +251,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         TlsException e = new TlsException(TlsErrorCode.CLOSE_NOTIFY_TIMEOUT,
                 "expected the peer's close_notify after ours, found none within the timeout");
         promise.tryFailure(e);
-        ctx.fireUserEventTriggered(new StopTlsCompletionEvent(e));
+        ctx.fireUserEventTriggered(StartTlsEvent.downgradeFailed(e));
         ctx.close();
     }
 
@@ -264,7 +264,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         // The event goes first so that the handlers behind know that what follows is plaintext;
         // removing the SslHandler then hands its leftover bytes on (after its decode() returns,
         // when this runs inside it).
-        ctx.fireUserEventTriggered(StopTlsCompletionEvent.SUCCESS);
+        ctx.fireUserEventTriggered(StartTlsEvent.DOWNGRADED);
         if (failureWatch != null && ctx.pipeline().context(failureWatch) != null) {
             ctx.pipeline().remove(failureWatch);
         }
@@ -317,7 +317,7 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
             }
             if (done) {
                 // The downgrade finished inside the SslHandler (the peer's close_notify was in this
-                // read): what follows is plaintext, after the StopTlsCompletionEvent.
+                // read): what follows is plaintext, after the StartTlsEvent.
                 if (from < end) {
                     ctx.fireChannelRead(in.retainedSlice(from, end - from));
                 }

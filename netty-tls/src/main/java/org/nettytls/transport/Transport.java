@@ -20,7 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The one place where a Netty transport is chosen, for servers, their clients and a proxy's

@@ -1,7 +1,8 @@
 package org.nettytls.trap;
 
 import io.netty.channel.Channel;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
+import org.nettytls.annotation.Spi;
 
 /**
  * {@code SSL_error_trap}: gets the channel of a failed handshake instead of it being closed. The
@@ -13,6 +14,7 @@ import org.nettytls.TlsException;
  * enter the pipeline again at its head right after the trap returns: add the handlers that
  * should read them with {@code addFirst}, ahead of the application's TLS-side handlers.
  */
+@Spi
 @FunctionalInterface
 public interface ErrorTrap {
     void trapped(Channel channel, TlsException error);

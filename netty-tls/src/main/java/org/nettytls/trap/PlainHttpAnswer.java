@@ -9,8 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 /**
  * An {@link ErrorTrap} for HTTPS servers: a browser or {@code curl http://} that speaks plain HTTP

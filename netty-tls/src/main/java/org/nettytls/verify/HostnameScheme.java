@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.SubjectAltName;
 
 /**
@@ -104,6 +104,39 @@ public final class HostnameScheme {
 
     private static final Map<String, HostnameScheme> NAMED = predefined();
 
+    /**
+     * {@code default}, used when no scheme is named: the common name is always checked, wildcards
+     * anywhere, an IP address in the common name too. Please note: it is laxer than
+     * {@link #HTTP}; name a protocol's scheme where there is one.
+     */
+    public static final HostnameScheme DEFAULT = NAMED.get("default");
+    /** {@code none}: no hostname check at all. Pins or a verify callback must then say who the peer is. */
+    public static final HostnameScheme NONE = NAMED.get("none");
+    /** {@code http} (alias {@code www}, RFC 2818): the common name only without dNSNames, wildcards anywhere, IPv4 in the CN. */
+    public static final HostnameScheme HTTP = NAMED.get("http");
+    /** {@code smtp} (RFC 2595 rules, as for IMAP and POP3): the common name always, wildcards as a whole label. */
+    public static final HostnameScheme SMTP = NAMED.get("smtp");
+    /** {@code imap} (RFC 2595). */
+    public static final HostnameScheme IMAP = NAMED.get("imap");
+    /** {@code pop3} (RFC 2595). */
+    public static final HostnameScheme POP3 = NAMED.get("pop3");
+    /** {@code nntp} (RFC 4642). */
+    public static final HostnameScheme NNTP = NAMED.get("nntp");
+    /** {@code ldap} (RFC 4513): wildcards as a whole label in dNSNames only. */
+    public static final HostnameScheme LDAP = NAMED.get("ldap");
+    /** {@code ftp} (RFC 4217): the common name only without dNSNames. */
+    public static final HostnameScheme FTP = NAMED.get("ftp");
+    /** {@code xmpp} (RFC 3920). */
+    public static final HostnameScheme XMPP = NAMED.get("xmpp");
+    /** {@code sip} (RFC 5922): no wildcards at all. */
+    public static final HostnameScheme SIP = NAMED.get("sip");
+    /** {@code syslog} (RFC 5425). */
+    public static final HostnameScheme SYSLOG = NAMED.get("syslog");
+    /** {@code snmp} (RFC 5953). */
+    public static final HostnameScheme SNMP = NAMED.get("snmp");
+    /** {@code netconf} (RFC 5539). */
+    public static final HostnameScheme NETCONF = NAMED.get("netconf");
+
     private final String name;
     private final CheckCn checkCn;
     private final Wildcards wildcardsInAlt;
@@ -147,7 +180,9 @@ public final class HostnameScheme {
     }
 
     /**
-     * A predefined scheme by its IO::Socket::SSL name (case matters, as there).
+     * A predefined scheme by its IO::Socket::SSL name (case matters, as there), aliases and RFC
+     * names included ({@code www}, {@code rfc2818}, {@code acap}, {@code gist}, ...); the common ones
+     * are also constants ({@link #SMTP}, {@link #HTTP}, ...).
      *
      * @throws TlsException {@code BAD_CONFIGURATION} naming {@code SSL_verifycn_scheme} and the
      *         known names, for any other name
@@ -165,16 +200,6 @@ public final class HostnameScheme {
     /** Every name {@link #named(String)} knows, in the reference's order. */
     public static Set<String> knownNames() {
         return NAMED.keySet();
-    }
-
-    /** The {@code default} scheme, used when none is named. */
-    public static HostnameScheme defaultScheme() {
-        return NAMED.get("default");
-    }
-
-    /** The {@code none} scheme: no hostname check at all. */
-    public static HostnameScheme none() {
-        return NAMED.get("none");
     }
 
     /** A builder for a custom scheme; everything starts off, as an empty scheme hash in the reference. */

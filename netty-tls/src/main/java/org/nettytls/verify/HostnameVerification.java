@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.Optional;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.SubjectAltName;
+import org.nettytls.internal.Idna;
+import org.nettytls.internal.NameText;
+import org.nettytls.internal.IpLiterals;
 
 /**
  * Checks that a certificate carries an expected host name or IP address under a
@@ -110,10 +113,10 @@ public final class HostnameVerification {
             this.subjectAltNames = names.subjectAltNames;
             List<String> shown = new ArrayList<>();
             for (String c : compared) {
-                shown.add(printable(c));
+                shown.add(NameText.printable(c));
             }
             this.compared = Collections.unmodifiableList(shown);
-            this.matchedBy = matchedBy == null ? null : printable(matchedBy);
+            this.matchedBy = matchedBy == null ? null : NameText.printable(matchedBy);
             this.reason = reason;
         }
 
@@ -162,10 +165,10 @@ public final class HostnameVerification {
         public String certificateNames() {
             List<String> all = new ArrayList<>();
             for (SubjectAltName san : subjectAltNames) {
-                all.add(printable(san.toString()));
+                all.add(NameText.printable(san.toString()));
             }
             if (commonName != null) {
-                all.add("CN=" + printable(commonName));
+                all.add("CN=" + NameText.printable(commonName));
             }
             return all.isEmpty() ? "no names" : String.join(", ", all);
         }
@@ -175,7 +178,7 @@ public final class HostnameVerification {
          * http, certificate has DNS:example.com, CN=example.com: no name matched}.
          */
         public String describe() {
-            return (matched ? "matched " : "expected ") + "'" + printable(name) + "' under scheme " + scheme.name()
+            return (matched ? "matched " : "expected ") + "'" + NameText.printable(name) + "' under scheme " + scheme.name()
                     + ", certificate has " + certificateNames() + ": " + reason;
         }
 
@@ -187,40 +190,6 @@ public final class HostnameVerification {
         @Override
         public String toString() {
             return describe();
-        }
-    }
-
-    /**
-     * {@code s} with C0/C1 controls and DEL as {@code \xNN}, and other characters that do not
-     * print or that steer the text (format characters such as bidi overrides, line and paragraph
-     * separators, lone surrogates, private-use and unassigned code points) as {@code \x{NNNN}}.
-     */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        s.codePoints().forEach(cp -> {
-            if (cp < 0x20 || cp >= 0x7f && cp <= 0x9f) {
-                b.append(String.format("\\x%02x", cp));
-            } else if (!shows(cp)) {
-                b.append(String.format("\\x{%04x}", cp));
-            } else {
-                b.appendCodePoint(cp);
-            }
-        });
-        return b.toString();
-    }
-
-    private static boolean shows(int cp) {
-        switch (Character.getType(cp)) {
-            case Character.CONTROL:
-            case Character.FORMAT:
-            case Character.LINE_SEPARATOR:
-            case Character.PARAGRAPH_SEPARATOR:
-            case Character.SURROGATE:
-            case Character.PRIVATE_USE:
-            case Character.UNASSIGNED:
-                return false;
-            default:
-                return true;
         }
     }
 
@@ -256,7 +225,7 @@ public final class HostnameVerification {
             if (scheme.isNone()) {
                 return done(true, null, "scheme none checks nothing");
             }
-            String identity = stripTrailingDots(name);
+            String identity = NameText.stripTrailingDots(name);
             if (scheme.callback() != null) {
                 boolean ok = scheme.callback().verify(identity, names.commonName, names.subjectAltNames);
                 return done(ok, null, ok ? "accepted by the scheme's callback" : "refused by the scheme's callback");
@@ -341,7 +310,7 @@ public final class HostnameVerification {
             if (certName == null) {
                 return false;
             }
-            String n = stripTrailingDots(certName);
+            String n = NameText.stripTrailingDots(certName);
             if (n.isEmpty()) {
                 return false;
             }
@@ -349,7 +318,7 @@ public final class HostnameVerification {
                 // Safer than the reference, whose wildcard pattern stops at a newline and so lets
                 // "*.bank.com\n.attacker.example" match www.bank.com: such a name never matches.
                 if (unprintableRefusal == null) {
-                    unprintableRefusal = "no name matched ('" + printable(n)
+                    unprintableRefusal = "no name matched ('" + NameText.printable(n)
                             + "' holds control or non-ASCII characters and never matches)";
                 }
                 return false;
@@ -380,7 +349,7 @@ public final class HostnameVerification {
             if (suffixRefusal == null) {
                 int own = suffixes.suffixLength(labels, 0);
                 String publicSuffix = String.join(".", labels.subList(labels.size() - own, labels.size()));
-                suffixRefusal = "the wildcard in " + printable(n) + " matched, but " + host
+                suffixRefusal = "the wildcard in " + NameText.printable(n) + " matched, but " + host
                         + " has no more labels than its public suffix (" + publicSuffix + ") plus one";
             }
             return false;
@@ -448,32 +417,6 @@ public final class HostnameVerification {
             }
         }
         return false;
-    }
-
-    /**
-     * Perl's {@code s{\.+$}{}}: removes a run of dots at the end, or just before a final newline
-     * (where Perl's {@code $} also matches).
-     */
-    static String stripTrailingDots(String s) {
-        int end = s.length();
-        String tail = "";
-        if (end > 0 && s.charAt(end - 1) == '\n') {
-            end--;
-            tail = "\n";
-        }
-        int cut = end;
-        while (cut > 0 && s.charAt(cut - 1) == '.') {
-            cut--;
-        }
-        if (cut == end) {
-            return s;
-        }
-        return s.substring(0, cut) + tail;
-    }
-
-    /** A dNSName or common name as {@link #check} compares it: surrounding white space (of a dNSName) and trailing dots removed. */
-    static String comparedForm(String certificateName) {
-        return stripTrailingDots(trimPerlSpace(certificateName));
     }
 
     private static String trimPerlSpace(String s) {

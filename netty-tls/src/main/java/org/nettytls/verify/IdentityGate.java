@@ -12,9 +12,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 import java.util.Map;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
+import org.nettytls.HostnameSchemeVerifier;
+import org.nettytls.annotation.Spi;
 
 /**
  * Holds every application write and read behind an {@link SslHandler} until a verdict on the
@@ -32,14 +33,16 @@ import org.nettytls.TlsFailureEvent;
  * <li>On a pass the held writes go on in their order (each flush where it was), then the held
  *     completion event, then the held reads, and the gate removes itself.
  * <li>On a refusal every held write's promise fails with the {@link TlsException}, held messages
- *     are released, the handlers after it see a failed {@link SslHandshakeCompletionEvent} and a
- *     {@link TlsFailureEvent}, and the channel is closed. Later writes fail the same way.
+ *     are released, the handlers after it see a failed {@link SslHandshakeCompletionEvent} whose
+ *     cause is the {@link TlsException}, and the channel is closed. Later writes fail the same way.
+ *     (What netty-tls installs behind the gates turns that event into a {@code TlsHandshakeEvent}.)
  * <li>A handshake that fails inside the {@code SslHandler} fails the held writes with the
  *     classified exception; its own event passes on unchanged.
  * </ul>
  *
  * <p>One instance per channel; add it after the {@code SslHandler}.
  */
+@Spi
 public abstract class IdentityGate extends ChannelDuplexHandler {
     /** Marks where a flush came between held writes. */
     private static final Object FLUSH = new Object() {
@@ -289,7 +292,6 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
         }
         abandon(refusal);
         ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(refusal));
-        ctx.fireUserEventTriggered(new TlsFailureEvent(refusal));
         ctx.close();
     }
 

@@ -1,6 +1,7 @@
 package org.nettytls.verify;
 
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
+import org.nettytls.annotation.Spi;
 
 /**
  * A check of the peer that runs inside the handshake, after its chain has been validated,
@@ -10,6 +11,7 @@ import org.nettytls.TlsException;
  *
  * <p>Checks run on the event loop inside the handshake and must not block.
  */
+@Spi
 @FunctionalInterface
 public interface PeerCheck {
     /** Refuses the peer by throwing a {@link TlsException} whose code and message say why. */

@@ -15,23 +15,33 @@ public final class PeerContext {
     private final SSLEngine engine;
     private final SSLSession session;
     private final boolean peerIsServer;
-    private List<X509Certificate> path;
-    private java.time.Instant validationTime;
+    private final List<X509Certificate> path;
+    private final java.time.Instant validationTime;
 
-    /** A peer seen inside the handshake: what it asked for is on the engine's handshake session. */
-    PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
-        this(chain, engine, null, peerIsServer);
+    /**
+     * A peer seen inside the handshake: what it asked for is on the engine's handshake session.
+     * netty-tls makes these; a test of a {@link PeerCheck} may too.
+     */
+    public PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
+        this(chain, engine, null, peerIsServer, null, null);
     }
 
     /**
      * A peer seen after the handshake, on {@code session}: the engine no longer has a
      * handshake session then.
      */
-    PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer) {
+    public PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer) {
+        this(chain, engine, session, peerIsServer, null, null);
+    }
+
+    private PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer,
+                        List<X509Certificate> path, java.time.Instant validationTime) {
         this.chain = List.copyOf(chain);
         this.engine = engine;
         this.session = session;
         this.peerIsServer = peerIsServer;
+        this.path = path;
+        this.validationTime = validationTime;
     }
 
     /** The peer's chain as it sent it, its own certificate first. */
@@ -49,8 +59,9 @@ public final class PeerContext {
         return path != null ? path : chain;
     }
 
-    void validatedPath(List<X509Certificate> validated) {
-        this.path = List.copyOf(validated);
+    /** The same peer, with {@code validated} as its {@link #validatedPath()}. */
+    public PeerContext withValidatedPath(List<X509Certificate> validated) {
+        return new PeerContext(chain, engine, session, peerIsServer, List.copyOf(validated), validationTime);
     }
 
     /**
@@ -62,8 +73,9 @@ public final class PeerContext {
         return validationTime;
     }
 
-    void validationTime(java.time.Instant now) {
-        this.validationTime = now;
+    /** The same peer, judged at {@code now} ({@link #validationTime()}). */
+    public PeerContext judgedAt(java.time.Instant now) {
+        return new PeerContext(chain, engine, session, peerIsServer, path, now);
     }
 
     public X509Certificate leaf() {

@@ -1,7 +1,7 @@
 package org.nettytls.verify;
 
 import java.util.Objects;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * What verification concluded about a peer, kept on its TLS session so that the connection
@@ -19,11 +19,13 @@ public final class PeerVerdict {
         this.failure = failure;
     }
 
-    static PeerVerdict verified() {
+    /** A peer that passed every check (netty-tls records these on the session). */
+    public static PeerVerdict verified() {
         return new PeerVerdict(true, null);
     }
 
-    static PeerVerdict failed(TlsException failure) {
+    /** A peer that failed {@code failure} but was accepted anyway, as verification was off. */
+    public static PeerVerdict failed(TlsException failure) {
         return new PeerVerdict(false, Objects.requireNonNull(failure, "failure"));
     }
 

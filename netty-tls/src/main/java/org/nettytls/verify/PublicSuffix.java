@@ -17,7 +17,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
+import org.nettytls.internal.Idna;
 
 /**
  * The public suffix list (<a href="https://publicsuffix.org/">publicsuffix.org</a>), as
@@ -69,7 +70,7 @@ public final class PublicSuffix {
      * The built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...):
      * what the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to.
      */
-    static PublicSuffix builtInWithPrivateSection() {
+    public static PublicSuffix builtInWithPrivateSection() {
         return BuiltInWithPrivate.LIST;
     }
 

@@ -1,8 +1,5 @@
 package org.nettytls.verify;
 
-import java.security.cert.X509Certificate;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * The weakest keys and signature algorithms a chain may hold, anywhere in it: the peer's
@@ -27,15 +24,5 @@ public enum SecurityFloor {
      * or with a public exponent over 33 bits), since those bound the work of a handshake rather
      * than its strength.
      */
-    LEGACY;
-
-    /**
-     * What this floor refuses in a chain of one's own (leaf first, as a server sends it), said for
-     * people: a key too weak or too costly to check, a weak signature (a self-signed root's own
-     * aside). Empty when the chain meets the floor. The options' {@code build()} asks this of the
-     * own certificate.
-     */
-    public Optional<String> problemWith(List<X509Certificate> chain) {
-        return Optional.ofNullable(CertificateRules.ownChain(List.copyOf(chain), this));
-    }
+    LEGACY
 }

@@ -1,7 +1,7 @@
 package org.nettytls.verify;
 
 /** Small facts about engines that several packages share. */
-public final class TlsEngines {
+final class TlsEngines {
     private TlsEngines() {
     }
 

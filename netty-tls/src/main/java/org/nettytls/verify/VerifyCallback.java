@@ -1,7 +1,8 @@
 package org.nettytls.verify;
 
 import java.security.cert.X509Certificate;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
+import org.nettytls.annotation.Spi;
 
 /**
  * IO::Socket::SSL's {@code SSL_verify_callback}: called for every certificate of the peer's
@@ -12,6 +13,7 @@ import org.nettytls.TlsException;
  * certificate the chain check refused. It runs inside the handshake on the event loop: it must
  * not block.
  */
+@Spi
 @FunctionalInterface
 public interface VerifyCallback {
     /**

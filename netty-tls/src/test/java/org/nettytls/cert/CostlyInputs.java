@@ -63,7 +63,7 @@ final class CostlyInputs {
         PemBlock block;
         try {
             block = PemBlock.parse(pem, "sample").get(0);
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             throw new IllegalArgumentException(e);
         }
         return Pem.encode(block.label, withInteger(block.der, from, to)).getBytes(StandardCharsets.US_ASCII);

@@ -6,7 +6,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * Mutations of real samples, and the contract every parser of outside input keeps: it returns a

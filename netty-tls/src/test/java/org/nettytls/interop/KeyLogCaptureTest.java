@@ -90,7 +90,7 @@ class KeyLogCaptureTest {
         HeldCertificate ca = HeldCertificate.builder().commonName("Key Log CA").certificateAuthority(0).build();
         HeldCertificate leaf = HeldCertificate.builder().dns("localhost").signedBy(ca).build();
         int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
-                .version(version).build()), s -> { });
+                .protocols(version).build()), s -> { });
         Path pcap = dir.resolve("tls.pcapng");
         Path keys = dir.resolve("keys.log");
         // tshark writes the capture and prints each packet (-P): a plain TCP connection made before
@@ -101,7 +101,7 @@ class KeyLogCaptureTest {
         awaitCapturing(port);
 
         TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
-                .version(version).keyLogFile(keys).build());
+                .protocols(version).keyLogFile(keys).build());
         String secret = "SECRET-" + version + "-" + System.nanoTime();
         Side client = loop.client(tls, "localhost", port);
         Channel ch = client.handshake.get();

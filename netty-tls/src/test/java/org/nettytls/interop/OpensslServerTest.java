@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.Pem;
 import org.nettytls.testing.Interop;
@@ -199,7 +199,7 @@ class OpensslServerTest {
         HeldCertificate leaf = localhost("OpenSSL TLS 1.2 Leaf").signedBy(intermediate).build();
         int port = startServer("tls12", leaf);
         Side client = loop.client(TlsClientContext.create(TlsClientOptions.builder().caFile(caFile)
-                .version("TLSv1_2").build()), "localhost", port);
+                .protocols("TLSv1_2").build()), "localhost", port);
         Throwable failure = client.handshakeFailure();
         assertNull(failure, () -> "handshake failed: " + failure + "\n" + server.describe());
         SSLSession session = client.channel.pipeline().get(SslHandler.class).engine().getSession();
@@ -253,7 +253,7 @@ class OpensslServerTest {
         assertEquals(TlsErrorCode.PEER_CERT_REJECTED, e.code(), e::toString);
         assertTrue(e.getMessage().matches("the peer's certificate at depth 0 \\(CN=compressed\\) encodes its EC public key as a"
                 + " compressed point \\(X9\\.62 form 0x0[23]\\), which Java cannot read; .*"), e.getMessage());
-        TlsFailureEvent event = client.awaitFailureEvent();
+        TlsHandshakeEvent event = client.awaitFailureEvent();
         assertEquals(TlsErrorCode.PEER_CERT_REJECTED, event.code());
         assertEquals(e.getMessage(), event.cause().getMessage());
     }

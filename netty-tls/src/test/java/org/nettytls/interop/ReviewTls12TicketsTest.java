@@ -62,7 +62,7 @@ class ReviewTls12TicketsTest {
             default:
                 break;
         }
-        return TlsServerContext.create(b.build(), List.of(ec.keyMaterial()));
+        return TlsServerContext.create(b.addCertificate(ec.keyMaterial()).build());
     }
 
     @ParameterizedTest
@@ -73,7 +73,7 @@ class ReviewTls12TicketsTest {
         int port;
         if (path.equals("sni")) {
             SniMapping mapping = SniMapping.builder().add("localhost", TlsServerOptions.builder()
-                    .certificate(rsa.keyMaterial()).build()).addCertificate("localhost", ec.keyMaterial()).build();
+                    .certificate(rsa.keyMaterial()).addCertificate(ec.keyMaterial()).build()).build();
             port = loop.server(ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS), s -> { }, true);
         } else {
             port = loop.server(context, s -> { });

@@ -24,7 +24,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -133,7 +133,7 @@ class SessionInteropTest {
                 "-key", "leaf.key", "-www");
         int port = peer.awaitPort("ACCEPT 127\\.0\\.0\\.1:(\\d+)");
         TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
-                .version(version).build());
+                .protocols(version).build());
         assertFalse(get(tls, port).sessionReused().orElseThrow());
         TlsConnectionInfo second = get(tls, port);
         assertTrue(second.sessionReused().orElseThrow(), "the second connection resumes at s_server");

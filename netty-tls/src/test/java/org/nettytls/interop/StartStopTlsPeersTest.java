@@ -19,9 +19,9 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.starttls.Framing;
-import org.nettytls.starttls.StartTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
 import org.nettytls.starttls.StartTlsHandler;
-import org.nettytls.starttls.StopTlsCompletionEvent;
+
 import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.LineClient;
@@ -109,7 +109,7 @@ class StartStopTlsPeersTest {
                 asked[0] = "STARTTLS";
                 client.write("STARTTLS\n");
                 assertEquals("line:OK (plain)", client.next());
-                assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(UPGRADED)", client.next());
                 server.awaitStdout("tls TLSv1_3");
                 asked[0] = "ECHO";
                 client.write("ECHO over tls " + round + "\n");
@@ -117,7 +117,7 @@ class StartStopTlsPeersTest {
                 asked[0] = "STOPTLS";
                 client.write("STOPTLS\n");
                 assertEquals("line:OK (tls)", client.next());
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
             }
             asked[0] = "ECHO";
             client.write("ECHO plain again\n");
@@ -125,7 +125,7 @@ class StartStopTlsPeersTest {
             asked[0] = "STARTTLS";
             client.write("STARTTLS\n");
             assertEquals("line:OK (plain)", client.next());
-            assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
+            assertEquals("StartTlsEvent(UPGRADED)", client.next());
             asked[0] = "ECHO";
             client.write("ECHO tls at last\n");
             assertEquals("line:tls at last (tls)", client.next());
@@ -166,7 +166,7 @@ class StartStopTlsPeersTest {
                     .syncUninterruptibly().getNow();
             channel.config().setAutoRead(true);
             assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), stopped.cause() + "\n" + client.seen());
-            assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+            assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
             assertTrue(client.seen().stream().noneMatch(e -> e.startsWith("exception:") || e.startsWith("line:")), client.seen().toString());
         }
     }

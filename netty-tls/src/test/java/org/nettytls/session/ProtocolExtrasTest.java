@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsDefaults;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -49,14 +49,14 @@ class ProtocolExtrasTest {
     @Test
     void postQuantumHybridIsNegotiatedByDefaultAndGroupsFollowTheOrderGiven() throws Exception {
         assertEquals("X25519MLKEM768", connect(TlsServerOptions.builder(), TlsClientOptions.builder()).keyExchangeGroup());
-        assertEquals("P-384", connect(TlsServerOptions.builder(), TlsClientOptions.builder().ecdhCurve("secp384r1"))
+        assertEquals("P-384", connect(TlsServerOptions.builder(), TlsClientOptions.builder().keyExchangeGroups("secp384r1"))
                 .keyExchangeGroup());
-        assertEquals("P-384", connect(TlsServerOptions.builder().ecdhCurve("P-384:P-256"),
-                TlsClientOptions.builder().ecdhCurve("P-256:P-384")).keyExchangeGroup(),
+        assertEquals("P-384", connect(TlsServerOptions.builder().keyExchangeGroups("P-384:P-256"),
+                TlsClientOptions.builder().keyExchangeGroups("P-256:P-384")).keyExchangeGroup(),
                 "BoringSSL servers choose by their own order");
-        assertEquals("P-256", connect(TlsServerOptions.builder().ecdhCurve("prime256v1"), TlsClientOptions.builder())
+        assertEquals("P-256", connect(TlsServerOptions.builder().keyExchangeGroups("prime256v1"), TlsClientOptions.builder())
                 .keyExchangeGroup(), "the client offers P-256 among its defaults");
-        TlsException e = assertThrows(TlsException.class, () -> TlsClientOptions.builder().ecdhCurve("P-999").build());
+        TlsException e = assertThrows(TlsException.class, () -> TlsClientOptions.builder().keyExchangeGroups("P-999").build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code());
         assertTrue(e.getMessage().contains("SSL_ecdh_curve") && e.getMessage().contains("P-999"), e.getMessage());
     }
@@ -64,11 +64,11 @@ class ProtocolExtrasTest {
     @Test
     void cipherOrderIsTheServersUnlessToldToHonourTheClients() throws Exception {
         String serverOrder = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256";
-        TlsClientOptions.Builder client = TlsClientOptions.builder().version("TLSv1_2")
+        TlsClientOptions.Builder client = TlsClientOptions.builder().protocols("TLSv1_2")
                 .cipherList("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384");
         assertEquals("ECDHE-ECDSA-AES256-GCM-SHA384",
                 connect(TlsServerOptions.builder().cipherList(serverOrder), client).cipher());
-        client = TlsClientOptions.builder().version("TLSv1_2")
+        client = TlsClientOptions.builder().protocols("TLSv1_2")
                 .cipherList("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384");
         assertEquals("ECDHE-ECDSA-AES128-GCM-SHA256",
                 connect(TlsServerOptions.builder().cipherList(serverOrder).honorCipherOrder(false), client).cipher());
@@ -76,7 +76,7 @@ class ProtocolExtrasTest {
 
     @Test
     void npnIsNegotiatedOverTls12() throws Exception {
-        TlsConnectionInfo info = connect(TlsServerOptions.builder().version("TLSv1_2").npnProtocols("spdy/3", "http/1.1"),
+        TlsConnectionInfo info = connect(TlsServerOptions.builder().protocols("TLSv1_2").npnProtocols("spdy/3", "http/1.1"),
                 TlsClientOptions.builder().npnProtocols("http/1.1"));
         assertEquals("http/1.1", info.npn());
         TlsException e = assertThrows(TlsException.class,
@@ -106,11 +106,11 @@ class ProtocolExtrasTest {
 
     @Test
     void processWideDefaultsApplyAndThePolicyHasTheLastWord() throws Exception {
-        TlsDefaults.setDefaults(b -> b.version("TLSv1_2"));
+        TlsDefaults.setDefaults(b -> b.protocols("TLSv1_2"));
         TlsDefaults.setClientDefaults(b -> b.serverName("defaults.example"));
         assertEquals("defaults.example", TlsClientOptions.builder().build().serverName());
-        assertTrue(!TlsServerOptions.builder().certificate(leaf.keyMaterial()).build().versions()
-                .allows(org.nettytls.protocol.ProtocolVersions.Version.TLSv1_3));
+        assertTrue(!TlsServerOptions.builder().certificate(leaf.keyMaterial()).build().protocols()
+                .contains(org.nettytls.TlsVersion.TLS_1_3));
         assertEquals("explicit", TlsClientOptions.builder().serverName("explicit").build().serverName(),
                 "what the caller sets wins over a default");
 
@@ -123,10 +123,10 @@ class ProtocolExtrasTest {
         TlsClientOptions fromLibrary = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).build();
         assertEquals(VerifyMode.PEER, fromLibrary.verifyMode());
         HeldCertificate stranger = HeldCertificate.builder().dns("localhost").build();
-        int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().version("TLSv1_3")
+        int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().protocols("TLSv1_3")
                 .certificate(stranger.keyMaterial()).build()), s -> { });
         Side side = loop.client(TlsClientContext.create(TlsClientOptions.builder().verifyMode(VerifyMode.NONE)
-                .version("TLSv1_3").caCertificates(ca.certificate()).build()), "localhost", port);
+                .protocols("TLSv1_3").caCertificates(ca.certificate()).build()), "localhost", port);
         assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, TlsException.classify(side.handshakeFailure()).code());
     }
 }

@@ -16,14 +16,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
+import org.nettytls.ClientSessionCache;
 
 /**
  * Client session caches (size, shared object, {@code SSL_session_key}), server session tickets
@@ -48,11 +49,11 @@ class SessionResumptionTest {
     }
 
     private static TlsServerOptions.Builder server(String version) {
-        return TlsServerOptions.builder().certificate(leaf.keyMaterial()).version(version);
+        return TlsServerOptions.builder().certificate(leaf.keyMaterial()).protocols(version);
     }
 
     private static TlsClientOptions.Builder client(String version) {
-        return TlsClientOptions.builder().caCertificates(ca.certificate()).version(version);
+        return TlsClientOptions.builder().caCertificates(ca.certificate()).protocols(version);
     }
 
     /** Connects, does a round trip (a TLS 1.3 ticket arrives after the handshake), and closes. */

@@ -24,7 +24,7 @@ import org.nettytls.fuzz.Property;
 public final class ClientHelloFuzzTest {
     private static volatile List<byte[]> samples;
 
-    static List<byte[]> samples() throws org.nettytls.TlsException {
+    static List<byte[]> samples() throws org.nettytls.error.TlsException {
         if (samples == null) {
             samples = List.of(ClientHelloLimitsTest.clientHello("fuzz.test"),
                     ClientHelloLimitsTest.clientHello("a-much-longer-name.with.many.labels.fuzz.test"), splitIntoRecords(

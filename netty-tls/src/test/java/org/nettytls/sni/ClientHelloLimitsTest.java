@@ -15,8 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.testing.ClientHellos;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -62,7 +62,7 @@ class ClientHelloLimitsTest {
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             untilClosed(s);
         }
-        SniCompletionEvent e = accepted().next(SniCompletionEvent.class);
+        SniSelectionEvent e = accepted().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.PLAINTEXT_ON_TLS_PORT, e.code());
         assertTrue(e.cause().getMessage().contains("GET / HTTP"), e::toString);
         accepted().awaitClosed();
@@ -86,7 +86,7 @@ class ClientHelloLimitsTest {
             // BoringSSL's alert for a message over its limit: fatal illegal_parameter.
             assertEquals("alert 1503010002022f", HelloParity.describe(untilClosed(s)));
         }
-        SniCompletionEvent e = accepted().next(SniCompletionEvent.class);
+        SniSelectionEvent e = accepted().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.HANDSHAKE_FAILED, e.code());
         assertTrue(e.cause().getMessage().contains("over the limit of 1024"), e::toString);
     }
@@ -99,7 +99,7 @@ class ClientHelloLimitsTest {
             s.getOutputStream().write(hello);
             untilClosed(s);
         }
-        assertTrue(accepted().next(SniCompletionEvent.class).cause().getMessage().contains("over the limit of 64"));
+        assertTrue(accepted().next(SniSelectionEvent.class).cause().getMessage().contains("over the limit of 64"));
     }
 
     @Test
@@ -108,7 +108,7 @@ class ClientHelloLimitsTest {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             assertEquals(0, untilClosed(s).length);
         }
-        SniCompletionEvent e = accepted().next(SniCompletionEvent.class);
+        SniSelectionEvent e = accepted().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.HANDSHAKE_TIMEOUT, e.code());
         assertTrue(e.cause().getMessage().contains("no complete ClientHello within 300 ms (0 bytes"), e::toString);
     }
@@ -121,7 +121,7 @@ class ClientHelloLimitsTest {
             s.getOutputStream().write(hello, 0, hello.length / 2);
             untilClosed(s);
         }
-        assertEquals(TlsErrorCode.HANDSHAKE_TIMEOUT, accepted().next(SniCompletionEvent.class).code());
+        assertEquals(TlsErrorCode.HANDSHAKE_TIMEOUT, accepted().next(SniSelectionEvent.class).code());
     }
 
     @Test
@@ -131,7 +131,7 @@ class ClientHelloLimitsTest {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.getOutputStream().write(hello, 0, 20);
         }
-        assertEquals(TlsErrorCode.CONNECTION_FAILED, accepted().next(SniCompletionEvent.class).code());
+        assertEquals(TlsErrorCode.CONNECTION_FAILED, accepted().next(SniSelectionEvent.class).code());
     }
 
     /**
@@ -150,7 +150,7 @@ class ClientHelloLimitsTest {
             Side side = loop.client(client, "b.test", relay.getLocalPort());
             Throwable failure = side.handshakeFailure();
             assertNull(failure, () -> "trickled handshake failed: " + failure);
-            SniCompletionEvent e = accepted().next(SniCompletionEvent.class);
+            SniSelectionEvent e = accepted().next(SniSelectionEvent.class);
             assertTrue(e.isSuccess(), e::toString);
             assertEquals("b.test", e.serverName());
             assertEquals(SniPki.B_EC.certificate(), e.certificate());

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerContext;
 import org.nettytls.fuzz.Property;
 import org.nettytls.starttls.Framing;
@@ -57,7 +57,7 @@ class ClientHelloParityTest {
     private static SniMapping mapping(boolean withDefault) throws TlsException {
         SniMapping.Builder b = SniMapping.builder().add("a.test", SniPki.options(SniPki.A_RSA).build());
         if (withDefault) {
-            b.add(SniMapping.DEFAULT, SniPki.options(SniPki.DEFAULT_RSA).build());
+            b.addDefault(SniPki.options(SniPki.DEFAULT_RSA).build());
         }
         return b.build();
     }
@@ -70,15 +70,15 @@ class ClientHelloParityTest {
         String context = shape.show() + "\n plain:    " + p + "\n selector: " + s;
         if (shape.refusedName && !p.wire.equals(s.wire)) {
             assertEquals(ILLEGAL_PARAMETER, s.wire, context);
-            assertTrue(s.event(SniCompletionEvent.class).cause().getMessage().contains(shape.escaped()), context);
+            assertTrue(s.event(SniSelectionEvent.class).cause().getMessage().contains(shape.escaped()), context);
             return;
         }
         if (shape.refusedName && shape.kind == HelloShape.Kind.USUAL) {
             assertEquals(ILLEGAL_PARAMETER, s.wire, context);
         }
         assertEquals(p.wire, s.wire, context);
-        TlsFailureEvent plainFailure = p.event(TlsFailureEvent.class);
-        SniCompletionEvent selected = s.event(SniCompletionEvent.class);
+        TlsHandshakeEvent plainFailure = p.event(TlsHandshakeEvent.class);
+        SniSelectionEvent selected = s.event(SniSelectionEvent.class);
         if (plainFailure != null) {
             assertNotNull(selected, context);
             assertFalse(selected.isSuccess(), context);
@@ -142,7 +142,7 @@ class ClientHelloParityTest {
                         return;
                     }
                     if (s.wire.equals("alert 15030300020270 closed")) {
-                        SniCompletionEvent e = s.event(SniCompletionEvent.class);
+                        SniSelectionEvent e = s.event(SniSelectionEvent.class);
                         assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, e.code(), context);
                         assertFalse("a.test".equals(e.serverName()), context);
                         return;
@@ -233,7 +233,7 @@ class ClientHelloParityTest {
         } while (!shape.refusedName || shape.name != HelloShape.CONTROL_NAME);
         HelloParity.Outcome s = selector.run(shape.reads);
         assertEquals(ILLEGAL_PARAMETER, s.wire);
-        SniCompletionEvent e = s.event(SniCompletionEvent.class);
+        SniSelectionEvent e = s.event(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.HANDSHAKE_FAILED, e.code());
         assertEquals("a\\x1b[31m.test", e.requestedName());
         assertEquals("'a\\x1b[31m.test'", e.describeName());
@@ -250,13 +250,13 @@ class ClientHelloParityTest {
         for (int i = 0; i < 40; i++) {
             HelloShape shape = HelloShape.of(HelloShape.Kind.ODD_SERVER_NAME, r);
             HelloParity.Outcome s = selector.run(shape.reads);
-            SniCompletionEvent e = s.event(SniCompletionEvent.class);
+            SniSelectionEvent e = s.event(SniSelectionEvent.class);
             if (e == null || e.isSuccess()) {
                 continue;
             }
             String m = e.cause().getMessage();
             assertFalse(m.contains("invalid library"), m);
-            TlsFailureEvent f = s.event(TlsFailureEvent.class);
+            TlsHandshakeEvent f = s.event(TlsHandshakeEvent.class);
             assertFalse(f.cause().getMessage().contains("invalid library"), f::toString);
             if (f.cause().getMessage().contains("without an error code")) {
                 assertEquals(TlsErrorCode.HANDSHAKE_FAILED, f.cause().code(), f::toString);

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsOptions;
 import org.nettytls.TlsServerContext;
 
@@ -160,7 +160,7 @@ public final class HelloParity {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SniCompletionEvent || evt instanceof TlsFailureEvent) {
+            if (evt instanceof SniSelectionEvent || (evt instanceof TlsHandshakeEvent && !((TlsHandshakeEvent) evt).isSuccess())) {
                 events.add(evt);
             }
         }

@@ -21,9 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 
 /**
  * Review of issue #17: the selector hands a hello it "need not read" to the default certificate's
@@ -51,16 +51,16 @@ class ReviewHandOverNameTest {
                 // a.test insists on a client certificate; the default does not.
                 .add("a.test", SniPki.options(SniPki.A_EC).verifyMode(VerifyMode.REQUIRE)
                         .clientCaCertificates(SniPki.CA.certificate()).caCertificates(SniPki.CA.certificate()).build())
-                .add(SniMapping.DEFAULT, SniPki.options(SniPki.DEFAULT_RSA).build())
+                .addDefault(SniPki.options(SniPki.DEFAULT_RSA).build())
                 .build();
         Result r = handshake(mapping, "a.test", prefix);
         // Either the selector reads the name (and a.test's context refuses a client without a
         // certificate), or the handshake that completes must not claim to be for a.test.
         if (r.serverInfo != null) {
-            assertFalse("a.test".equalsIgnoreCase(r.serverInfo.servername()),
+            assertFalse("a.test".equalsIgnoreCase(r.serverInfo.serverName()),
                     "the handshake completed on the default certificate (" + subject(r.serverInfo) + ") without the client"
                             + " certificate a.test requires, yet the server's connection info says the client asked for '"
-                            + r.serverInfo.servername() + "'");
+                            + r.serverInfo.serverName() + "'");
         }
     }
 
@@ -70,7 +70,7 @@ class ReviewHandOverNameTest {
         SniMapping mapping = SniMapping.builder()
                 .add("a.test", SniPki.options(SniPki.A_EC).verifyMode(VerifyMode.REQUIRE)
                         .clientCaCertificates(SniPki.CA.certificate()).caCertificates(SniPki.CA.certificate()).build())
-                .add(SniMapping.DEFAULT, SniPki.options(SniPki.DEFAULT_RSA).build())
+                .addDefault(SniPki.options(SniPki.DEFAULT_RSA).build())
                 .build();
         Result r = handshake(mapping, "a.test", prefix);
         assertEquals(null, r.serverInfo, "a.test's context refuses a client without a certificate");

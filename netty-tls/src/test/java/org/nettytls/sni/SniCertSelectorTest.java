@@ -17,13 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerContext;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.HeldCertificate;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -69,7 +69,7 @@ class SniCertSelectorTest {
         int port = server(SniPki.mapping(true).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext client = client();
         assertEquals(SniPki.A_EC.certificate(), connect(client, "a.test", port), "a client offering ECDSA gets a.test%ecc");
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.isSuccess(), event::toString);
         assertEquals("a.test", event.serverName());
         assertEquals(SniPki.A_EC.certificate(), event.certificate(), "the event names the ECDSA certificate BoringSSL sent");
@@ -84,13 +84,13 @@ class SniCertSelectorTest {
     void unmatchedNamesAndNoNameGetTheDefault() throws Exception {
         int port = server(SniPki.mapping(true).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .verifycnScheme("none").build());
+                .hostnameScheme("none").build());
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "nobody.test", port));
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "a.b.wild.test", port), "a wildcard covers one label");
         assertEquals(SniPki.DEFAULT_RSA.certificate(), connect(client, "127.0.0.1", port), "no SNI for an IP address");
         server.clear();
         connect(client, "127.0.0.1", port);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertNull(event.serverName());
         assertEquals(SniPki.DEFAULT_RSA.certificate(), event.certificate());
     }
@@ -99,10 +99,10 @@ class SniCertSelectorTest {
     void rsaOnlyClientGetsTheRsaCertificateAndConnectionInfoSaysSo() throws Exception {
         int port = server(SniPki.mapping(false).build(), SniSelectorOptions.DEFAULTS);
         TlsClientContext rsaOnly = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .version("TLSv1_2").cipherList("ECDHE-RSA-AES128-GCM-SHA256").build());
+                .protocols("TLSv1_2").cipherList("ECDHE-RSA-AES128-GCM-SHA256").build());
         assertEquals(SniPki.A_RSA.certificate(), connect(rsaOnly, "a.test", port));
         SniPki.Events events = lastServer();
-        SniCompletionEvent event = events.next(SniCompletionEvent.class);
+        SniSelectionEvent event = events.next(SniSelectionEvent.class);
         assertEquals(SniPki.A_RSA.certificate(), event.certificate());
     }
 
@@ -114,7 +114,7 @@ class SniCertSelectorTest {
             ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
-                    if (evt instanceof SniCompletionEvent) {
+                    if (evt instanceof SniSelectionEvent) {
                         try {
                             info.complete(TlsConnectionInfo.of(ctx.channel()));
                         } catch (TlsException e) {
@@ -127,7 +127,7 @@ class SniCertSelectorTest {
         }, side -> { }, true);
         connect(client(), "A.Test", port);
         TlsConnectionInfo i = info.get(20, TimeUnit.SECONDS);
-        assertEquals("a.test", i.servername().toLowerCase(java.util.Locale.ROOT));
+        assertEquals("a.test", i.serverName().toLowerCase(java.util.Locale.ROOT));
         assertEquals(SniPki.A_EC.certificate(), i.localCertificates().get(0));
     }
 
@@ -147,10 +147,10 @@ class SniCertSelectorTest {
         assertNotNull(failure);
         assertTrue(String.valueOf(TlsException.classify(failure).getMessage()).toUpperCase().contains("UNRECOGNIZED_NAME"),
                 () -> "the client should have read the alert: " + failure);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, event.code());
         assertEquals("nobody.test", event.serverName());
-        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(TlsFailureEvent.class).code());
+        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(TlsHandshakeEvent.class).code());
         lastServer().awaitClosed();
     }
 
@@ -163,7 +163,7 @@ class SniCertSelectorTest {
         assertNotNull(failure);
         assertFalse(String.valueOf(TlsException.classify(failure).getMessage()).toUpperCase().contains("UNRECOGNIZED"),
                 () -> "no alert was to be sent: " + failure);
-        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(SniCompletionEvent.class).code());
+        assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, lastServer().next(SniSelectionEvent.class).code());
     }
 
     @Test
@@ -176,23 +176,23 @@ class SniCertSelectorTest {
                 .build();
         int port = server(mapping, SniSelectorOptions.DEFAULTS);
         TlsClientContext anonymous = TlsClientContext.create(TlsClientOptions.builder()
-                .caCertificates(SniPki.CA.certificate()).verifycnScheme("none").build());
+                .caCertificates(SniPki.CA.certificate()).hostnameScheme("none").build());
         TlsClientContext withCert = TlsClientContext.create(TlsClientOptions.builder()
-                .caCertificates(SniPki.CA.certificate()).verifycnScheme("none").certificate(clientCert.keyMaterial()).build());
+                .caCertificates(SniPki.CA.certificate()).hostnameScheme("none").certificate(clientCert.keyMaterial()).build());
 
         connect(anonymous, "open.test", port);
-        assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+        assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
         server.clear();
 
         Side refused = loop.client(anonymous, "mtls.test", port);
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.PEER_CERT_MISSING, event.code(), event::toString);
         assertEquals("mtls.test", event.serverName());
         refused.awaitClosed();
         server.clear();
 
         connect(withCert, "mtls.test", port);
-        assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+        assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
     }
 
     @Test
@@ -203,7 +203,7 @@ class SniCertSelectorTest {
                 .build();
         int port = server(mapping, SniSelectorOptions.DEFAULTS);
         TlsClientContext client = TlsClientContext.create(TlsClientOptions.builder().caCertificates(SniPki.CA.certificate())
-                .verifycnScheme("none").alpnProtocols("h2", "http/1.1").build());
+                .hostnameScheme("none").alpnProtocols("h2", "http/1.1").build());
         assertEquals("h2", alpn(client, "h2.test", port));
         assertEquals("http/1.1", alpn(client, "h1.test", port));
     }
@@ -230,7 +230,7 @@ class SniCertSelectorTest {
 
                 @Override
                 public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
-                    if (evt instanceof SniCompletionEvent) {
+                    if (evt instanceof SniSelectionEvent) {
                         timeout.complete(ctx.pipeline().get(SslHandler.class).getHandshakeTimeoutMillis());
                     }
                     ctx.fireUserEventTriggered(evt);
@@ -255,7 +255,7 @@ class SniCertSelectorTest {
             };
             int port = server(slow, SniSelectorOptions.DEFAULTS);
             assertEquals(SniPki.B_EC.certificate(), connect(client(), "b.test", port));
-            assertTrue(lastServer().next(SniCompletionEvent.class).isSuccess());
+            assertTrue(lastServer().next(SniSelectionEvent.class).isSuccess());
         } finally {
             store.shutdownNow();
         }
@@ -267,7 +267,7 @@ class SniCertSelectorTest {
         int port = server(name -> never, SniSelectorOptions.builder().lookupTimeout(Duration.ofMillis(300)).build());
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertEquals(TlsErrorCode.HANDSHAKE_TIMEOUT, event.code());
         assertTrue(event.cause().getMessage().contains("lookup for 'b.test'"), event::toString);
         lastServer().awaitClosed();
@@ -279,7 +279,7 @@ class SniCertSelectorTest {
                 SniSelectorOptions.DEFAULTS);
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.cause().getMessage().contains("store is down"), event::toString);
         lastServer().awaitClosed();
     }
@@ -291,7 +291,7 @@ class SniCertSelectorTest {
         }, SniSelectorOptions.DEFAULTS);
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertTrue(event.cause().getMessage().contains("bug in user code"), event::toString);
     }
 
@@ -323,7 +323,7 @@ class SniCertSelectorTest {
         }).build());
         Side side = loop.client(client(), "b.test", port);
         assertNotNull(side.handshakeFailure());
-        SniCompletionEvent event = lastServer().next(SniCompletionEvent.class);
+        SniSelectionEvent event = lastServer().next(SniSelectionEvent.class);
         assertFalse(event.isSuccess());
         assertTrue(event.cause().getMessage().contains("stapler broke"), event::toString);
         lastServer().awaitClosed();

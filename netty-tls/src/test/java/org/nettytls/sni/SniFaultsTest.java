@@ -22,7 +22,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsErrorCode;
+import org.nettytls.error.TlsErrorCode;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Await;
@@ -59,7 +59,7 @@ class SniFaultsTest {
     }
 
     private int server(Path cert, Path key) throws Exception {
-        reloader = SniReloader.create(() -> SniMapping.builder().add(SniMapping.DEFAULT, TlsServerOptions.builder()
+        reloader = SniReloader.create(() -> SniMapping.builder().addDefault(TlsServerOptions.builder()
                 .certificateFile(cert, key).handshakeTimeout(HANDSHAKE_TIMEOUT).build()).build());
         SniSelectorOptions options = SniSelectorOptions.builder().clientHelloTimeout(CLIENT_HELLO_TIMEOUT).build();
         return loop.server(ch -> SniCertSelector.install(ch.pipeline(), reloader, options), s -> { }, true);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsErrorCode;
+import org.nettytls.error.TlsErrorCode;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Processes;
@@ -88,7 +88,7 @@ class SniInteropTest {
     void theServersEventNamesWhatOpensslGot() {
         server.clear();
         sClient("-servername", "a.test", "-tls1_3", "-sigalgs", "RSA-PSS+SHA256");
-        SniCompletionEvent e = server.last().next(SniCompletionEvent.class);
+        SniSelectionEvent e = server.last().next(SniSelectionEvent.class);
         assertEquals("a.test", e.serverName());
         assertEquals(SniPki.A_RSA.certificate(), e.certificate());
     }
@@ -101,7 +101,7 @@ class SniInteropTest {
             Processes.Result r = Processes.run(dir, Duration.ofSeconds(20), new byte[0], List.of(Interop.require("openssl"),
                     "s_client", "-connect", "127.0.0.1:" + strict.port, "-servername", "nobody.test"));
             assertTrue(r.output().contains("unrecognized name"), r::toString);
-            assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, strict.last().next(SniCompletionEvent.class).code());
+            assertEquals(TlsErrorCode.UNRECOGNIZED_NAME, strict.last().next(SniSelectionEvent.class).code());
         }
     }
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
@@ -29,7 +29,7 @@ import org.nettytls.trap.PlainHttpAnswer;
 
 /**
  * Every connection through the selector is observed as exactly one server handshake, with the
- * code its {@link SniCompletionEvent} carries, on each path: a name read and chosen, a name
+ * code its {@link SniSelectionEvent} carries, on each path: a name read and chosen, a name
  * nothing matches, and the paths that leave the hello to BoringSSL (handed to the default's
  * handler, judged without a default), plaintext taken by the default's trap, and a refused name.
  * One observer sits on the selector and on every context, as {@code serve --metrics} has it, so a
@@ -71,7 +71,7 @@ class SniObserverTest {
             if (defaultTrap != null) {
                 d.errorTrap(defaultTrap);
             }
-            b.add(SniMapping.DEFAULT, d.build());
+            b.addDefault(d.build());
         }
         return b.build();
     }
@@ -81,7 +81,7 @@ class SniObserverTest {
     }
 
     /** The one observation of a connection, and the selector's completion event for it. */
-    record Observed(TlsHandshakeEvent handshake, SniCompletionEvent completion, Side client) {
+    record Observed(TlsHandshakeEvent handshake, SniSelectionEvent completion, Side client) {
         /** The observation, after checking it is a failed server handshake with the event's code. */
         TlsHandshakeEvent failure() {
             assertFalse(handshake.isSuccess(), handshake::toString);
@@ -97,7 +97,7 @@ class SniObserverTest {
         Side client = loop.client(ch -> { }, server.port);
         client.channel.writeAndFlush(Unpooled.wrappedBuffer(bytes));
         SniPki.Events events = server.last();
-        SniCompletionEvent completion = events.next(SniCompletionEvent.class);
+        SniSelectionEvent completion = events.next(SniSelectionEvent.class);
         events.awaitClosed();
         // Every report happens on the event loop before the channel's close reaches the pipeline.
         assertEquals(1, observed.handshakes.size(), () -> "exactly one handshake observed: " + observed.handshakes);

@@ -6,8 +6,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsException;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Loopback;
@@ -50,13 +50,12 @@ final class SniPki {
     /** The usual mapping: a.test with RSA and ECDSA, b.test, *.wild.test, exact.wild.test, and a default. */
     static SniMapping.Builder mapping(boolean withDefault) throws TlsException {
         SniMapping.Builder b = SniMapping.builder()
-                .add("a.test", options(A_RSA).build())
-                .addCertificate("a.test", A_EC.keyMaterial())
+                .add("a.test", options(A_RSA).addCertificate(A_EC.keyMaterial()).build())
                 .add("b.test", options(B_EC).build())
                 .add("*.wild.test", options(WILD).build())
                 .add("exact.wild.test", options(EXACT_UNDER_WILD).build());
         if (withDefault) {
-            b.add(SniMapping.DEFAULT, options(DEFAULT_RSA).build());
+            b.addDefault(options(DEFAULT_RSA).build());
         }
         return b;
     }
@@ -97,7 +96,7 @@ final class SniPki {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SniCompletionEvent || evt instanceof TlsFailureEvent) {
+            if (evt instanceof SniSelectionEvent || (evt instanceof TlsHandshakeEvent && !((TlsHandshakeEvent) evt).isSuccess())) {
                 queue.add(evt);
             }
             ctx.fireUserEventTriggered(evt);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nettytls.CloseMode;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
@@ -42,7 +43,7 @@ class CloseWaitTest {
     }
 
     /** A server closing with {@code mode}, and a peer connected to it over {@code protocol}: the server's channel. */
-    private Channel connect(StopTlsHandler.Mode mode, Duration timeout, EnginePeer[] peer, String protocol) throws Exception {
+    private Channel connect(CloseMode mode, Duration timeout, EnginePeer[] peer, String protocol) throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = loop.server(TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                 .closeMode(mode, timeout).build()), accepted::complete);
@@ -60,7 +61,7 @@ class CloseWaitTest {
     void waitKeepsTheSocketUntilThePeersCloseNotify(String protocol) throws Exception {
         EnginePeer[] peer = new EnginePeer[1];
         // A timeout far beyond the test's deadlines: only the peer's answer can end the wait in time.
-        Channel server = connect(StopTlsHandler.Mode.WAIT, Duration.ofMinutes(5), peer, protocol);
+        Channel server = connect(CloseMode.WAIT, Duration.ofMinutes(5), peer, protocol);
         try (EnginePeer p = peer[0]) {
             server.close();
             assertEquals("", p.awaitCloseNotify());
@@ -75,16 +76,16 @@ class CloseWaitTest {
 
     @Test
     void waitForAPeerThatNeverAnswersEndsAtTheTimeout() throws Exception {
-        closesWithoutAnAnswer(StopTlsHandler.Mode.WAIT, Duration.ofMillis(300));
+        closesWithoutAnAnswer(CloseMode.WAIT, Duration.ofMillis(300));
     }
 
     @Test
     void fastSendsCloseNotifyAndDoesNotWait() throws Exception {
-        closesWithoutAnAnswer(StopTlsHandler.Mode.FAST, Duration.ofMinutes(5));
+        closesWithoutAnAnswer(CloseMode.FAST, Duration.ofMinutes(5));
     }
 
     /** The server sends close_notify; the peer neither answers nor closes, yet the server's socket closes. */
-    private void closesWithoutAnAnswer(StopTlsHandler.Mode mode, Duration timeout) throws Exception {
+    private void closesWithoutAnAnswer(CloseMode mode, Duration timeout) throws Exception {
         EnginePeer[] peer = new EnginePeer[1];
         Channel server = connect(mode, timeout, peer, "TLSv1.3");
         try (EnginePeer p = peer[0]) {
@@ -92,6 +93,26 @@ class CloseWaitTest {
             assertEquals("", p.awaitCloseNotify());
             assertTrue(server.closeFuture().await(20, TimeUnit.SECONDS), mode + " did not close without the peer's answer");
             assertEquals("", p.drainUntilClosed());
+        }
+    }
+
+    /**
+     * The latent bug of one enum serving two ideas: the options took {@code StopTlsHandler.Mode},
+     * so FTP's CCC modes {@code PEER_FIRST} and {@code WAIT_OR_PLAINTEXT} were accepted by
+     * {@code closeMode} and silently acted as {@code FAST}. The options now take a {@link CloseMode}
+     * of their own, which has no such constants, and no {@code closeMode} overload takes a stop mode.
+     */
+    @Test
+    void theOptionsCloseModeHasNoDowngradeModes() {
+        assertEquals(java.util.Set.of("FAST", "WAIT", "NONE"), java.util.Arrays.stream(CloseMode.values()).map(Enum::name)
+                .collect(java.util.stream.Collectors.toSet()));
+        for (java.lang.reflect.Method m : TlsServerOptions.Builder.class.getMethods()) {
+            if (m.getName().equals("closeMode")) {
+                assertEquals(java.util.List.of(CloseMode.class, Duration.class), java.util.List.of(m.getParameterTypes()), m.toString());
+            }
+        }
+        for (StopTlsHandler.Mode ccc : java.util.EnumSet.of(StopTlsHandler.Mode.PEER_FIRST, StopTlsHandler.Mode.WAIT_OR_PLAINTEXT)) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CloseMode.valueOf(ccc.name()));
         }
     }
 }

@@ -138,8 +138,8 @@ class DowngradeReplyTest {
             peer.writeRaw(both.toByteArray());
             assertEquals("", peer.awaitCloseNotify());
             Throwable failure = late.get(10, TimeUnit.SECONDS);
-            org.nettytls.TlsException e = org.nettytls.TlsException.find(failure);
-            assertTrue(e != null && e.code() == org.nettytls.TlsErrorCode.CONNECTION_FAILED
+            org.nettytls.error.TlsException e = org.nettytls.error.TlsException.find(failure);
+            assertTrue(e != null && e.code() == org.nettytls.error.TlsErrorCode.CONNECTION_FAILED
                     && e.getMessage().contains("close_notify"), String.valueOf(failure));
             peer.dropTls();
             peer.writePlain("ECHO plain\n");

@@ -35,6 +35,19 @@ public final class ProtocolTestServer implements AutoCloseable {
     }
 
     public ProtocolTestServer(StartTlsProtocol protocol, TlsServerContext tls, StartTlsHandler.PlaintextPolicy policy) {
+        this(protocol, tls, null, policy);
+    }
+
+    /** A server that upgrades through {@link StartTlsServer} with a certificate per name (not SMTP, which upgrades itself). */
+    public ProtocolTestServer(StartTlsProtocol protocol, org.nettytls.sni.SniLookup lookup) {
+        this(protocol, null, lookup, StartTlsHandler.PlaintextPolicy.FAIL);
+        if (protocol == StartTlsProtocol.SMTP) {
+            throw new IllegalArgumentException("SMTP upgrades from its own handler here");
+        }
+    }
+
+    private ProtocolTestServer(StartTlsProtocol protocol, TlsServerContext tls, org.nettytls.sni.SniLookup lookup,
+            StartTlsHandler.PlaintextPolicy policy) {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -42,7 +55,8 @@ public final class ProtocolTestServer implements AutoCloseable {
                         StartTlsHandler starttls = new StartTlsHandler(protocol.serverFraming(), policy, StartTlsHandler.DEFAULT_MAX_FRAME);
                         ch.pipeline().addLast(starttls);
                         if (protocol != StartTlsProtocol.SMTP) {
-                            ch.pipeline().addLast(new StartTlsServer(protocol, tls));
+                            ch.pipeline().addLast(lookup == null ? new StartTlsServer(protocol, tls)
+                                    : new StartTlsServer(protocol, lookup, org.nettytls.sni.SniSelectorOptions.DEFAULTS));
                         }
                         if (protocol.serverFraming() instanceof Framings.Postgres || protocol == StartTlsProtocol.LDAP
                                 || protocol == StartTlsProtocol.XMPP) {
@@ -78,7 +92,7 @@ public final class ProtocolTestServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            switch (protocol) {
+            switch ((BuiltInProtocol) protocol) {
                 case SMTP:
                 case LMTP:
                     send(ctx, "220 localhost ESMTP test");
@@ -106,7 +120,7 @@ public final class ProtocolTestServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == StartTlsCompletionEvent.SUCCESS) {
+            if (evt == StartTlsEvent.UPGRADED) {
                 // RFC 3207 section 4.2: forget everything learnt before TLS.
                 mail = false;
             }
@@ -144,7 +158,7 @@ public final class ProtocolTestServer implements AutoCloseable {
                 upper = sp < 0 ? "" : upper.substring(sp + 1);
             }
             String word = upper.split(" ", 2)[0];
-            switch (protocol) {
+            switch ((BuiltInProtocol) protocol) {
                 case SMTP:
                 case LMTP:
                     smtp(ctx, word);

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
@@ -109,7 +109,7 @@ class StartTlsClientAttackTest {
     void responseInjectedBehindThePositiveAnswerAborts(String protocol, String greeting, String caps, String injection) throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             CompletableFuture<String> seen = script(listen, greeting, caps, injection);
-            TlsException e = failure(connect(StartTlsProtocol.valueOf(protocol), client, listen.getLocalPort()));
+            TlsException e = failure(connect(BuiltInProtocol.valueOf(protocol), client, listen.getLocalPort()));
             assertEquals(TlsErrorCode.PLAINTEXT_AFTER_UPGRADE, e.code(), e.toString());
             // Only a ClientHello (a TLS handshake record) may have left the client.
             String after = seen.get(15, TimeUnit.SECONDS);
@@ -134,7 +134,7 @@ class StartTlsClientAttackTest {
         try (ServerSocket listen = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String[] steps = second != null ? new String[] {first, second} : first != null ? new String[] {first} : new String[0];
             CompletableFuture<String> seen = script(listen, greeting, steps);
-            TlsException e = failure(connect(StartTlsProtocol.valueOf(protocol), client, listen.getLocalPort()));
+            TlsException e = failure(connect(BuiltInProtocol.valueOf(protocol), client, listen.getLocalPort()));
             assertEquals(TlsErrorCode.STARTTLS_REFUSED, e.code(), e.toString());
             assertEquals("", seen.get(15, TimeUnit.SECONDS), "the client sent more after the refusal");
         }
@@ -153,7 +153,7 @@ class StartTlsClientAttackTest {
 
     @Test
     void everyProtocolUpgradesAgainstItsTestServer() throws Exception {
-        for (StartTlsProtocol p : StartTlsProtocol.values()) {
+        for (StartTlsProtocol p : BuiltInProtocol.values()) {
             try (ProtocolTestServer s = new ProtocolTestServer(p, server, StartTlsHandler.PlaintextPolicy.FAIL)) {
                 Future<Channel> f = connect(p, TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate()).build(),
                         p.hostnameScheme()), s.port());

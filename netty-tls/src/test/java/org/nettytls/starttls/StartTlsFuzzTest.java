@@ -17,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.fuzz.Bytes;
 import org.nettytls.fuzz.Property;
 import org.nettytls.fuzz.Samples;
@@ -63,7 +63,7 @@ public final class StartTlsFuzzTest {
         if (data.length < 2) {
             return;
         }
-        StartTlsProtocol p = StartTlsProtocol.values()[(data[0] & 0x7f) % StartTlsProtocol.values().length];
+        StartTlsProtocol p = BuiltInProtocol.values()[(data[0] & 0x7f) % BuiltInProtocol.values().length];
         byte[] stream = Arrays.copyOfRange(data, 2, data.length);
         checkFraming(p, data[0] < 0, stream, new int[] {stream.length / 2}, 8 + (data[1] & 0xff));
         checkDialogsAndReplies(p, stream);
@@ -186,7 +186,7 @@ public final class StartTlsFuzzTest {
                 cuts[i] = r.nextInt(s.length + 1);
             }
             Arrays.sort(cuts);
-            return new Object[] {StartTlsProtocol.values()[r.nextInt(StartTlsProtocol.values().length)], r.nextBoolean(), s, cuts,
+            return new Object[] {BuiltInProtocol.values()[r.nextInt(BuiltInProtocol.values().length)], r.nextBoolean(), s, cuts,
                 8 + r.nextInt(r.nextBoolean() ? 64 : 4096)};
         }).tries(2500).show(a -> a[0] + (Boolean.TRUE.equals(a[1]) ? " server " : " client ") + Bytes.show((byte[]) a[2])
                 + " cut at " + Arrays.toString((int[]) a[3]) + " max " + a[4])
@@ -197,7 +197,7 @@ public final class StartTlsFuzzTest {
     void commandsAndRepliesOfEveryProtocolTakeAnyFrame() {
         List<byte[]> binary = binarySamples();
         Property.forAll("STARTTLS commands and replies", r -> new Object[] {
-            StartTlsProtocol.values()[r.nextInt(StartTlsProtocol.values().length)], stream(r, binary)})
+            BuiltInProtocol.values()[r.nextInt(BuiltInProtocol.values().length)], stream(r, binary)})
                 .tries(3000).show(a -> a[0] + " " + Bytes.show((byte[]) a[1]))
                 .check(a -> checkDialogsAndReplies((StartTlsProtocol) a[0], (byte[]) a[1]));
     }

@@ -32,7 +32,7 @@ class StartTlsPeersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StartTlsProtocol.class)
+    @EnumSource(BuiltInProtocol.class)
     void opensslStarttlsCompletes(StartTlsProtocol protocol) {
         String openssl = Interop.require("openssl");
         try (ProtocolTestServer server = new ProtocolTestServer(protocol, tls, StartTlsHandler.PlaintextPolicy.FAIL)) {

@@ -102,7 +102,7 @@ class StartTlsSafePointTest {
 
                                     @Override
                                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                        if (evt instanceof StartTlsCompletionEvent) {
+                                        if (evt instanceof StartTlsEvent && ((StartTlsEvent) evt).isUpgrade()) {
                                             seen.add("event: " + evt);
                                         }
                                         ctx.fireUserEventTriggered(evt);

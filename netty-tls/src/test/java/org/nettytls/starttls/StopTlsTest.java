@@ -22,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.LineClient;
 
@@ -83,7 +83,7 @@ class StopTlsTest {
         peer.writePlain("OK\n");
         assertEquals("line:OK (plain)", client.next());
         peer.startTls(peerTls, false, protocol);
-        assertEquals("StartTlsCompletionEvent(SUCCESS)", client.next());
+        assertEquals("StartTlsEvent(UPGRADED)", client.next());
     }
 
     @ParameterizedTest
@@ -109,7 +109,7 @@ class StopTlsTest {
                     peer.writeRaw(concat(peer.seal("BYE-TLS\n"), peer.closeNotify(),
                             ("PLAIN one " + round + "\nPLAIN two " + round + "\n").getBytes(StandardCharsets.ISO_8859_1)));
                     assertEquals("line:BYE-TLS (tls)", client.next());
-                    assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                    assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                     assertEquals("line:PLAIN one " + round + " (plain)", client.next());
                     assertEquals("line:PLAIN two " + round + " (plain)", client.next());
                     assertEquals("", peer.awaitCloseNotify());
@@ -132,7 +132,7 @@ class StopTlsTest {
                 assertEquals("", peer.awaitCloseNotify());
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofSeconds(5));
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS) && stopped.isSuccess(), String.valueOf(stopped.cause()));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("line:PLAIN early (plain)", client.next());
             }
         }
@@ -148,7 +148,7 @@ class StopTlsTest {
                     starttls.stopTls(StopTlsHandler.Mode.FAST, Duration.ZERO);
                     client.write("PLAIN now\n");
                 });
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("", peer.awaitCloseNotify());
                 peer.dropTls();
                 assertEquals("PLAIN now", peer.readPlainLine());
@@ -166,7 +166,7 @@ class StopTlsTest {
                     starttls.stopTls(StopTlsHandler.Mode.NONE, Duration.ZERO);
                     client.write("PLAIN now\n");
                 });
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 peer.dropTls();
                 assertEquals("PLAIN now", peer.readPlainLine());
             }
@@ -186,7 +186,7 @@ class StopTlsTest {
                 assertEquals("", peer.awaitCloseNotify());
                 peer.writeRaw(peer.closeNotify());
                 peer.dropTls();
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("PLAIN held", peer.readPlainLine());
             }
         }
@@ -201,7 +201,7 @@ class StopTlsTest {
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.WAIT, Duration.ofMillis(200));
                 assertTrue(stopped.awaitUninterruptibly(10, TimeUnit.SECONDS));
                 assertEquals(TlsErrorCode.CLOSE_NOTIFY_TIMEOUT, TlsException.classify(stopped.cause()).code(), String.valueOf(stopped.cause()));
-                assertTrue(client.next().startsWith("StopTlsCompletionEvent(TlsException[close-notify-timeout]"));
+                assertTrue(client.next().startsWith("StartTlsEvent(downgrade failed: TlsException[close-notify-timeout]"));
                 assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS));
             }
         }
@@ -216,7 +216,7 @@ class StopTlsTest {
                 Future<Channel> stopped = starttls.stopTls(StopTlsHandler.Mode.PEER_FIRST, Duration.ofSeconds(30));
                 // As lftp after CCC's 200: its close_notify first, then plaintext at once.
                 peer.writeRaw(concat(peer.closeNotify(), "PLAIN next\n".getBytes(StandardCharsets.ISO_8859_1)));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("line:PLAIN next (plain)", client.next());
                 assertEquals("", peer.awaitCloseNotify());
                 // The promise completes on the event loop just after the bytes were handed on.
@@ -236,7 +236,7 @@ class StopTlsTest {
                 assertEquals("", peer.awaitCloseNotify());
                 peer.dropTls();
                 peer.writePlain("PLAIN after\n");
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("line:PLAIN after (plain)", client.next());
             }
         }
@@ -257,7 +257,7 @@ class StopTlsTest {
                 peer.dropTls();
                 peer.writeRaw(concat(last, "PLAIN after\n".getBytes(StandardCharsets.ISO_8859_1)));
                 assertEquals("line:LAST-TLS (tls)", client.next());
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("line:PLAIN after (plain)", client.next());
             }
         }
@@ -299,7 +299,7 @@ class StopTlsTest {
                 assertEquals("line:LATE (tls)", client.next());
                 assertTrue(!stopped.isDone(), "the downgrade ended on a data record: " + stopped);
                 peer.writeRaw(concat(peer.closeNotify(), "PLAIN now\n".getBytes(StandardCharsets.ISO_8859_1)));
-                assertEquals("StopTlsCompletionEvent(SUCCESS)", client.next());
+                assertEquals("StartTlsEvent(DOWNGRADED)", client.next());
                 assertEquals("line:PLAIN now (plain)", client.next());
             }
         }

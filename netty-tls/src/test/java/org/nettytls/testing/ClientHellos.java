@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /** Real ClientHellos, as a netty-tls client writes them, for tests that send them by hand (whole, in part, slowly). */
 public final class ClientHellos {

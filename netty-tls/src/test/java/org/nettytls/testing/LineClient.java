@@ -22,8 +22,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import org.nettytls.starttls.StartTlsCompletionEvent;
-import org.nettytls.starttls.StopTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
+
 
 /**
  * A line client on 127.0.0.1 for STARTTLS and STOPTLS tests. It records, in order, every line it
@@ -58,7 +58,7 @@ public final class LineClient implements AutoCloseable {
 
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof StartTlsCompletionEvent || evt instanceof StopTlsCompletionEvent) {
+                        if (evt instanceof StartTlsEvent) {
                             seen.add(evt.toString());
                         }
                         ctx.fireUserEventTriggered(evt);

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.TlsHandshakeEvent;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -42,7 +42,7 @@ public final class Loopback implements AutoCloseable {
     /** What one side of a connection saw. */
     public static final class Side {
         public final CompletableFuture<Channel> handshake = new CompletableFuture<>();
-        public final CompletableFuture<TlsFailureEvent> failureEvent = new CompletableFuture<>();
+        public final CompletableFuture<TlsHandshakeEvent> failureEvent = new CompletableFuture<>();
         public final CompletableFuture<Void> closed = new CompletableFuture<>();
         public final StringBuffer received = new StringBuffer();
         public final ConcurrentLinkedQueue<Throwable> exceptions = new ConcurrentLinkedQueue<>();
@@ -60,11 +60,11 @@ public final class Loopback implements AutoCloseable {
             }
         }
 
-        public TlsFailureEvent awaitFailureEvent() {
+        public TlsHandshakeEvent awaitFailureEvent() {
             try {
                 return failureEvent.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new AssertionError("no TlsFailureEvent within " + Await.EVENT.toSeconds() + " s", e);
+                throw new AssertionError("no failed TlsHandshakeEvent within " + Await.EVENT.toSeconds() + " s", e);
             }
         }
 
@@ -128,8 +128,8 @@ public final class Loopback implements AutoCloseable {
                 } else {
                     side.handshake.completeExceptionally(e.cause());
                 }
-            } else if (evt instanceof TlsFailureEvent) {
-                side.failureEvent.complete((TlsFailureEvent) evt);
+            } else if (evt instanceof TlsHandshakeEvent && !((TlsHandshakeEvent) evt).isSuccess()) {
+                side.failureEvent.complete((TlsHandshakeEvent) evt);
             }
             ctx.fireUserEventTriggered(evt);
         }

@@ -50,8 +50,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.junit.jupiter.api.Test;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 

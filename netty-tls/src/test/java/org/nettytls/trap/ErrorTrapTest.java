@@ -22,14 +22,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
+import org.nettytls.CloseMode;
 import org.nettytls.starttls.StopTlsHandler;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
@@ -183,11 +184,11 @@ class ErrorTrapTest {
     /** FAST sends close_notify when closing, NONE sends nothing: the peer sees the difference. */
     @Test
     void closeModesDecideWhetherTheServerSendsCloseNotify() throws Exception {
-        assertTrue(peerSawCloseNotify(StopTlsHandler.Mode.FAST));
-        assertFalse(peerSawCloseNotify(StopTlsHandler.Mode.NONE));
+        assertTrue(peerSawCloseNotify(CloseMode.FAST));
+        assertFalse(peerSawCloseNotify(CloseMode.NONE));
     }
 
-    private boolean peerSawCloseNotify(StopTlsHandler.Mode mode) throws Exception {
+    private boolean peerSawCloseNotify(CloseMode mode) throws Exception {
         TlsServerContext server = TlsServerContext.create(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                 .closeMode(mode, Duration.ofSeconds(5)).build());
         return peerSawCloseNotify(ch -> server.install(ch.pipeline()), "localhost");
@@ -244,7 +245,7 @@ class ErrorTrapTest {
         int port = sniServer(SniMapping.builder()
                 .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
                         .errorTrap(PlainHttpAnswer.redirectTo("https://other.test")).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap(PlainHttpAnswer.redirectTo("https://localhost:8443")).build())
                 .build());
         String answer = plainHttp(port, "GET /over/sni HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -257,7 +258,7 @@ class ErrorTrapTest {
         int port = sniServer(SniMapping.builder()
                 .add("other.test", TlsServerOptions.builder().certificate(named("other.test").keyMaterial())
                         .errorTrap(PlainHttpAnswer.badRequest()).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
                 .build());
         assertEquals("", plainHttp(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     }
@@ -266,7 +267,7 @@ class ErrorTrapTest {
     void curlSpeakingHttpToAnSniServerReadsTheTrapsAnswer() throws Exception {
         String curl = Interop.require("curl");
         int port = sniServer(SniMapping.builder()
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap(PlainHttpAnswer.badRequest()).build())
                 .build());
         Processes.Result r = curlHttp(curl, port, "/");
@@ -287,7 +288,7 @@ class ErrorTrapTest {
                             strictTrap.complete(e);
                             ch.close();
                         }).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial())
                         .errorTrap((ch, e) -> {
                             defaultTrap.complete(e);
                             ch.close();
@@ -310,8 +311,8 @@ class ErrorTrapTest {
     void theChosenNamesCloseModeDecidesWhetherCloseNotifyIsSent() throws Exception {
         SniMapping mapping = SniMapping.builder()
                 .add("quiet.test", TlsServerOptions.builder().certificate(named("quiet.test").keyMaterial())
-                        .closeMode(StopTlsHandler.Mode.NONE, Duration.ofSeconds(5)).build())
-                .add(SniMapping.DEFAULT, TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
+                        .closeMode(CloseMode.NONE, Duration.ofSeconds(5)).build())
+                .addDefault(TlsServerOptions.builder().certificate(leaf.keyMaterial()).build())
                 .build();
         Consumer<SocketChannel> setup = ch -> SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
         assertFalse(peerSawCloseNotify(setup, "quiet.test"));

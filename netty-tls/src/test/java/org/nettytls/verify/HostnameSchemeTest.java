@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 
 class HostnameSchemeTest {
     @Test
@@ -28,7 +28,7 @@ class HostnameSchemeTest {
         assertEquals(HostnameScheme.Wildcards.OFF, ldap.wildcardsInCn());
         assertEquals(HostnameScheme.CheckCn.ALWAYS, ldap.checkCn());
         assertEquals(HostnameScheme.IpInCn.IPV4, HostnameScheme.named("http").ipInCn());
-        assertEquals(HostnameScheme.IpInCn.ANY, HostnameScheme.defaultScheme().ipInCn());
+        assertEquals(HostnameScheme.IpInCn.ANY, HostnameScheme.DEFAULT.ipInCn());
         assertEquals(HostnameScheme.CheckCn.WHEN_ONLY, HostnameScheme.named("gist").checkCn());
         assertTrue(HostnameScheme.named("none").isNone());
     }
@@ -92,18 +92,18 @@ class HostnameSchemeTest {
     void deliberateDeviations() {
         // The reference's xn-- test is case-sensitive, so "x*" matched "XN--LWE-SNA"; ours ignores case.
         X509Certificate prefix = TestCertificates.mint(null, "DNS:x*.example.com");
-        assertFalse(HostnameVerification.verify("XN--LWE-SNA.example.com", prefix, HostnameScheme.defaultScheme()));
-        assertTrue(HostnameVerification.verify("xyz.example.com", prefix, HostnameScheme.defaultScheme()));
+        assertFalse(HostnameVerification.verify("XN--LWE-SNA.example.com", prefix, HostnameScheme.DEFAULT));
+        assertTrue(HostnameVerification.verify("xyz.example.com", prefix, HostnameScheme.DEFAULT));
         // Only ASCII digits make an IPv4 address (Perl reads U+0661 as the digit 1, numerically 0).
         X509Certificate ip = TestCertificates.mint(null, "IP:0.2.3.4");
-        assertFalse(HostnameVerification.verify("\u0661.2.3.4", ip, HostnameScheme.defaultScheme()));
+        assertFalse(HostnameVerification.verify("\u0661.2.3.4", ip, HostnameScheme.DEFAULT));
     }
 
     @Test
     void ipv4AndIpv6NeverEqual() {
         X509Certificate mapped = TestCertificates.mint(null, "IP:#00000000000000000000ffff0a010203");
-        assertFalse(HostnameVerification.verify("10.1.2.3", mapped, HostnameScheme.defaultScheme()));
-        assertTrue(HostnameVerification.verify("::ffff:10.1.2.3", mapped, HostnameScheme.defaultScheme()));
+        assertFalse(HostnameVerification.verify("10.1.2.3", mapped, HostnameScheme.DEFAULT));
+        assertTrue(HostnameVerification.verify("::ffff:10.1.2.3", mapped, HostnameScheme.DEFAULT));
     }
 
     @Test

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
@@ -39,6 +39,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
+import org.nettytls.HostnameSchemeVerifier;
 
 /**
  * {@link HostnameSchemeVerifier} behind SslHandlers that netty-tls did not build, over real
@@ -63,7 +64,7 @@ class HostnameSchemeVerifierTest {
         evil = HeldCertificate.builder().commonName("evil.test").dns("evil.test").signedBy(root).build();
         client = HeldCertificate.builder().commonName("client.test").dns("client.test").signedBy(root).build();
         mallory = HeldCertificate.builder().commonName("mallory.test").dns("mallory.test").signedBy(root).build();
-        http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+        http = HostnameSchemeVerifier.Config.builder().hostnameScheme("http").build();
         wideRoot = HeldCertificate.builder().commonName("Test Root With Sub-CAs").certificateAuthority(1).build();
     }
 
@@ -228,7 +229,7 @@ class HostnameSchemeVerifierTest {
         assertTrue(e.getMessage().contains("SHA1withECDSA"), e.getMessage());
         side.awaitClosed();
 
-        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .securityFloor(SecurityFloor.LEGACY).build();
         EarlyWriter allowed = new EarlyWriter("fine", FLUSH);
         Side ok = connect(plainClient(SslProvider.OPENSSL), legacy, allowed, port);
@@ -255,7 +256,7 @@ class HostnameSchemeVerifierTest {
         int port = loop.server(ch -> ch.pipeline().addLast(server.newHandler(ch.alloc())), s -> { }, true);
         SslContext client = SslContextBuilder.forClient().sslProvider(provider).trustManager(wideRoot.certificate())
                 .endpointIdentificationAlgorithm(null).build();
-        HostnameSchemeVerifier.Config bar = HostnameSchemeVerifier.Config.builder().verifycnName("bar.example.com").build();
+        HostnameSchemeVerifier.Config bar = HostnameSchemeVerifier.Config.builder().peerName("bar.example.com").build();
         EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
         Side side = connect(client, bar, early, port);
         TlsException e = tlsException(early.awaitWritten());
@@ -314,7 +315,7 @@ class HostnameSchemeVerifierTest {
     void aPinnedFingerprintAcceptsANameMismatch() throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = serve(evil, accepted);
-        HostnameSchemeVerifier.Config pinned = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config pinned = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .fingerprint(Fingerprint.of(evil.certificate())).build();
         EarlyWriter early = new EarlyWriter("pinned", FLUSH);
         Side side = connect(plainClient(SslProvider.OPENSSL), pinned, early, port);
@@ -328,7 +329,7 @@ class HostnameSchemeVerifierTest {
     void aForcedFingerprintRefusesARightNameWithoutAMatchingPin() throws Exception {
         CompletableFuture<Side> accepted = new CompletableFuture<>();
         int port = serve(server, accepted);
-        HostnameSchemeVerifier.Config forced = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+        HostnameSchemeVerifier.Config forced = HostnameSchemeVerifier.Config.builder().hostnameScheme("http")
                 .fingerprint(Fingerprint.of(evil.certificate())).forceFingerprint(true).build();
         EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
         Side side = connect(plainClient(SslProvider.OPENSSL), forced, early, port);
@@ -346,7 +347,7 @@ class HostnameSchemeVerifierTest {
     private int serveCheckingClientName(EarlyWriter early, CompletableFuture<Side> accepted) throws SSLException, TlsException {
         SslContext ssl = SslContextBuilder.forServer(server.privateKey(), server.chain()).sslProvider(SslProvider.OPENSSL)
                 .trustManager(root.certificate()).clientAuth(ClientAuth.REQUIRE).build();
-        HostnameSchemeVerifier.Config clientName = HostnameSchemeVerifier.Config.builder().verifycnName("client.test").build();
+        HostnameSchemeVerifier.Config clientName = HostnameSchemeVerifier.Config.builder().peerName("client.test").build();
         return loop.server(ch -> ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new HostnameSchemeVerifier(clientName),
                 early), accepted::complete, true);
     }
@@ -402,7 +403,7 @@ class HostnameSchemeVerifierTest {
     @Test
     void badConfigurationIsRefusedWhenBuilt() {
         TlsException unknown = assertThrows(TlsException.class,
-                () -> HostnameSchemeVerifier.Config.builder().verifycnScheme("gopher").build());
+                () -> HostnameSchemeVerifier.Config.builder().hostnameScheme("gopher").build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, unknown.code());
         TlsException forced = assertThrows(TlsException.class,
                 () -> HostnameSchemeVerifier.Config.builder().forceFingerprint(true).build());

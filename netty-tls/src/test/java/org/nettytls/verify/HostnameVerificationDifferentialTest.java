@@ -18,6 +18,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.testing.Interop;
+import org.nettytls.internal.Idna;
+import org.nettytls.internal.IpLiterals;
 import org.nettytls.testing.Processes;
 
 /**
@@ -268,7 +270,7 @@ class HostnameVerificationDifferentialTest {
     /** An iPAddress SAN near the name: the same address, the other family's form, or another. */
     private String ipSan(String name) {
         byte[][] address = new byte[1][];
-        String trimmed = HostnameVerification.stripTrailingDots(name);
+        String trimmed = org.nettytls.internal.NameText.stripTrailingDots(name);
         if (IpLiterals.classify(trimmed, address) == IpLiterals.Kind.ADDRESS && random.nextInt(3) > 0) {
             byte[] a = address[0];
             if (random.nextInt(4) == 0) {

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.nettytls.fuzz.Bytes;
 import org.nettytls.fuzz.Property;
+import org.nettytls.internal.Idna;
+import org.nettytls.internal.IpLiterals;
 
 /**
  * Fuzz target and properties for the hostname matcher and the identity parser
@@ -42,7 +44,7 @@ public final class HostnameVerificationFuzzTest {
     private static HostnameScheme uncheckedNamed(String n) {
         try {
             return HostnameScheme.named(n);
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -190,7 +192,7 @@ public final class HostnameVerificationFuzzTest {
      * it with the leftmost label's {@code *} standing for one or more label characters.
      */
     static boolean couldMatch(String host, String by) {
-        String h = HostnameVerification.stripTrailingDots(host);
+        String h = org.nettytls.internal.NameText.stripTrailingDots(host);
         int eq = by.indexOf(by.startsWith("CN=") ? '=' : ':');
         String value = by.substring(eq + 1);
         byte[][] address = new byte[1][];
@@ -204,7 +206,7 @@ public final class HostnameVerificationFuzzTest {
         if (a == null || by.startsWith("IP:")) {
             return false;
         }
-        String certName = HostnameVerification.stripTrailingDots(value.strip()).toLowerCase(Locale.ROOT);
+        String certName = org.nettytls.internal.NameText.stripTrailingDots(value.strip()).toLowerCase(Locale.ROOT);
         a = a.toLowerCase(Locale.ROOT);
         if (certName.equals(a)) {
             return true;

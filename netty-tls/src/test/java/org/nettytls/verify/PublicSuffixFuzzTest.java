@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.fuzz.Bytes;
 import org.nettytls.fuzz.Property;
+import org.nettytls.internal.Idna;
 
 /** Fuzz target and properties for the public suffix parser and its queries ({@link PublicSuffix}). */
 public final class PublicSuffixFuzzTest {

@@ -1,6 +1,6 @@
 package org.nettytls.verify;
 
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 
 /**
  * The vectors' scheme column: a predefined name, or

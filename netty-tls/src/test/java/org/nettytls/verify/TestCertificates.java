@@ -29,6 +29,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.nettytls.internal.IpLiterals;
 
 /**
  * Self-signed certificates with exactly the subject CN and subjectAltNames a test asks for, including

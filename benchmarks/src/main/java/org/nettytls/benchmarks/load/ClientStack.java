@@ -63,8 +63,8 @@ abstract class ClientStack {
             case "netty-tls-chain":
             case "netty-tls-scheme": {
                 TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caFile(caFile)
-                        .verifycnScheme(name.equals("netty-tls-chain") ? "none" : "http").version(resumption ? "TLSv1_2" : "TLSv1_3")
-                        .ecdhCurve(String.join(":", LoadServer.GROUPS)).build());
+                        .hostnameScheme(name.equals("netty-tls-chain") ? "none" : "http").protocols(resumption ? "TLSv1_2" : "TLSv1_3")
+                        .keyExchangeGroups(String.join(":", LoadServer.GROUPS)).build());
                 return new ClientStack() {
                     @Override
                     SslHandler install(ChannelPipeline pipeline, int port) throws Exception {
@@ -76,8 +76,8 @@ abstract class ClientStack {
                 OcspClientConfig ocsp = OcspClientConfig.builder()
                         .mode(resumption ? OcspMode.TRY_STAPLE : OcspMode.MUST_STAPLE).build();
                 TlsClientContext tls = TlsClientContext.create(ocsp.applyTo(TlsClientOptions.builder()
-                        .caFile(caFile).verifycnScheme("http").version(resumption ? "TLSv1_2" : "TLSv1_3")
-                        .ecdhCurve(String.join(":", LoadServer.GROUPS))).build());
+                        .caFile(caFile).hostnameScheme("http").protocols(resumption ? "TLSv1_2" : "TLSv1_3")
+                        .keyExchangeGroups(String.join(":", LoadServer.GROUPS))).build());
                 return new ClientStack() {
                     @Override
                     SslHandler install(ChannelPipeline pipeline, int port) throws Exception {

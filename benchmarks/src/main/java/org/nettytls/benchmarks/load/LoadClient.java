@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 
 /**
  * The load generator of {@code benchmarks/run-load.sh} for the plain-versus-netty-tls pairs: one
@@ -108,7 +108,7 @@ public final class LoadClient {
                     } else {
                         TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
                         String ocsp = ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).get();
-                        seen.complete("protocol=" + info.sslVersion() + " cipher=" + info.cipher()
+                        seen.complete("protocol=" + info.tlsVersion().referenceName() + " cipher=" + info.cipher()
                                 + " group=" + info.keyExchangeGroup() + " server_key=" + info.peerCertificate().getPublicKey().getAlgorithm()
                                 + " resumed=" + info.sessionReused().orElse(false)
                                 + " ocsp=" + (ocsp == null ? "not_checked" : ocsp.replace(' ', '_')));

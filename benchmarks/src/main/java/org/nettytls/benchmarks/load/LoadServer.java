@@ -79,7 +79,7 @@ public final class LoadServer {
     private static Transport transport() {
         try {
             return Transport.named(System.getProperty("netty-tls.transport", "auto"));
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
@@ -170,7 +170,7 @@ public final class LoadServer {
     private static Consumer<SocketChannel> nettyTls(Path pki, OcspStapler stapler, boolean resumption) throws Exception {
         TlsServerContext context = TlsServerContext.create(TlsServerOptions.builder()
                 .certificateFile(pki.resolve("server.pem"), pki.resolve("server.key"))
-                .ocspStapling(true).ecdhCurve(String.join(":", GROUPS)).build());
+                .ocspStapling(true).keyExchangeGroups(String.join(":", GROUPS)).build());
         ((OpenSslSessionContext) context.sslContext().sessionContext()).setSessionCacheEnabled(resumption);
         SniMapping.Builder names = SniMapping.builder().add("localhost", context);
         for (int i = 1; i < 100; i++) {

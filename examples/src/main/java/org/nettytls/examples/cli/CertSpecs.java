@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.sni.SniMapping;
@@ -65,27 +65,36 @@ final class CertSpecs {
 
     /** Loads the entries into a mapping; {@code settings} adds what every name shares (ALPN, client CAs, ...). */
     static SniMapping load(List<Entry> entries, UnaryOperator<TlsServerOptions.Builder> settings) throws TlsException {
-        Map<String, TlsServerOptions> names = new LinkedHashMap<>();
-        List<Entry> additional = new ArrayList<>();
+        // 'name%ecc' adds a certificate to name's options: each name's certificates go on one builder.
+        Map<String, TlsServerOptions.Builder> names = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (!e.name.contains("%")) {
+                names.put(e.name, TlsServerOptions.builder().certificateFile(e.cert, e.key));
+            }
+        }
         for (Entry e : entries) {
             if (e.name.contains("%")) {
-                additional.add(e);
-                continue;
+                String base = e.name.substring(0, e.name.indexOf('%'));
+                TlsServerOptions.Builder owner = names.get(base);
+                if (owner == null) {
+                    throw TlsException.badConfiguration("--cert", "'" + e.name + "' gives an additional certificate but '"
+                            + base + "' has no entry");
+                }
+                owner.addCertificate(CertificateLoader.keyMaterial(e.cert, e.key, null));
             }
-            String name = e.name.equals("default") ? SniMapping.DEFAULT : e.name;
-            names.put(name, settings.apply(TlsServerOptions.builder().certificateFile(e.cert, e.key)).build());
         }
         SniMapping.Builder b = SniMapping.builder();
-        for (Map.Entry<String, TlsServerOptions> n : names.entrySet()) {
+        for (Map.Entry<String, TlsServerOptions.Builder> n : names.entrySet()) {
+            TlsServerOptions options = settings.apply(n.getValue()).build();
             try {
-                b.add(n.getKey(), n.getValue());
+                if (n.getKey().equals("default")) {
+                    b.addDefault(options);
+                } else {
+                    b.add(n.getKey(), options);
+                }
             } catch (IllegalArgumentException ex) {
                 throw UsageException.of("--cert", ex.getMessage());
             }
-        }
-        for (Entry e : additional) {
-            String base = e.name.substring(0, e.name.indexOf('%'));
-            b.addCertificate(base.equals("default") ? SniMapping.DEFAULT : base, CertificateLoader.keyMaterial(e.cert, e.key, null));
         }
         return b.build();
     }

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.redis.RedisFleet;
 import org.nettytls.redis.RedisFleetMetrics;
 import org.nettytls.redis.RedisTicketKeys;

@@ -2,7 +2,7 @@ package org.nettytls.examples.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PublicSuffix;
 

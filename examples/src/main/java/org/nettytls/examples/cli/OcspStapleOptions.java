@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
@@ -210,7 +210,7 @@ final class OcspStapleOptions {
             case REFRESHED:
                 return "ocsp: refreshed " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             default:
-                return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause() : String.valueOf(s))
+                return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause().getMessage() : String.valueOf(s))
                         + (s != null && s.isHardFailure() ? "; not stapled" : "; the last good response, if any, stays until its nextUpdate");
         }
     }

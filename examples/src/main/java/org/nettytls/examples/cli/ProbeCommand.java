@@ -1,5 +1,18 @@
 package org.nettytls.examples.cli;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -10,11 +23,16 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.examples.HostPort;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
+import org.nettytls.starttls.StartTlsClient;
+import org.nettytls.starttls.StartTlsHandler;
+import org.nettytls.starttls.StartTlsProtocol;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.cert.Fingerprint;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.starttls.StartTlsProtocol;
@@ -157,7 +175,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         StartTlsProtocol protocol = starttls == null ? null : StartTlsProtocol.of(starttls);
         HostnameScheme hostnameScheme = scheme != null ? HostnameOptions.scheme(scheme)
-                : protocol != null ? protocol.hostnameScheme() : HostnameScheme.defaultScheme();
+                : protocol != null ? protocol.hostnameScheme() : HostnameScheme.DEFAULT;
         PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
         OcspClientConfig ocsp = ocsp();
         TlsClientOptions options = options(hostnameScheme, suffixes, ocsp);
@@ -235,7 +253,7 @@ final class ProbeCommand implements Callable<Integer> {
     private TlsClientOptions options(HostnameScheme hostnameScheme, PublicSuffix suffixes, OcspClientConfig ocsp)
             throws TlsException {
         TlsClientOptions.Builder b = ocsp.applyTo(TlsClientOptions.builder());
-        b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
+        b.hostnameScheme(hostnameScheme).publicSuffix(suffixes);
         switch (profile) {
             case "default":
                 b.validationProfile(org.nettytls.verify.ValidationProfile.DEFAULT);
@@ -247,7 +265,7 @@ final class ProbeCommand implements Callable<Integer> {
                 throw UsageException.of("--profile", "'" + profile + "' is not default or webpki");
         }
         if (verifyName != null) {
-            b.verifycnName(verifyName);
+            b.peerName(verifyName);
         }
         if (!fingerprints.isEmpty()) {
             b.fingerprint(fingerprints.toArray(new String[0]));
@@ -278,7 +296,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         serverName(b);
         if (version != null) {
-            b.version(version);
+            b.protocols(version);
         }
         if (cipher != null) {
             b.cipherList(cipher);

@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.examples.HostPort;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.HostnameVerification;
 import org.nettytls.verify.PeerVerdict;
@@ -38,9 +38,9 @@ final class ProbeReport {
     /** The connection succeeded: what the handshake found, and the chain the server sent. */
     void connected(TlsConnectionInfo info) throws TlsException {
         report.put("ok", true);
-        report.put("serverName", info.servername());
-        report.put("protocol", info.sslVersion());
-        report.put("protocolNumber", info.sslVersionInt());
+        report.put("serverName", info.serverName());
+        report.put("protocol", info.tlsVersion().referenceName());
+        report.put("protocolNumber", info.tlsVersion().wireVersion());
         report.put("cipher", info.cipher());
         report.put("group", info.keyExchangeGroup());
         report.put("alpn", info.alpn());

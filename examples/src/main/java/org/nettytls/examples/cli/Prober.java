@@ -13,25 +13,20 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Future;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.HostPort;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.starttls.StartTlsClient;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StartTlsProtocol;
@@ -66,13 +61,13 @@ final class Prober {
 
     /** Connects once; with {@code awaitTicket}, gives the server a moment to send a TLS 1.3 ticket before closing. */
     TlsConnectionInfo connect(TlsClientContext tls, boolean awaitTicket) throws TlsException, InterruptedException {
-        // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
-        CompletableFuture<Throwable> verdict = new CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<TlsException> setupFailure = new AtomicReference<>();
         AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
         // Kept here: a server that closes at once takes the handler out of the pipeline before we look.
         AtomicReference<SslHandler> direct = new AtomicReference<>();
+        // Asked for before the handshake, so the info is read at the verdict even if the server closes right after.
+        AtomicReference<Future<TlsConnectionInfo>> verified = new AtomicReference<>();
         try {
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
@@ -80,6 +75,7 @@ final class Prober {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             try {
+                                verified.set(TlsConnectionInfo.verifiedFuture(ch));
                                 if (protocol == null) {
                                     direct.set(tls.install(ch.pipeline(), target.host(), target.port()));
                                 } else {
@@ -89,22 +85,8 @@ final class Prober {
                                 }
                                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                     @Override
-                                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                        if (evt instanceof SslHandshakeCompletionEvent) {
-                                            verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
-                                        }
-                                        ctx.fireUserEventTriggered(evt);
-                                    }
-
-                                    @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                                         ctx.close();
-                                    }
-
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        verdict.complete(new ClosedChannelException());
-                                        ctx.fireChannelInactive();
                                     }
                                 });
                             } catch (TlsException e) {
@@ -123,6 +105,7 @@ final class Prober {
                         + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
             }
             Channel ch = connected.channel();
+            // The upgrade first: a server that refuses STARTTLS never gets to a handshake.
             Future<Channel> handshake = protocol == null ? direct.get().handshakeFuture() : upgrade.get().upgradeFuture();
             if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + target + " within "
@@ -131,27 +114,16 @@ final class Prober {
             if (!handshake.isSuccess()) {
                 throw TlsException.classify(handshake.cause());
             }
-            Throwable refused;
-            try {
-                refused = verdict.get(timeoutSeconds + 2L, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
+            // Then the verdict of every check, those after the handshake (OCSP resolving, say) included.
+            Future<TlsConnectionInfo> verdict = verified.get();
+            if (!verdict.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no OCSP verdict on " + target + " within "
-                        + timeoutSeconds + " s", e);
+                        + timeoutSeconds + " s");
             }
-            if (refused != null) {
-                throw TlsException.classify(refused);
+            if (!verdict.isSuccess()) {
+                throw TlsException.classify(verdict.cause());
             }
-            SslHandler ssl = direct.get() != null ? direct.get() : ch.pipeline().get(SslHandler.class);
-            TlsConnectionInfo info;
-            try {
-                info = TlsConnectionInfo.of(ch);
-            } catch (TlsException closedMeanwhile) {
-                // A server may close right after the handshake (refusing our certificate, say).
-                if (ssl == null) {
-                    throw closedMeanwhile;
-                }
-                info = TlsConnectionInfo.of(ssl);
-            }
+            TlsConnectionInfo info = verdict.getNow();
             if (awaitTicket) {
                 awaitSession(tls);
             }
@@ -175,7 +147,7 @@ final class Prober {
             throws TlsException, InterruptedException {
         List<VersionResult> versions = new ArrayList<>();
         for (String v : VERSIONS) {
-            TlsClientOptions.Builder b = serverName.apply(TlsClientOptions.builder().verifyMode(VerifyMode.NONE).version(v)
+            TlsClientOptions.Builder b = serverName.apply(TlsClientOptions.builder().verifyMode(VerifyMode.NONE).protocols(v)
                     .cipherList(cipher != null ? cipher : "ALL").handshakeTimeout(Duration.ofSeconds(timeoutSeconds)));
             try {
                 TlsConnectionInfo info = connect(TlsClientContext.create(b.build()), false);

@@ -21,8 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
@@ -30,9 +29,8 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
 import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
-import org.nettytls.trap.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
-import org.nettytls.sni.SniCompletionEvent;
+import org.nettytls.sni.SniSelectionEvent;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;
 import org.nettytls.sni.SniSelectorOptions;
@@ -107,6 +105,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Answer plain HTTP sent to the TLS port with a redirect to URL plus the request's path (SSL_error_trap).")
     String plainHttpRedirect;
 
+    /** {@link #plainHttpRedirect} as the trap every name's options get. */
+    private PlainHttpAnswer plainTrap;
+
     @Option(names = "--echo", description = "Echo what clients send.")
     boolean echo;
 
@@ -137,8 +138,13 @@ final class ServeCommand implements Callable<Integer> {
     String logFormat = "text";
 
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
+        PlainHttpAnswer trap = plainTrap;
         SniMapping mapping = CertSpecs.load(entries, o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+            if (trap != null) {
+                // Each name's trap: the default's takes a plaintext client, which names no server.
+                o.errorTrap(trap);
+            }
             if (metrics.on()) {
                 o.observer(metrics.binder());
             }
@@ -172,9 +178,8 @@ final class ServeCommand implements Callable<Integer> {
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw UsageException.of("--log-format", "expected text or json, found '" + logFormat + "'");
         }
-        PlainHttpAnswer trap;
         try {
-            trap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
+            plainTrap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
         } catch (IllegalArgumentException e) {
             throw UsageException.of("--plain-http-redirect", e.getMessage());
         }
@@ -254,9 +259,6 @@ final class ServeCommand implements Callable<Integer> {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (trap != null) {
-                                ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
-                            }
                             SniCertSelector.install(ch.pipeline(), mapping, selectorOptions);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.

@@ -1,6 +1,6 @@
 package org.nettytls.examples.cli;
 
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.transport.Transport;
 import picocli.CommandLine.Option;
 

@@ -5,7 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.transport.Transport;
@@ -58,7 +58,7 @@ final class UpstreamOptions {
                 b.caFile(ca);
             }
             if (name != null) {
-                b.verifycnName(name).serverName(name);
+                b.peerName(name).serverName(name);
             }
             context = TlsClientContext.create(b.build());
         }

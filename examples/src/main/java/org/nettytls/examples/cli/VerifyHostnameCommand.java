@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.HostnameVerification;

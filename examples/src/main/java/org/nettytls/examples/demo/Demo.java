@@ -17,7 +17,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -45,9 +44,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvent;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
@@ -56,7 +54,7 @@ import org.nettytls.examples.starttls.FtpServer;
 import org.nettytls.examples.starttls.LineServerHandler;
 import org.nettytls.examples.starttls.MailSpool;
 import org.nettytls.examples.starttls.SmtpServerHandler;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
 import org.nettytls.ocsp.OcspStapler;
@@ -132,20 +130,23 @@ public final class Demo {
             HeldCertificate stranger = HeldCertificate.builder().commonName("a stranger's root").certificateAuthority(0).build();
             progress("OCSP responder at " + ocspUrl + " (signed by the intermediate; " + REVOKED + " is revoked)");
 
-            // Stapled: both key types of each name, each with its own response (ocspStaples hands
-            // BoringSSL one credential per certificate, so the one it chooses carries its staple).
-            OcspStapler stapler = OcspStapler.builder(group).certificate(wwwRsa.chain()).certificate(wwwEc.chain())
-                    .certificate(mailRsa.chain()).certificate(mailEc.chain()).start();
+            // Stapled: each certificate named once, on the options (RSA with an ECDSA addCertificate);
+            // applyTo staples every certificate of the options with its own response (BoringSSL
+            // gets one credential per certificate, so the one it chooses carries its staple).
+            OcspStapler stapler = OcspStapler.builder(group).start();
             resources.add(stapler);
+            SniMapping mapping = SniMapping.builder()
+                    .add(WWW, stapler.applyTo(TlsServerOptions.builder().certificate(wwwRsa.keyMaterial())
+                            .addCertificate(wwwEc.keyMaterial())))
+                    .add(MAIL, stapler.applyTo(TlsServerOptions.builder().certificate(mailRsa.keyMaterial())
+                            .addCertificate(mailEc.keyMaterial())))
+                    .add(REVOKED, stapler.applyTo(TlsServerOptions.builder().certificate(revoked.keyMaterial())))
+                    .addDefault(stapler.applyTo(TlsServerOptions.builder().certificate(wwwRsa.keyMaterial())
+                            .addCertificate(wwwEc.keyMaterial())))
+                    .build();
             if (!stapler.ready().await(10, TimeUnit.SECONDS)) {
                 throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "the OCSP stapler fetched nothing within 10 s");
             }
-            SniMapping mapping = SniMapping.builder()
-                    .add(WWW, serverOptions(wwwRsa, stapler)).addCertificate(WWW, wwwEc.keyMaterial())
-                    .add(MAIL, serverOptions(mailRsa, stapler)).addCertificate(MAIL, mailEc.keyMaterial())
-                    .add(REVOKED, serverOptions(revoked, stapler))
-                    .add(SniMapping.DEFAULT, serverOptions(wwwRsa, stapler)).addCertificate(SniMapping.DEFAULT, wwwEc.keyMaterial())
-                    .build();
             int servePort = bind(group, resources, ch -> {
                 SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
                 ch.pipeline().addLast(new SniEchoHandler(line -> { }));
@@ -195,7 +196,7 @@ public final class Demo {
                 return detail + "; ocsp: good staple";
             });
             check("serve: SNI " + WWW + " over TLS 1.2 with an RSA cipher gets the RSA certificate, stapled", () -> {
-                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                Result r = connect(group, trusting(anchor).protocols("TLSv1_2")
                         .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), tryStaple, WWW, servePort);
                 String detail = expectKey(r, "RSA", WWW);
                 String ocsp = r.info.ocspStatus().orElse("no OCSP check");
@@ -203,7 +204,7 @@ public final class Demo {
                 return detail + "; ocsp: good staple";
             });
             check("serve: SNI " + MAIL + " gets its own certificate, verified under scheme http", () -> {
-                Result r = connect(group, trusting(anchor).verifycnScheme("http"), tryStaple, MAIL, servePort);
+                Result r = connect(group, trusting(anchor).hostnameScheme("http"), tryStaple, MAIL, servePort);
                 return expectKey(r, "EC", MAIL);
             });
             check("serve: a fingerprint pin accepts " + WWW + " with no CA that knows it", () -> {
@@ -215,7 +216,7 @@ public final class Demo {
             });
             check("serve: OCSP must-staple: " + MAIL + " (a must-staple certificate) staples a good response", () -> {
                 OcspClientConfig must = OcspClientConfig.builder().mode(OcspMode.MUST_STAPLE).build();
-                Result r = connect(group, trusting(anchor).version("TLSv1_2")
+                Result r = connect(group, trusting(anchor).protocols("TLSv1_2")
                         .cipherList("ECDHE-RSA-AES128-GCM-SHA256"), must, MAIL, servePort);
                 expectKey(r, "RSA", MAIL);
                 String ocsp = r.info.ocspStatus().orElse("no OCSP check");
@@ -256,9 +257,6 @@ public final class Demo {
         return TlsClientOptions.builder().caCertificates(root);
     }
 
-    private static TlsServerOptions serverOptions(HeldCertificate cert, OcspStapler stapler) throws TlsException {
-        return TlsServerOptions.builder().certificate(cert.keyMaterial()).ocspStaples(stapler::currentStaple).build();
-    }
 
     private void progress(String what) {
         out.println("... " + what);
@@ -306,7 +304,7 @@ public final class Demo {
         String key = keyType(leaf.getPublicKey());
         expect(key.startsWith(keyAlgorithm) && r.info.commonName().equals(name), "expected a " + keyAlgorithm
                 + " certificate for " + name + ", found " + key + " for " + r.info.commonName());
-        return r.info.sslVersion() + " " + r.info.cipher() + " " + r.info.keyExchangeGroup() + ", " + key + " CN=" + name
+        return r.info.tlsVersion().referenceName() + " " + r.info.cipher() + " " + r.info.keyExchangeGroup() + ", " + key + " CN=" + name
                 + ", " + r.info.verification().map(v -> v.isVerified() ? "verified" : "NOT verified").orElse("not checked");
     }
 
@@ -350,26 +348,17 @@ public final class Demo {
             String serverName, int port) throws Exception {
         TlsClientContext tls = TlsClientContext.create((ocsp == null ? options : ocsp.applyTo(options)).build());
         CompletableFuture<String> echo = new CompletableFuture<>();
-        CompletableFuture<Throwable> verdict = new CompletableFuture<>();
         StringBuilder received = new StringBuilder();
-        // Kept from the start: a quick refusal can close the channel, and empty its pipeline, before we look.
-        java.util.concurrent.atomic.AtomicReference<SslHandler> sslHandler = new java.util.concurrent.atomic.AtomicReference<>();
+        // Asked for from the start: the info is read at the verdict, before a quick refusal can close the channel.
+        java.util.concurrent.atomic.AtomicReference<Future<TlsConnectionInfo>> verified = new java.util.concurrent.atomic.AtomicReference<>();
         ChannelFuture cf = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
-                        sslHandler.set(tls.install(ch.pipeline(), serverName, port));
+                        verified.set(TlsConnectionInfo.verifiedFuture(ch));
+                        tls.install(ch.pipeline(), serverName, port);
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                // Passes the OCSP handler only with its verdict.
-                                if (evt instanceof SslHandshakeCompletionEvent) {
-                                    verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
-                                }
-                                ctx.fireUserEventTriggered(evt);
-                            }
-
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ByteBuf buf = (ByteBuf) msg;
@@ -382,7 +371,6 @@ public final class Demo {
 
                             @Override
                             public void channelInactive(ChannelHandlerContext ctx) {
-                                verdict.complete(new java.nio.channels.ClosedChannelException());
                                 echo.complete(received.toString());
                             }
 
@@ -397,26 +385,16 @@ public final class Demo {
         ch.writeAndFlush(Unpooled.copiedBuffer(ECHO + "\n", StandardCharsets.UTF_8));
         Result r = new Result();
         try {
-            SslHandler ssl = sslHandler.get();
-            Future<Channel> handshake = ssl.handshakeFuture();
-            if (!handshake.await(10, TimeUnit.SECONDS)) {
-                r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake within 10 s");
-            } else if (!handshake.isSuccess()) {
-                r.failure = TlsException.classify(handshake.cause());
+            // The handshake, the identity checks inside it and the OCSP verdict after it.
+            Future<TlsConnectionInfo> verdict = verified.get();
+            if (!verdict.await(10, TimeUnit.SECONDS)) {
+                r.failure = new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no verified handshake within 10 s");
+            } else if (!verdict.isSuccess()) {
+                r.failure = TlsException.classify(verdict.cause());
+                r.echo = echo.getNow("");
             } else {
-                Throwable refused = verdict.get(10, TimeUnit.SECONDS);
-                if (refused != null) {
-                    r.failure = TlsException.classify(refused);
-                    r.echo = echo.getNow("");
-                } else {
-                    try {
-                        r.info = TlsConnectionInfo.of(ch);
-                    } catch (TlsException closedMeanwhile) {
-                        // Closed right after the handshake (a server refusing our certificate, say).
-                        r.info = TlsConnectionInfo.of(ssl);
-                    }
-                    r.echo = echo.get(10, TimeUnit.SECONDS);
-                }
+                r.info = verdict.getNow();
+                r.echo = echo.get(10, TimeUnit.SECONDS);
             }
         } finally {
             ch.close().await(2, TimeUnit.SECONDS);
@@ -457,7 +435,7 @@ public final class Demo {
             }
             expect(mails.size() == 1 && mails.get(0).contains("X-TLS: true"), "expected one mail received over TLS, found "
                     + mails.size());
-            return info.sslVersion() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
+            return info.tlsVersion().referenceName() + " " + info.cipher() + ", " + keyType(info.peerCertificates().get(0).getPublicKey())
                     + " CN=" + info.commonName() + ", scheme smtp, " + info.verification().map(v -> v.isVerified() ? "verified"
                     : "NOT verified").orElse("not checked") + "; 1 mail delivered";
         }
@@ -500,7 +478,7 @@ public final class Demo {
             LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the CCC downgrade");
             String noop = c.ask("NOOP");
             expect(noop.startsWith("200"), "expected 200 to NOOP in plaintext after CCC, found " + noop);
-            return info.sslVersion() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
+            return info.tlsVersion().referenceName() + ", " + WWW + " verified under scheme ftp; " + FTP_FILE + " (" + FTP_CONTENT.length()
                     + " bytes) over a resumed session; NOOP answered in plaintext after CCC";
         }
     }
@@ -568,7 +546,7 @@ public final class Demo {
             expect(c.ask("STOPTLS").equals("OK"), "expected OK to STOPTLS");
             LineClient.await(c.starttls().stopTls(StopTlsHandler.Mode.WAIT, StopTlsHandler.DEFAULT_TIMEOUT), "the STOPTLS downgrade");
             expect(c.ask("ECHO three").equals("three"), "expected the plaintext echo 'three' after STOPTLS");
-            return "one (plaintext), two (" + info.sslVersion() + ", " + WWW + " verified), three (plaintext after close_notify both ways)";
+            return "one (plaintext), two (" + info.tlsVersion().referenceName() + ", " + WWW + " verified), three (plaintext after close_notify both ways)";
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.examples.HostPort;
 import org.nettytls.sni.SniCertSelector;

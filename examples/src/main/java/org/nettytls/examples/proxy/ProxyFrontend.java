@@ -8,8 +8,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.nettytls.TlsException;
-import org.nettytls.sni.SniCompletionEvent;
+import org.nettytls.error.TlsException;
+import org.nettytls.sni.SniSelectionEvent;
 
 /**
  * The client side of a proxy, after the TLS server handler: once the client's handshake has
@@ -42,8 +42,8 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
             } else {
                 ctx.close();
             }
-        } else if (reportSni && evt instanceof SniCompletionEvent && !((SniCompletionEvent) evt).isSuccess()) {
-            SniCompletionEvent e = (SniCompletionEvent) evt;
+        } else if (reportSni && evt instanceof SniSelectionEvent && !((SniSelectionEvent) evt).isSuccess()) {
+            SniSelectionEvent e = (SniSelectionEvent) evt;
             log.accept(Relay.text(ctx.channel().remoteAddress()) + " " + e.describeName()
                     + " refused: " + e.cause().getMessage() + " [" + e.code().id() + "]");
         } else if (Relay.endsInput(evt)) {

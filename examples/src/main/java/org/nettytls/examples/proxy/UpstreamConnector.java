@@ -21,9 +21,8 @@ import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.nettytls.TlsClientContext;
-import org.nettytls.TlsErrorCode;
-import org.nettytls.TlsException;
-import org.nettytls.TlsFailureEvents;
+import org.nettytls.error.TlsErrorCode;
+import org.nettytls.error.TlsException;
 import org.nettytls.examples.HostPort;
 import org.nettytls.transport.Transport;
 
@@ -116,14 +115,14 @@ final class UpstreamConnector {
             }
             SslHandler handler;
             try {
-                handler = tls.newHandler(up.alloc(), target.host(), target.port());
+                // In front of the handlers already there, with the events handler behind it.
+                handler = tls.installBefore(up.pipeline(), up.pipeline().firstContext().name(), target.host(), target.port(),
+                        target.host() + ":" + target.port());
             } catch (TlsException e) {
                 up.close();
                 promise.tryFailure(e);
                 return;
             }
-            up.pipeline().addFirst("tls-failures", TlsFailureEvents.INSTANCE);
-            up.pipeline().addFirst("tls", handler);
             // The trust manager checks chain, name and pins inside the handshake: a refused
             // upstream fails it, and no byte of the client's reaches that upstream.
             handler.handshakeFuture().addListener(h -> {

@@ -6,8 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.nettytls.TlsFailureEvent;
-import org.nettytls.sni.SniCompletionEvent;
+import org.nettytls.TlsHandshakeEvent;
+import org.nettytls.sni.SniSelectionEvent;
 
 /**
  * What {@code serve --echo} (and the demo's SNI server) puts behind the {@code SniCertSelector}:
@@ -31,24 +31,24 @@ public final class SniEchoHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof SniCompletionEvent && json) {
-            log.accept(json(ctx, (SniCompletionEvent) evt));
-        } else if (evt instanceof SniCompletionEvent) {
-            SniCompletionEvent e = (SniCompletionEvent) evt;
+        if (evt instanceof SniSelectionEvent && json) {
+            log.accept(json(ctx, (SniSelectionEvent) evt));
+        } else if (evt instanceof SniSelectionEvent) {
+            SniSelectionEvent e = (SniSelectionEvent) evt;
             String name = e.describeName();
             log.accept(e.isSuccess()
                     ? ctx.channel().remoteAddress() + " " + name + " -> " + e.certificate().getSubjectX500Principal().getName()
                             + " (" + e.certificate().getPublicKey().getAlgorithm() + ")"
                     : ctx.channel().remoteAddress() + " " + name + " failed: " + e.cause().getMessage()
                             + " [" + e.code().id() + "]");
-        } else if (evt instanceof TlsFailureEvent) {
+        } else if (evt instanceof TlsHandshakeEvent && !((TlsHandshakeEvent) evt).isSuccess()) {
             ctx.close();
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     /** One connection as a JSON object: time, client, name asked for, and the certificate sent or the failure. */
-    private static String json(ChannelHandlerContext ctx, SniCompletionEvent e) {
+    private static String json(ChannelHandlerContext ctx, SniSelectionEvent e) {
         StringBuilder sb = new StringBuilder("{\"time\":");
         string(sb, java.time.Instant.now().toString());
         sb.append(",\"client\":");

@@ -24,13 +24,13 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.sni.SniSelectorOptions;
-import org.nettytls.starttls.StartTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
 import org.nettytls.starttls.StartTlsHandler;
-import org.nettytls.starttls.StopTlsCompletionEvent;
+
 import org.nettytls.starttls.StopTlsHandler;
 
 /**
@@ -86,16 +86,16 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == StartTlsCompletionEvent.SUCCESS) {
+        if (evt == StartTlsEvent.UPGRADED) {
             user = null;
             loggedIn = false;
             pbsz = false;
             protP = false;
             server.log("control connection " + ctx.channel().remoteAddress() + ": TLS on, " + describe(ctx.pipeline().get(SslHandler.class)));
-        } else if (evt == StopTlsCompletionEvent.SUCCESS) {
+        } else if (evt == StartTlsEvent.DOWNGRADED) {
             server.log("control connection " + ctx.channel().remoteAddress() + ": plaintext again after CCC");
-        } else if (evt instanceof StopTlsCompletionEvent) {
-            server.log("control connection " + ctx.channel().remoteAddress() + ": CCC failed: " + ((StopTlsCompletionEvent) evt).cause().getMessage());
+        } else if (evt instanceof StartTlsEvent && !((StartTlsEvent) evt).isUpgrade()) {
+            server.log("control connection " + ctx.channel().remoteAddress() + ": CCC failed: " + ((StartTlsEvent) evt).cause().getMessage());
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -556,7 +556,7 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
     private static String describe(SslHandler ssl) {
         try {
             TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
-            return info.sslVersion() + ", " + info.cipher() + (info.servername() == null ? "" : ", name " + info.servername());
+            return info.tlsVersion().referenceName() + ", " + info.cipher() + (info.serverName() == null ? "" : ", name " + info.serverName());
         } catch (TlsException e) {
             return e.getMessage();
         }

@@ -22,9 +22,9 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 import org.nettytls.transport.Transport;
 
 /**
@@ -123,7 +123,7 @@ final class FtpDataConnection {
             try {
                 TlsConnectionInfo info = TlsConnectionInfo.of(ssl);
                 resumed = info.sessionReused().orElse(false);
-                protocol = info.sslVersion();
+                protocol = info.tlsVersion().referenceName();
             } catch (TlsException e) {
                 fail(e.getMessage());
                 return;

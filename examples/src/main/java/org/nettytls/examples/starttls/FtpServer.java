@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.TlsServerContext;
 import java.time.Duration;
 import java.util.Objects;
@@ -115,7 +115,7 @@ public final class FtpServer implements AutoCloseable {
                 return null;
             }
             try {
-                TlsServerContext own = TlsServerContext.create(shared.options(), shared.additionalCertificates());
+                TlsServerContext own = TlsServerContext.create(shared.options());
                 issueTickets(own);
                 return own;
             } catch (TlsException e) {

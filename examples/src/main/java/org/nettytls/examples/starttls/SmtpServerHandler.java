@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nettytls.sni.SniLookup;
 import org.nettytls.sni.SniSelectorOptions;
-import org.nettytls.starttls.StartTlsCompletionEvent;
+import org.nettytls.starttls.StartTlsEvent;
 import org.nettytls.starttls.StartTlsHandler;
 
 /**
@@ -94,7 +94,7 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == StartTlsCompletionEvent.SUCCESS) {
+        if (evt == StartTlsEvent.UPGRADED) {
             // RFC 3207 section 4.2: the client must start over, and we forget everything.
             helo = false;
             authenticated = false;

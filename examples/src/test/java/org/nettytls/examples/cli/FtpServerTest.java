@@ -380,7 +380,7 @@ class FtpServerTest {
     void aDataConnectionAbandonedMidClientHelloGets425(Transport.Kind kind) throws Exception {
         try {
             Transport.of(kind);
-        } catch (org.nettytls.TlsException e) {
+        } catch (org.nettytls.error.TlsException e) {
             org.junit.jupiter.api.Assumptions.assumeTrue(false, e.getMessage());
         }
         Server s = start("abandon-" + kind.id(), "--transport", kind.id());
@@ -447,7 +447,7 @@ class FtpServerTest {
         Server s = start("session-key-" + version, "--require-ssl-reuse");
         Files.writeString(s.root.resolve("f.txt"), "over the resumed session\n".repeat(100));
         org.nettytls.TlsClientContext tls = org.nettytls.TlsClientContext.create(org.nettytls.TlsClientOptions.builder()
-                .caFile(ca).version(version).build());
+                .caFile(ca).protocols(version).build());
         try (NettyFtpsClient ftp = new NettyFtpsClient(tls, s.port)) {
             ftp.login("u", "p");
             NettyFtpsClient.Transfer same = ftp.retr("f.txt", ftp.controlSessionKey());

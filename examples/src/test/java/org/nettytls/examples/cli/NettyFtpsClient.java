@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nettytls.TlsClientContext;
-import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.TlsConnectionInfo;
 
 /**
  * A minimal FTPS client on netty-tls, for the {@code SSL_session_key} case: AUTH TLS on the

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.nettytls.TlsException;
+import org.nettytls.error.TlsException;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
 import org.nettytls.transport.Transport;
