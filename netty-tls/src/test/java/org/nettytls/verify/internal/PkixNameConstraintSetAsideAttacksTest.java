@@ -1,14 +1,14 @@
-package org.nettytls.verify;
+package org.nettytls.verify.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.nettytls.verify.Verdicts.refused;
-import static org.nettytls.verify.Verdicts.trusting;
+import static org.nettytls.verify.internal.Verdicts.refused;
+import static org.nettytls.verify.internal.Verdicts.trusting;
 
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.PKIXReason;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nettytls.TlsErrorCode;
+import org.nettytls.error.TlsErrorCode;
 import org.nettytls.cert.HeldCertificate;
 
 /**
