@@ -705,6 +705,11 @@ public final class ChainValidator {
                         + " merge misjudges some chains, but this one carries " + policy + ", whose policy check"
                         + " only it makes and which it stopped before)");
             }
+            // The JDK's own reading of names, each CA's constraints alone: only its merge is set aside.
+            ChainFailure names = PkixNameConstraintDefects.namesOneByOne(below);
+            if (names != null) {
+                return names;
+            }
             ChainFailure link = PkixNameConstraintDefects.linkByLink(below, anchor, date, HandledExtensions.INSTANCE);
             if (link != null) {
                 return link;

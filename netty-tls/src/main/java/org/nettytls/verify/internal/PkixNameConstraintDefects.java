@@ -1,5 +1,6 @@
 package org.nettytls.verify.internal;
 
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
@@ -8,11 +9,13 @@ import java.security.cert.PKIXCertPathChecker;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
 import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1OctetString;
 
 /**
  * What the JDK's PKIX second opinion says when its name-constraint code, not the chain, is at
@@ -34,6 +37,12 @@ import java.util.Set;
  *     inhibitAnyPolicy: without them (and with no explicit policy asked for) policy processing
  *     cannot fail on the path as a whole (RFC 5280 6.1.5 (g): explicit_policy never reaches 0);
  *     with them the JDK's refusal stands;</li>
+ * <li>the JDK's own name-constraint code accepts every certificate under each CA's constraints
+ *     alone ({@link #namesOneByOne}): what RFC 5280's merge means, without the JDK's merge. An
+ *     objection from that code may be a genuine violation, and a second constrained CA is free to
+ *     whoever holds one: where the JDK reads names more strictly than {@link NameConstraintsCheck}
+ *     (RFC 4518 folding of directory names, an address or a one-label host name in the common name,
+ *     a mailbox's case), its refusal stands;</li>
  * <li>the JDK accepts every link alone, each certificate under its issuer as the anchor (an
  *     anchor's constraints are not merged, so the defect cannot strike): its algorithm
  *     constraints, distrusted certificates, signatures, validity, key usage and each
@@ -114,6 +123,50 @@ final class PkixNameConstraintDefects {
             for (Map.Entry<String, String> e : PATH_POLICY.entrySet()) {
                 if (ChainValidator.extension(c, e.getKey()) != null) {
                     return e.getValue() + " (" + e.getKey() + ") in " + ChainValidator.describe(c);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The JDK's name-constraint verdict without its merge: each certificate below a CA of
+     * {@code below} that carries name constraints (self-issued intermediates excepted, as the JDK
+     * and RFC 5280 6.1.3 (b) do) against that CA's constraints alone, by the JDK's own code
+     * ({@link X509CertSelector#setNameConstraints}). Passing each CA's constraints is what passing
+     * their RFC 5280 6.1.4 (g) merge means. {@code null} when every certificate passes, else the first
+     * refusal; constraints the JDK cannot read, or a comparison it cannot make, refuse.
+     */
+    static ChainFailure namesOneByOne(List<X509Certificate> below) {
+        for (int j = below.size() - 1; j >= 1; j--) {
+            X509Certificate ca = below.get(j);
+            byte[] ext = ChainValidator.extension(ca, NAME_CONSTRAINTS);
+            if (ext == null) {
+                continue;
+            }
+            X509CertSelector selector = new X509CertSelector();
+            try {
+                selector.setNameConstraints(ASN1OctetString.getInstance(ext).getOctets());
+            } catch (IOException | RuntimeException e) {
+                return new ChainFailure(ChainFailure.Reason.NAME_CONSTRAINT, j, ChainValidator.who(j)
+                        + ChainValidator.describe(ca) + " has name constraints the JDK's PKIX validator cannot read: " + e);
+            }
+            for (int i = j - 1; i >= 0; i--) {
+                X509Certificate c = below.get(i);
+                if (i > 0 && CertificateRules.selfIssued(c)) {
+                    continue;
+                }
+                String why;
+                try {
+                    why = selector.match(c) ? null : "outside them";
+                } catch (RuntimeException e) {
+                    why = "not comparable with them (" + e + ")";
+                }
+                if (why != null) {
+                    return new ChainFailure(ChainFailure.Reason.NAME_CONSTRAINT, i, ChainValidator.who(i)
+                            + ChainValidator.describe(c) + " is " + why + ": the name constraints of " + ChainValidator.describe(ca)
+                            + " (depth " + j + "), as the JDK's PKIX validator reads them (asked of that CA's constraints"
+                            + " alone; RFC 5280 4.2.1.10)");
                 }
             }
         }
