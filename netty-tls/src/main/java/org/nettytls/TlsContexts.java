@@ -48,6 +48,10 @@ final class TlsContexts {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     alpn ? options.alpnProtocols() : options.npnProtocols()));
         }
+        if (options.certificateCompression()) {
+            b.option(OpenSslContextOption.CERTIFICATE_COMPRESSION_ALGORITHMS,
+                    org.nettytls.internal.CertificateCompression.config());
+        }
         if (!options.ecdhCurves().isEmpty()) {
             b.option(OpenSslContextOption.GROUPS, options.ecdhCurves().toArray(new String[0]));
         }

@@ -166,6 +166,10 @@ final class ProbeCommand implements Callable<Integer> {
         + "version, TLSv1 to TLSv1_3, each offering only that version with every cipher (ALL, or --cipher) and verification off."})
     boolean enumerate;
 
+    @Option(names = "--no-cert-compression", description = "Do not offer certificate compression (RFC 8879; offered by default: "
+            + "brotli where available, zlib), so the server's certificate arrives uncompressed.")
+    boolean noCertCompression;
+
     @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
     boolean json;
 
@@ -290,6 +294,7 @@ final class ProbeCommand implements Callable<Integer> {
         if (!alpn.isEmpty()) {
             b.alpnProtocols(alpn);
         }
+        b.certificateCompression(!noCertCompression);
         if (cert != null) {
             b.certificateFile(cert, key);
         } else if (key != null) {
@@ -508,6 +513,7 @@ final class ProbeCommand implements Callable<Integer> {
         report.put("group", info.keyExchangeGroup());
         report.put("alpn", info.alpn());
         report.put("sessionReused", info.sessionReused().orElse(null));
+        report.put("certificateCompression", info.peerCertificateCompression().orElse(null));
         Map<String, Object> verification = new LinkedHashMap<>();
         PeerVerdict verdict = info.verification().orElse(null);
         verification.put("verified", verdict != null && verdict.isVerified());
@@ -597,6 +603,8 @@ final class ProbeCommand implements Callable<Integer> {
         sb.append("cipher:       ").append(r.get("cipher")).append('\n');
         sb.append("group:        ").append(r.get("group") == null ? "(none)" : r.get("group")).append('\n');
         sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
+        sb.append("certificate:  ").append(r.get("certificateCompression") == null ? "uncompressed"
+                : "compressed (" + r.get("certificateCompression") + ", RFC 8879)").append('\n');
         Object reused = r.get("sessionReused");
         sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
         if (r.get("reconnects") != null) {
