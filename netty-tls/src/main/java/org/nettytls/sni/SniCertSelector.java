@@ -201,8 +201,27 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             default:
                 serverName = ServerNames.canonical(requestedName, false);
                 signatureSchemes = hello.signatureSchemes();
+                TlsServerContext challenge = challengeFor(hello);
+                if (challenge != null) {
+                    state = State.LOOKING_UP;
+                    select(ctx, challenge, true);
+                    return;
+                }
                 lookUp(ctx, serverName);
         }
+    }
+
+    /**
+     * The tls-alpn-01 validation context for this hello (RFC 8737 section 3: ALPN offering
+     * {@code acme-tls/1} alone, for a name being validated), or {@code null} for every other hello.
+     */
+    private TlsServerContext challengeFor(ClientHello hello) {
+        TlsAlpnChallenges challenges = options.tlsAlpnChallenges();
+        if (challenges == null || serverName == null
+                || !hello.alpnProtocols().equals(List.of(TlsAlpnChallenges.ACME_TLS_1))) {
+            return null;
+        }
+        return challenges.challengeContext(serverName);
     }
 
     /** Stops the ClientHello timer and keeps how long the client took. */
@@ -270,7 +289,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         } else if (plaintext != null && context != null && context.options().errorTrap() != null) {
             trapPlaintext(ctx, context.options().errorTrap());
         } else if (context != null) {
-            select(ctx, context);
+            select(ctx, context, false);
         } else if (handedOver != null) {
             judge(ctx);
         } else {
@@ -278,8 +297,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         }
     }
 
-    private void select(ChannelHandlerContext ctx, TlsServerContext context) {
+    private void select(ChannelHandlerContext ctx, TlsServerContext context, boolean challenge) {
         state = State.DONE;
+        String name = ctx.name();
         resumeReads(ctx);
         long handshakeMillis = remainingHandshakeMillis(context.options().handshakeTimeout().toMillis());
         SslHandler ssl;
@@ -294,6 +314,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             state = State.LOOKING_UP;
             fail(ctx, lookupFailed(e));
             return;
+        }
+        if (challenge) {
+            ctx.pipeline().addAfter(name, AcmeChallengeGuard.NAME, new AcmeChallengeGuard());
         }
         report(ctx, ssl, context);
         selected.trySuccess(ssl);

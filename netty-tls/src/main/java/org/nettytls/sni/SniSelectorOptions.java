@@ -44,6 +44,7 @@ public final class SniSelectorOptions {
     private final Duration lookupTimeout;
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
+    private final TlsAlpnChallenges tlsAlpnChallenges;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -51,6 +52,7 @@ public final class SniSelectorOptions {
         this.lookupTimeout = b.lookupTimeout;
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
+        this.tlsAlpnChallenges = b.tlsAlpnChallenges;
     }
 
     public static Builder builder() {
@@ -90,12 +92,18 @@ public final class SniSelectorOptions {
         return onHandler;
     }
 
+    /** Who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}. */
+    public TlsAlpnChallenges tlsAlpnChallenges() {
+        return tlsAlpnChallenges;
+    }
+
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
         private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
+        private TlsAlpnChallenges tlsAlpnChallenges;
 
         private Builder() {
         }
@@ -137,6 +145,16 @@ public final class SniSelectorOptions {
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /**
+         * Answers ACME tls-alpn-01 validation (RFC 8737) for the names {@code challenges} has a
+         * validation certificate for: see {@link TlsAlpnChallenges}. The lookup is not asked for
+         * such a hello. Off by default.
+         */
+        public Builder tlsAlpnChallenges(TlsAlpnChallenges challenges) {
+            this.tlsAlpnChallenges = Objects.requireNonNull(challenges, "challenges");
             return this;
         }
 
