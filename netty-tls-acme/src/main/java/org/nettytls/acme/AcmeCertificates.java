@@ -187,33 +187,29 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
     }
 
     /**
-     * Adds every managed name that has a certificate to {@code mapping}: the first key type
-     * (in the order configured) as the name's own certificate, with {@code settings} applied to
-     * its options (ALPN, client certificates, stapling, ...), the others as additional
-     * certificates of the name. A name without a certificate yet is left out.
+     * Adds every managed name that has a certificate to {@code mapping}, with {@code settings}
+     * applied to its options (ALPN, client certificates, stapling, ...). With both key types,
+     * BoringSSL offers ECDSA to every client that can verify it and RSA to the rest (the RSA one
+     * is the options' own certificate, the ECDSA one the additional certificate tried first). A
+     * name without a certificate yet is left out.
      */
     public SniMapping.Builder addTo(SniMapping.Builder mapping, UnaryOperator<TlsServerOptions.Builder> settings)
             throws TlsException {
-        for (Map.Entry<String, java.util.Set<AcmeKeyType>> d : options.domains().entrySet()) {
-            KeyMaterial primary = null;
-            List<KeyMaterial> more = new ArrayList<>();
-            for (AcmeKeyType t : d.getValue()) {
-                KeyMaterial km = current.get(new Slot(d.getKey(), t));
-                if (km == null) {
-                    continue;
-                }
-                if (primary == null) {
-                    primary = km;
-                } else {
-                    more.add(km);
+        for (String name : options.domains().keySet()) {
+            List<KeyMaterial> present = new ArrayList<>();
+            for (AcmeKeyType t : AcmeKeyType.values()) {
+                KeyMaterial km = current.get(new Slot(name, t));
+                if (km != null) {
+                    present.add(km);
                 }
             }
-            if (primary == null) {
+            if (present.isEmpty()) {
                 continue;
             }
-            mapping.add(d.getKey(), settings.apply(TlsServerOptions.builder().certificate(primary)).build());
-            for (KeyMaterial km : more) {
-                mapping.addCertificate(d.getKey(), km);
+            KeyMaterial own = present.remove(present.size() - 1);
+            mapping.add(name, settings.apply(TlsServerOptions.builder().certificate(own)).build());
+            for (KeyMaterial km : present) {
+                mapping.addCertificate(name, km);
             }
         }
         return mapping;
@@ -314,6 +310,9 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
         if (closed) {
             return;
         }
+        // The next attempt starts afresh: the ACME server may have restarted and forgotten the account.
+        login = null;
+        session = null;
         int n = failures.merge(slot, 1, Integer::sum);
         long first = options.retryFirst().toMillis();
         long wait = Math.min(options.retryMax().toMillis(), first << Math.min(20, n - 1));
@@ -566,16 +565,42 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
         }
     }
 
-    /** RFC 8737 section 3: a self-signed certificate for the name with the critical acmeIdentifier extension. */
-    private static TlsServerContext validationContext(TlsAlpn01Challenge c, String name) throws TlsException {
+    /** The acmeIdentifier extension of RFC 8737 section 6.1. */
+    private static final org.bouncycastle.asn1.ASN1ObjectIdentifier ACME_IDENTIFIER =
+            new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.5.5.7.1.31");
+
+    /**
+     * RFC 8737 section 3: a self-signed certificate whose only subjectAltName is the name and
+     * whose critical acmeIdentifier extension holds the SHA-256 of the key authorization, in a
+     * context that negotiates {@code acme-tls/1} and nothing else.
+     */
+    static TlsServerContext validationContext(TlsAlpn01Challenge c, String name) throws TlsException {
         try {
             KeyPair kp = AcmeKeyType.ECDSA_P256.generate();
-            X509Certificate cert = c.createCertificate(kp, Identifier.dns(name));
+            X509Certificate cert = validationCertificate(kp, name, c.getAcmeValidation());
             return TlsServerContext.create(TlsServerOptions.builder().certificate(kp.getPrivate(), List.of(cert))
                     .alpnProtocols(ACME_TLS_1).build());
-        } catch (GeneralSecurityException | RuntimeException e) {
+        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException | java.io.IOException
+                | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot make the tls-alpn-01 certificate for " + name + ": " + e, e);
         }
+    }
+
+    static X509Certificate validationCertificate(KeyPair kp, String name, byte[] keyAuthorizationDigest)
+            throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException, java.io.IOException {
+        org.bouncycastle.asn1.x500.X500Name subject = new org.bouncycastle.asn1.x500.X500Name("CN=" + name);
+        Instant now = Instant.now();
+        org.bouncycastle.cert.X509v3CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                subject, new java.math.BigInteger(64, new java.security.SecureRandom()).setBit(63),
+                java.util.Date.from(now.minus(Duration.ofHours(1))), java.util.Date.from(now.plus(Duration.ofDays(7))),
+                subject, kp.getPublic());
+        b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+                        org.bouncycastle.asn1.x509.GeneralName.dNSName, name)));
+        b.addExtension(ACME_IDENTIFIER, true, new org.bouncycastle.asn1.DEROctetString(keyAuthorizationDigest));
+        org.bouncycastle.operator.ContentSigner signer =
+                new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate());
+        return new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(b.build(signer));
     }
 
     /**
@@ -674,14 +699,16 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
         StringBuilder sb = new StringBuilder();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
-            String m = c.getMessage();
+            String m = c instanceof java.net.ConnectException ? "connection refused" + (c.getMessage() == null ? ""
+                    : " (" + c.getMessage() + ")") : c.getMessage() != null ? c.getMessage()
+                    : c instanceof java.io.IOException ? c.getClass().getSimpleName() : null;
             if (m == null || sb.indexOf(m) >= 0) {
                 continue;
             }
             if (sb.length() > 0) {
                 sb.append(": ");
             }
-            sb.append(c instanceof java.net.ConnectException ? "connection refused (" + m + ")" : m);
+            sb.append(m);
         }
         return sb.length() == 0 ? t.getClass().getSimpleName() : sb.toString();
     }

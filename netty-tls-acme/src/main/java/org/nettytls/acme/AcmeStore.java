@@ -64,11 +64,13 @@ final class AcmeStore {
         try {
             text = Files.readString(f, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
-            KeyPair kp = KeyPairUtils.createECKeyPair("secp256r1");
+            KeyPair kp;
             StringWriter w = new StringWriter();
             try {
+                // The JDK's generator: acme4j's asks for the BouncyCastle provider by name, which is not registered.
+                kp = AcmeKeyType.ECDSA_P256.generate();
                 KeyPairUtils.writeKeyPair(kp, w);
-            } catch (IOException ex) {
+            } catch (IOException | java.security.GeneralSecurityException ex) {
                 throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot encode a new account key: " + ex.getMessage(), ex);
             }
             write(f, w.toString());

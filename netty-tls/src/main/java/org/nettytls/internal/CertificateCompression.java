@@ -269,7 +269,10 @@ public final class CertificateCompression {
         }
     }
 
-    /** brotli4j, touched only when its classes are on the class path and its native library loads. */
+    /**
+     * Whether brotli works here. Checks for brotli4j's classes by name first: the class that
+     * uses them ({@link BrotliCodec}) cannot even be loaded without them.
+     */
     static final class BrotliSupport {
         private static final boolean AVAILABLE = probe();
 
@@ -283,10 +286,30 @@ public final class CertificateCompression {
         private static boolean probe() {
             try {
                 Class.forName("com.aayushatharva.brotli4j.Brotli4jLoader", false, CertificateCompression.class.getClassLoader());
-                return com.aayushatharva.brotli4j.Brotli4jLoader.isAvailable();
+                Class.forName("com.aayushatharva.brotli4j.decoder.BrotliInputStream", false,
+                        CertificateCompression.class.getClassLoader());
+                return BrotliCodec.loaded();
             } catch (ClassNotFoundException | LinkageError e) {
                 return false;
             }
+        }
+
+        static byte[] compress(byte[] in) throws IOException {
+            return BrotliCodec.compress(in);
+        }
+
+        static InputStream decompressing(InputStream in) throws IOException {
+            return BrotliCodec.decompressing(in);
+        }
+    }
+
+    /** brotli4j itself: loaded only once {@link BrotliSupport} found its classes. */
+    private static final class BrotliCodec {
+        private BrotliCodec() {
+        }
+
+        static boolean loaded() {
+            return com.aayushatharva.brotli4j.Brotli4jLoader.isAvailable();
         }
 
         static byte[] compress(byte[] in) throws IOException {

@@ -167,6 +167,11 @@ public final class SniMapping implements SniLookup {
             return this;
         }
 
+        /** Whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is the explicit way). */
+        public boolean isEmpty() {
+            return options.isEmpty() && built.isEmpty();
+        }
+
         /** Builds every context; a bad certificate or option fails here, naming the server name. */
         public SniMapping build() throws TlsException {
             for (String name : additional.keySet()) {
