@@ -419,7 +419,7 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
             return login;
         }
         Session s = session();
-        Optional<URI> terms = call("read the directory " + options.directory(), () -> s.getMetadata().getTermsOfService());
+        Optional<URI> terms = call("read its directory", () -> s.getMetadata().getTermsOfService());
         AccountBuilder b = new AccountBuilder().useKeyPair(accountKey);
         for (String e : options.emails()) {
             b.addEmail(e);
@@ -443,7 +443,7 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
     /** Orders, validates, downloads, writes and swaps in one certificate. */
     private void obtain(Slot slot, KeyMaterial have) throws TlsException, InterruptedException {
         Login l = login();
-        boolean ari = have != null && call("read the directory " + options.directory(),
+        boolean ari = have != null && call("read its directory",
                 () -> session().resourceUrlOptional(Resource.RENEWAL_INFO)).isPresent();
         Order order = call("order a certificate for " + slot.name(), () -> {
             OrderBuilder ob = l.newOrder().domain(slot.name());
@@ -667,8 +667,10 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
             throw new TlsException(TlsErrorCode.ACME_REFUSED, "the ACME server's answer when asked to " + what
                     + " cannot be used: " + causes(e), e);
         } catch (AcmeNetworkException e) {
+            TlsException tls = TlsException.find(e);
             throw new TlsException(TlsErrorCode.ACME_UNREACHABLE, "cannot reach the ACME server at " + options.directory()
-                    + " to " + what + ": " + causes(e), e);
+                    + " to " + what + ": " + (tls != null ? "its HTTPS certificate did not verify: " + tls.getMessage()
+                            + " [" + tls.code().id() + "]" : causes(e)), e);
         } catch (AcmeServerException e) {
             throw new TlsException(TlsErrorCode.ACME_REFUSED, "the ACME server refused to " + what + ": " + problem(e.getProblem()), e);
         } catch (AcmeException | AcmeProtocolException e) {
