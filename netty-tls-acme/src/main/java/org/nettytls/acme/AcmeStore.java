@@ -1,8 +1,6 @@
 package org.nettytls.acme;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +23,6 @@ import org.nettytls.TlsException;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.Pem;
-import org.shredzone.acme4j.util.KeyPairUtils;
 
 /**
  * The state directory: {@code account.key} and {@code NAME/KEYTYPE.pem} (the chain, then its
@@ -57,7 +54,10 @@ final class AcmeStore {
         return dir.resolve(name).resolve(type.id() + ".pem");
     }
 
-    /** The account key: read, or made and written when there is none; {@code created[0]} says which. */
+    /**
+     * The account key: read, or made and written when there is none; {@code created[0]} says
+     * which. Stored as the PKCS#8 private key followed by its public key, PEM.
+     */
     KeyPair accountKey(boolean[] created) throws TlsException {
         Path f = accountKeyFile();
         String text;
@@ -65,30 +65,50 @@ final class AcmeStore {
             text = Files.readString(f, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             KeyPair kp;
-            StringWriter w = new StringWriter();
             try {
-                // The JDK's generator: acme4j's asks for the BouncyCastle provider by name, which is not registered.
                 kp = AcmeKeyType.ECDSA_P256.generate();
-                KeyPairUtils.writeKeyPair(kp, w);
-            } catch (IOException | java.security.GeneralSecurityException ex) {
-                throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot encode a new account key: " + ex.getMessage(), ex);
+            } catch (java.security.GeneralSecurityException ex) {
+                throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot make an account key: " + ex.getMessage(), ex);
             }
-            write(f, w.toString());
+            write(f, Pem.privateKey(kp.getPrivate()) + Pem.encode("PUBLIC KEY", kp.getPublic().getEncoded()));
             created[0] = true;
             return kp;
         } catch (IOException | RuntimeException e) {
             throw TlsException.badInput(f.toString(), "cannot read the ACME account key: " + describe(e), e);
         }
         try {
-            KeyPair kp = KeyPairUtils.readKeyPair(new StringReader(text));
-            if (kp == null || kp.getPrivate() == null || kp.getPublic() == null) {
-                throw new IOException("no key pair in it");
+            java.security.KeyFactory kf = java.security.KeyFactory.getInstance("EC");
+            PrivateKey priv = kf.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(block(text, "PRIVATE KEY")));
+            java.security.PublicKey pub = kf.generatePublic(new java.security.spec.X509EncodedKeySpec(block(text, "PUBLIC KEY")));
+            java.security.Signature sign = java.security.Signature.getInstance("SHA256withECDSA");
+            sign.initSign(priv);
+            sign.update(new byte[] {1});
+            byte[] sig = sign.sign();
+            sign.initVerify(pub);
+            sign.update(new byte[] {1});
+            if (!sign.verify(sig)) {
+                throw new IOException("its public key does not belong to its private key");
             }
-            return kp;
-        } catch (IOException | RuntimeException e) {
-            throw TlsException.badInput(f.toString(), "is not a usable ACME account key (a PEM key pair, as netty-tls writes it): "
-                    + describe(e) + "; restore it from a backup, or move it away to register a new account (certificates"
-                    + " already issued stay valid)", e);
+            return new KeyPair(pub, priv);
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            throw TlsException.badInput(f.toString(), "is not a usable ACME account key (an EC PRIVATE KEY and its PUBLIC KEY,"
+                    + " PEM, as netty-tls writes them): " + describe(e) + "; restore it from a backup, or move it away to"
+                    + " register a new account (certificates already issued stay valid)", e);
+        }
+    }
+
+    private static byte[] block(String text, String label) throws IOException {
+        String begin = "-----BEGIN " + label + "-----";
+        String end = "-----END " + label + "-----";
+        int b = text.indexOf(begin);
+        int e = b < 0 ? -1 : text.indexOf(end, b);
+        if (e < 0) {
+            throw new IOException("no " + label + " block");
+        }
+        try {
+            return java.util.Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e));
+        } catch (IllegalArgumentException x) {
+            throw new IOException("the " + label + " block is not base64: " + x.getMessage());
         }
     }
 

@@ -67,6 +67,12 @@ final class CertSpecs {
 
     /** Loads the entries into a mapping; {@code settings} adds what every name shares (ALPN, client CAs, ...). */
     static SniMapping load(List<Entry> entries, UnaryOperator<TlsServerOptions.Builder> settings) throws TlsException {
+        return builder(entries, settings).build();
+    }
+
+    /** {@link #load}, as a builder to which more names can be added (certificates from ACME, say). */
+    static SniMapping.Builder builder(List<Entry> entries, UnaryOperator<TlsServerOptions.Builder> settings)
+            throws TlsException {
         Map<String, TlsServerOptions> names = new LinkedHashMap<>();
         List<Entry> additional = new ArrayList<>();
         for (Entry e : entries) {
@@ -89,6 +95,6 @@ final class CertSpecs {
             String base = e.name.substring(0, e.name.indexOf('%'));
             b.addCertificate(base.equals("default") ? SniMapping.DEFAULT : base, CertificateLoader.keyMaterial(e.cert, e.key, null));
         }
-        return b.build();
+        return b;
     }
 }

@@ -58,7 +58,10 @@ import picocli.CommandLine.Spec;
     "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
     "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
     "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
-    "renewed certificate is fetched for when its file is reloaded, and stapled once answered."},
+    "renewed certificate is fetched for when its file is reloaded, and stapled once answered.",
+    "With --acme DIRECTORY_URL the certificates of --cert NAME=acme[:KEYS] and --acme-domain NAME come from",
+    "that ACME server (tls-alpn-01 answered on this port, or http-01 with --acme-http) and are renewed",
+    "and reloaded without a restart; 'acme:' lines say what was ordered, validated, issued, renewed or failed."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -72,7 +75,10 @@ import picocli.CommandLine.Spec;
         "      --cert www.example.org%%ecc=www-ec-and-issuer.pem,www-ec.key",
         "  netty-tls serve --listen 127.0.0.1:8443 --upstream 127.0.0.1:8080 \\",
         "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 \\",
-        "      --cert default=site-and-issuer.pem,site.key"})
+        "      --cert default=site-and-issuer.pem,site.key",
+        "  netty-tls serve --listen 0.0.0.0:443 --echo --acme https://acme-v02.api.letsencrypt.org/directory \\",
+        "      --acme-email hostmaster@example.org --acme-dir /var/lib/netty-tls-acme \\",
+        "      --cert www.example.org=acme:rsa+ecdsa --acme-domain example.org"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -84,9 +90,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on; port 0 picks a free one.")
     String listen;
 
-    @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]", required = true,
-            description = "Certificate (and key; default: in CERT) for NAME; repeatable.")
-    List<String> certs;
+    @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]",
+            description = "Certificate (and key; default: in CERT) for NAME; repeatable. With --acme, NAME=acme[:KEYS] "
+                    + "gets NAME's certificate from the ACME server.")
+    List<String> certs = new ArrayList<>();
 
     @Option(names = "--client-ca", paramLabel = "FILE",
             description = "CAs that client certificates are verified against and named in the request.")
@@ -114,6 +121,12 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     OcspStapleOptions ocsp;
 
+    @Mixin
+    AcmeServeOptions acme;
+
+    @Mixin
+    CertCompressionOption compression;
+
     @Option(names = "--watch", paramLabel = "SECONDS",
             description = "Re-read the certificate files when they change, checking every SECONDS.")
     Integer watchSeconds;
@@ -122,8 +135,8 @@ final class ServeCommand implements Callable<Integer> {
     Integer naccept;
 
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
-        SniMapping mapping = CertSpecs.load(entries, o -> {
-            o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+        java.util.function.UnaryOperator<org.nettytls.TlsServerOptions.Builder> settings = o -> {
+            o.alpnProtocols(alpn).sessionTickets(sessionTickets).certificateCompression(!compression.off);
             if (ocsp.staple) {
                 // Every certificate of the name (each key type) with its own staple, per connection.
                 o.ocspStaples(ocsp::currentStaple);
@@ -132,9 +145,14 @@ final class ServeCommand implements Callable<Integer> {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
             return o;
-        });
+        };
+        SniMapping.Builder b = CertSpecs.builder(entries, settings);
+        acme.addTo(b, settings);
+        SniMapping mapping = b.isEmpty() ? SniMapping.empty() : b.build();
         // Before the new mapping serves: a renewed certificate's first fetch starts now, not at a restart.
-        ocsp.follow(entries);
+        List<CertSpecs.Entry> all = new ArrayList<>(entries);
+        all.addAll(acme.entries());
+        ocsp.follow(all);
         return mapping;
     }
 
@@ -155,8 +173,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         String host = at.host();
         int port = at.port();
-        List<CertSpecs.Entry> entries = CertSpecs.parse(spec.commandLine(), certs);
-        ocsp.check(spec, entries);
+        List<CertSpecs.Entry> entries = acme.split(spec, CertSpecs.parse(spec.commandLine(), certs));
+        if (entries.isEmpty() && !acme.enabled()) {
+            throw new ParameterException(spec.commandLine(), "give --cert NAME=CERT[,KEY] (or --acme with names to manage)");
+        }
+        acme.create(spec);
+        List<CertSpecs.Entry> stapled = new ArrayList<>(entries);
+        stapled.addAll(acme.entries());
+        ocsp.check(spec, stapled);
         SniReloader mapping = SniReloader.create(() -> load(entries));
         mapping.onReload(e -> {
             synchronized (out) {
@@ -199,6 +223,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
             }
+            SniSelectorOptions selector = acme.selectorOptions();
             AtomicInteger closed = new AtomicInteger();
             Channel[] server = new Channel[1];
             server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -209,7 +234,7 @@ final class ServeCommand implements Callable<Integer> {
                             if (trap != null) {
                                 ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
                             }
-                            SniCertSelector.install(ch.pipeline(), mapping, SniSelectorOptions.DEFAULTS);
+                            SniCertSelector.install(ch.pipeline(), mapping, selector);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
@@ -227,9 +252,16 @@ final class ServeCommand implements Callable<Integer> {
                 out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
                 out.flush();
             }
+            acme.start(spec, group, transport.serverChannel(), mapping, line -> {
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            });
             server[0].closeFuture().sync();
             return Main.OK;
         } finally {
+            acme.close();
             mapping.close();
             ocsp.close();
             if (watcher != null) {
