@@ -50,6 +50,13 @@ public final class Pebble implements AutoCloseable {
         int httpPort = 5002;
         long validitySeconds;
         List<String> blocklist = new ArrayList<>();
+        String ocspUrl = "";
+
+        /** The OCSP URL pebble writes into the certificates it issues ({@code ocspResponderURL}); it answers none itself. */
+        public Config ocspUrl(String url) {
+            this.ocspUrl = url;
+            return this;
+        }
 
         public Config tlsPort(int p) {
             this.tlsPort = p;
@@ -114,7 +121,7 @@ public final class Pebble implements AutoCloseable {
         String json = "{\"pebble\": {\"listenAddress\": \"127.0.0.1:" + port + "\", \"managementListenAddress\": \"127.0.0.1:"
                 + managementPort + "\", \"certificate\": \"" + dir.resolve("pebble-cert.pem") + "\", \"privateKey\": \""
                 + dir.resolve("pebble-key.pem") + "\", \"httpPort\": " + config.httpPort + ", \"tlsPort\": " + config.tlsPort
-                + ", \"ocspResponderURL\": \"\", \"externalAccountBindingRequired\": false, \"domainBlocklist\": [" + block + "]"
+                + ", \"ocspResponderURL\": \"" + config.ocspUrl + "\", \"externalAccountBindingRequired\": false, \"domainBlocklist\": [" + block + "]"
                 + (config.validitySeconds > 0 ? ", \"certificateValidityPeriod\": " + config.validitySeconds : "") + "}}";
         Path cfg = dir.resolve("pebble-config.json");
         Files.writeString(cfg, json);
@@ -168,6 +175,14 @@ public final class Pebble implements AutoCloseable {
         List<X509Certificate> certs = CertificateLoader.certificates(
                 get(URI.create("https://127.0.0.1:" + managementPort + "/roots/0")).getBytes(StandardCharsets.US_ASCII), "pebble root");
         return certs.get(0);
+    }
+
+    /** The intermediate pebble issues from, with its private key, from the management port (for a test OCSP responder). */
+    public org.nettytls.cert.KeyMaterial intermediate() throws Exception {
+        String base = "https://127.0.0.1:" + managementPort;
+        return CertificateLoader.keyMaterial(get(URI.create(base + "/intermediates/0")).getBytes(StandardCharsets.US_ASCII),
+                "pebble intermediate", get(URI.create(base + "/intermediate-keys/0")).getBytes(StandardCharsets.US_ASCII),
+                "pebble intermediate key", null);
     }
 
     public String log() {
