@@ -61,9 +61,27 @@ class TlsAlpnChallengeTest {
                     }
                 });
             }, accepted::complete, true);
-            o.client = loop.client(client, name, port);
+            CompletableFuture<TlsConnectionInfo> seen = new CompletableFuture<>();
+            o.client = loop.client(ch -> {
+                try {
+                    client.install(ch.pipeline(), name, port);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                // Read while the SslHandler is still there: a validation connection is closed right away.
+                ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) throws Exception {
+                        if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent
+                                && ((io.netty.handler.ssl.SslHandshakeCompletionEvent) evt).isSuccess()) {
+                            seen.complete(TlsConnectionInfo.of(ctx.channel()));
+                        }
+                        ctx.fireUserEventTriggered(evt);
+                    }
+                });
+            }, port);
             assertNull(o.client.handshakeFailure());
-            TlsConnectionInfo info = TlsConnectionInfo.of(o.client.handshake.get());
+            TlsConnectionInfo info = seen.get(20, TimeUnit.SECONDS);
             o.leaf = info.peerCertificate();
             o.alpn = info.alpn();
             o.server = accepted.get(20, TimeUnit.SECONDS);
