@@ -64,6 +64,11 @@ import org.nettytls.trap.ErrorTrapHandler;
  * the channel and the bytes go to it, as they would on a single certificate's port. It holds the
  * channel's reads while a lookup runs and never blocks the event loop.
  *
+ * <p>With {@link SniSelectorOptions.Builder#tlsAlpnChallenges} it also answers ACME's tls-alpn-01
+ * validation (RFC 8737): a hello offering ALPN {@code acme-tls/1} alone, for a name whose
+ * validation is pending, gets the validation context without asking the lookup, and that
+ * connection hands no data or handshake to the application and closes after the handshake.
+ *
  * <p>Outcomes are events: one {@link SniCompletionEvent} per connection (on success after the
  * handshake, with the certificate sent; on failure saying what was wrong with the hello, and what
  * BoringSSL said of it), and on any failure of its own also a {@link TlsFailureEvent}; then it

@@ -76,7 +76,8 @@ import picocli.CommandLine.Spec;
         "  netty-tls serve --listen 127.0.0.1:8443 --upstream 127.0.0.1:8080 \\",
         "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 \\",
         "      --cert default=site-and-issuer.pem,site.key",
-        "  netty-tls serve --listen 0.0.0.0:443 --echo --acme https://acme-v02.api.letsencrypt.org/directory \\",
+        "  netty-tls serve --listen 0.0.0.0:443 --echo \\",
+        "      --acme https://acme-v02.api.letsencrypt.org/directory \\",
         "      --acme-email hostmaster@example.org --acme-dir /var/lib/netty-tls-acme \\",
         "      --cert www.example.org=acme:rsa+ecdsa --acme-domain example.org"})
 final class ServeCommand implements Callable<Integer> {
