@@ -355,8 +355,9 @@ public abstract class TlsOptions {
          * out compressed to a peer that offers an algorithm this side has (brotli, where brotli4j
          * and its native library are on the class path, then zlib), and a peer's compressed
          * certificate is accepted; a peer that offers none sees a plain Certificate message. It
-         * saves about a third of an RSA chain's bytes in the server's first flight (often the
-         * difference between one and two round trips under TCP's initial window). Decompression is
+         * saved 170 to 290 bytes of the server's first flight for a two-certificate test chain
+         * (RSA or ECDSA); public chains, with longer names, policies and URLs, compress better,
+         * and under TCP's initial window a smaller flight can save a round trip. Decompression is
          * bounded by the length the peer announced. {@code false} neither offers nor accepts it.
          */
         public B certificateCompression(boolean on) {
