@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Load harness: plain Netty SslHandler against netty-tls, and `serve --upstream` against a minimal
-# plain-Netty relay and nginx stream, on 127.0.0.1 only.
+# Load harness: plain Netty SslHandler against netty-tls (server and client stacks, the client's
+# checks one by one, idle memory), and `serve --upstream` against a minimal plain-Netty relay,
+# nginx stream and HAProxy (rates per server CPU-second, syscalls per connection), on 127.0.0.1.
+# The method and how to read the report: benchmarks/README.md.
 #
-#   benchmarks/run-load.sh [--no-build] [--rounds 3] [--seconds 8] [--warmup 20] [--cases LIST]
+#   benchmarks/run-load.sh [--no-build] [--rounds 3] [--seconds 8] [--warmup 30] [--cases LIST]
+#                          [--transport auto|io_uring|epoll|nio] [--pin|--no-pin] [--profile]
 #                          [--memory-conns 10000] [--conns 32] [--client-loops 2]
 #
-# LIST is a comma list of crypto,hs,resume,bulk1,bulk64,memory,relay (default: all; about
-# 13 minutes on a 2-core machine). On a shared machine, build first and measure under the lock:
+# LIST is a comma list of crypto,hs,resume,bulk1,bulk64,client,memory,relay,syscalls (default: all).
+# On a shared machine, build first and measure under the lock:
 #   nice -n 19 mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
 #   flock /tmp/netty-tls-bench.lock benchmarks/run-load.sh --no-build
-# Needs wrk, nginx with the stream module, openssl, python3 and java; run as root it installs
-# the missing Debian packages with apt-get, otherwise it says which to install.
-# Prints a Markdown report and writes it to benchmarks/target/load-results.md, the chart to
-# benchmarks/target/load-chart.svg.
+# Needs wrk, nginx with the stream module, haproxy, perf, openssl, python3 and java; run as root it
+# installs the missing Debian packages with apt-get, otherwise it says which to install.
+# Writes the dated report benchmarks/results/<UTC time>-load.md (and its chart, .svg, beside it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=1
@@ -22,13 +24,14 @@ if [ "${1:-}" = "--no-build" ]; then
 fi
 missing=()
 packages=()
-for tool in wrk nginx openssl python3 java; do
+for tool in wrk nginx haproxy perf taskset openssl python3 java; do
   if ! command -v "$tool" >/dev/null; then
     missing+=("$tool")
     case "$tool" in
-      wrk) packages+=(wrk) ;;
+      wrk|haproxy|openssl|python3) packages+=("$tool") ;;
       nginx) packages+=(nginx-light libnginx-mod-stream) ;;
-      openssl|python3) packages+=("$tool") ;;
+      perf) packages+=(linux-perf) ;;
+      taskset) packages+=(util-linux) ;;
       java) packages+=(openjdk-17-jdk-headless) ;;
     esac
   fi
@@ -45,7 +48,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   else
     echo "missing: ${missing[*]}" >&2
     echo "install on Debian/Ubuntu (as root): apt-get install -y ${packages[*]}" >&2
-    echo "(nginx's packaged service need not run: the harness starts its own nginx)" >&2
+    echo "(the packaged nginx and haproxy services need not run: the harness starts its own)" >&2
     exit 2
   fi
 fi
@@ -53,4 +56,4 @@ if [ "$build" = 1 ]; then
   nice -n 19 mvn -B -q -o -pl benchmarks,examples -am package -DskipTests
 fi
 exec python3 benchmarks/load.py --jar benchmarks/target/benchmarks.jar --cli examples/target/netty-tls.jar \
-  --out benchmarks/target/load-results.md --chart benchmarks/target/load-chart.svg "$@"
+  --results benchmarks/results "$@"

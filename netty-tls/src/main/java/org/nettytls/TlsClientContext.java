@@ -179,7 +179,12 @@ public final class TlsClientContext {
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
         SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
-        TlsContexts.install(pipeline, null, handler, options, newGates());
+        try {
+            TlsContexts.install(pipeline, null, handler, options, newGates());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
     }
 
@@ -191,7 +196,12 @@ public final class TlsClientContext {
     public SslHandler installBefore(ChannelPipeline pipeline, String before, String host, int port, String sessionKey)
             throws TlsException {
         SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
-        TlsContexts.installBefore(pipeline, before, handler, options, newGates());
+        try {
+            TlsContexts.installBefore(pipeline, before, handler, options, newGates());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
     }
 

@@ -99,6 +99,9 @@ final class TlsContexts {
             pipeline.addLast(TLS, handler);
             behind.forEach(pipeline::addLast);
             gates.forEach(g -> pipeline.addLast(g));
+            if (options.observer() != null) {
+                pipeline.addLast(ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+            }
             return;
         }
         String name = pipeline.context(replacing).name();
@@ -112,6 +115,9 @@ final class TlsContexts {
         for (ChannelHandler g : gates) {
             pipeline.addAfter(last, null, g);
             last = pipeline.context(g).name();
+        }
+        if (options.observer() != null) {
+            pipeline.addAfter(last, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
         }
         if (trap) {
             pipeline.addBefore(name, TRAP, ErrorTrapHandler.afterTlsRecord(options.errorTrap()));
@@ -145,6 +151,19 @@ final class TlsContexts {
         pipeline.addBefore(anchor, TLS, handler);
         behind.forEach((n, h) -> pipeline.addBefore(before, n, h));
         gates.forEach(g -> pipeline.addBefore(before, null, g));
+        if (options.observer() != null) {
+            pipeline.addBefore(before, ObservingHandler.name(pipeline), new ObservingHandler(options.observer(), handler));
+        }
+    }
+
+    /**
+     * After a failed install: frees the engine of {@code handler} unless it made it into the
+     * pipeline (whose removal then frees it).
+     */
+    static void releaseUnplaced(ChannelPipeline pipeline, SslHandler handler) {
+        if (pipeline.context(handler) == null) {
+            io.netty.util.ReferenceCountUtil.release(handler.engine());
+        }
     }
 
     private static final List<String> COMPANIONS = List.of(FAILURES, "tls-no-shutdown", "tls-debug");

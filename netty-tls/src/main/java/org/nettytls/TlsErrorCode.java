@@ -25,6 +25,22 @@ public enum TlsErrorCode {
     PEER_CERT_MISSING("peer-cert-missing"),
     /** The peer's certificate was refused by a verify callback or a policy. */
     PEER_CERT_REJECTED("peer-cert-rejected"),
+    /**
+     * A key or signature in the peer's chain is below the security floor: RSA under 2048 bits,
+     * SHA-1 or MD5 signatures, DSA, EC curves other than P-256, P-384 and P-521, ...
+     * ({@code org.nettytls.verify.SecurityFloor}).
+     */
+    WEAK_CRYPTO("weak-crypto"),
+    /**
+     * A certificate in the peer's chain breaks a rule of the certificate profile: RFC 5280's, and
+     * with the {@code WEBPKI} validation profile the CA/Browser Forum Baseline Requirements'.
+     */
+    PROFILE_VIOLATION("profile-violation"),
+    /**
+     * The peer's chain would take more work to verify than a verifier spends on one chain (too
+     * many name-constraint comparisons, candidate issuers or paths, or keys too costly to check).
+     */
+    CHAIN_TOO_COMPLEX("chain-too-complex"),
     /** The peer refused our certificate or our handshake with an alert. */
     PEER_ALERT("peer-alert"),
     /** The handshake did not finish in time. */

@@ -1,8 +1,11 @@
 package org.nettytls;
 
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +23,8 @@ import org.nettytls.verify.HostnameScheme;
 import org.nettytls.verify.PeerCheck;
 import org.nettytls.verify.PeerVerification;
 import org.nettytls.verify.PublicSuffix;
+import org.nettytls.verify.SecurityFloor;
+import org.nettytls.verify.ValidationProfile;
 import org.nettytls.verify.VerifyCallback;
 
 /**
@@ -31,6 +36,11 @@ import org.nettytls.verify.VerifyCallback;
 public abstract class TlsOptions {
     /** Netty's default, kept: a handshake that has not finished after this fails. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** The default verify depth: intermediates between the peer's certificate and the trust anchor (11 certificates in all). */
+    public static final int DEFAULT_MAX_CHAIN_DEPTH = 9;
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(TlsOptions.class);
+    private static final java.util.regex.Pattern SECLEVEL = java.util.regex.Pattern.compile("@SECLEVEL=(\\d+)",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private final ProtocolVersions versions;
     private final CipherList ciphers;
@@ -50,11 +60,12 @@ public abstract class TlsOptions {
     private final CrlStore crls;
     private final boolean crlFullChain;
     private final boolean ocspStapling;
+    private final Validation validation;
     private final Extras extras;
 
     TlsOptions(Builder<?> b, VerifyMode verifyMode, CaStore trust, KeyMaterial keyMaterial) throws TlsException {
         this.versions = b.versionSpec == null ? ProtocolVersions.DEFAULT : ProtocolVersions.parse(b.versionSpec);
-        this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(b.cipherSpec);
+        this.ciphers = b.cipherSpec == null ? CipherList.defaults() : CipherList.parse(withoutSecurityLevel(b.cipherSpec));
         this.alpn = List.copyOf(b.alpn);
         this.keyMaterial = keyMaterial;
         this.trust = trust;
@@ -76,6 +87,7 @@ public abstract class TlsOptions {
         this.crls = b.checkCrl || !b.crlFiles.isEmpty() ? b.loadCrls() : null;
         this.crlFullChain = b.crlFullChain;
         this.ocspStapling = b.ocspStapling;
+        this.validation = new Validation(b, keyMaterial);
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
             throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
         }
@@ -257,6 +269,85 @@ public abstract class TlsOptions {
         return extras.certificateCompression;
     }
 
+    /** {@link Builder#validationProfile}: {@link ValidationProfile#DEFAULT} unless set. */
+    public ValidationProfile validationProfile() {
+        return validation.profile;
+    }
+
+    /** {@link Builder#securityFloor}: {@link SecurityFloor#STANDARD} unless set. */
+    public SecurityFloor securityFloor() {
+        return validation.floor;
+    }
+
+    /** {@link Builder#maxChainDepth}: intermediates allowed between the peer's certificate and the trust anchor. */
+    public int maxChainDepth() {
+        return validation.maxChainDepth;
+    }
+
+    /** {@link Builder#validationClock}: the clock every date check reads; the system's UTC clock unless set. */
+    public Clock validationClock() {
+        return validation.clock;
+    }
+
+    /**
+     * {@code spec} without OpenSSL's {@code @SECLEVEL=2}, which BoringSSL does not know and which
+     * states the floor netty-tls keeps anyway; any other level is refused, naming the one option
+     * that lowers the floor, rather than silently meaning nothing.
+     */
+    private static String withoutSecurityLevel(String spec) throws TlsException {
+        java.util.regex.Matcher m = SECLEVEL.matcher(spec);
+        while (m.find()) {
+            if (!m.group(1).equals("2")) {
+                throw TlsException.badConfiguration("SSL_cipher_list", "'" + m.group() + "' is not honoured by"
+                        + " BoringSSL; netty-tls's security floor for certificates is OpenSSL's level 2, and"
+                        + " securityFloor(SecurityFloor.LEGACY) is the one way to lower it to level 1 (RSA and DSA"
+                        + " from 1024 bits, SHA-1) for a legacy private PKI");
+            }
+        }
+        String stripped = m.replaceAll("").replaceAll("^[:,\\s]+|[:,\\s]+$", "").replaceAll("[:,\\s]*:[:,\\s]*", ":");
+        return stripped.isEmpty() ? CipherList.DEFAULT_SPEC : stripped;
+    }
+
+    /** The chain-validation options, checked together. */
+    private static final class Validation {
+        final ValidationProfile profile;
+        final SecurityFloor floor;
+        final int maxChainDepth;
+        final Clock clock;
+
+        Validation(Builder<?> b, KeyMaterial own) throws TlsException {
+            this.profile = b.profile;
+            this.floor = b.floor;
+            this.maxChainDepth = b.maxChainDepth;
+            this.clock = b.clock;
+            if (profile == ValidationProfile.WEBPKI && floor == SecurityFloor.LEGACY) {
+                throw TlsException.badConfiguration("securityFloor", "LEGACY lowers the floor for a legacy private PKI,"
+                        + " which the WEBPKI profile (the CA/Browser Forum's, RSA from 2048 bits and SHA-2 only) never"
+                        + " accepts; choose one");
+            }
+            if (own != null) {
+                String weak = floor.problemWith(own.chain()).orElse(null);
+                if (weak != null) {
+                    throw TlsException.badConfiguration("SSL_cert_file", weak + (floor == SecurityFloor.STANDARD
+                            ? " (securityFloor(SecurityFloor.LEGACY) accepts it for a legacy private PKI)" : ""));
+                }
+            }
+            if (floor == SecurityFloor.LEGACY) {
+                logger.warn("netty-tls: the security floor is lowered to LEGACY (the reference's @SECLEVEL=1): RSA and DSA"
+                        + " keys from 1024 bits, any named EC curve and SHA-1 signatures are accepted in peer chains;"
+                        + " use it for a legacy private PKI only");
+            }
+        }
+    }
+
+    /**
+     * The observer that every context built from these options reports to, or {@code null}.
+     * <b>Experimental</b>: see {@link TlsObserver}.
+     */
+    public TlsObserver observer() {
+        return extras.observer;
+    }
+
     /** The options of the sessions-and-extras issue, kept apart so the rest of this class stays small. */
     private static final class Extras {
         final List<String> groups;
@@ -268,6 +359,7 @@ public abstract class TlsOptions {
         final Duration closeNotifyTimeout;
         final java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
         final boolean certificateCompression;
+        final TlsObserver observer;
 
         Extras(Builder<?> b, List<String> alpn) throws TlsException {
             if (b.dhFile != null) {
@@ -288,6 +380,7 @@ public abstract class TlsOptions {
             this.closeNotifyTimeout = b.closeNotifyTimeout;
             this.customizer = b.customizer;
             this.certificateCompression = b.certificateCompression;
+            this.observer = b.observer;
         }
     }
 
@@ -300,7 +393,8 @@ public abstract class TlsOptions {
     PeerVerification peerVerification(boolean enforce, HostnameScheme scheme) {
         return PeerVerification.builder().trust(trust).enforce(enforce).pins(pins, forceFingerprint)
                 .callback(verifyCallback).checkName(scheme, verifyName, publicSuffix).crls(crls, crlFullChain)
-                .addChecks(peerChecks).build();
+                .addChecks(peerChecks).profile(validation.profile).securityFloor(validation.floor)
+                .maxChainDepth(validation.maxChainDepth).clock(validation.clock).build();
     }
 
     /**
@@ -335,8 +429,59 @@ public abstract class TlsOptions {
         final List<Path> crlFiles = new ArrayList<>();
         boolean crlFullChain;
         boolean ocspStapling;
+        ValidationProfile profile = ValidationProfile.DEFAULT;
+        SecurityFloor floor = SecurityFloor.STANDARD;
+        int maxChainDepth = DEFAULT_MAX_CHAIN_DEPTH;
+        Clock clock = Clock.systemUTC();
 
         Builder() {
+        }
+
+        /**
+         * The certificate profile the peer's chain is held to: {@link ValidationProfile#DEFAULT}
+         * (IO::Socket::SSL-compatible identity plus the security floor), or
+         * {@link ValidationProfile#WEBPKI} (adds the CA/Browser Forum Baseline Requirements'
+         * certificate profile, and takes identity from the subjectAltName alone).
+         */
+        public B validationProfile(ValidationProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+            return (B) this;
+        }
+
+        /**
+         * The weakest keys and signatures accepted anywhere in the peer's chain, and in the own
+         * certificate when {@code build()} checks it. <b>{@link SecurityFloor#LEGACY} is for a
+         * legacy private PKI only</b> (the reference's {@code @SECLEVEL=1} in
+         * {@code SSL_cipher_list}); {@code build()} logs a warning when it is chosen.
+         */
+        public B securityFloor(SecurityFloor floor) {
+            this.floor = Objects.requireNonNull(floor, "floor");
+            return (B) this;
+        }
+
+        /**
+         * OpenSSL's verify depth ({@code -verify_depth}, {@code SSL_CTX_set_verify_depth}): at most
+         * {@code intermediates} CA certificates between the peer's certificate and the trust
+         * anchor, neither of which counts. 0 to 20; {@value #DEFAULT_MAX_CHAIN_DEPTH} by default
+         * (eleven certificates in all), as before this option existed.
+         */
+        public B maxChainDepth(int intermediates) {
+            if (intermediates < 0 || intermediates > 20) {
+                throw new IllegalArgumentException("the verify depth is 0 to 20 intermediates: " + intermediates);
+            }
+            this.maxChainDepth = intermediates;
+            return (B) this;
+        }
+
+        /**
+         * The clock every date check of the peer's chain reads: validity windows, CRLs, and the
+         * OCSP staple checked inside the handshake (netty-tls-ocsp; give its
+         * {@code OcspClientConfig.Builder.validationClock} the same clock for the resolver and cache).
+         * For validating at a given time ({@link Clock#fixed}) and for deterministic tests.
+         */
+        public B validationClock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return (B) this;
         }
 
         final List<String> groups = new ArrayList<>();
@@ -348,6 +493,7 @@ public abstract class TlsOptions {
         org.nettytls.starttls.StopTlsHandler.Mode closeMode = org.nettytls.starttls.StopTlsHandler.Mode.FAST;
         Duration closeNotifyTimeout = org.nettytls.starttls.StopTlsHandler.DEFAULT_TIMEOUT;
         java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer;
+        TlsObserver observer;
         boolean certificateCompression = true;
 
         /**
@@ -448,6 +594,16 @@ public abstract class TlsOptions {
          */
         public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return (B) this;
+        }
+
+        /**
+         * Reports every handshake of contexts built from these options (and SNI selections and
+         * STARTTLS upgrades that install them) to {@code observer}, on the event loop: what
+         * {@code netty-tls-metrics} attaches to. <b>Experimental</b>: see {@link TlsObserver}.
+         */
+        public B observer(TlsObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return (B) this;
         }
 

@@ -74,6 +74,10 @@ public final class TlsServerContext {
         Set<String> keyTypes = new HashSet<>();
         keyTypes.add(options.keyMaterial().key().getAlgorithm());
         for (KeyMaterial km : additional) {
+            String weak = options.securityFloor().problemWith(km.chain()).orElse(null);
+            if (weak != null) {
+                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
+            }
             if (!keyTypes.add(km.key().getAlgorithm())) {
                 throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
                         + " certificate (" + km.leaf().getSubjectX500Principal().getName()
@@ -197,7 +201,12 @@ public final class TlsServerContext {
      */
     public SslHandler installBefore(ChannelPipeline pipeline, String before) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
-        TlsContexts.installBefore(pipeline, before, handler, options, List.of());
+        try {
+            TlsContexts.installBefore(pipeline, before, handler, options, List.of());
+        } catch (RuntimeException e) {
+            TlsContexts.releaseUnplaced(pipeline, handler);
+            throw e;
+        }
         return handler;
     }
 

@@ -73,6 +73,7 @@ public final class OcspClientConfig {
     private final Clock clock;
     private final OcspVerifier verifier;
     private final CrlFetcher crlCache;
+    private final OcspVerdictListener verdictListener;
 
     private OcspClientConfig(Builder b) {
         this.mode = b.mode;
@@ -93,6 +94,12 @@ public final class OcspClientConfig {
         this.clock = b.clock;
         this.verifier = new OcspVerifier(skew, maxAge, maxResponseBytes, trustedResponders);
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
+        this.verdictListener = b.verdictListener;
+    }
+
+    /** Who is told each connection's verdict, or {@code null}. <b>Experimental</b>. */
+    public OcspVerdictListener verdictListener() {
+        return verdictListener;
     }
 
     public static Builder builder() {
@@ -232,8 +239,15 @@ public final class OcspClientConfig {
         private URI responderUrl;
         private CrlUse crls = CrlUse.OFF;
         private Clock clock = Clock.systemUTC();
+        private OcspVerdictListener verdictListener;
 
         private Builder() {
+        }
+
+        /** Tells {@code listener} each connection's verdict (for metrics). <b>Experimental</b>: see {@link OcspVerdictListener}. */
+        public Builder verdictListener(OcspVerdictListener listener) {
+            this.verdictListener = java.util.Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
@@ -343,8 +357,13 @@ public final class OcspClientConfig {
             return this;
         }
 
-        Builder clock(Clock clock) {
-            this.clock = clock;
+        /**
+         * The clock OCSP and CRL dates are checked against after the handshake (resolver, CRL
+         * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
+         * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
+         */
+        public Builder validationClock(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -68,7 +68,9 @@ final class OcspStapleCheck implements PeerCheck {
             record(engine, new Record(path, staple, mustStaple, null));
             return;
         }
-        OcspStatus status = judge(config, leaf, issuer, subject, staple);
+        // The options' validation clock, as for the chain; the config's own when judged elsewhere.
+        java.time.Instant now = peer.validationTime() != null ? peer.validationTime() : config.now();
+        OcspStatus status = judge(config, leaf, issuer, subject, staple, now);
         record(engine, new Record(path, staple, mustStaple, status));
         TlsException refusal = refusal(status, staple != null, mustStaple, config);
         if (refusal != null) {
@@ -83,6 +85,12 @@ final class OcspStapleCheck implements PeerCheck {
      */
     static OcspStatus judge(OcspClientConfig config, X509Certificate leaf, X509Certificate issuer, String subject,
                             byte[] staple) {
+        return judge(config, leaf, issuer, subject, staple, config.now());
+    }
+
+    /** As above, with the staple's dates checked against {@code now}. */
+    static OcspStatus judge(OcspClientConfig config, X509Certificate leaf, X509Certificate issuer, String subject,
+                            byte[] staple, java.time.Instant now) {
         OcspCertId id = OcspCertId.of(leaf, issuer);
         OcspStatus cached = config.cache().get(id);
         if (cached != null && cached.isHardFailure()) {
@@ -94,7 +102,7 @@ final class OcspStapleCheck implements PeerCheck {
                     : OcspStatus.softFailure(OcspStatus.Source.STAPLE, subject, "the server sent no staple", null);
         }
         // The same staple comes in every handshake with this server: its signature is checked once.
-        OcspStatus status = config.verifier().verifyStaple(staple, leaf, issuer, config.now(), OcspStatus.Source.STAPLE);
+        OcspStatus status = config.verifier().verifyStaple(staple, leaf, issuer, now, OcspStatus.Source.STAPLE);
         if (status.result() != OcspStatus.Result.SOFT_FAILURE) {
             config.cache().put(id, status);
         }

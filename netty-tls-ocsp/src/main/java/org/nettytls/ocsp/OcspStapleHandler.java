@@ -81,7 +81,7 @@ public final class OcspStapleHandler extends IdentityGate {
             }
             TlsException waived = requiredStapleRefusal(leafStatus, stapled, mustStaple);
             if (waived != null) {
-                refuseAndForget(ctx, session, resumed, waived);
+                refuseAndForget(ctx, session, resumed, leafStatus, waived);
                 return;
             }
         } else if (record != null) {
@@ -93,7 +93,7 @@ public final class OcspStapleHandler extends IdentityGate {
                             : "the staple was not checked in the handshake") + " and no current answer is cached", null);
         }
         if (leafStatus.isHardFailure()) {
-            refuseAndForget(ctx, session, resumed, OcspStapleCheck.refusal(leafStatus, stapled, mustStaple, config));
+            refuseAndForget(ctx, session, resumed, leafStatus, OcspStapleCheck.refusal(leafStatus, stapled, mustStaple, config));
             return;
         }
         boolean needLeaf = !leafStatus.isGood();
@@ -121,11 +121,11 @@ public final class OcspStapleHandler extends IdentityGate {
         if (resolver != null && resolver.hardError() != null && !resolver.hardError().isEmpty()) {
             TlsErrorCode code = resolver.hardError().contains(": revoked") ? TlsErrorCode.REVOKED
                     : TlsErrorCode.OCSP_RESPONSE_INVALID;
-            refuseAndForget(ctx, session, resumed, new TlsException(code, "OCSP: " + resolver.hardError()));
+            refuseAndForget(ctx, session, resumed, leaf.isGood() ? null : leaf, new TlsException(code, "OCSP: " + resolver.hardError()));
             return;
         }
         if (leaf.isHardFailure()) {
-            refuseAndForget(ctx, session, resumed, OcspStapleCheck.refusal(leaf, stapled, mustStaple, config));
+            refuseAndForget(ctx, session, resumed, leaf, OcspStapleCheck.refusal(leaf, stapled, mustStaple, config));
             return;
         }
         boolean required = mustStaple || config.mode() == OcspMode.MUST_STAPLE;
@@ -134,7 +134,7 @@ public final class OcspStapleHandler extends IdentityGate {
                     : "SSL_ocsp_mode is MUST_STAPLE") : "SSL_OCSP_FAIL_HARD";
             // As inside the handshake: no staple is staple-missing, a staple that did not do is ocsp-response-invalid.
             TlsErrorCode code = !stapled ? TlsErrorCode.STAPLE_MISSING : TlsErrorCode.OCSP_RESPONSE_INVALID;
-            refuseAndForget(ctx, session, resumed, new TlsException(code, "expected a good OCSP answer for "
+            refuseAndForget(ctx, session, resumed, leaf, new TlsException(code, "expected a good OCSP answer for "
                     + leaf.subject() + " because " + why + ", but found " + leaf));
             return;
         }
@@ -143,7 +143,19 @@ public final class OcspStapleHandler extends IdentityGate {
             text += "; chain: " + resolver.softError();
         }
         ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).set(text);
+        tell(ctx, leaf, null);
         pass(ctx);
+    }
+
+    private void tell(ChannelHandlerContext ctx, OcspStatus status, TlsException refusal) {
+        OcspVerdictListener l = config.verdictListener();
+        if (l != null) {
+            try {
+                l.verdict(ctx.channel(), status, refusal);
+            } catch (RuntimeException ignored) {
+                // A listener must not break the connection it watches.
+            }
+        }
     }
 
     /**
@@ -171,10 +183,17 @@ public final class OcspStapleHandler extends IdentityGate {
 
     private void decide(ChannelHandlerContext ctx, OcspStatus status) {
         ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).set(status.toString());
+        tell(ctx, status, null);
         pass(ctx);
     }
 
     private void refuseAndForget(ChannelHandlerContext ctx, SSLSession session, boolean resumed, TlsException e) {
+        refuseAndForget(ctx, session, resumed, null, e);
+    }
+
+    private void refuseAndForget(ChannelHandlerContext ctx, SSLSession session, boolean resumed, OcspStatus status,
+                                 TlsException e) {
+        tell(ctx, status, e);
         // A session whose server was refused must not be offered again, or every retry would resume into the same refusal.
         session.invalidate();
         ctx.channel().attr(TlsConnectionInfo.OCSP_STATUS).set("refused: " + e.getMessage() + " [" + e.code().id() + "]");

@@ -72,6 +72,8 @@ public final class OcspStapler implements AutoCloseable {
     private static final Duration MIN_REFRESH = Duration.ofSeconds(30);
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofMinutes(10);
+    /** How soon an instance that did not get the claim looks for the claimant's response in the store. */
+    private static final Duration STORE_RECHECK = Duration.ofSeconds(1);
 
     private final EventLoop loop;
     private final Class<? extends Channel> channelType;
@@ -80,6 +82,7 @@ public final class OcspStapler implements AutoCloseable {
     private final Path folder;
     private final Consumer<OcspStaplerEvent> listener;
     private final Timer timer;
+    private final OcspStapleStore store;
     /** Replaced, never changed in place, under {@link #entriesLock}: handshakes read it without a lock. */
     private volatile List<Entry> entries = List.of();
     private final Object entriesLock = new Object();
@@ -102,6 +105,8 @@ public final class OcspStapler implements AutoCloseable {
         final X509Certificate cert;
         final X509Certificate issuer;
         final byte[] request;
+        /** The certificate's SHA-256 in hex: its key in an {@link OcspStapleStore}. */
+        final String key;
         volatile byte[] staple;
         volatile OcspStatus status;
         /** No longer served ({@link #follow}): nothing more is fetched or scheduled for it. */
@@ -119,6 +124,12 @@ public final class OcspStapler implements AutoCloseable {
             } catch (Exception e) {
                 throw new TlsException(TlsErrorCode.BAD_INPUT, "cannot build an OCSP request for "
                         + OcspVerifier.subject(cert) + ": " + e.getMessage(), e);
+            }
+            try {
+                this.key = java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new TlsException(TlsErrorCode.BAD_INPUT, "cannot fingerprint " + OcspVerifier.subject(cert), e);
             }
         }
 
@@ -144,6 +155,7 @@ public final class OcspStapler implements AutoCloseable {
         this.folder = b.folder;
         this.listener = b.listener;
         this.timer = b.timer;
+        this.store = b.store;
         this.ready = loop.newPromise();
         this.entries = List.copyOf(newEntries(b.chains, List.of(), "OcspStapler.certificate"));
     }
@@ -328,9 +340,95 @@ public final class OcspStapler implements AutoCloseable {
 
     private void fetch(Entry e, Promise<Void> first) {
         if (closed || e.retired) {
-            first.trySuccess(null);
+            done(first);
             return;
         }
+        if (store == null) {
+            askResponder(e, first);
+            return;
+        }
+        java.util.concurrent.CompletionStage<byte[]> stored;
+        try {
+            stored = store.get(e.key);
+        } catch (RuntimeException ex) {
+            storeFailed(e, first, ex);
+            return;
+        }
+        stored.whenComplete((der, error) -> loop.execute(() -> onStored(e, first, der, error)));
+    }
+
+    private static void done(Promise<Void> first) {
+        if (first != null) {
+            first.trySuccess(null);
+        }
+    }
+
+    /** On the loop: what the store holds for {@code e}; takes it, or claims the fetch. */
+    private void onStored(Entry e, Promise<Void> first, byte[] der, Throwable error) {
+        if (closed || e.retired) {
+            done(first);
+            return;
+        }
+        if (error != null) {
+            storeFailed(e, first, error);
+            return;
+        }
+        if (der != null && takeStored(e, der)) {
+            done(first);
+            return;
+        }
+        java.util.concurrent.CompletionStage<Boolean> claim;
+        try {
+            // Long enough for one request with its timeout; a claimant that died frees it by then.
+            claim = store.claim(e.key, verification.timeout().multipliedBy(2).plus(STORE_RECHECK));
+        } catch (RuntimeException ex) {
+            storeFailed(e, first, ex);
+            return;
+        }
+        claim.whenComplete((mine, claimError) -> loop.execute(() -> {
+            if (closed || e.retired) {
+                done(first);
+            } else if (claimError != null) {
+                storeFailed(e, first, claimError);
+            } else if (Boolean.TRUE.equals(mine)) {
+                askResponder(e, first);
+            } else {
+                // Another instance asks the responder: its answer will be in the store.
+                e.pending = timer.schedule(loop, () -> fetch(e, first), STORE_RECHECK);
+            }
+        }));
+    }
+
+    /**
+     * Takes a response from the store when it verifies as good and is newer than this
+     * instance's, or is not yet due for a refresh; whether it was taken.
+     */
+    private boolean takeStored(Entry e, byte[] der) {
+        Instant now = verification.now();
+        OcspStatus s = verification.verifier().verify(der, e.cert, e.issuer, null, now, OcspStatus.Source.RESOLVER);
+        if (!s.isGood()) {
+            return false;
+        }
+        OcspStatus mine = e.status;
+        boolean newer = mine == null || !mine.isGood() || mine.thisUpdate() == null
+                || s.thisUpdate() != null && s.thisUpdate().isAfter(mine.thisUpdate());
+        boolean due = !refreshAt(s, now).isAfter(now);
+        if (!newer && due) {
+            return false;
+        }
+        accept(e, der, s, true);
+        return true;
+    }
+
+    /** The store failed: counted as an event, and this instance asks the responder itself. */
+    private void storeFailed(Entry e, Promise<Void> first, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, e.status, "staple store: " + cause, true));
+        askResponder(e, first);
+    }
+
+    private void askResponder(Entry e, Promise<Void> first) {
         URI url = responderUrl != null ? responderUrl : URI.create(CertificateFields.ocspUrls(e.cert).get(0));
         OcspHttp.ocsp(loop, channelType, url, e.request, verification.timeout(), verification.maxResponseBytes())
                 .addListener((Future<byte[]> f) -> {
@@ -355,36 +453,66 @@ public final class OcspStapler implements AutoCloseable {
     private void accept(Entry e, byte[] der) {
         Instant now = verification.now();
         OcspStatus s = verification.verifier().verify(der, e.cert, e.issuer, null, now, OcspStatus.Source.RESOLVER);
-        if (!s.isGood()) {
-            if (s.isHardFailure()) {
-                // A revoked or unknown certificate must not go on being stapled as good, not even after a restart.
-                e.staple = null;
-                e.status = s;
-                forgetPersisted(e);
-            }
-            failed(e, s, s.toString());
+        if (s.isGood()) {
+            accept(e, der, s, false);
+            share(e, der, s, now);
             return;
         }
+        if (s.isHardFailure()) {
+            // A revoked or unknown certificate must not go on being stapled as good, not even after a restart.
+            e.staple = null;
+            e.status = s;
+            forgetPersisted(e);
+        }
+        failed(e, s, s.toString());
+    }
+
+    /** Staples a verified good response from now on and schedules its refresh. */
+    private void accept(Entry e, byte[] der, OcspStatus s, boolean fromStore) {
+        Instant now = verification.now();
         boolean first = e.status == null || !e.status.isGood();
         e.staple = der;
         e.status = s;
         e.backoff = FIRST_RETRY;
         persist(e, der);
         verification.cache().put(OcspCertId.of(e.cert, e.issuer), s);
-        emit(new OcspStaplerEvent(first ? OcspStaplerEvent.Kind.FETCHED : OcspStaplerEvent.Kind.REFRESHED, e.cert, s, null));
+        emit(new OcspStaplerEvent(first ? OcspStaplerEvent.Kind.FETCHED : OcspStaplerEvent.Kind.REFRESHED, e.cert, s, null,
+                fromStore));
         schedule(e, refreshDelay(s, now));
+    }
+
+    /** Hands a response this instance fetched to the fleet's store, until it stops being current. */
+    private void share(Entry e, byte[] der, OcspStatus s, Instant now) {
+        if (store == null || s.validUntil() == null || !s.validUntil().isAfter(now)) {
+            return;
+        }
+        try {
+            store.put(e.key, der, Duration.between(now, s.validUntil())).whenComplete((ok, error) -> {
+                if (error != null) {
+                    emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: "
+                            + error, true));
+                }
+            });
+        } catch (RuntimeException ex) {
+            emit(new OcspStaplerEvent(OcspStaplerEvent.Kind.FAILED, e.cert, s, "staple store: cannot share the response: " + ex, true));
+        }
     }
 
     /** Half the validity, never past the responder certificate's expiry, at least {@link #MIN_REFRESH}. */
     private Duration refreshDelay(OcspStatus s, Instant now) {
+        Duration d = Duration.between(now, refreshAt(s, now));
+        return d.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : d;
+    }
+
+    /** When a response is due for a refresh: half its validity, never past the responder certificate's expiry. */
+    private static Instant refreshAt(OcspStatus s, Instant now) {
         Instant end = s.validUntil();
         Instant start = s.thisUpdate() != null && s.thisUpdate().isBefore(now) ? s.thisUpdate() : now;
         Instant at = start.plus(Duration.between(start, end).dividedBy(2));
         if (s.signerNotAfter() != null && s.signerNotAfter().isBefore(at)) {
             at = s.signerNotAfter();
         }
-        Duration d = Duration.between(now, at);
-        return d.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : d;
+        return at;
     }
 
     private void failed(Entry e, OcspStatus status, String why) {
@@ -489,6 +617,7 @@ public final class OcspStapler implements AutoCloseable {
         private Path folder;
         private Consumer<OcspStaplerEvent> listener;
         private Timer timer = EVENT_LOOP_TIMER;
+        private OcspStapleStore store;
 
         private Builder(EventLoopGroup group) {
             this.group = Objects.requireNonNull(group, "group");
@@ -526,6 +655,15 @@ public final class OcspStapler implements AutoCloseable {
 
         public Builder listener(Consumer<OcspStaplerEvent> listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Shares responses with the other servers of a fleet through {@code store}: see
+         * {@link OcspStapleStore} for what is read, claimed and written, and when.
+         */
+        public Builder store(OcspStapleStore store) {
+            this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 

@@ -12,8 +12,14 @@ public final class OcspStaplerEvent {
     private final X509Certificate certificate;
     private final OcspStatus status;
     private final String cause;
+    private final boolean fromStore;
 
     OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, String cause) {
+        this(kind, certificate, status, cause, false);
+    }
+
+    OcspStaplerEvent(Kind kind, X509Certificate certificate, OcspStatus status, String cause, boolean fromStore) {
+        this.fromStore = fromStore;
         this.kind = Objects.requireNonNull(kind, "kind");
         this.certificate = certificate;
         this.status = status;
@@ -33,6 +39,15 @@ public final class OcspStaplerEvent {
         return status;
     }
 
+    /**
+     * Whether a fetched or refreshed response came from the fleet's {@link OcspStapleStore}
+     * (another instance asked the responder) rather than from the responder; for a failure,
+     * whether it was the store that failed (the stapler then asked the responder itself).
+     */
+    public boolean fromStore() {
+        return fromStore;
+    }
+
     /** Why a fetch failed, or {@code null}. */
     public String cause() {
         return cause;
@@ -41,6 +56,6 @@ public final class OcspStaplerEvent {
     @Override
     public String toString() {
         return "OcspStaplerEvent(" + kind + ", " + OcspVerifier.subject(certificate)
-                + (status != null ? ", " + status : "") + (cause != null ? ", " + cause : "") + ")";
+                + (fromStore ? ", store" : "") + (status != null ? ", " + status : "") + (cause != null ? ", " + cause : "") + ")";
     }
 }

@@ -117,7 +117,7 @@ class OcspStaplerTest {
             responder = new TestResponder(req -> answer.get());
         }
         return OcspStapler.builder(group).certificate(leaf.chain()).responderUrl(URI.create(responder.url()))
-                .verification(OcspClientConfig.builder().clock(clock).timeout(timeout).build())
+                .verification(OcspClientConfig.builder().validationClock(clock).timeout(timeout).build())
                 .timer(timer).listener(events::add);
     }
 

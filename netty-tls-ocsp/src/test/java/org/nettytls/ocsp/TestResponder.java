@@ -38,21 +38,21 @@ import org.bouncycastle.cert.ocsp.OCSPReq;
  * responder). With {@link #refuse} it closes each connection unanswered (a responder that is
  * down); with {@link #delayMillis} it computes and sends the answer that much later.
  */
-final class TestResponder implements AutoCloseable {
+public final class TestResponder implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
-    final AtomicInteger requests = new AtomicInteger();
+    public final AtomicInteger requests = new AtomicInteger();
     final ConcurrentLinkedQueue<String> methods = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<OCSPReq> received = new ConcurrentLinkedQueue<>();
-    volatile Function<OCSPReq, byte[]> answer;
+    public volatile Function<OCSPReq, byte[]> answer;
     /** When set, answers every GET whose path starts with {@code /crl} with these bytes instead. */
     volatile byte[] crl;
     /** When set, every request is counted and its connection closed without an answer. */
-    volatile boolean refuse;
+    public volatile boolean refuse;
     /** When positive, {@code answer} is called and its answer sent this many milliseconds after the request. */
     volatile long delayMillis;
 
-    TestResponder(Function<OCSPReq, byte[]> answer) {
+    public TestResponder(Function<OCSPReq, byte[]> answer) {
         this.answer = answer;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -108,7 +108,7 @@ final class TestResponder implements AutoCloseable {
         return "http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/ocsp";
     }
 

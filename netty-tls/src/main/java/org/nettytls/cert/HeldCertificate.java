@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DERSequence;
@@ -46,9 +48,11 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v1CertificateBuilder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
@@ -71,9 +75,19 @@ import org.nettytls.TlsException;
  *         .signedBy(ca).build();
  * }</pre>
  *
- * <p>Keys are EC P-256 by default (fast to make); {@link Builder#rsa(int)} makes RSA.
+ * <p>Keys are EC P-256 by default (fast to make); {@link Builder#rsa(int)} makes RSA,
+ * {@link Builder#dsa(int)}, {@link Builder#ed25519()} and {@link Builder#ed448()} the others.
  * Certificates are valid from one hour ago for 365 days unless told otherwise, so clock skew
  * between a test and a peer does not matter.
+ *
+ * <p>It can also make the certificates a verifier must refuse or must still accept, for tests:
+ * name constraints of every type ({@link Builder#permittedSubtree}, {@link Builder#excludedSubtree}),
+ * weak keys and signatures ({@code rsa(1024)}, {@link Builder#signatureAlgorithm(String)}),
+ * extensions added raw, dropped or marked critical ({@link Builder#addExtension},
+ * {@link Builder#omitExtension}, {@link Builder#extensionCritical}), dates with fractional
+ * seconds ({@link Builder#generalizedTime(boolean)}), version 1 certificates, any serial number,
+ * self-issued intermediates ({@code subject(issuer's subject)} with a new key) and cross-signed
+ * ones ({@link Builder#subjectAndKeyOf}).
  */
 public final class HeldCertificate {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -204,7 +218,13 @@ public final class HeldCertificate {
         /** ECDSA on a named curve (P-256 unless {@link Builder#ec(String)} says otherwise). */
         EC,
         /** RSA (2048 bits unless {@link Builder#rsa(int)} says otherwise). */
-        RSA
+        RSA,
+        /** DSA ({@link Builder#dsa(int)}); below netty-tls's security floor, for tests. */
+        DSA,
+        /** Ed25519. */
+        ED25519,
+        /** Ed448; BoringSSL does not verify it. */
+        ED448
     }
 
     /** Extended key usages by name; {@link Builder#extendedKeyUsage(String...)} also takes dotted OIDs. */
@@ -235,8 +255,15 @@ public final class HeldCertificate {
         private final List<String> crlUrls = new ArrayList<>();
         private boolean mustStaple;
         private boolean ocspNoCheck;
-        private final List<String> permittedDns = new ArrayList<>();
-        private final List<String> excludedDns = new ArrayList<>();
+        private final List<GeneralSubtree> permitted = new ArrayList<>();
+        private final List<GeneralSubtree> excluded = new ArrayList<>();
+        private int dsaBits = 2048;
+        private String signatureAlgorithm;
+        private final Map<String, Extension> rawExtensions = new java.util.LinkedHashMap<>();
+        private final Set<String> omitted = new LinkedHashSet<>();
+        private final Map<String, Boolean> criticality = new java.util.HashMap<>();
+        private boolean generalizedTime;
+        private boolean version1;
 
         private Builder() {
         }
@@ -299,7 +326,11 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** An RSA key of {@code bits} bits. */
+        /**
+         * An RSA key of {@code bits} bits (1024 to 16384; any number, so a modulus that is no
+         * multiple of 8 can be made). Please note: netty-tls's default security floor refuses
+         * keys below 2048 bits.
+         */
         public Builder rsa(int bits) {
             if (bits < 1024) {
                 throw new IllegalArgumentException("RSA keys below 1024 bits are refused by every TLS stack: " + bits);
@@ -307,6 +338,44 @@ public final class HeldCertificate {
             this.keyType = KeyType.RSA;
             this.rsaBits = bits;
             return this;
+        }
+
+        /** A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security floor. */
+        public Builder dsa(int bits) {
+            this.keyType = KeyType.DSA;
+            this.dsaBits = bits;
+            return this;
+        }
+
+        /** An Ed25519 key. */
+        public Builder ed25519() {
+            this.keyType = KeyType.ED25519;
+            return this;
+        }
+
+        /** An Ed448 key (which BoringSSL does not verify). */
+        public Builder ed448() {
+            this.keyType = KeyType.ED448;
+            return this;
+        }
+
+        /**
+         * Signs with this JCA algorithm instead of the one that fits the issuer's key
+         * (SHA-256/384/512 with RSA or ECDSA, Ed25519, SHA-256 with DSA): for example
+         * {@code SHA1withRSA}, {@code MD5withRSA}, {@code SHA1withECDSA}, {@code SHA256withRSAandMGF1}.
+         */
+        public Builder signatureAlgorithm(String jcaName) {
+            this.signatureAlgorithm = Objects.requireNonNull(jcaName, "jcaName");
+            return this;
+        }
+
+        /**
+         * The subject and key of {@code other}: a cross-signed copy of it when signed by another
+         * issuer, or the same CA again with other extensions or dates.
+         */
+        public Builder subjectAndKeyOf(HeldCertificate other) {
+            subject(other.certificate.getSubjectX500Principal());
+            return keyPair(other.keyPair);
         }
 
         /** An EC key on the named curve ({@code P-256}, {@code P-384}, {@code P-521} or JDK names). */
@@ -348,6 +417,50 @@ public final class HeldCertificate {
                 throw new IllegalArgumentException("serial numbers are positive (RFC 5280 4.1.2.2): " + serialNumber);
             }
             this.serial = serialNumber;
+            return this;
+        }
+
+        /** Any serial number, zero, negative or longer than RFC 5280's 20 octets: to test that a verifier refuses it. */
+        public Builder serialNumberUnchecked(BigInteger serialNumber) {
+            this.serial = Objects.requireNonNull(serialNumber, "serialNumber");
+            return this;
+        }
+
+        /**
+         * Writes notBefore and notAfter as GeneralizedTime with their milliseconds
+         * ({@code 20300101000000.5Z}), which RFC 5280 4.1.2.5.2 forbids and some CAs wrote anyway;
+         * otherwise the dates are whole seconds, UTCTime before 2050.
+         */
+        public Builder generalizedTime(boolean withFractionalSeconds) {
+            this.generalizedTime = withFractionalSeconds;
+            return this;
+        }
+
+        /** An X.509 version 1 certificate: no extensions at all (a CA made this way is an old-style root). */
+        public Builder version1() {
+            this.version1 = true;
+            return this;
+        }
+
+        /**
+         * Adds an extension as given ({@code value} is the DER of the extension's value), in place
+         * of any the builder would add with the same OID: for malformed or unusual extensions.
+         */
+        public Builder addExtension(String oid, boolean critical, byte[] value) {
+            ASN1ObjectIdentifier id = new ASN1ObjectIdentifier(oid);
+            rawExtensions.put(oid, new Extension(id, critical, new DEROctetString(value.clone())));
+            return this;
+        }
+
+        /** Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code 2.5.29.15}, ...). */
+        public Builder omitExtension(String oid) {
+            omitted.add(new ASN1ObjectIdentifier(oid).getId());
+            return this;
+        }
+
+        /** Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31}, say). */
+        public Builder extensionCritical(String oid, boolean critical) {
+            criticality.put(new ASN1ObjectIdentifier(oid).getId(), critical);
             return this;
         }
 
@@ -417,13 +530,37 @@ public final class HeldCertificate {
 
         /**
          * Name constraints (RFC 5280 section 4.2.1.10) on DNS names, for a CA: only names in the
-         * permitted subtrees (when any are given) and none in the excluded ones may be issued under it.
+         * permitted subtrees (when any are given) and none in the excluded ones may be issued
+         * under it. Replaces every subtree given before.
          */
         public Builder nameConstraints(List<String> permittedDnsNames, List<String> excludedDnsNames) {
-            permittedDns.clear();
-            permittedDns.addAll(permittedDnsNames);
-            excludedDns.clear();
-            excludedDns.addAll(excludedDnsNames);
+            permitted.clear();
+            excluded.clear();
+            for (String d : permittedDnsNames) {
+                permitted.add(subtree("DNS:" + d));
+            }
+            for (String d : excludedDnsNames) {
+                excluded.add(subtree("DNS:" + d));
+            }
+            return this;
+        }
+
+        /**
+         * Adds a permitted subtree to the name constraints (critical, as RFC 5280 says, unless
+         * {@link #extensionCritical} says otherwise): {@code DNS:example.com}, {@code DNS:.example.com},
+         * {@code IP:192.0.2.0/24}, {@code IP:2001:db8::/32}, {@code email:example.com},
+         * {@code email:user@example.com}, {@code URI:.example.com}, {@code DirName:C=DE,O=Example} (in
+         * the order {@link #subject(String)} keeps; a subject lies within it when its RDNs begin with
+         * these), or {@code IP:#hex} for the raw octets (a malformed range, say).
+         */
+        public Builder permittedSubtree(String spec) {
+            permitted.add(subtree(spec));
+            return this;
+        }
+
+        /** Adds an excluded subtree; the same forms as {@link #permittedSubtree(String)}. */
+        public Builder excludedSubtree(String spec) {
+            excluded.add(subtree(spec));
             return this;
         }
 
@@ -465,70 +602,20 @@ public final class HeldCertificate {
             BigInteger sn = serial != null ? serial : new BigInteger(127, RANDOM).setBit(126);
 
             SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded());
-            X509v3CertificateBuilder b = new X509v3CertificateBuilder(
-                    issuerName, sn, Date.from(from), Date.from(until), subjectName, spki);
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            b.addExtension(Extension.authorityKeyIdentifier, false,
-                    ext.createAuthorityKeyIdentifier(signingPair.getPublic()));
-
-            boolean ca = maxIntermediates >= 0;
-            b.addExtension(Extension.basicConstraints, true,
-                    ca ? new BasicConstraints(maxIntermediates) : new BasicConstraints(false));
-            int usage = keyUsage != null ? keyUsage
-                    : ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
-                    : pair.getPublic().getAlgorithm().equals("RSA")
-                            ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
-                            : KeyUsage.digitalSignature;
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-
-            Set<String> ekus = extendedKeyUsageSet ? extendedKeyUsages
-                    : ca ? Set.of() : new LinkedHashSet<>(List.of(SERVER_AUTH, CLIENT_AUTH));
-            if (!ekus.isEmpty()) {
-                List<KeyPurposeId> ids = new ArrayList<>();
-                for (String u : ekus) {
-                    ids.add(keyPurpose(u));
+            ContentSigner signer = signer(signatureAlgorithm != null ? signatureAlgorithm
+                    : HeldCertificate.signatureAlgorithm(signingPair.getPrivate()), signingPair.getPrivate());
+            X509CertificateHolder holder;
+            if (version1) {
+                holder = new X509v1CertificateBuilder(issuerName, sn, time(from), time(until), subjectName, spki)
+                        .build(signer);
+            } else {
+                X509v3CertificateBuilder b = new X509v3CertificateBuilder(
+                        issuerName, sn, time(from), time(until), subjectName, spki);
+                for (Extension e : extensions(pair, signingPair)) {
+                    b.addExtension(e);
                 }
-                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids.toArray(new KeyPurposeId[0])));
+                holder = b.build(signer);
             }
-            if (!altNames.isEmpty()) {
-                GeneralName[] names = new GeneralName[altNames.size()];
-                for (int i = 0; i < names.length; i++) {
-                    names[i] = generalName(altNames.get(i));
-                }
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
-            }
-            if (!ocspUrls.isEmpty()) {
-                AccessDescription[] ad = new AccessDescription[ocspUrls.size()];
-                for (int i = 0; i < ad.length; i++) {
-                    ad[i] = new AccessDescription(AccessDescription.id_ad_ocsp,
-                            new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrls.get(i)));
-                }
-                b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(ad));
-            }
-            if (!crlUrls.isEmpty()) {
-                DistributionPoint[] dps = new DistributionPoint[crlUrls.size()];
-                for (int i = 0; i < dps.length; i++) {
-                    dps[i] = new DistributionPoint(new DistributionPointName(new GeneralNames(
-                            new GeneralName(GeneralName.uniformResourceIdentifier, crlUrls.get(i)))), null, null);
-                }
-                b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(dps));
-            }
-            if (mustStaple) {
-                // TLSFeatures ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 6066).
-                b.addExtension(TLS_FEATURE, false, new DERSequence(new ASN1Integer(5)));
-            }
-            if (!permittedDns.isEmpty() || !excludedDns.isEmpty()) {
-                b.addExtension(Extension.nameConstraints, true, new NameConstraints(
-                        subtrees(permittedDns), subtrees(excludedDns)));
-            }
-            if (ocspNoCheck) {
-                b.addExtension(OCSP_NOCHECK, false, DERNull.INSTANCE);
-            }
-
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(signingPair.getPrivate()))
-                    .build(signingPair.getPrivate());
-            X509CertificateHolder holder = b.build(signer);
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(holder);
             cert.verify(signingPair.getPublic());
 
@@ -544,15 +631,121 @@ public final class HeldCertificate {
             return new HeldCertificate(cert, pair, Collections.unmodifiableList(chain));
         }
 
+        private Time time(Instant t) {
+            if (!generalizedTime) {
+                return new Time(Date.from(t));
+            }
+            String whole = java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(java.time.ZoneOffset.UTC)
+                    .format(t);
+            int millis = t.getNano() / 1_000_000;
+            String fraction = millis == 0 ? "" : ("." + String.format("%03d", millis)).replaceAll("0+$", "");
+            return new Time(new ASN1GeneralizedTime(whole + fraction + "Z"));
+        }
+
+        /** The extensions, in the order they are written, after omissions, criticality changes and raw ones. */
+        private List<Extension> extensions(KeyPair pair, KeyPair signingPair) throws GeneralSecurityException, IOException {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            List<Extension> out = new ArrayList<>();
+            add(out, Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            add(out, Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(signingPair.getPublic()));
+            boolean ca = maxIntermediates >= 0;
+            add(out, Extension.basicConstraints, true, ca ? new BasicConstraints(maxIntermediates) : new BasicConstraints(false));
+            String algorithm = pair.getPublic().getAlgorithm();
+            int usage = keyUsage != null ? keyUsage
+                    : ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
+                    : algorithm.equals("RSA") ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+                    : KeyUsage.digitalSignature;
+            add(out, Extension.keyUsage, true, new KeyUsage(usage));
+            Set<String> ekus = extendedKeyUsageSet ? extendedKeyUsages
+                    : ca ? Set.of() : new LinkedHashSet<>(List.of(SERVER_AUTH, CLIENT_AUTH));
+            if (!ekus.isEmpty()) {
+                List<KeyPurposeId> ids = new ArrayList<>();
+                for (String u : ekus) {
+                    ids.add(keyPurpose(u));
+                }
+                add(out, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids.toArray(new KeyPurposeId[0])));
+            }
+            if (!altNames.isEmpty()) {
+                GeneralName[] names = new GeneralName[altNames.size()];
+                for (int i = 0; i < names.length; i++) {
+                    names[i] = generalName(altNames.get(i));
+                }
+                add(out, Extension.subjectAlternativeName, false, new GeneralNames(names));
+            }
+            if (!ocspUrls.isEmpty()) {
+                AccessDescription[] ad = new AccessDescription[ocspUrls.size()];
+                for (int i = 0; i < ad.length; i++) {
+                    ad[i] = new AccessDescription(AccessDescription.id_ad_ocsp,
+                            new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrls.get(i)));
+                }
+                add(out, Extension.authorityInfoAccess, false, new AuthorityInformationAccess(ad));
+            }
+            if (!crlUrls.isEmpty()) {
+                DistributionPoint[] dps = new DistributionPoint[crlUrls.size()];
+                for (int i = 0; i < dps.length; i++) {
+                    dps[i] = new DistributionPoint(new DistributionPointName(new GeneralNames(
+                            new GeneralName(GeneralName.uniformResourceIdentifier, crlUrls.get(i)))), null, null);
+                }
+                add(out, Extension.cRLDistributionPoints, false, new CRLDistPoint(dps));
+            }
+            if (mustStaple) {
+                // TLSFeatures ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 6066).
+                add(out, TLS_FEATURE, false, new DERSequence(new ASN1Integer(5)));
+            }
+            if (!permitted.isEmpty() || !excluded.isEmpty()) {
+                add(out, Extension.nameConstraints, true, new NameConstraints(
+                        permitted.isEmpty() ? null : permitted.toArray(new GeneralSubtree[0]),
+                        excluded.isEmpty() ? null : excluded.toArray(new GeneralSubtree[0])));
+            }
+            if (ocspNoCheck) {
+                add(out, OCSP_NOCHECK, false, DERNull.INSTANCE);
+            }
+            for (Extension raw : rawExtensions.values()) {
+                out.removeIf(e -> e.getExtnId().equals(raw.getExtnId()));
+                out.add(raw);
+            }
+            return out;
+        }
+
+        private void add(List<Extension> out, ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value)
+                throws IOException {
+            if (omitted.contains(oid.getId())) {
+                return;
+            }
+            out.add(new Extension(oid, criticality.getOrDefault(oid.getId(), critical),
+                    new DEROctetString(value.toASN1Primitive().getEncoded())));
+        }
+
         private KeyPair generateKeyPair() throws GeneralSecurityException {
             if (keyType == KeyType.RSA) {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
                 g.initialize(rsaBits, RANDOM);
                 return g.generateKeyPair();
             }
+            if (keyType == KeyType.DSA) {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("DSA");
+                g.initialize(dsaBits, RANDOM);
+                return g.generateKeyPair();
+            }
+            if (keyType == KeyType.ED25519 || keyType == KeyType.ED448) {
+                return KeyPairGenerator.getInstance(keyType == KeyType.ED25519 ? "Ed25519" : "Ed448").generateKeyPair();
+            }
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec(curve), RANDOM);
             return g.generateKeyPair();
+        }
+    }
+
+    /**
+     * A signer from the JDK's providers, else from Bouncy Castle's (not registered, used for this
+     * signature only): it knows what the JDK does not, RSASSA-PSS over SHA-1 or brainpool curves.
+     */
+    private static ContentSigner signer(String algorithm, PrivateKey key) throws OperatorCreationException {
+        try {
+            return new JcaContentSignerBuilder(algorithm).build(key);
+        } catch (OperatorCreationException | RuntimeException notInTheJdk) {
+            return new JcaContentSignerBuilder(algorithm).setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                    .build(key);
         }
     }
 
@@ -563,6 +756,12 @@ public final class HeldCertificate {
         }
         if ("RSA".equals(key.getAlgorithm())) {
             return "SHA256withRSA";
+        }
+        if ("DSA".equals(key.getAlgorithm())) {
+            return "SHA256withDSA";
+        }
+        if (key instanceof java.security.interfaces.EdECKey) {
+            return ((java.security.interfaces.EdECKey) key).getParams().getName();
         }
         if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
             return "Ed25519";
@@ -587,13 +786,46 @@ public final class HeldCertificate {
         }
     }
 
-    private static GeneralSubtree[] subtrees(List<String> dnsNames) {
-        if (dnsNames.isEmpty()) {
-            return null;
+    /** One subtree from {@code TYPE:value}, as {@link Builder#permittedSubtree(String)} reads it. */
+    private static GeneralSubtree subtree(String spec) {
+        int colon = spec.indexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("a subtree is TYPE:value (DNS, IP, email, URI, DirName): '" + spec + "'");
         }
-        GeneralSubtree[] out = new GeneralSubtree[dnsNames.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = new GeneralSubtree(new GeneralName(GeneralName.dNSName, dnsNames.get(i)));
+        String type = spec.substring(0, colon);
+        String value = spec.substring(colon + 1);
+        switch (type.toUpperCase(Locale.ROOT)) {
+            case "DNS":
+                return new GeneralSubtree(new GeneralName(GeneralName.dNSName, value));
+            case "EMAIL":
+                return new GeneralSubtree(new GeneralName(GeneralName.rfc822Name, value));
+            case "URI":
+                return new GeneralSubtree(new GeneralName(GeneralName.uniformResourceIdentifier, value));
+            case "DIRNAME":
+                return new GeneralSubtree(new GeneralName(new X500Name(value)));
+            case "IP":
+                return new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(ipRange(value))));
+            default:
+                throw new IllegalArgumentException("unknown subtree type '" + type + "' (DNS, IP, email, URI, DirName)");
+        }
+    }
+
+    /** {@code address/prefix} as address and mask octets, or {@code #hex} as given. */
+    private static byte[] ipRange(String value) {
+        if (value.startsWith("#")) {
+            return java.util.HexFormat.of().parseHex(value.substring(1));
+        }
+        int slash = value.lastIndexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("an IP subtree is address/prefix or #hex: '" + value + "'");
+        }
+        byte[] address = SubjectAltName.ip(value.substring(0, slash)).rawValue();
+        int prefix = Integer.parseInt(value.substring(slash + 1));
+        byte[] out = new byte[address.length * 2];
+        System.arraycopy(address, 0, out, 0, address.length);
+        for (int i = 0; i < address.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - 8 * i));
+            out[address.length + i] = (byte) (0xff << (8 - bits));
         }
         return out;
     }

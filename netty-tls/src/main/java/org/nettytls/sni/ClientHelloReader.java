@@ -9,7 +9,10 @@ import io.netty.handler.ssl.SslHandler;
  * without consuming them (the {@code SslHandler} that follows reads the same bytes again).
  *
  * <p>It reads only what a well-formed start of a TLS connection looks like: handshake records
- * (RFC 8446 5.1) of 1 to 2^14 bytes whose first message is a ClientHello. Anything else is not
+ * (RFC 8446 5.1) of 1 to 2^14 bytes whose first message is a ClientHello, and the warning alerts
+ * BoringSSL skips among them (at most {@value #MAX_WARNING_RUN} in a row; a hello after more than
+ * {@value #MAX_WARNINGS} in all is refused, a deliberate difference that bounds what a client can
+ * make the selector hold). Anything else is not
  * its to judge: it says {@link Kind#HAND_OVER} at the first byte that departs from that shape, and
  * BoringSSL, reading the same bytes from the start, gives its own answer (an alert, a wait for
  * more, a ServerHello). The one refusal of its own is a ClientHello announcing more than the limit,
@@ -22,7 +25,12 @@ final class ClientHelloReader {
     static final int HANDSHAKE_HEADER = 4;
     /** RFC 8446 5.1: a record's plaintext fragment is at most 2^14 bytes. */
     static final int MAX_FRAGMENT = 1 << 14;
+    private static final int CONTENT_ALERT = 21;
     private static final int CONTENT_HANDSHAKE = 22;
+    /** BoringSSL's kMaxWarningAlerts: it skips this many warning alerts in a row, and refuses the next. */
+    static final int MAX_WARNING_RUN = 4;
+    /** Warning alerts skipped in all before the selector refuses the hello itself (bounds what a client makes it hold). */
+    static final int MAX_WARNINGS = 16;
     private static final int CLIENT_HELLO = 1;
 
     /** What the bytes so far are. */
@@ -59,6 +67,8 @@ final class ClientHelloReader {
     /** Bytes of the input, counted from its reader index, already taken apart into records. */
     private int consumed;
     private int bodyLength = -1;
+    private int warningRun;
+    private int warnings;
 
     ClientHelloReader(int maxLength) {
         this.maxLength = maxLength;
@@ -83,6 +93,26 @@ final class ClientHelloReader {
             }
             int type = in.getUnsignedByte(at);
             int length = in.getUnsignedShort(at + 3);
+            if (type == CONTENT_ALERT && length == 2 && in.getUnsignedByte(at + 1) == 3) {
+                // BoringSSL discards warning alerts (other than close_notify) before and between the
+                // hello's records, then reads the hello: so must the selector, or the hello would go
+                // to the default certificate while BoringSSL reads, and reports, the name in it.
+                if (available < RECORD_HEADER + 2) {
+                    return Result.NEED_MORE;
+                }
+                if (in.getUnsignedByte(at + RECORD_HEADER) == 1 && in.getUnsignedByte(at + RECORD_HEADER + 1) != 0) {
+                    if (++warningRun > MAX_WARNING_RUN) {
+                        return handOver("sent more than " + MAX_WARNING_RUN + " warning alerts in a row");
+                    }
+                    if (++warnings > MAX_WARNINGS) {
+                        release();
+                        return new Result(Kind.TOO_LARGE, null, "sent more than " + MAX_WARNINGS
+                                + " warning alerts before its ClientHello was complete");
+                    }
+                    consumed += RECORD_HEADER + 2;
+                    continue;
+                }
+            }
             if (type != CONTENT_HANDSHAKE) {
                 return handOver("sent a record of content type " + type + " before its ClientHello was complete");
             }
@@ -96,6 +126,7 @@ final class ClientHelloReader {
                 return Result.NEED_MORE;
             }
             int start = at + RECORD_HEADER;
+            warningRun = 0;
             if (message == null && length >= HANDSHAKE_HEADER) {
                 Result header = header(in.getUnsignedByte(start), in.getUnsignedMedium(start + 1));
                 if (header != null) {

@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -26,8 +27,11 @@ import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.TlsFailureEvents;
+import org.nettytls.TlsHandshakeEvent;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.internal.HandshakeStart;
 import org.nettytls.trap.ErrorTrap;
 import org.nettytls.trap.ErrorTrapHandler;
 
@@ -106,6 +110,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private long helloMillis;
     private boolean suppressRead;
     private boolean readPending;
+    /** When reading the ClientHello began (System.nanoTime()), for an observed handshake's duration. */
+    private long began;
 
     public SniCertSelector(SniLookup lookup, SniSelectorOptions options) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
@@ -156,6 +162,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
 
     private void startClientHelloTimer(ChannelHandlerContext ctx) {
         if (timer == null && state == State.READING) {
+            began = System.nanoTime();
             long millis = options.clientHelloTimeout().toMillis();
             timer = ctx.executor().schedule(() -> fail(ctx, new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT,
                     "no complete ClientHello within " + millis + " ms (" + actualReadableBytes() + " bytes received)")),
@@ -307,6 +314,16 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         String name = ctx.name();
         resumeReads(ctx);
         long handshakeMillis = remainingHandshakeMillis(context.options().handshakeTimeout().toMillis());
+        TlsObserver observer = context.options().observer();
+        if (observer != null && began != 0) {
+            ctx.channel().attr(HandshakeStart.KEY).set(began);
+        }
+        if (handedOver == null) {
+            // Only a hello read for its name is a selection: one handed over unread (plaintext, an
+            // SSLv2-format or malformed hello) says nothing of a name, and its handshake is observed
+            // like any other by the default's observer.
+            observeSelection(ctx, options.observer() != null ? options.observer() : observer, context);
+        }
         SslHandler ssl;
         try {
             // The name's whole stack (error trap, close mode, debug log), as TlsServerContext.install
@@ -361,7 +378,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
                 ctx.channel().attr(TlsConnectionInfo.LOCAL_CERTIFICATES).set(chain);
                 event = SniCompletionEvent.success(name, requested, chain);
             } else {
-                event = SniCompletionEvent.failure(name, requested, explain(TlsException.classify(f.cause()), problem));
+                TlsException cause = explain(TlsException.classify(f.cause()), problem);
+                if (context == null) {
+                    // The judge's handshake has no context to observe it: it is the selector's to report.
+                    observeFailure(ctx, cause);
+                }
+                event = SniCompletionEvent.failure(name, requested, cause);
             }
             if (after != null) {
                 after.fireUserEventTriggered(event);
@@ -393,6 +415,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     private void trapPlaintext(ChannelHandlerContext ctx, ErrorTrap trap) {
         state = State.DONE;
         selected.tryFailure(plaintext);
+        observeFailure(ctx, plaintext);
         ctx.fireUserEventTriggered(SniCompletionEvent.failure(null, null, plaintext));
         resumeReads(ctx);
         ctx.pipeline().replace(this, "tls-error-trap", new ErrorTrapHandler(trap));
@@ -408,7 +431,34 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         }
     }
 
+    /**
+     * The selector's own failures, and the handshakes BoringSSL judged holding no certificate, are
+     * failed server handshakes to the selector's observer, timed from the connection's start.
+     */
+    private void observeFailure(ChannelHandlerContext ctx, TlsException cause) {
+        TlsObserver observer = options.observer();
+        if (observer != null) {
+            try {
+                observer.handshakeCompleted(ctx.channel(), TlsHandshakeEvent.failure(false,
+                        Duration.ofNanos(began == 0 ? 0 : System.nanoTime() - began), cause));
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
+    }
+
+    private void observeSelection(ChannelHandlerContext ctx, TlsObserver observer, TlsServerContext context) {
+        if (observer != null) {
+            try {
+                observer.sniSelected(ctx.channel(), serverName, context);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
+    }
+
     private void unknownName(ChannelHandlerContext ctx) {
+        observeSelection(ctx, options.observer(), null);
         TlsException e = new TlsException(TlsErrorCode.UNRECOGNIZED_NAME, "no certificate for "
                 + describeName() + " and no default"
                 + (options.unknownName() == SniSelectorOptions.UnknownName.ALERT ? "; sent unrecognized_name" : ""));
@@ -440,6 +490,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         cancelTimer();
         reader.release();
         selected.tryFailure(cause);
+        observeFailure(ctx, cause);
         ctx.fireUserEventTriggered(SniCompletionEvent.failure(serverName, requestedName, cause));
         ctx.fireUserEventTriggered(new TlsFailureEvent(cause));
         ctx.close();

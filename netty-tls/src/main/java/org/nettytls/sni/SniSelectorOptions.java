@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -45,6 +46,7 @@ public final class SniSelectorOptions {
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
     private final TlsAlpnChallenges tlsAlpnChallenges;
+    private final TlsObserver observer;
 
     private SniSelectorOptions(Builder b) {
         this.maxClientHelloLength = b.maxClientHelloLength;
@@ -53,6 +55,7 @@ public final class SniSelectorOptions {
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
         this.tlsAlpnChallenges = b.tlsAlpnChallenges;
+        this.observer = b.observer;
     }
 
     public static Builder builder() {
@@ -97,6 +100,19 @@ public final class SniSelectorOptions {
         return tlsAlpnChallenges;
     }
 
+    /**
+     * The observer told of every selection, and of the connections the selector itself fails (no
+     * ClientHello in time, no certificate for the name, a refused hello, a failed lookup, plaintext
+     * taken by the default's error trap) and those BoringSSL judged holding no certificate (no
+     * default) as failed server handshakes; or {@code null}, when selections go to the chosen
+     * context's observer and the selector's own failures to none. A handshake under a chosen
+     * context (the default's too, for a hello handed over unread) is that context's observer's to
+     * report. <b>Experimental</b>: see {@link TlsObserver}.
+     */
+    public TlsObserver observer() {
+        return observer;
+    }
+
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
@@ -104,6 +120,7 @@ public final class SniSelectorOptions {
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
         private TlsAlpnChallenges tlsAlpnChallenges;
+        private TlsObserver observer;
 
         private Builder() {
         }
@@ -155,6 +172,12 @@ public final class SniSelectorOptions {
          */
         public Builder tlsAlpnChallenges(TlsAlpnChallenges challenges) {
             this.tlsAlpnChallenges = Objects.requireNonNull(challenges, "challenges");
+            return this;
+        }
+
+        /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
+        public Builder observer(TlsObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  *     SASL challenges.
  * <li>XMPP (RFC 6120): XML depth, CDATA and quotes; {@code <starttls/>} counts only as a child of
  *     the stream, after the server's features, with no other stanza before it.
- * <li>LDAP (RFC 4511): message IDs of requests without their final response, and a SASL bind in
- *     progress; a StartTLS request while any is outstanding is refused with operationsError, as
+ * <li>LDAP (RFC 4511): message IDs of requests without their final response (counted, and an
+ *     abandoned operation stays outstanding, since a server may answer it anyway), and a SASL bind
+ *     in progress; a StartTLS request while any is outstanding is refused with operationsError, as
  *     RFC 4513 section 3.1.1 requires.
  * <li>PostgreSQL: SSLRequest only as the first message (or after a refused GSSENCRequest).
  * </ul>
@@ -1079,7 +1080,7 @@ final class ServerDialogs {
         private static final Set<Integer> PARTIAL = Set.of(0x64, 0x73, 0x79);
         private static final int SASL_BIND_IN_PROGRESS = 14;
         private static final int HEADER = 24;
-        private final Set<Long> outstanding = new HashSet<>();
+        private final Map<Long, Integer> outstanding = new HashMap<>();
         private boolean saslBind;
         private int upgradeId;
         private final byte[] head = new byte[HEADER];
@@ -1101,15 +1102,16 @@ final class ServerDialogs {
                 return Kind.PASS;
             }
             int op = (int) h[1];
-            if (op == 0x42) {
+            if (op == 0x42 || op == 0x50) {
+                // UnbindRequest and AbandonRequest get no response. An abandoned operation may
+                // still be answered (RFC 4511 section 4.11: the server MAY abandon it), so it
+                // stays outstanding: a StartTLS behind it is refused rather than have its answer
+                // arrive inside TLS.
                 return Kind.PASS;
             }
-            if (op == 0x50) {
-                // AbandonRequest: the abandoned operation gets no response.
-                outstanding.remove(h[2]);
-                return Kind.PASS;
-            }
-            outstanding.add(h[0]);
+            // Counted, not a set: two requests under one messageID (which RFC 4511 section
+            // 4.1.1.1 forbids, and an injecting attacker may send) need two answers.
+            outstanding.merge(h[0], 1, Integer::sum);
             return Kind.PASS;
         }
 
@@ -1246,7 +1248,7 @@ final class ServerDialogs {
                 if (op == 0x78 && h[0] == 0) {
                     return;
                 }
-                outstanding.remove(h[0]);
+                outstanding.computeIfPresent(h[0], (id, n) -> n > 1 ? n - 1 : null);
                 if (op == 0x61) {
                     saslBind = h[2] == SASL_BIND_IN_PROGRESS;
                 }

@@ -11,6 +11,7 @@ import java.util.Objects;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsObserver;
 
 /**
  * The client side of a {@link StartTlsProtocol}: sits right behind a {@link StartTlsHandler}
@@ -62,6 +63,7 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
         }
         promise = ctx.executor().newPromise();
         dialog = protocol.newClientDialog(host);
+        starttls.observe(protocol.id(), true, tls.options().observer());
         if (ctx.channel().isActive()) {
             begin(ctx);
         }
@@ -122,7 +124,16 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
 
     private void fail(ChannelHandlerContext ctx, TlsException e) {
         if (promise.tryFailure(e)) {
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+            StartTlsCompletionEvent event = new StartTlsCompletionEvent(e);
+            ctx.fireUserEventTriggered(event);
+            TlsObserver observer = tls.options().observer();
+            if (observer != null) {
+                try {
+                    observer.startTlsCompleted(ctx.channel(), protocol.id(), true, event);
+                } catch (RuntimeException ignored) {
+                    // An observer must not break the connection it observes.
+                }
+            }
         }
         ctx.close();
     }

@@ -19,6 +19,7 @@ import java.util.Objects;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
@@ -89,6 +90,9 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     private PendingWriteQueue heldWrites;
     private Promise<Channel> upgrade;
     private StopTlsHandler stopper;
+    private TlsObserver observer;
+    private String protocol = "custom";
+    private boolean client;
 
     /** Fails the connection on plaintext after the upgrade point. */
     public StartTlsHandler(Framing framing) {
@@ -118,9 +122,17 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
         Objects.requireNonNull(tls, "tls");
         return onEventLoop(() -> {
+            observeWith(tls.options().observer(), false);
             Promise<Channel> result = begin(positiveReply);
             if (!result.isDone()) {
-                attach(tls.installBefore(ctx.pipeline(), ctx.name()), result);
+                SslHandler ssl;
+                try {
+                    ssl = tls.installBefore(ctx.pipeline(), ctx.name());
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
+                    return result;
+                }
+                attach(ssl, result);
             }
             return result;
         });
@@ -142,6 +154,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(sessionKey, "sessionKey");
         return onEventLoop(() -> {
+            observeWith(tls.options().observer(), true);
             Promise<Channel> result = begin(null);
             if (!result.isDone()) {
                 SslHandler ssl;
@@ -149,6 +162,9 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
                     ssl = tls.installBefore(ctx.pipeline(), ctx.name(), host, port, sessionKey);
                 } catch (TlsException e) {
                     upgradeFailed(result, e);
+                    return result;
+                } catch (RuntimeException e) {
+                    upgradeFailed(result, setupFailed(e));
                     return result;
                 }
                 attach(ssl, result);
@@ -168,6 +184,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         Objects.requireNonNull(lookup, "lookup");
         Objects.requireNonNull(options, "options");
         return onEventLoop(() -> {
+            observeWith(options.observer(), false);
             Promise<Channel> result = begin(positiveReply);
             if (result.isDone()) {
                 return result;
@@ -204,6 +221,36 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             }
             return result;
         });
+    }
+
+    /**
+     * For {@link StartTlsServer} and {@link StartTlsClient}: the protocol, role and observer that
+     * upgrades, refusals and downgrades on this channel are reported with.
+     */
+    void observe(String protocolId, boolean clientRole, TlsObserver o) {
+        this.protocol = protocolId;
+        this.client = clientRole;
+        this.observer = o;
+    }
+
+    private void observeWith(TlsObserver o, boolean clientRole) {
+        if (o != null) {
+            observer = o;
+            client = clientRole;
+        }
+    }
+
+    /** Fires the upgrade's outcome down the pipeline and tells the observer. */
+    private void completed(StartTlsCompletionEvent event) {
+        ctx.fireUserEventTriggered(event);
+        TlsObserver o = observer;
+        if (o != null) {
+            try {
+                o.startTlsCompleted(ctx.channel(), protocol, client, event);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
+        }
     }
 
     private Future<Channel> onEventLoop(java.util.function.Supplier<Future<Channel>> action) {
@@ -260,9 +307,17 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         return ctx.executor().<Channel>newPromise().setFailure(e);
     }
 
+    /**
+     * TLS could not be put on the channel (an identity gate's supplier or a staple source threw):
+     * the channel already counts as TLS, so the upgrade fails like a failed handshake.
+     */
+    private static TlsException setupFailed(RuntimeException e) {
+        return new TlsException(TlsErrorCode.BAD_CONFIGURATION, "expected to put TLS on the channel, found: " + e, e);
+    }
+
     private void upgradeFailed(Promise<Channel> result, TlsException e) {
         if (result.tryFailure(e)) {
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+            completed(new StartTlsCompletionEvent(e));
         }
         // Never go on in plaintext after a failed upgrade.
         ctx.close();
@@ -310,7 +365,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         if (upgrade != null && !upgrade.isDone()) {
             TlsException e = new TlsException(TlsErrorCode.CONNECTION_FAILED, "the connection closed before the upgrade finished");
             if (upgrade.tryFailure(e)) {
-                ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+                completed(new StartTlsCompletionEvent(e));
             }
         }
         ctx.fireChannelInactive();
@@ -323,11 +378,18 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
             ctx.fireUserEventTriggered(evt);
             if (completion.isSuccess()) {
                 upgrade.trySuccess(ctx.channel());
-                ctx.fireUserEventTriggered(StartTlsCompletionEvent.SUCCESS);
+                completed(StartTlsCompletionEvent.SUCCESS);
             } else {
                 upgradeFailed(upgrade, TlsException.classify(completion.cause()));
             }
             return;
+        }
+        if (evt instanceof StopTlsCompletionEvent && observer != null) {
+            try {
+                observer.stopTlsCompleted(ctx.channel(), protocol, (StopTlsCompletionEvent) evt);
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
         }
         if (evt instanceof StopTlsCompletionEvent && ((StopTlsCompletionEvent) evt).isSuccess()) {
             // From here on the SslHandler is gone (its leftover bytes come next): plaintext again.
@@ -482,7 +544,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     /** For {@link StartTlsServer}: an upgrade that was to come cannot; the connection ends. */
     void abandonUpgrade(TlsException e) {
         pointReached = false;
-        ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+        completed(new StartTlsCompletionEvent(e));
         ctx.close();
     }
 
@@ -500,7 +562,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
                 ? "expected nothing buffered at the upgrade point, found an incomplete frame longer than " + maxFrame + " bytes"
                 : "expected nothing after the upgrade point until the TLS handshake, found " + count + " plaintext bytes: " + preview);
         if (upgrade != null && upgrade.tryFailure(e) || pointReached) {
-            ctx.fireUserEventTriggered(new StartTlsCompletionEvent(e));
+            completed(new StartTlsCompletionEvent(e));
         }
         pointReached = false;
         ctx.close();

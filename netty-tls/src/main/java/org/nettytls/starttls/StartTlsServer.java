@@ -10,6 +10,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.Objects;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.TlsObserver;
 import org.nettytls.TlsServerContext;
 
 /**
@@ -76,6 +77,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
             throw new IllegalStateException("expected a StartTlsHandler in front of StartTlsServer, found none in " + ctx.pipeline().names());
         }
         dialog = protocol.newServerDialog(true);
+        starttls.observe(protocol.id(), false, tls.options().observer());
     }
 
     @Override
@@ -101,6 +103,7 @@ public final class StartTlsServer extends ChannelDuplexHandler {
                 return;
             case REFUSE:
                 frame.release();
+                observeRefusal(ctx);
                 if (dialog.closesAfterRefusal()) {
                     ctx.writeAndFlush(dialog.refusal(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
                 } else {
@@ -145,6 +148,18 @@ public final class StartTlsServer extends ChannelDuplexHandler {
         } else if (paused && (dialog.lost() != null || !dialog.awaitingReply())) {
             paused = false;
             starttls.resumeFrames();
+        }
+    }
+
+    private void observeRefusal(ChannelHandlerContext ctx) {
+        TlsObserver observer = tls.options().observer();
+        if (observer != null) {
+            try {
+                observer.startTlsCompleted(ctx.channel(), protocol.id(), false, new StartTlsCompletionEvent(new TlsException(
+                        TlsErrorCode.STARTTLS_REFUSED, protocol.id() + ": the client's upgrade command was refused here")));
+            } catch (RuntimeException ignored) {
+                // An observer must not break the connection it observes.
+            }
         }
     }
 

@@ -31,7 +31,12 @@ final class ChainFailure {
         CRL_NOT_YET_VALID(TlsErrorCode.UNTRUSTED_CHAIN),
         CRL_BAD_SIGNATURE(TlsErrorCode.UNTRUSTED_CHAIN),
         CRL_SIGNER_NOT_ALLOWED(TlsErrorCode.UNTRUSTED_CHAIN),
-        CRL_UNHANDLED_CRITICAL_EXTENSION(TlsErrorCode.UNTRUSTED_CHAIN);
+        CRL_UNHANDLED_CRITICAL_EXTENSION(TlsErrorCode.UNTRUSTED_CHAIN),
+        WEAK_KEY(TlsErrorCode.WEAK_CRYPTO),
+        WEAK_SIGNATURE(TlsErrorCode.WEAK_CRYPTO),
+        LEAF_MAY_SIGN(TlsErrorCode.PROFILE_VIOLATION),
+        PROFILE(TlsErrorCode.PROFILE_VIOLATION),
+        TOO_COMPLEX(TlsErrorCode.CHAIN_TOO_COMPLEX);
 
         final TlsErrorCode code;
 
@@ -98,6 +103,8 @@ final class ChainFailure {
                 return CertificateVerifier.X509_V_ERR_KEYUSAGE_NO_CRL_SIGN;
             case CRL_UNHANDLED_CRITICAL_EXTENSION:
                 return CertificateVerifier.X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION;
+            case LEAF_MAY_SIGN:
+                return CertificateVerifier.X509_V_ERR_INVALID_NON_CA;
             default:
                 return CertificateVerifier.X509_V_ERR_CERT_REJECTED;
         }

@@ -30,9 +30,12 @@ import org.nettytls.internal.DigestMemory;
  * per process (the rest of {@code jdk.certpath.disabledAlgorithms}, its list of blocked
  * certificates); the trusted certificate has no name constraints there (they are applied by
  * {@link ChainValidator} every time), and revocation is off there
- * ({@link CrlStore} applies CRLs on every handshake). Dates, extensions, purpose, name constraints,
- * the host name, pins, CRLs and the verify callback are evaluated on every handshake: they are
- * cheap or change with time.
+ * ({@link CrlStore} applies CRLs on every handshake). Dates, extensions, purpose, name constraints
+ * (and the name that matched), the security floor, the validation profile, the host name, pins,
+ * CRLs and the verify callback are evaluated on every handshake: they are cheap, change with time,
+ * or depend on the options, which no fact here records. A fact proven under a lower
+ * {@link SecurityFloor} or another {@link ValidationProfile} therefore never accepts a chain those
+ * rules refuse (the PKIX verdict is only consulted once every one of them has passed).
  *
  * <p>One memory belongs to one trust manager (one context, one trust store); it is bounded (least
  * recently used first out) and thread-safe.

@@ -4,8 +4,10 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXCertPathChecker;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -14,21 +16,17 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.GeneralSubtree;
-import org.bouncycastle.asn1.x509.NameConstraintValidatorException;
-import org.bouncycastle.asn1.x509.NameConstraints;
-import org.bouncycastle.asn1.x509.PKIXNameConstraintValidator;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.nettytls.cert.CaStore;
 import org.nettytls.cert.CertificateFields;
@@ -38,36 +36,53 @@ import org.nettytls.cert.CertificateFields;
  * person can act on.
  *
  * <p>It builds the path itself (issuer by name, narrowed by key identifiers, confirmed by
- * signature; trusted issuers first; at most {@value #MAX_DEPTH} deep), then, like OpenSSL's
- * {@code X509_verify_cert}, checks <em>everything</em> and records every failure at the depth of
- * the certificate at fault, so that a verify callback that forgives one failure (an expired
- * certificate, say) still sees all the others: validity windows (the trusted certificate's too),
- * basicConstraints and keyUsage of every issuer, path lengths including the trusted
- * certificate's own, name constraints including the trusted certificate's own, unknown critical
- * extensions, and the purpose (an extendedKeyUsage that must allow the peer's role; a peer key
- * usage that can sign). Where no date failed, the JDK's PKIX validator is asked as well, as a
- * second opinion.
+ * signature; trusted issuers first), and when a path fails it tries the next candidate issuer
+ * (a cross-signed root, an unconstrained path beside a name-constrained one), depth first, so the
+ * first path tried is the one a greedy builder takes and its failures are the ones reported when
+ * no path passes. Like OpenSSL's {@code X509_verify_cert} it checks <em>everything</em> on a path
+ * and records every failure at the depth of the certificate at fault, so that a verify callback
+ * that forgives one failure (an expired certificate, say) still sees all the others: validity
+ * windows (the trusted certificate's too), basicConstraints and keyUsage of every issuer, path
+ * lengths including the trusted certificate's own (self-issued intermediates not counted, RFC 5280
+ * 6.1.4 (l)), name constraints including the trusted certificate's own and applied to the name the
+ * connection matched ({@link NameConstraintsCheck}), unknown critical extensions, the security
+ * floor and the profile ({@link CertificateRules}), and the purpose (an extendedKeyUsage that must
+ * allow the peer's role; a peer key usage that can sign). Where nothing failed, the JDK's PKIX
+ * validator is asked as well, as a second opinion (policy constraints, above all).
  *
  * <p>Like IO::Socket::SSL, which sets OpenSSL's {@code X509_V_FLAG_PARTIAL_CHAIN}, a trusted
  * intermediate ends the path; its own constraints still apply.
  *
- * <p>Hostile chains cost bounded work: at most {@value #MAX_PEER_CERTIFICATES} certificates are
- * looked at, and at most {@value #MAX_SIGNATURE_CHECKS} signatures are checked while building.
+ * <p>Hostile chains cost bounded work: at most {@link Rules#maxPeerCertificates()} certificates
+ * are looked at, at most {@link Rules#maxSignatureChecks()} signatures checked and
+ * {@value #MAX_PATHS} complete paths judged, keys too costly to check are not used, and name
+ * constraints have a budget of comparisons; what would go past them is refused with
+ * {@code chain-too-complex}.
  */
 final class ChainValidator {
-    static final int MAX_DEPTH = 10;
-    static final int MAX_PEER_CERTIFICATES = 2 * MAX_DEPTH;
+    /** OpenSSL's verify depth as it stands here by default: intermediates between the peer's certificate and the anchor. */
+    static final int DEFAULT_MAX_INTERMEDIATES = 9;
+    /** The largest verify depth the options accept: the work per chain stays bounded. */
+    static final int MAX_INTERMEDIATES_LIMIT = 20;
+    static final int MAX_PEER_CERTIFICATES = 20;
     static final int MAX_SIGNATURE_CHECKS = 32;
+    /** Complete paths judged per chain before the search stops. */
+    static final int MAX_PATHS = 8;
     private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private static final String ANY_EKU = "2.5.29.37.0";
-    /** Critical extensions this validator (or, for policies, the PKIX second opinion) handles, as OpenSSL does. */
-    private static final Set<String> HANDLED_CRITICAL = Set.of(
+    /**
+     * Critical extensions this validator (or, for policies, the PKIX second opinion) handles, as
+     * OpenSSL does. CRL distribution points are read by the CRL fetcher; their criticality only
+     * says a client must understand them, which it does (RFC 5280 4.2.1.13).
+     */
+    static final Set<String> HANDLED_CRITICAL = Set.of(
             "2.5.29.15", // keyUsage
             "2.5.29.17", // subjectAltName
             "2.5.29.18", // issuerAltName
             "2.5.29.19", // basicConstraints
             "2.5.29.30", // nameConstraints
+            "2.5.29.31", // cRLDistributionPoints
             "2.5.29.32", // certificatePolicies
             "2.5.29.33", // policyMappings
             "2.5.29.36", // policyConstraints
@@ -76,11 +91,31 @@ final class ChainValidator {
             "1.3.6.1.5.5.7.1.24", // TLS feature (must-staple)
             "1.3.6.1.5.5.7.48.1.5"); // OCSP no-check
 
-    /** A common name that reads as a host name, which name constraints then bind as a DNS name. */
-    private static final Pattern HOST_LIKE_CN =
-            Pattern.compile("[A-Za-z0-9*]([A-Za-z0-9*-]*[A-Za-z0-9])?(\\.[A-Za-z0-9-]+)+\\.?");
-
     private ChainValidator() {
+    }
+
+    /** What one verification asks of a chain beyond RFC 5280: the profile, the security floor and the depth. */
+    static final class Rules {
+        static final Rules DEFAULT = new Rules(ValidationProfile.DEFAULT, SecurityFloor.STANDARD, DEFAULT_MAX_INTERMEDIATES);
+
+        final ValidationProfile profile;
+        final SecurityFloor floor;
+        final int maxIntermediates;
+
+        Rules(ValidationProfile profile, SecurityFloor floor, int maxIntermediates) {
+            this.profile = profile;
+            this.floor = floor;
+            this.maxIntermediates = maxIntermediates;
+        }
+
+        /** Certificates a peer may send before the chain is refused unread. */
+        int maxPeerCertificates() {
+            return Math.max(MAX_PEER_CERTIFICATES, 2 * (maxIntermediates + 1));
+        }
+
+        int maxSignatureChecks() {
+            return Math.max(MAX_SIGNATURE_CHECKS, 2 * (maxIntermediates + 2));
+        }
     }
 
     /**
@@ -99,11 +134,6 @@ final class ChainValidator {
             this.failures = List.copyOf(failures);
         }
 
-        /** A chain taken as the peer sent it, already validated by another engine. */
-        static Result asSent(List<X509Certificate> chain) {
-            return new Result(chain, false, List.of());
-        }
-
         /** The first failure in OpenSSL's reporting order (from the root down), or {@code null}. */
         ChainFailure firstFailure() {
             ChainFailure first = null;
@@ -116,156 +146,386 @@ final class ChainValidator {
         }
     }
 
+    /**
+     * A chain another engine validated, taken as sent: its certificates in issuing order from the
+     * peer's upwards are still held to what no profile lowers (the security floor, the RFC 5280
+     * leaf rule, name constraints applied to the names and to the name that matched), since the
+     * other engine may not know these rules.
+     *
+     * <p>Which path the other engine took is not known, and the peer chose the order it sent: so
+     * every path the sent certificates make by name from the peer's certificate upwards (to a
+     * self-signed one, or as far as they go) is held to these rules, and a chain that makes more
+     * than {@value #MAX_PATHS} such paths is refused as too complex. A certificate slipped in
+     * between, or a peer certificate whose subject repeats its issuer's name, hides no issuer.
+     */
+    static Result asSent(List<X509Certificate> chain, boolean peerIsServer, Rules rules,
+            NameConstraintsCheck.Identity identity) {
+        List<List<X509Certificate>> paths = new ArrayList<>();
+        Map<X509Certificate, Boolean> selfSigned = new IdentityHashMap<>();
+        List<X509Certificate> start = new ArrayList<>(List.of(chain.get(0)));
+        if (!namePaths(chain, start, rules.maxIntermediates + 2, selfSigned, paths)) {
+            return new Result(chain, false, List.of(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, 0,
+                    "the certificates the peer sent make more than " + MAX_PATHS + " paths by issuer name from "
+                            + describe(chain.get(0)) + "; the chain is refused (bounded work)")));
+        }
+        Search search = new Search(chain, null, peerIsServer, null, ChainMemory.NONE, rules, identity);
+        NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        for (List<X509Certificate> path : paths) {
+            List<ChainFailure> failures = new ArrayList<>();
+            List<NameConstraintsCheck.Finding> names = new ArrayList<>();
+            NameConstraintsCheck.check(path, identity, budget, names);
+            for (NameConstraintsCheck.Finding f : names) {
+                failures.add(f.toFailure());
+            }
+            search.checkFloor(path, selfSigned, failures);
+            if (!failures.isEmpty()) {
+                return new Result(path, false, failures);
+            }
+        }
+        return new Result(chain, false, List.of());
+    }
+
+    /**
+     * Adds to {@code out} every path by issuer name through {@code sent} that extends
+     * {@code path}, at most {@code maxLength} certificates long, ending at a self-signed
+     * certificate or where no sent certificate names the issuer; {@code false} when there are more
+     * than {@value #MAX_PATHS}.
+     */
+    private static boolean namePaths(List<X509Certificate> sent, List<X509Certificate> path, int maxLength,
+            Map<X509Certificate, Boolean> selfSigned, List<List<X509Certificate>> out) {
+        X509Certificate current = path.get(path.size() - 1);
+        boolean extended = false;
+        if (path.size() < maxLength && !isSelfSigned(current, selfSigned)) {
+            for (X509Certificate candidate : sent) {
+                if (containsSame(path, candidate)
+                        || !candidate.getSubjectX500Principal().equals(current.getIssuerX500Principal())) {
+                    continue;
+                }
+                extended = true;
+                path.add(candidate);
+                boolean within = namePaths(sent, path, maxLength, selfSigned, out);
+                path.remove(path.size() - 1);
+                if (!within) {
+                    return false;
+                }
+            }
+        }
+        if (!extended) {
+            if (out.size() >= MAX_PATHS) {
+                return false;
+            }
+            out.add(List.copyOf(path));
+        }
+        return true;
+    }
+
+    /** Whether {@code c} is signed by its own key (asked once per certificate; a key too costly to use is not tried). */
+    static boolean isSelfSigned(X509Certificate c, Map<X509Certificate, Boolean> known) {
+        if (!CertificateRules.selfIssued(c)) {
+            return false;
+        }
+        return known.computeIfAbsent(c, k -> CertificateRules.tooCostly(k.getPublicKey()) == null
+                && CertificateFields.isSelfSigned(k));
+    }
+
     /** Validates {@code chain} for a peer in the role given by {@code peerIsServer}, remembering nothing. */
     static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now) {
         return validate(chain, trust, peerIsServer, now, ChainMemory.NONE);
     }
 
+    /** As below, with the default rules and no matched name. */
+    static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now,
+            ChainMemory memory) {
+        return validate(chain, trust, peerIsServer, now, memory, Rules.DEFAULT, null);
+    }
+
     /**
      * Validates {@code chain}, taking from {@code memory} (and adding to it) the signatures and
      * PKIX verdicts already proven for the same bytes; every other check runs every time.
+     *
+     * @param identity the name the hostname check matched, which the path's name constraints must
+     *        allow; {@code null} when no name matched or none is checked
      */
     static Result validate(List<X509Certificate> chain, CaStore trust, boolean peerIsServer, Instant now,
-            ChainMemory memory) {
+            ChainMemory memory, Rules rules, NameConstraintsCheck.Identity identity) {
         if (chain.isEmpty()) {
             return new Result(List.of(), false,
                     List.of(new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the peer sent no certificate")));
         }
         X509Certificate leaf = chain.get(0);
-        if (chain.size() > MAX_PEER_CERTIFICATES) {
-            return new Result(List.of(leaf), false, List.of(new ChainFailure(ChainFailure.Reason.CHAIN_TOO_LONG, 0,
-                    "the peer sent " + chain.size() + " certificates; more than " + MAX_PEER_CERTIFICATES
+        if (chain.size() > rules.maxPeerCertificates()) {
+            return new Result(List.of(leaf), false, List.of(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, 0,
+                    "the peer sent " + chain.size() + " certificates; more than " + rules.maxPeerCertificates()
                             + " are refused unread")));
         }
         if (trust == null) {
             return new Result(List.of(leaf), false, List.of(new ChainFailure(ChainFailure.Reason.UNTRUSTED, 0,
                     "no CA is configured to verify the peer against")));
         }
-        List<ChainFailure> failures = new ArrayList<>();
+        Search search = new Search(chain, trust, peerIsServer, now, memory, rules, identity);
         if (trust.directlyTrusted().contains(leaf)) {
-            List<X509Certificate> self = List.of(leaf);
-            checkDates(self, now, failures);
-            checkExtensions(self, failures);
-            checkPurpose(self, peerIsServer, failures);
-            return new Result(self, true, failures);
+            return search.judge(List.of(leaf), true, null);
+        }
+        return search.run();
+    }
+
+    /**
+     * The depth-first search over candidate issuers: trusted ones first, then those the peer sent,
+     * each in the order given. A complete path is judged at once; the first that passes wins, else
+     * the first one judged is reported.
+     */
+    private static final class Search {
+        private final List<X509Certificate> sent;
+        private final CaStore trust;
+        private final boolean peerIsServer;
+        private final Instant now;
+        private final ChainMemory memory;
+        private final ChainMemory.Digests digests;
+        private final Rules rules;
+        private final NameConstraintsCheck.Identity identity;
+        private final NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        /** Signature verdicts of this validation, by issuer and subject position in the candidates. */
+        private final Map<X509Certificate, Map<X509Certificate, Boolean>> signatures = new IdentityHashMap<>();
+        private final List<X509Certificate> path = new ArrayList<>();
+        /** Candidate issuers passed over unverified, and why, for the message of a dead end. */
+        private final List<String> skipped = new ArrayList<>();
+        private int signatureChecks;
+        private int pathsJudged;
+        private boolean stopped;
+        private Result first;
+        private Result accepted;
+
+        Search(List<X509Certificate> sent, CaStore trust, boolean peerIsServer, Instant now, ChainMemory memory,
+                Rules rules, NameConstraintsCheck.Identity identity) {
+            this.sent = sent;
+            this.trust = trust;
+            this.peerIsServer = peerIsServer;
+            this.now = now;
+            this.memory = memory;
+            this.digests = memory.digests();
+            this.rules = rules;
+            this.identity = identity;
         }
 
-        ChainMemory.Digests digests = memory.digests();
-        Builder builder = new Builder(chain, trust, memory, digests);
-        builder.build();
-        List<X509Certificate> path = builder.path;
-        if (builder.failure != null) {
-            failures.add(builder.failure);
+        Result run() {
+            path.add(sent.get(0));
+            extend();
+            if (accepted != null) {
+                return accepted;
+            }
+            return first;
         }
-        checkDates(path, now, failures);
-        checkExtensions(path, failures);
-        if (builder.anchored) {
-            checkIssuers(path, failures);
-            checkNameConstraints(path, failures);
-            boolean datesFailed = failures.stream().anyMatch(f -> f.reason == ChainFailure.Reason.EXPIRED
-                    || f.reason == ChainFailure.Reason.NOT_YET_VALID);
-            if (!datesFailed && failures.isEmpty()) {
-                ChainFailure pkix = pkix(path, now, memory, digests);
+
+        /** Extends {@link #path} from its last certificate; stops once a path passed or the work ran out. */
+        private void extend() {
+            X509Certificate current = path.get(path.size() - 1);
+            if (trust.certificates().contains(current)) {
+                judged(judge(path, true, null));
+                return;
+            }
+            if (path.size() > rules.maxIntermediates + 1) {
+                deadEnd(new ChainFailure(ChainFailure.Reason.CHAIN_TOO_LONG, path.size() - 1, "the chain is longer than "
+                        + (rules.maxIntermediates + 1) + " certificates without reaching a trusted CA (at most "
+                        + rules.maxIntermediates + " intermediates: the verify depth)"));
+                return;
+            }
+            boolean anyIssuer = false;
+            for (X509Certificate candidate : trust.certificates()) {
+                if (isIssuer(current, candidate)) {
+                    anyIssuer = true;
+                    path.add(candidate);
+                    judged(judge(path, true, null));
+                    path.remove(path.size() - 1);
+                }
+                if (done()) {
+                    return;
+                }
+            }
+            if (!anyIssuer && CertificateFields.isSelfSigned(current)) {
+                int depth = path.size() - 1;
+                deadEnd(new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
+                        (depth == 0 ? "the peer's certificate " : "the chain's root ") + describe(current)
+                                + " is self-signed and not trusted (trusted: " + trusted(trust) + ")"));
+                return;
+            }
+            for (X509Certificate candidate : sent) {
+                if (containsSame(path, candidate) || !isIssuer(current, candidate)) {
+                    if (done()) {
+                        return;
+                    }
+                    continue;
+                }
+                anyIssuer = true;
+                path.add(candidate);
+                extend();
+                path.remove(path.size() - 1);
+                if (done()) {
+                    return;
+                }
+            }
+            if (!anyIssuer) {
+                deadEnd(new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
+                        "no trusted CA issued " + describe(current) + ": its issuer '"
+                                + current.getIssuerX500Principal().getName() + "' is neither among the "
+                                + "certificates the peer sent nor trusted (trusted: " + trusted(trust) + ")"
+                                + (skipped.isEmpty() ? "" : "; passed over unchecked: " + String.join("; ", skipped))));
+            }
+        }
+
+        private boolean done() {
+            return accepted != null || stopped;
+        }
+
+        /**
+         * Whether {@code candidate} issued {@code cert}: same name, key identifiers not
+         * contradicting, a key not too costly to use, signature verifying (each pair checked once
+         * per validation). Stops the search when the budget of signature checks runs out.
+         */
+        private boolean isIssuer(X509Certificate cert, X509Certificate candidate) {
+            if (stopped || !candidate.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+                return false;
+            }
+            byte[] aki = authorityKeyId(cert);
+            byte[] ski = subjectKeyId(candidate);
+            if (aki != null && ski != null && !Arrays.equals(aki, ski)) {
+                return false;
+            }
+            Map<X509Certificate, Boolean> known = signatures.computeIfAbsent(cert, k -> new IdentityHashMap<>());
+            Boolean verdict = known.get(candidate);
+            if (verdict != null) {
+                return verdict;
+            }
+            String costly = CertificateRules.tooCostly(candidate.getPublicKey());
+            if (costly != null) {
+                skipped.add(describe(candidate) + " (" + costly + ")");
+                known.put(candidate, false);
+                return false;
+            }
+            if (++signatureChecks > rules.maxSignatureChecks()) {
+                stopped = true;
+                deadEnd(new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, path.size() - 1,
+                        "more than " + rules.maxSignatureChecks() + " candidate issuers had to be tried for "
+                                + describe(cert) + "; the chain is refused (bounded work)"));
+                return false;
+            }
+            boolean signed = memory.signedBy(cert, candidate, digests);
+            known.put(candidate, signed);
+            return signed;
+        }
+
+        private void judged(Result r) {
+            if (first == null) {
+                first = r;
+            }
+            if (r.failures.isEmpty()) {
+                accepted = r;
+            } else if (++pathsJudged >= MAX_PATHS) {
+                stopped = true;
+            }
+        }
+
+        /** A path that reaches no trusted CA: its own failure, and what can be said of its certificates. */
+        private void deadEnd(ChainFailure failure) {
+            if (first != null) {
+                return;
+            }
+            List<ChainFailure> failures = new ArrayList<>();
+            failures.add(failure);
+            checkDates(path, now, failures);
+            checkExtensions(path, failures);
+            checkCertificates(path, false, failures);
+            checkPurpose(path, peerIsServer, failures);
+            first = new Result(path, false, failures);
+        }
+
+        /** Every check of a path that ends in a trusted certificate (or of a directly trusted peer certificate). */
+        Result judge(List<X509Certificate> candidatePath, boolean anchored, ChainFailure builderFailure) {
+            List<X509Certificate> p = List.copyOf(candidatePath);
+            List<ChainFailure> failures = new ArrayList<>();
+            if (builderFailure != null) {
+                failures.add(builderFailure);
+            }
+            checkDates(p, now, failures);
+            checkExtensions(p, failures);
+            checkIssuers(p, failures);
+            List<NameConstraintsCheck.Finding> names = new ArrayList<>();
+            NameConstraintsCheck.check(p, identity, budget, names);
+            for (NameConstraintsCheck.Finding f : names) {
+                failures.add(f.toFailure());
+                if (f.reason == ChainFailure.Reason.TOO_COMPLEX) {
+                    stopped = true;
+                }
+            }
+            checkCertificates(p, anchored, failures);
+            checkPurpose(p, peerIsServer, failures);
+            if (failures.isEmpty()) {
+                ChainFailure pkix = pkix(p, now, memory, digests);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
             }
-        }
-        checkPurpose(path, peerIsServer, failures);
-        return new Result(path, builder.anchored, failures);
-    }
-
-    /** Builds the path from the leaf up to a trusted certificate, with a budget of signature checks. */
-    private static final class Builder {
-        private final List<X509Certificate> sent;
-        private final CaStore trust;
-        private final ChainMemory memory;
-        private final ChainMemory.Digests digests;
-        final List<X509Certificate> path = new ArrayList<>();
-        boolean anchored;
-        ChainFailure failure;
-        private int signatureChecks;
-
-        Builder(List<X509Certificate> sent, CaStore trust, ChainMemory memory, ChainMemory.Digests digests) {
-            this.sent = sent;
-            this.trust = trust;
-            this.memory = memory;
-            this.digests = digests;
-        }
-
-        void build() {
-            X509Certificate current = sent.get(0);
-            path.add(current);
-            while (true) {
-                if (trust.certificates().contains(current)) {
-                    anchored = true;
-                    return;
-                }
-                if (path.size() > MAX_DEPTH) {
-                    failure = new ChainFailure(ChainFailure.Reason.CHAIN_TOO_LONG, path.size() - 1,
-                            "the chain is longer than " + MAX_DEPTH + " certificates without reaching a trusted CA");
-                    return;
-                }
-                X509Certificate trustedIssuer = findIssuer(current, trust.certificates());
-                if (failure != null) {
-                    return;
-                }
-                if (trustedIssuer != null) {
-                    path.add(trustedIssuer);
-                    anchored = true;
-                    return;
-                }
-                if (CertificateFields.isSelfSigned(current)) {
-                    int depth = path.size() - 1;
-                    failure = new ChainFailure(ChainFailure.Reason.SELF_SIGNED, depth,
-                            (depth == 0 ? "the peer's certificate " : "the chain's root ") + describe(current)
-                                    + " is self-signed and not trusted (trusted: " + trusted(trust) + ")");
-                    return;
-                }
-                List<X509Certificate> unused = new ArrayList<>(sent);
-                unused.removeAll(path);
-                X509Certificate next = findIssuer(current, unused);
-                if (failure != null) {
-                    return;
-                }
-                if (next == null) {
-                    failure = new ChainFailure(ChainFailure.Reason.UNTRUSTED, path.size() - 1,
-                            "no trusted CA issued " + describe(current) + ": its issuer '"
-                                    + current.getIssuerX500Principal().getName() + "' is neither among the "
-                                    + "certificates the peer sent nor trusted (trusted: " + trusted(trust) + ")");
-                    return;
-                }
-                path.add(next);
-                current = next;
-            }
+            return new Result(p, anchored, failures);
         }
 
         /**
-         * The candidate that issued {@code cert}: same name, key identifiers not contradicting,
-         * signature verifying. Sets {@link #failure} when the budget of signature checks runs out.
+         * The security floor and the RFC 5280 leaf rule alone, for a chain another engine built:
+         * every signature but a self-signed top certificate's own is judged.
          */
-        private X509Certificate findIssuer(X509Certificate cert, List<X509Certificate> candidates) {
-            byte[] aki = authorityKeyId(cert);
-            for (X509Certificate c : candidates) {
-                if (!c.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
-                    continue;
+        void checkFloor(List<X509Certificate> p, Map<X509Certificate, Boolean> selfSigned, List<ChainFailure> failures) {
+            for (int depth = p.size() - 1; depth >= 0; depth--) {
+                X509Certificate c = p.get(depth);
+                ChainFailure key = CertificateRules.key(c, depth, rules.floor);
+                if (key != null) {
+                    failures.add(key);
                 }
-                byte[] ski = subjectKeyId(c);
-                if (aki != null && ski != null && !Arrays.equals(aki, ski)) {
-                    continue;
-                }
-                if (++signatureChecks > MAX_SIGNATURE_CHECKS) {
-                    failure = new ChainFailure(ChainFailure.Reason.CHAIN_TOO_LONG, path.size() - 1,
-                            "more than " + MAX_SIGNATURE_CHECKS + " candidate issuers had to be tried for "
-                                    + describe(cert) + "; the chain is refused");
-                    return null;
-                }
-                if (memory.signedBy(cert, c, digests)) {
-                    return c;
+                if (!(depth == p.size() - 1 && isSelfSigned(c, selfSigned))) {
+                    ChainFailure sig = CertificateRules.signature(c, depth, rules.floor);
+                    if (sig != null) {
+                        failures.add(sig);
+                    }
                 }
             }
-            return null;
+            ChainFailure maySign = CertificateRules.leafMaySign(p.get(0));
+            if (maySign != null) {
+                failures.add(maySign);
+            }
         }
+
+        /** The security floor, the RFC 5280 leaf rule and the profile, certificate by certificate. */
+        private void checkCertificates(List<X509Certificate> p, boolean anchored, List<ChainFailure> failures) {
+            for (int depth = p.size() - 1; depth >= 0; depth--) {
+                X509Certificate c = p.get(depth);
+                boolean anchor = anchored && depth == p.size() - 1;
+                ChainFailure key = CertificateRules.key(c, depth, rules.floor);
+                if (key != null) {
+                    failures.add(key);
+                }
+                if (!(anchor && CertificateRules.selfIssued(c))) {
+                    ChainFailure sig = CertificateRules.signature(c, depth, rules.floor);
+                    if (sig != null) {
+                        failures.add(sig);
+                    }
+                }
+                if (depth == 0) {
+                    ChainFailure maySign = CertificateRules.leafMaySign(c);
+                    if (maySign != null) {
+                        failures.add(maySign);
+                    }
+                }
+                if (rules.profile == ValidationProfile.WEBPKI) {
+                    CertificateRules.webPki(c, depth, anchor, peerIsServer, key == null, failures);
+                }
+            }
+        }
+    }
+
+    private static boolean containsSame(List<X509Certificate> path, X509Certificate c) {
+        for (X509Certificate p : path) {
+            if (p == c || p.equals(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -273,7 +533,7 @@ final class ChainValidator {
      * first: the JDK's certificate answers an absent extension by building and catching two
      * exceptions, which made up most of the name-constraint and key-identifier time per handshake.
      */
-    private static byte[] extension(X509Certificate c, String oid) {
+    static byte[] extension(X509Certificate c, String oid) {
         Set<String> nonCritical = c.getNonCriticalExtensionOIDs();
         Set<String> critical = c.getCriticalExtensionOIDs();
         if ((nonCritical == null || !nonCritical.contains(oid)) && (critical == null || !critical.contains(oid))) {
@@ -319,16 +579,25 @@ final class ChainValidator {
         return sb.toString();
     }
 
+    /**
+     * RFC 5280 4.1.2.5: valid from notBefore through notAfter, inclusive, at the granularity of the
+     * encoding (whole seconds): the time is compared truncated to its second, so a chain checked
+     * 5 ms after its notAfter second is still valid, one checked at 00:00:00.999 before a notBefore
+     * of 00:00:01 is not yet; a date written with fractional seconds counts as its whole second. A
+     * message therefore never reads "expired at T (now T)".
+     */
     private static void checkDates(List<X509Certificate> path, Instant now, List<ChainFailure> failures) {
-        Date date = Date.from(now);
+        long second = now.getEpochSecond();
         for (int depth = 0; depth < path.size(); depth++) {
             X509Certificate c = path.get(depth);
-            if (date.after(c.getNotAfter())) {
+            long notAfter = Math.floorDiv(c.getNotAfter().getTime(), 1000L);
+            long notBefore = Math.floorDiv(c.getNotBefore().getTime(), 1000L);
+            if (second > notAfter) {
                 failures.add(new ChainFailure(ChainFailure.Reason.EXPIRED, depth, who(depth) + describe(c)
-                        + " expired at " + time(c.getNotAfter()) + " (now " + time(date) + ")"));
-            } else if (date.before(c.getNotBefore())) {
+                        + " expired at " + time(notAfter) + " (now " + time(second) + ")"));
+            } else if (second < notBefore) {
                 failures.add(new ChainFailure(ChainFailure.Reason.NOT_YET_VALID, depth, who(depth) + describe(c)
-                        + " is not valid before " + time(c.getNotBefore()) + " (now " + time(date) + ")"));
+                        + " is not valid before " + time(notBefore) + " (now " + time(second) + ")"));
             }
         }
     }
@@ -352,9 +621,11 @@ final class ChainValidator {
     /**
      * Every certificate above the peer's must be allowed to issue: basicConstraints CA:TRUE,
      * keyUsage (when present) with keyCertSign, and a pathLenConstraint no smaller than the
-     * number of CA certificates below it.
+     * number of CA certificates below it that are not self-issued (RFC 5280 6.1.4 (l): a key
+     * rollover certificate, same name as its issuer, does not count).
      */
     private static void checkIssuers(List<X509Certificate> path, List<ChainFailure> failures) {
+        int casBelow = 0;
         for (int depth = 1; depth < path.size(); depth++) {
             X509Certificate c = path.get(depth);
             int pathLen = c.getBasicConstraints();
@@ -362,90 +633,21 @@ final class ChainValidator {
             if (pathLen < 0 && !trustedV1Root) {
                 failures.add(new ChainFailure(ChainFailure.Reason.INVALID_CA, depth, who(depth) + describe(c)
                         + " is not a CA (basicConstraints CA:TRUE missing) yet issued " + describe(path.get(depth - 1))));
-                continue;
-            }
-            boolean[] ku = c.getKeyUsage();
-            if (ku != null && (ku.length <= 5 || !ku[5])) {
-                failures.add(new ChainFailure(ChainFailure.Reason.NOT_FOR_SIGNING, depth, who(depth) + describe(c)
-                        + " may not sign certificates (keyUsage without keyCertSign)"));
-            }
-            int casBelow = depth - 1;
-            if (pathLen >= 0 && pathLen != Integer.MAX_VALUE && casBelow > pathLen) {
-                failures.add(new ChainFailure(ChainFailure.Reason.PATH_LENGTH, depth, who(depth) + describe(c)
-                        + " allows " + pathLen + " CA certificate(s) below it (pathLenConstraint), the chain has "
-                        + casBelow));
-            }
-        }
-    }
-
-    /**
-     * Name constraints of every CA in the path, the trusted one included, applied to every
-     * certificate below it: its subject, its subjectAltNames, and, where it has no DNS names,
-     * a host-name-like common name (as OpenSSL and browsers do).
-     */
-    private static void checkNameConstraints(List<X509Certificate> path, List<ChainFailure> failures) {
-        PKIXNameConstraintValidator validator = new PKIXNameConstraintValidator();
-        for (int depth = path.size() - 1; depth >= 0; depth--) {
-            X509Certificate c = path.get(depth);
-            boolean selfIssuedCa = depth > 0 && c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
-            if (depth < path.size() - 1 && !selfIssuedCa) {
-                String violation = nameViolation(validator, c);
-                if (violation != null) {
-                    failures.add(new ChainFailure(ChainFailure.Reason.NAME_CONSTRAINT, depth, who(depth) + describe(c)
-                            + " violates the name constraints of its issuers: " + violation));
+            } else {
+                boolean[] ku = c.getKeyUsage();
+                if (ku != null && (ku.length <= 5 || !ku[5])) {
+                    failures.add(new ChainFailure(ChainFailure.Reason.NOT_FOR_SIGNING, depth, who(depth) + describe(c)
+                            + " may not sign certificates (keyUsage without keyCertSign)"));
+                }
+                if (pathLen >= 0 && pathLen != Integer.MAX_VALUE && casBelow > pathLen) {
+                    failures.add(new ChainFailure(ChainFailure.Reason.PATH_LENGTH, depth, who(depth) + describe(c)
+                            + " allows " + pathLen + " CA certificate(s) below it (pathLenConstraint), the chain has "
+                            + casBelow + " (self-issued ones not counted, RFC 5280 6.1.4 (l))"));
                 }
             }
-            byte[] nc = extension(c, Extension.nameConstraints.getId());
-            if (nc != null) {
-                try {
-                    NameConstraints constraints = NameConstraints.getInstance(ASN1OctetString.getInstance(nc).getOctets());
-                    GeneralSubtree[] permitted = constraints.getPermittedSubtrees();
-                    if (permitted != null) {
-                        validator.intersectPermittedSubtree(permitted);
-                    }
-                    GeneralSubtree[] excluded = constraints.getExcludedSubtrees();
-                    if (excluded != null) {
-                        for (GeneralSubtree e : excluded) {
-                            validator.addExcludedSubtree(e);
-                        }
-                    }
-                } catch (RuntimeException malformed) {
-                    failures.add(new ChainFailure(ChainFailure.Reason.NAME_CONSTRAINT, depth, who(depth) + describe(c)
-                            + " has nameConstraints that cannot be read: " + malformed.getMessage()));
-                }
+            if (!CertificateRules.selfIssued(c)) {
+                casBelow++;
             }
-        }
-    }
-
-    private static String nameViolation(PKIXNameConstraintValidator validator, X509Certificate c) {
-        try {
-            X500Name subject = X500Name.getInstance(c.getSubjectX500Principal().getEncoded());
-            validator.checkPermittedDN(subject);
-            validator.checkExcludedDN(subject);
-            boolean hasDns = false;
-            byte[] san = extension(c, Extension.subjectAlternativeName.getId());
-            if (san != null) {
-                for (GeneralName n : GeneralNames.getInstance(ASN1OctetString.getInstance(san).getOctets()).getNames()) {
-                    hasDns |= n.getTagNo() == GeneralName.dNSName;
-                    validator.checkPermitted(n);
-                    validator.checkExcluded(n);
-                }
-            }
-            if (!hasDns) {
-                for (org.bouncycastle.asn1.x500.RDN rdn : subject.getRDNs(BCStyle.CN)) {
-                    String cn = rdn.getFirst().getValue().toString();
-                    if (HOST_LIKE_CN.matcher(cn).matches()) {
-                        GeneralName asDns = new GeneralName(GeneralName.dNSName, cn);
-                        validator.checkPermitted(asDns);
-                        validator.checkExcluded(asDns);
-                    }
-                }
-            }
-            return null;
-        } catch (NameConstraintValidatorException e) {
-            return e.getMessage();
-        } catch (RuntimeException malformed) {
-            return "names that cannot be read: " + malformed.getMessage();
         }
     }
 
@@ -465,12 +667,17 @@ final class ChainValidator {
         if (memory.pkixAccepted(fact, now)) {
             return null;
         }
+        ChainFailure policies = policyWork(below);
+        if (policies != null) {
+            return policies;
+        }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
-            // The JDK refuses anchors with name constraints; checkNameConstraints applies them.
+            // The JDK refuses anchors with name constraints; NameConstraintsCheck applies them.
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
             params.setRevocationEnabled(false);
-            params.setDate(Date.from(now));
+            params.setDate(pkixDate(path, now));
+            params.addCertPathChecker(HandledExtensions.INSTANCE);
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
             memory.rememberPkix(fact, now);
             return null;
@@ -483,6 +690,118 @@ final class ChainValidator {
                     + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // The JDK throws on some valid chains (two CAs with disjoint permitted DNS subtrees:
+            // "DNSName must not be null or empty"); refused, with a code, rather than let it escape the trust manager.
+            return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
+                    + " chain below " + describe(anchor) + " and it is refused: " + e);
+        }
+    }
+
+    /**
+     * The most policy-tree work (nodes visited, estimated from above) the JDK's PKIX validator
+     * may be given for one path: about 50 ms on the loaded test machine.
+     */
+    static final long MAX_POLICY_WORK = 1 << 17;
+
+    /**
+     * Bounds what the JDK's policy processing (RFC 5280 6.1.3 (d), 6.1.4 (a)-(b)) will cost
+     * before it is asked: it keeps the whole valid-policy tree and walks it once per policy and
+     * once per policy mapping of every certificate, and a CA that maps each of its policies onto
+     * many of the next multiplies the tree (CVE-2023-0464's shape; OpenSSL checks policies only
+     * on request, BoringSSL and Go bound or skip them). An upper bound of each level's nodes:
+     * every node of the level above has at most as many children as the largest number of
+     * policies one policy was mapped to there (one without mappings), the anyPolicy node one per
+     * policy and one for anyPolicy, and mappings add one node per issuer-domain policy. Refused
+     * with {@code chain-too-complex} past {@link #MAX_POLICY_WORK}; one-to-one mappings (a bridge
+     * CA's) and the few policies of an ordinary chain stay far below.
+     *
+     * @param below the certificates below the trust anchor, peer's first (the JDK's order reversed)
+     */
+    static ChainFailure policyWork(List<X509Certificate> below) {
+        long level = 1;
+        long fanOut = 1;
+        long tree = 1;
+        long work = 0;
+        for (int depth = below.size() - 1; depth >= 0; depth--) {
+            X509Certificate c = below.get(depth);
+            int policies;
+            int pairs = 0;
+            int issuerPolicies = 0;
+            int widest = 1;
+            try {
+                byte[] cp = extension(c, Extension.certificatePolicies.getId());
+                policies = cp == null ? 0 : ASN1Sequence.getInstance(ASN1OctetString.getInstance(cp).getOctets()).size();
+                byte[] pm = depth == 0 ? null : extension(c, Extension.policyMappings.getId());
+                if (pm != null) {
+                    Map<ASN1Encodable, Integer> fan = new java.util.HashMap<>();
+                    for (ASN1Encodable pair : ASN1Sequence.getInstance(ASN1OctetString.getInstance(pm).getOctets())) {
+                        int n = fan.merge(ASN1Sequence.getInstance(pair).getObjectAt(0), 1, Integer::sum);
+                        widest = Math.max(widest, n);
+                        pairs++;
+                    }
+                    issuerPolicies = fan.size();
+                }
+            } catch (RuntimeException malformed) {
+                return new ChainFailure(ChainFailure.Reason.REJECTED, depth, who(depth) + describe(c)
+                        + " has certificatePolicies or policyMappings that cannot be read (RFC 5280 4.2.1.4, 4.2.1.5): "
+                        + malformed.getMessage());
+            }
+            level = level * fanOut + policies + 1 + issuerPolicies;
+            tree += level;
+            work += (policies + pairs + 4L) * tree;
+            fanOut = Math.max(1, widest);
+            if (work > MAX_POLICY_WORK) {
+                return new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, depth, "the certificate policies and policy"
+                        + " mappings of the chain down to " + who(depth) + describe(c) + " (depth " + depth + ") would"
+                        + " make a policy tree of up to " + tree + " nodes, more than " + MAX_POLICY_WORK + " node visits to"
+                        + " check (RFC 5280 6.1.3 (d)); the chain is refused unchecked (bounded work)");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The instant the JDK's PKIX validator checks validity at: it compares to the millisecond,
+     * where {@link #checkDates} (which passed before PKIX is asked) compares whole seconds. An
+     * instant within the same second that lies in every certificate's window, so PKIX agrees.
+     */
+    private static Date pkixDate(List<X509Certificate> path, Instant now) {
+        long at = now.getEpochSecond() * 1000L;
+        long latestStart = at;
+        long earliestEnd = Long.MAX_VALUE;
+        for (X509Certificate c : path) {
+            latestStart = Math.max(latestStart, c.getNotBefore().getTime());
+            earliestEnd = Math.min(earliestEnd, c.getNotAfter().getTime());
+        }
+        return new Date(Math.min(latestStart, earliestEnd));
+    }
+
+    /**
+     * Tells the JDK's PKIX validator that the critical extensions this validator handles (a
+     * critical cRLDistributionPoints, say, which the JDK would refuse as unrecognised without a
+     * revocation checker) are taken care of; it checks nothing itself.
+     */
+    private static final class HandledExtensions extends PKIXCertPathChecker {
+        static final HandledExtensions INSTANCE = new HandledExtensions();
+
+        @Override
+        public void init(boolean forward) {
+        }
+
+        @Override
+        public boolean isForwardCheckingSupported() {
+            return true;
+        }
+
+        @Override
+        public Set<String> getSupportedExtensions() {
+            return HANDLED_CRITICAL;
+        }
+
+        @Override
+        public void check(Certificate cert, Collection<String> unresolvedCritExts) {
+            unresolvedCritExts.removeAll(HANDLED_CRITICAL);
         }
     }
 
@@ -522,7 +841,7 @@ final class ChainValidator {
         return bits.length > i && bits[i];
     }
 
-    private static String who(int depth) {
+    static String who(int depth) {
         return depth == 0 ? "the peer's certificate " : "the CA certificate at depth " + depth + " ";
     }
 
@@ -532,5 +851,9 @@ final class ChainValidator {
 
     static String time(Date d) {
         return DateTimeFormatter.ISO_INSTANT.format(d.toInstant().truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    private static String time(long epochSecond) {
+        return DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochSecond(epochSecond));
     }
 }

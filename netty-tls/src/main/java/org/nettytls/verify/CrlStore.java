@@ -199,11 +199,13 @@ public final class CrlStore {
             return new Result(Status.CRL_SIGNER_NOT_ALLOWED, "cannot check " + subject + ": " + ofCrl
                     + " is signed by a CA whose keyUsage lacks cRLSign", crl, null, null);
         }
-        if (crl.getThisUpdate().after(date)) {
+        // Whole seconds, as certificate validity (RFC 5280 5.1.2.4 and 5.1.2.5 encode no fractions).
+        long second = now.getEpochSecond();
+        if (Math.floorDiv(crl.getThisUpdate().getTime(), 1000L) > second) {
             return new Result(Status.CRL_NOT_YET_VALID, "cannot check " + subject + ": " + ofCrl
                     + " is not valid yet (now " + time(date) + ")", crl, null, null);
         }
-        if (crl.getNextUpdate() != null && crl.getNextUpdate().before(date)) {
+        if (crl.getNextUpdate() != null && Math.floorDiv(crl.getNextUpdate().getTime(), 1000L) < second) {
             return new Result(Status.CRL_EXPIRED, "cannot check " + subject + ": " + ofCrl + " expired at "
                     + time(crl.getNextUpdate()) + " (its nextUpdate; now " + time(date) + ")", crl, null, null);
         }

@@ -5,7 +5,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -91,7 +90,8 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             SSLSession session = engine.getSession();
             PeerContext peer = new PeerContext(peerChain(session), engine, session, engine.getUseClientMode());
             PeerVerification verification = config.verification;
-            PeerJudge.Refusal refusal = PeerJudge.judge(verification, peer, Instant.now(), verification.trust() != null);
+            PeerJudge.Refusal refusal = PeerJudge.judge(verification, peer, verification.clock().instant(),
+                    verification.trust() != null);
             return refusal == null ? null : refusal.exception;
         } catch (RuntimeException e) {
             return new TlsException(TlsErrorCode.PEER_CERT_REJECTED, "verifying the peer failed: " + e, e);
@@ -145,8 +145,36 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             private final List<String> fingerprints = new ArrayList<>();
             private boolean forceFingerprint;
             private CaStore trust;
+            private ValidationProfile profile = ValidationProfile.DEFAULT;
+            private SecurityFloor floor = SecurityFloor.STANDARD;
+            private java.time.Clock clock = java.time.Clock.systemUTC();
 
             private Builder() {
+            }
+
+            /**
+             * The certificate profile ({@code WEBPKI}: subjectAltName-only identity and the Baseline
+             * Requirements' rules, applied in full when {@link #caStore} is given).
+             */
+            public Builder validationProfile(ValidationProfile profile) {
+                this.profile = Objects.requireNonNull(profile, "profile");
+                return this;
+            }
+
+            /**
+             * The security floor, which applies to the chain as the peer sent it even when the
+             * {@code SslHandler}'s own context validated it; {@link SecurityFloor#LEGACY} for a legacy
+             * private PKI.
+             */
+            public Builder securityFloor(SecurityFloor floor) {
+                this.floor = Objects.requireNonNull(floor, "floor");
+                return this;
+            }
+
+            /** The clock dates are checked against (with {@link #caStore}); the system's UTC clock by default. */
+            public Builder validationClock(java.time.Clock clock) {
+                this.clock = Objects.requireNonNull(clock, "clock");
+                return this;
             }
 
             /**
@@ -217,7 +245,8 @@ public final class HostnameSchemeVerifier extends IdentityGate {
                     throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
                 }
                 PeerVerification v = PeerVerification.builder().trust(trust).enforce(true).pins(pins, forceFingerprint)
-                        .checkName(s, verifyName, suffixes != null ? suffixes : PublicSuffix.builtIn()).build();
+                        .checkName(s, verifyName, suffixes != null ? suffixes : PublicSuffix.builtIn())
+                        .profile(profile).securityFloor(floor).clock(clock).build();
                 return new Config(v);
             }
         }

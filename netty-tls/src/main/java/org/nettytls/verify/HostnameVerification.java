@@ -471,6 +471,11 @@ public final class HostnameVerification {
         return s.substring(0, cut) + tail;
     }
 
+    /** A dNSName or common name as {@link #check} compares it: surrounding white space (of a dNSName) and trailing dots removed. */
+    static String comparedForm(String certificateName) {
+        return stripTrailingDots(trimPerlSpace(certificateName));
+    }
+
     private static String trimPerlSpace(String s) {
         int start = 0;
         int end = s.length();

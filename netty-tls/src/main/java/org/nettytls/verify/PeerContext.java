@@ -16,6 +16,7 @@ public final class PeerContext {
     private final SSLSession session;
     private final boolean peerIsServer;
     private List<X509Certificate> path;
+    private java.time.Instant validationTime;
 
     /** A peer seen inside the handshake: what it asked for is on the engine's handshake session. */
     PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
@@ -50,6 +51,19 @@ public final class PeerContext {
 
     void validatedPath(List<X509Certificate> validated) {
         this.path = List.copyOf(validated);
+    }
+
+    /**
+     * The instant the peer is judged at: the options' validation clock read once per verification,
+     * against which every date (the chain's, CRLs', OCSP responses') is checked; {@code null}
+     * before the judgment starts.
+     */
+    public java.time.Instant validationTime() {
+        return validationTime;
+    }
+
+    void validationTime(java.time.Instant now) {
+        this.validationTime = now;
     }
 
     public X509Certificate leaf() {

@@ -6,6 +6,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
@@ -54,17 +55,23 @@ final class PeerJudge {
     /** As {@link #judge(PeerVerification, PeerContext, Instant, boolean)}, with the chain facts already proven. */
     static Refusal judge(PeerVerification verification, PeerContext peer, Instant now, boolean validateChain,
             ChainMemory memory) {
+        peer.validationTime(now);
         if (peer.chain().isEmpty()) {
             return new Refusal(new TlsException(TlsErrorCode.PEER_CERT_MISSING, "the peer sent no certificate"), null);
         }
-        Refusal unreadable = unreadable(peer.chain());
+        Refusal unreadable = unreadable(peer.chain(), verification.securityFloor());
         if (unreadable != null) {
             return unreadable;
         }
         X509Certificate leaf = peer.leaf();
+        // The name is checked before the chain (it depends on the leaf alone), so that the chain's
+        // name constraints can be applied to the name that matched; its verdict counts at depth 0.
+        NameCheck name = checkName(verification, peer, leaf);
+        NameConstraintsCheck.Identity identity = name.matched ? NameConstraintsCheck.Identity.of(name.name) : null;
         ChainValidator.Result chain = validateChain
-                ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now, memory)
-                : ChainValidator.Result.asSent(peer.chain());
+                ? ChainValidator.validate(peer.chain(), verification.trust(), peer.peerIsServer(), now, memory,
+                        verification.rules(), identity)
+                : ChainValidator.asSent(peer.chain(), peer.peerIsServer(), verification.rules(), identity);
         List<X509Certificate> path = chain.path;
         if (chain.failures.isEmpty()) {
             peer.validatedPath(path);
@@ -111,7 +118,7 @@ final class PeerJudge {
                 }
             }
             if (depth == 0 && ok) {
-                error = checkName(verification, peer, leaf);
+                error = name.refusal;
                 ok = error == null;
             }
             if (pins.isEmpty()) {
@@ -181,16 +188,34 @@ final class PeerJudge {
         }
     }
 
-    /** The hostname check at depth 0, or {@code null} when it passes or does not apply. */
-    private static Refusal checkName(PeerVerification verification, PeerContext peer, X509Certificate leaf) {
-        HostnameScheme scheme = verification.scheme();
+    /** The hostname check's outcome: the refusal (or none), and the name it matched. */
+    private static final class NameCheck {
+        static final NameCheck NOT_CHECKED = new NameCheck(null, false, null);
+
+        final Refusal refusal;
+        final boolean matched;
+        final String name;
+
+        NameCheck(Refusal refusal, boolean matched, String name) {
+            this.refusal = refusal;
+            this.matched = matched;
+            this.name = name;
+        }
+    }
+
+    /**
+     * The hostname check at depth 0. A name matched by a scheme's callback is not handed on to the
+     * name constraints: the callback, not the certificate's names, decided.
+     */
+    private static NameCheck checkName(PeerVerification verification, PeerContext peer, X509Certificate leaf) {
+        HostnameScheme scheme = verification.nameScheme();
         if (scheme == null) {
-            return null;
+            return NameCheck.NOT_CHECKED;
         }
         String name = verification.verifyName();
         if (name == null && !peer.peerIsServer()) {
             // A client's certificate is checked by name only where the server names what to expect.
-            return null;
+            return NameCheck.NOT_CHECKED;
         }
         if (name == null) {
             name = peer.serverName();
@@ -202,14 +227,14 @@ final class PeerJudge {
             name = "unknown";
         }
         if (name == null) {
-            return refusal(TlsErrorCode.HOSTNAME_MISMATCH, "cannot determine the peer's name to verify under scheme "
-                    + scheme.name() + ": connect with a host name or set SSL_verifycn_name", null);
+            return new NameCheck(refusal(TlsErrorCode.HOSTNAME_MISMATCH, "cannot determine the peer's name to verify under"
+                    + " scheme " + scheme.name() + ": connect with a host name or set SSL_verifycn_name", null), false, null);
         }
         HostnameVerification.Result r = HostnameVerification.check(name, leaf, scheme, verification.publicSuffix());
         if (r.matched()) {
-            return null;
+            return new NameCheck(null, scheme.callback() == null, name);
         }
-        return new Refusal(r.toException(), null);
+        return new NameCheck(new Refusal(r.toException(), null), false, name);
     }
 
     /**
@@ -220,17 +245,45 @@ final class PeerJudge {
      * the usual case, an EC public key written as a compressed point (which OpenSSL and
      * BoringSSL accept and the JDK does not), is said in those words.
      */
-    static Refusal unreadable(List<X509Certificate> chain) {
+    static Refusal unreadable(List<X509Certificate> chain, SecurityFloor floor) {
         for (int depth = 0; depth < chain.size(); depth++) {
             X509Certificate certificate = chain.get(depth);
             try {
                 certificate.getPublicKey();
             } catch (RuntimeException e) {
+                String curve = floor == SecurityFloor.STANDARD ? unusualCurve(certificate) : null;
+                if (curve != null) {
+                    return refusal(TlsErrorCode.WEAK_CRYPTO, "the peer's certificate at depth " + depth + " " + curve, e);
+                }
                 return refusal(TlsErrorCode.PEER_CERT_REJECTED, "the peer's certificate at depth " + depth + " "
                         + describeUnreadable(certificate, e), e);
             }
         }
         return null;
+    }
+
+    /**
+     * For a certificate whose EC key Java cannot read because it lies on a named curve other than
+     * P-256, P-384 or P-521 (brainpool, secp256k1, ...): what to say, or {@code null}.
+     */
+    private static String unusualCurve(X509Certificate certificate) {
+        try {
+            Certificate parsed = Certificate.getInstance(certificate.getEncoded());
+            SubjectPublicKeyInfo key = parsed.getSubjectPublicKeyInfo();
+            if (!X9ObjectIdentifiers.id_ecPublicKey.equals(key.getAlgorithm().getAlgorithm())
+                    || !(key.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier)) {
+                return null;
+            }
+            ASN1ObjectIdentifier oid = (ASN1ObjectIdentifier) key.getAlgorithm().getParameters();
+            String name = org.bouncycastle.asn1.x9.ECNamedCurveTable.getName(oid);
+            if (name == null || name.equals("prime256v1") || name.equals("secp384r1") || name.equals("secp521r1")) {
+                return null;
+            }
+            return "(" + parsed.getSubject() + ") has an EC key on the curve " + name + "; the security floor allows"
+                    + " P-256, P-384 and P-521 only (and Java cannot read that curve)";
+        } catch (CertificateEncodingException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String describeUnreadable(X509Certificate certificate, RuntimeException e) {

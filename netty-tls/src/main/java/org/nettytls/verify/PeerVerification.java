@@ -1,5 +1,6 @@
 package org.nettytls.verify;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +18,9 @@ import org.nettytls.cert.CaStore;
  * match of the peer's own certificate accepts it whatever failed before, while no match leaves
  * the verdict as it was (or, with {@code forceFingerprint}, refuses). Further checks run last,
  * on an accepted peer.
+ *
+ * <p>What the chain is held to besides: the {@link ValidationProfile}, the {@link SecurityFloor},
+ * the verify depth, and the clock every date is read from.
  */
 public final class PeerVerification {
     private final CaStore trust;
@@ -31,6 +35,12 @@ public final class PeerVerification {
     private final CrlStore crls;
     private final boolean crlFullChain;
     private final List<PeerCheck> checks;
+    private final ValidationProfile profile;
+    private final SecurityFloor floor;
+    private final int maxChainDepth;
+    private final Clock clock;
+    private final ChainValidator.Rules rules;
+    private final HostnameScheme nameScheme;
 
     private PeerVerification(Builder b) {
         this.trust = b.trust;
@@ -45,6 +55,27 @@ public final class PeerVerification {
         this.crls = b.crls;
         this.crlFullChain = b.crlFullChain;
         this.checks = List.copyOf(b.checks);
+        this.profile = b.profile;
+        this.floor = b.floor;
+        this.maxChainDepth = b.maxChainDepth;
+        this.clock = b.clock;
+        this.rules = new ChainValidator.Rules(profile, floor, maxChainDepth);
+        this.nameScheme = !checkName ? null : profile == ValidationProfile.WEBPKI ? sanOnly(scheme) : scheme;
+    }
+
+    /**
+     * {@code scheme} as the WEBPKI profile applies it: subjectAltNames only, wildcards only as a
+     * whole leftmost label (never inside one), no common name, no address in the common name. A
+     * scheme whose callback decides stays as it is.
+     */
+    private static HostnameScheme sanOnly(HostnameScheme scheme) {
+        if (scheme.callback() != null) {
+            return scheme;
+        }
+        return HostnameScheme.builder().name(scheme.name() + "/webpki")
+                .wildcardsInAlt(scheme.wildcardsInAlt() == HostnameScheme.Wildcards.OFF ? HostnameScheme.Wildcards.OFF
+                        : HostnameScheme.Wildcards.FULL_LABEL)
+                .build();
     }
 
     public static Builder builder() {
@@ -77,6 +108,14 @@ public final class PeerVerification {
         return checkName ? scheme : null;
     }
 
+    /**
+     * The scheme the name is actually checked under: {@link #scheme()}, or under
+     * {@link ValidationProfile#WEBPKI} its subjectAltName-only form; {@code null} when names are not checked.
+     */
+    HostnameScheme nameScheme() {
+        return nameScheme;
+    }
+
     /** {@code SSL_verifycn_name}: the name to check instead of the SNI name or the host connected to. */
     public String verifyName() {
         return verifyName;
@@ -100,6 +139,30 @@ public final class PeerVerification {
         return checks;
     }
 
+    /** The certificate profile the chain is held to; {@link ValidationProfile#DEFAULT} unless set. */
+    public ValidationProfile profile() {
+        return profile;
+    }
+
+    /** The weakest keys and signatures accepted; {@link SecurityFloor#STANDARD} unless set. */
+    public SecurityFloor securityFloor() {
+        return floor;
+    }
+
+    /** OpenSSL's verify depth: the intermediates allowed between the peer's certificate and the trust anchor. */
+    public int maxChainDepth() {
+        return maxChainDepth;
+    }
+
+    /** Where the time every date is checked against comes from (chain, CRLs, OCSP staples). */
+    public Clock clock() {
+        return clock;
+    }
+
+    ChainValidator.Rules rules() {
+        return rules;
+    }
+
     public static final class Builder {
         private CaStore trust;
         private boolean enforce = true;
@@ -113,8 +176,44 @@ public final class PeerVerification {
         private CrlStore crls;
         private boolean crlFullChain;
         private final List<PeerCheck> checks = new ArrayList<>();
+        private ValidationProfile profile = ValidationProfile.DEFAULT;
+        private SecurityFloor floor = SecurityFloor.STANDARD;
+        private int maxChainDepth = ChainValidator.DEFAULT_MAX_INTERMEDIATES;
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+        }
+
+        /** The certificate profile; see {@link ValidationProfile}. */
+        public Builder profile(ValidationProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
+        /** The security floor; see {@link SecurityFloor}. */
+        public Builder securityFloor(SecurityFloor floor) {
+            this.floor = Objects.requireNonNull(floor, "floor");
+            return this;
+        }
+
+        /**
+         * OpenSSL's verify depth: at most {@code intermediates} CA certificates between the peer's
+         * certificate and the trust anchor (neither counts); 0 to {@value ChainValidator#MAX_INTERMEDIATES_LIMIT},
+         * {@value ChainValidator#DEFAULT_MAX_INTERMEDIATES} by default.
+         */
+        public Builder maxChainDepth(int intermediates) {
+            if (intermediates < 0 || intermediates > ChainValidator.MAX_INTERMEDIATES_LIMIT) {
+                throw new IllegalArgumentException("the verify depth is 0 to " + ChainValidator.MAX_INTERMEDIATES_LIMIT
+                        + " intermediates: " + intermediates);
+            }
+            this.maxChainDepth = intermediates;
+            return this;
+        }
+
+        /** The clock dates are checked against; the system's UTC clock by default. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
         }
 
         public Builder trust(CaStore trust) {

@@ -57,7 +57,20 @@ public final class PublicSuffix {
 
     /** Lazily parsed once: the list is large and many programs never verify a wildcard. */
     private static final class BuiltIn {
-        static final PublicSuffix LIST = loadBuiltIn();
+        static final PublicSuffix LIST = loadBuiltIn(false);
+    }
+
+    /** The whole built-in list, private section included, for the WEBPKI profile's wildcard rule. */
+    private static final class BuiltInWithPrivate {
+        static final PublicSuffix LIST = loadBuiltIn(true);
+    }
+
+    /**
+     * The built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...):
+     * what the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to.
+     */
+    static PublicSuffix builtInWithPrivateSection() {
+        return BuiltInWithPrivate.LIST;
     }
 
     /**
@@ -262,7 +275,7 @@ public final class PublicSuffix {
         }
     }
 
-    private static PublicSuffix loadBuiltIn() {
+    private static PublicSuffix loadBuiltIn(boolean withPrivateSection) {
         try (InputStream in = PublicSuffix.class.getResourceAsStream(BUILT_IN_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("built-in public suffix list " + BUILT_IN_RESOURCE
@@ -273,7 +286,7 @@ public final class PublicSuffix {
             if (!end.find()) {
                 throw new IllegalStateException("built-in public suffix list has no '===END ICANN DOMAINS' line");
             }
-            return parse(text.substring(0, end.start()), text, "built-in public suffix list");
+            return parse(withPrivateSection ? text : text.substring(0, end.start()), text, "built-in public suffix list");
         } catch (TlsException e) {
             throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {

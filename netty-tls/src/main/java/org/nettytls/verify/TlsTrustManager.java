@@ -18,7 +18,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * fails verification fails the handshake itself with a TLS alert, before any application data
  * flows. It applies a {@link PeerVerification} (chain, verify callback, hostname scheme,
  * fingerprint pins, further checks, in the reference's order) and keeps the verdict on the
- * handshake session ({@link PeerVerdict#SESSION_KEY}).
+ * handshake session ({@link PeerVerdict#SESSION_KEY}). Every date is checked against the
+ * verification's clock ({@link PeerVerification#clock()}), read once per handshake.
  *
  * <p>With verification not enforced ({@code SSL_verify_mode => SSL_VERIFY_NONE}) nothing is
  * refused, but the verdict still records what would have failed.
@@ -26,8 +27,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>It keeps no verdict between connections: one failed check never affects the next
  * connection (IO::Socket::SSL 2.081 has that bug with fingerprints). What it keeps is a bounded
  * {@link ChainMemory} of facts no clock changes, proven on earlier handshakes: which certificate
- * bytes a key signed, which paths the JDK's PKIX validator accepted; everything else is checked
- * again on every handshake and every resumption.
+ * bytes a key signed, which paths the JDK's PKIX validator accepted; everything else (the
+ * profile, the security floor, name constraints, dates, ...) is checked again on every handshake
+ * and every resumption, so no remembered fact stands in for a rule.
  */
 public final class TlsTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
     private final PeerVerification verification;
@@ -40,7 +42,7 @@ public final class TlsTrustManager extends X509ExtendedTrustManager implements R
      * @param acceptedIssuers what a server names in its CertificateRequest ({@code SSL_client_ca}); may be empty
      */
     public TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers) {
-        this(verification, acceptedIssuers, Clock.systemUTC());
+        this(verification, acceptedIssuers, verification.clock());
     }
 
     TlsTrustManager(PeerVerification verification, List<X509Certificate> acceptedIssuers, Clock clock) {

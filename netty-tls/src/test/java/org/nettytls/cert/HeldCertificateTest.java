@@ -156,4 +156,54 @@ class HeldCertificateTest {
         HeldCertificate rsa = HeldCertificate.builder().commonName("rsa.test").rsa(2048).build();
         assertEquals(Pem.encode("PRIVATE KEY", rsa.privateKey().getEncoded()), rsa.privateKeyPem());
     }
+
+    /** What issue #15's tests need it to make, as OpenSSL (a reader nobody here wrote) sees it. */
+    @Test
+    void makesTheCertificatesAVerifierMustRefuseOrStillAccept() throws Exception {
+        String openssl = Interop.require("openssl");
+        HeldCertificate root = HeldCertificate.builder().commonName("Odd Root").dsa(2048).certificateAuthority(1)
+                .permittedSubtree("DNS:example.com").permittedSubtree("IP:192.0.2.0/24").permittedSubtree("IP:2001:db8::/32")
+                .excludedSubtree("email:.evil.example").excludedSubtree("URI:.evil.example")
+                .excludedSubtree("DirName:C=DE,O=Evil").extensionCritical("2.5.29.30", false).build();
+        String rootText = text(openssl, root.certificate(), "root");
+        assertTrue(rootText.contains("Public Key Algorithm: dsaEncryption") && rootText.contains("dsa_with_SHA256"), rootText);
+        assertTrue(rootText.contains("X509v3 Name Constraints: \n") && !rootText.contains("Name Constraints: critical"),
+                rootText);
+        assertTrue(rootText.contains("DNS:example.com") && rootText.contains("IP:192.0.2.0/255.255.255.0")
+                && rootText.contains("IP:2001:DB8:0:0:0:0:0:0/FFFF:FFFF:0:0:0:0:0:0") && rootText.contains("email:.evil.example")
+                && rootText.contains("URI:.evil.example") && rootText.contains("DirName:C = DE, O = Evil"), rootText);
+
+        Instant notAfter = Instant.parse("2031-01-01T00:00:00.250Z");
+        HeldCertificate odd = HeldCertificate.builder().commonName("odd.example.com").ed448().signedBy(root)
+                .signatureAlgorithm("SHA1withDSA").serialNumberUnchecked(BigInteger.valueOf(-7))
+                .crlUrl("http://crl.example/x.crl").extensionCritical("2.5.29.31", true).omitExtension("2.5.29.14")
+                .addExtension("1.3.6.1.4.1.99999.7", true, new byte[] {5, 0})
+                .generalizedTime(true).validity(Instant.parse("2030-01-01T00:00:00Z"), notAfter).build();
+        assertEquals(notAfter, odd.certificate().getNotAfter().toInstant(), "the fraction survives the encoding");
+        assertEquals(BigInteger.valueOf(-7), odd.certificate().getSerialNumber());
+        String oddText = text(openssl, odd.certificate(), "odd");
+        assertTrue(oddText.contains("ED448") && oddText.contains("dsaWithSHA1"), oddText);
+        assertTrue(oddText.contains("X509v3 CRL Distribution Points: critical"), oddText);
+        assertTrue(oddText.contains("1.3.6.1.4.1.99999.7: critical"), oddText);
+        assertFalse(oddText.contains("Subject Key Identifier"), oddText);
+        assertTrue(oddText.contains("Not After : Jan  1 00:00:00.25 2031 GMT"), oddText);
+
+        HeldCertificate v1 = HeldCertificate.builder().commonName("v1").version1().build();
+        assertEquals(1, v1.certificate().getVersion());
+        assertEquals(null, v1.certificate().getCriticalExtensionOIDs());
+
+        // Cross-signing and a self-issued rollover: the same subject and key, another issuer.
+        HeldCertificate ca = HeldCertificate.builder().commonName("CA").certificateAuthority(0).build();
+        HeldCertificate other = HeldCertificate.builder().commonName("Other Root").certificateAuthority(1).build();
+        HeldCertificate cross = HeldCertificate.builder().subjectAndKeyOf(ca).certificateAuthority(0).signedBy(other).build();
+        assertEquals(ca.certificate().getSubjectX500Principal(), cross.certificate().getSubjectX500Principal());
+        assertEquals(ca.certificate().getPublicKey(), cross.certificate().getPublicKey());
+        cross.certificate().verify(other.certificate().getPublicKey());
+        assertThrows(IllegalArgumentException.class, () -> HeldCertificate.builder().permittedSubtree("nonsense"));
+    }
+
+    private String text(String openssl, X509Certificate c, String name) throws Exception {
+        Files.writeString(dir.resolve(name + ".pem"), Pem.certificate(c));
+        return Processes.run(dir, openssl, "x509", "-noout", "-text", "-in", name + ".pem").expectSuccess().stdout;
+    }
 }

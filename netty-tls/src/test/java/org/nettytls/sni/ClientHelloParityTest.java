@@ -113,7 +113,9 @@ class ClientHelloParityTest {
         HelloParity.Server plain = HelloParity.plain(defaultContext());
         HelloParity.Server selector = HelloParity.selector(mapping(true), SniSelectorOptions.DEFAULTS);
         List<HelloShape> shapes = HelloShape.everyCutAndLength(new Random(Property.RUN_SEED));
-        assertTrue(shapes.size() > 200, "only " + shapes.size() + " variants");
+        // Not vacuous: every prefix of the hello alone is over 100 variants, whatever extensions the seed drew
+        // (their number, and so the count, varies with the seed: 194 to several hundred).
+        assertTrue(shapes.size() > 100, "only " + shapes.size() + " variants");
         for (HelloShape shape : shapes) {
             assertSameAnswer(plain, selector, shape);
         }

@@ -107,10 +107,10 @@ class ChainAttacksTest {
     @Test
     void aClientCertificateThatCannotSignIsRefused() throws Exception {
         HeldCertificate root = HeldCertificate.builder().commonName("Root").certificateAuthority(1).build();
-        HeldCertificate signingOnly = HeldCertificate.builder().commonName("client").keyUsage(KeyUsage.keyCertSign)
+        HeldCertificate cannotSign = HeldCertificate.builder().commonName("client").keyUsage(KeyUsage.keyEncipherment)
                 .extendedKeyUsage().signedBy(root).build();
         TlsException e = judge(PeerVerification.builder().trust(CaStore.of(root.certificate())).enforce(true).build(),
-                signingOnly.chain(), false);
+                cannotSign.chain(), false);
         assertNotNull(e);
         assertEquals(TlsErrorCode.PEER_CERT_REJECTED, e.code());
         assertTrue(e.getMessage().contains("keyUsage"), e.getMessage());

@@ -51,6 +51,7 @@ class HostnameSchemeVerifierTest {
     static HeldCertificate client;
     static HeldCertificate mallory;
     static HostnameSchemeVerifier.Config http;
+    static HeldCertificate wideRoot;
 
     final Loopback loop = new Loopback();
 
@@ -62,6 +63,7 @@ class HostnameSchemeVerifierTest {
         client = HeldCertificate.builder().commonName("client.test").dns("client.test").signedBy(root).build();
         mallory = HeldCertificate.builder().commonName("mallory.test").dns("mallory.test").signedBy(root).build();
         http = HostnameSchemeVerifier.Config.builder().verifycnScheme("http").build();
+        wideRoot = HeldCertificate.builder().commonName("Test Root With Sub-CAs").certificateAuthority(1).build();
     }
 
     @AfterEach
@@ -208,6 +210,103 @@ class HostnameSchemeVerifierTest {
         serverSide.awaitReceived("ab");
         side.channel.flush();
         assertEquals("abc", serverSide.awaitReceived("abc"));
+    }
+
+    @Test
+    void aChainAnotherContextAcceptedIsStillHeldToTheSecurityFloor() throws Exception {
+        // A plain Netty context (its JDK trust manager) accepts a SHA-1 signed leaf; the floor does not.
+        HeldCertificate sha1 = HeldCertificate.builder().commonName("server.test").dns("server.test")
+                .signatureAlgorithm("SHA1withECDSA").signedBy(root).build();
+        TlsServerContext tls = TlsServerContext.create(TlsServerOptions.builder().certificate(sha1.keyMaterial())
+                .securityFloor(SecurityFloor.LEGACY).build());
+        int port = loop.server(tls, s -> { });
+        EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
+        Side side = connect(plainClient(SslProvider.OPENSSL), http, early, port);
+        TlsException e = tlsException(early.awaitWritten());
+        assertEquals(TlsErrorCode.WEAK_CRYPTO, e.code(), e.toString());
+        assertTrue(e.getMessage().contains("SHA1withECDSA"), e.getMessage());
+        side.awaitClosed();
+
+        HostnameSchemeVerifier.Config legacy = HostnameSchemeVerifier.Config.builder().verifycnScheme("http")
+                .securityFloor(SecurityFloor.LEGACY).build();
+        EarlyWriter allowed = new EarlyWriter("fine", FLUSH);
+        Side ok = connect(plainClient(SslProvider.OPENSSL), legacy, allowed, port);
+        assertNull(ok.handshakeFailure());
+        assertNull(allowed.awaitWritten());
+    }
+
+    /**
+     * Second review of #15: the chain another context validated is walked by name from the leaf.
+     * A server that puts an unrelated certificate between its leaf and the name-constrained
+     * intermediate (the JDK's trust manager builds its own path, so it still accepts) must not
+     * hide that intermediate's constraints: here a wildcard that reaches into its excluded subtree.
+     */
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+    void aCertificateSlippedIntoTheChainDoesNotHideAnIntermediatesNameConstraints(SslProvider provider) throws Exception {
+        HeldCertificate constrained = HeldCertificate.builder().subject("O=Constrained CA").certificateAuthority(0)
+                .excludedSubtree("DNS:bar.example.com").signedBy(wideRoot).build();
+        HeldCertificate wildcard = HeldCertificate.builder().commonName("wild").dns("*.example.com")
+                .signedBy(constrained).build();
+        HeldCertificate junk = HeldCertificate.builder().commonName("unrelated").build();
+        SslContext server = SslContextBuilder.forServer(new FixedKeyManager(wildcard.privateKey(),
+                wildcard.certificate(), junk.certificate(), constrained.certificate())).sslProvider(SslProvider.JDK).build();
+        int port = loop.server(ch -> ch.pipeline().addLast(server.newHandler(ch.alloc())), s -> { }, true);
+        SslContext client = SslContextBuilder.forClient().sslProvider(provider).trustManager(wideRoot.certificate())
+                .endpointIdentificationAlgorithm(null).build();
+        HostnameSchemeVerifier.Config bar = HostnameSchemeVerifier.Config.builder().verifycnName("bar.example.com").build();
+        EarlyWriter early = new EarlyWriter("SECRET", FLUSH);
+        Side side = connect(client, bar, early, port);
+        TlsException e = tlsException(early.awaitWritten());
+        assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e.toString());
+        assertTrue(e.getMessage().contains("excluded subtree bar.example.com"), e.getMessage());
+        side.awaitClosed();
+    }
+
+    /** A server key manager that sends its chain exactly as given, in any order (a KeyStore insists on issuing order). */
+    static final class FixedKeyManager extends javax.net.ssl.X509ExtendedKeyManager {
+        private final java.security.PrivateKey key;
+        private final java.security.cert.X509Certificate[] chain;
+
+        FixedKeyManager(java.security.PrivateKey key, java.security.cert.X509Certificate... chain) {
+            this.key = key;
+            this.chain = chain;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return new String[] {"fixed"};
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return "fixed";
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return "fixed";
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+            return chain.clone();
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+            return key;
+        }
     }
 
     @Test

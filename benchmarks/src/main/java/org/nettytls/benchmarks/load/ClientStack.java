@@ -28,6 +28,9 @@ import org.nettytls.ocsp.OcspMode;
  *     under scheme {@code http}, plus the OCSP staple check of {@link OcspClientConfig} (in the
  *     handshake and its {@code OcspStapleHandler}): must-staple for full handshakes, where every
  *     handshake must carry a good staple; try-staple for TLS 1.2 resumptions, which carry none.
+ * <li>{@code netty-tls-chain}: {@link TlsClientContext} with the chain checked and nothing else
+ *     (scheme {@code none}, no OCSP), and {@code netty-tls-scheme}: the chain and the hostname under
+ *     scheme {@code http}, no OCSP: with {@code netty-tls} they price each check of the client.
  * </ul>
  * Full handshakes use TLS 1.3 only, resumptions TLS 1.2 only; both list the groups X25519 and P-256, in that order.
  */
@@ -57,6 +60,18 @@ abstract class ClientStack {
                     }
                 };
             }
+            case "netty-tls-chain":
+            case "netty-tls-scheme": {
+                TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caFile(caFile)
+                        .verifycnScheme(name.equals("netty-tls-chain") ? "none" : "http").version(resumption ? "TLSv1_2" : "TLSv1_3")
+                        .ecdhCurve(String.join(":", LoadServer.GROUPS)).build());
+                return new ClientStack() {
+                    @Override
+                    SslHandler install(ChannelPipeline pipeline, int port) throws Exception {
+                        return tls.install(pipeline, HOST, port);
+                    }
+                };
+            }
             case "netty-tls": {
                 OcspClientConfig ocsp = OcspClientConfig.builder()
                         .mode(resumption ? OcspMode.TRY_STAPLE : OcspMode.MUST_STAPLE).build();
@@ -71,7 +86,8 @@ abstract class ClientStack {
                 };
             }
             default:
-                throw new IllegalArgumentException("unknown client stack " + name + " (plain or netty-tls)");
+                throw new IllegalArgumentException("unknown client stack " + name
+                        + " (plain, netty-tls-chain, netty-tls-scheme or netty-tls)");
         }
     }
 

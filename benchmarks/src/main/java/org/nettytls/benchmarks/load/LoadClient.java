@@ -3,8 +3,6 @@ package org.nettytls.benchmarks.load;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -19,7 +17,7 @@ import org.nettytls.info.TlsConnectionInfo;
 
 /**
  * The load generator of {@code benchmarks/run-load.sh} for the plain-versus-netty-tls pairs: one
- * JVM on Netty epoll (so the JIT stays warm from case to case), driven by one command per line on
+ * JVM on the harness's transport ({@link LoadServer#TRANSPORT}) (so the JIT stays warm from case to case), driven by one command per line on
  * stdin, each answered by one {@code result ...} (or {@code error ...}) line on stdout. The
  * harness measures wall time and the CPU of this process and of the server around each command.
  * <pre>
@@ -30,7 +28,7 @@ import org.nettytls.info.TlsConnectionInfo;
  *                                     ({@code close} closes them)
  *   probe  STACK PORT                 one TLS 1.3 connection: what was negotiated
  * </pre>
- * STACK is {@code plain} or {@code netty-tls} ({@link ClientStack}). Arguments: the CA file and the
+ * STACK is {@code plain}, {@code netty-tls-chain}, {@code netty-tls-scheme} or {@code netty-tls} ({@link ClientStack}). Arguments: the CA file and the
  * number of event loops. End of input stops the client.
  */
 public final class LoadClient {
@@ -43,7 +41,7 @@ public final class LoadClient {
             System.exit(2);
         }
         Path ca = Path.of(args[0]);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(Integer.parseInt(args[1]), EpollIoHandler.newFactory());
+        EventLoopGroup group = LoadServer.TRANSPORT.newGroup(Integer.parseInt(args[1]));
         Map<String, ClientStack> stacks = new HashMap<>();
         IdleCase idle = null;
         System.out.println("ready");

@@ -4,11 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
@@ -35,10 +30,11 @@ import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
+import org.nettytls.transport.Transport;
 
 /**
  * The JVM servers that {@code benchmarks/run-load.sh} compares, each an {@link HttpResponder} on
- * one epoll event loop bound to 127.0.0.1:
+ * one event loop of the transport {@link #TRANSPORT} names, bound to 127.0.0.1:
  * <ul>
  * <li>{@code plain PORT RESUME_PORT PKI_DIR}: Netty's own {@code SslHandler} from
  *     {@code SslContextBuilder} with BoringSSL, nothing else: the baseline (a).
@@ -71,7 +67,21 @@ public final class LoadServer {
      */
     static final String[] GROUPS = {"X25519", "P-256"};
 
+    /**
+     * The harness's transport for every JVM it starts: {@code -Dnetty-tls.transport=auto|io_uring|epoll|nio}
+     * ({@link Transport#named}; {@code auto} when not set).
+     */
+    static final Transport TRANSPORT = transport();
+
     private LoadServer() {
+    }
+
+    private static Transport transport() {
+        try {
+            return Transport.named(System.getProperty("netty-tls.transport", "auto"));
+        } catch (org.nettytls.TlsException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -86,11 +96,10 @@ public final class LoadServer {
                     + " | backend PORT | relay PORT PKI_DIR UPSTREAM_PORT | pki DIR OCSP_PORT");
             System.exit(2);
         }
-        if (!Epoll.isAvailable() || !OpenSsl.isAvailable()) {
-            throw new IllegalStateException("epoll and BoringSSL are required: " + Epoll.unavailabilityCause()
-                    + " / " + OpenSsl.unavailabilityCause());
+        if (!OpenSsl.isAvailable()) {
+            throw new IllegalStateException("BoringSSL is required: " + OpenSsl.unavailabilityCause());
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup group = TRANSPORT.newGroup(1);
         try {
             serve(group, mode, args);
         } finally {
@@ -117,7 +126,7 @@ public final class LoadServer {
             default: {
                 Path pki = Path.of(args[3]);
                 OcspResponder.start(group, Integer.parseInt(args[4]), Files.readAllBytes(pki.resolve("server.ocsp")));
-                OcspStapler stapler = OcspStapler.builder(group).channelType(EpollSocketChannel.class)
+                OcspStapler stapler = OcspStapler.builder(group).channelType(TRANSPORT.socketChannel())
                         .certificate(List.of(certificate(pki.resolve("server.pem")), certificate(pki.resolve("ca.pem"))))
                         .start();
                 if (!stapler.ready().await(10, TimeUnit.SECONDS) || stapler.currentStaple(certificate(pki.resolve("server.pem"))) == null) {
@@ -129,7 +138,8 @@ public final class LoadServer {
                 break;
             }
         }
-        System.out.println("listening on 127.0.0.1:" + port + " (" + mode + ", " + OpenSsl.versionString() + ")");
+        System.out.println("listening on 127.0.0.1:" + port + " (" + mode + ", " + OpenSsl.versionString() + ", transport "
+                + TRANSPORT.describe() + ")");
         System.out.flush();
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = commands.readLine()) != null; ) {
@@ -178,7 +188,7 @@ public final class LoadServer {
 
     private static void bind(EventLoopGroup group, int port, AtomicInteger open, Consumer<SocketChannel> pipeline)
             throws InterruptedException {
-        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+        new ServerBootstrap().group(group).channel(TRANSPORT.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -87,7 +86,7 @@ final class MinimalRelay {
             Channel client = ctx.channel();
             Pipe back = new Pipe();
             back.peer = client;
-            new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
+            new Bootstrap().group(client.eventLoop()).channel(LoadServer.TRANSPORT.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(back)
                     .connect(upstream).addListener((ChannelFutureListener) f -> {

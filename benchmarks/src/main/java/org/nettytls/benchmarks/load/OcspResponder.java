@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -29,7 +28,7 @@ final class OcspResponder {
     }
 
     static void start(EventLoopGroup group, int port, byte[] response) throws InterruptedException {
-        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+        new ServerBootstrap().group(group).channel(LoadServer.TRANSPORT.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -9,7 +9,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelHandler;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BiFunction;
@@ -55,7 +54,7 @@ final class Requests {
      */
     static Bootstrap bootstrap(EventLoopGroup group, ClientStack stack, int port,
             BiFunction<SocketChannel, io.netty.handler.ssl.SslHandler, ChannelHandler> last) {
-        return new Bootstrap().group(group).channel(EpollSocketChannel.class)
+        return new Bootstrap().group(group).channel(LoadServer.TRANSPORT.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .remoteAddress("127.0.0.1", port)

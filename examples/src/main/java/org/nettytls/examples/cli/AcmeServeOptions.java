@@ -22,13 +22,11 @@ import org.nettytls.acme.AcmeCertificates;
 import org.nettytls.acme.AcmeChallengeType;
 import org.nettytls.acme.AcmeKeyType;
 import org.nettytls.acme.AcmeOptions;
-import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.HostPort;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniReloader;
 import org.nettytls.sni.SniSelectorOptions;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code serve}'s ACME options, a thin layer over netty-tls-acme's {@link AcmeCertificates}: the
@@ -65,7 +63,7 @@ final class AcmeServeOptions {
 
     @Option(names = "--acme-http", paramLabel = "HOST:PORT", description = "Answer http-01 on this plain port (port 80 as the "
             + "ACME server sees it); nothing else is served there.")
-    String http;
+    HostPort http;
 
     private final Map<String, Set<AcmeKeyType>> managed = new LinkedHashMap<>();
     private AcmeCertificates acme;
@@ -79,10 +77,10 @@ final class AcmeServeOptions {
      * Takes the managed {@code --cert NAME=acme[:KEYS]} entries out of {@code entries} (only with
      * {@code --acme}), checks the options, and returns the file entries.
      */
-    List<CertSpecs.Entry> split(CommandSpec spec, List<CertSpecs.Entry> entries) {
+    List<CertSpecs.Entry> split(List<CertSpecs.Entry> entries) {
         if (!enabled()) {
             if (dir != null || !emails.isEmpty() || ca != null || !domains.isEmpty() || http != null || !challenges.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--acme-dir, --acme-email, --acme-ca, --acme-domain, "
+                throw new UsageException("--acme-dir, --acme-email, --acme-ca, --acme-domain, "
                         + "--acme-challenge and --acme-http need --acme DIRECTORY_URL");
             }
             return entries;
@@ -92,54 +90,54 @@ final class AcmeServeOptions {
             String value = e.cert.toString();
             if (e.key == null && (value.equals("acme") || value.startsWith("acme:"))) {
                 if (e.name.contains("%") || e.name.equals("default")) {
-                    throw new ParameterException(spec.commandLine(), "--cert " + e.name + "=" + value + ": a managed certificate "
+                    throw new UsageException("--cert " + e.name + "=" + value + ": a managed certificate "
                             + "needs a name the ACME server can validate (not 'default' nor 'NAME%...'; use acme:rsa+ecdsa for "
                             + "both key types)");
                 }
-                manage(spec, e.name, value.equals("acme") ? "" : value.substring("acme:".length()));
+                manage(e.name, value.equals("acme") ? "" : value.substring("acme:".length()));
             } else {
                 files.add(e);
             }
         }
         for (String d : domains) {
             int colon = d.indexOf(':');
-            manage(spec, colon < 0 ? d : d.substring(0, colon), colon < 0 ? "" : d.substring(colon + 1));
+            manage(colon < 0 ? d : d.substring(0, colon), colon < 0 ? "" : d.substring(colon + 1));
         }
         if (managed.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--acme needs names: --cert NAME=acme or --acme-domain NAME");
+            throw new UsageException("--acme needs names: --cert NAME=acme or --acme-domain NAME");
         }
         if (dir == null) {
-            throw new ParameterException(spec.commandLine(), "--acme needs --acme-dir DIR for the account key and certificates");
+            throw new UsageException("--acme needs --acme-dir DIR for the account key and certificates");
         }
         for (CertSpecs.Entry e : files) {
             String base = e.name.contains("%") ? e.name.substring(0, e.name.indexOf('%')) : e.name;
             if (managed.containsKey(base.toLowerCase(java.util.Locale.ROOT))) {
-                throw new ParameterException(spec.commandLine(), "--cert " + e.name + "=" + e.cert + ": '" + base
+                throw new UsageException("--cert " + e.name + "=" + e.cert + ": '" + base
                         + "' is managed by ACME; give its certificates either from files or from ACME");
             }
         }
         return files;
     }
 
-    private void manage(CommandSpec spec, String name, String keys) {
+    private void manage(String name, String keys) {
         Set<AcmeKeyType> types = EnumSet.noneOf(AcmeKeyType.class);
         for (String k : keys.isEmpty() ? new String[] {"ecdsa"} : keys.split("\\+")) {
             AcmeKeyType t = AcmeKeyType.byId(k);
             if (t == null) {
-                throw new ParameterException(spec.commandLine(), "'" + name + ":" + keys + "': key types are ecdsa, rsa or rsa+ecdsa, not '"
+                throw new UsageException("'" + name + ":" + keys + "': key types are ecdsa, rsa or rsa+ecdsa, not '"
                         + k + "'");
             }
             types.add(t);
         }
         String n = name.toLowerCase(java.util.Locale.ROOT);
         if (managed.containsKey(n)) {
-            throw new ParameterException(spec.commandLine(), "'" + name + "' is managed twice (--cert NAME=acme and --acme-domain)");
+            throw new UsageException("'" + name + "' is managed twice (--cert NAME=acme and --acme-domain)");
         }
         managed.put(n, types);
     }
 
     /** Builds the manager (account key read or created, certificates on disk loaded); contacts no one. */
-    void create(CommandSpec spec) throws TlsException {
+    void create() throws TlsException {
         if (!enabled()) {
             return;
         }
@@ -148,7 +146,7 @@ final class AcmeServeOptions {
         try {
             managed.forEach((name, types) -> b.domain(name, types.toArray(new AcmeKeyType[0])));
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new UsageException(e.getMessage());
         }
         List<AcmeChallengeType> order = new ArrayList<>();
         if (challenges.isEmpty()) {
@@ -160,12 +158,12 @@ final class AcmeServeOptions {
         for (String c : challenges) {
             AcmeChallengeType t = AcmeChallengeType.byId(c.trim());
             if (t == null) {
-                throw new ParameterException(spec.commandLine(), "--acme-challenge: '" + c + "' is not tls-alpn-01 or http-01");
+                throw new UsageException("--acme-challenge: '" + c + "' is not tls-alpn-01 or http-01");
             }
             order.add(t);
         }
         if (order.contains(AcmeChallengeType.HTTP_01) && http == null) {
-            throw new ParameterException(spec.commandLine(), "--acme-challenge http-01 needs --acme-http HOST:PORT to answer on");
+            throw new UsageException("--acme-challenge http-01 needs --acme-http HOST:PORT to answer on");
         }
         b.challenges(order.toArray(new AcmeChallengeType[0]));
         if (ca != null) {
@@ -190,32 +188,26 @@ final class AcmeServeOptions {
         return out;
     }
 
-    /** The selector's options: answering tls-alpn-01 for the managed names. */
-    SniSelectorOptions selectorOptions() {
-        return acme == null ? SniSelectorOptions.DEFAULTS : SniSelectorOptions.builder().tlsAlpnChallenges(acme).build();
+    /** {@code selector}, answering tls-alpn-01 for the managed names. */
+    SniSelectorOptions.Builder selectorOptions(SniSelectorOptions.Builder selector) {
+        return acme == null ? selector : selector.tlsAlpnChallenges(acme);
     }
 
     /**
      * Once the TLS port accepts: binds the http-01 port, logs every ACME step through {@code log},
      * reloads {@code reloader} after each new certificate, and starts ordering and renewing.
      */
-    void start(CommandSpec spec, EventLoopGroup group, Class<? extends ServerChannel> channel, SniReloader reloader,
+    void start(EventLoopGroup group, Class<? extends ServerChannel> channel, SniReloader reloader,
             Consumer<String> log) throws InterruptedException {
         if (acme == null) {
             return;
         }
         acme.attach(reloader).onEvent(e -> log.accept(e.toString()));
         if (http != null) {
-            HostPort at;
-            try {
-                at = HostPort.parse(http);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--acme-http: " + e.getMessage());
-            }
+            HostPort at = http;
             httpChannel = new ServerBootstrap().group(group).channel(channel).childHandler(acme.http01Handler())
                     .bind(at.host(), at.port()).sync().channel();
-            InetSocketAddress bound = (InetSocketAddress) httpChannel.localAddress();
-            log.accept("acme: answering http-01 on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+            log.accept("acme: answering http-01 on " + HostPort.of((InetSocketAddress) httpChannel.localAddress()));
         }
         acme.start();
     }

@@ -14,9 +14,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code capabilities}: what the TLS engine of this build supports, under the reference's {@code can_*} names. */
 @Command(name = "capabilities", description = {
-    "Print what the TLS engine supports, as IO::Socket::SSL's can_client_sni, can_server_sni, can_npn,",
-    "can_alpn, can_ecdh, can_ocsp and can_ticket_keycb answer, plus TLS 1.3, the key log and the key",
-    "exchange groups on offer. Exit 1 when the engine cannot be loaded."},
+    "Print what the TLS engine supports.",
+    "The answers of IO::Socket::SSL's can_client_sni, can_server_sni, can_npn, can_alpn, can_ecdh, can_ocsp and "
+            + "can_ticket_keycb, plus TLS 1.3, the key log and the key exchange groups on offer. Exit 1 when the engine "
+            + "cannot be loaded."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
             "  netty-tls capabilities",
             "  netty-tls capabilities --json"})

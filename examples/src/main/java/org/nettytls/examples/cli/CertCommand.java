@@ -47,10 +47,9 @@ final class CertCommand {
 
     @Command(name = "ca", description = {
         "Make a self-signed root CA, and with --intermediates N a chain of N intermediate CAs below it.",
-        "PREFIX.pem/PREFIX.key are the CA that signs (the lowest intermediate, with its chain up to the",
-        "root, or the root itself); with intermediates the root certificate, the trust anchor, goes to",
-        "PREFIX-root.pem. The CA that signs may sign leaves and one level of intermediate CAs",
-        "('cert issue --ca-cert')."},
+        "PREFIX.pem/PREFIX.key are the CA that signs (the lowest intermediate, with its chain up to the root, "
+                + "or the root itself); with intermediates the root certificate, the trust anchor, goes to PREFIX-root.pem. "
+                + "The CA that signs may sign leaves and one level of intermediate CAs ('cert issue --ca-cert')."},
             footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert ca --out ca",
         "  netty-tls cert ca --out ca --key rsa --days 30 --intermediates 1"})
@@ -81,7 +80,7 @@ final class CertCommand {
         public Integer call() throws Exception {
             checkDays(days);
             if (intermediates < 0) {
-                throw TlsException.badConfiguration("--intermediates", "must be 0 or more, not " + intermediates);
+                throw UsageException.of("--intermediates", "must be 0 or more, not " + intermediates);
             }
             // Path lengths leave room for one more CA level below the signer, so that
             // 'cert issue --ca-cert' makes an intermediate that verifiers accept.
@@ -114,8 +113,9 @@ final class CertCommand {
     }
 
     @Command(name = "issue", description = {
-        "Make a certificate signed by the CA in PREFIX.pem/PREFIX.key (from 'cert ca' or an earlier",
-        "'cert issue --ca-cert'). PREFIX.pem of the result holds the certificate and its chain."},
+        "Make a certificate signed by a CA, as PEM files.",
+        "The CA is PREFIX.pem/PREFIX.key of --ca (from 'cert ca' or an earlier 'cert issue --ca-cert'). "
+                + "PREFIX.pem of the result holds the certificate and its chain."},
             footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert issue --ca ca --out www --cn www.example.org \\",
         "      --san DNS:www.example.org,IP:127.0.0.1",
@@ -168,7 +168,7 @@ final class CertCommand {
                 try {
                     b.addSubjectAltName(SubjectAltName.parse(san));
                 } catch (IllegalArgumentException e) {
-                    throw TlsException.badConfiguration("--san", e.getMessage());
+                    throw UsageException.of("--san", e.getMessage());
                 }
             }
             if (ocspUrl != null) {
@@ -202,9 +202,9 @@ final class CertCommand {
         }
     }
 
-    static void checkDays(int days) throws TlsException {
+    static void checkDays(int days) {
         if (days <= 0) {
-            throw TlsException.badConfiguration("--days", "must be a positive number of days, not " + days);
+            throw UsageException.of("--days", "must be a positive number of days, not " + days);
         }
     }
 }

@@ -10,8 +10,6 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.sni.SniMapping;
-import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
 
 /**
  * The servers' {@code --cert NAME=CERT[,KEY]} (repeatable): {@code default=} for clients with no
@@ -35,18 +33,18 @@ final class CertSpecs {
     private CertSpecs() {
     }
 
-    /** Parses the entries; a malformed one is a usage error of {@code cl}. */
-    static List<Entry> parse(CommandLine cl, List<String> specs) {
+    /** Parses the entries; a malformed one is a {@link UsageException}. */
+    static List<Entry> parse(List<String> specs) {
         List<Entry> out = new ArrayList<>();
         for (String c : specs) {
             int eq = c.indexOf('=');
             if (eq <= 0 || eq == c.length() - 1) {
-                throw new ParameterException(cl, "--cert '" + c + "': expected NAME=CERT[,KEY] (default=CERT[,KEY] for any name)");
+                throw UsageException.of("--cert", "'" + c + "': expected NAME=CERT[,KEY] (default=CERT[,KEY] for any name)");
             }
             String name = c.substring(0, eq);
             String[] files = c.substring(eq + 1).split(",", -1);
             if (files.length > 2 || files[0].isEmpty() || files.length == 2 && files[1].isEmpty()) {
-                throw new ParameterException(cl, "--cert '" + c + "': expected NAME=CERT[,KEY] (default=CERT[,KEY] for any name)");
+                throw UsageException.of("--cert", "'" + c + "': expected NAME=CERT[,KEY] (default=CERT[,KEY] for any name)");
             }
             out.add(new Entry(name, Path.of(files[0]), files.length == 2 ? Path.of(files[1]) : null));
         }
@@ -88,7 +86,7 @@ final class CertSpecs {
             try {
                 b.add(n.getKey(), n.getValue());
             } catch (IllegalArgumentException ex) {
-                throw TlsException.badConfiguration("--cert", ex.getMessage());
+                throw UsageException.of("--cert", ex.getMessage());
             }
         }
         for (Entry e : additional) {

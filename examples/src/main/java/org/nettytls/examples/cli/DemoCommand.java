@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code demo}: the main job on loopback with nothing to set up. */
 @Command(name = "demo", description = {
-    "Mint a PKI, run netty-tls servers on 127.0.0.1 and drive verifying clients at them,",
-    "including connections that must fail; print one line per check. Exit 0 when all behaved."},
+    "Mint a PKI, run netty-tls servers on 127.0.0.1 and drive verifying clients at them.",
+    "The checks include connections that must fail; one line per check, then a summary. Exit 0 when all behaved."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls demo",
         "  netty-tls demo && echo 'every check behaved'"})

@@ -14,8 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code fingerprint [--algo A] [--pub] CERT}: the form {@code SSL_fingerprint} takes, as {@code get_fingerprint} makes it. */
 @Command(name = "fingerprint", description = {
     "Print a certificate's fingerprint as algo$hex.",
-    "Hashes the first certificate in CERT (PEM, DER or PKCS#12), or with --pub its public key",
-    "(algo$pub$hex): the form SSL_fingerprint and --fingerprint take."},
+    "Hashes the first certificate in CERT (PEM, DER or PKCS#12), or with --pub its public key (algo$pub$hex): "
+            + "the form SSL_fingerprint and --fingerprint take."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls fingerprint server.pem",
         "  netty-tls fingerprint --algo sha1 --pub server.der"})

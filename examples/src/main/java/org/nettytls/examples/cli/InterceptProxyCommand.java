@@ -19,30 +19,28 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
-import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.InterceptProxy;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniMinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code intercept-proxy}: an HTTP CONNECT proxy that verifies upstreams and re-signs them, as IO::Socket::SSL::Intercept. */
 @Command(name = "intercept-proxy", description = {
-    "An intercepting HTTPS proxy (IO::Socket::SSL::Intercept). For CONNECT host:port",
-    "to a destination named with --allow, it verifies the real upstream (chain against",
-    "--upstream-ca, name under the default scheme) and only then answers 200 and shows",
-    "the client a certificate for that name minted with the proxy CA (--ca PREFIX:",
-    "PREFIX.pem and PREFIX.key, from 'cert ca'; clients must trust PREFIX.pem). Other",
-    "destinations get 403; an upstream that cannot be reached or fails verification",
-    "gets the same 502 whatever the cause (the log says which), and no certificate.",
+    "Run an intercepting HTTPS proxy, as IO::Socket::SSL::Intercept does.",
+    "For CONNECT host:port to a destination named with --allow, it verifies the real upstream (chain against "
+            + "--upstream-ca, name under the default scheme) and only then answers 200 and shows the client a certificate "
+            + "for that name minted with the proxy CA (--ca PREFIX: PREFIX.pem and PREFIX.key, from 'cert ca'; clients "
+            + "must trust PREFIX.pem). Other destinations get 403; an upstream that cannot be reached or fails "
+            + "verification gets the same 502 whatever the cause (the log says which), and no certificate.",
     "",
-    "Please note: it must not face untrusted networks. Whoever reaches it can make it",
-    "connect to every allowed destination from where it runs, and the proxy CA's key",
-    "can impersonate every site to the clients that trust it."},
+    "Please note: it must not face untrusted networks. Whoever reaches it can make it connect to every allowed "
+            + "destination from where it runs, and the proxy CA's key can impersonate every site to the clients that "
+            + "trust it."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls cert ca --out proxy-ca",
         "  netty-tls intercept-proxy --listen 127.0.0.1:8080 --ca proxy-ca \\",
@@ -57,7 +55,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
             description = "Address to listen on (default 127.0.0.1:8080); port 0 picks a free one.")
-    String listen;
+    HostPort listen;
 
     @Option(names = "--ca", paramLabel = "PREFIX", required = true,
             description = "The proxy CA that signs minted certificates: PREFIX.pem and PREFIX.key.")
@@ -68,8 +66,8 @@ final class InterceptProxyCommand implements Callable<Integer> {
     Path upstreamCa;
 
     @Option(names = "--allow", paramLabel = "HOST:PORT", required = true, description = {
-        "A destination clients may CONNECT to (repeatable, at least one): HOST:PORT,",
-        "*.DOMAIN:PORT for the names below DOMAIN, *:PORT for any host; PORT may be *."})
+        "A destination clients may CONNECT to (repeatable, at least one): HOST:PORT, "
+            + "*.DOMAIN:PORT for the names below DOMAIN, *:PORT for any host; PORT may be *."})
     List<String> allow;
 
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
@@ -78,17 +76,11 @@ final class InterceptProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        HostPort at;
-        try {
-            at = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
-        }
         InterceptProxy.AllowList allowed;
         try {
             allowed = InterceptProxy.AllowList.of(allow);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
+            throw UsageException.of("--allow", e.getMessage());
         }
         SniMinter minter = SniMinter.builder(CertCommand.Issue.loadCa(ca)).build();
         TlsClientOptions.Builder upstream = TlsClientOptions.builder();
@@ -102,7 +94,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
                 out.flush();
             }
         };
-        Transport transport = Transport.detect();
+        Transport transport = Transport.best();
         out.println("transport: " + transport.describe());
         ExecutorService resolver = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "intercept-proxy-resolver");
@@ -130,7 +122,7 @@ final class InterceptProxyCommand implements Callable<Integer> {
                                     }
                                 });
                             }
-                        }).bind(at.host(), at.port()).sync().channel();
+                        }).bind(listen.host(), listen.port()).sync().channel();
             } catch (Exception e) {
                 throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot listen on " + listen + ": " + e.getMessage(), e);
             }

@@ -1,9 +1,14 @@
 package org.nettytls.examples.cli;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.Properties;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
+import org.nettytls.examples.HostPort;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,20 +66,18 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        cl.registerConverter(HostPort.class, Main::hostPort);
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine where = e.getCommandLine();
-            String prefix = where.getParent() == null ? "" : where.getCommandName() + ": ";
             String unknown = e instanceof CommandLine.MissingParameterException ? unknownOption(where, a) : null;
             // picocli checks required parameters before unknown options; a misspelt option is the better news.
-            err.println("error: " + prefix + (unknown != null ? "Unknown option: '" + unknown + "'" : sentence(e.getMessage()))
-                    + " [usage]");
-            if (debugRequested(where.getParseResult())) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return USAGE;
+            return usage(err, where, unknown != null ? "Unknown option: '" + unknown + "'" : e.getMessage(), e,
+                    where.getParseResult());
         });
         cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            if (e instanceof UsageException) {
+                return usage(err, c, e.getMessage(), e, parsed);
+            }
             TlsException tls = TlsException.find(e);
             int status;
             if (tls != null) {
@@ -96,6 +99,26 @@ public final class Main {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** A usage error, picocli's or a command's {@link UsageException}: one line naming the command, exit {@value #USAGE}. */
+    private static int usage(PrintWriter err, CommandLine where, String message, Exception e, ParseResult parsed) {
+        String prefix = where.getParent() == null ? "" : where.getCommandName() + ": ";
+        err.println("error: " + prefix + sentence(message) + " [usage]");
+        if (debugRequested(parsed)) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return USAGE;
+    }
+
+    /** Every {@code HOST:PORT} option and parameter: the examples' one parser, its complaint as picocli's. */
+    private static HostPort hostPort(String text) {
+        try {
+            return HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
     }
 
     /** The first word of {@code args} that looks like an option {@code where} (or the top command) does not know. */
@@ -147,11 +170,22 @@ public final class Main {
         return message == null ? "unknown error" : message.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
+    /** {@code --version}: the version this command line was built as (examples/pom.xml fills it in). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"netty-tls " + (v == null ? "(development build)" : v)};
+        public String[] getVersion() throws IOException {
+            return new String[] {"netty-tls " + version()};
+        }
+
+        static String version() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    throw new FileNotFoundException("version.properties is not on the class path: a build without resources");
+                }
+                p.load(in);
+            }
+            return p.getProperty("version");
         }
     }
 }

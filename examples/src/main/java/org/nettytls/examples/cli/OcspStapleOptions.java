@@ -16,9 +16,7 @@ import org.nettytls.cert.CertificateLoader;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.ocsp.OcspStaplerEvent;
 import org.nettytls.ocsp.OcspStatus;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code serve}'s OCSP stapling options: every certificate of every {@code --cert} gets its own
@@ -56,15 +54,15 @@ final class OcspStapleOptions {
      * Checks that the OCSP options go together and reads the certificates to staple, with their
      * issuers; call before anything starts, so that a bad file is the only thing said.
      */
-    void check(CommandSpec spec, List<CertSpecs.Entry> entries) throws TlsException {
+    void check(List<CertSpecs.Entry> entries) throws TlsException {
         if (!staple && (url != null || dir != null)) {
-            throw new ParameterException(spec.commandLine(), (url != null ? "--ocsp-url" : "--ocsp-dir") + " needs --ocsp-staple");
+            throw new UsageException((url != null ? "--ocsp-url" : "--ocsp-dir") + " needs --ocsp-staple");
         }
         if (waitSeconds < 0) {
-            throw new ParameterException(spec.commandLine(), "--ocsp-wait must not be negative: " + waitSeconds);
+            throw UsageException.of("--ocsp-wait", "must not be negative: " + waitSeconds);
         }
         if (url != null && !"http".equalsIgnoreCase(url.getScheme())) {
-            throw new ParameterException(spec.commandLine(), "--ocsp-url: OCSP is asked over http://, not '" + url + "'");
+            throw UsageException.of("--ocsp-url", "OCSP is asked over http://, not '" + url + "'");
         }
         if (!staple) {
             return;
@@ -142,10 +140,25 @@ final class OcspStapleOptions {
      */
     void start(EventLoopGroup group, Class<? extends SocketChannel> channelType, Consumer<String> log)
             throws TlsException, InterruptedException {
+        start(group, channelType, log, e -> { }, null);
+    }
+
+    /**
+     * {@link #start(EventLoopGroup, Class, Consumer)}, with {@code also} told of every stapler event
+     * (metrics) and the staples shared through {@code store} (a fleet's), when it is not {@code null}.
+     */
+    void start(EventLoopGroup group, Class<? extends SocketChannel> channelType, Consumer<String> log,
+               Consumer<OcspStaplerEvent> also, org.nettytls.ocsp.OcspStapleStore store) throws TlsException, InterruptedException {
         if (!staple) {
             return;
         }
-        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> log.accept(describe(e)));
+        OcspStapler.Builder b = OcspStapler.builder(group).channelType(channelType).listener(e -> {
+            log.accept(describe(e));
+            also.accept(e);
+        });
+        if (store != null) {
+            b.store(store);
+        }
         Map<X509Certificate, String> first;
         synchronized (this) {
             chains.forEach(b::certificate);
@@ -175,6 +188,11 @@ final class OcspStapleOptions {
         }
     }
 
+    /** The stapler, once started; {@code null} before or without {@code --ocsp-staple}. */
+    OcspStapler stapler() {
+        return stapler;
+    }
+
     /** Stops the refreshes. */
     void close() {
         OcspStapler s = stapler;
@@ -188,9 +206,9 @@ final class OcspStapleOptions {
         OcspStatus s = e.status();
         switch (e.kind()) {
             case FETCHED:
-                return "ocsp: fetched " + what + ": " + s + nextRefresh(s);
+                return "ocsp: fetched " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             case REFRESHED:
-                return "ocsp: refreshed " + what + ": " + s + nextRefresh(s);
+                return "ocsp: refreshed " + what + (e.fromStore() ? " from the fleet" : "") + ": " + s + nextRefresh(s);
             default:
                 return "ocsp: failed " + what + ": " + (e.cause() != null ? e.cause() : String.valueOf(s))
                         + (s != null && s.isHardFailure() ? "; not stapled" : "; the last good response, if any, stays until its nextUpdate");

@@ -1,50 +1,24 @@
 package org.nettytls.examples.cli;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.Future;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
-import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
+import java.security.cert.X509CRL;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
-import org.nettytls.starttls.StartTlsClient;
-import org.nettytls.starttls.StartTlsHandler;
-import org.nettytls.starttls.StartTlsProtocol;
-import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.VerifyMode;
-import org.nettytls.cert.Fingerprint;
+import org.nettytls.cert.CertificateLoader;
+import org.nettytls.examples.HostPort;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.ocsp.OcspClientConfig;
 import org.nettytls.ocsp.OcspMode;
+import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.verify.HostnameScheme;
-import org.nettytls.verify.HostnameVerification;
-import org.nettytls.verify.PeerVerdict;
 import org.nettytls.verify.PublicSuffix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,7 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code probe HOST:PORT}: connects like a careful client and reports what it found, for the
- * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}.
+ * questions people otherwise ask {@code openssl s_client} and {@code analyze-ssl.pl}. This class
+ * is the options and their translation into {@link TlsClientOptions}; {@link Prober} connects and
+ * {@link ProbeReport} says what was found, as text or JSON.
  */
 @Command(name = "probe", description = {
     "Connect like a careful client and report the chain, the trust and hostname verdicts, protocol, cipher, ALPN and session.",
@@ -75,7 +51,7 @@ final class ProbeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(paramLabel = "HOST:PORT", description = "Where to connect; [v6::addr]:port for IPv6.")
-    String target;
+    HostPort target;
 
     @Option(names = "--servername", paramLabel = "N", description = "SNI name to send (SSL_hostname); default: HOST unless it is an IP address.")
     String serverName;
@@ -128,6 +104,11 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--verify", paramLabel = "peer|none", defaultValue = "peer", description = "Verify the server (default) or not (SSL_verify_mode).")
     String verify;
 
+    @Option(names = "--profile", paramLabel = "default|webpki", defaultValue = "default", description = "Validation profile: "
+            + "default (IO::Socket::SSL-compatible identity plus the security floor) or webpki (adds the CA/Browser Forum "
+            + "Baseline Requirements' certificate profile; identity from the subjectAltName alone).")
+    String profile;
+
     @Option(names = "--version", paramLabel = "SPEC", description = "Protocol versions in SSL_version syntax, e.g. TLSv1_2 or SSLv23:!TLSv1_3.")
     String version;
 
@@ -173,55 +154,64 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
     boolean json;
 
-    /** The versions --enumerate tries, oldest first; BoringSSL has no SSLv3. */
-    static final List<String> VERSIONS = List.of("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3");
-
     @Override
     public Integer call() throws Exception {
-        HostPort hp = HostPort.parse(target);
+        if (target.port() == 0) {
+            throw UsageException.of("HOST:PORT", "port 0 is for listening; expected the port to connect to, found '" + target + "'");
+        }
         StartTlsProtocol protocol = starttls == null ? null : StartTlsProtocol.of(starttls);
         HostnameScheme hostnameScheme = scheme != null ? HostnameOptions.scheme(scheme)
                 : protocol != null ? protocol.hostnameScheme() : HostnameScheme.defaultScheme();
         PublicSuffix suffixes = HostnameOptions.suffixes(publicSuffix);
         OcspClientConfig ocsp = ocsp();
         TlsClientOptions options = options(hostnameScheme, suffixes, ocsp);
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("target", hp.toString());
+        ProbeReport report = new ProbeReport(target, options.validationProfile());
+        Prober prober = new Prober(target, protocol, timeoutSeconds);
         PrintWriter out = spec.commandLine().getOut();
         try {
             TlsClientContext tls = TlsClientContext.create(options);
-            TlsConnectionInfo info = connect(hp, tls, protocol, reconnect > 0);
-            report.put("ok", true);
-            describe(info, report);
-            report.put("ocsp", info.ocspStatus().orElse("not checked"));
-            report.put("crl", crl(info.peerCertificates()));
+            TlsConnectionInfo info = prober.connect(tls, reconnect > 0);
+            report.connected(info);
+            report.ocsp(info.ocspStatus().orElse("not checked"));
+            boolean crlChecked = !crls.isEmpty() || crlFullChain;
+            List<X509CRL> crlsRead = new ArrayList<>();
+            for (Path f : crls) {
+                crlsRead.addAll(CertificateLoader.crls(f));
+            }
+            report.crl(info.peerCertificates(), crlChecked, crlFullChain, crlsRead);
             if (reconnect > 0) {
-                List<Object> again = new ArrayList<>();
+                List<Boolean> again = new ArrayList<>();
                 for (int i = 0; i < reconnect; i++) {
-                    again.add(connect(hp, tls, protocol, true).sessionReused().orElse(null));
+                    again.add(prober.connect(tls, true).sessionReused().orElse(null));
                 }
-                report.put("reconnects", again);
+                report.reconnects(again);
             }
-            report.put("hostname", hostname(info, expectedName(hp), hostnameScheme, suffixes));
+            report.hostname(info, expectedName(), hostnameScheme, suffixes, publicSuffix);
             if (enumerate) {
-                report.put("versions", enumerate(hp, protocol));
+                report.versions(prober.enumerate(cipher, this::serverName));
             }
-            out.print(json ? Json.write(report) : text(report));
+            out.print(json ? report.json() : report.text());
             out.flush();
             return Main.OK;
         } catch (TlsException e) {
             if (!json) {
                 throw e;
             }
-            report.put("ok", false);
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("code", e.code().id());
-            error.put("message", e.getMessage());
-            report.put("error", error);
-            out.print(Json.write(report));
+            report.failed(e);
+            out.print(report.json());
             out.flush();
             return Main.isInputError(e.code()) ? Main.USAGE : Main.FAILURE;
         }
+    }
+
+    /** The server name to send, as --servername and --no-sni say (the default: HOST unless it is an address). */
+    private TlsClientOptions.Builder serverName(TlsClientOptions.Builder b) {
+        if (noSni) {
+            b.serverName("");
+        } else if (serverName != null) {
+            b.serverName(serverName);
+        }
+        return b;
     }
 
     /** The OCSP settings of --ocsp and its flags. */
@@ -239,7 +229,7 @@ final class ProbeCommand implements Callable<Integer> {
                 mode = OcspMode.MUST_STAPLE;
                 break;
             default:
-                throw TlsException.badConfiguration("--ocsp", "'" + m + "' is not no-staple, try-staple or must-staple");
+                throw UsageException.of("--ocsp", "'" + m + "' is not no-staple, try-staple or must-staple");
         }
         return OcspClientConfig.builder().mode(mode).failHard(ocspFailHard).fullChain(ocspFullChain)
                 .resolve(ocspResolve || ocspFullChain).timeout(java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds / 2)))
@@ -250,6 +240,16 @@ final class ProbeCommand implements Callable<Integer> {
             throws TlsException {
         TlsClientOptions.Builder b = ocsp.applyTo(TlsClientOptions.builder());
         b.verifycnScheme(hostnameScheme).verifycnPublicSuffix(suffixes);
+        switch (profile) {
+            case "default":
+                b.validationProfile(org.nettytls.verify.ValidationProfile.DEFAULT);
+                break;
+            case "webpki":
+                b.validationProfile(org.nettytls.verify.ValidationProfile.WEBPKI);
+                break;
+            default:
+                throw UsageException.of("--profile", "'" + profile + "' is not default or webpki");
+        }
         if (verifyName != null) {
             b.verifycnName(verifyName);
         }
@@ -271,7 +271,7 @@ final class ProbeCommand implements Callable<Integer> {
                 b.verifyMode(VerifyMode.NONE);
                 break;
             default:
-                throw TlsException.badConfiguration("--verify", "'" + verify + "' is not peer or none");
+                throw UsageException.of("--verify", "'" + verify + "' is not peer or none");
         }
         for (Path ca : cas) {
             if (Files.isDirectory(ca)) {
@@ -280,11 +280,7 @@ final class ProbeCommand implements Callable<Integer> {
                 b.caFile(ca);
             }
         }
-        if (noSni) {
-            b.serverName("");
-        } else if (serverName != null) {
-            b.serverName(serverName);
-        }
+        serverName(b);
         if (version != null) {
             b.version(version);
         }
@@ -298,7 +294,7 @@ final class ProbeCommand implements Callable<Integer> {
         if (cert != null) {
             b.certificateFile(cert, key);
         } else if (key != null) {
-            throw TlsException.badConfiguration("--key", "needs --cert");
+            throw UsageException.of("--key", "needs --cert");
         }
         if (password != null) {
             b.passwordCallback(org.nettytls.cert.PasswordCallback.of(password));
@@ -310,398 +306,18 @@ final class ProbeCommand implements Callable<Integer> {
         return b.build();
     }
 
-    /** Connects once; with {@code awaitTicket}, gives the server a moment to send a TLS 1.3 ticket before closing. */
-    private TlsConnectionInfo connect(HostPort hp, TlsClientContext tls, StartTlsProtocol protocol,
-                                      boolean awaitTicket) throws TlsException, InterruptedException {
-        // Completes with the handshake event that passes the OCSP handler, which holds it until its verdict.
-        java.util.concurrent.CompletableFuture<Throwable> verdict = new java.util.concurrent.CompletableFuture<>();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        AtomicReference<TlsException> setupFailure = new AtomicReference<>();
-        AtomicReference<StartTlsClient> upgrade = new AtomicReference<>();
-        // Kept here: a server that closes at once takes the handler out of the pipeline before we look.
-        AtomicReference<SslHandler> direct = new AtomicReference<>();
-        try {
-            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutSeconds * 1000)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            try {
-                                if (protocol == null) {
-                                    direct.set(tls.install(ch.pipeline(), hp.host, hp.port));
-                                } else {
-                                    // The same install path as above: StartTlsHandler.startClient adds every check.
-                                    upgrade.set(new StartTlsClient(protocol, tls, hp.host, hp.port));
-                                    ch.pipeline().addLast(new StartTlsHandler(protocol.clientFraming()), upgrade.get());
-                                }
-                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                    @Override
-                                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                        if (evt instanceof SslHandshakeCompletionEvent) {
-                                            verdict.complete(((SslHandshakeCompletionEvent) evt).cause());
-                                        }
-                                        ctx.fireUserEventTriggered(evt);
-                                    }
-
-                                    @Override
-                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        ctx.close();
-                                    }
-
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        verdict.complete(new java.nio.channels.ClosedChannelException());
-                                        ctx.fireChannelInactive();
-                                    }
-                                });
-                            } catch (TlsException e) {
-                                setupFailure.set(e);
-                                ch.close();
-                            }
-                        }
-                    });
-            ChannelFuture connected = b.connect(hp.host, hp.port);
-            if (!connected.await(timeoutSeconds + 1L, TimeUnit.SECONDS) || !connected.isSuccess()) {
-                if (setupFailure.get() != null) {
-                    throw setupFailure.get();
-                }
-                Throwable cause = connected.cause();
-                throw new TlsException(TlsErrorCode.CONNECTION_FAILED, "cannot connect to " + hp + ": "
-                        + (cause == null ? "timed out after " + timeoutSeconds + " s" : cause.getMessage()), cause);
-            }
-            Channel ch = connected.channel();
-            Future<Channel> handshake = protocol == null ? direct.get().handshakeFuture() : upgrade.get().upgradeFuture();
-            if (!handshake.await(timeoutSeconds + 2L, TimeUnit.SECONDS)) {
-                throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no handshake with " + hp + " within "
-                        + timeoutSeconds + " s");
-            }
-            if (!handshake.isSuccess()) {
-                throw TlsException.classify(handshake.cause());
-            }
-            Throwable refused;
-            try {
-                refused = verdict.get(timeoutSeconds + 2L, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new TlsException(TlsErrorCode.HANDSHAKE_TIMEOUT, "no OCSP verdict on " + hp + " within "
-                        + timeoutSeconds + " s", e);
-            }
-            if (refused != null) {
-                throw TlsException.classify(refused);
-            }
-            SslHandler ssl = direct.get() != null ? direct.get() : ch.pipeline().get(SslHandler.class);
-            TlsConnectionInfo info;
-            try {
-                info = TlsConnectionInfo.of(ch);
-            } catch (TlsException closedMeanwhile) {
-                // A server may close right after the handshake (refusing our certificate, say).
-                if (ssl == null) {
-                    throw closedMeanwhile;
-                }
-                info = TlsConnectionInfo.of(ssl);
-            }
-            if (awaitTicket) {
-                awaitSession(tls, hp);
-            }
-            ch.close().await(2, TimeUnit.SECONDS);
-            return info;
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /**
-     * One connection per version with only that version offered, every cipher (so that a TLS 1.0
-     * server is not refused for want of a CBC suite) and verification off, since the question is
-     * which versions the server speaks, not whether it can be trusted (the report above says that).
-     */
-    private List<Object> enumerate(HostPort hp, StartTlsProtocol protocol) throws TlsException, InterruptedException {
-        List<Object> versions = new ArrayList<>();
-        for (String v : VERSIONS) {
-            TlsClientOptions.Builder b = TlsClientOptions.builder().verifyMode(VerifyMode.NONE).version(v)
-                    .cipherList(cipher != null ? cipher : "ALL").handshakeTimeout(java.time.Duration.ofSeconds(timeoutSeconds));
-            if (noSni) {
-                b.serverName("");
-            } else if (serverName != null) {
-                b.serverName(serverName);
-            }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("version", v);
-            try {
-                TlsConnectionInfo info = connect(hp, TlsClientContext.create(b.build()), protocol, false);
-                m.put("accepted", true);
-                m.put("cipher", info.cipher());
-                m.put("error", null);
-            } catch (TlsException e) {
-                if (e.code() == TlsErrorCode.CONNECTION_FAILED || Main.isInputError(e.code())) {
-                    throw e;
-                }
-                m.put("accepted", false);
-                m.put("cipher", null);
-                Map<String, Object> error = new LinkedHashMap<>();
-                error.put("code", e.code().id());
-                error.put("message", e.getMessage());
-                m.put("error", error);
-            }
-            versions.add(m);
-        }
-        return versions;
-    }
-
-    /**
-     * What the CRLs given with --crl say about the certificates the handshake checked (the
-     * server's, or with --crl-full-chain all but the root): the handshake already refused a
-     * revoked one unless a fingerprint pin accepted it, which this report then still shows.
-     */
-    private Map<String, Object> crl(List<X509Certificate> chain) throws TlsException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        boolean checked = !crls.isEmpty() || crlFullChain;
-        m.put("checked", checked);
-        m.put("fullChain", crlFullChain);
-        List<Object> certs = new ArrayList<>();
-        if (checked) {
-            List<java.security.cert.X509CRL> all = new ArrayList<>();
-            for (Path f : crls) {
-                all.addAll(org.nettytls.cert.CertificateLoader.crls(f));
-            }
-            int last = crlFullChain ? chain.size() : Math.min(1, chain.size());
-            for (int i = 0; i < last; i++) {
-                X509Certificate c = chain.get(i);
-                if (i > 0 && c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
-                    continue;
-                }
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("depth", i);
-                e.put("subject", c.getSubjectX500Principal().getName());
-                java.security.cert.X509CRL from = null;
-                for (java.security.cert.X509CRL crl : all) {
-                    if (crl.getIssuerX500Principal().equals(c.getIssuerX500Principal())
-                            && (from == null || crl.getThisUpdate().after(from.getThisUpdate()))) {
-                        from = crl;
-                    }
-                }
-                java.security.cert.X509CRLEntry entry = from == null ? null : from.getRevokedCertificate(c);
-                e.put("status", from == null ? "no CRL from its issuer in the --crl files"
-                        : entry == null ? "not revoked"
-                        : "revoked since " + entry.getRevocationDate().toInstant()
-                                + (entry.getRevocationReason() == null ? "" : " (" + entry.getRevocationReason() + ")"));
-                e.put("crlNextUpdate", from == null || from.getNextUpdate() == null ? null
-                        : from.getNextUpdate().toInstant().toString());
-                certs.add(e);
-            }
-        }
-        m.put("certificates", certs);
-        return m;
-    }
-
-    /**
-     * TLS 1.3 tickets arrive after the handshake: give the server a moment to send one before
-     * closing, so the next connection can resume (a server that sends none just costs the wait).
-     */
-    private void awaitSession(TlsClientContext tls, HostPort hp) throws InterruptedException {
-        String key = hp.host + ":" + hp.port;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!tls.sessionCache().contains(key) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-    }
-
-    private static void describe(TlsConnectionInfo info, Map<String, Object> report) throws TlsException {
-        report.put("serverName", info.servername());
-        report.put("protocol", info.sslVersion());
-        report.put("protocolNumber", info.sslVersionInt());
-        report.put("cipher", info.cipher());
-        report.put("group", info.keyExchangeGroup());
-        report.put("alpn", info.alpn());
-        report.put("sessionReused", info.sessionReused().orElse(null));
-        report.put("certificateCompression", info.peerCertificateCompression().orElse(null));
-        Map<String, Object> verification = new LinkedHashMap<>();
-        PeerVerdict verdict = info.verification().orElse(null);
-        verification.put("verified", verdict != null && verdict.isVerified());
-        if (verdict != null && !verdict.isVerified()) {
-            verification.put("code", verdict.failure().code().id());
-            verification.put("message", verdict.failure().getMessage());
-        }
-        report.put("verification", verification);
-        List<Object> chain = new ArrayList<>();
-        List<X509Certificate> certs = info.peerCertificates();
-        for (int i = 0; i < certs.size(); i++) {
-            X509Certificate c = certs.get(i);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("depth", i);
-            m.put("subject", c.getSubjectX500Principal().getName());
-            m.put("issuer", c.getIssuerX500Principal().getName());
-            m.put("notBefore", c.getNotBefore().toInstant().toString());
-            m.put("notAfter", c.getNotAfter().toInstant().toString());
-            m.put("key", keyType(c.getPublicKey()));
-            m.put("sha256", Fingerprint.of(c));
-            chain.add(m);
-        }
-        report.put("chain", chain);
-    }
-
     /** The name the client checks, resolved as {@code TlsClientContext} resolves it for the handshake. */
-    String expectedName(HostPort hp) {
+    String expectedName() {
+        String host = target.host();
         if (verifyName != null) {
             return verifyName;
         }
         if (!noSni && serverName != null && !serverName.isEmpty()) {
             return serverName;
         }
-        if (!noSni && !NetUtil.isValidIpV4Address(hp.host) && !NetUtil.isValidIpV6Address(hp.host) && hp.host.endsWith(".")) {
-            return hp.host.substring(0, hp.host.length() - 1);
+        if (!noSni && !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host) && host.endsWith(".")) {
+            return host.substring(0, host.length() - 1);
         }
-        return hp.host;
-    }
-
-    /**
-     * The hostname verdict on the peer's certificate, checked again on demand so the report can
-     * name what was compared; with verification on, a mismatch already failed the handshake.
-     */
-    private Map<String, Object> hostname(TlsConnectionInfo info, String name, HostnameScheme s, PublicSuffix suffixes) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("scheme", s.name());
-        m.put("publicSuffixList", HostnameOptions.describe(publicSuffix, suffixes));
-        try {
-            HostnameVerification.Result r = info.checkHostname(name, s, suffixes);
-            List<Object> names = new ArrayList<>();
-            r.subjectAltNames().forEach(san -> names.add(san.toString()));
-            r.commonName().ifPresent(cn -> names.add("CN=" + cn));
-            m.put("certificateNames", names);
-            m.put("checked", !s.isNone());
-            m.put("matched", r.matched());
-            m.put("matchedBy", r.matchedBy().orElse(null));
-            m.put("reason", r.reason());
-        } catch (TlsException e) {
-            m.put("certificateNames", List.of());
-            m.put("checked", false);
-            m.put("matched", false);
-            m.put("matchedBy", null);
-            m.put("reason", e.getMessage());
-        }
-        return m;
-    }
-
-    static String keyType(PublicKey key) {
-        if (key instanceof RSAPublicKey) {
-            return "RSA " + ((RSAPublicKey) key).getModulus().bitLength();
-        }
-        if (key instanceof ECPublicKey) {
-            int bits = ((ECPublicKey) key).getParams().getOrder().bitLength();
-            return bits == 256 ? "EC P-256" : bits == 384 ? "EC P-384" : bits == 521 ? "EC P-521" : "EC " + bits + "-bit";
-        }
-        return key.getAlgorithm();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String text(Map<String, Object> r) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("target:       ").append(r.get("target")).append('\n');
-        sb.append("server name:  ").append(r.get("serverName") == null ? "(none sent)" : r.get("serverName")).append('\n');
-        sb.append("protocol:     ").append(r.get("protocol"))
-                .append(String.format(" (0x%04x)", (Integer) r.get("protocolNumber"))).append('\n');
-        sb.append("cipher:       ").append(r.get("cipher")).append('\n');
-        sb.append("group:        ").append(r.get("group") == null ? "(none)" : r.get("group")).append('\n');
-        sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
-        sb.append("certificate:  ").append(r.get("certificateCompression") == null ? "uncompressed"
-                : "compressed (" + r.get("certificateCompression") + ", RFC 8879)").append('\n');
-        Object reused = r.get("sessionReused");
-        sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
-        if (r.get("reconnects") != null) {
-            List<Object> again = (List<Object>) r.get("reconnects");
-            for (int i = 0; i < again.size(); i++) {
-                Object a = again.get(i);
-                sb.append("reconnect ").append(i + 1).append(":  ").append(a == null ? "(unknown)" : (Boolean) a ? "reused" : "new")
-                        .append('\n');
-            }
-        }
-        Map<String, Object> v = (Map<String, Object>) r.get("verification");
-        sb.append("verification: ").append((Boolean) v.get("verified") ? "verified"
-                : "NOT verified: " + v.getOrDefault("message", "verification was off") + " ["
-                        + v.getOrDefault("code", "off") + "]").append('\n');
-        sb.append("ocsp:         ").append(r.get("ocsp")).append('\n');
-        Map<String, Object> crl = (Map<String, Object>) r.get("crl");
-        if (!(Boolean) crl.get("checked")) {
-            sb.append("crl:          not checked\n");
-        }
-        for (Object o : (List<Object>) crl.get("certificates")) {
-            Map<String, Object> c = (Map<String, Object>) o;
-            sb.append("crl:          ").append(c.get("depth")).append(' ').append(c.get("subject")).append(": ")
-                    .append(c.get("status")).append('\n');
-        }
-        Map<String, Object> h = (Map<String, Object>) r.get("hostname");
-        sb.append("hostname:     ").append(h.get("name")).append(" under scheme ").append(h.get("scheme")).append(": ")
-                .append(!(Boolean) h.get("checked") ? "not checked (" + h.get("reason") + ")"
-                        : (Boolean) h.get("matched") ? "matched by " + h.get("matchedBy")
-                        : "NOT matched: " + h.get("reason")).append('\n');
-        List<Object> names = (List<Object>) h.get("certificateNames");
-        sb.append("  cert names: ").append(names.isEmpty() ? "(none)" : String.join(", ", names.stream().map(String::valueOf).toList()))
-                .append('\n');
-        sb.append("  suffixes:   ").append(h.get("publicSuffixList")).append('\n');
-        if (r.get("versions") != null) {
-            sb.append("versions:     one connection each, verification off\n");
-            for (Object o : (List<Object>) r.get("versions")) {
-                Map<String, Object> version = (Map<String, Object>) o;
-                Map<String, Object> error = (Map<String, Object>) version.get("error");
-                sb.append(String.format("  %-10s  ", version.get("version") + ":")).append((Boolean) version.get("accepted")
-                        ? "accepted (" + version.get("cipher") + ")"
-                        : "refused: " + error.get("message") + " [" + error.get("code") + "]").append('\n');
-            }
-        }
-        sb.append("chain:\n");
-        for (Object o : (List<Object>) r.get("chain")) {
-            Map<String, Object> c = (Map<String, Object>) o;
-            sb.append("  ").append(c.get("depth")).append(" subject: ").append(c.get("subject")).append('\n');
-            sb.append("    issuer:  ").append(c.get("issuer")).append('\n');
-            sb.append("    valid:   ").append(c.get("notBefore")).append(" to ").append(c.get("notAfter")).append('\n');
-            sb.append("    key:     ").append(c.get("key")).append('\n');
-            sb.append("    ").append(c.get("sha256")).append('\n');
-        }
-        return sb.toString();
-    }
-
-    /** {@code host:port} or {@code [v6]:port}. */
-    static final class HostPort {
-        final String host;
-        final int port;
-
-        HostPort(String host, int port) {
-            this.host = host;
-            this.port = port;
-        }
-
-        static HostPort parse(String s) throws TlsException {
-            String host;
-            String port;
-            if (s.startsWith("[")) {
-                int end = s.indexOf("]:");
-                if (end < 0) {
-                    throw TlsException.badConfiguration("HOST:PORT", "'" + s + "' is not [address]:port");
-                }
-                host = s.substring(1, end);
-                port = s.substring(end + 2);
-            } else {
-                int colon = s.lastIndexOf(':');
-                if (colon <= 0 || s.indexOf(':') != colon) {
-                    throw TlsException.badConfiguration("HOST:PORT", "'" + s + "' is not host:port");
-                }
-                host = s.substring(0, colon);
-                port = s.substring(colon + 1);
-            }
-            try {
-                int p = Integer.parseInt(port);
-                if (p < 1 || p > 65535) {
-                    throw new NumberFormatException();
-                }
-                return new HostPort(host, p);
-            } catch (NumberFormatException e) {
-                throw TlsException.badConfiguration("HOST:PORT", "'" + port + "' in '" + s + "' is not a port from 1 to 65535");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-        }
+        return host;
     }
 }

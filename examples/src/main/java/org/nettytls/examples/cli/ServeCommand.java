@@ -24,10 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvent;
 import org.nettytls.VerifyMode;
+import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.examples.serve.SniEchoHandler;
-import org.nettytls.examples.proxy.Transport;
+import org.nettytls.transport.Transport;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.trap.ErrorTrapHandler;
 import org.nettytls.trap.PlainHttpAnswer;
@@ -39,7 +40,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -48,20 +48,22 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "serve", description = {
     "Serve TLS with certificates chosen by server name (SNI).",
-    "--cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name,",
-    "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type,",
-    "which goes to clients that can verify it. Prints 'listening on HOST:PORT' when ready,",
-    "and one line per connection with the name asked for and the certificate sent.",
-    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to",
-    "HOST:PORT with backpressure and half-close, optionally over verified TLS (--upstream-tls) and",
-    "after a PROXY protocol v2 header (--proxy-protocol); one line per closed relay says how it went.",
-    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled",
-    "with its own OCSP response, fetched before accepting and refreshed; 'ocsp:' lines say what",
-    "was fetched, refreshed or failed, and which certificates go out unstapled; with --watch a",
-    "renewed certificate is fetched for when its file is reloaded, and stapled once answered.",
-    "With --acme DIRECTORY_URL the certificates of --cert NAME=acme[:KEYS] and --acme-domain NAME come from",
-    "that ACME server (tls-alpn-01 answered on this port, or http-01 with --acme-http) and are renewed",
-    "and reloaded without a restart; 'acme:' lines say what was ordered, validated, issued, renewed or failed."},
+    "One --cert NAME=CERT[,KEY] per name (repeatable): 'default=' for clients with no or an unknown name, "
+            + "'*.example.org=' for a wildcard, 'NAME%%ecc=' for a second certificate of another key type, which goes to "
+            + "clients that can verify it. Prints 'listening on HOST:PORT' when ready, and one line per connection with "
+            + "the name asked for and the certificate sent.",
+    "With --upstream HOST:PORT it is a TLS-terminating proxy: each client's decrypted bytes go to HOST:PORT with "
+            + "backpressure and half-close, optionally over verified TLS (--upstream-tls) and after a PROXY protocol v2 "
+            + "header (--proxy-protocol); one line per closed relay says how it went.",
+    "With --ocsp-staple every certificate (each name's, each key type's, the default's) is stapled with its own OCSP "
+            + "response, fetched before accepting and refreshed; 'ocsp:' lines say what was fetched, refreshed or failed, "
+            + "and which certificates go out unstapled; with --watch a renewed certificate is fetched for when its file "
+            + "is reloaded, and stapled once answered.",
+    "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket keys and "
+            + "OCSP staples with the other instances behind the same load balancer.",
+    "With --acme DIRECTORY_URL the certificates of --cert NAME=acme[:KEYS] and --acme-domain NAME come from that ACME "
+            + "server (tls-alpn-01 answered on this port, or http-01 with --acme-http) and are renewed and reloaded without "
+            + "a restart; 'acme:' lines say what was ordered, validated, issued, renewed or failed."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -89,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
             description = "Address to listen on; port 0 picks a free one.")
-    String listen;
+    HostPort listen;
 
     @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]",
             description = "Certificate (and key; default: in CERT) for NAME; repeatable. With --acme, NAME=acme[:KEYS] "
@@ -120,6 +122,9 @@ final class ServeCommand implements Callable<Integer> {
     UpstreamOptions upstream;
 
     @Mixin
+    TransportOption transportOption;
+
+    @Mixin
     OcspStapleOptions ocsp;
 
     @Mixin
@@ -135,9 +140,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--naccept", paramLabel = "N", description = "Exit after N connections have closed.")
     Integer naccept;
 
+    @Mixin
+    MetricsOptions metrics;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "Per-connection lines as text (default) "
+            + "or one JSON object per line.")
+    String logFormat = "text";
+
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
         java.util.function.UnaryOperator<org.nettytls.TlsServerOptions.Builder> settings = o -> {
             o.alpnProtocols(alpn).sessionTickets(sessionTickets).certificateCompression(!compression.off);
+            if (metrics.on()) {
+                o.observer(metrics.binder());
+            }
+            if (fleet.on()) {
+                // The fleet's keys: a session from any instance resumes here (TLS 1.2 tickets on too).
+                o.ticketKeys(fleet.ticketKeys());
+            }
             if (ocsp.staple) {
                 // Every certificate of the name (each key type) with its own staple, per connection.
                 o.ocspStaples(ocsp::currentStaple);
@@ -161,28 +183,44 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (echo == upstream.given()) {
-            throw new ParameterException(spec.commandLine(), "give either --echo or --upstream HOST:PORT");
+            throw new UsageException("give either --echo or --upstream HOST:PORT");
         }
         if (verifyClient && clientCa == null) {
-            throw new ParameterException(spec.commandLine(), "--verify-client needs --client-ca");
+            throw new UsageException("--verify-client needs --client-ca");
         }
-        org.nettytls.examples.proxy.HostPort at;
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw UsageException.of("--log-format", "expected text or json, found '" + logFormat + "'");
+        }
+        PlainHttpAnswer trap;
         try {
-            at = org.nettytls.examples.proxy.HostPort.parse(listen);
+            trap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
+            throw UsageException.of("--plain-http-redirect", e.getMessage());
         }
-        String host = at.host();
-        int port = at.port();
-        List<CertSpecs.Entry> entries = acme.split(spec, CertSpecs.parse(spec.commandLine(), certs));
+        List<CertSpecs.Entry> entries = acme.split(CertSpecs.parse(certs));
         if (entries.isEmpty() && !acme.enabled()) {
-            throw new ParameterException(spec.commandLine(), "give --cert NAME=CERT[,KEY] (or --acme with names to manage)");
+            throw new UsageException("give --cert NAME=CERT[,KEY] (or --acme with names to manage)");
         }
-        acme.create(spec);
+        acme.create();
         List<CertSpecs.Entry> stapled = new ArrayList<>(entries);
         stapled.addAll(acme.entries());
-        ocsp.check(spec, stapled);
-        SniReloader mapping = SniReloader.create(() -> load(entries));
+        ocsp.check(stapled);
+        try {
+            fleet.start(metrics);
+        } catch (TlsException | RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+        SniReloader mapping;
+        try {
+            mapping = SniReloader.create(() -> load(entries));
+        } catch (TlsException | RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+        if (metrics.on()) {
+            metrics.binder().monitor(mapping);
+        }
         mapping.onReload(e -> {
             synchronized (out) {
                 out.println(e.isSuccess() ? "reloaded certificates" : "reload failed, old certificates kept: "
@@ -191,7 +229,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
 
-        Transport transport = Transport.detect();
+        Transport transport = transportOption.transport();
         ExecutorService resolver = echo ? null : Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "serve-upstream-resolver");
             t.setDaemon(true);
@@ -200,12 +238,15 @@ final class ServeCommand implements Callable<Integer> {
         LineLog connections = new LineLog(out, "serve-log");
         TlsTerminatingProxy proxy;
         try {
-            proxy = echo ? null : upstream.proxy(spec, transport, resolver, connections);
+            proxy = echo ? null : upstream.proxy(transport, resolver, connections);
         } catch (TlsException | RuntimeException e) {
             connections.close();
             throw e;
         }
         out.println("transport: " + transport.describe());
+        if (fleet.on()) {
+            out.println(fleet.describe());
+        }
         EventLoopGroup group = transport.newGroup();
         ScheduledExecutorService watcher = watchSeconds == null ? null : Executors.newSingleThreadScheduledExecutor();
         try {
@@ -214,20 +255,29 @@ final class ServeCommand implements Callable<Integer> {
                     out.println(line);
                     out.flush();
                 }
-            });
+            }, metrics.on() ? metrics.binder().staplerListener() : e -> { }, fleet.on() ? fleet.fleet().stapleStore() : null);
+            if (metrics.on() && ocsp.stapler() != null) {
+                metrics.binder().monitor(ocsp.stapler());
+            }
+            String metricsAt = metrics.start();
+            if (metricsAt != null) {
+                synchronized (out) {
+                    out.println(metricsAt);
+                    out.flush();
+                }
+            }
+            SniSelectorOptions.Builder selector = acme.selectorOptions(SniSelectorOptions.builder());
+            if (metrics.on()) {
+                selector.observer(metrics.binder());
+            }
+            SniSelectorOptions selectorOptions = selector.build();
+            boolean json = logFormat.equals("json");
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
             }
-            PlainHttpAnswer trap;
-            try {
-                trap = plainHttpRedirect == null ? null : PlainHttpAnswer.redirectTo(plainHttpRedirect);
-            } catch (IllegalArgumentException e) {
-                throw TlsException.badConfiguration("--plain-http-redirect", e.getMessage());
-            }
-            SniSelectorOptions selector = acme.selectorOptions();
             AtomicInteger closed = new AtomicInteger();
-            Channel[] server = new Channel[1];
-            server[0] = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            Listeners[] server = new Listeners[1];
+            ServerBootstrap bootstrap = new ServerBootstrap().channel(transport.serverChannel())
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, proxy != null)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -235,36 +285,38 @@ final class ServeCommand implements Callable<Integer> {
                             if (trap != null) {
                                 ch.pipeline().addLast("tls-error-trap", new ErrorTrapHandler(trap));
                             }
-                            SniCertSelector.install(ch.pipeline(), mapping, selector);
+                            SniCertSelector.install(ch.pipeline(), mapping, selectorOptions);
                             if (proxy != null) {
                                 // Takes every read, so SniEchoHandler only reports the connection.
                                 ch.pipeline().addLast(proxy.newFrontend());
                             }
-                            ch.pipeline().addLast(new SniEchoHandler(connections));
+                            ch.pipeline().addLast(new SniEchoHandler(connections, json));
                             ch.closeFuture().addListener(f -> {
                                 if (naccept != null && closed.incrementAndGet() >= naccept) {
                                     server[0].close();
                                 }
                             });
                         }
-                    }).bind(host, port).sync().channel();
-            InetSocketAddress bound = (InetSocketAddress) server[0].localAddress();
+                    });
+            server[0] = Listeners.bind(bootstrap, transport, group, listen.host(), listen.port());
             synchronized (out) {
-                out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+                out.println("listening on " + HostPort.of(server[0].localAddress()));
                 out.flush();
             }
-            acme.start(spec, group, transport.serverChannel(), mapping, line -> {
+            acme.start(group, transport.serverChannel(), mapping, line -> {
                 synchronized (out) {
                     out.println(line);
                     out.flush();
                 }
             });
-            server[0].closeFuture().sync();
+            server[0].awaitClosed();
             return Main.OK;
         } finally {
             acme.close();
             mapping.close();
             ocsp.close();
+            metrics.close();
+            fleet.close();
             if (watcher != null) {
                 watcher.shutdownNow();
             }

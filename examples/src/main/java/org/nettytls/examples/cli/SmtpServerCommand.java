@@ -1,43 +1,32 @@
 package org.nettytls.examples.cli;
 
+import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.examples.starttls.MailSpool;
-import org.nettytls.examples.starttls.ServerRunner;
 import org.nettytls.examples.starttls.SmtpServerHandler;
 import org.nettytls.starttls.Framing;
 import org.nettytls.starttls.StartTlsHandler;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code smtp-server}: SMTP with STARTTLS; mails go to a folder, or to standard output. */
-@Command(name = "smtp-server", description = {"SMTP with STARTTLS (RFC 3207) and SIZE (RFC 1870); AUTH only after TLS. Each",
-    "mail is streamed to --maildir as N.eml, or printed when no folder is given; mails over",
-    "--max-size get 552, command lines with a bare CR or LF get 500."},
+@Command(name = "smtp-server", description = {
+    "Serve SMTP with STARTTLS (RFC 3207) and SIZE (RFC 1870), offering AUTH only after TLS.",
+    "Each mail is streamed to --maildir as N.eml, or printed when no folder is given. Mails over --max-size get 552; "
+            + "command lines with a bare CR or LF get 500."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls smtp-server --listen 127.0.0.1:2525 \\",
         "      --cert default=mail.pem,mail.key --maildir mails",
         "  swaks --server 127.0.0.1:2525 --tls --tls-ca-path ca.pem --to a@example.org"})
-final class SmtpServerCommand implements Callable<Integer> {
-    @Mixin
-    HelpOption help;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    StartTlsServerOptions server;
-
+final class SmtpServerCommand extends StartTlsServerCommand {
     @Option(names = "--maildir", paramLabel = "DIR", description = "Folder for delivered mails.")
     Path maildir;
 
@@ -46,12 +35,14 @@ final class SmtpServerCommand implements Callable<Integer> {
     long maxSize = SmtpServerHandler.DEFAULT_MAX_SIZE;
 
     @Override
-    public Integer call() throws Exception {
+    void check() {
         if (maxSize <= 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-size: " + maxSize + " (expected > 0)");
+            throw UsageException.of("--max-size", maxSize + " (expected > 0)");
         }
-        SniMapping tls = server.mapping();
-        PrintWriter out = spec.commandLine().getOut();
+    }
+
+    @Override
+    Server server(SniMapping tls, PrintWriter out) throws IOException {
         ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "smtp-server-mail-writer");
             t.setDaemon(true);
@@ -84,14 +75,17 @@ final class SmtpServerCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        try {
-            ServerRunner.serve(server.listen, out, ch -> {
+        return new Server() {
+            @Override
+            public void initChannel(SocketChannel ch) {
                 StartTlsHandler starttls = new StartTlsHandler(Framing.lines());
                 ch.pipeline().addLast(starttls, SmtpServerHandler.newLineDecoder(), new SmtpServerHandler(starttls, tls, spool, maxSize));
-            });
-        } finally {
-            writer.shutdown();
-        }
-        return Main.OK;
+            }
+
+            @Override
+            public void close() {
+                writer.shutdown();
+            }
+        };
     }
 }

@@ -6,18 +6,16 @@ import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
 import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsException;
-import org.nettytls.examples.proxy.HostPort;
+import org.nettytls.examples.HostPort;
 import org.nettytls.examples.proxy.TlsTerminatingProxy;
-import org.nettytls.examples.proxy.Transport;
-import picocli.CommandLine.Model.CommandSpec;
+import org.nettytls.transport.Transport;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /** {@code serve}'s proxy options: relay to an upstream instead of echoing. */
 final class UpstreamOptions {
     @Option(names = "--upstream", paramLabel = "HOST:PORT",
             description = "Relay each client's decrypted bytes to HOST:PORT (a TLS-terminating proxy).")
-    String upstream;
+    HostPort upstream;
 
     @Option(names = "--upstream-tls",
             description = "Encrypt to the upstream too, verifying its chain and name (a TLS bridge).")
@@ -41,20 +39,17 @@ final class UpstreamOptions {
     }
 
     /** The proxy these options describe; usage errors for options that need another. */
-    TlsTerminatingProxy proxy(CommandSpec spec, Transport transport, Executor resolver, Consumer<String> log)
+    TlsTerminatingProxy proxy(Transport transport, Executor resolver, Consumer<String> log)
             throws TlsException {
         if (upstream == null) {
-            throw new ParameterException(spec.commandLine(), "--upstream-tls, --upstream-ca, --upstream-name and "
-                    + "--proxy-protocol need --upstream HOST:PORT");
+            throw new UsageException("--upstream-tls, --upstream-ca, --upstream-name and --proxy-protocol need --upstream HOST:PORT");
         }
         if (!tls && (ca != null || name != null)) {
-            throw new ParameterException(spec.commandLine(), "--upstream-ca and --upstream-name need --upstream-tls");
+            throw new UsageException("--upstream-ca and --upstream-name need --upstream-tls");
         }
-        HostPort target;
-        try {
-            target = HostPort.parse(upstream);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--upstream: " + e.getMessage());
+        if (upstream.port() == 0) {
+            throw UsageException.of("--upstream", "port 0 is for listening; expected the port to connect to, found '"
+                    + upstream + "'");
         }
         TlsClientContext context = null;
         if (tls) {
@@ -67,6 +62,6 @@ final class UpstreamOptions {
             }
             context = TlsClientContext.create(b.build());
         }
-        return new TlsTerminatingProxy(target, context, proxyProtocol, transport, resolver, log);
+        return new TlsTerminatingProxy(upstream, context, proxyProtocol, transport, resolver, log);
     }
 }

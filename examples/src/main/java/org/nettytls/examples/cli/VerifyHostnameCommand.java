@@ -25,7 +25,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -85,12 +84,12 @@ final class VerifyHostnameCommand implements Callable<Integer> {
         }
         if (batch != null) {
             if (name != null) {
-                throw new ParameterException(spec.commandLine(), "--batch takes no NAME or CERT");
+                throw new UsageException("--batch takes no NAME or CERT");
             }
             return runBatch(out, suffixes);
         }
         if (name == null || certificate == null) {
-            throw new ParameterException(spec.commandLine(), "NAME and CERT are required (or --batch FILE)");
+            throw new UsageException("NAME and CERT are required (or --batch FILE)");
         }
         HostnameScheme s = HostnameOptions.scheme(scheme);
         X509Certificate cert = CertificateLoader.certificates(certificate).get(0);

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
+import org.nettytls.examples.HostPort;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
 import org.nettytls.sni.SniMinter;

@@ -9,7 +9,9 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
+import org.nettytls.examples.HostPort;
 import org.nettytls.sni.SniMinter;
+import org.nettytls.transport.Transport;
 
 /**
  * An intercepting HTTPS proxy, as IO::Socket::SSL::Intercept is used: clients send
@@ -78,24 +80,23 @@ public final class InterceptProxy {
         public static AllowList of(List<String> patterns) {
             List<String[]> entries = new ArrayList<>();
             for (String p : patterns) {
-                int colon = p.lastIndexOf(':');
-                if (colon <= 0 || colon == p.length() - 1) {
-                    throw new IllegalArgumentException("expected HOST:PORT, *.DOMAIN:PORT or *:PORT (PORT may be *), found '" + p + "'");
+                // The address grammar is HostPort's; a port of * (any) is read as a number there and kept as *.
+                boolean anyPort = p.endsWith(":*");
+                HostPort at;
+                try {
+                    at = HostPort.parse(anyPort ? p.substring(0, p.length() - 1) + "0" : p);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("expected HOST:PORT, *.DOMAIN:PORT or *:PORT (PORT may be *), found '"
+                            + p + "'" + (anyPort ? "" : ": " + e.getMessage()), e);
                 }
-                String host = p.substring(0, colon);
-                String port = p.substring(colon + 1);
-                if (!port.equals("*") && !port.matches("[0-9]{1,5}") || !port.equals("*") && Integer.parseInt(port) > 65535) {
-                    throw new IllegalArgumentException("the port of '" + p + "' is neither a number from 0 to 65535 nor *");
-                }
-                if (host.startsWith("[") && host.endsWith("]")) {
-                    host = host.substring(1, host.length() - 1);
-                }
+                String host = at.host();
+                String port = anyPort ? "*" : String.valueOf(at.port());
                 String pattern;
                 if (host.equals("*")) {
                     pattern = host;
                 } else if (host.startsWith("*.") && host.length() > 2 && host.indexOf('*', 1) < 0) {
                     pattern = "*." + canonical(host.substring(2));
-                } else if (host.isEmpty() || host.indexOf('*') >= 0) {
+                } else if (host.indexOf('*') >= 0) {
                     throw new IllegalArgumentException("a wildcard goes only as '*' or '*.DOMAIN', found '" + p + "'");
                 } else {
                     pattern = canonical(host);

@@ -13,8 +13,8 @@ import org.nettytls.sni.SniCompletionEvent;
 
 /**
  * The client side of a proxy, after the TLS server handler: once the client's handshake has
- * succeeded (its certificate checked, if the server asks for one), it stops reading, gets the
- * upstream channel, and links the two in a {@link Relay}. Nothing is relayed, and no upstream is
+ * succeeded (its certificate checked, if the server asks for one), it holds what the client
+ * sends ({@link PendingReads}), gets the upstream channel, and links the two in a {@link Relay}. Nothing is relayed, and no upstream is
  * contacted, for a client that failed its handshake.
  */
 final class ProxyFrontend extends ChannelInboundHandlerAdapter {
@@ -54,7 +54,7 @@ final class ProxyFrontend extends ChannelInboundHandlerAdapter {
 
     private void startRelay(ChannelHandlerContext ctx) {
         Channel client = ctx.channel();
-        client.config().setAutoRead(false);
+        // What the client sends meanwhile waits, bounded, in PendingReads.
         ctx.pipeline().replace(this, "relay-pending", new PendingReads());
         upstream.apply(client).addListener(f -> {
             if (!f.isSuccess()) {

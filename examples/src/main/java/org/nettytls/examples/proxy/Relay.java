@@ -8,12 +8,14 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
+import org.nettytls.examples.HostPort;
 
 /**
  * Relays bytes between a client channel and its upstream channel, both ways, with backpressure
@@ -32,6 +34,10 @@ import java.util.function.Consumer;
  * (TLS 1.2 semantics), so after a TLS side's close_notify nothing more can be sent to it; bytes
  * the other side still sends then fail to be written and the relay closes both. A TLS client that
  * half-closes with a bare FIN still gets the upstream's answer.
+ *
+ * <p><b>Writes.</b> What one event loop turn brings for a TLS channel leaves it in one write call:
+ * the relay's flushes, and those of its TLS handler (which flushes its records and its
+ * close_notify separately), are consolidated until the end of the turn.
  *
  * <p>Counters (bytes each way, how often each side stopped reading, the most bytes ever waiting
  * in one channel's outbound buffer) make the flow control observable; read them on the event loop
@@ -113,8 +119,19 @@ public final class Relay {
                 || evt instanceof SslCloseCompletionEvent && ((SslCloseCompletionEvent) evt).isSuccess();
     }
 
-    /** Puts the relay's handler in {@code side}'s pipeline; returns what a {@link PendingReads} there held. */
+    /**
+     * Puts the relay's handler in {@code side}'s pipeline, and on a TLS side a flush consolidation
+     * in front of everything; returns what a {@link PendingReads} there held.
+     */
     private Held install(Side side) {
+        if (side.channel.pipeline().get(SslHandler.class) != null) {
+            // A TLS side's flushes wait for the end of the event loop's turn, so that the upstream's
+            // last answer and the close_notify after it (SslHandler flushes each) leave in one write.
+            // Not a plain side: there it would only delay the relay's last close past the peer's FIN,
+            // which then costs Netty a shutdown(SHUT_RD) call.
+            side.channel.pipeline().addFirst("relay-flushes", new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
         RelayHandler handler = new RelayHandler(this, side);
         PendingReads pending = side.channel.pipeline().get(PendingReads.class);
         if (pending == null) {

@@ -5,6 +5,8 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.nettytls.TlsClientContext;
+import org.nettytls.examples.HostPort;
+import org.nettytls.transport.Transport;
 
 /**
  * A TLS-terminating proxy's per-connection handler: after a server's TLS handler (an
@@ -14,7 +16,7 @@ import org.nettytls.TlsClientContext;
  *
  * <pre>{@code
  * TlsTerminatingProxy proxy = new TlsTerminatingProxy(HostPort.parse("127.0.0.1:8080"), null, true,
- *         Transport.detect(), resolverExecutor, System.out::println);
+ *         Transport.best(), resolverExecutor, System.out::println);
  * serverBootstrap.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
  *         .childHandler(init(ch -> { SniCertSelector.install(ch.pipeline(), mapping, options);
  *                                    ch.pipeline().addLast(proxy.newFrontend()); }));

@@ -24,6 +24,8 @@ import org.nettytls.TlsClientContext;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsException;
 import org.nettytls.TlsFailureEvents;
+import org.nettytls.examples.HostPort;
+import org.nettytls.transport.Transport;
 
 /**
  * Opens a client's upstream connection on the client's event loop: resolves a name off the loop

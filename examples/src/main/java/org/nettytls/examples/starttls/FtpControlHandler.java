@@ -102,7 +102,7 @@ final class FtpControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        String line = ServerRunner.line(msg);
+        String line = LineFrames.text(msg);
         queue.add(line);
         runQueued();
     }

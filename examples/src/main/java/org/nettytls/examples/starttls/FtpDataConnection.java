@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -26,6 +25,7 @@ import java.util.function.Consumer;
 import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.transport.Transport;
 
 /**
  * One passive data connection of an FTP session: a listener on a free port of the control
@@ -64,7 +64,7 @@ final class FtpDataConnection {
         FtpDataConnection d = new FtpDataConnection(control, server, tls);
         Promise<FtpDataConnection> bound = control.eventLoop().newPromise();
         InetAddress local = ((InetSocketAddress) control.localAddress()).getAddress();
-        ChannelFuture f = new ServerBootstrap().group(control.eventLoop()).channel(NioServerSocketChannel.class)
+        ChannelFuture f = new ServerBootstrap().group(control.eventLoop()).channel(Transport.ofChannel(control).serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

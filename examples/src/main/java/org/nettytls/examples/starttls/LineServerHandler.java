@@ -27,7 +27,7 @@ public final class LineServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        String line = ServerRunner.line(msg);
+        String line = LineFrames.text(msg);
         if (line.startsWith("ECHO ")) {
             reply(ctx, line.substring(5));
         } else if (line.equals("STARTTLS") && !starttls.isTls()) {

@@ -30,7 +30,8 @@ import org.nettytls.starttls.StartTlsHandler;
  *     mail refused with {@code 552} (RFC 1870): before TLS and authentication as after.
  * <li>A command line with a CR or LF anywhere but its final CRLF is refused with {@code 500}
  *     (RFC 5321 section 2.3.8), and so is a mail with a bare CR or LF; only CRLF.CRLF ends a mail
- *     (no SMTP smuggling). Addresses must be printable, and the envelope header lines the server
+ *     (no SMTP smuggling), and a mail line over {@link #MAX_LINE} ends the mail and the connection
+ *     (the decoder drops it without saying how it ended). Addresses must be printable, and the envelope header lines the server
  *     writes in front of a mail are escaped besides, so no client can forge a header there.
  * </ul>
  * Please note: {@code 250} goes out when the mail is handed to the spool's writer, not when it is
@@ -57,6 +58,8 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     private long size;
     private boolean tooBig;
     private boolean bareLineEnd;
+    /** Set when a mail ended the connection: nothing read after it counts. */
+    private boolean ending;
     private boolean afterCrlf;
 
     public SmtpServerHandler(StartTlsHandler starttls, SniLookup tls, MailSpool spool, long maxSize) {
@@ -103,6 +106,11 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf line = (ByteBuf) msg;
+        if (ending) {
+            // The lines already read behind the one that ended the connection are neither mail nor commands.
+            line.release();
+            return;
+        }
         if (mail != null) {
             data(ctx, line);
             return;
@@ -322,10 +330,17 @@ public final class SmtpServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            // The decoder dropped a line longer than MAX_LINE, up to its LF.
+            // The decoder dropped a line longer than MAX_LINE, up to its LF, and does not say
+            // whether a CR came before that LF: inside a mail, the next line cannot be known to
+            // follow a CRLF, and taking "LF . CRLF" for the end of the mail would let what follows
+            // run as commands (SMTP smuggling). So the mail and the connection end here.
             if (mail != null) {
-                tooBig = true;
-                afterCrlf = true;
+                mail.abort();
+                mail = null;
+                resetTransaction();
+                ending = true;
+                ctx.writeAndFlush(Unpooled.copiedBuffer("500 5.5.6 Line too long in a mail (at most " + MAX_LINE
+                        + " bytes): closing\r\n", StandardCharsets.US_ASCII)).addListener(f -> ctx.close());
             } else {
                 reply(ctx, "500 5.5.2 Line too long (at most " + MAX_LINE + " bytes)");
             }

@@ -127,6 +127,34 @@ class CommandLineErrorsTest {
         expectUsageError(args, mentions);
     }
 
+    /** Options that the commands check themselves (not picocli): a usage error, never a TLS error code. */
+    static Stream<Arguments> commandUsageErrors() {
+        String good = "default=" + cert + "," + key;
+        return Stream.of(
+                Arguments.of(List.of("probe", "localhost:443", "--verify", "maybe"), "--verify"),
+                Arguments.of(List.of("probe", "localhost:443", "--ocsp", "always"), "--ocsp"),
+                Arguments.of(List.of("probe", "localhost:443", "--profile", "strict"), "--profile"),
+                Arguments.of(List.of("probe", "localhost:443", "--key", key), "--key"),
+                Arguments.of(List.of("probe", "localhost:0"), "port 0"),
+                Arguments.of(List.of("cert", "ca", "--out", dir.resolve("x").toString(), "--days", "0"), "--days"),
+                Arguments.of(List.of("cert", "ca", "--out", dir.resolve("x").toString(), "--intermediates", "-1"), "--intermediates"),
+                Arguments.of(List.of("smtp-server", "--cert", good, "--max-size", "0"), "--max-size"),
+                Arguments.of(List.of("ftp-server", "--cert", good, "--root", dir.toString(), "--user", "nobody"), "--user"),
+                Arguments.of(List.of("line-server", "--cert", "default"), "--cert"),
+                Arguments.of(List.of("serve", "--listen", "127.0.0.1:0", "--cert", good, "--echo", "--log-format", "xml"),
+                        "--log-format"),
+                Arguments.of(List.of("serve", "--listen", "127.0.0.1:0", "--cert", good, "--upstream", "127.0.0.1:0"), "port 0"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("commandUsageErrors")
+    void aCommandsOwnCheckIsAUsageError(List<String> args, String mentions) {
+        expectUsageError(args, mentions);
+        String err = run(args.toArray(new String[0]))[2];
+        assertTrue(err.strip().endsWith("[usage]"), err);
+        assertTrue(err.startsWith("error: " + args.get(args.get(0).equals("cert") ? 1 : 0) + ": "), "names the command: " + err);
+    }
+
     static Stream<Arguments> unreadableFiles() {
         String good = "default=" + cert + "," + key;
         return Stream.of(

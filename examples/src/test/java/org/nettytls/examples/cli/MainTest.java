@@ -164,7 +164,13 @@ class MainTest {
         assertTrue(ok("fingerprint", "--help").out.contains("--pub"));
         assertTrue(ok("cert", "issue", "--help").out.contains("--must-staple"));
         assertTrue(ok("cert", "ca", "-h").out.contains("--intermediates"));
-        assertTrue(ok("--version").out.startsWith("netty-tls "));
+    }
+
+    @Test
+    void versionIsThePomsVersion() {
+        String pom = System.getProperty("netty-tls.version");
+        assertTrue(pom != null && pom.matches("[0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?"), "surefire passes the version: " + pom);
+        assertEquals("netty-tls " + pom + "\n", ok("--version").out);
     }
 
     private static void assertInputError(Run r, String mentions) {

@@ -76,6 +76,31 @@ class ProbeAndDemoTest {
     }
 
     @Test
+    void probeHoldsTheServerToTheWebPkiProfileWhenAsked() throws Exception {
+        HeldCertificate root = HeldCertificate.builder().commonName("Probe Root").certificateAuthority(0).build();
+        // A common name only: fine for IO::Socket::SSL's default scheme, not for the Baseline Requirements.
+        HeldCertificate leaf = HeldCertificate.builder().commonName("localhost").signedBy(root).build();
+        Files.writeString(dir.resolve("ca.pem"), root.certificatePem());
+        int port = startOpensslServer(leaf);
+        String ca = dir.resolve("ca.pem").toString();
+
+        String[] byDefault = run("probe", "127.0.0.1:" + port, "--ca", ca, "--servername", "localhost");
+        assertEquals("0", byDefault[0], String.join("\n", byDefault));
+        assertTrue(byDefault[1].contains("verification: verified") && byDefault[1].contains("profile:      default"),
+                byDefault[1]);
+
+        String[] webpki = run("probe", "127.0.0.1:" + port, "--ca", ca, "--servername", "localhost", "--profile", "webpki",
+                "--json");
+        assertEquals("1", webpki[0], String.join("\n", webpki));
+        assertTrue(webpki[1].contains("\"profile\": \"webpki\"") && webpki[1].contains("\"code\": \"profile-violation\"")
+                && webpki[1].contains("has no subjectAltName"), webpki[1]);
+
+        String[] bad = run("probe", "127.0.0.1:" + port, "--profile", "strict");
+        assertEquals("2", bad[0], String.join("\n", bad));
+        assertTrue(bad[2].contains("--profile") && bad[2].contains("'strict' is not default or webpki"), bad[2]);
+    }
+
+    @Test
     void probeReportsAVerifiedServerAndJsonFailures() throws Exception {
         HeldCertificate root = HeldCertificate.builder().commonName("Probe Root").certificateAuthority(0).build();
         HeldCertificate leaf = HeldCertificate.builder().commonName("localhost").dns("localhost").rsa(2048)
@@ -253,7 +278,7 @@ class ProbeAndDemoTest {
 
         String[] badTarget = run("probe", "localhost");
         assertEquals("2", badTarget[0], String.join("\n", badTarget));
-        assertTrue(badTarget[2].contains("is not host:port"), badTarget[2]);
+        assertTrue(badTarget[2].contains("expected HOST:PORT, found 'localhost'"), badTarget[2]);
         String[] badVersion = run("probe", "localhost:" + port, "--version", "SSLv3");
         assertEquals("2", badVersion[0]);
         assertTrue(badVersion[2].contains("SSL_version"), badVersion[2]);

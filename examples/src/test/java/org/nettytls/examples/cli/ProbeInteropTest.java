@@ -221,7 +221,7 @@ class ProbeInteropTest {
         for (JsonNode v : r.get("versions")) {
             m.put(v.get("version").asText(), v.get("accepted").asBoolean());
         }
-        assertEquals(List.copyOf(m.keySet()), ProbeCommand.VERSIONS, "one entry per version, oldest first");
+        assertEquals(List.copyOf(m.keySet()), Prober.VERSIONS, "one entry per version, oldest first");
         return m;
     }
 

@@ -1,4 +1,4 @@
-package org.nettytls.examples.proxy;
+package org.nettytls.transport;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;

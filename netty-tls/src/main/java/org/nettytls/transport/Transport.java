@@ -1,0 +1,206 @@
+package org.nettytls.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.NettyRuntime;
+import java.util.Locale;
+import java.util.Objects;
+import org.nettytls.TlsException;
+
+/**
+ * The one place where a Netty transport is chosen, for servers, their clients and a proxy's
+ * upstream connections alike, so that a client's channel and its upstream channel can share one
+ * event loop: {@link #best()} for the automatic choice, {@link #named(String)} for a
+ * {@code --transport} flag.
+ *
+ * <pre>{@code
+ * Transport transport = Transport.best();   // or Transport.named("io_uring"), e.g. from a --transport flag
+ * EventLoopGroup group = transport.newGroup();
+ * new ServerBootstrap().group(group).channel(transport.serverChannel())...
+ * }</pre>
+ *
+ * <p><b>Please note: io_uring is used only when asked for by name.</b> Netty 4.2.18's io_uring
+ * transport is the fastest here, but on this kernel it now and then never notices a peer's reset
+ * that follows its first bytes: the channel stays open with nothing to end it, which a server
+ * without timeouts (a relay, a STARTTLS server before the upgrade) would keep forever
+ * ({@code TransportTest} shows it, and fails once a Netty upgrade fixes it). Until then the
+ * automatic order is epoll, then NIO.
+ *
+ * <p>On epoll, {@link #ioHandlerFactory()} keeps every registered channel in the epoll set: Netty
+ * 4.2.18 drops a channel that waits for nothing from the set but remembers it as added, and then
+ * closes it on its next wait (see {@code EpollKeptRegistration}); a relay that turns reads off and
+ * on meets this under load. io_uring has no interest set to lose (each wait is an operation
+ * submitted to the ring), and NIO's selector keeps its keys; neither needs that fix.
+ */
+public final class Transport {
+    /** A transport's kind, by the name the command line uses for it. */
+    public enum Kind {
+        IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
+
+        private final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        /** {@code io_uring}, {@code epoll} or {@code nio}. */
+        public String id() {
+            return id;
+        }
+    }
+
+    private final Kind kind;
+    private final String fallbackReason;
+
+    private Transport(Kind kind, String fallbackReason) {
+        this.kind = kind;
+        this.fallbackReason = fallbackReason;
+    }
+
+    /**
+     * Epoll if available here, else NIO, saying why epoll was passed over; io_uring only by name
+     * (see the class's note).
+     */
+    public static Transport best() {
+        if (Epoll.isAvailable()) {
+            return new Transport(Kind.EPOLL, null);
+        }
+        return new Transport(Kind.NIO, "epoll unavailable: " + cause(Epoll.unavailabilityCause()));
+    }
+
+    /**
+     * Exactly {@code kind}: a forced choice fails instead of falling back.
+     *
+     * @throws TlsException ({@code bad-configuration}) naming the transport and why it is not available here
+     */
+    public static Transport of(Kind kind) throws TlsException {
+        Objects.requireNonNull(kind, "kind");
+        Throwable missing = kind == Kind.IO_URING ? IoUring.unavailabilityCause()
+                : kind == Kind.EPOLL ? Epoll.unavailabilityCause() : null;
+        if (missing != null) {
+            throw TlsException.badConfiguration("transport", "expected " + kind.id() + " to be available, found it is not: "
+                    + cause(missing));
+        }
+        return new Transport(kind, null);
+    }
+
+    /**
+     * A transport by name, as a {@code --transport} flag gives it: {@code auto} (the same as
+     * {@link #best()}), {@code io_uring} (also {@code io-uring}, {@code iouring}), {@code epoll} or
+     * {@code nio}, in any case.
+     *
+     * @throws TlsException ({@code bad-configuration}) for another name, or a transport not available here
+     */
+    public static Transport named(String name) throws TlsException {
+        String n = Objects.requireNonNull(name, "name").trim().toLowerCase(Locale.ROOT).replace('-', '_');
+        switch (n) {
+            case "auto":
+                return best();
+            case "io_uring":
+            case "iouring":
+                return of(Kind.IO_URING);
+            case "epoll":
+                return of(Kind.EPOLL);
+            case "nio":
+                return of(Kind.NIO);
+            default:
+                throw TlsException.badConfiguration("transport", "expected auto, io_uring, epoll or nio, found '" + name + "'");
+        }
+    }
+
+    /**
+     * The transport {@code channel} runs on, so that more channels can join its event loop (an FTP
+     * data listener beside its control connection, a proxy's upstream beside its client): a
+     * channel class of another transport cannot register there.
+     */
+    public static Transport ofChannel(Channel channel) {
+        String pkg = Objects.requireNonNull(channel, "channel").getClass().getPackageName();
+        return new Transport(pkg.equals("io.netty.channel.uring") ? Kind.IO_URING
+                : pkg.equals("io.netty.channel.epoll") ? Kind.EPOLL : Kind.NIO, null);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** {@code epoll}, {@code io_uring}, or e.g. {@code nio (epoll unavailable: <why>)}: what a server prints at start. */
+    public String describe() {
+        return fallbackReason == null ? kind.id() : kind.id() + " (" + fallbackReason + ")";
+    }
+
+    /** The I/O handlers of this transport's event loops (on epoll, with every channel kept in the epoll set). */
+    public IoHandlerFactory ioHandlerFactory() {
+        switch (kind) {
+            case IO_URING:
+                return IoUringIoHandler.newFactory();
+            case EPOLL:
+                return EpollKeptRegistration.newFactory();
+            default:
+                return NioIoHandler.newFactory();
+        }
+    }
+
+    /**
+     * A group of {@code threads} event loops of this transport.
+     */
+    public EventLoopGroup newGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
+    }
+
+    /**
+     * A group with one event loop per core (Netty's own default is two per core): TLS work is
+     * bound by the CPU, and a loop per core keeps each connection's work on one core.
+     */
+    public EventLoopGroup newGroup() {
+        return newGroup(NettyRuntime.availableProcessors());
+    }
+
+    public Class<? extends ServerSocketChannel> serverChannel() {
+        switch (kind) {
+            case IO_URING:
+                return IoUringServerSocketChannel.class;
+            case EPOLL:
+                return EpollServerSocketChannel.class;
+            default:
+                return NioServerSocketChannel.class;
+        }
+    }
+
+    public Class<? extends SocketChannel> socketChannel() {
+        switch (kind) {
+            case IO_URING:
+                return IoUringSocketChannel.class;
+            case EPOLL:
+                return EpollSocketChannel.class;
+            default:
+                return NioSocketChannel.class;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    private static String cause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == t ? String.valueOf(t) : t + " (" + root + ")";
+    }
+}
