@@ -125,7 +125,8 @@ class AcmeBadInputTest {
         Processes.Result mount = Processes.run(null, "mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", state.toString());
         if (mount.exit != 0) {
             String msg = "cannot mount a tmpfs to fill (needs root): " + mount.output().trim();
-            if (Interop.required()) {
+            // Root is not a peer .ci/run can install: required interop fails only where mounting should have worked.
+            if (Interop.required() && "root".equals(System.getProperty("user.name"))) {
                 throw new AssertionError(msg + " and -Dnetty-tls.interop=required is set");
             }
             assumeTrue(false, msg);

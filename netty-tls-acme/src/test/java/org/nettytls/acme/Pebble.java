@@ -132,14 +132,14 @@ public final class Pebble implements AutoCloseable {
         env.put("PEBBLE_WFE_NONCEREJECT", "0");
         env.put("PEBBLE_AUTHZREUSE", "0");
         server = start(pb, "pebble");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
                 get(directory());
                 return;
             } catch (IOException e) {
                 if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new AssertionError("pebble did not answer at " + directory() + " within 20 s; its log:\n" + log, e);
+                    throw new AssertionError("pebble did not answer at " + directory() + " within 60 s; its log:\n" + log, e);
                 }
                 Thread.sleep(100);
             }

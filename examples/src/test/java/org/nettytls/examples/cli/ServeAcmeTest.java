@@ -44,7 +44,9 @@ class ServeAcmeTest {
     private static String stop(RunningCommand serve, int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!serve.status.isDone() && System.nanoTime() < deadline) {
+            // One byte: serve's listeners defer accepting (TCP_DEFER_ACCEPT) until a client has sent something.
             try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write('\n');
                 s.setSoLinger(true, 0);
             } catch (java.io.IOException gone) {
                 // Closed meanwhile: the command is exiting.

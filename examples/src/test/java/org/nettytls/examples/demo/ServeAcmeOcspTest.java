@@ -71,7 +71,9 @@ class ServeAcmeOcspTest {
                 assertTrue(responder.answered() > 0);
                 long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (!status.isDone() && System.nanoTime() < stop) {
+                    // One byte: serve's listeners defer accepting (TCP_DEFER_ACCEPT) until a client has sent something.
                     try (Socket s = new Socket("127.0.0.1", port)) {
+                        s.getOutputStream().write('\n');
                         s.setSoLinger(true, 0);
                     } catch (java.io.IOException gone) {
                         // Exiting.
