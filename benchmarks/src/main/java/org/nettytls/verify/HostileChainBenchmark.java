@@ -26,7 +26,10 @@ import org.openjdk.jmh.annotations.Setup;
  * {@code mergeEightPaths} (second review): eight same-key copies of an intermediate with 85
  * permitted subtrees under one with 170, sharing one, over a leaf with an address only: eight
  * paths pass this validator's checks and each makes the JDK merge the constraints
- * (GeneralSubtrees.intersect, quadratic in the first list) and then refuse. {@code policyTree}:
+ * (GeneralSubtrees.intersect, quadratic in the first list) and then refuse; since {@link PkixWork}
+ * each path is refused before the JDK is asked. {@code nameBudget}: the same shape with 100-character
+ * names, sized so that each path is estimated just within {@link PkixWork#MAX_NAME_WORK}: the JDK
+ * merges the first and refuses it, and the seven others are refused unasked. {@code policyTree}:
  * four CAs mapping each of 8 policies onto all 8 of the next, refused before the JDK builds its
  * policy tree. Each operation hands over new certificate objects, as Netty's engine does. With
  * {@code memory=fresh} each operation has a new trust manager, so no PKIX verdict is remembered;
@@ -35,7 +38,7 @@ import org.openjdk.jmh.annotations.Setup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class HostileChainBenchmark extends JmhDefaults {
-    @Param({"names", "underLimits", "mergeEightPaths", "policyTree"})
+    @Param({"names", "underLimits", "mergeEightPaths", "nameBudget", "policyTree"})
     public String chain;
 
     @Param({"kept", "fresh"})
@@ -50,15 +53,15 @@ public class HostileChainBenchmark extends JmhDefaults {
         HeldCertificate root = HeldCertificate.builder().subject("O=Bench Root").certificateAuthority(5).build();
         HeldCertificate leaf;
         List<X509Certificate> sent = null;
-        if (chain.equals("mergeEightPaths")) {
-            HeldCertificate a = HeldCertificate.builder().subject("O=Bench A").certificateAuthority(1)
-                    .nameConstraints(withShared(names("a", 169)), List.of()).signedBy(root).build();
+        if (chain.equals("mergeEightPaths") || chain.equals("nameBudget")) {
             java.security.KeyPair key = HeldCertificate.builder().build().keyPair();
+            String suffix = chain.equals("nameBudget") ? "." + "q".repeat(40) + ".example.com" : ".example.com";
+            int n = chain.equals("nameBudget") ? withinBudget(root, key, suffix) : 169;
+            HeldCertificate a = upper(root, n, suffix);
             sent = new ArrayList<>();
             HeldCertificate first = null;
             for (int i = 0; i < 8; i++) {
-                HeldCertificate b = HeldCertificate.builder().subject("O=Bench B").keyPair(key).certificateAuthority(0)
-                        .nameConstraints(withShared(names("b" + i + "x", 84)), List.of()).signedBy(a).build();
+                HeldCertificate b = lower(a, key, n, i, suffix);
                 first = first == null ? b : first;
                 sent.add(b.certificate());
             }
@@ -104,6 +107,35 @@ public class HostileChainBenchmark extends JmhDefaults {
         trustManager = new TlsTrustManager(verification, List.of());
     }
 
+    private static HeldCertificate upper(HeldCertificate root, int n, String suffix) throws Exception {
+        return HeldCertificate.builder().subject("O=Bench A").certificateAuthority(1)
+                .nameConstraints(withShared(names("a", n, suffix)), List.of()).signedBy(root).build();
+    }
+
+    private static HeldCertificate lower(HeldCertificate a, java.security.KeyPair key, int n, int copy, String suffix)
+            throws Exception {
+        return HeldCertificate.builder().subject("O=Bench B").keyPair(key).certificateAuthority(0)
+                .nameConstraints(withShared(names("b" + copy + "x", n / 2, suffix)), List.of()).signedBy(a).build();
+    }
+
+    /** The largest {@code n} (subtrees of the upper CA) whose path is estimated within the budget. */
+    private static int withinBudget(HeldCertificate root, java.security.KeyPair key, String suffix) throws Exception {
+        int lo = 2;
+        int hi = 168;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            HeldCertificate b = lower(upper(root, mid, suffix), key, mid, 0, suffix);
+            List<X509Certificate> below = HeldCertificate.builder().commonName("leaf").ip("192.0.2.1").signedBy(b).build()
+                    .chain();
+            if (PkixWork.nameWork(below, Long.MAX_VALUE, 0).work <= PkixWork.MAX_NAME_WORK) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     private static List<String> withShared(List<String> names) {
         List<String> out = new ArrayList<>(names);
         out.add("shared.example.com");
@@ -133,9 +165,13 @@ public class HostileChainBenchmark extends JmhDefaults {
     }
 
     private static List<String> names(String prefix, int n) {
+        return names(prefix, n, ".example.com");
+    }
+
+    private static List<String> names(String prefix, int n, String suffix) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(prefix + i + ".example.com");
+            out.add(prefix + i + suffix);
         }
         return out;
     }

@@ -22,9 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -55,9 +53,11 @@ import org.nettytls.cert.CertificateFields;
  *
  * <p>Hostile chains cost bounded work: at most {@link Rules#maxPeerCertificates()} certificates
  * are looked at, at most {@link Rules#maxSignatureChecks()} signatures checked and
- * {@value #MAX_PATHS} complete paths judged, keys too costly to check are not used, and name
- * constraints have a budget of comparisons; what would go past them is refused with
- * {@code chain-too-complex}.
+ * {@value #MAX_PATHS} complete paths judged, keys too costly to check are not used, name
+ * constraints have a budget of comparisons, and the JDK's second opinion a budget per chain for
+ * what grows faster than the chain's bytes there, its policy tree and its merging of name
+ * constraints ({@link PkixWork}, estimated before it is asked); what would go past them is
+ * refused with {@code chain-too-complex}.
  */
 final class ChainValidator {
     /** OpenSSL's verify depth as it stands here by default: intermediates between the peer's certificate and the anchor. */
@@ -284,6 +284,7 @@ final class ChainValidator {
         private final Rules rules;
         private final NameConstraintsCheck.Identity identity;
         private final NameConstraintsCheck.Budget budget = new NameConstraintsCheck.Budget();
+        private final PkixWork pkixWork = new PkixWork();
         /** Signature verdicts of this validation, by issuer and subject position in the candidates. */
         private final Map<X509Certificate, Map<X509Certificate, Boolean>> signatures = new IdentityHashMap<>();
         private final List<X509Certificate> path = new ArrayList<>();
@@ -459,7 +460,7 @@ final class ChainValidator {
             checkCertificates(p, anchored, failures);
             checkPurpose(p, peerIsServer, failures);
             if (failures.isEmpty()) {
-                ChainFailure pkix = pkix(p, now, memory, digests);
+                ChainFailure pkix = pkix(p, now, memory, digests, pkixWork);
                 if (pkix != null) {
                     failures.add(pkix);
                 }
@@ -654,10 +655,14 @@ final class ChainValidator {
     /**
      * The JDK's PKIX validator as a second opinion on what lies below the trusted certificate. An
      * acceptance of the same bytes under the same trusted certificate on the same UTC day is taken
-     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer).
+     * from {@code memory} (see {@link ChainMemory} for why nothing else can change the answer);
+     * otherwise its work is charged to the chain's {@code work} first, and a path past that budget
+     * is refused without asking it. It is kept, though this validator checks more, for what only
+     * it does: policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.4 (a)-(b), (i)-(j)),
+     * {@code jdk.certpath.disabledAlgorithms} and the JDK's list of distrusted certificates.
      */
     private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
-            ChainMemory.Digests digests) {
+            ChainMemory.Digests digests, PkixWork work) {
         if (path.size() < 2) {
             return null;
         }
@@ -667,9 +672,9 @@ final class ChainValidator {
         if (memory.pkixAccepted(fact, now)) {
             return null;
         }
-        ChainFailure policies = policyWork(below);
-        if (policies != null) {
-            return policies;
+        ChainFailure tooMuch = work.admit(below);
+        if (tooMuch != null) {
+            return tooMuch;
         }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
@@ -696,69 +701,6 @@ final class ChainValidator {
             return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
                     + " chain below " + describe(anchor) + " and it is refused: " + e);
         }
-    }
-
-    /**
-     * The most policy-tree work (nodes visited, estimated from above) the JDK's PKIX validator
-     * may be given for one path: about 50 ms on the loaded test machine.
-     */
-    static final long MAX_POLICY_WORK = 1 << 17;
-
-    /**
-     * Bounds what the JDK's policy processing (RFC 5280 6.1.3 (d), 6.1.4 (a)-(b)) will cost
-     * before it is asked: it keeps the whole valid-policy tree and walks it once per policy and
-     * once per policy mapping of every certificate, and a CA that maps each of its policies onto
-     * many of the next multiplies the tree (CVE-2023-0464's shape; OpenSSL checks policies only
-     * on request, BoringSSL and Go bound or skip them). An upper bound of each level's nodes:
-     * every node of the level above has at most as many children as the largest number of
-     * policies one policy was mapped to there (one without mappings), the anyPolicy node one per
-     * policy and one for anyPolicy, and mappings add one node per issuer-domain policy. Refused
-     * with {@code chain-too-complex} past {@link #MAX_POLICY_WORK}; one-to-one mappings (a bridge
-     * CA's) and the few policies of an ordinary chain stay far below.
-     *
-     * @param below the certificates below the trust anchor, peer's first (the JDK's order reversed)
-     */
-    static ChainFailure policyWork(List<X509Certificate> below) {
-        long level = 1;
-        long fanOut = 1;
-        long tree = 1;
-        long work = 0;
-        for (int depth = below.size() - 1; depth >= 0; depth--) {
-            X509Certificate c = below.get(depth);
-            int policies;
-            int pairs = 0;
-            int issuerPolicies = 0;
-            int widest = 1;
-            try {
-                byte[] cp = extension(c, Extension.certificatePolicies.getId());
-                policies = cp == null ? 0 : ASN1Sequence.getInstance(ASN1OctetString.getInstance(cp).getOctets()).size();
-                byte[] pm = depth == 0 ? null : extension(c, Extension.policyMappings.getId());
-                if (pm != null) {
-                    Map<ASN1Encodable, Integer> fan = new java.util.HashMap<>();
-                    for (ASN1Encodable pair : ASN1Sequence.getInstance(ASN1OctetString.getInstance(pm).getOctets())) {
-                        int n = fan.merge(ASN1Sequence.getInstance(pair).getObjectAt(0), 1, Integer::sum);
-                        widest = Math.max(widest, n);
-                        pairs++;
-                    }
-                    issuerPolicies = fan.size();
-                }
-            } catch (RuntimeException malformed) {
-                return new ChainFailure(ChainFailure.Reason.REJECTED, depth, who(depth) + describe(c)
-                        + " has certificatePolicies or policyMappings that cannot be read (RFC 5280 4.2.1.4, 4.2.1.5): "
-                        + malformed.getMessage());
-            }
-            level = level * fanOut + policies + 1 + issuerPolicies;
-            tree += level;
-            work += (policies + pairs + 4L) * tree;
-            fanOut = Math.max(1, widest);
-            if (work > MAX_POLICY_WORK) {
-                return new ChainFailure(ChainFailure.Reason.TOO_COMPLEX, depth, "the certificate policies and policy"
-                        + " mappings of the chain down to " + who(depth) + describe(c) + " (depth " + depth + ") would"
-                        + " make a policy tree of up to " + tree + " nodes, more than " + MAX_POLICY_WORK + " node visits to"
-                        + " check (RFC 5280 6.1.3 (d)); the chain is refused unchecked (bounded work)");
-            }
-        }
-        return null;
     }
 
     /**

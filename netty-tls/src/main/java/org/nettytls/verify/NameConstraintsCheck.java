@@ -56,8 +56,8 @@ import org.bouncycastle.asn1.x509.NameConstraints;
  * tried) would exceed {@value #MAX_COMPARISONS}, or whose CAs hold more than
  * {@value #MAX_SUBTREES} subtrees in all, is refused unread with {@code chain-too-complex}. The
  * count is taken before comparing, so a hostile chain costs the parsing of its names and nothing
- * more. The subtree limit also bounds the JDK's PKIX validator, which merges the constraints of
- * consecutive CAs pairwise and is asked for a second opinion on accepted paths.
+ * more. The JDK's PKIX validator, asked for a second opinion on accepted paths, merges the
+ * constraints of consecutive CAs at a cost cubic in their subtrees; {@link PkixWork} bounds that.
  */
 final class NameConstraintsCheck {
     /** Name-by-constraint comparisons one chain may cost, over every path tried. */
