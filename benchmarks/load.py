@@ -3,7 +3,7 @@
 Pairs (a) plain Netty SslHandler / (b) netty-tls (SniCertSelector over 100 names, OCSP stapling,
 and the full client stack) through the harness's own Java client (LoadClient), with the client's
 checks costed one by one; and the relays `serve --upstream` (on the chosen transport, and on
-io_uring beside it) / a minimal plain-Netty relay / nginx stream / HAProxy through wrk. Alternates
+the other native transport beside it) / a minimal plain-Netty relay / nginx stream / HAProxy through wrk. Alternates
 the sides of every case from round to round, prints per-round values, medians and ratios per
 server CPU-second (relays: against nginx and against HAProxy), raw rates, server and client CPU
 and the load average; adds the idle-connection memory of the pair, syscalls per relayed
@@ -36,8 +36,7 @@ import load_chart  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1 << 20
 PAIR = ["plain", "netty-tls"]
-SERVE, SERVE_IO_URING, MINIMAL, NGINX, HAPROXY = ("serve --upstream", "serve --upstream, io_uring", "minimal Netty relay",
-                                              "nginx stream", "HAProxy")
+SERVE, MINIMAL, NGINX, HAPROXY = "serve --upstream", "minimal Netty relay", "nginx stream", "HAProxy"
 PEERS = [NGINX, HAPROXY]
 ALL_CASES = ["crypto", "hs", "resume", "bulk1", "bulk64", "client", "memory", "relay", "syscalls"]
 
@@ -259,7 +258,8 @@ def main():
     ap.add_argument("--client-loops", type=int, default=2, help="event loops of the Java load client")
     ap.add_argument("--cases", default=",".join(ALL_CASES), help="comma list of: " + ",".join(ALL_CASES))
     ap.add_argument("--transport", default="auto", choices=["auto", "io_uring", "epoll", "nio"],
-                    help="the JVMs' transport (auto: epoll, else NIO; serve --upstream also runs on io_uring beside it)")
+                    help="the JVMs' transport (auto: io_uring, else epoll, else NIO; serve --upstream also runs on the"
+                         " other native transport beside it: epoll beside io_uring, else io_uring)")
     ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
                     help="servers on CPU 0, load generators and the backend on the others (default: on with 2+ CPUs)")
     ap.add_argument("--profile", action="store_true",
@@ -335,18 +335,14 @@ def wait_port(port, proc, name, timeout=30):
 
 def start_relays(h, args, java, main_class, cert, key, cli_transport):
     work = h.work
-    ports = {n: free_port() for n in ["backend", "serve", "serve-io_uring", "minimal", "nginx", "haproxy"]}
+    ports = {n: free_port() for n in ["backend", "serve", "serve-beside", "minimal", "nginx", "haproxy"]}
     # The backend is load, not the server measured: it runs beside the load generator.
     b = h.start_controlled("backend", h.client_cpus + java + main_class("LoadServer") + ["backend", str(ports["backend"])],
                            "listening on")
     relay = {}
     serve = ["-jar", args.cli, "serve", "--listen", None, "--cert", f"default={cert},{key}",
              "--upstream", f"127.0.0.1:{ports['backend']}"]
-    variants = [(SERVE, "serve", args.transport if cli_transport else None)]
-    if cli_transport and args.transport != "io_uring":
-        # io_uring is never the automatic choice (it can miss a client's reset), but it is measured beside it.
-        variants.append((SERVE_IO_URING, "serve-io_uring", "io_uring"))
-    for label, port_name, transport in variants:
+    def start_serve(label, port_name, transport):
         cmd = list(serve)
         cmd[cmd.index(None)] = f"127.0.0.1:{ports[port_name]}"
         if transport:
@@ -356,6 +352,12 @@ def start_relays(h, args, java, main_class, cert, key, cli_transport):
         m = re.search(r"transport: (\S+)", out)
         relay[label] = {"pids": lambda p=p: [p.pid], "port": ports[port_name], "jvm": True,
                         "transport": m.group(1) if m else "?"}
+
+    start_serve(SERVE, "serve", args.transport if cli_transport else None)
+    if cli_transport:
+        # The other native transport measured beside the chosen one: epoll beside io_uring, else io_uring.
+        beside = "epoll" if relay[SERVE]["transport"] == "io_uring" else "io_uring"
+        start_serve(SERVE + ", " + beside, "serve-beside", beside)
     m = h.start_controlled("minimal relay", h.server_cpus + java + main_class("LoadServer")
                            + ["relay", str(ports["minimal"]), work + "/pki", str(ports["backend"])], "listening on")
     relay[MINIMAL] = {"pids": lambda m=m: [m.proc.pid], "port": ports["minimal"], "jvm": True}

@@ -13,10 +13,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.NettyRuntime;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.Objects;
 import org.nettytls.TlsException;
@@ -33,18 +34,20 @@ import org.nettytls.TlsException;
  * new ServerBootstrap().group(group).channel(transport.serverChannel())...
  * }</pre>
  *
- * <p><b>Please note: io_uring is used only when asked for by name.</b> Netty 4.2.18's io_uring
- * transport is the fastest here, but on this kernel it now and then never notices a peer's reset
- * that follows its first bytes: the channel stays open with nothing to end it, which a server
- * without timeouts (a relay, a STARTTLS server before the upgrade) would keep forever
- * ({@code TransportTest} shows it, and fails once a Netty upgrade fixes it). Until then the
- * automatic order is epoll, then NIO.
- *
- * <p>On epoll, {@link #ioHandlerFactory()} keeps every registered channel in the epoll set: Netty
- * 4.2.18 drops a channel that waits for nothing from the set but remembers it as added, and then
- * closes it on its next wait (see {@code EpollKeptRegistration}); a relay that turns reads off and
- * on meets this under load. io_uring has no interest set to lose (each wait is an operation
- * submitted to the ring), and NIO's selector keeps its keys; neither needs that fix.
+ * <p>Please note: {@link #ioHandlerFactory()} carries a fix for each native transport, and only
+ * groups made here (or from that factory) have it. On io_uring, a channel whose peer hung up reads
+ * on to the end of its input: Netty 4.2.18 takes a recv that leaves the socket empty as the end of
+ * a read loop even after a reset, which the kernel does not flag as it flags a FIN, and a peer
+ * that reset right after its bytes (a client's first ones, mid-transfer, an upstream's answer)
+ * left a channel open forever (see
+ * {@code IoUringReadsToTheReset}; {@code TransportTest} shows the channel closing here and still
+ * staying open on Netty's own handler). On epoll, every registered channel stays in the epoll set:
+ * Netty 4.2.18 drops a channel that waits for nothing from the set but remembers it as added, and
+ * then closes it on its next wait (see {@code EpollKeptRegistration}); a relay that turns reads
+ * off and on meets this under load. io_uring has no interest set to lose (each wait is an
+ * operation submitted to the ring), and NIO's selector keeps its keys. One io_uring difference
+ * no handler can hide: a channel accepted after its client reset has no
+ * {@link Channel#remoteAddress()}; {@link #peerAddress(Channel)} has it.
  */
 public final class Transport {
     /** A transport's kind, by the name the command line uses for it. */
@@ -71,15 +74,16 @@ public final class Transport {
         this.fallbackReason = fallbackReason;
     }
 
-    /**
-     * Epoll if available here, else NIO, saying why epoll was passed over; io_uring only by name
-     * (see the class's note).
-     */
+    /** io_uring if available here, else epoll, else NIO; {@link #describe()} says why a faster one was passed over. */
     public static Transport best() {
-        if (Epoll.isAvailable()) {
-            return new Transport(Kind.EPOLL, null);
+        if (IoUring.isAvailable()) {
+            return new Transport(Kind.IO_URING, null);
         }
-        return new Transport(Kind.NIO, "epoll unavailable: " + cause(Epoll.unavailabilityCause()));
+        String why = "io_uring unavailable: " + cause(IoUring.unavailabilityCause());
+        if (Epoll.isAvailable()) {
+            return new Transport(Kind.EPOLL, why);
+        }
+        return new Transport(Kind.NIO, why + "; epoll unavailable: " + cause(Epoll.unavailabilityCause()));
     }
 
     /**
@@ -133,20 +137,39 @@ public final class Transport {
                 : pkg.equals("io.netty.channel.epoll") ? Kind.EPOLL : Kind.NIO, null);
     }
 
+    /**
+     * The address {@code channel}'s peer connected from, or null where there is none (not a TCP
+     * channel, not connected). Please note: on io_uring a channel accepted after its client reset
+     * the connection has a null {@link Channel#remoteAddress()} (Netty 4.2.18 accepts without
+     * the address and asks getpeername(), which a closed connection answers with ENOTCONN); this
+     * asks the kernel as accept() does. A server that checks where a connection comes from (an FTP
+     * data connection's, for one) must use this, or turn such a channel away.
+     */
+    public static InetSocketAddress peerAddress(Channel channel) {
+        SocketAddress remote = Objects.requireNonNull(channel, "channel").remoteAddress();
+        if (remote instanceof InetSocketAddress) {
+            return (InetSocketAddress) remote;
+        }
+        return remote == null && channel instanceof IoUringSocketChannel ? IoUringPeerName.of(channel) : null;
+    }
+
     public Kind kind() {
         return kind;
     }
 
-    /** {@code epoll}, {@code io_uring}, or e.g. {@code nio (epoll unavailable: <why>)}: what a server prints at start. */
+    /** {@code io_uring}, or e.g. {@code epoll (io_uring unavailable: <why>)}: what a server prints at start. */
     public String describe() {
         return fallbackReason == null ? kind.id() : kind.id() + " (" + fallbackReason + ")";
     }
 
-    /** The I/O handlers of this transport's event loops (on epoll, with every channel kept in the epoll set). */
+    /**
+     * The I/O handlers of this transport's event loops: on io_uring, reading on to a peer's reset;
+     * on epoll, with every channel kept in the epoll set (see the class's note).
+     */
     public IoHandlerFactory ioHandlerFactory() {
         switch (kind) {
             case IO_URING:
-                return IoUringIoHandler.newFactory();
+                return IoUringReadsToTheReset.newFactory();
             case EPOLL:
                 return EpollKeptRegistration.newFactory();
             default:

@@ -96,9 +96,11 @@ final class FtpDataConnection {
 
     private void accepted(SocketChannel ch) {
         InetAddress expected = ((InetSocketAddress) control.remoteAddress()).getAddress();
-        InetAddress found = ch.remoteAddress().getAddress();
-        if (data != null || connected.isDone() || !expected.equals(found)) {
-            server.log("data connection from " + ch.remoteAddress() + " refused: expected one from " + expected.getHostAddress());
+        // Not ch.remoteAddress(): on io_uring it is null for a client that reset before the accept.
+        InetSocketAddress from = Transport.peerAddress(ch);
+        if (data != null || connected.isDone() || from == null || !expected.equals(from.getAddress())) {
+            server.log("data connection from " + (from == null ? "an unknown address" : from) + " refused: expected one from "
+                    + expected.getHostAddress());
             ch.close();
             return;
         }
@@ -106,7 +108,7 @@ final class FtpDataConnection {
         listener.close();
         if (tls == null) {
             ch.pipeline().addLast(new Inbound());
-            connected(ch, "clear");
+            connected(ch, from, "clear");
             return;
         }
         SslHandler ssl = tls.newHandler(ch.alloc());
@@ -128,17 +130,17 @@ final class FtpDataConnection {
             }
             String refusal = server.sessionReuse().judge(resumed);
             if (refusal != null) {
-                server.log("data connection from " + ch.remoteAddress() + " refused: " + refusal);
+                server.log("data connection from " + from + " refused: " + refusal);
                 fail(refusal);
             } else {
-                connected(ch, protocol + ", " + (resumed ? "resumed the control connection's session" : "new session"));
+                connected(ch, from, protocol + ", " + (resumed ? "resumed the control connection's session" : "new session"));
             }
         });
     }
 
-    private void connected(Channel ch, String how) {
+    private void connected(Channel ch, InetSocketAddress from, String how) {
         cancelTimer();
-        server.log("data connection from " + ch.remoteAddress() + ": " + how);
+        server.log("data connection from " + from + ": " + how);
         connected.trySuccess(ch);
     }
 

@@ -45,7 +45,7 @@ class ServeCommandTest {
                 "--cert", "b.test=" + p("b.pem") + "," + p("b.key"),
                 "--cert", "default=" + p("d.pem") + "," + p("d.key")));
         int port = awaitPort(out, err, status);
-        assertTrue(out.toString().matches("(?s)transport: (epoll|nio \\(epoll unavailable: .*\\))\\R.*"), out::toString);
+        assertTrue(out.toString().matches("(?s)transport: (io_uring|epoll \\(io_uring unavailable: .*\\)|nio \\(io_uring unavailable: .*\\))\\R.*"), out::toString);
 
         assertEquals("a ECDSA", cn(openssl, port, "-servername", "a.test", "-sigalgs", "ECDSA+SHA256"));
         assertEquals("a RSA", cn(openssl, port, "-servername", "a.test", "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256"));

@@ -101,7 +101,7 @@ class ServeProxyTest {
         assertEquals(0, r.exit, r::toString);
         assertEquals("hello through the proxy\n", r.stdout);
         String out = serve.finish();
-        assertTrue(out.matches("(?s)transport: (epoll|nio \\(epoll unavailable: .*\\))\\R.*"), out);
+        assertTrue(out.matches("(?s)transport: (io_uring|epoll \\(io_uring unavailable: .*\\)|nio \\(io_uring unavailable: .*\\))\\R.*"), out);
         Matcher m = relayLine(out);
         assertTrue(Long.parseLong(m.group(2)) > "hello through the proxy\n".length(), out);
     }
