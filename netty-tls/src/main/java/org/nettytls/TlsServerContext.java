@@ -123,13 +123,22 @@ public final class TlsServerContext {
             ServerSessionSetup.apply(b, options.sessions());
             TlsContexts.customize(b, options);
             SslContext built = b.build();
+            // Netty's context releases its reference to each credential in its finalizer, but the
+            // leak detector watches a credential through a weak reference, which the JVM clears as
+            // soon as the context is only finalizer-reachable: every context dropped with additional
+            // certificates (an SNI reload) was reported as leaking them. Ours is kept until the
+            // context is phantom-reachable, after its finalizer ran, so the credential stays
+            // reachable until it is freed.
+            List<OpenSslCredential> ours = List.copyOf(credentials);
+            CREDENTIALS.register(built, () -> ours.forEach(OpenSslCredential::release));
+            credentials.clear();
             TlsContexts.finish(built, options);
             return new TlsServerContext(options, built, additional, ServerSessionSetup.finish(built, options.sessions()),
                     List.copyOf(stapled));
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the server context: " + e.getMessage(), e);
         } finally {
-            // The built context holds its own reference to each credential; ours ends here.
+            // Not handed to a built context's cleaner: ours ends here.
             for (OpenSslCredential c : credentials) {
                 c.release();
             }

@@ -36,6 +36,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.session.ClientSessionCache;
 import org.nettytls.starttls.StartTlsProtocol;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Bystander;
 import org.nettytls.testing.LeakDetection;
 
@@ -350,7 +351,7 @@ final class Soak {
         pause.writeLock().lock();
         try {
             settledFds(0, Duration.ofSeconds(20), 2);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long deadline = System.nanoTime() + Await.EVENT.toNanos();
             do {
                 mails.checkDelivered();
                 // The server writes each mail off its event loop: wait for those acknowledged to arrive.

@@ -44,6 +44,7 @@ import org.nettytls.starttls.StartTlsClient;
 import org.nettytls.starttls.StartTlsHandler;
 import org.nettytls.starttls.StartTlsProtocol;
 import org.nettytls.starttls.StartTlsServer;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -265,7 +266,7 @@ class TlsMetricsTest {
     }
 
     static void awaitCount(DoubleSupplier value, double expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (value.getAsDouble() < expected && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }

@@ -47,6 +47,7 @@ import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniLookup;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -126,13 +127,7 @@ class OcspInteropTest {
                 "-CA", "ca.pem", "-rsigner", "responder.pem", "-rkey", "responder.key", "-ndays", "1");
         closeables.add(p);
         // Not a probe connection: openssl ocsp serves one connection at a time and would wait on it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!p.stderr().contains("waiting for OCSP client connections")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("openssl ocsp did not start: " + p.stderr());
-            }
-            Thread.sleep(20);
-        }
+        Await.until(() -> p.stderr().contains("waiting for OCSP client connections"), () -> "openssl ocsp did not start: " + p.stderr());
     }
 
     @Test
@@ -173,7 +168,7 @@ class OcspInteropTest {
                 .listener(events::add).start();
         closeables.add(stapler);
         stapler.ready().get(20, TimeUnit.SECONDS);
-        OcspStaplerEvent first = events.poll(5, TimeUnit.SECONDS);
+        OcspStaplerEvent first = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(first);
         assertEquals(OcspStaplerEvent.Kind.FETCHED, first.kind(), first.toString());
         assertTrue(Files.list(dir.resolve("staples")).findAny().isPresent(), "the good response is persisted");
@@ -211,7 +206,7 @@ class OcspInteropTest {
                 .listener(events::add).start();
         closeables.add(stapler);
         stapler.ready().get(20, TimeUnit.SECONDS);
-        OcspStaplerEvent e = events.poll(5, TimeUnit.SECONDS);
+        OcspStaplerEvent e = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(e);
         assertEquals(OcspStaplerEvent.Kind.FAILED, e.kind());
         assertEquals(OcspStatus.Result.REVOKED, e.status().result());

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 
 /**
  * CRL distribution points that must not decide: a CRL limited to another distribution point, an
@@ -66,7 +67,7 @@ class CrlDistributionPointTest {
     OcspResolver resolve(HeldCertificate cert, OcspClientConfig.Builder config) throws Exception {
         return OcspResolver.forChain(List.of(cert.certificate(), ca.certificate()),
                 config.crlDistributionPoints(OcspClientConfig.CrlUse.ONLY).build())
-                .resolve(group.next(), NioSocketChannel.class).get(20, TimeUnit.SECONDS);
+                .resolve(group.next(), NioSocketChannel.class).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** {@link #resolve}'s status of a CRL that must not decide: no hard error. */
@@ -142,9 +143,7 @@ class CrlDistributionPointTest {
             closed = s.getLocalPort();
         }
         HeldCertificate unreachable = leaf(53, "http://127.0.0.1:" + closed + "/ca.crl");
-        long start = System.nanoTime();
         assertSoft(check(unreachable, OcspClientConfig.builder().timeout(Duration.ofSeconds(3))), "no usable CRL");
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "answered within the timeout's bounds");
     }
 
     /** A CRL signed by {@code issuer} with an issuingDistributionPoint (critical, as RFC 5280 requires). */

@@ -7,6 +7,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsException;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -34,6 +35,6 @@ public final class OcspClients {
     /** What the handler recorded under {@link TlsConnectionInfo#OCSP_STATUS}, read on the event loop. */
     public static String status(Side side) throws Exception {
         Channel ch = side.channel;
-        return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(5, TimeUnit.SECONDS);
+        return ch.eventLoop().submit(() -> ch.attr(TlsConnectionInfo.OCSP_STATUS).get()).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
     }
 }

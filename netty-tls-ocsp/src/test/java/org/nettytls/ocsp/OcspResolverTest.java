@@ -44,6 +44,7 @@ import org.nettytls.TlsException;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -79,7 +80,7 @@ class OcspResolverTest {
 
     OcspResolver resolve(OcspResolver r) throws Exception {
         EventLoop el = group.next();
-        return r.resolve(el, NioSocketChannel.class).get(20, TimeUnit.SECONDS);
+        return r.resolve(el, NioSocketChannel.class).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** Answers with the status the test asks for, for each certificate asked about, signed by {@code ca}. */
@@ -162,11 +163,11 @@ class OcspResolverTest {
             for (String url : List.of("http://127.0.0.1:" + closedPort + "/", responder.url(), garbage.url())) {
                 HeldCertificate[] p = pki(url, 20);
                 OcspClientConfig soft = OcspClientConfig.builder().timeout(Duration.ofMillis(500)).build();
-                long start = System.nanoTime();
                 OcspResolver r = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()), soft));
-                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "bounded by the timeout");
                 assertEquals("", r.hardError(), url);
                 assertNotNull(r.softError(), url);
+                // The silent one ends by the timeout, which says so (it would never end without one).
+                assertTrue(!url.equals(responder.url()) || r.softError().contains("within 500 ms"), r.softError());
                 assertEquals(OcspStatus.Result.SOFT_FAILURE, r.statuses().get(0).result());
                 OcspClientConfig hard = OcspClientConfig.builder().timeout(Duration.ofMillis(500)).failHard(true).build();
                 OcspResolver h = resolve(OcspResolver.forChain(List.of(p[1].certificate(), p[0].certificate()), hard));
@@ -281,7 +282,7 @@ class OcspResolverTest {
     }
 
     static void awaitRequests(TestResponder r, int n) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (r.requests.get() < n) {
             assertTrue(System.nanoTime() < deadline, "the responder got " + r.requests.get() + " requests, not " + n);
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
@@ -302,7 +303,8 @@ class OcspResolverTest {
         HeldCertificate[] p = pki(responder.url(), 60);
         holder[0] = p[0];
         int port = echoServer(p[1], accepted);
-        OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).build();
+        // The answer must come in time however loaded the machine: the timeout is not what this tests.
+        OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).timeout(Await.EVENT).build();
         Side c = OcspClients.connect(loop, OcspClients.context(ocsp, root), ocsp, port);
         Loopback.writeNow(c, "EARLY");
         assertNull(c.handshakeFailure());
@@ -325,11 +327,10 @@ class OcspResolverTest {
         assertNull(c.handshakeFailure());
         long took = System.nanoTime() - start;
         assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(300), "the verdict waited for the timeout");
-        assertTrue(took < TimeUnit.SECONDS.toNanos(10), "and not much longer");
         String status = OcspClients.status(c);
         assertTrue(status.startsWith("soft-failure: the HTTP request failed: no answer from " + responder.url()), status);
         assertTrue(status.contains("within 300 ms (resolver"), status);
-        accepted.poll(10, TimeUnit.SECONDS).awaitReceived("EARLY");
+        accepted.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS).awaitReceived("EARLY");
 
         OcspClientConfig hard = OcspClientConfig.builder().resolve(true).failHard(true).timeout(Duration.ofMillis(300))
                 .build();
@@ -339,7 +340,7 @@ class OcspResolverTest {
         assertNotNull(failure);
         assertEquals(TlsErrorCode.OCSP_RESPONSE_INVALID, TlsException.classify(failure).code());
         assertTrue(failure.getMessage().contains("within 300 ms"), failure.getMessage());
-        Side s = accepted.poll(10, TimeUnit.SECONDS);
+        Side s = accepted.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(s);
         s.awaitClosed();
         assertEquals("", s.received.toString());
@@ -382,7 +383,8 @@ class OcspResolverTest {
         int port = echoServer(p[1], new LinkedBlockingQueue<>());
         EventLoopGroup one = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).timeout(Duration.ofSeconds(20)).build();
+            // A timeout no loaded machine reaches before the second connection is done.
+            OcspClientConfig ocsp = OcspClientConfig.builder().resolve(true).timeout(Await.EVENT.multipliedBy(10)).build();
             TlsClientContext resolving = OcspClients.context(ocsp, root);
             CompletableFuture<Channel> slow = new CompletableFuture<>();
             Channel a = connectOn(one, port, ch -> {
@@ -393,7 +395,7 @@ class OcspResolverTest {
                 }
             }, slow, new StringBuffer());
             awaitRequests(responder, 1);
-            // A is now waiting for the responder, which will not answer for 20 s.
+            // A is now waiting for the responder, which never answers.
             TlsClientContext plain = TlsClientContext.create(TlsClientOptions.builder().caCertificates(root.certificate())
                     .build());
             CompletableFuture<Channel> quick = new CompletableFuture<>();
@@ -406,13 +408,9 @@ class OcspResolverTest {
                 }
             }, quick, echoed);
             assertEquals(a.eventLoop(), b.eventLoop(), "the test needs both on one event loop");
-            quick.get(10, TimeUnit.SECONDS);
+            quick.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             b.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.UTF_8));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (echoed.indexOf("ping") < 0) {
-                assertTrue(System.nanoTime() < deadline, "no echo on the second connection within 10 s");
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            Await.until(() -> echoed.indexOf("ping") >= 0, () -> "no echo on the second connection");
             assertFalse(slow.isDone(), "the first connection is still waiting for its verdict");
             a.close().syncUninterruptibly();
             b.close().syncUninterruptibly();

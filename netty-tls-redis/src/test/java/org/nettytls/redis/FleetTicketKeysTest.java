@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +25,7 @@ import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.info.TlsConnectionInfo;
 import org.nettytls.session.TicketKey;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -113,10 +113,10 @@ class FleetTicketKeysTest {
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
+                throw new AssertionError("not within " + Await.EVENT.toSeconds() + " s: " + what);
             }
             Thread.sleep(20);
         }
@@ -171,10 +171,12 @@ class FleetTicketKeysTest {
     }
 
     Processes.Result sClient(String openssl, String version, int port, String sessionOption) {
-        // A round trip first: a TLS 1.3 ticket arrives after the handshake (see PEERS.md).
-        return Processes.run(dir, Duration.ofSeconds(30), "ping\n".getBytes(), List.of("sh", "-c",
-                "(printf 'ping\\n'; sleep 1) | '" + openssl + "' s_client -connect 127.0.0.1:" + port + " " + version
-                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"));
+        // Input open until the echo came back: a TLS 1.3 ticket arrives after the handshake (see PEERS.md).
+        return Processes.run(dir, Await.EVENT, "ping\n".getBytes(), List.of("sh", "-c",
+                "rm -f s_client.out s_client.status; (printf 'ping\\n'; until grep -qs '^ping' s_client.out || [ -e s_client.status ];"
+                        + " do sleep 0.05; done) | { '" + openssl + "' s_client -connect 127.0.0.1:" + port + " " + version
+                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"
+                        + " >s_client.out; echo $? >s_client.status; }; cat s_client.out; exit $(cat s_client.status)"));
     }
 
     @Test

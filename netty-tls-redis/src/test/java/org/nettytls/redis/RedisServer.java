@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Processes;
 
 /**
  * A throwaway {@code redis-server} on 127.0.0.1 for a test, in the foreground, persisting
@@ -64,10 +66,10 @@ public final class RedisServer implements AutoCloseable {
             cmd.addAll(List.of("--requirepass", password));
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited: " + java.nio.file.Files.readString(log.toPath()));
+                throw new IllegalStateException("redis-server exited: " + Processes.readLog(log.toPath()));
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -76,7 +78,8 @@ public final class RedisServer implements AutoCloseable {
                 Thread.sleep(20);
             }
         }
-        throw new IllegalStateException("redis-server did not listen on " + port + " within 20 s");
+        throw new IllegalStateException("redis-server did not listen on " + port + " within " + Await.EVENT.toSeconds()
+                + " s: " + Processes.readLog(log.toPath()));
     }
 
     /** Ends the server at once, as a crash would. */

@@ -660,6 +660,9 @@ final class ChainValidator {
      * is refused without asking it. It is kept, though this validator checks more, for what only
      * it does: policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.4 (a)-(b), (i)-(j)),
      * {@code jdk.certpath.disabledAlgorithms} and the JDK's list of distrusted certificates.
+     * Names are this validator's to judge: where the JDK's defective merge of two CAs' name
+     * constraints is what refuses, {@link PkixNameConstraintDefects} says whether the chain may
+     * pass on {@link NameConstraintsCheck} and the JDK's word on everything else.
      */
     private static ChainFailure pkix(List<X509Certificate> path, Instant now, ChainMemory memory,
             ChainMemory.Digests digests, PkixWork work) {
@@ -676,31 +679,58 @@ final class ChainValidator {
         if (tooMuch != null) {
             return tooMuch;
         }
+        Date date = pkixDate(path, now);
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(below);
             // The JDK refuses anchors with name constraints; NameConstraintsCheck applies them.
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
             params.setRevocationEnabled(false);
-            params.setDate(pkixDate(path, now));
+            params.setDate(date);
             params.addCertPathChecker(HandledExtensions.INSTANCE);
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
             memory.rememberPkix(fact, now);
             return null;
-        } catch (CertPathValidatorException e) {
+        } catch (CertPathValidatorException | RuntimeException e) {
+            if (!PkixNameConstraintDefects.mergesConstraints(below)
+                    || !PkixNameConstraintDefects.isNameConstraintObjection(e)) {
+                return refusal(e, below, anchor);
+            }
+            // NameConstraintsCheck, which passed, judges names; the JDK's merge of them is defective.
+            String policy = PkixNameConstraintDefects.pathPolicy(below);
+            if (policy != null) {
+                ChainFailure f = refusal(e, below, anchor);
+                return new ChainFailure(f.reason, f.depth, f.message + " (refused on the JDK's word: its name-constraint"
+                        + " merge misjudges some chains, but this one carries " + policy + ", whose policy check"
+                        + " only it makes and which it stopped before)");
+            }
+            ChainFailure link = PkixNameConstraintDefects.linkByLink(below, anchor, date, HandledExtensions.INSTANCE);
+            if (link != null) {
+                return link;
+            }
+            memory.rememberPkix(fact, now);
+            return null;
+        } catch (GeneralSecurityException e) {
+            return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
+        }
+    }
+
+    /** The JDK's refusal of the path {@code below} the anchor as a failure at the depth it names. */
+    private static ChainFailure refusal(Exception jdk, List<X509Certificate> below, X509Certificate anchor) {
+        if (jdk instanceof CertPathValidatorException) {
+            CertPathValidatorException e = (CertPathValidatorException) jdk;
             int depth = e.getIndex() >= 0 ? e.getIndex() : 0;
             X509Certificate at = depth < below.size() ? below.get(depth) : below.get(0);
             ChainFailure.Reason reason = e.getReason() == CertPathValidatorException.BasicReason.INVALID_SIGNATURE
                     ? ChainFailure.Reason.BAD_SIGNATURE : ChainFailure.Reason.INVALID_CA;
             return new ChainFailure(reason, depth, "the chain is not valid at " + who(depth) + describe(at) + ": "
                     + e.getMessage());
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + e.getMessage());
-        } catch (RuntimeException e) {
-            // The JDK throws on some valid chains (two CAs with disjoint permitted DNS subtrees:
-            // "DNSName must not be null or empty"); refused, with a code, rather than let it escape the trust manager.
-            return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
-                    + " chain below " + describe(anchor) + " and it is refused: " + e);
         }
+        if (jdk instanceof IllegalArgumentException) {
+            return new ChainFailure(ChainFailure.Reason.REJECTED, 0, "the chain could not be checked: " + jdk.getMessage());
+        }
+        // What else the JDK throws is a refusal with a code, never an exception out of the trust manager.
+        return new ChainFailure(ChainFailure.Reason.INVALID_CA, 0, "the JDK's PKIX validator could not judge the"
+                + " chain below " + describe(anchor) + " and it is refused: " + jdk);
     }
 
     /**

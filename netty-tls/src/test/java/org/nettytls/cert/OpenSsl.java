@@ -1,12 +1,13 @@
 package org.nettytls.cert;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Processes;
 
 /** Runs the real openssl CLI in a working directory, so test files are what users really have. */
 final class OpenSsl {
@@ -26,34 +27,32 @@ final class OpenSsl {
         return dir.resolve(name);
     }
 
-    /** Runs {@code openssl args...}; fails the test with openssl's output if it fails. */
-    String run(String... args) throws IOException, InterruptedException {
-        Result r = tryRun(args);
-        if (r.status != 0) {
-            throw new AssertionError("openssl " + String.join(" ", args) + " failed (" + r.status + "): " + r.output);
-        }
-        return r.output;
+    /** Runs {@code openssl args...}; fails the test with everything openssl printed if it fails. */
+    String run(String... args) {
+        return exec(args).expectSuccess().output();
     }
 
-    Result tryRun(String... args) throws IOException, InterruptedException {
+    Result tryRun(String... args) {
+        Processes.Result r = exec(args);
+        return new Result(r.exit, r.output());
+    }
+
+    private Processes.Result exec(String... args) {
         List<String> command = new ArrayList<>();
         command.add(openssl);
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), output);
+        return Processes.run(dir, Duration.ofSeconds(120), new byte[0], command);
     }
 
     /** A self-signed CA: {@code name.pem}, {@code name.key}. */
-    void ca(String name) throws IOException, InterruptedException {
+    void ca(String name) {
         run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".pem",
                 "-subj", "/CN=" + name, "-days", "30",
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
     }
 
     /** A certificate for a new key of {@code keyAlg} ({@code rsa:2048} or {@code ec}) signed by {@code issuer}. */
-    void issue(String name, String issuer, String keyAlg, String extensions) throws IOException, InterruptedException {
+    void issue(String name, String issuer, String keyAlg, String extensions) throws IOException {
         if (keyAlg.equals("ec")) {
             run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key");
         } else {

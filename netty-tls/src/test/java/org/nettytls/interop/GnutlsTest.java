@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Processes;
@@ -98,7 +99,7 @@ class GnutlsTest {
         BlockingQueue<Side> accepted = new LinkedBlockingQueue<>();
         int port = nettyServer(accepted);
         PeerProcess cli = gnutlsCli("other-ca.pem", port);
-        cli.send("must never be sent\n");
+        cli.sendUnlessExited("must never be sent\n");
         int exit = cli.awaitExit();
         assertNotEquals(0, exit, cli::describe);
         assertTrue(cli.stdout().contains("The certificate is NOT trusted"), cli::describe);
@@ -133,7 +134,7 @@ class GnutlsTest {
 
     /** gnutls-serv reports listening on stderr, which PeerProcess does not watch: connect until it answers. */
     private void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (true) {
             try (Socket probe = new Socket("127.0.0.1", port)) {
                 return;

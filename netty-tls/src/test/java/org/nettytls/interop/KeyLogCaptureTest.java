@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +22,7 @@ import org.nettytls.TlsClientOptions;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -46,24 +49,38 @@ class KeyLogCaptureTest {
         }
     }
 
-    /** Connects and closes until the capture has printed {@code count} SYNs in all. */
-    private void syns(int port, int count) throws Exception {
-        Pattern seen = Pattern.compile("(?s)(\\[SYN\\].*){" + count + "}");
-        for (int attempt = 0; attempt < 5; attempt++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoLinger(true, 0);
+    /**
+     * Connects (and resets) until the capture has printed a SYN: tshark says "Capturing on" a
+     * moment before it captures, and a connection made in between is never printed, so another
+     * is made every 200 ms until one is; the extra plain connections change nothing.
+     */
+    private void awaitCapturing(int port) throws Exception {
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
+        while (!capture.stdout().contains("[SYN]")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the capture never showed a connection\n" + capture.describe());
             }
-            if (seen.matcher(capture.stdout()).find()) {
-                return;
-            }
-            try {
-                capture.awaitStdout(seen);
-                return;
-            } catch (AssertionError notYet) {
-                // The capture may have started after this connection: make another.
+            connectAndReset(port);
+            for (int i = 0; i < 40 && !capture.stdout().contains("[SYN]"); i++) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
         }
-        throw new AssertionError("the capture never showed " + count + " connections\n" + capture.describe());
+    }
+
+    /** Makes one more connection and waits until the capture printed its SYN: it then holds everything before. */
+    private void awaitCapturedUpToNow(int port) throws Exception {
+        int from = connectAndReset(port);
+        // tshark draws the arrow as U+2192 in a UTF-8 locale and as "->" elsewhere.
+        Pattern syn = Pattern.compile("\\b" + from + " (?:\u2192|->) " + port + " \\[SYN\\]");
+        Await.until(() -> syn.matcher(capture.stdout()).find(), () -> "the capture never showed the connection from port "
+                + from + "\n" + capture.describe());
+    }
+
+    private static int connectAndReset(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoLinger(true, 0);
+            return s.getLocalPort();
+        }
     }
 
     @ParameterizedTest
@@ -78,10 +95,10 @@ class KeyLogCaptureTest {
         Path keys = dir.resolve("keys.log");
         // tshark writes the capture and prints each packet (-P): a plain TCP connection made before
         // and one made after the TLS one show that the capture was running, and has seen it all.
-        capture = PeerProcess.start(dir, "sh", "-c", "exec " + tshark + " -l -P -i lo -f 'tcp port " + port
+        capture = PeerProcess.start(dir, "sh", "-c", "exec " + tshark + " -n -l -P -i lo -f 'tcp port " + port
                 + "' -w " + pcap + " 2>&1");
         capture.awaitStdout("Capturing on");
-        syns(port, 1);
+        awaitCapturing(port);
 
         TlsClientContext tls = TlsClientContext.create(TlsClientOptions.builder().caCertificates(ca.certificate())
                 .version(version).keyLogFile(keys).build());
@@ -93,7 +110,7 @@ class KeyLogCaptureTest {
         Loopback.writeNow(client, secret + "\n");
         client.awaitReceived(secret + "\n");
         ch.close().sync();
-        syns(port, 3);
+        awaitCapturedUpToNow(port);
         capture.stop();
 
         String log = Files.readString(keys, StandardCharsets.US_ASCII);

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.nettytls.testing.Await;
 
 /**
  * A real peer program running next to the test: its standard output and error are collected
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  * {@code @AfterEach}.
  */
 final class PeerProcess implements AutoCloseable {
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Await.EVENT;
 
     private final List<String> command;
     private final Process process;
@@ -99,6 +100,29 @@ final class PeerProcess implements AutoCloseable {
             stdin.flush();
         } catch (IOException e) {
             throw new AssertionError("cannot write to the peer's stdin\n" + describe(), e);
+        }
+    }
+
+    /**
+     * Writes {@code text} if the peer still reads it: a peer that refuses the handshake may have
+     * exited before the test writes, and its closed stdin is then no failure of the test.
+     */
+    void sendUnlessExited(String text) {
+        try {
+            stdin.write(text.getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            // The pipe breaks as the peer exits, a moment before the JDK sees it gone.
+            boolean exited;
+            try {
+                exited = process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                exited = false;
+            }
+            if (!exited) {
+                throw new AssertionError("cannot write to the peer's stdin\n" + describe(), e);
+            }
         }
     }
 

@@ -24,6 +24,7 @@ import org.nettytls.TlsServerContext;
 import org.nettytls.VerifyMode;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.info.TlsConnectionInfo;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -308,7 +309,7 @@ class SniCertSelectorTest {
                 .ocspStapling(true).build());
         Side side = loop.client(client, "a.test", port);
         assertNull(side.handshakeFailure());
-        assertEquals(mapping.lookup("a.test").toCompletableFuture().get(), seen.get(5, TimeUnit.SECONDS),
+        assertEquals(mapping.lookup("a.test").toCompletableFuture().get(), seen.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS),
                 "the hook gets the context of the name asked for");
         byte[] received = ((io.netty.handler.ssl.ReferenceCountedOpenSslEngine) side.channel.pipeline().get(SslHandler.class)
                 .engine()).getOcspResponse();

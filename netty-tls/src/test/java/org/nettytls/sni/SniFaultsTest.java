@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.TlsErrorCode;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Bystander;
 import org.nettytls.testing.Loopback;
 
@@ -71,7 +72,7 @@ class SniFaultsTest {
     private Socket connect(int port) throws IOException {
         Socket s = new Socket("127.0.0.1", port);
         sockets.add(s);
-        s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(30));
+        s.setSoTimeout((int) Await.EVENT.multipliedBy(2).toMillis());
         return s;
     }
 
@@ -125,7 +126,8 @@ class SniFaultsTest {
             Thread.sleep(100);
         }
 
-        Duration bound = CLIENT_HELLO_TIMEOUT.plusSeconds(10);
+        // Bounded only so that a missing timeout fails rather than hangs: how soon after the timeout is not the point.
+        Duration bound = CLIENT_HELLO_TIMEOUT.plus(Await.EVENT);
         for (Socket s : halfOpen) {
             Duration took = awaitClosedByServer(s, start);
             assertTrue(took.compareTo(bound) < 0, "a silent connection stayed open " + took.toMillis() + " ms");
@@ -138,7 +140,7 @@ class SniFaultsTest {
             Duration took = awaitClosedByServer(s, stalledSince);
             assertTrue(took.compareTo(HANDSHAKE_TIMEOUT.minusMillis(200)) >= 0,
                     "a stalled handshake ended before the handshake timeout: " + took.toMillis() + " ms");
-            assertTrue(took.compareTo(HANDSHAKE_TIMEOUT.plusSeconds(10)) < 0, "a stalled handshake stayed open " + took.toMillis() + " ms");
+            assertTrue(took.compareTo(HANDSHAKE_TIMEOUT.plus(Await.EVENT)) < 0, "a stalled handshake stayed open " + took.toMillis() + " ms");
         }
         client.assertUnharmed(10, PROBE_BOUND);
     }
@@ -179,7 +181,7 @@ class SniFaultsTest {
             breakage.run();
             client.awaitMore(2, PROBE_BOUND);
             assertFalse(reloader.reload(), "a broken file was accepted");
-            SniReloadEvent e = events.poll(5, TimeUnit.SECONDS);
+            SniReloadEvent e = events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             assertTrue(e != null && !e.isSuccess(), String.valueOf(e));
             assertTrue(e.code() == TlsErrorCode.BAD_INPUT || e.code() == TlsErrorCode.BAD_CONFIGURATION, e.toString());
             assertEquals(BigInteger.ONE, served(jdk, port), "the old certificate is no longer served after " + e);
@@ -187,7 +189,7 @@ class SniFaultsTest {
         }
         leaf(ca, 2).writeTo(prefix);
         assertTrue(reloader.reload());
-        assertTrue(events.poll(5, TimeUnit.SECONDS).isSuccess());
+        assertTrue(events.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS).isSuccess());
         assertEquals(BigInteger.TWO, served(jdk, port));
         client.assertUnharmed(10, PROBE_BOUND);
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -64,7 +65,7 @@ class CloseWaitTest {
             server.close();
             assertEquals("", p.awaitCloseNotify());
             // The server's close_notify is out; its socket stays open while it waits for ours.
-            server.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+            server.eventLoop().submit(() -> { }).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             assertTrue(server.isOpen(), "closed before the peer's close_notify");
             p.writeRaw(p.closeNotify());
             assertTrue(server.closeFuture().await(20, TimeUnit.SECONDS), "the peer's close_notify did not end the wait");

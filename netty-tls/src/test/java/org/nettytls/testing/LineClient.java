@@ -74,11 +74,11 @@ public final class LineClient implements AutoCloseable {
         return channel;
     }
 
-    /** The next thing recorded, waiting up to 10 s for it. */
+    /** The next thing recorded, waiting up to {@link Await#EVENT} for it. */
     public String next() throws InterruptedException {
-        String s = seen.poll(10, TimeUnit.SECONDS);
+        String s = seen.poll(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         if (s == null) {
-            throw new AssertionError("nothing more happened within 10 s");
+            throw new AssertionError("nothing more happened within " + Await.EVENT.toSeconds() + " s");
         }
         return s;
     }

@@ -51,37 +51,37 @@ public final class Loopback implements AutoCloseable {
         /** Waits for the handshake and returns its failure, or {@code null} when it succeeded. */
         public Throwable handshakeFailure() {
             try {
-                handshake.get(20, TimeUnit.SECONDS);
+                handshake.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
                 return null;
             } catch (java.util.concurrent.ExecutionException e) {
                 return e.getCause();
             } catch (Exception e) {
-                throw new AssertionError("handshake neither finished nor failed in 20 s", e);
+                throw new AssertionError("handshake neither finished nor failed in " + Await.EVENT.toSeconds() + " s", e);
             }
         }
 
         public TlsFailureEvent awaitFailureEvent() {
             try {
-                return failureEvent.get(20, TimeUnit.SECONDS);
+                return failureEvent.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new AssertionError("no TlsFailureEvent within 20 s", e);
+                throw new AssertionError("no TlsFailureEvent within " + Await.EVENT.toSeconds() + " s", e);
             }
         }
 
         public void awaitClosed() {
             try {
-                closed.get(20, TimeUnit.SECONDS);
+                closed.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new AssertionError("channel not closed within 20 s", e);
+                throw new AssertionError("channel not closed within " + Await.EVENT.toSeconds() + " s", e);
             }
         }
 
         /** Waits until {@code text} has been received. */
         public String awaitReceived(String text) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long deadline = System.nanoTime() + Await.EVENT.toNanos();
             while (received.indexOf(text) < 0) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("did not receive '" + text + "' within 20 s; got '" + received + "'");
+                    throw new AssertionError("did not receive '" + text + "' within " + Await.EVENT.toSeconds() + " s; got '" + received + "'");
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }

@@ -31,6 +31,7 @@ import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
 import org.nettytls.sni.SniSelectorOptions;
 import org.nettytls.starttls.StopTlsHandler;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
@@ -170,11 +171,11 @@ class ErrorTrapTest {
                 .keepSocketOnError(true).build()), "localhost", port);
         assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, TlsException.classify(client.handshakeFailure()).code());
         Channel ch = client.channel;
-        ch.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
-        ch.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+        ch.eventLoop().submit(() -> { }).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
+        ch.eventLoop().submit(() -> { }).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         assertTrue(ch.isOpen(), "the socket stays open");
         assertTrue(ch.pipeline().get(SslHandler.class) == null, "without TLS");
-        Side server = accepted.get(5, TimeUnit.SECONDS);
+        Side server = accepted.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
         server.handshake.handle((c, e) -> null).get(10, TimeUnit.SECONDS);
         assertTrue(server.channel.isOpen(), "the server kept its socket as well");
     }
@@ -223,7 +224,7 @@ class ErrorTrapTest {
         client.handshake.get(10, TimeUnit.SECONDS);
         Loopback.writeNow(client, "x\n");
         client.awaitReceived("x\n");
-        accepted.get(5, TimeUnit.SECONDS).channel.close().sync();
+        accepted.get(Await.EVENT.toSeconds(), TimeUnit.SECONDS).channel.close().sync();
         return closeNotify.get(10, TimeUnit.SECONDS);
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
@@ -96,7 +95,7 @@ class FingerprintPinsTest {
     }
 
     static X509Certificate load(String relative) throws Exception {
-        try (InputStream in = Files.newInputStream(Vectors.dir().resolve(relative))) {
+        try (InputStream in = Vectors.open(relative)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }

@@ -36,6 +36,7 @@ import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Loopback;
 import org.nettytls.testing.Loopback.Side;
 
@@ -190,7 +191,7 @@ class HostnameSchemeVerifierTest {
         assertEquals("one,two,three", serverSide.awaitReceived("three"));
         assertEquals("one,two,three", side.awaitReceived("three"), "the echo comes back through the verifier");
         side.channel.eventLoop().submit(() -> assertNull(side.channel.pipeline().get(HostnameSchemeVerifier.class),
-                "after a pass the verifier leaves the pipeline")).get(5, TimeUnit.SECONDS);
+                "after a pass the verifier leaves the pipeline")).get(Await.EVENT.toSeconds(), TimeUnit.SECONDS);
     }
 
     @Test

@@ -118,18 +118,25 @@ class PkixSecondOpinionTest {
      * Two CAs whose permitted DNS subtrees are disjoint: no DNS name can be issued under them
      * (RFC 5280 6.1.4 (g)), but a leaf with an IP address only is valid. The JDK's validator
      * throws a RuntimeException on this chain ("DNSName must not be null or empty"); it escaped
-     * the trust manager, so the handshake failed with no code and no verdict recorded.
+     * the trust manager, so the handshake failed with no code and no verdict recorded. A throw
+     * from the JDK's name-constraint code is now judged on {@link NameConstraintsCheck} (the plain
+     * chain is accepted: {@code JdkNameConstraintDefectsTest}); where the JDK's word is still
+     * needed, here for a policy constraint it never reached, the throw is a refusal with a code.
      */
     @Test
     void whatThePkixValidatorThrowsIsARefusalWithACode() throws Exception {
+        byte[] requireExplicit = new DERSequence(new DERTaggedObject(false, 0, new ASN1Integer(0))).getEncoded();
         HeldCertificate a = HeldCertificate.builder().subject("O=Disjoint A").certificateAuthority(1)
+                .addExtension("2.5.29.32", false, policies("1", 1)).addExtension("2.5.29.36", true, requireExplicit)
                 .permittedSubtree("DNS:a.example.com").signedBy(root).build();
         HeldCertificate b = HeldCertificate.builder().subject("O=Disjoint B").certificateAuthority(0)
+                .addExtension("2.5.29.32", false, policies("1", 1))
                 .permittedSubtree("DNS:b.example.org").signedBy(a).build();
         HeldCertificate leaf = HeldCertificate.builder().commonName("addressed").ip("192.0.2.10").signedBy(b).build();
         TlsException e = Verdicts.judge(trusting("192.0.2.10", root).build(), leaf.chain());
         assertNotNull(e, "the JDK's validator cannot judge this chain, so it is refused");
         assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e::toString);
         assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
+        assertTrue(e.getMessage().contains("DNSName must not be null or empty"), e.getMessage());
     }
 }

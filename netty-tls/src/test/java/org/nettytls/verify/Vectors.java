@@ -3,11 +3,9 @@ package org.nettytls.verify;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,26 +13,29 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The reference's conversion vectors in {@code shared/reference/vectors}, found by walking up
- * from the working directory (CI clones the project next to {@code shared/}). A missing folder
- * fails the test: these vectors are the acceptance data, never optional. Public for the examples
- * module's command-line tests.
+ * The reference's conversion vectors: IO::Socket::SSL 2.099's hostname, public-suffix and
+ * fingerprint cases, kept in this project's test resources under
+ * {@code org/nettytls/verify/vectors} (its {@code README.md} says where each file comes from and
+ * under what licence) and read from the classpath, so a clone needs nothing beside it. A missing
+ * file fails the test: these vectors are the acceptance data, never optional. Public for the
+ * examples module's command-line tests, which get them through the test jar.
  */
 public final class Vectors {
+    /** Where the files live, relative to this class. */
+    static final String DIR = "vectors/";
     private static final Pattern ESCAPE = Pattern.compile("\\\\x([0-9a-fA-F]{2})");
 
     private Vectors() {
     }
 
-    static Path dir() {
-        for (Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/reference/vectors");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
+    /** The file {@code relative} to the vectors folder (e.g. {@code certs/test-ca.pem}); the caller closes it. */
+    public static InputStream open(String relative) {
+        InputStream in = Vectors.class.getResourceAsStream(DIR + relative);
+        if (in == null) {
+            return fail("conformance vector file " + DIR + relative + " is not on the test classpath (it belongs in "
+                    + "netty-tls/src/test/resources/org/nettytls/verify/" + DIR + ")");
         }
-        return fail("shared/reference/vectors not found above " + System.getProperty("user.dir")
-                + " (CI layout: <clone>/../shared/reference/vectors)");
+        return in;
     }
 
     /** One data row: its 1-based line number and its columns, {@code \xHH} escapes decoded. */
@@ -59,7 +60,10 @@ public final class Vectors {
 
     public static List<Row> read(String file) {
         try {
-            List<String> lines = Files.readAllLines(dir().resolve(file), StandardCharsets.UTF_8);
+            List<String> lines;
+            try (InputStream in = open(file)) {
+                lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            }
             List<Row> rows = new ArrayList<>();
             for (int i = 1; i < lines.size(); i++) {
                 if (lines.get(i).isEmpty()) {

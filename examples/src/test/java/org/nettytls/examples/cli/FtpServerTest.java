@@ -33,6 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
 import org.nettytls.transport.Transport;
@@ -164,7 +165,7 @@ class FtpServerTest {
 
         /** Waits until the log matches {@code regex}. */
         String await(String regex) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long deadline = System.nanoTime() + Await.EVENT.toNanos();
             Pattern p = Pattern.compile(regex);
             while (System.nanoTime() < deadline) {
                 Matcher m = p.matcher(log());
@@ -173,7 +174,7 @@ class FtpServerTest {
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
-            throw new AssertionError("no /" + regex + "/ in the server's log within 20 s:\n" + log());
+            throw new AssertionError("no /" + regex + "/ in the server's log within " + Await.EVENT.toSeconds() + " s:\n" + log());
         }
     }
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.nettytls.testing.Processes;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,16 +65,11 @@ class HelpTextTest {
     void noHelpPrintsAPicocliWarning() throws Exception {
         // picocli warns on the process's stderr, captured when it loads, not on the command line's writers: a JVM of its own.
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), EveryHelp.class.getName())
-                .start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the help run ended");
-        String stderr = new String(err, StandardCharsets.UTF_8);
-        assertEquals("", stderr, "no command's --help writes to stderr");
-        assertEquals(0, p.exitValue(), stderr);
-        assertEquals(String.valueOf(commands().size()), new String(out, StandardCharsets.UTF_8).strip(),
+        Processes.Result r = Processes.run(null, Duration.ofSeconds(120), null,
+                List.of(java.toString(), "-cp", System.getProperty("java.class.path"), EveryHelp.class.getName()));
+        assertEquals("", r.stderr, "no command's --help writes to stderr");
+        assertEquals(0, r.exit, r.toString());
+        assertEquals(String.valueOf(commands().size()), r.stdout.strip(),
                 "every command's help ran");
     }
 

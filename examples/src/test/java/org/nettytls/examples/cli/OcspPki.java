@@ -3,7 +3,6 @@ package org.nettytls.examples.cli;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Processes;
 
 /**
@@ -85,10 +85,10 @@ final class OcspPki implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         responders.add(p);
         // Not a probe connection: openssl ocsp serves one connection at a time and would wait on it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains("waiting for OCSP client connections")) {
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
+        while (!Processes.readLog(log).contains("waiting for OCSP client connections")) {
             if (System.nanoTime() > deadline || !p.isAlive()) {
-                throw new AssertionError("openssl ocsp did not start: " + Files.readString(log, StandardCharsets.UTF_8));
+                throw new AssertionError("openssl ocsp did not start: " + Processes.readLog(log));
             }
             Thread.sleep(20);
         }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.cert.Fingerprint;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.testing.Interop;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Processes;
 
 /** {@code probe} against the real {@code openssl s_server} (the demo has DemoTest). */
@@ -59,16 +60,16 @@ class ProbeAndDemoTest {
         return awaitPort(server, port, dir.resolve("s_server.log"));
     }
 
-    /** Waits until {@code server} accepts on {@code port}; fails with its log when it dies or takes 10 s. */
+    /** Waits until {@code server} accepts on {@code port}; fails with its log when it dies or does not within {@link Await#EVENT}. */
     static int awaitPort(Process server, int port, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (true) {
             try (Socket probe = new Socket("127.0.0.1", port)) {
                 return port;
             } catch (IOException notYet) {
                 if (System.nanoTime() > deadline || !server.isAlive()) {
                     throw new AssertionError(server.info().command().orElse("the server") + " did not start: "
-                            + Files.readString(log));
+                            + Processes.readLog(log));
                 }
                 Thread.sleep(20);
             }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.cert.HeldCertificate;
 import org.nettytls.redis.RedisServer;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
 
@@ -111,15 +112,18 @@ class ServeFleetMetricsTest {
         return out;
     }
 
+    /** s_client keeps its input open until the echo came back: a TLS 1.3 ticket arrives after the handshake (see PEERS.md). */
     Processes.Result sClient(String openssl, int port, String sessionOption) {
-        return Processes.run(dir, Duration.ofSeconds(30), new byte[0], List.of("sh", "-c",
-                "(printf 'ping\\n'; sleep 1) | '" + openssl + "' s_client -connect 127.0.0.1:" + port
-                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"));
+        return Processes.run(dir, Await.EVENT, new byte[0], List.of("sh", "-c",
+                "rm -f s_client.out s_client.status; (printf 'ping\\n'; until grep -qs '^ping' s_client.out || [ -e s_client.status ];"
+                        + " do sleep 0.05; done) | { '" + openssl + "' s_client -connect 127.0.0.1:" + port
+                        + " -servername localhost -CAfile ca.pem -verify_return_error " + sessionOption + " sess.pem"
+                        + " >s_client.out; echo $? >s_client.status; }; cat s_client.out; exit $(cat s_client.status)"));
     }
 
     /** Scrapes until the handshakes counted under {@code meter} reach {@code atLeast}, then once more for the exact counts. */
     static Map<String, Double> awaitScrape(RunningCommand serve, String meter, double atLeast) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         while (sum(scrape(serve), meter) < atLeast && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }

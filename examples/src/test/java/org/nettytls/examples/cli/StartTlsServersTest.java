@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.cert.HeldCertificate;
+import org.nettytls.testing.Await;
 import org.nettytls.testing.Interop;
 import org.nettytls.testing.Processes;
 
@@ -51,7 +52,7 @@ class StartTlsServersTest {
         Thread t = new Thread(() -> Main.run(new PrintWriter(out, true), new PrintWriter(out, true), args), args[0]);
         t.setDaemon(true);
         t.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         Pattern p = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
         while (System.nanoTime() < deadline) {
             Matcher m = p.matcher(out.toString());
@@ -60,11 +61,11 @@ class StartTlsServersTest {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
-        throw new AssertionError(args[0] + " printed no 'listening on' within 20 s: " + out);
+        throw new AssertionError(args[0] + " printed no 'listening on' within " + Await.EVENT.toSeconds() + " s: " + out);
     }
 
     static String awaitMail(Path maildir) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.EVENT.toNanos();
         Path mail = maildir.resolve("1.eml");
         while (!Files.exists(mail)) {
             assertTrue(System.nanoTime() < deadline, "no mail in " + maildir);
