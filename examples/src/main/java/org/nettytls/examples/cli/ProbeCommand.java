@@ -169,7 +169,7 @@ final class ProbeCommand implements Callable<Integer> {
             + "brotli where available, zlib), so the server's certificate arrives uncompressed.")
     boolean noCertCompression;
 
-    @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
+    @Option(names = "--json", description = "Print the report as JSON (schema in docs/command-line.md).")
     boolean json;
 
     @Override

@@ -23,7 +23,7 @@ import org.nettytls.verify.ValidationProfile;
 
 /**
  * What {@code probe} found, filled in as the probe goes and printed as text or as JSON. The JSON
- * fields, in this order, are the schema in README.md's table ("probe --json"): a test checks real
+ * fields, in this order, are the schema in docs/command-line.md's table ("probe --json"): a test checks real
  * output against it. A failure keeps what was found before it and adds {@code error}.
  */
 final class ProbeReport {
@@ -187,7 +187,7 @@ final class ProbeReport {
         report.put("error", error);
     }
 
-    /** The report as one JSON object (README.md's schema). */
+    /** The report as one JSON object (docs/command-line.md's schema). */
     String json() {
         return Json.write(report);
     }
