@@ -10,15 +10,16 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.text.Normalizer;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.ASN1UniversalString;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -38,9 +39,15 @@ import org.nettytls.verify.HostnameVerification;
  * <p>What is compared, as OpenSSL 3.0 does: dNSName, iPAddress, rfc822Name, URI and directoryName
  * subjectAltNames; the subject against directoryName constraints and its emailAddress attributes
  * against rfc822Name constraints; and a common name that reads as a host name, as a dNSName,
- * where a certificate has no dNSName. DNS constraints match the name and every name with more
- * labels on the left ({@code example.com} covers {@code www.example.com}); one with a leading dot
- * only the latter. Case is ignored where the RFC says so. A name of a type this class cannot
+ * where a certificate has no dNSName. In the peer's certificate also, as the JDK does, a common
+ * name that is an IP address, as an iPAddress where there is none, and a one-label host name, as
+ * a dNSName where there is none (OpenSSL binds neither; the JDK's reading already holds below a
+ * constrained intermediate, and a trust anchor's constraints reach only this class). DNS
+ * constraints match the name and every name with more labels on the left ({@code example.com}
+ * covers {@code www.example.com}); one with a leading dot only the latter. Case is ignored where
+ * the RFC says so; directory names compare after RFC 4518 preparation (RFC 5280 7.1), and where
+ * the local part of a mailbox differs only in case it counts as the excluded mailbox but not as
+ * the permitted one (RFC 5280 4.2.1.10 leaves its case to the host). A name of a type this class cannot
  * evaluate (otherName, x400Address, ediPartyName, registeredID) under a CA that constrains that
  * type is refused.
  *
@@ -73,6 +80,8 @@ public final class NameConstraintsCheck {
     /** A common name that reads as a host name, which constraints then bind as a DNS name (OpenSSL's rule). */
     private static final Pattern HOST_LIKE_CN =
             Pattern.compile("[A-Za-z0-9*]([A-Za-z0-9*-]*[A-Za-z0-9])?(\\.[A-Za-z0-9-]+)+\\.?");
+    /** A common name of one label that the JDK's {@code DNSName} accepts, bound as a dNSName in the peer's certificate. */
+    private static final Pattern ONE_LABEL_CN = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
 
     private NameConstraintsCheck() {
     }
@@ -217,7 +226,7 @@ public final class NameConstraintsCheck {
                     out.add(tooComplex(i, cert, names[i].size(), j, path.get(j), c.size(), budget));
                     return;
                 }
-                String violation = c.violation(names[i]);
+                String violation = c.violation(names[i], i == 0);
                 if (violation != null) {
                     out.add(new Finding(ChainFailure.Reason.NAME_CONSTRAINT, i, ChainValidator.who(i)
                             + ChainValidator.describe(cert) + " violates the name constraints of "
@@ -320,10 +329,13 @@ public final class NameConstraintsCheck {
         final List<Dn> directories = new ArrayList<>();
         final List<String> unsupported = new ArrayList<>();
         final boolean[] unsupportedTypes = new boolean[9];
+        /** Bound only where the certificate is the peer's: addresses in the CN (no iPAddress SAN), one-label CNs (no dNSName). */
+        final List<byte[]> cnIps = new ArrayList<>();
+        final List<String> cnHosts = new ArrayList<>();
 
         int size() {
             return Math.max(1, dns.size() + ips.size() + emails.size() + uris.size() + directories.size()
-                    + unsupported.size());
+                    + unsupported.size() + cnIps.size() + cnHosts.size());
         }
 
         /**
@@ -386,12 +398,17 @@ public final class NameConstraintsCheck {
                     }
                 }
             }
-            if (n.dns.isEmpty()) {
-                for (RDN rdn : subject.getRDNs(BCStyle.CN)) {
-                    String cn = text(rdn.getFirst().getValue());
-                    if (HOST_LIKE_CN.matcher(cn).matches()) {
-                        n.addDns(cn);
-                    }
+            boolean hadDns = !n.dns.isEmpty();
+            for (RDN rdn : subject.getRDNs(BCStyle.CN)) {
+                String cn = text(rdn.getFirst().getValue());
+                byte[][] address = new byte[1][];
+                if (n.ips.isEmpty() && IpLiterals.classify(cn, address) == IpLiterals.Kind.ADDRESS && address[0] != null) {
+                    n.cnIps.add(address[0]);
+                }
+                if (!hadDns && HOST_LIKE_CN.matcher(cn).matches()) {
+                    n.addDns(cn);
+                } else if (!hadDns && ONE_LABEL_CN.matcher(cn).matches()) {
+                    n.cnHosts.add(cn);
                 }
             }
             return n;
@@ -456,7 +473,21 @@ public final class NameConstraintsCheck {
         }
 
         /** Why {@code n} violates these constraints, or {@code null}. */
-        String violation(Names n) {
+        String violation(Names n, boolean peer) {
+            if (peer) {
+                for (byte[] ip : n.cnIps) {
+                    String v = ipViolation(ip);
+                    if (v != null) {
+                        return "its common name " + v;
+                    }
+                }
+                for (String host : n.cnHosts) {
+                    String v = dnsViolation(host, false);
+                    if (v != null) {
+                        return "its common name " + v;
+                    }
+                }
+            }
             for (String name : n.dns) {
                 String v = dnsViolation(name, true);
                 if (v != null) {
@@ -470,7 +501,8 @@ public final class NameConstraintsCheck {
                 }
             }
             for (String email : n.emails) {
-                String v = check("email", email, permittedEmail, excludedEmail, NameConstraintsCheck::emailMatches);
+                String v = check("email", email, permittedEmail, excludedEmail, NameConstraintsCheck::emailMatches,
+                        NameConstraintsCheck::emailCouldBe);
                 if (v != null) {
                     return v;
                 }
@@ -486,16 +518,28 @@ public final class NameConstraintsCheck {
                 }
                 // The host as written and without trailing dots (a resolver reads them alike) must both be allowed.
                 String bare = org.nettytls.internal.NameText.stripTrailingDots(host);
-                String v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(host, c));
+                Matcher<String> asWritten = (u, c) -> hostMatches(host, c);
+                Matcher<String> asRead = (u, c) -> hostMatches(bare, c);
+                String v = check("URI", uri, permittedUri, excludedUri, asWritten, asWritten);
                 if (v == null && !bare.isEmpty() && !bare.equals(host)) {
-                    v = check("URI", uri, permittedUri, excludedUri, (u, c) -> hostMatches(bare, c));
+                    v = check("URI", uri, permittedUri, excludedUri, asRead, asRead);
                 }
                 if (v != null) {
                     return v;
                 }
             }
             for (Dn dn : n.directories) {
-                String v = check("DirName", dn, permittedDn, excludedDn, Dn::startsWith);
+                for (Dn c : excludedDn) {
+                    Boolean within = dn.within(c);
+                    if (within == null) {
+                        return "DirName:" + shown(dn) + " cannot be compared with the excluded subtree " + shown(c)
+                                + " (a value RFC 4518 cannot prepare, RFC 5280 7.1), so it may lie within it";
+                    }
+                    if (within) {
+                        return "DirName:" + shown(dn) + " is in the excluded subtree " + shown(c);
+                    }
+                }
+                String v = check("DirName", dn, permittedDn, List.of(), (d, c) -> d.within(c) == Boolean.TRUE, null);
                 if (v != null) {
                     return v;
                 }
@@ -552,9 +596,11 @@ public final class NameConstraintsCheck {
             return "IP:" + ip(ip) + " is in none of the permitted ranges " + ranges;
         }
 
-        private <T> String check(String type, T name, List<T> permitted, List<T> excluded, Matcher<T> matches) {
+        /** {@code couldBe} says whether a name may be one in an excluded subtree; {@code matches}, in a permitted one. */
+        private <T> String check(String type, T name, List<T> permitted, List<T> excluded, Matcher<T> matches,
+                Matcher<T> couldBe) {
             for (T c : excluded) {
-                if (matches.matches(name, c)) {
+                if (couldBe.matches(name, c)) {
                     return type + ":" + shown(name) + " is in the excluded subtree " + shown(c);
                 }
             }
@@ -656,6 +702,21 @@ public final class NameConstraintsCheck {
         return hostMatches(domain, constraint);
     }
 
+    /**
+     * Whether {@code email} could be a mailbox of {@code constraint}, for an excluded subtree: as
+     * {@link #emailMatches} but with the local part's case ignored too (the JDK's reading), since
+     * a host may well deliver {@code alice@} and {@code Alice@} to the same mailbox.
+     */
+    public static boolean emailCouldBe(String email, String constraint) {
+        int at = email.lastIndexOf('@');
+        int cAt = constraint.lastIndexOf('@');
+        if (at < 0 || cAt < 0) {
+            return emailMatches(email, constraint);
+        }
+        return email.substring(0, at).equalsIgnoreCase(constraint.substring(0, cAt))
+                && email.substring(at + 1).equalsIgnoreCase(constraint.substring(cAt + 1));
+    }
+
     /** A host against a URI or email domain constraint: leading dot, any host below it; else that host. */
     public static boolean hostMatches(String host, String constraint) {
         if (constraint.startsWith(".")) {
@@ -680,23 +741,35 @@ public final class NameConstraintsCheck {
     }
 
     /**
-     * A distinguished name folded once (RFC 4518-like: case and inner white space, by Bouncy
-     * Castle's {@link IETFUtils#canonicalize}), so that comparing it costs string comparisons only.
+     * A distinguished name prepared once (<a href="https://www.rfc-editor.org/rfc/rfc4518">RFC
+     * 4518</a>, as <a href="https://www.rfc-editor.org/rfc/rfc5280#section-7.1">RFC 5280 7.1</a>
+     * asks for directoryName constraints), so that comparing it costs string comparisons only. A
+     * string value RFC 4518 cannot prepare (a prohibited or unassigned character, an unpaired
+     * surrogate, a UniversalString that is not UTF-32) matches only its own octets and otherwise
+     * compares as undefined.
      */
     public static final class Dn {
         private final X500Name name;
-        /** Per RDN, its attributes as {@code oid=folded value}. */
+        /** Per RDN, its attributes as {@code oid=prepared value}, or {@code oid#DER} where it cannot be prepared. */
         private final String[][] rdns;
+        /** Per RDN, whether one of its values could not be prepared. */
+        private final boolean[] unprepared;
 
         Dn(X500Name name) {
             this.name = name;
             RDN[] r = name.getRDNs();
             this.rdns = new String[r.length][];
+            this.unprepared = new boolean[r.length];
             for (int i = 0; i < r.length; i++) {
                 AttributeTypeAndValue[] atvs = r[i].getTypesAndValues();
                 rdns[i] = new String[atvs.length];
                 for (int k = 0; k < atvs.length; k++) {
-                    rdns[i][k] = atvs[k].getType().getId() + "=" + IETFUtils.canonicalize(text(atvs[k].getValue()));
+                    String prepared = prepared(atvs[k].getValue());
+                    if (prepared == null) {
+                        unprepared[i] = true;
+                        prepared = "#" + HexFormat.of().formatHex(der(atvs[k].getValue()));
+                    }
+                    rdns[i][k] = atvs[k].getType().getId() + "=" + prepared;
                 }
                 // A multi-valued RDN is a SET: its order as encoded means nothing (OpenSSL sorts it too).
                 Arrays.sort(rdns[i]);
@@ -705,21 +778,145 @@ public final class NameConstraintsCheck {
 
         /** Whether the constraint's RDNs begin this name. */
         boolean startsWith(Dn constraint) {
+            return within(constraint) == Boolean.TRUE;
+        }
+
+        /**
+         * Whether this name lies within the subtree {@code constraint}; {@code null} when that is
+         * undefined (RFC 4518 could not prepare a value the answer depends on).
+         */
+        Boolean within(Dn constraint) {
             if (constraint.rdns.length > rdns.length) {
                 return false;
             }
+            boolean undefined = false;
             for (int i = 0; i < constraint.rdns.length; i++) {
-                if (!Arrays.equals(rdns[i], constraint.rdns[i])) {
-                    return false;
+                if (Arrays.equals(rdns[i], constraint.rdns[i])) {
+                    continue;
                 }
+                if ((unprepared[i] || constraint.unprepared[i]) && sameTypes(rdns[i], constraint.rdns[i])) {
+                    undefined = true;
+                    continue;
+                }
+                return false;
             }
-            return true;
+            return undefined ? null : true;
+        }
+
+        private static boolean sameTypes(String[] a, String[] b) {
+            if (a.length != b.length) {
+                return false;
+            }
+            String[] ta = new String[a.length];
+            String[] tb = new String[b.length];
+            for (int k = 0; k < a.length; k++) {
+                ta[k] = type(a[k]);
+                tb[k] = type(b[k]);
+            }
+            Arrays.sort(ta);
+            Arrays.sort(tb);
+            return Arrays.equals(ta, tb);
+        }
+
+        private static String type(String attribute) {
+            int cut = 0;
+            while (cut < attribute.length() && attribute.charAt(cut) != '=' && attribute.charAt(cut) != '#') {
+                cut++;
+            }
+            return attribute.substring(0, cut);
         }
 
         @Override
         public String toString() {
             return name.toString();
         }
+    }
+
+    private static byte[] der(ASN1Encodable value) {
+        try {
+            return value.toASN1Primitive().getEncoded();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("attribute value cannot be encoded", e);
+        }
+    }
+
+    /**
+     * An attribute value prepared for matching as RFC 4518 (section 2) describes: mapped (characters
+     * mapped to nothing removed, controls and separators to a space, case folded), normalized to
+     * NFKC, prohibited characters refused, insignificant space removed (leading and trailing, runs
+     * inside read as one). {@code null} when the value cannot be prepared. A value that is no
+     * string compares by its DER (octet-string matching needs no preparation).
+     */
+    static String prepared(ASN1Encodable value) {
+        String s;
+        if (value instanceof ASN1UniversalString) {
+            byte[] octets = ((ASN1UniversalString) value).getOctets();
+            if (octets.length % 4 != 0) {
+                return null;
+            }
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < octets.length; i += 4) {
+                int cp = (octets[i] & 0xff) << 24 | (octets[i + 1] & 0xff) << 16 | (octets[i + 2] & 0xff) << 8
+                        | octets[i + 3] & 0xff;
+                if (!Character.isValidCodePoint(cp)) {
+                    return null;
+                }
+                b.appendCodePoint(cp);
+            }
+            s = b.toString();
+        } else if (value instanceof ASN1String) {
+            s = ((ASN1String) value).getString();
+        } else {
+            return "#" + HexFormat.of().formatHex(der(value));
+        }
+        StringBuilder mapped = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (mapsToNothing(cp)) {
+                continue;
+            }
+            int type = Character.getType(cp);
+            if (cp >= 0x09 && cp <= 0x0d || cp == 0x85 || type == Character.SPACE_SEPARATOR
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                mapped.append(' ');
+            } else if (type == Character.CONTROL || type == Character.FORMAT) {
+                continue;
+            } else {
+                mapped.appendCodePoint(cp);
+            }
+        }
+        // Case folding (RFC 3454 B.2): upper then lower case folds ß to ss and the sigmas alike.
+        String folded = Normalizer.normalize(Normalizer.normalize(mapped, Normalizer.Form.NFKC)
+                .toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT), Normalizer.Form.NFKC);
+        StringBuilder out = new StringBuilder(folded.length());
+        for (int i = 0; i < folded.length(); ) {
+            int cp = folded.codePointAt(i);
+            i += Character.charCount(cp);
+            int type = Character.getType(cp);
+            if (type == Character.UNASSIGNED || type == Character.PRIVATE_USE || type == Character.SURROGATE
+                    || cp == 0xfffd || cp >= 0xfdd0 && cp <= 0xfdef || (cp & 0xfffe) == 0xfffe) {
+                return null;
+            }
+            if (cp == ' ') {
+                if (out.length() > 0 && out.charAt(out.length() - 1) != ' ') {
+                    out.append(' ');
+                }
+            } else {
+                out.appendCodePoint(cp);
+            }
+        }
+        int end = out.length();
+        while (end > 0 && out.charAt(end - 1) == ' ') {
+            end--;
+        }
+        return out.substring(0, end);
+    }
+
+    /** RFC 4518 2.2's characters mapped to nothing beyond the controls and format characters. */
+    private static boolean mapsToNothing(int cp) {
+        return cp == 0x00ad || cp == 0x1806 || cp == 0x034f || cp >= 0x180b && cp <= 0x180d
+                || cp >= 0xfe00 && cp <= 0xfe0f || cp == 0xfffc || cp == 0x200b;
     }
 
     private static String text(ASN1Encodable value) {

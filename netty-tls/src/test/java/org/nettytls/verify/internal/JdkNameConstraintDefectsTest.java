@@ -290,8 +290,9 @@ class JdkNameConstraintDefectsTest {
     /**
      * The defects lie in the merge of two CAs' constraints; under one constrained CA the JDK's
      * name-constraint refusal stands as a second opinion. Here it reads an address in the common
-     * name of a leaf without subjectAltName against the CA's address ranges (OpenSSL and this
-     * validator bind such a CN to DNS constraints only, and no name is checked here).
+     * name of a leaf without subjectAltName against the CA's address ranges (OpenSSL binds such a
+     * CN to DNS constraints only; this validator reads it as the JDK does since the security
+     * review of #15, so both refuse, and no name is checked here).
      */
     @Test
     void underOneConstrainedCaTheJdksNameConstraintRefusalStands() throws Exception {
@@ -300,6 +301,7 @@ class JdkNameConstraintDefectsTest {
         HeldCertificate leaf = HeldCertificate.builder().commonName("10.9.9.9").signedBy(ca).build();
         Throwable jdk = jdk(leaf);
         assertEquals(PKIXReason.INVALID_NAME, ((CertPathValidatorException) jdk).getReason(), String.valueOf(jdk));
-        refused(trusting(null, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN, "name constraints check failed");
+        refused(trusting(null, root).build(), leaf.chain(), TlsErrorCode.UNTRUSTED_CHAIN,
+                "its common name IP:10.9.9.9 is in none of the permitted ranges");
     }
 }

@@ -335,6 +335,27 @@ class NameConstraintsTest {
                 .startsWith(new NameConstraintsCheck.Dn(constraint)), "an RDN with fewer AVAs is another RDN");
     }
 
+    /** RFC 4518 preparation of directory-name values (RFC 5280 7.1), and what it cannot prepare. */
+    @Test
+    void directoryNameValuesArePreparedAsRfc4518Says() {
+        java.util.function.Function<String, String> p = v -> NameConstraintsCheck.prepared(
+                new org.bouncycastle.asn1.DERUTF8String(v));
+        assertEquals("evil", p.apply("\uFF25\uFF56\uFF49\uFF4C"));
+        assertEquals(p.apply("\u00E9vil"), p.apply("E\u0301VIL"));
+        assertEquals("strasse", p.apply("STRA\u00DFE"));
+        assertEquals("evil corp", p.apply(" \tEvil\u00A0\u00A0 Co\u200Brp\u00AD  "));
+        assertEquals(null, p.apply("Evil\uE000"), "private use is prohibited");
+        assertEquals(null, NameConstraintsCheck.prepared(new org.bouncycastle.asn1.DERBMPString("Evil\uD800")),
+                "an unpaired surrogate in a BMPString");
+        assertEquals("evil", NameConstraintsCheck.prepared(new org.bouncycastle.asn1.DERUniversalString(
+                new byte[] {0, 0, 0, 'E', 0, 0, 0, 'v', 0, 0, 0, 'i', 0, 0, 0, 'l'})));
+        assertEquals(null, NameConstraintsCheck.prepared(new org.bouncycastle.asn1.DERUniversalString(new byte[] {0, 0, 0})));
+        assertEquals("#020101", NameConstraintsCheck.prepared(new org.bouncycastle.asn1.ASN1Integer(1)),
+                "a value that is no string compares by its DER");
+        assertTrue(NameConstraintsCheck.emailCouldBe("alice@example.com", "Alice@EXAMPLE.com"));
+        assertFalse(NameConstraintsCheck.emailMatches("alice@example.com", "Alice@example.com"));
+    }
+
     @Test
     void domainMatchingFollowsOpenSsl() {
         assertTrue(NameConstraintsCheck.dnsMatches("example.com", "example.com"));

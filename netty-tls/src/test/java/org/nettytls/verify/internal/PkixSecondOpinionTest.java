@@ -132,7 +132,7 @@ class PkixSecondOpinionTest {
         HeldCertificate b = HeldCertificate.builder().subject("O=Disjoint B").certificateAuthority(0)
                 .addExtension("2.5.29.32", false, policies("1", 1))
                 .permittedSubtree("DNS:b.example.org").signedBy(a).build();
-        HeldCertificate leaf = HeldCertificate.builder().commonName("addressed").ip("192.0.2.10").signedBy(b).build();
+        HeldCertificate leaf = HeldCertificate.builder().commonName("addressed leaf").ip("192.0.2.10").signedBy(b).build();
         TlsException e = Verdicts.judge(trusting("192.0.2.10", root).build(), leaf.chain());
         assertNotNull(e, "the JDK's validator cannot judge this chain, so it is refused");
         assertEquals(TlsErrorCode.UNTRUSTED_CHAIN, e.code(), e::toString);

@@ -155,7 +155,8 @@ class PkixWorkTest {
             first = first == null ? b : first;
             sent.add(b.certificate());
         }
-        HeldCertificate leaf = HeldCertificate.builder().commonName("leaf").ip(ADDRESS).signedBy(first).build();
+        // A CN that is no host name: a one-label CN would be bound to the DNS constraints before the budget is asked.
+        HeldCertificate leaf = HeldCertificate.builder().commonName("the leaf").ip(ADDRESS).signedBy(first).build();
         sent.add(0, leaf.certificate());
         sent.add(a.certificate());
         refused(trusting(ADDRESS, root).build(), sent, TlsErrorCode.CHAIN_TOO_COMPLEX, "character comparisons",
