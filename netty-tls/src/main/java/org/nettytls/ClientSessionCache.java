@@ -57,6 +57,12 @@ public final class ClientSessionCache {
         return new ClientSessionCache(maxKeys);
     }
 
+    /**
+     * The number of session keys (host and port, or {@code SSL_session_key}) kept before the least recently
+     * used is dropped: {@code SSL_session_cache_size}.
+     *
+     * @return the capacity this cache was made with
+     */
     public int maxKeys() {
         return maxKeys;
     }

@@ -39,6 +39,15 @@ public final class TlsClientContext {
         this.sessions = sessions;
     }
 
+    /**
+     * Builds the client's {@code SslContext} from {@code options}, with no session cache shared with other
+     * contexts.
+     *
+     * @param options the client options
+     * @return a context to make any number of connections with
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the options cannot make a context, e.g. a
+     *     certificate and key that do not match
+     */
     public static TlsClientContext create(TlsClientOptions options) throws TlsException {
         return create(options, null);
     }
@@ -69,6 +78,11 @@ public final class TlsClientContext {
         }
     }
 
+    /**
+     * The options this context was built from.
+     *
+     * @return the options
+     */
     public TlsClientOptions options() {
         return options;
     }

@@ -70,6 +70,10 @@ public final class TlsClientOptions extends TlsOptions {
         return verifyMode() != VerifyMode.NONE;
     }
 
+    /**
+     * Builds {@link TlsClientOptions}: the shared settings of {@link TlsOptions.Builder} and the client's own
+     * (verification scheme and name, SNI, session cache, OCSP).
+     */
     public static final class Builder extends TlsOptions.Builder<Builder> {
         String serverName;
         org.nettytls.ClientSessionCache sessionCache;
@@ -78,7 +82,11 @@ public final class TlsClientOptions extends TlsOptions {
         private Builder() {
         }
 
-        /** {@code SSL_hostname}: see {@link TlsClientOptions#serverName()}. */
+        /**
+         * {@code SSL_hostname}: see {@link TlsClientOptions#serverName()}.
+         *
+         * @return this builder
+         */
         public Builder serverName(String name) {
             this.serverName = Objects.requireNonNull(name, "name");
             return this;
@@ -87,13 +95,19 @@ public final class TlsClientOptions extends TlsOptions {
         /**
          * {@code SSL_session_cache_size}: this context keeps sessions for at most {@code keys}
          * keys (host:port pairs or {@code SSL_session_key}s); 0 turns resumption off.
+         *
+         * @return this builder
          */
         public Builder sessionCacheSize(int keys) {
             this.sessionCache = org.nettytls.ClientSessionCache.create(keys);
             return this;
         }
 
-        /** {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}. */
+        /**
+         * {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}.
+         *
+         * @return this builder
+         */
         public Builder sessionCache(org.nettytls.ClientSessionCache cache) {
             this.sessionCache = Objects.requireNonNull(cache, "cache");
             return this;
@@ -106,6 +120,8 @@ public final class TlsClientOptions extends TlsOptions {
          * {@link TlsClientContext#install} (which STARTTLS uses as well), so the check runs on
          * every path; {@link TlsClientContext#newHandler} refuses options that carry one.
          * netty-tls-ocsp's {@code OcspClientConfig.applyTo} adds its handler here.
+         *
+         * @return this builder
          */
         public Builder addIdentityGate(Supplier<? extends IdentityGate> gate) {
             identityGates.add(Objects.requireNonNull(gate, "gate"));

@@ -33,6 +33,13 @@ public final class TlsDefaults {
     /** {@code set_args_filter_hack}: sees every options object before it is built and may change its builder. */
     @FunctionalInterface
     public interface Policy {
+        /**
+         * Sees the options a caller proposed and may change them through {@code builder}.
+         *
+         * @param proposed the options as the caller built them
+         * @param builder a builder holding {@code proposed}, whose result is used instead
+         * @throws TlsException to refuse the options: building them fails with this exception
+         */
         void filter(TlsOptions proposed, TlsOptions.Builder<?> builder) throws TlsException;
     }
 
@@ -77,6 +84,11 @@ public final class TlsDefaults {
         return TlsDebug.level();
     }
 
+    /**
+     * Sets the process-wide policy ({@code set_args_filter_hack}); {@code null} removes it.
+     *
+     * @param newPolicy the policy, or {@code null}
+     */
     public static void setPolicy(Policy newPolicy) {
         policy = newPolicy;
     }

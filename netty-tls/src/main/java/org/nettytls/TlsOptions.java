@@ -471,6 +471,8 @@ public abstract class TlsOptions {
          * (IO::Socket::SSL-compatible identity plus the security floor), or
          * {@link ValidationProfile#WEBPKI} (adds the CA/Browser Forum Baseline Requirements'
          * certificate profile, and takes identity from the subjectAltName alone).
+         *
+         * @return this builder
          */
         public B validationProfile(ValidationProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -482,6 +484,8 @@ public abstract class TlsOptions {
          * certificate when {@code build()} checks it. <b>{@link SecurityFloor#LEGACY} is for a
          * legacy private PKI only</b> (the reference's {@code @SECLEVEL=1} in
          * {@code SSL_cipher_list}); {@code build()} logs a warning when it is chosen.
+         *
+         * @return this builder
          */
         public B securityFloor(SecurityFloor floor) {
             this.floor = Objects.requireNonNull(floor, "floor");
@@ -493,6 +497,8 @@ public abstract class TlsOptions {
          * {@code intermediates} CA certificates between the peer's certificate and the trust
          * anchor, neither of which counts. 0 to 20; {@value #DEFAULT_MAX_CHAIN_DEPTH} by default
          * (eleven certificates in all), as before this option existed.
+         *
+         * @return this builder
          */
         public B maxChainDepth(int intermediates) {
             if (intermediates < 0 || intermediates > 20) {
@@ -507,6 +513,8 @@ public abstract class TlsOptions {
          * OCSP staple checked inside the handshake (netty-tls-ocsp; give its
          * {@code OcspClientConfig.Builder.validationClock} the same clock for the resolver and cache).
          * For validating at a given time ({@link Clock#fixed}) and for deterministic tests.
+         *
+         * @return this builder
          */
         public B validationClock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -529,6 +537,8 @@ public abstract class TlsOptions {
          * colon syntax ({@code X25519MLKEM768:X25519:P-256}); OpenSSL's names ({@code prime256v1},
          * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
          * {@code build()}.
+         *
+         * @return this builder
          */
         public B keyExchangeGroups(String spec) {
             groups.clear();
@@ -540,7 +550,11 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}. */
+        /**
+         * The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}.
+         *
+         * @return this builder
+         */
         public B keyExchangeGroups(KeyExchangeGroup... preferred) {
             groups.clear();
             for (KeyExchangeGroup g : preferred) {
@@ -553,6 +567,8 @@ public abstract class TlsOptions {
          * {@code SSL_dh_file}. <b>BoringSSL has no DHE cipher suites</b>, so giving a file fails
          * {@code build()} with a message saying so, rather than being ignored; not giving one is
          * the reference's {@code SSL_dh => undef}.
+         *
+         * @return this builder
          */
         public B dhFile(Path file) {
             this.dhFile = Objects.requireNonNull(file, "file");
@@ -563,6 +579,8 @@ public abstract class TlsOptions {
          * {@code SSL_npn_protocols}: Next Protocol Negotiation (TLS 1.2 only; superseded by ALPN),
          * offered by BoringSSL on both sides. With ALPN too, the lists must be the same (Netty
          * has one).
+         *
+         * @return this builder
          */
         public B npnProtocols(String... protocols) {
             npn.clear();
@@ -577,6 +595,8 @@ public abstract class TlsOptions {
          * decrypt captures. BoringSSL writes the lines; Netty 4.2 has no option for them, so
          * netty-tls sets tcnative's key-log callback on the context. <b>Please note:</b> a key log
          * decrypts every connection it recorded: for debugging only, never in production.
+         *
+         * @return this builder
          */
         public B keyLog(java.util.function.Consumer<String> lines) {
             this.keyLog = KeyLog.to(Objects.requireNonNull(lines, "lines"));
@@ -586,19 +606,29 @@ public abstract class TlsOptions {
         /**
          * {@link #keyLog} to a file, appending, created readable by its owner only where the file
          * system allows: what {@code SSLKEYLOGFILE} names in browsers.
+         *
+         * @return this builder
          */
         public B keyLogFile(Path file) {
             this.keyLog = KeyLog.toFile(file);
             return (B) this;
         }
 
-        /** {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}. */
+        /**
+         * {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}.
+         *
+         * @return this builder
+         */
         public B errorTrap(org.nettytls.trap.ErrorTrap trap) {
             this.errorTrap = Objects.requireNonNull(trap, "trap");
             return (B) this;
         }
 
-        /** {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open. */
+        /**
+         * {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open.
+         *
+         * @return this builder
+         */
         public B keepSocketOnError(boolean keep) {
             this.keepSocketOnError = keep;
             return (B) this;
@@ -609,6 +639,8 @@ public abstract class TlsOptions {
          * ({@code SSL_fast_shutdown}, the default), {@code WAIT} also waits up to {@code timeout}
          * for the peer's close_notify, {@code NONE} closes without sending anything
          * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
+         *
+         * @return this builder
          */
         public B closeMode(CloseMode mode, Duration timeout) {
             this.closeMode = Objects.requireNonNull(mode, "mode");
@@ -624,6 +656,8 @@ public abstract class TlsOptions {
          * has applied every option, just before the context is built.
          * <b>Please note:</b> what it changes is not checked; a trust manager set here replaces
          * netty-tls' verification.
+         *
+         * @return this builder
          */
         public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
@@ -634,6 +668,8 @@ public abstract class TlsOptions {
          * Reports every handshake of contexts built from these options (and SNI selections and
          * STARTTLS upgrades that install them) to {@code observer}, on the event loop: what
          * {@code netty-tls-metrics} attaches to. <b>Experimental</b>: see {@link TlsObserver}.
+         *
+         * @return this builder
          */
         public B observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
@@ -645,6 +681,8 @@ public abstract class TlsOptions {
          * {@link #crlFile(Path)} and from the CRL files ({@code NNNNNNNN.r0}) of every
          * {@link #caPath(Path)}. As in OpenSSL, a certificate whose issuer has no usable CRL
          * fails, and a revoked one fails with code {@code revoked} and the reason.
+         *
+         * @return this builder
          */
         public B checkCrl(boolean on) {
             this.checkCrl = on;
@@ -654,13 +692,19 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_crl_file}: every CRL in the file (PEM or DER; the reference reads only the
          * first); repeatable. Giving one turns {@link #checkCrl(boolean)} on.
+         *
+         * @return this builder
          */
         public B crlFile(Path file) {
             crlFiles.add(Objects.requireNonNull(file, "file"));
             return (B) this;
         }
 
-        /** Checks CRLs for every certificate of the chain below the root, not only the peer's own. */
+        /**
+         * Checks CRLs for every certificate of the chain below the root, not only the peer's own.
+         *
+         * @return this builder
+         */
         public B crlFullChain(boolean on) {
             this.crlFullChain = on;
             return (B) this;
@@ -682,19 +726,29 @@ public abstract class TlsOptions {
          * sha256 by length), colons and case ignored; repeatable. A match of the peer's own
          * certificate accepts it even when its chain or name would fail; no match leaves the
          * other checks to decide. Malformed pins fail {@code build()}.
+         *
+         * @return this builder
          */
         public B fingerprint(String... pins) {
             fingerprints.addAll(Arrays.asList(pins));
             return (B) this;
         }
 
-        /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not. */
+        /**
+         * {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not.
+         *
+         * @return this builder
+         */
         public B forceFingerprint(boolean force) {
             this.forceFingerprint = force;
             return (B) this;
         }
 
-        /** {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides. */
+        /**
+         * {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides.
+         *
+         * @return this builder
+         */
         public B verifyCallback(VerifyCallback callback) {
             this.verifyCallback = Objects.requireNonNull(callback, "callback");
             return (B) this;
@@ -705,6 +759,8 @@ public abstract class TlsOptions {
          * {@code none}); an unknown name fails {@code build()}. Without it a client checks the
          * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
          * says it only warns; its code fails too).
+         *
+         * @return this builder
          */
         public B hostnameScheme(String name) {
             this.schemeName = Objects.requireNonNull(name, "name");
@@ -712,7 +768,11 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_verifycn_scheme} as a custom scheme. */
+        /**
+         * {@code SSL_verifycn_scheme} as a custom scheme.
+         *
+         * @return this builder
+         */
         public B hostnameScheme(HostnameScheme scheme) {
             this.scheme = Objects.requireNonNull(scheme, "scheme");
             this.schemeName = null;
@@ -723,26 +783,40 @@ public abstract class TlsOptions {
          * {@code SSL_verifycn_name}: the name the peer's certificate must carry. A client
          * otherwise checks the SNI name, else the host it connected to; a server checks client
          * certificates by name only when this is set.
+         *
+         * @return this builder
          */
         public B peerName(String name) {
             this.verifyName = Objects.requireNonNull(name, "name");
             return (B) this;
         }
 
-        /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
+        /**
+         * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it.
+         *
+         * @return this builder
+         */
         public B publicSuffix(PublicSuffix suffixes) {
             this.publicSuffix = Objects.requireNonNull(suffixes, "suffixes");
             return (B) this;
         }
 
-        /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
+        /**
+         * {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}.
+         *
+         * @return this builder
+         */
         public B protocols(String spec) {
             this.versionSpec = Objects.requireNonNull(spec, "spec");
             this.versionList = null;
             return (B) this;
         }
 
-        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}. */
+        /**
+         * The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}.
+         *
+         * @return this builder
+         */
         public B protocols(TlsVersion... versions) {
             if (versions.length == 0) {
                 throw new IllegalArgumentException("at least one version is needed");
@@ -755,7 +829,11 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below. */
+        /**
+         * {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below.
+         *
+         * @return this builder
+         */
         public B cipherList(String spec) {
             this.cipherSpec = Objects.requireNonNull(spec, "spec");
             return (B) this;
@@ -766,6 +844,14 @@ public abstract class TlsOptions {
             return alpnProtocols(Arrays.asList(protocols));
         }
 
+        /**
+         * {@code SSL_alpn_protocols} as a list: protocols in preference order (RFC 7301 section 3.1);
+         * replaces any set before.
+         *
+         * @param protocols the protocol names, each 1 to 255 bytes
+         * @return this builder
+         * @throws IllegalArgumentException for an empty or too long name
+         */
         public B alpnProtocols(List<String> protocols) {
             alpn.clear();
             for (String p : protocols) {
@@ -785,7 +871,11 @@ public abstract class TlsOptions {
             return certificateFile(certificateFile, null);
         }
 
-        /** {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file". */
+        /**
+         * {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file".
+         *
+         * @return this builder
+         */
         public B certificateFile(Path certificateFile, Path keyFile) {
             this.certFile = Objects.requireNonNull(certificateFile, "certificateFile");
             this.keyFile = keyFile;
@@ -793,7 +883,11 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory. */
+        /**
+         * {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory.
+         *
+         * @return this builder
+         */
         public B certificate(KeyMaterial material) {
             this.keyMaterial = Objects.requireNonNull(material, "material");
             this.certFile = null;
@@ -801,7 +895,11 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate. */
+        /**
+         * {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate.
+         *
+         * @return this builder
+         */
         public B certificate(PrivateKey key, List<X509Certificate> chain) {
             this.keyMaterial = null;
             this.certFile = null;
@@ -814,31 +912,51 @@ public abstract class TlsOptions {
         PrivateKey inMemoryKey;
         List<X509Certificate> inMemoryChain;
 
-        /** {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file. */
+        /**
+         * {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file.
+         *
+         * @return this builder
+         */
         public B passwordCallback(PasswordCallback callback) {
             this.passwords = Objects.requireNonNull(callback, "callback");
             return (B) this;
         }
 
-        /** {@code SSL_ca_file}: CA certificates from a file; may be given several times. */
+        /**
+         * {@code SSL_ca_file}: CA certificates from a file; may be given several times.
+         *
+         * @return this builder
+         */
         public B caFile(Path file) {
             caFiles.add(Objects.requireNonNull(file, "file"));
             return (B) this;
         }
 
-        /** {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable. */
+        /**
+         * {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable.
+         *
+         * @return this builder
+         */
         public B caPath(Path directory) {
             caPaths.add(Objects.requireNonNull(directory, "directory"));
             return (B) this;
         }
 
-        /** {@code SSL_ca}: CA certificates in memory; repeatable. */
+        /**
+         * {@code SSL_ca}: CA certificates in memory; repeatable.
+         *
+         * @return this builder
+         */
         public B caCertificates(X509Certificate... certificates) {
             caCertificates.addAll(Arrays.asList(certificates));
             return (B) this;
         }
 
-        /** A ready {@link CaStore}, combined with whatever else is given. */
+        /**
+         * A ready {@link CaStore}, combined with whatever else is given.
+         *
+         * @return this builder
+         */
         public B caStore(CaStore store) {
             this.caStore = Objects.requireNonNull(store, "store");
             return (B) this;
@@ -849,6 +967,8 @@ public abstract class TlsOptions {
          * {@code SSL_CERT_DIR}, the distribution bundle, then the JDK's store). A verifying client
          * given no CA at all uses them anyway; a verifying server never does unless told with
          * this (see {@link TlsServerOptions}).
+         *
+         * @return this builder
          */
         public B defaultCa() {
             this.defaultCa = true;
@@ -862,13 +982,19 @@ public abstract class TlsOptions {
          * which would check nothing. A server that verifies clients needs its client CAs named
          * ({@link #caFile}, {@link #caPath}, {@link #caCertificates}, {@link #caStore} or
          * {@link #defaultCa()} explicitly).
+         *
+         * @return this builder
          */
         public B verifyMode(VerifyMode mode) {
             this.verifyMode = Objects.requireNonNull(mode, "mode");
             return (B) this;
         }
 
-        /** Adds a check that runs inside the handshake after the chain is validated. */
+        /**
+         * Adds a check that runs inside the handshake after the chain is validated.
+         *
+         * @return this builder
+         */
         public B addPeerCheck(PeerCheck check) {
             peerChecks.add(Objects.requireNonNull(check, "check"));
             return (B) this;
@@ -878,13 +1004,19 @@ public abstract class TlsOptions {
          * OCSP stapling ({@code status_request}, RFC 6066): a client asks for the server's staple, a
          * server can send one ({@code ReferenceCountedOpenSslEngine.setOcspResponse}). This only
          * switches the protocol on; netty-tls-ocsp checks and supplies the responses.
+         *
+         * @return this builder
          */
         public B ocspStapling(boolean on) {
             this.ocspStapling = on;
             return (B) this;
         }
 
-        /** The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds. */
+        /**
+         * The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds.
+         *
+         * @return this builder
+         */
         public B handshakeTimeout(Duration timeout) {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("handshake timeout must not be negative: " + timeout);

@@ -129,10 +129,20 @@ public final class TlsServerContext {
     }
 
 
+    /**
+     * The options this context was built from.
+     *
+     * @return the options
+     */
     public TlsServerOptions options() {
         return options;
     }
 
+    /**
+     * The Netty context, for code that makes its own {@code SslHandler}.
+     *
+     * @return the context
+     */
     public SslContext sslContext() {
         return context;
     }

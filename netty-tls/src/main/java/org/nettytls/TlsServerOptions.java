@@ -125,6 +125,10 @@ public final class TlsServerOptions extends TlsOptions {
         return verifyMode() != VerifyMode.NONE;
     }
 
+    /**
+     * Builds {@link TlsServerOptions}: the shared settings of {@link TlsOptions.Builder} and the server's own
+     * (certificates, client authentication, tickets).
+     */
     public static final class Builder extends TlsOptions.Builder<Builder> {
         final List<Path> clientCaFiles = new ArrayList<>();
         final List<X509Certificate> clientCaCertificates = new ArrayList<>();
@@ -132,13 +136,21 @@ public final class TlsServerOptions extends TlsOptions {
         private Builder() {
         }
 
-        /** {@code SSL_client_ca_file}: the CA names sent in the certificate request; repeatable. */
+        /**
+         * {@code SSL_client_ca_file}: the CA names sent in the certificate request; repeatable.
+         *
+         * @return this builder
+         */
         public Builder clientCaFile(Path file) {
             clientCaFiles.add(Objects.requireNonNull(file, "file"));
             return this;
         }
 
-        /** {@code SSL_client_ca}: the CA names sent in the certificate request, from certificates. */
+        /**
+         * {@code SSL_client_ca}: the CA names sent in the certificate request, from certificates.
+         *
+         * @return this builder
+         */
         public Builder clientCaCertificates(X509Certificate... certificates) {
             clientCaCertificates.addAll(Arrays.asList(certificates));
             return this;
@@ -160,6 +172,8 @@ public final class TlsServerOptions extends TlsOptions {
          * algorithms it offers (TLS 1.3) or its cipher suites (TLS 1.2); additional certificates are
          * tried first, the own certificate ({@link #certificate}) last. A second certificate of one
          * key type fails {@code build()}.
+         *
+         * @return this builder
          */
         public Builder addCertificate(org.nettytls.cert.KeyMaterial material) {
             additionalCertificates.add(Objects.requireNonNull(material, "material"));
@@ -188,6 +202,8 @@ public final class TlsServerOptions extends TlsOptions {
          * A session resumes only at a server with the same context, so servers that must not
          * resume each other's sessions (different client-certificate rules, say) need different
          * ones. Default: Netty's {@code netty}.
+         *
+         * @return this builder
          */
         public Builder sessionIdContext(byte[] id) {
             if (id.length == 0 || id.length > 32) {
@@ -202,7 +218,11 @@ public final class TlsServerOptions extends TlsOptions {
             return sessionIdContext(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
-        /** The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited. */
+        /**
+         * The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited.
+         *
+         * @return this builder
+         */
         public Builder sessionCacheSize(int sessions) {
             if (sessions < 0) {
                 throw new IllegalArgumentException("session cache size must not be negative: " + sessions);
@@ -211,7 +231,11 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
-        /** How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours. */
+        /**
+         * How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours.
+         *
+         * @return this builder
+         */
         public Builder sessionTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("session timeout must be positive: " + timeout);
@@ -223,6 +247,8 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * Session tickets for TLS 1.2 too (TLS 1.3 always has them), with keys BoringSSL makes
          * and rotates itself. Off by default, as in Netty.
+         *
+         * @return this builder
          */
         public Builder sessionTickets(boolean on) {
             this.sessionTickets = on;
@@ -233,6 +259,8 @@ public final class TlsServerOptions extends TlsOptions {
          * {@code SSL_ticket_keycb}: ticket keys from {@code source} (current first, then keys that
          * only decrypt), for TLS 1.2 and 1.3. Servers with the same keys resume each other's
          * sessions. Implies {@link #sessionTickets(boolean) sessionTickets(true)}.
+         *
+         * @return this builder
          */
         public Builder ticketKeys(TicketKeySource source) {
             this.ticketKeys = Objects.requireNonNull(source, "source");
@@ -243,6 +271,8 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * {@code SSL_honor_cipher_order}: choose the cipher by the server's order (default, as in
          * the reference) or, when {@code false}, by the client's.
+         *
+         * @return this builder
          */
         public Builder honorCipherOrder(boolean honor) {
             this.honorCipherOrder = honor;

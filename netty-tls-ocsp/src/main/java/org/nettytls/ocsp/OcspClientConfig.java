@@ -95,6 +95,12 @@ public final class OcspClientConfig {
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
     }
 
+    /**
+     * A builder with the reference's defaults: {@code SSL_ocsp_mode} try-staple, soft failure, leaf only, no
+     * CRLs.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -161,30 +167,66 @@ public final class OcspClientConfig {
         return callback;
     }
 
+    /**
+     * The clock skew allowed on thisUpdate and nextUpdate.
+     *
+     * @return the skew
+     */
     public Duration clockSkew() {
         return skew;
     }
 
+    /**
+     * The maximum age (from thisUpdate) of a response without nextUpdate.
+     *
+     * @return the maximum age
+     */
     public Duration maxAge() {
         return maxAge;
     }
 
+    /**
+     * The largest OCSP response read from a responder; a bigger one is refused unread.
+     *
+     * @return the limit in bytes
+     */
     public int maxResponseBytes() {
         return maxResponseBytes;
     }
 
+    /**
+     * The largest CRL read from a distribution point; a bigger one is refused unread.
+     *
+     * @return the limit in bytes
+     */
     public int maxCrlBytes() {
         return maxCrlBytes;
     }
 
+    /**
+     * Responders trusted to answer for any certificate, whoever issued it (OpenSSL's {@code -VAfile}),
+     * beside the issuer and its delegated responders (RFC 6960 section 4.2.2.2).
+     *
+     * @return the trusted responders, unmodifiable
+     */
     public List<X509Certificate> trustedResponders() {
         return trustedResponders;
     }
 
+    /**
+     * Whether requests carry a nonce (RFC 8954) that the response must echo.
+     *
+     * @return {@code true} when nonces are sent
+     */
     public boolean nonce() {
         return nonce;
     }
 
+    /**
+     * How long one OCSP or CRL fetch may take.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }
@@ -194,6 +236,11 @@ public final class OcspClientConfig {
         return responderUrl;
     }
 
+    /**
+     * When CRLs from the certificates' distribution points are fetched.
+     *
+     * @return the CRL use
+     */
     public CrlUse crlDistributionPoints() {
         return crls;
     }
@@ -217,6 +264,7 @@ public final class OcspClientConfig {
                 + skew.toSeconds() + " s, CRL " + crls + ")";
     }
 
+    /** Builds an {@link OcspClientConfig}; the {@code SSL_ocsp_*} options have their Java homes here. */
     public static final class Builder {
         private OcspMode mode = OcspMode.TRY_STAPLE;
         private boolean failHard;
@@ -239,7 +287,11 @@ public final class OcspClientConfig {
         }
 
 
-        /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
+        /**
+         * {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default.
+         *
+         * @return this builder
+         */
         public Builder mode(OcspMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
             return this;
@@ -248,6 +300,8 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_OCSP_FAIL_HARD}: a certificate that is checked must end with a good answer
          * (staple, cache, resolver or CRL); any soft failure fails the connection.
+         *
+         * @return this builder
          */
         public Builder failHard(boolean on) {
             this.failHard = on;
@@ -257,6 +311,8 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_OCSP_FULL_CHAIN}: resolve every certificate of the chain below the trust
          * anchor, not only the server's own. Turns {@link #resolve(boolean)} on.
+         *
+         * @return this builder
          */
         public Builder fullChain(boolean on) {
             this.fullChain = on;
@@ -270,41 +326,73 @@ public final class OcspClientConfig {
          * What the reference's {@code ocsp_resolver} with {@code resolve_blocking} does, but
          * asynchronously on the channel's event loop: certificates without a good staple or cache
          * entry are asked about over HTTP before the handler lets any data through.
+         *
+         * @return this builder
          */
         public Builder resolve(boolean on) {
             this.resolve = on;
             return this;
         }
 
-        /** {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers. */
+        /**
+         * {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers.
+         *
+         * @return this builder
+         */
         public Builder cache(OcspCache cache) {
             this.cache = Objects.requireNonNull(cache, "cache");
             return this;
         }
 
-        /** {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple. */
+        /**
+         * {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple.
+         *
+         * @return this builder
+         */
         public Builder stapleCallback(OcspStapleCallback callback) {
             this.callback = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
-        /** The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default. */
+        /**
+         * The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default.
+         *
+         * @return this builder
+         */
         public Builder clockSkew(Duration skew) {
             this.skew = nonNegative(skew, "clockSkew");
             return this;
         }
 
-        /** The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default. */
+        /**
+         * The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default.
+         *
+         * @return this builder
+         */
         public Builder maxAge(Duration maxAge) {
             this.maxAge = nonNegative(maxAge, "maxAge");
             return this;
         }
 
+        /**
+         * The largest OCSP response read from a responder.
+         *
+         * @param bytes a positive limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder maxResponseBytes(int bytes) {
             this.maxResponseBytes = positive(bytes, "maxResponseBytes");
             return this;
         }
 
+        /**
+         * The largest CRL read from a distribution point.
+         *
+         * @param bytes a positive limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder maxCrlBytes(int bytes) {
             this.maxCrlBytes = positive(bytes, "maxCrlBytes");
             return this;
@@ -313,19 +401,29 @@ public final class OcspClientConfig {
         /**
          * Responders trusted to answer for any certificate, whoever issued them (OpenSSL's
          * {@code -VAfile}); the response must still name one of them in its responder ID.
+         *
+         * @return this builder
          */
         public Builder trustedResponder(X509Certificate... responders) {
             trustedResponders.addAll(Arrays.asList(responders));
             return this;
         }
 
-        /** Send a nonce with the resolver's requests, and require the response to echo it. */
+        /**
+         * Send a nonce with the resolver's requests, and require the response to echo it.
+         *
+         * @return this builder
+         */
         public Builder nonce(boolean on) {
             this.nonce = on;
             return this;
         }
 
-        /** How long one HTTP request of the resolver may take; 5 seconds by default. */
+        /**
+         * How long one HTTP request of the resolver may take; 5 seconds by default.
+         *
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must be positive: " + timeout);
@@ -334,13 +432,21 @@ public final class OcspClientConfig {
             return this;
         }
 
-        /** Ask this responder instead of the URL in each certificate's authorityInfoAccess. */
+        /**
+         * Ask this responder instead of the URL in each certificate's authorityInfoAccess.
+         *
+         * @return this builder
+         */
         public Builder responderUrl(URI url) {
             this.responderUrl = Objects.requireNonNull(url, "url");
             return this;
         }
 
-        /** Use CRLs from the certificates' CRL distribution points: off by default. */
+        /**
+         * Use CRLs from the certificates' CRL distribution points: off by default.
+         *
+         * @return this builder
+         */
         public Builder crlDistributionPoints(CrlUse use) {
             this.crls = Objects.requireNonNull(use, "use");
             return this;
@@ -350,12 +456,21 @@ public final class OcspClientConfig {
          * The clock OCSP and CRL dates are checked against after the handshake (resolver, CRL
          * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
          * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
+         *
+         * @return this builder
          */
         public Builder validationClock(Clock clock) {
             this.clock = java.util.Objects.requireNonNull(clock, "clock");
             return this;
         }
 
+        /**
+         * The configuration, immutable.
+         *
+         * @return the configuration
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for a responder URL that is not {@code
+         *     http}
+         */
         public OcspClientConfig build() throws TlsException {
             if (responderUrl != null && !"http".equalsIgnoreCase(responderUrl.getScheme())) {
                 throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,

@@ -190,6 +190,12 @@ public final class OcspStapler implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A builder for a stapler whose fetches and refreshes run on {@code group}.
+     *
+     * @param group the event loops that fetch and schedule refreshes
+     * @return a new builder
+     */
     public static Builder builder(EventLoopGroup group) {
         return new Builder(group);
     }
@@ -661,6 +667,10 @@ public final class OcspStapler implements AutoCloseable {
         });
     }
 
+    /**
+     * Builds an {@link OcspStapler}: the certificates to staple, where to persist responses, and who hears
+     * about fetches.
+     */
     public static final class Builder {
         private final EventLoopGroup group;
         private final List<List<X509Certificate>> chains = new ArrayList<>();
@@ -676,36 +686,62 @@ public final class OcspStapler implements AutoCloseable {
             this.group = Objects.requireNonNull(group, "group");
         }
 
-        /** A certificate the server presents, followed by its issuer (a server's usual chain); repeatable. */
+        /**
+         * A certificate the server presents, followed by its issuer (a server's usual chain); repeatable.
+         *
+         * @return this builder
+         */
         public Builder certificate(List<X509Certificate> chain) {
             chains.add(List.copyOf(chain));
             return this;
         }
 
-        /** The channel class for the HTTP requests, matching the group's transport; NIO by default. */
+        /**
+         * The channel class for the HTTP requests, matching the group's transport; NIO by default.
+         *
+         * @return this builder
+         */
         public Builder channelType(Class<? extends Channel> type) {
             this.channelType = Objects.requireNonNull(type, "type");
             return this;
         }
 
-        /** How responses are verified before use (skew, maximum age, size, trusted responders, timeout). */
+        /**
+         * How responses are verified before use (skew, maximum age, size, trusted responders, timeout).
+         *
+         * @return this builder
+         */
         public Builder verification(OcspClientConfig config) {
             this.verification = Objects.requireNonNull(config, "config");
             return this;
         }
 
-        /** Ask this responder instead of each certificate's own. */
+        /**
+         * Ask this responder instead of each certificate's own.
+         *
+         * @return this builder
+         */
         public Builder responderUrl(URI url) {
             this.responderUrl = Objects.requireNonNull(url, "url");
             return this;
         }
 
-        /** Keep good responses in this folder and start from them. */
+        /**
+         * Keep good responses in this folder and start from them.
+         *
+         * @return this builder
+         */
         public Builder persistTo(Path folder) {
             this.folder = Objects.requireNonNull(folder, "folder");
             return this;
         }
 
+        /**
+         * Hears every fetch, refresh and failure (on an event loop of the stapler's group: do not block).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(Consumer<OcspStaplerEvent> listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -714,6 +750,8 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * Shares responses with the other servers of a fleet through {@code store}: see
          * {@link OcspStapleStore} for what is read, claimed and written, and when.
+         *
+         * @return this builder
          */
         public Builder store(OcspStapleStore store) {
             this.store = Objects.requireNonNull(store, "store");

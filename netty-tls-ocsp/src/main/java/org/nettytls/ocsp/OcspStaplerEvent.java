@@ -16,7 +16,14 @@ import org.nettytls.error.TlsException;
  */
 public final class OcspStaplerEvent extends TlsCompletionEvent {
     /** The kinds of event. */
-    public enum Kind { FETCHED, REFRESHED, FAILED }
+    public enum Kind {
+        /** The first good response for the certificate (fetched, or read from the persisted folder). */
+        FETCHED,
+        /** A later good response that replaced the staple before the old one ran out. */
+        REFRESHED,
+        /** No good response this time; {@link OcspStaplerEvent#cause()} says why, the old staple (if any) stays. */
+        FAILED
+    }
 
     private final Kind kind;
     private final X509Certificate certificate;
@@ -53,6 +60,11 @@ public final class OcspStaplerEvent extends TlsCompletionEvent {
         return kind;
     }
 
+    /**
+     * The certificate the response is for.
+     *
+     * @return the certificate
+     */
     public X509Certificate certificate() {
         return certificate;
     }

@@ -40,7 +40,18 @@ public final class OcspStatus {
 
     /** Where the answer came from. */
     public enum Source {
-        STAPLE("staple"), RESOLVER("resolver"), CACHE("cache"), CRL("CRL"), CALLBACK("staple callback"), NONE("none");
+        /** The response the server stapled in the handshake (RFC 6066 section 8). */
+        STAPLE("staple"),
+        /** A response fetched from the responder after the handshake ({@code SSL_ocsp_mode} with a resolver). */
+        RESOLVER("resolver"),
+        /** A response from {@code SSL_ocsp_cache}, fetched earlier. */
+        CACHE("cache"),
+        /** A CRL from the certificate's distribution points (RFC 5280 section 4.2.1.13). */
+        CRL("CRL"),
+        /** The verdict of {@code SSL_ocsp_staple_callback}, which replaced the default checks. */
+        CALLBACK("staple callback"),
+        /** No answer was had from anywhere. */
+        NONE("none");
 
         private final String text;
 
@@ -111,14 +122,29 @@ public final class OcspStatus {
         return signerNotAfter;
     }
 
+    /**
+     * The answer.
+     *
+     * @return the result
+     */
     public Result result() {
         return result;
     }
 
+    /**
+     * Where the answer came from.
+     *
+     * @return the source
+     */
     public Source source() {
         return source;
     }
 
+    /**
+     * Whether the answer is {@link Result#GOOD}.
+     *
+     * @return {@code true} for a current, verified "not revoked"
+     */
     public boolean isGood() {
         return result == Result.GOOD;
     }

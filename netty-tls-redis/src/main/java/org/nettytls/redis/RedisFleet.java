@@ -281,6 +281,7 @@ public final class RedisFleet implements AutoCloseable {
         return "RedisFleet(" + where + (available() ? ", up" : ", down") + ")";
     }
 
+    /** Builds a {@link RedisFleet}: where Redis is, how to reach it (TLS, password) and the key prefix. */
     public static final class Builder {
         private final String uri;
         private TlsClientOptions tls;
@@ -297,37 +298,59 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * The client options TLS to Redis is verified with (CA, name scheme, pins...): needed for
          * {@code rediss://}. The Redis server is checked as netty-tls checks any server.
+         *
+         * @return this builder
          */
         public Builder tls(TlsClientOptions options) {
             this.tls = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Redis {@code AUTH} password, when the URI carries none (keep it out of command lines). */
+        /**
+         * Redis {@code AUTH} password, when the URI carries none (keep it out of command lines).
+         *
+         * @return this builder
+         */
         public Builder password(char[] password) {
             this.password = Objects.requireNonNull(password, "password").clone();
             return this;
         }
 
-        /** Prefix of every key this fleet uses ({@code netty-tls:} by default): fleets sharing a Redis need their own. */
+        /**
+         * Prefix of every key this fleet uses ({@code netty-tls:} by default): fleets sharing a Redis need their own.
+         *
+         * @return this builder
+         */
         public Builder keyPrefix(String prefix) {
             this.prefix = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 
-        /** How long a command may take before it counts as failed (2 s by default). */
+        /**
+         * How long a command may take before it counts as failed (2 s by default).
+         *
+         * @return this builder
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        /** How often a fleet that never reached Redis tries again (1 s by default). */
+        /**
+         * How often a fleet that never reached Redis tries again (1 s by default).
+         *
+         * @return this builder
+         */
         public Builder reconnectDelay(Duration delay) {
             this.reconnectDelay = Objects.requireNonNull(delay, "delay");
             return this;
         }
 
-        /** How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more. */
+        /**
+         * How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more.
+         *
+         * @return this builder
+         */
         public Builder connectWait(Duration wait) {
             this.connectWait = Objects.requireNonNull(wait, "wait");
             return this;

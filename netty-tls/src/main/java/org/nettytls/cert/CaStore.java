@@ -332,25 +332,41 @@ public final class CaStore {
         private Builder() {
         }
 
-        /** Adds certificates ({@code SSL_ca}). */
+        /**
+         * Adds certificates ({@code SSL_ca}).
+         *
+         * @return this builder
+         */
         public Builder addCertificates(Collection<X509Certificate> certificates) {
             sources.add(List.copyOf(certificates));
             return this;
         }
 
-        /** Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings. */
+        /**
+         * Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings.
+         *
+         * @return this builder
+         */
         public Builder addStore(CaStore store) {
             sources.add(Objects.requireNonNull(store, "store"));
             return this;
         }
 
-        /** Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}). */
+        /**
+         * Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}).
+         *
+         * @return this builder
+         */
         public Builder addFile(Path file) {
             sources.add(new FileSource(Objects.requireNonNull(file, "file"), false));
             return this;
         }
 
-        /** Adds the certificates of a directory ({@code SSL_ca_path}), read as the class describes. */
+        /**
+         * Adds the certificates of a directory ({@code SSL_ca_path}), read as the class describes.
+         *
+         * @return this builder
+         */
         public Builder addDirectory(Path directory) {
             sources.add(new FileSource(Objects.requireNonNull(directory, "directory"), true));
             return this;

@@ -22,14 +22,23 @@ import java.util.Objects;
 public final class SubjectAltName {
     /** The GeneralName choices of RFC 5280, in tag order. */
     public enum Type {
+        /** otherName [0]. */
         OTHER_NAME("othername"),
+        /** rfc822Name [1]: a mail address. */
         EMAIL("email"),
+        /** dNSName [2]. */
         DNS("DNS"),
+        /** x400Address [3]. */
         X400_ADDRESS("X400Name"),
+        /** directoryName [4]: an X.500 name. */
         DIRECTORY_NAME("DirName"),
+        /** ediPartyName [5]. */
         EDI_PARTY_NAME("EdiPartyName"),
+        /** uniformResourceIdentifier [6]. */
         URI("URI"),
+        /** iPAddress [7]: 4 or 16 bytes. */
         IP("IP"),
+        /** registeredID [8]: an OID. */
         REGISTERED_ID("RID");
 
         private final String label;
@@ -132,6 +141,11 @@ public final class SubjectAltName {
         return new SubjectAltName(type, text, text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /**
+     * The name's type (the GeneralName choice of RFC 5280 section 4.2.1.6).
+     *
+     * @return the type
+     */
     public Type type() {
         return type;
     }

@@ -14,12 +14,27 @@ import javax.net.ssl.SSLException;
 public class TlsException extends SSLException {
     private static final long serialVersionUID = 1L;
 
+    /** The stable code, never {@code null}; serialized with the exception. */
     private final TlsErrorCode code;
 
+    /**
+     * An exception with a stable code and a message that says what was expected and what was found.
+     *
+     * @param code the stable code
+     * @param message the message
+     */
     public TlsException(TlsErrorCode code, String message) {
         this(code, message, null);
     }
 
+    /**
+     * An exception with a stable code, a message that says what was expected and what was found, and its
+     * cause.
+     *
+     * @param code the stable code
+     * @param message the message
+     * @param cause the underlying failure
+     */
     public TlsException(TlsErrorCode code, String message, Throwable cause) {
         super(Objects.requireNonNull(message, "message"), cause);
         this.code = Objects.requireNonNull(code, "code");

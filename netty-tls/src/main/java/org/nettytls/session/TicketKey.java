@@ -15,7 +15,9 @@ import java.util.Objects;
  * keys and retire old ones (see {@link TicketKeyRing}).
  */
 public final class TicketKey {
+    /** The length of a key name in bytes: the {@code key_name} of an RFC 5077 ticket. */
     public static final int NAME_SIZE = 16;
+    /** The length of the secret in bytes: 16 for the HMAC key, 16 for the AES-128 key. */
     public static final int SECRET_SIZE = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -49,6 +51,11 @@ public final class TicketKey {
         return new TicketKey(name, secret);
     }
 
+    /**
+     * The key's name, written into every ticket it encrypts so the server can find the key again.
+     *
+     * @return a copy of the 16-byte name
+     */
     public byte[] name() {
         return name.clone();
     }
@@ -58,6 +65,11 @@ public final class TicketKey {
         return HexFormat.of().formatHex(name);
     }
 
+    /**
+     * The secret; whoever holds it can decrypt every session it protected.
+     *
+     * @return a copy of the 32-byte secret
+     */
     public byte[] secret() {
         return secret.clone();
     }

@@ -106,6 +106,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     /** When reading the ClientHello began (System.nanoTime()), for an observed handshake's duration. */
     private long began;
 
+    /**
+     * A selector for one connection (it holds the ClientHello being read: never share it).
+     *
+     * @param lookup finds the context for the requested name
+     * @param options limits on the ClientHello and the lookup
+     */
     public SniCertSelector(SniLookup lookup, SniSelectorOptions options) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.options = Objects.requireNonNull(options, "options");

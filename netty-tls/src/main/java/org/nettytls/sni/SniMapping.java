@@ -44,6 +44,11 @@ public final class SniMapping implements SniLookup {
         this.contexts = Collections.unmodifiableMap(contexts);
     }
 
+    /**
+     * A builder with no names and no default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -68,6 +73,11 @@ public final class SniMapping implements SniLookup {
             return name.isEmpty();
         }
 
+        /**
+         * The server context chosen for this name.
+         *
+         * @return the context
+         */
         public TlsServerContext context() {
             return context;
         }
@@ -131,6 +141,10 @@ public final class SniMapping implements SniLookup {
         return "SniMapping" + shown;
     }
 
+    /**
+     * Builds a {@link SniMapping}: names and wildcards to contexts, with an optional default ({@code
+     * SSL_cert_file} given as a hash).
+     */
     public static final class Builder {
         private final Map<String, TlsServerOptions> options = new LinkedHashMap<>();
         private final Map<String, TlsServerContext> built = new LinkedHashMap<>();
@@ -144,6 +158,7 @@ public final class SniMapping implements SniLookup {
          * options ({@code TlsServerOptions.Builder.addCertificate}).
          *
          * @throws IllegalArgumentException when the name is no host name or is given twice
+         * @return this builder
          */
         public Builder add(String name, TlsServerOptions serverOptions) {
             String key = key(name);
@@ -151,7 +166,11 @@ public final class SniMapping implements SniLookup {
             return this;
         }
 
-        /** Serves {@code name} with a context built elsewhere. */
+        /**
+         * Serves {@code name} with a context built elsewhere.
+         *
+         * @return this builder
+         */
         public Builder add(String name, TlsServerContext context) {
             String key = key(name);
             built.put(key, Objects.requireNonNull(context, "context"));
@@ -161,13 +180,19 @@ public final class SniMapping implements SniLookup {
         /**
          * Serves clients that sent no name, or a name nothing else matches: the reference's
          * {@code ''} entry. Without a default such clients get no certificate.
+         *
+         * @return this builder
          */
         public Builder addDefault(TlsServerOptions serverOptions) {
             options.put(defaultKey(), Objects.requireNonNull(serverOptions, "serverOptions"));
             return this;
         }
 
-        /** {@link #addDefault(TlsServerOptions)} with a context built elsewhere. */
+        /**
+         * {@link #addDefault(TlsServerOptions)} with a context built elsewhere.
+         *
+         * @return this builder
+         */
         public Builder addDefault(TlsServerContext context) {
             built.put(defaultKey(), Objects.requireNonNull(context, "context"));
             return this;

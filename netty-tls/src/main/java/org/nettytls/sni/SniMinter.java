@@ -73,6 +73,12 @@ public final class SniMinter implements SniLookup {
         };
     }
 
+    /**
+     * A builder whose certificates are signed by {@code proxyCa}.
+     *
+     * @param proxyCa a CA certificate with its key, trusted by the clients of the proxy
+     * @return a new builder
+     */
     public static Builder builder(HeldCertificate proxyCa) {
         return new Builder(proxyCa);
     }
@@ -180,6 +186,7 @@ public final class SniMinter implements SniLookup {
         return serialBase.add(BigInteger.valueOf(serials.incrementAndGet()));
     }
 
+    /** Builds a {@link SniMinter} that signs certificates with its proxy CA. */
     public static final class Builder {
         private final HeldCertificate ca;
         private Executor executor = ForkJoinPool.commonPool();
@@ -191,7 +198,11 @@ public final class SniMinter implements SniLookup {
             this.ca = Objects.requireNonNull(ca, "proxyCa");
         }
 
-        /** Where minting runs; the common fork-join pool unless set. */
+        /**
+         * Where minting runs; the common fork-join pool unless set.
+         *
+         * @return this builder
+         */
         public Builder executor(Executor minting) {
             this.executor = Objects.requireNonNull(minting, "minting");
             return this;
@@ -200,13 +211,19 @@ public final class SniMinter implements SniLookup {
         /**
          * The settings of minted contexts (ALPN, versions, ...), applied to a builder that holds
          * the minted certificate; by default {@link TlsServerOptions}' defaults.
+         *
+         * @return this builder
          */
         public Builder options(java.util.function.UnaryOperator<TlsServerOptions.Builder> settings) {
             this.options = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
-        /** At most this many contexts are cached (default 1000); the least recently used go first. */
+        /**
+         * At most this many contexts are cached (default 1000); the least recently used go first.
+         *
+         * @return this builder
+         */
         public Builder maxCached(int entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("maxCached must be at least 1: " + entries);
@@ -215,7 +232,11 @@ public final class SniMinter implements SniLookup {
             return this;
         }
 
-        /** How long certificates minted for a name are valid (whole days, at least one; default 30). */
+        /**
+         * How long certificates minted for a name are valid (whole days, at least one; default 30).
+         *
+         * @return this builder
+         */
         public Builder validity(Duration duration) {
             if (duration.toDays() < 1) {
                 throw new IllegalArgumentException("validity must be at least one day: " + duration);
@@ -224,6 +245,13 @@ public final class SniMinter implements SniLookup {
             return this;
         }
 
+        /**
+         * The minter.
+         *
+         * @return the minter
+         * @throws TlsException ({@code BAD_CONFIGURATION}) when the settings cannot make a server
+         *     context
+         */
         public SniMinter build() throws TlsException {
             if (ca.certificate().getBasicConstraints() < 0) {
                 throw TlsException.badConfiguration("proxy_cert", "'" + ca.certificate().getSubjectX500Principal().getName()

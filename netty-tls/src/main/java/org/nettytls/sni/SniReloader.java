@@ -39,6 +39,13 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /** Builds the whole mapping, reading its files. */
     @FunctionalInterface
     public interface MappingLoader {
+        /**
+         * Reads the files and builds a new mapping; called at start and on every reload.
+         *
+         * @return the new mapping
+         * @throws TlsException when a file cannot be read or a context cannot be built: the old
+         *     mapping stays
+         */
         SniMapping load() throws TlsException;
     }
 
@@ -69,7 +76,11 @@ public final class SniReloader implements SniLookup, AutoCloseable {
         return current.get().lookup(serverName);
     }
 
-    /** Calls {@code listener} after every reload, on the thread that reloaded. */
+    /**
+     * Calls {@code listener} after every reload, on the thread that reloaded.
+     *
+     * @return this {@code SniReloader}
+     */
     public SniReloader onReload(Consumer<SniReloadEvent> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
@@ -102,6 +113,8 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /**
      * Checks {@code files} every {@code interval} on {@code scheduler} and reloads when any of
      * them changed (modification time, size, or coming and going). Replaces an earlier watch.
+     *
+     * @return this {@code SniReloader}
      */
     public SniReloader watch(ScheduledExecutorService scheduler, Duration interval, Path... files) {
         Objects.requireNonNull(scheduler, "scheduler");

@@ -25,6 +25,7 @@ public final class SniSelectorOptions {
     public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
     /** {@code TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT}: a slow hello waits as long as a plain server waits for it. */
     public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** How long an asynchronous {@link SniLookup} may take by default before the handshake fails. */
     public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
     /** The defaults. */
     public static final SniSelectorOptions DEFAULTS = builder().build();
@@ -56,6 +57,11 @@ public final class SniSelectorOptions {
         this.observer = b.observer;
     }
 
+    /**
+     * A builder with the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -84,6 +90,11 @@ public final class SniSelectorOptions {
         return lookupTimeout;
     }
 
+    /**
+     * What happens when no certificate matches the requested name and there is no default.
+     *
+     * @return the choice
+     */
     public UnknownName unknownName() {
         return unknownName;
     }
@@ -106,6 +117,7 @@ public final class SniSelectorOptions {
         return observer;
     }
 
+    /** Builds {@link SniSelectorOptions}; every value starts at its {@code DEFAULT_*} constant. */
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
@@ -117,7 +129,11 @@ public final class SniSelectorOptions {
         private Builder() {
         }
 
-        /** 64 to 2^24-1 bytes (the largest a handshake message can say). */
+        /**
+         * 64 to 2^24-1 bytes (the largest a handshake message can say).
+         *
+         * @return this builder
+         */
         public Builder maxClientHelloLength(int bytes) {
             if (bytes < 64 || bytes > 0xFFFFFF) {
                 throw new IllegalArgumentException("maxClientHelloLength must be 64 to 16777215 bytes: " + bytes);
@@ -126,18 +142,32 @@ public final class SniSelectorOptions {
             return this;
         }
 
-        /** Positive; there is no "wait forever". */
+        /**
+         * Positive; there is no "wait forever".
+         *
+         * @return this builder
+         */
         public Builder clientHelloTimeout(Duration timeout) {
             this.clientHelloTimeout = positive(timeout, "clientHelloTimeout");
             return this;
         }
 
-        /** Positive; there is no "wait forever". */
+        /**
+         * Positive; there is no "wait forever".
+         *
+         * @return this builder
+         */
         public Builder lookupTimeout(Duration timeout) {
             this.lookupTimeout = positive(timeout, "lookupTimeout");
             return this;
         }
 
+        /**
+         * What happens when no certificate matches the requested name and there is no default.
+         *
+         * @param choice the choice
+         * @return this builder
+         */
         public Builder unknownName(UnknownName choice) {
             this.unknownName = Objects.requireNonNull(choice, "choice");
             return this;
@@ -151,18 +181,29 @@ public final class SniSelectorOptions {
          * A staple set here reaches only the context's own certificate, never one added by
          * {@code TlsServerOptions.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
          * staples each. It must not block; an exception it throws fails the connection.
+         *
+         * @return this builder
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
             return this;
         }
 
-        /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
+        /**
+         * See {@link SniSelectorOptions#observer()}. <b>Experimental</b>.
+         *
+         * @return this builder
+         */
         public Builder observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
+        /**
+         * The options, immutable.
+         *
+         * @return the options
+         */
         public SniSelectorOptions build() {
             return new SniSelectorOptions(this);
         }

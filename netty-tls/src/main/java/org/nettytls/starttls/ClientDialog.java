@@ -52,6 +52,14 @@ public abstract class ClientDialog {
         return BuiltInProtocol.ascii(alloc, text);
     }
 
+    /**
+     * Judges one frame the server sent, as the protocol's framing cut it (a line, or a whole
+     * multi-line reply), and says what to do next.
+     *
+     * @param frame the frame; released by the caller after this returns, so copy what you keep
+     * @return the next step: {@link Step#send}, {@link Step#WAIT}, {@link Step#UPGRADE} to start the TLS
+     *     handshake, or {@link Step#refuse} to fail with {@code STARTTLS_REFUSED}
+     */
     protected abstract Step onFrame(ByteBuf frame);
 
     static String line(ByteBuf frame) {

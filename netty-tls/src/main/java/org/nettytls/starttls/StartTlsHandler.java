@@ -100,6 +100,13 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         this(framing, PlaintextPolicy.FAIL, DEFAULT_MAX_FRAME);
     }
 
+    /**
+     * A handler for one connection that reads plaintext frames until the TLS upgrade.
+     *
+     * @param framing how the plaintext is cut into frames
+     * @param policy what happens to plaintext sent after the upgrade command
+     * @param maxFrame the longest frame accepted, in bytes
+     */
     public StartTlsHandler(Framing framing, PlaintextPolicy policy, int maxFrame) {
         this.framing = Objects.requireNonNull(framing, "framing");
         this.policy = Objects.requireNonNull(policy, "policy");

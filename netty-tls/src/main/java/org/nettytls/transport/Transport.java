@@ -52,7 +52,12 @@ import org.nettytls.error.TlsException;
 public final class Transport {
     /** A transport's kind, by the name the command line uses for it. */
     public enum Kind {
-        IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
+        /** Linux io_uring (kernel 5.1+ with io_uring enabled): the first choice where it works. */
+        IO_URING("io_uring"),
+        /** Linux epoll, with every channel kept in the epoll set (see the class's note). */
+        EPOLL("epoll"),
+        /** Java NIO selectors: every platform, the fallback when no native transport loads. */
+        NIO("nio");
 
         private final String id;
 
@@ -153,6 +158,11 @@ public final class Transport {
         return remote == null && channel instanceof IoUringSocketChannel ? IoUringPeerName.of(channel) : null;
     }
 
+    /**
+     * The kind of this transport.
+     *
+     * @return the kind
+     */
     public Kind kind() {
         return kind;
     }
@@ -192,6 +202,11 @@ public final class Transport {
         return newGroup(NettyRuntime.availableProcessors());
     }
 
+    /**
+     * The server channel class for {@code ServerBootstrap.channel}.
+     *
+     * @return the class
+     */
     public Class<? extends ServerSocketChannel> serverChannel() {
         switch (kind) {
             case IO_URING:
@@ -203,6 +218,11 @@ public final class Transport {
         }
     }
 
+    /**
+     * The client channel class for {@code Bootstrap.channel}.
+     *
+     * @return the class
+     */
     public Class<? extends SocketChannel> socketChannel() {
         switch (kind) {
             case IO_URING:

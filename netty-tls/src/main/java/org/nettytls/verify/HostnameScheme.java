@@ -99,6 +99,14 @@ public final class HostnameScheme {
      */
     @FunctionalInterface
     public interface Callback {
+        /**
+         * Decides whether the certificate names {@code name}.
+         *
+         * @param name the expected name, trailing dots removed
+         * @param commonName the subject's first common name, or {@code null}
+         * @param subjectAltNames the certificate's subjectAltNames in order
+         * @return whether the name matches; this answer is final
+         */
         boolean verify(String name, String commonName, List<SubjectAltName> subjectAltNames);
     }
 
@@ -212,18 +220,38 @@ public final class HostnameScheme {
         return name;
     }
 
+    /**
+     * When the subject's common name is consulted ({@code check_cn} in a scheme hash).
+     *
+     * @return the common-name rule
+     */
     public CheckCn checkCn() {
         return checkCn;
     }
 
+    /**
+     * How wildcards in dNSName subjectAltNames match ({@code wildcards_in_alt}).
+     *
+     * @return the wildcard rule for subjectAltNames
+     */
     public Wildcards wildcardsInAlt() {
         return wildcardsInAlt;
     }
 
+    /**
+     * How wildcards in the common name match ({@code wildcards_in_cn}).
+     *
+     * @return the wildcard rule for the common name
+     */
     public Wildcards wildcardsInCn() {
         return wildcardsInCn;
     }
 
+    /**
+     * Whether an IP address may be matched against the common name ({@code ip_in_cn}).
+     *
+     * @return the IP-in-common-name rule
+     */
     public IpInCn ipInCn() {
         return ipInCn;
     }
@@ -277,27 +305,55 @@ public final class HostnameScheme {
         private Builder() {
         }
 
-        /** A name for messages ({@code custom} unless set). */
+        /**
+         * A name for messages ({@code custom} unless set).
+         *
+         * @return this builder
+         */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Sets {@code check_cn}.
+         *
+         * @param checkCn when the common name is consulted
+         * @return this builder
+         */
         public Builder checkCn(CheckCn checkCn) {
             this.checkCn = Objects.requireNonNull(checkCn, "checkCn");
             return this;
         }
 
+        /**
+         * Sets {@code wildcards_in_alt}.
+         *
+         * @param wildcards how wildcards in subjectAltNames match
+         * @return this builder
+         */
         public Builder wildcardsInAlt(Wildcards wildcards) {
             this.wildcardsInAlt = Objects.requireNonNull(wildcards, "wildcards");
             return this;
         }
 
+        /**
+         * Sets {@code wildcards_in_cn}.
+         *
+         * @param wildcards how wildcards in the common name match
+         * @return this builder
+         */
         public Builder wildcardsInCn(Wildcards wildcards) {
             this.wildcardsInCn = Objects.requireNonNull(wildcards, "wildcards");
             return this;
         }
 
+        /**
+         * Sets {@code ip_in_cn}.
+         *
+         * @param ipInCn whether IP addresses match the common name
+         * @return this builder
+         */
         public Builder ipInCn(IpInCn ipInCn) {
             this.ipInCn = Objects.requireNonNull(ipInCn, "ipInCn");
             return this;
@@ -308,12 +364,19 @@ public final class HostnameScheme {
          *
          * <p><b>Please note:</b> the callback alone decides; the other rules of this builder and the
          * public suffix list are not applied.
+         *
+         * @return this builder
          */
         public Builder callback(Callback callback) {
             this.callback = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
+        /**
+         * The scheme, immutable.
+         *
+         * @return the custom scheme
+         */
         public HostnameScheme build() {
             return new HostnameScheme(name, checkCn, wildcardsInAlt, wildcardsInCn, ipInCn, callback, false);
         }

@@ -120,6 +120,11 @@ public final class HostnameVerification {
             this.reason = reason;
         }
 
+        /**
+         * Whether the certificate names the expected name under the scheme.
+         *
+         * @return {@code true} when a name matched
+         */
         public boolean matched() {
             return matched;
         }
@@ -129,6 +134,11 @@ public final class HostnameVerification {
             return name;
         }
 
+        /**
+         * The scheme the names were compared under.
+         *
+         * @return the scheme
+         */
         public HostnameScheme scheme() {
             return scheme;
         }

@@ -62,6 +62,7 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
     private TlsException failure;
     private Object heldCompletion;
 
+    /** For subclasses; a gate holds one connection's state, so make one per channel. */
     protected IdentityGate() {
     }
 

@@ -78,6 +78,11 @@ public final class PeerContext {
         return new PeerContext(chain, engine, session, peerIsServer, path, now);
     }
 
+    /**
+     * The peer's own certificate, the first of the chain.
+     *
+     * @return the leaf certificate
+     */
     public X509Certificate leaf() {
         return chain.get(0);
     }
@@ -100,6 +105,11 @@ public final class PeerContext {
         return TlsEngines.applicationHost(engine.getPeerHost());
     }
 
+    /**
+     * The port this side connected to, or {@code -1} when unknown (no engine, or a server's view).
+     *
+     * @return the peer's port or {@code -1}
+     */
     public int peerPort() {
         return engine == null ? -1 : engine.getPeerPort();
     }
