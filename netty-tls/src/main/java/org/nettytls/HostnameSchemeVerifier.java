@@ -319,7 +319,12 @@ public final class HostnameSchemeVerifier extends IdentityGate {
                 return this;
             }
 
-            /** Checks every setting; throws a {@link TlsException} naming the option at fault. */
+            /**
+             * Checks every setting; throws a {@link TlsException} naming the option at fault.
+             *
+             * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown scheme name, a
+             *     malformed pin or an unusable CA store
+             */
             public Config build() throws TlsException {
                 HostnameScheme s = scheme != null ? scheme
                         : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.DEFAULT;

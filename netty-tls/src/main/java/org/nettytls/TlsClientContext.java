@@ -55,6 +55,8 @@ public final class TlsClientContext {
     /**
      * A context that checks the server's name under {@code protocolScheme} unless the options
      * name a scheme themselves: how a protocol (SMTP, LDAP, ...) makes its own scheme the default.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the options cannot make a context
      */
     public static TlsClientContext create(TlsClientOptions options, HostnameScheme protocolScheme) throws TlsException {
         Objects.requireNonNull(options, "options");
@@ -111,7 +113,11 @@ public final class TlsClientContext {
         return newHandler(alloc, host, port, host + ":" + port);
     }
 
-    /** {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}. */
+    /**
+     * {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for options with identity gates
+     */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
         if (!options.identityGates().isEmpty()) {
             throw TlsException.badConfiguration("newHandler", "these options carry " + options.identityGates().size()
@@ -171,6 +177,9 @@ public final class TlsClientContext {
      * <p><b>Please note:</b> the handler's {@code handshakeFuture()} completes when the handshake
      * does, before the checks that run after it; {@code TlsConnectionInfo.verifiedFuture(channel)}
      * completes when the peer is verified.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
         return install(pipeline, host, port, host + ":" + port);
@@ -181,6 +190,9 @@ public final class TlsClientContext {
      * of {@code host:port}: e.g. the control connection's key for an FTPS data connection, which
      * servers such as vsftpd ({@code require_ssl_reuse}) insist resumes the control connection's
      * session. Every check runs again on a resumed session.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
         SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
@@ -197,6 +209,9 @@ public final class TlsClientContext {
      * {@link #install(ChannelPipeline, String, int, String) install} in front of the handler
      * named {@code before} instead of at the end: how {@code StartTlsHandler} upgrades a
      * plaintext channel, so that STARTTLS runs exactly the checks direct TLS runs.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler installBefore(ChannelPipeline pipeline, String before, String host, int port, String sessionKey)
             throws TlsException {

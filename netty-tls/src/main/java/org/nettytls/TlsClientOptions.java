@@ -128,7 +128,12 @@ public final class TlsClientOptions extends TlsOptions {
             return this;
         }
 
-        /** Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say. */
+        /**
+         * Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say.
+         *
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for options that cannot work together, or
+         *     that {@link TlsDefaults.Policy} refused
+         */
         public TlsClientOptions build() throws TlsException {
             return TlsDefaults.build(this, TlsClientOptions::new);
         }

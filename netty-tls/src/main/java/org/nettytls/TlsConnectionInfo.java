@@ -168,7 +168,11 @@ public final class TlsConnectionInfo {
     }
 
 
-    /** The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}. */
+    /**
+     * The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
+     */
     public static TlsConnectionInfo of(SslHandler handler) throws TlsException {
         return of(handler, null, null);
     }
@@ -193,6 +197,8 @@ public final class TlsConnectionInfo {
      * The connection info of an engine whose handshake has finished. Session reuse and the
      * exact cipher name come from BoringSSL for Netty's OpenSSL engines; for other engines
      * {@link #sessionReused()} is empty and the cipher name is converted from the Java name.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
      */
     public static TlsConnectionInfo of(SSLEngine engine) throws TlsException {
         return new TlsConnectionInfo(engine, engine.getSession(), engine.getApplicationProtocol(), null, null);
@@ -201,6 +207,8 @@ public final class TlsConnectionInfo {
     /**
      * The connection info of a session alone. A session does not know whether it was resumed or
      * which ALPN protocol was chosen: {@link #sessionReused()} is empty and {@link #alpn()} null.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the session's handshake has not finished
      */
     public static TlsConnectionInfo of(SSLSession session) throws TlsException {
         return new TlsConnectionInfo(null, session, null, null, null);
@@ -296,12 +304,21 @@ public final class TlsConnectionInfo {
         return Fingerprint.of(requirePeer("fingerprint"), algorithm, publicKey);
     }
 
-    /** {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}. */
+    /**
+     * {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}.
+     *
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
+     */
     public String fingerprint() throws TlsException {
         return fingerprint(Fingerprint.DEFAULT_ALGORITHM, false);
     }
 
-    /** The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}. */
+    /**
+     * The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}.
+     *
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate; ({@code
+     *     BAD_CONFIGURATION}) for an unknown algorithm
+     */
     public byte[] fingerprintBinary(String algorithm, boolean publicKey) throws TlsException {
         return Fingerprint.binary(requirePeer("fingerprint"), algorithm, publicKey);
     }
@@ -319,7 +336,11 @@ public final class TlsConnectionInfo {
         return verifyHostname(name, HostnameScheme.named(Objects.requireNonNull(scheme, "scheme")));
     }
 
-    /** As {@link #verifyHostname(String, String)}, under any scheme, custom ones included. */
+    /**
+     * As {@link #verifyHostname(String, String)}, under any scheme, custom ones included.
+     *
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
+     */
     public boolean verifyHostname(String name, HostnameScheme scheme) throws TlsException {
         return verifyHostname(name, scheme, PublicSuffix.builtIn());
     }
@@ -328,6 +349,8 @@ public final class TlsConnectionInfo {
      * As {@link #verifyHostname(String, String)}, with the public suffix list {@code suffixes}
      * ({@code verify_hostname($name, $scheme, $publicsuffix)}); {@link PublicSuffix#none()} skips
      * the public-suffix rule for wildcards.
+     *
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
      */
     public boolean verifyHostname(String name, HostnameScheme scheme, PublicSuffix suffixes) throws TlsException {
         return checkHostname(name, scheme, suffixes).matched();

@@ -63,6 +63,9 @@ public final class TlsServerContext {
      * A context with the options' certificate and its {@linkplain TlsServerOptions#additionalCertificates()
      * additional certificates}, one key type each: BoringSSL chooses between them per handshake
      * by what the client offered.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the certificates, keys or settings cannot
+     *     make a context
      */
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
         Objects.requireNonNull(options, "options");

@@ -279,7 +279,12 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
-        /** Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say. */
+        /**
+         * Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say.
+         *
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for options that cannot work together, or
+         *     that {@link TlsDefaults.Policy} refused
+         */
         public TlsServerOptions build() throws TlsException {
             return TlsDefaults.build(this, TlsServerOptions::new);
         }

@@ -331,6 +331,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
      * Expiry gauges for the CA certificates in {@code file} (a trust store the application uses elsewhere).
      *
      * @return this {@code TlsMetrics}
+     * @throws TlsException ({@code BAD_INPUT}) when the file cannot be read or holds no certificate
      */
     public TlsMetrics monitorCaFile(Path file) throws TlsException {
         List<X509Certificate> cas = CertificateLoader.certificates(file);

@@ -316,6 +316,8 @@ public final class OcspStapler implements AutoCloseable {
      * the thread that reloads, not from an event loop.
      *
      * @return completes when the first fetch of every added certificate has finished, successfully or not
+     * @throws TlsException for a chain without its issuer or a certificate naming no responder;
+     *     nothing changes then
      */
     public Future<Void> follow(Collection<? extends List<X509Certificate>> chains) throws TlsException {
         Set<X509Certificate> wanted = new HashSet<>();
@@ -330,6 +332,8 @@ public final class OcspStapler implements AutoCloseable {
     /**
      * Adds one certificate (followed by its issuer) to those stapled, keeping the others; does
      * nothing for one already known. As {@link #follow}, whose notes apply.
+     *
+     * @throws TlsException as {@link #follow}
      */
     public Future<Void> add(List<X509Certificate> chain) throws TlsException {
         return change(List.of(chain), null);
@@ -767,6 +771,8 @@ public final class OcspStapler implements AutoCloseable {
          * Checks the certificates, loads the persisted responses that are still good (so that
          * handshakes get a staple as soon as this returns, even with the responder down), and
          * starts the first fetches.
+         *
+         * @throws TlsException for a chain without its issuer or a certificate naming no responder
          */
         public OcspStapler start() throws TlsException {
             OcspStapler s = new OcspStapler(this, group.next());

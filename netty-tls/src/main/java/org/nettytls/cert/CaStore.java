@@ -204,6 +204,9 @@ public final class CaStore {
      * <p>Please note: a variable that is set is taken as the user's choice, so a variable that
      * names something unusable is an error (naming the variable), not a reason to fall back to
      * another set of CAs. Distribution locations that are missing or unusable are skipped.
+     *
+     * @throws TlsException ({@code BAD_INPUT}) when {@code SSL_CERT_FILE} or {@code SSL_CERT_DIR} is
+     *     set but names nothing usable
      */
     public static CaStore systemDefault() throws TlsException {
         return systemDefault(System.getenv(), DISTRIBUTION_BUNDLES, DISTRIBUTION_DIRECTORY, CaStore::jdkDefault);
@@ -372,7 +375,12 @@ public final class CaStore {
             return this;
         }
 
-        /** Loads everything added; a file or directory that yields no usable certificate is an error naming it. */
+        /**
+         * Loads everything added; a file or directory that yields no usable certificate is an error naming it.
+         *
+         * @throws TlsException ({@code BAD_INPUT}) when a file or directory cannot be read or holds
+         *     no certificate
+         */
         public CaStore build() throws TlsException {
             Set<X509Certificate> all = new LinkedHashSet<>();
             Map<X509Certificate, List<String>> trustLists = new HashMap<>();

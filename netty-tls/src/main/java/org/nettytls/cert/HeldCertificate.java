@@ -167,6 +167,9 @@ public final class HeldCertificate {
      * A CRL signed by this (CA) certificate that revokes {@code revoked}: serial numbers mapped
      * to an RFC 5280 CRLReason code (1 keyCompromise, 4 superseded, ...; {@code null} for none),
      * valid from {@code thisUpdate} to {@code nextUpdate}.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the CRL cannot be signed with this
+     *     certificate's key
      */
     public X509CRL crl(Map<BigInteger, Integer> revoked, Instant thisUpdate, Instant nextUpdate) throws TlsException {
         try {
@@ -215,6 +218,8 @@ public final class HeldCertificate {
     /**
      * Writes {@code PREFIX.pem} (the chain, leaf first) and {@code PREFIX.key} (the key, readable by
      * its owner only where the file system allows) and returns the two paths.
+     *
+     * @throws TlsException ({@code BAD_INPUT}) when a file cannot be written
      */
     public List<Path> writeTo(Path prefix) throws TlsException {
         Path pem = prefix.resolveSibling(prefix.getFileName() + ".pem");

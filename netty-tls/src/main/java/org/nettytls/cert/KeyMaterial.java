@@ -27,6 +27,9 @@ public final class KeyMaterial {
     /**
      * Key material already in memory ({@code SSL_cert} and {@code SSL_key}): checks, as the
      * loader does for files, that {@code key} belongs to the first certificate of {@code chain}.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an empty chain or a key that does not
+     *     match its first certificate
      */
     public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain) throws TlsException {
         if (chain.isEmpty()) {

@@ -90,7 +90,12 @@ public final class IoSocketSsl {
         return (bits & 0x02) != 0 ? VerifyMode.REQUIRE : (bits & 0x04) != 0 ? VerifyMode.CLIENT_ONCE : VerifyMode.PEER;
     }
 
-    /** A client's options from the reference's map; {@code TlsClientOptions.builder()}'s defaults for the rest. */
+    /**
+     * A client's options from the reference's map; {@code TlsClientOptions.builder()}'s defaults for the rest.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
+     *     server-only or ill-typed option, or a file that cannot be loaded
+     */
     public static TlsClientOptions.Builder clientOptions(Map<String, ?> options) throws TlsException {
         TlsClientOptions.Builder b = TlsClientOptions.builder();
         for (Map.Entry<String, ?> e : options.entrySet()) {
@@ -115,6 +120,9 @@ public final class IoSocketSsl {
     /**
      * A server's options from the reference's map, for one certificate ({@code SSL_cert_file} a
      * path); its hash form (a certificate per server name) is {@link #sniMapping}.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
+     *     client-only or ill-typed option, or a file that cannot be loaded
      */
     public static TlsServerOptions.Builder serverOptions(Map<String, ?> options) throws TlsException {
         TlsServerOptions.Builder b = TlsServerOptions.builder();
@@ -154,6 +162,9 @@ public final class IoSocketSsl {
      * maps each server name to its certificate, {@code 'name%ecc'} (any suffix after {@code %})
      * to a second certificate of another key type for that name, and {@code ''} to the default
      * for clients that send no name or one nothing matches. Every other key applies to every name.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when {@code SSL_cert_file} and {@code
+     *     SSL_key_file} are not hashes with the same names, or an entry's context cannot be built
      */
     public static SniMapping sniMapping(Map<String, ?> options) throws TlsException {
         Object certs = options.get("SSL_cert_file");

@@ -205,7 +205,12 @@ public final class SniMapping implements SniLookup {
             return DEFAULT;
         }
 
-        /** Builds every context; a bad certificate or option fails here, naming the server name. */
+        /**
+         * Builds every context; a bad certificate or option fails here, naming the server name.
+         *
+         * @throws TlsException when an entry's server context cannot be built (its code, with the
+         *     name in the message)
+         */
         public SniMapping build() throws TlsException {
             Map<String, TlsServerContext> contexts = new LinkedHashMap<>(built);
             for (Map.Entry<String, TlsServerOptions> e : options.entrySet()) {

@@ -147,7 +147,12 @@ public final class SniMinter implements SniLookup {
         return result;
     }
 
-    /** Mints a certificate for {@code name} now, on this thread. */
+    /**
+     * Mints a certificate for {@code name} now, on this thread.
+     *
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for a name that is not a valid host name, or
+     *     when signing fails
+     */
     public KeyMaterial mint(String name) throws TlsException {
         String canonical = ServerNames.canonical(name, false);
         if (canonical == null) {
@@ -157,7 +162,11 @@ public final class SniMinter implements SniLookup {
                 .serialNumber(nextSerial()).days((int) Math.max(1, validity.toDays())).signedBy(ca).build().keyMaterial();
     }
 
-    /** Mints a copy of {@code upstream} now, on this thread: its subject, DNS and IP names and validity. */
+    /**
+     * Mints a copy of {@code upstream} now, on this thread: its subject, DNS and IP names and validity.
+     *
+     * @throws TlsException ({@code BAD_INPUT}) for an upstream certificate that cannot be copied
+     */
     public KeyMaterial clone(X509Certificate upstream) throws TlsException {
         HeldCertificate.Builder b = HeldCertificate.builder()
                 .subject(upstream.getSubjectX500Principal())

@@ -60,7 +60,11 @@ public final class SniReloader implements SniLookup, AutoCloseable {
         this.current = new AtomicReference<>(first);
     }
 
-    /** Loads the mapping once; a failure here is the caller's, as at start-up there is nothing to keep. */
+    /**
+     * Loads the mapping once; a failure here is the caller's, as at start-up there is nothing to keep.
+     *
+     * @throws TlsException whatever the first load throws
+     */
     public static SniReloader create(MappingLoader loader) throws TlsException {
         Objects.requireNonNull(loader, "loader");
         return new SniReloader(loader, Objects.requireNonNull(loader.load(), "the loader returned no mapping"));

@@ -78,7 +78,13 @@ public interface StartTlsProtocol {
         return List.of(BuiltInProtocol.values());
     }
 
-    /** The built-in protocol by its {@link #id()} (case-insensitive). */
+    /**
+     * The built-in protocol by its {@link #id()} (case-insensitive).
+     *
+     * @param id a protocol's id, e.g. {@code smtp}
+     * @return the protocol
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown id, naming the ids known
+     */
     static StartTlsProtocol of(String id) throws TlsException {
         for (StartTlsProtocol p : builtIn()) {
             if (p.id().equalsIgnoreCase(id)) {

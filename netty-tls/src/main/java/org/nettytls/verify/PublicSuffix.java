@@ -116,7 +116,11 @@ public final class PublicSuffix {
         return parse(text, "public suffix file " + file);
     }
 
-    /** Rules from a string, as {@link #fromFile(Path)} reads them from a file. */
+    /**
+     * Rules from a string, as {@link #fromFile(Path)} reads them from a file.
+     *
+     * @throws TlsException ({@code BAD_INPUT}) for a rule that cannot be parsed
+     */
     public static PublicSuffix fromString(String rules) throws TlsException {
         Objects.requireNonNull(rules, "rules");
         return parse(rules, "public suffix rules");
