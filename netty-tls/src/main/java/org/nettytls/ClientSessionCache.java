@@ -67,7 +67,7 @@ public final class ClientSessionCache {
         return maxKeys;
     }
 
-    /** How many keys have a session now. */
+    /** {@return how many keys have a session now} */
     public synchronized int size() {
         return sessions.size();
     }

@@ -27,7 +27,10 @@ public enum KeyExchangeGroup {
         this.boringSslName = boringSslName;
     }
 
-    /** BoringSSL's name, as {@code TlsConnectionInfo.keyExchangeGroup()} reports it: {@code X25519MLKEM768}, {@code P-256}. */
+    /**
+     * {@return BoringSSL's name, as {@code TlsConnectionInfo.keyExchangeGroup()} reports it: {@code X25519MLKEM768},
+     * {@code P-256}}
+     */
     public String boringSslName() {
         return boringSslName;
     }

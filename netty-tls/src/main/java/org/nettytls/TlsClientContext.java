@@ -89,12 +89,12 @@ public final class TlsClientContext {
         return options;
     }
 
-    /** The session cache this context resumes from: its own, or the options' shared one. */
+    /** {@return the session cache this context resumes from: its own, or the options' shared one} */
     public ClientSessionCache sessionCache() {
         return sessions.cache();
     }
 
-    /** The Netty context, for what netty-tls does not wrap. */
+    /** {@return the Netty context, for what netty-tls does not wrap} */
     public SslContext sslContext() {
         return context;
     }

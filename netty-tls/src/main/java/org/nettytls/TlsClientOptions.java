@@ -32,7 +32,7 @@ public final class TlsClientOptions extends TlsOptions {
         this.identityGates = List.copyOf(b.identityGates);
     }
 
-    /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
+    /** {@return a builder holding the process-wide defaults ({@link TlsDefaults}), if any} */
     public static Builder builder() {
         Builder b = new Builder();
         TlsDefaults.applyTo(b);
@@ -40,32 +40,32 @@ public final class TlsClientOptions extends TlsOptions {
     }
 
     /**
-     * {@code SSL_hostname}: the SNI name to send. {@code null} (the default) sends the host the
-     * client connects to, unless it is an IP address; the empty string sends none.
+     * {@return {@code SSL_hostname}: the SNI name to send} {@code null} (the default) sends the host the client
+     * connects to, unless it is an IP address; the empty string sends none.
      */
     public String serverName() {
         return serverName;
     }
 
     /**
-     * {@code SSL_session_cache}: the cache this client's sessions go to and are resumed from,
-     * possibly shared with other contexts; {@code null} gives each context its own of
-     * {@link org.nettytls.ClientSessionCache#DEFAULT_MAX_KEYS} keys.
+     * {@return {@code SSL_session_cache}: the cache this client's sessions go to and are resumed from, possibly
+     * shared with other contexts; {@code null} gives each context its own of {@link
+     * org.nettytls.ClientSessionCache#DEFAULT_MAX_KEYS} keys}
      */
     public org.nettytls.ClientSessionCache sessionCache() {
         return sessionCache;
     }
 
     /**
-     * The checks that run after the handshake, each as a new {@link IdentityGate} per connection:
-     * {@link TlsClientContext#install} puts them behind the {@code SslHandler}, for direct TLS and
-     * for every STARTTLS upgrade alike.
+     * {@return the checks that run after the handshake, each as a new {@link IdentityGate} per connection: {@link
+     * TlsClientContext#install} puts them behind the {@code SslHandler}, for direct TLS and for every STARTTLS
+     * upgrade alike}
      */
     public List<Supplier<? extends IdentityGate>> identityGates() {
         return identityGates;
     }
 
-    /** Whether the server is verified. */
+    /** {@return whether the server is verified} */
     public boolean verifiesPeer() {
         return verifyMode() != VerifyMode.NONE;
     }

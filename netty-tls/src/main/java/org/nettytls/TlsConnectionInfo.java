@@ -215,79 +215,91 @@ public final class TlsConnectionInfo {
     }
 
     /**
-     * The cipher in OpenSSL's name, as BoringSSL negotiated it, e.g. {@code TLS_AES_128_GCM_SHA256}
-     * or {@code ECDHE-ECDSA-AES128-GCM-SHA256}: {@code get_cipher}.
+     * {@return the cipher in OpenSSL's name, as BoringSSL negotiated it, e.g. {@code TLS_AES_128_GCM_SHA256} or
+     * {@code ECDHE-ECDSA-AES128-GCM-SHA256}: {@code get_cipher}}
      */
     public String cipher() {
         return cipher;
     }
 
-    /** The cipher in the JDK's (IANA) name, e.g. {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}. */
+    /** {@return the cipher in the JDK's (IANA) name, e.g. {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}} */
     public String javaCipher() {
         return javaCipher;
     }
 
-    /** The protocol as the JDK names it: {@code TLSv1.3}, {@code TLSv1.2}. */
+    /** {@return the protocol as the JDK names it: {@code TLSv1.3}, {@code TLSv1.2}} */
     public String protocol() {
         return protocol;
     }
 
     /**
-     * The protocol version ({@code get_sslversion}, whose {@code TLSv1_3} is
-     * {@code tlsVersion().referenceName()}, and {@code get_sslversion_int}, {@code wireVersion()});
-     * {@code null} for a version netty-tls does not know (SSLv3, which BoringSSL does not speak).
+     * {@return the protocol version ({@code get_sslversion}, whose {@code TLSv1_3} is {@code
+     * tlsVersion().referenceName()}, and {@code get_sslversion_int}, {@code wireVersion()}); {@code null} for a
+     * version netty-tls does not know (SSLv3, which BoringSSL does not speak)}
      */
     public TlsVersion tlsVersion() {
         return TlsVersion.ofJavaName(protocol);
     }
 
     /**
-     * Whether the session was resumed rather than negotiated in full: {@code get_session_reused}.
-     * Exact (from BoringSSL) for Netty's OpenSSL engines; empty where the engine does not say.
+     * {@return whether the session was resumed rather than negotiated in full: {@code get_session_reused}} Exact
+     * (from BoringSSL) for Netty's OpenSSL engines; empty where the engine does not say.
      */
     public Optional<Boolean> sessionReused() {
         return Optional.ofNullable(sessionReused);
     }
 
-    /** The peer's certificate, or {@code null} when it sent none (a client without certificate): {@code peer_certificate}. */
+    /**
+     * {@return the peer's certificate, or {@code null} when it sent none (a client without certificate): {@code
+     * peer_certificate}}
+     */
     public X509Certificate peerCertificate() {
         return peerChain.isEmpty() ? null : peerChain.get(0);
     }
 
-    /** The chain the peer sent, its own certificate first (on both sides): {@code peer_certificates}. */
+    /** {@return the chain the peer sent, its own certificate first (on both sides): {@code peer_certificates}} */
     public List<X509Certificate> peerCertificates() {
         return peerChain;
     }
 
-    /** Our own certificate, or {@code null} when we sent none: {@code sock_certificate}. */
+    /** {@return our own certificate, or {@code null} when we sent none: {@code sock_certificate}} */
     public X509Certificate localCertificate() {
         return localChain.isEmpty() ? null : localChain.get(0);
     }
 
-    /** The chain we sent, our certificate first. */
+    /** {@return the chain we sent, our certificate first} */
     public List<X509Certificate> localCertificates() {
         return localChain;
     }
 
-    /** The peer certificate's subject as {@code /C=../O=../CN=..}, or null: {@code peer_certificate('subject')}. */
+    /**
+     * {@return the peer certificate's subject as {@code /C=../O=../CN=..}, or null: {@code
+     * peer_certificate('subject')}}
+     */
     public String subject() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.oneline(c.getSubjectX500Principal());
     }
 
-    /** The peer certificate's issuer as {@code /C=../O=../CN=..}, or null: {@code peer_certificate('issuer')}. */
+    /**
+     * {@return the peer certificate's issuer as {@code /C=../O=../CN=..}, or null: {@code
+     * peer_certificate('issuer')}}
+     */
     public String issuer() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.oneline(c.getIssuerX500Principal());
     }
 
-    /** The peer certificate's first commonName, or null: {@code peer_certificate('commonName')}. */
+    /** {@return the peer certificate's first commonName, or null: {@code peer_certificate('commonName')}} */
     public String commonName() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.commonName(c);
     }
 
-    /** The peer certificate's typed subjectAltNames (empty without one): {@code peer_certificate('subjectAltNames')}. */
+    /**
+     * {@return the peer certificate's typed subjectAltNames (empty without one): {@code
+     * peer_certificate('subjectAltNames')}}
+     */
     public List<SubjectAltName> subjectAltNames() {
         X509Certificate c = peerCertificate();
         return c == null ? List.of() : CertificateFields.subjectAltNames(c);
@@ -372,23 +384,23 @@ public final class TlsConnectionInfo {
     }
 
     /**
-     * The server name of the handshake, or {@code null}: on a client the SNI name it sent, on a
-     * server the name the client asked for: {@code get_servername}.
+     * {@return the server name of the handshake, or {@code null}: on a client the SNI name it sent, on a server the
+     * name the client asked for: {@code get_servername}}
      */
     public String serverName() {
         return servername;
     }
 
     /**
-     * The key exchange group of the handshake (BoringSSL's name: {@code X25519MLKEM768},
-     * {@code X25519}, {@code P-256}, ...), or {@code null} where the engine does not say or none
-     * was used (a resumed TLS 1.2 session).
+     * {@return the key exchange group of the handshake (BoringSSL's name: {@code X25519MLKEM768}, {@code X25519},
+     * {@code P-256}, ...), or {@code null} where the engine does not say or none was used (a resumed TLS 1.2
+     * session)}
      */
     public String keyExchangeGroup() {
         return group;
     }
 
-    /** The protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}. */
+    /** {@return the protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}} */
     public String npn() {
         return npn;
     }
@@ -402,33 +414,33 @@ public final class TlsConnectionInfo {
         }
     }
 
-    /** The protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}. */
+    /** {@return the protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}} */
     public String alpn() {
         return alpn;
     }
 
     /**
-     * The OCSP verdict for the peer certificate, when an OCSP handler checked it and recorded it
-     * under {@link #OCSP_STATUS}. Empty when no check ran, which today is always the case unless
-     * netty-tls-ocsp's handlers are in the pipeline; empty never means "good".
+     * {@return the OCSP verdict for the peer certificate, when an OCSP handler checked it and recorded it under
+     * {@link #OCSP_STATUS}} Empty when no check ran, which today is always the case unless netty-tls-ocsp's handlers
+     * are in the pipeline; empty never means "good".
      */
     public Optional<String> ocspStatus() {
         return Optional.ofNullable(ocspStatus);
     }
 
     /**
-     * What netty-tls's verification concluded about the peer: verified, or (only possible with
-     * {@code SSL_verify_mode} NONE) what would have failed. Empty when the peer was not checked by
-     * netty-tls (a server that did not ask for a client certificate, or a foreign context).
+     * {@return what netty-tls's verification concluded about the peer: verified, or (only possible with {@code
+     * SSL_verify_mode} NONE) what would have failed} Empty when the peer was not checked by netty-tls (a server that
+     * did not ask for a client certificate, or a foreign context).
      */
     public Optional<PeerVerdict> verification() {
         return Optional.ofNullable(verification);
     }
 
     /**
-     * A printable, multi-line dump: the reference's {@code dump_peer_certificate} lines
-     * ({@code Subject Name:}, {@code Issuer  Name:}) followed by the session's fields, always in
-     * the same order and form, one {@code key: value} per line, ending with a newline.
+     * {@return a printable, multi-line dump: the reference's {@code dump_peer_certificate} lines ({@code Subject
+     * Name:}, {@code Issuer  Name:}) followed by the session's fields, always in the same order and form, one {@code
+     * key: value} per line, ending with a newline}
      */
     public String describe() {
         StringBuilder sb = new StringBuilder();

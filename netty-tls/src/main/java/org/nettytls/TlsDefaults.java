@@ -79,7 +79,7 @@ public final class TlsDefaults {
         TlsDebug.setLevel(level);
     }
 
-    /** The debug level set by {@link #setDebugLevel} or {@code -Dnettytls.debug}; 0 (nothing) by default. */
+    /** {@return the debug level set by {@link #setDebugLevel} or {@code -Dnettytls.debug}; 0 (nothing) by default} */
     public static int debugLevel() {
         return TlsDebug.level();
     }

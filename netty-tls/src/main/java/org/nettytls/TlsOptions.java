@@ -133,12 +133,12 @@ public abstract class TlsOptions {
         }
     }
 
-    /** The protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set. */
+    /** {@return the protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set} */
     public java.util.Set<TlsVersion> protocols() {
         return TlsVersion.of(versions.versions());
     }
 
-    /** The TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names). */
+    /** {@return the TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names)} */
     public List<String> cipherSuites() {
         return ciphers.suites();
     }
@@ -151,37 +151,37 @@ public abstract class TlsOptions {
         return ciphers;
     }
 
-    /** {@code SSL_alpn_protocols}, in preference order; empty when ALPN is off. */
+    /** {@return {@code SSL_alpn_protocols}, in preference order; empty when ALPN is off} */
     public List<String> alpnProtocols() {
         return alpn;
     }
 
-    /** The own certificate and key ({@code SSL_cert_file}, {@code SSL_key_file}, ...), or {@code null}. */
+    /** {@return the own certificate and key ({@code SSL_cert_file}, {@code SSL_key_file}, ...), or {@code null}} */
     public KeyMaterial keyMaterial() {
         return keyMaterial;
     }
 
-    /** The CAs the peer is verified against, or {@code null} when the peer is not verified. */
+    /** {@return the CAs the peer is verified against, or {@code null} when the peer is not verified} */
     public CaStore trust() {
         return trust;
     }
 
-    /** {@code SSL_verify_mode}. */
+    /** {@return {@code SSL_verify_mode}} */
     public VerifyMode verifyMode() {
         return verifyMode;
     }
 
-    /** The checks that run after the chain is validated, in order. */
+    /** {@return the checks that run after the chain is validated, in order} */
     public List<PeerCheck> peerChecks() {
         return peerChecks;
     }
 
-    /** The handshake timeout (Netty's {@code SslHandler.setHandshakeTimeout}); zero disables it. */
+    /** {@return the handshake timeout (Netty's {@code SslHandler.setHandshakeTimeout}); zero disables it} */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
     }
 
-    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given. */
+    /** {@return {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given} */
     public List<String> fingerprints() {
         return fingerprintSpecs;
     }
@@ -190,37 +190,43 @@ public abstract class TlsOptions {
         return pins;
     }
 
-    /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer. */
+    /** {@return {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer} */
     public boolean forceFingerprint() {
         return forceFingerprint;
     }
 
-    /** {@code SSL_verify_callback}, or {@code null}. */
+    /** {@return {@code SSL_verify_callback}, or {@code null}} */
     public VerifyCallback verifyCallback() {
         return verifyCallback;
     }
 
-    /** {@code SSL_verifycn_scheme}: {@code default} unless set. */
+    /** {@return {@code SSL_verifycn_scheme}: {@code default} unless set} */
     public HostnameScheme hostnameScheme() {
         return scheme;
     }
 
-    /** Whether {@code SSL_verifycn_scheme} was given, rather than left to a default (a protocol's, or {@code default}). */
+    /**
+     * {@return whether {@code SSL_verifycn_scheme} was given, rather than left to a default (a protocol's, or {@code
+     * default})}
+     */
     public boolean hostnameSchemeNamed() {
         return schemeNamed;
     }
 
-    /** {@code SSL_verifycn_name}, or {@code null}. */
+    /** {@return {@code SSL_verifycn_name}, or {@code null}} */
     public String peerName() {
         return verifyName;
     }
 
-    /** {@code SSL_verifycn_publicsuffix}: the built-in list unless set. */
+    /** {@return {@code SSL_verifycn_publicsuffix}: the built-in list unless set} */
     public PublicSuffix publicSuffix() {
         return publicSuffix;
     }
 
-    /** {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file}, the CA paths). */
+    /**
+     * {@return {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file},
+     * the CA paths)}
+     */
     public boolean checkCrl() {
         return crls != null;
     }
@@ -229,23 +235,23 @@ public abstract class TlsOptions {
         return crls;
     }
 
-    /** Whether CRLs are checked for the whole chain rather than the peer's own certificate only. */
+    /** {@return whether CRLs are checked for the whole chain rather than the peer's own certificate only} */
     public boolean crlFullChain() {
         return crlFullChain;
     }
 
     /**
-     * Whether the context speaks OCSP stapling ({@code status_request}): a client asks for a
-     * staple, a server may send one. netty-tls-ocsp turns it on; it checks and supplies the staples.
+     * {@return whether the context speaks OCSP stapling ({@code status_request}): a client asks for a staple, a
+     * server may send one} netty-tls-ocsp turns it on; it checks and supplies the staples.
      */
     public boolean ocspStapling() {
         return ocspStapling;
     }
 
     /**
-     * {@code SSL_ecdh_curve}: the key exchange groups in preference order (BoringSSL names), or
-     * empty for BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum
-     * hybrid) first, then {@code X25519}, {@code P-256}, {@code P-384}, {@code P-521}.
+     * {@return {@code SSL_ecdh_curve}: the key exchange groups in preference order (BoringSSL names), or empty for
+     * BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum hybrid) first, then {@code
+     * X25519}, {@code P-256}, {@code P-384}, {@code P-521}}
      */
     public List<KeyExchangeGroup> keyExchangeGroups() {
         List<KeyExchangeGroup> out = new ArrayList<>(extras.groups.size());
@@ -260,12 +266,12 @@ public abstract class TlsOptions {
         return extras.groups;
     }
 
-    /** {@code SSL_npn_protocols}, in preference order; empty when NPN is off. */
+    /** {@return {@code SSL_npn_protocols}, in preference order; empty when NPN is off} */
     public List<String> npnProtocols() {
         return extras.npn;
     }
 
-    /** Whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile}). */
+    /** {@return whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile})} */
     public boolean logsKeys() {
         return extras.keyLog != null;
     }
@@ -274,47 +280,58 @@ public abstract class TlsOptions {
         return extras.keyLog;
     }
 
-    /** {@code SSL_error_trap}, or {@code null}. */
+    /** {@return {@code SSL_error_trap}, or {@code null}} */
     public org.nettytls.trap.ErrorTrap errorTrap() {
         return extras.errorTrap;
     }
 
-    /** {@code SSL_keepSocketOnError}: a failed handshake leaves the channel open (without TLS). */
+    /** {@return {@code SSL_keepSocketOnError}: a failed handshake leaves the channel open (without TLS)} */
     public boolean keepSocketOnError() {
         return extras.keepSocketOnError;
     }
 
-    /** What closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown}, or waiting. */
+    /**
+     * {@return what closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown},
+     * or waiting}
+     */
     public CloseMode closeMode() {
         return extras.closeMode;
     }
 
-    /** How long {@link #closeMode()} {@code WAIT} waits for the peer's close_notify. */
+    /** {@return how long {@link #closeMode()} {@code WAIT} waits for the peer's close_notify} */
     public Duration closeNotifyTimeout() {
         return extras.closeNotifyTimeout;
     }
 
-    /** {@code SSL_create_ctx_callback}: changes to Netty's builder after netty-tls set it up, or {@code null}. */
+    /**
+     * {@return {@code SSL_create_ctx_callback}: changes to Netty's builder after netty-tls set it up, or {@code
+     * null}}
+     */
     public java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> contextCustomizer() {
         return extras.customizer;
     }
 
-    /** {@link Builder#validationProfile}: {@link ValidationProfile#DEFAULT} unless set. */
+    /** {@return {@link Builder#validationProfile}: {@link ValidationProfile#DEFAULT} unless set} */
     public ValidationProfile validationProfile() {
         return validation.profile;
     }
 
-    /** {@link Builder#securityFloor}: {@link SecurityFloor#STANDARD} unless set. */
+    /** {@return {@link Builder#securityFloor}: {@link SecurityFloor#STANDARD} unless set} */
     public SecurityFloor securityFloor() {
         return validation.floor;
     }
 
-    /** {@link Builder#maxChainDepth}: intermediates allowed between the peer's certificate and the trust anchor. */
+    /**
+     * {@return {@link Builder#maxChainDepth}: intermediates allowed between the peer's certificate and the trust
+     * anchor}
+     */
     public int maxChainDepth() {
         return validation.maxChainDepth;
     }
 
-    /** {@link Builder#validationClock}: the clock every date check reads; the system's UTC clock unless set. */
+    /**
+     * {@return {@link Builder#validationClock}: the clock every date check reads; the system's UTC clock unless set}
+     */
     public Clock validationClock() {
         return validation.clock;
     }
@@ -371,7 +388,7 @@ public abstract class TlsOptions {
     }
 
     /**
-     * The observer that every context built from these options reports to, or {@code null}.
+     * {@return the observer that every context built from these options reports to, or {@code null}}
      * <b>Experimental</b>: see {@link TlsObserver}.
      */
     public TlsObserver observer() {

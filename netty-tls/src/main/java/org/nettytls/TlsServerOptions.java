@@ -86,7 +86,7 @@ public final class TlsServerOptions extends TlsOptions {
         return List.copyOf(b.additionalCertificates);
     }
 
-    /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
+    /** {@return a builder holding the process-wide defaults ({@link TlsDefaults}), if any} */
     public static Builder builder() {
         Builder b = new Builder();
         TlsDefaults.applyTo(b);
@@ -94,9 +94,8 @@ public final class TlsServerOptions extends TlsOptions {
     }
 
     /**
-     * {@code SSL_client_ca_file} / {@code SSL_client_ca}: the CAs named in the server's
-     * certificate request, so that a client can pick a certificate. Empty (the default, as in
-     * OpenSSL) names none.
+     * {@return {@code SSL_client_ca_file} / {@code SSL_client_ca}: the CAs named in the server's certificate request,
+     * so that a client can pick a certificate} Empty (the default, as in OpenSSL) names none.
      */
     public List<X509Certificate> clientCaList() {
         return clientCaList;
@@ -107,20 +106,20 @@ public final class TlsServerOptions extends TlsOptions {
         return sessions;
     }
 
-    /** Where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}. */
+    /** {@return where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}} */
     public Function<X509Certificate, byte[]> ocspStaples() {
         return ocspStaples;
     }
 
     /**
-     * The certificates besides {@link #keyMaterial()}, one key type each ({@link Builder#addCertificate}),
-     * in the order BoringSSL tries them.
+     * {@return the certificates besides {@link #keyMaterial()}, one key type each ({@link Builder#addCertificate}),
+     * in the order BoringSSL tries them}
      */
     public List<org.nettytls.cert.KeyMaterial> additionalCertificates() {
         return additionalCertificates;
     }
 
-    /** Whether client certificates are asked for. */
+    /** {@return whether client certificates are asked for} */
     public boolean asksForClientCertificate() {
         return verifyMode() != VerifyMode.NONE;
     }

@@ -119,7 +119,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         this.clock = clock;
     }
 
-    /** A binder not yet bound: nothing is recorded until {@link #bindTo}. */
+    /** {@return a binder not yet bound: nothing is recorded until {@link #bindTo}} */
     public static TlsMetrics create() {
         return new TlsMetrics(Clock.systemUTC());
     }
@@ -219,7 +219,10 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
                 "outcome", event.isSuccess() ? "passed" : "refused");
     }
 
-    /** For {@code OcspStapler.Builder.listener}: counts fetches and failures, and refreshes the staple gauges. */
+    /**
+     * {@return a listener for {@code OcspStapler.Builder.listener} that counts fetches and failures, and refreshes the staple
+     * gauges}
+     */
     public Consumer<OcspStaplerEvent> staplerListener() {
         return e -> {
             String outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);

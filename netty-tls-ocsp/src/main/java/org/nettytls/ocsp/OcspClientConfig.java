@@ -137,32 +137,32 @@ public final class OcspClientConfig {
         return verifier.verify(staple, leaf, issuer, null, clock.instant(), OcspStatus.Source.STAPLE);
     }
 
-    /** {@code SSL_ocsp_mode}. */
+    /** {@return {@code SSL_ocsp_mode}} */
     public OcspMode mode() {
         return mode;
     }
 
-    /** {@code SSL_OCSP_FAIL_HARD}: soft failures become hard. */
+    /** {@return {@code SSL_OCSP_FAIL_HARD}: soft failures become hard} */
     public boolean failHard() {
         return failHard;
     }
 
-    /** {@code SSL_OCSP_FULL_CHAIN}: the resolver checks every certificate of the chain below the root. */
+    /** {@return {@code SSL_OCSP_FULL_CHAIN}: the resolver checks every certificate of the chain below the root} */
     public boolean fullChain() {
         return fullChain;
     }
 
-    /** Whether the handler resolves what staples do not answer, before letting data through. */
+    /** {@return whether the handler resolves what staples do not answer, before letting data through} */
     public boolean resolve() {
         return resolve;
     }
 
-    /** {@code SSL_ocsp_cache}. */
+    /** {@return {@code SSL_ocsp_cache}} */
     public OcspCache cache() {
         return cache;
     }
 
-    /** {@code SSL_ocsp_staple_callback}, or {@code null}. */
+    /** {@return {@code SSL_ocsp_staple_callback}, or {@code null}} */
     public OcspStapleCallback stapleCallback() {
         return callback;
     }
@@ -231,7 +231,7 @@ public final class OcspClientConfig {
         return timeout;
     }
 
-    /** The responder asked instead of the certificates' own, or {@code null}. */
+    /** {@return the responder asked instead of the certificates' own, or {@code null}} */
     public URI responderUrl() {
         return responderUrl;
     }

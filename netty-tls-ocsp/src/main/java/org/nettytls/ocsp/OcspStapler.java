@@ -201,8 +201,8 @@ public final class OcspStapler implements AutoCloseable {
     }
 
     /**
-     * Completes when every certificate's first fetch has finished, successfully or not: those of
-     * the builder and those of every {@link #applyTo} so far.
+     * {@return a future that completes when every certificate's first fetch has finished, successfully or not: those of the builder
+     * and those of every {@link #applyTo} so far}
      */
     public Future<Void> ready() {
         return ready;
@@ -295,7 +295,7 @@ public final class OcspStapler implements AutoCloseable {
         return null;
     }
 
-    /** The certificates it fetches and refreshes responses for now, in the order they came. */
+    /** {@return the certificates it fetches and refreshes responses for now, in the order they came} */
     public List<X509Certificate> certificates() {
         List<X509Certificate> out = new ArrayList<>();
         for (Entry e : entries) {

@@ -55,7 +55,7 @@ public final class OcspStaplerEvent extends TlsCompletionEvent {
         return new OcspStaplerEvent(certificate, status, fromStore, new TlsException(code, why));
     }
 
-    /** {@link Kind#FETCHED} or {@link Kind#REFRESHED} on success, else {@link Kind#FAILED}. */
+    /** {@return {@link Kind#FETCHED} or {@link Kind#REFRESHED} on success, else {@link Kind#FAILED}} */
     public Kind kind() {
         return kind;
     }
@@ -69,15 +69,15 @@ public final class OcspStaplerEvent extends TlsCompletionEvent {
         return certificate;
     }
 
-    /** The verified response's status, or {@code null} when none was had. */
+    /** {@return the verified response's status, or {@code null} when none was had} */
     public OcspStatus status() {
         return status;
     }
 
     /**
-     * Whether a fetched or refreshed response came from the fleet's {@link OcspStapleStore}
-     * (another instance asked the responder) rather than from the responder; for a failure,
-     * whether it was the store that failed (the stapler then asked the responder itself).
+     * {@return whether a fetched or refreshed response came from the fleet's {@link OcspStapleStore} (another
+     * instance asked the responder) rather than from the responder; for a failure, whether it was the store that
+     * failed (the stapler then asked the responder itself)}
      */
     public boolean fromStore() {
         return fromStore;

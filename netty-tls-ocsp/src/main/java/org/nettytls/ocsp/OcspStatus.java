@@ -149,37 +149,37 @@ public final class OcspStatus {
         return result == Result.GOOD;
     }
 
-    /** Whether this answer fails a connection in every mode: revoked or unknown. */
+    /** {@return whether this answer fails a connection in every mode: revoked or unknown} */
     public boolean isHardFailure() {
         return result == Result.REVOKED || result == Result.UNKNOWN;
     }
 
-    /** The certificate's subject, or {@code null}. */
+    /** {@return the certificate's subject, or {@code null}} */
     public String subject() {
         return subject;
     }
 
     /**
-     * For a revocation, the reason ({@code keyCompromise}, ...) and time; for a soft failure what
-     * went wrong; else {@code null}.
+     * {@return for a revocation, the reason ({@code keyCompromise}, ...) and time; for a soft failure what went
+     * wrong; else {@code null}}
      */
     public String detail() {
         return detail;
     }
 
-    /** The response's thisUpdate (or the CRL's), or {@code null}. */
+    /** {@return the response's thisUpdate (or the CRL's), or {@code null}} */
     public Instant thisUpdate() {
         return thisUpdate;
     }
 
-    /** The response's nextUpdate (or the CRL's), or {@code null} when it has none. */
+    /** {@return the response's nextUpdate (or the CRL's), or {@code null} when it has none} */
     public Instant nextUpdate() {
         return nextUpdate;
     }
 
     /**
-     * Until when the answer may be reused by a cache: nextUpdate, or thisUpdate plus the maximum
-     * age, or a short time for a soft failure; {@code null} for answers never cached.
+     * {@return until when the answer may be reused by a cache: nextUpdate, or thisUpdate plus the maximum age, or a
+     * short time for a soft failure; {@code null} for answers never cached}
      */
     public Instant validUntil() {
         return validUntil;

@@ -216,32 +216,32 @@ public final class RedisFleet implements AutoCloseable {
         }
     }
 
-    /** Whether the last command (or connection attempt) reached Redis. */
+    /** {@return whether the last command (or connection attempt) reached Redis} */
     public boolean available() {
         return up.get() && connection != null && everUp;
     }
 
-    /** How many times Redis became unreachable (the first failed connection counts). */
+    /** {@return how many times Redis became unreachable (the first failed connection counts)} */
     public long outages() {
         return outages.get();
     }
 
-    /** How many commands failed. */
+    /** {@return how many commands failed} */
     public long errors() {
         return errors.get();
     }
 
-    /** How many ticket key rotations this instance made in Redis, as the fleet's rotator. */
+    /** {@return how many ticket key rotations this instance made in Redis, as the fleet's rotator} */
     public long fleetRotations() {
         return fleetRotations.get();
     }
 
-    /** How many ticket key rotations this instance made on its own, while Redis was away. */
+    /** {@return how many ticket key rotations this instance made on its own, while Redis was away} */
     public long localRotations() {
         return localRotations.get();
     }
 
-    /** Where Redis is, for messages: {@code redis://host:port} (never the password). */
+    /** {@return where Redis is, for messages: {@code redis://host:port} (never the password)} */
     public String where() {
         return where;
     }
@@ -259,7 +259,7 @@ public final class RedisFleet implements AutoCloseable {
         return RedisTicketKeys.start(this, settings);
     }
 
-    /** The fleet's OCSP staple store, for {@code OcspStapler.Builder.store}. */
+    /** {@return the fleet's OCSP staple store, for {@code OcspStapler.Builder.store}} */
     public OcspStapleStore stapleStore() {
         return new RedisStapleStore(this);
     }

@@ -287,7 +287,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
         return keys;
     }
 
-    /** Whether the keys now served are the fleet's (the last read of Redis worked). */
+    /** {@return whether the keys now served are the fleet's (the last read of Redis worked)} */
     public synchronized boolean shared() {
         return fleetUp;
     }

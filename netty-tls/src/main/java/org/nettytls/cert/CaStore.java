@@ -165,14 +165,17 @@ public final class CaStore {
     }
 
     /**
-     * This store as a client verifies servers with: without the CAs whose {@code TRUSTED CERTIFICATE}
-     * trust list lacks serverAuth (and anyExtendedKeyUsage), as OpenSSL's {@code ssl_server} purpose.
+     * {@return this store as a client verifies servers with: without the CAs whose {@code TRUSTED CERTIFICATE} trust
+     * list lacks serverAuth (and anyExtendedKeyUsage), as OpenSSL's {@code ssl_server} purpose}
      */
     public CaStore forServerCertificates() {
         return forPurpose(SERVER_AUTH);
     }
 
-    /** This store as a server verifies clients with: without the CAs whose trust list lacks clientAuth (and anyExtendedKeyUsage). */
+    /**
+     * {@return this store as a server verifies clients with: without the CAs whose trust list lacks clientAuth (and
+     * anyExtendedKeyUsage)}
+     */
     public CaStore forClientCertificates() {
         return forPurpose(CLIENT_AUTH);
     }
@@ -182,7 +185,7 @@ public final class CaStore {
         return narrows ? new CaStore(all, trustLists, sources, purpose) : this;
     }
 
-    /** A builder for a store from several certificates, files and directories. */
+    /** {@return a builder for a store from several certificates, files and directories} */
     public static Builder builder() {
         return new Builder();
     }
@@ -275,35 +278,35 @@ public final class CaStore {
         }
     }
 
-    /** The trusted CA certificates, in the order they were added, each once. */
+    /** {@return the trusted CA certificates, in the order they were added, each once} */
     public List<X509Certificate> certificates() {
         return certificates;
     }
 
-    /** {@link #certificates()} as PKIX trust anchors. */
+    /** {@return {@link #certificates()} as PKIX trust anchors} */
     public Set<TrustAnchor> trustAnchors() {
         return trustAnchors;
     }
 
-    /** The subjects of {@link #certificates()}, in the same order (a server's client-CA list). */
+    /** {@return the subjects of {@link #certificates()}, in the same order (a server's client-CA list)} */
     public List<X500Principal> subjects() {
         return certificates.stream().map(X509Certificate::getSubjectX500Principal).collect(Collectors.toUnmodifiableList());
     }
 
     /**
-     * Self-signed certificates that may not issue but are trusted when they are exactly the
-     * peer's certificate, as OpenSSL trusts them; never anchors for other certificates.
+     * {@return self-signed certificates that may not issue but are trusted when they are exactly the peer's
+     * certificate, as OpenSSL trusts them; never anchors for other certificates}
      */
     public List<X509Certificate> directlyTrusted() {
         return directlyTrusted;
     }
 
-    /** Whether nothing at all is trusted. */
+    /** {@return whether nothing at all is trusted} */
     public boolean isEmpty() {
         return certificates.isEmpty() && directlyTrusted.isEmpty();
     }
 
-    /** Where the certificates came from, such as {@code 3 CA certificates from /tmp/x/ca.pem}. */
+    /** {@return where the certificates came from, such as {@code 3 CA certificates from /tmp/x/ca.pem}} */
     public String description() {
         return description;
     }

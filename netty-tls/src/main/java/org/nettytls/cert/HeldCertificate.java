@@ -151,14 +151,14 @@ public final class HeldCertificate {
     }
 
     /**
-     * This certificate followed by the intermediates that signed it, the chain a server sends.
-     * A self-signed root at the top is left out, as servers should.
+     * {@return this certificate followed by the intermediates that signed it, the chain a server sends} A self-signed
+     * root at the top is left out, as servers should.
      */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders. */
+    /** {@return the key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders} */
     public KeyMaterial keyMaterial() {
         return new KeyMaterial(keyPair.getPrivate(), chain);
     }
@@ -205,12 +205,12 @@ public final class HeldCertificate {
         return Pem.certificate(certificate);
     }
 
-    /** {@link #chain()} as PEM, leaf first. */
+    /** {@return {@link #chain()} as PEM, leaf first} */
     public String chainPem() {
         return Pem.certificates(chain);
     }
 
-    /** The private key as unencrypted PKCS#8 PEM. */
+    /** {@return the private key as unencrypted PKCS#8 PEM} */
     public String privateKeyPem() {
         return Pem.privateKey(keyPair.getPrivate());
     }

@@ -48,17 +48,17 @@ public final class KeyMaterial {
         return new KeyMaterial(key, chain);
     }
 
-    /** The private key of {@link #leaf()}. */
+    /** {@return the private key of {@link #leaf()}} */
     public PrivateKey key() {
         return key;
     }
 
-    /** The certificates, leaf first, then the intermediates in the order the source gave them. */
+    /** {@return the certificates, leaf first, then the intermediates in the order the source gave them} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The certificate the key belongs to. */
+    /** {@return the certificate the key belongs to} */
     public X509Certificate leaf() {
         return chain.get(0);
     }

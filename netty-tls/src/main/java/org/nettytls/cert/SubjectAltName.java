@@ -47,12 +47,12 @@ public final class SubjectAltName {
             this.label = label;
         }
 
-        /** The prefix OpenSSL prints, such as {@code DNS} or {@code IP}. */
+        /** {@return the prefix OpenSSL prints, such as {@code DNS} or {@code IP}} */
         public String label() {
             return label;
         }
 
-        /** The GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress, ... */
+        /** {@return the GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress, ..} */
         public int tag() {
             return ordinal();
         }
@@ -151,20 +151,19 @@ public final class SubjectAltName {
     }
 
     /**
-     * The value as text: the name for {@code DNS}, {@code email} and {@code URI}; the address for
-     * {@code IP}, dotted or as eight colon-separated hex groups ({@code 0:0:0:0:0:0:0:1}, as
-     * {@code openssl x509 -text} prints it; the reference compresses to {@code ::1}), or in hex
-     * when it is neither 4 nor 16 bytes; OpenSSL's one-line form for {@code DirName}; the dotted
-     * OID for {@code RID}; {@code <unsupported>}, as OpenSSL prints it, for the others.
+     * {@return the value as text: the name for {@code DNS}, {@code email} and {@code URI}; the address for {@code
+     * IP}, dotted or as eight colon-separated hex groups ({@code 0:0:0:0:0:0:0:1}, as {@code openssl x509 -text}
+     * prints it; the reference compresses to {@code ::1}), or in hex when it is neither 4 nor 16 bytes; OpenSSL's
+     * one-line form for {@code DirName}; the dotted OID for {@code RID}; {@code <unsupported>}, as OpenSSL prints it,
+     * for the others}
      */
     public String value() {
         return value;
     }
 
     /**
-     * The bytes in the certificate: the address for {@code IP}, the IA5String contents for
-     * {@code DNS}, {@code email} and {@code URI}, the DER encoding of the name for the others.
-     * A copy.
+     * {@return the bytes in the certificate: the address for {@code IP}, the IA5String contents for {@code DNS},
+     * {@code email} and {@code URI}, the DER encoding of the name for the others} A copy.
      */
     public byte[] rawValue() {
         return raw.clone();

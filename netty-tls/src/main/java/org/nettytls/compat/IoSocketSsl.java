@@ -59,14 +59,14 @@ public final class IoSocketSsl {
     private IoSocketSsl() {
     }
 
-    /** Every key {@link #clientOptions} takes, sorted. */
+    /** {@return every key {@link #clientOptions} takes, sorted} */
     public static Set<String> clientKeys() {
         Set<String> keys = new TreeSet<>(COMMON);
         keys.addAll(CLIENT);
         return keys;
     }
 
-    /** Every key {@link #serverOptions} and {@link #sniMapping} take, sorted. */
+    /** {@return every key {@link #serverOptions} and {@link #sniMapping} take, sorted} */
     public static Set<String> serverKeys() {
         Set<String> keys = new TreeSet<>(COMMON);
         keys.addAll(SERVER);

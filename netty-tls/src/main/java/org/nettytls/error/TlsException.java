@@ -40,7 +40,7 @@ public class TlsException extends SSLException {
         this.code = Objects.requireNonNull(code, "code");
     }
 
-    /** The stable code of this failure. */
+    /** {@return the stable code of this failure} */
     public TlsErrorCode code() {
         return code;
     }

@@ -42,7 +42,7 @@ public final class TicketKey {
         return new TicketKey(name.clone(), secret.clone());
     }
 
-    /** A fresh key with a random name and secret. */
+    /** {@return a fresh key with a random name and secret} */
     public static TicketKey random() {
         byte[] name = new byte[NAME_SIZE];
         byte[] secret = new byte[SECRET_SIZE];
@@ -60,7 +60,7 @@ public final class TicketKey {
         return name.clone();
     }
 
-    /** The name in hex, safe to log (the secret is never printed). */
+    /** {@return the name in hex, safe to log (the secret is never printed)} */
     public String nameHex() {
         return HexFormat.of().formatHex(name);
     }

@@ -30,7 +30,11 @@ public final class TicketKeyRing implements TicketKeySource {
         return keys;
     }
 
-    /** Makes a fresh key current; returns it. */
+    /**
+     * Makes a fresh key current.
+     *
+     * @return the new current key
+     */
     public TicketKey rotate() {
         return rotate(TicketKey.random());
     }

@@ -20,7 +20,7 @@ import org.nettytls.annotation.Spi;
 @Spi
 @FunctionalInterface
 public interface TicketKeySource {
-    /** The keys now, current first; never empty. */
+    /** {@return the keys now, current first; never empty} */
     List<TicketKey> ticketKeys();
 
     /** A source with fixed keys, the first current. */

@@ -129,11 +129,11 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     /**
-     * Completes with the {@link SslHandler} this selector put in its place (before that handler's
-     * handshake), or fails when it put none there (it refused the hello, the name is unknown, the
-     * lookup failed or the client left). A handler that judges a hello the selector could not read
-     * counts: its handshake then fails with BoringSSL's answer. Lets a pipeline that starts TLS
-     * later, such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     * {@return a future that completes with the {@link SslHandler} this selector put in its place (before that handler's
+     * handshake), or fails when it put none there (it refused the hello, the name is unknown, the lookup failed or
+     * the client left)} A handler that judges a hello the selector could not read counts: its handshake then fails
+     * with BoringSSL's answer. Lets a pipeline that starts TLS later, such as {@code StartTlsHandler}, attach to the
+     * handler it cannot know in advance.
      *
      * <p>Please note: it may complete after that handler has already answered the ClientHello
      * (always when the lookup answers later), so it is too late for anything that must be set

@@ -63,12 +63,12 @@ public final class SniMapping implements SniLookup {
             this.context = context;
         }
 
-        /** The configured name that matched, exact or {@code *.}wildcard; {@code null} for the default. */
+        /** {@return the configured name that matched, exact or {@code *.}wildcard; {@code null} for the default} */
         public String name() {
             return name.isEmpty() ? null : name;
         }
 
-        /** Whether the default entry matched: no name was sent, or one nothing else matches. */
+        /** {@return whether the default entry matched: no name was sent, or one nothing else matches} */
         public boolean isDefault() {
             return name.isEmpty();
         }
@@ -115,7 +115,10 @@ public final class SniMapping implements SniLookup {
         return CompletableFuture.completedFuture(e == null ? null : e.context());
     }
 
-    /** The configured names in canonical form (exact and {@code *.}wildcard; the default is {@link #defaultContext()}). */
+    /**
+     * {@return the configured names in canonical form (exact and {@code *.}wildcard; the default is {@link
+     * #defaultContext()})}
+     */
     public List<String> names() {
         List<String> names = new ArrayList<>(contexts.keySet());
         names.remove(DEFAULT);
@@ -127,7 +130,7 @@ public final class SniMapping implements SniLookup {
         return name.isEmpty() ? null : contexts.get(name);
     }
 
-    /** The default entry's context ({@link Builder#addDefault}), or {@code null}. */
+    /** {@return the default entry's context ({@link Builder#addDefault}), or {@code null}} */
     public TlsServerContext defaultContext() {
         return contexts.get(DEFAULT);
     }

@@ -103,7 +103,7 @@ public final class SniMinter implements SniLookup {
         return cached(key, () -> clone(upstream));
     }
 
-    /** How many contexts the cache holds now. */
+    /** {@return how many contexts the cache holds now} */
     public int cachedCount() {
         synchronized (cache) {
             return cache.size();

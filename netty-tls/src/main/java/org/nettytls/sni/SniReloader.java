@@ -70,7 +70,7 @@ public final class SniReloader implements SniLookup, AutoCloseable {
         return new SniReloader(loader, Objects.requireNonNull(loader.load(), "the loader returned no mapping"));
     }
 
-    /** The mapping in service. */
+    /** {@return the mapping in service} */
     public SniMapping current() {
         return current.get();
     }
@@ -91,8 +91,10 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     }
 
     /**
-     * Rebuilds the mapping now, on this thread; returns whether the new one is in service.
-     * A failure keeps the previous mapping and is reported to the listeners.
+     * Rebuilds the mapping now, on this thread. A failure keeps the previous mapping and is reported to the
+     * listeners.
+     *
+     * @return whether the new mapping is in service
      */
     public boolean reload() {
         SniReloadEvent event;

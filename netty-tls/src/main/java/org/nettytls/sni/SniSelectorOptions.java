@@ -67,25 +67,25 @@ public final class SniSelectorOptions {
     }
 
     /**
-     * The largest ClientHello body accepted, in bytes: a hello announcing more is refused with a
-     * fatal illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses
-     * one over its own limit). Please note: a context that asks for client certificates lets
-     * BoringSSL take hellos up to its certificate-list limit (100 KiB); raise this to match.
+     * {@return the largest ClientHello body accepted, in bytes: a hello announcing more is refused with a fatal
+     * illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses one over its own
+     * limit)} Please note: a context that asks for client certificates lets BoringSSL take hellos up to its
+     * certificate-list limit (100 KiB); raise this to match.
      */
     public int maxClientHelloLength() {
         return maxClientHelloLength;
     }
 
     /**
-     * How long after the connection opens the whole ClientHello must have arrived; then the
-     * connection closes without a word, as a plain server closes at its handshake timeout. The
-     * time the hello took is taken from the installed handler's handshake timeout.
+     * {@return how long after the connection opens the whole ClientHello must have arrived; then the connection
+     * closes without a word, as a plain server closes at its handshake timeout} The time the hello took is taken from
+     * the installed handler's handshake timeout.
      */
     public Duration clientHelloTimeout() {
         return clientHelloTimeout;
     }
 
-    /** How long an asynchronous {@link SniLookup} may take. */
+    /** {@return how long an asynchronous {@link SniLookup} may take} */
     public Duration lookupTimeout() {
         return lookupTimeout;
     }
@@ -99,18 +99,19 @@ public final class SniSelectorOptions {
         return unknownName;
     }
 
-    /** What runs with each {@code SslHandler} the selector makes, before that handler sees the ClientHello. */
+    /**
+     * {@return what runs with each {@code SslHandler} the selector makes, before that handler sees the ClientHello}
+     */
     public BiConsumer<SslHandler, TlsServerContext> onHandler() {
         return onHandler;
     }
 
     /**
-     * The observer told of every selection, and of the connections the selector itself fails (no
-     * ClientHello in time, no certificate for the name, a refused hello, a failed lookup, plaintext
-     * taken by the default's error trap) and those BoringSSL judged holding no certificate (no
-     * default) as failed server handshakes; or {@code null}, when selections go to the chosen
-     * context's observer and the selector's own failures to none. A handshake under a chosen
-     * context (the default's too, for a hello handed over unread) is that context's observer's to
+     * {@return the observer told of every selection, and of the connections the selector itself fails (no ClientHello
+     * in time, no certificate for the name, a refused hello, a failed lookup, plaintext taken by the default's error
+     * trap) and those BoringSSL judged holding no certificate (no default) as failed server handshakes; or {@code
+     * null}, when selections go to the chosen context's observer and the selector's own failures to none} A handshake
+     * under a chosen context (the default's too, for a hello handed over unread) is that context's observer's to
      * report. <b>Experimental</b>: see {@link TlsObserver}.
      */
     public TlsObserver observer() {

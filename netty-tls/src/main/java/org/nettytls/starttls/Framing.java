@@ -21,7 +21,10 @@ public interface Framing {
      */
     int frameLength(ByteBuf in);
 
-    /** Lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP, ManageSieve, line protocols. */
+    /**
+     * {@return the framing of lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP, ManageSieve, line
+     * protocols}
+     */
     static Framing lines() {
         return in -> {
             int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
@@ -29,7 +32,7 @@ public interface Framing {
         };
     }
 
-    /** XML split after every {@code '>'}: every complete tag of an XMPP stream ends a frame. */
+    /** {@return XML split after every {@code '>'}: every complete tag of an XMPP stream ends a frame} */
     static Framing xmlTags() {
         return in -> {
             int gt = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '>');
@@ -37,23 +40,22 @@ public interface Framing {
         };
     }
 
-    /** BER elements (tag, definite length, contents) as LDAP messages travel (RFC 4511 section 5.1). */
+    /** {@return BER elements (tag, definite length, contents) as LDAP messages travel (RFC 4511 section 5.1)} */
     static Framing berElements() {
         return Framings::berLength;
     }
 
     /**
-     * PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first message
-     * (SSLRequest, GSSENCRequest or StartupMessage) has a length and no type byte, every later
-     * one a type byte and a length.
+     * {@return the framing of PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first message (SSLRequest,
+     * GSSENCRequest or StartupMessage) has a length and no type byte, every later one a type byte and a length}
      */
     static Framing postgresFrontend() {
         return new Framings.Postgres(true);
     }
 
     /**
-     * PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the one-byte
-     * answer ({@code S} or {@code N}) is a frame of its own, then typed messages.
+     * {@return the framing of PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the one-byte answer
+     * ({@code S} or {@code N}) is a frame of its own, then typed messages}
      */
     static Framing postgresBackend() {
         return new Framings.Postgres(false);

@@ -57,13 +57,12 @@ public abstract class ServerDialog {
     /** Follows the bytes the application writes (not to be consumed): its answers. */
     protected abstract void server(ByteBuf bytes);
 
-    /** Whether every command so far has its final answer (the server's greeting included). */
+    /** {@return whether every command so far has its final answer (the server's greeting included)} */
     protected abstract boolean settled();
 
     /**
-     * Whether the meaning of the client's next bytes depends on an answer not written yet (the
-     * reply to {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames
-     * wait until it is.
+     * {@return whether the meaning of the client's next bytes depends on an answer not written yet (the reply to
+     * {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames wait until it is}
      */
     protected boolean awaitingReply() {
         return false;
@@ -77,12 +76,12 @@ public abstract class ServerDialog {
         return null;
     }
 
-    /** Whether the connection ends after {@link #refusal} (XMPP closes the stream). */
+    /** {@return whether the connection ends after {@link #refusal} (XMPP closes the stream)} */
     protected boolean closesAfterRefusal() {
         return false;
     }
 
-    /** Why the dialog can no longer tell commands from data, or {@code null}. */
+    /** {@return why the dialog can no longer tell commands from data, or {@code null}} */
     protected final String lost() {
         return lost;
     }

@@ -51,7 +51,7 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
         this.port = port;
     }
 
-    /** Completes when TLS is on and verified, or fails when the upgrade could not happen. */
+    /** {@return a future that completes when TLS is on and verified, or fails when the upgrade could not happen} */
     public Future<Channel> upgradeFuture() {
         return promise;
     }

@@ -40,7 +40,7 @@ public final class StartTlsEvent extends TlsCompletionEvent {
         return new StartTlsEvent(false, Objects.requireNonNull(cause, "cause"));
     }
 
-    /** Whether this reports starting TLS (STARTTLS) rather than stopping it (STOPTLS, FTP's {@code CCC}). */
+    /** {@return whether this reports starting TLS (STARTTLS) rather than stopping it (STOPTLS, FTP's {@code CCC})} */
     public boolean isUpgrade() {
         return upgrade;
     }

@@ -116,7 +116,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         this.maxFrame = maxFrame;
     }
 
-    /** Whether the channel currently speaks TLS through this handler (from the upgrade until a downgrade). */
+    /** {@return whether the channel currently speaks TLS through this handler (from the upgrade until a downgrade)} */
     public boolean isTls() {
         return tls;
     }
@@ -354,7 +354,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         return f;
     }
 
-    /** The handler that can downgrade the current TLS session, or {@code null} when there is none. */
+    /** {@return the handler that can downgrade the current TLS session, or {@code null} when there is none} */
     public StopTlsHandler stopTlsHandler() {
         return tls ? stopper : null;
     }

@@ -129,12 +129,12 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         return peerClosed;
     }
 
-    /** Completes when the downgrade finished (or failed); the same future for every call. */
+    /** {@return a future that completes when the downgrade finished (or failed); the same future for every call} */
     public Future<Channel> stopFuture() {
         return promise;
     }
 
-    /** {@link #stop(Mode, Duration)} in {@link Mode#WAIT} with {@link #DEFAULT_TIMEOUT}. */
+    /** {@return {@link #stop(Mode, Duration)} in {@link Mode#WAIT} with {@link #DEFAULT_TIMEOUT}} */
     public Future<Channel> stop() {
         return stop(Mode.WAIT, DEFAULT_TIMEOUT);
     }

@@ -65,7 +65,7 @@ public final class Transport {
             this.id = id;
         }
 
-        /** {@code io_uring}, {@code epoll} or {@code nio}. */
+        /** {@return {@code io_uring}, {@code epoll} or {@code nio}} */
         public String id() {
             return id;
         }
@@ -79,7 +79,10 @@ public final class Transport {
         this.fallbackReason = fallbackReason;
     }
 
-    /** io_uring if available here, else epoll, else NIO; {@link #describe()} says why a faster one was passed over. */
+    /**
+     * {@return io_uring if available here, else epoll, else NIO; {@link #describe()} says why a faster one was passed
+     * over}
+     */
     public static Transport best() {
         if (IoUring.isAvailable()) {
             return new Transport(Kind.IO_URING, null);
@@ -167,14 +170,16 @@ public final class Transport {
         return kind;
     }
 
-    /** {@code io_uring}, or e.g. {@code epoll (io_uring unavailable: <why>)}: what a server prints at start. */
+    /**
+     * {@return {@code io_uring}, or e.g. {@code epoll (io_uring unavailable: <why>)}: what a server prints at start}
+     */
     public String describe() {
         return fallbackReason == null ? kind.id() : kind.id() + " (" + fallbackReason + ")";
     }
 
     /**
-     * The I/O handlers of this transport's event loops: on io_uring, reading on to a peer's reset;
-     * on epoll, with every channel kept in the epoll set (see the class's note).
+     * {@return the I/O handlers of this transport's event loops: on io_uring, reading on to a peer's reset; on epoll,
+     * with every channel kept in the epoll set (see the class's note)}
      */
     public IoHandlerFactory ioHandlerFactory() {
         switch (kind) {
@@ -195,8 +200,8 @@ public final class Transport {
     }
 
     /**
-     * A group with one event loop per core (Netty's own default is two per core): TLS work is
-     * bound by the CPU, and a loop per core keeps each connection's work on one core.
+     * {@return a group with one event loop per core (Netty's own default is two per core): TLS work is bound by the
+     * CPU, and a loop per core keeps each connection's work on one core}
      */
     public EventLoopGroup newGroup() {
         return newGroup(NettyRuntime.availableProcessors());

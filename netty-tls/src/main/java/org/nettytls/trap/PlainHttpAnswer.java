@@ -33,7 +33,7 @@ public final class PlainHttpAnswer implements ErrorTrap {
         this.redirectBase = redirectBase;
     }
 
-    /** Answers {@code 400 Bad Request} with a line saying the port speaks TLS. */
+    /** {@return a trap that answers {@code 400 Bad Request} with a line saying the port speaks TLS} */
     public static PlainHttpAnswer badRequest() {
         return new PlainHttpAnswer(null);
     }

@@ -205,17 +205,20 @@ public final class HostnameScheme {
         return s;
     }
 
-    /** Every name {@link #named(String)} knows, in the reference's order. */
+    /** {@return every name {@link #named(String)} knows, in the reference's order} */
     public static Set<String> knownNames() {
         return NAMED.keySet();
     }
 
-    /** A builder for a custom scheme; everything starts off, as an empty scheme hash in the reference. */
+    /** {@return a builder for a custom scheme; everything starts off, as an empty scheme hash in the reference} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The scheme's name: the predefined name it was looked up by, or the builder's {@link Builder#name(String)}. */
+    /**
+     * {@return the scheme's name: the predefined name it was looked up by, or the builder's {@link
+     * Builder#name(String)}}
+     */
     public String name() {
         return name;
     }
@@ -256,12 +259,12 @@ public final class HostnameScheme {
         return ipInCn;
     }
 
-    /** The custom check, or {@code null}. */
+    /** {@return the custom check, or {@code null}} */
     public Callback callback() {
         return callback;
     }
 
-    /** {@code true} for the {@code none} scheme. */
+    /** {@return {@code true} for the {@code none} scheme} */
     public boolean isNone() {
         return none;
     }

@@ -129,7 +129,7 @@ public final class HostnameVerification {
             return matched;
         }
 
-        /** The expected name, as given. */
+        /** {@return the expected name, as given} */
         public String name() {
             return name;
         }
@@ -143,35 +143,38 @@ public final class HostnameVerification {
             return scheme;
         }
 
-        /** The subject's first common name, decoded. */
+        /** {@return the subject's first common name, decoded} */
         public Optional<String> commonName() {
             return Optional.ofNullable(commonName);
         }
 
-        /** Every subjectAltName of the certificate, in order. */
+        /** {@return every subjectAltName of the certificate, in order} */
         public List<SubjectAltName> subjectAltNames() {
             return subjectAltNames;
         }
 
         /**
-         * The certificate names the scheme compared with the expected name, in order, written
-         * {@code DNS:x}, {@code IP:x} or {@code CN=x}, non-printable characters escaped.
+         * {@return the certificate names the scheme compared with the expected name, in order, written {@code DNS:x},
+         * {@code IP:x} or {@code CN=x}, non-printable characters escaped}
          */
         public List<String> compared() {
             return compared;
         }
 
-        /** The certificate name that matched, written as in {@link #compared()}. */
+        /** {@return the certificate name that matched, written as in {@link #compared()}} */
         public Optional<String> matchedBy() {
             return Optional.ofNullable(matchedBy);
         }
 
-        /** Why the verdict is what it is, in a few words. */
+        /** {@return why the verdict is what it is, in a few words} */
         public String reason() {
             return reason;
         }
 
-        /** The certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}, non-printable characters escaped. */
+        /**
+         * {@return the certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}, non-printable characters
+         * escaped}
+         */
         public String certificateNames() {
             List<String> all = new ArrayList<>();
             for (SubjectAltName san : subjectAltNames) {
@@ -184,15 +187,15 @@ public final class HostnameVerification {
         }
 
         /**
-         * One line for logs and errors, such as {@code expected 'www.example.org' under scheme
-         * http, certificate has DNS:example.com, CN=example.com: no name matched}.
+         * {@return one line for logs and errors, such as {@code expected 'www.example.org' under scheme http,
+         * certificate has DNS:example.com, CN=example.com: no name matched}}
          */
         public String describe() {
             return (matched ? "matched " : "expected ") + "'" + NameText.printable(name) + "' under scheme " + scheme.name()
                     + ", certificate has " + certificateNames() + ": " + reason;
         }
 
-        /** A {@code HOSTNAME_MISMATCH} exception with {@link #describe()} as its message. */
+        /** {@return a {@code HOSTNAME_MISMATCH} exception with {@link #describe()} as its message} */
         public TlsException toException() {
             return new TlsException(TlsErrorCode.HOSTNAME_MISMATCH, describe());
         }

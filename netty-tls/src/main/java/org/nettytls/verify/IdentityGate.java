@@ -72,17 +72,17 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
      */
     protected abstract void judge(ChannelHandlerContext ctx, SslHandler ssl);
 
-    /** The name used in messages about this gate. */
+    /** {@return the name used in messages about this gate} */
     protected String gateName() {
         return getClass().getSimpleName();
     }
 
-    /** The {@code SslHandler} this gate sits behind; set once the gate is added. */
+    /** {@return the {@code SslHandler} this gate sits behind; set once the gate is added} */
     protected final SslHandler sslHandler() {
         return ssl;
     }
 
-    /** Whether the gate still waits for its verdict: {@link #pass} or {@link #refuse} would take effect. */
+    /** {@return whether the gate still waits for its verdict: {@link #pass} or {@link #refuse} would take effect} */
     protected final boolean awaitingVerdict() {
         return state == State.JUDGING;
     }

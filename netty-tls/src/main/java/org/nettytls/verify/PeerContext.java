@@ -44,16 +44,15 @@ public final class PeerContext {
         this.validationTime = validationTime;
     }
 
-    /** The peer's chain as it sent it, its own certificate first. */
+    /** {@return the peer's chain as it sent it, its own certificate first} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
     /**
-     * The chain as validated, from the peer's certificate up to the trust anchor (which the peer
-     * may not have sent), where each certificate's issuer follows it: what an OCSP or CRL check
-     * needs to find an issuer. Before validation, or when the chain was not validated here, the
-     * chain as sent.
+     * {@return the chain as validated, from the peer's certificate up to the trust anchor (which the peer may not
+     * have sent), where each certificate's issuer follows it: what an OCSP or CRL check needs to find an issuer}
+     * Before validation, or when the chain was not validated here, the chain as sent.
      */
     public List<X509Certificate> validatedPath() {
         return path != null ? path : chain;
@@ -65,9 +64,8 @@ public final class PeerContext {
     }
 
     /**
-     * The instant the peer is judged at: the options' validation clock read once per verification,
-     * against which every date (the chain's, CRLs', OCSP responses') is checked; {@code null}
-     * before the judgment starts.
+     * {@return the instant the peer is judged at: the options' validation clock read once per verification, against
+     * which every date (the chain's, CRLs', OCSP responses') is checked; {@code null} before the judgment starts}
      */
     public java.time.Instant validationTime() {
         return validationTime;
@@ -87,17 +85,17 @@ public final class PeerContext {
         return chain.get(0);
     }
 
-    /** Whether the peer is the server (this side is a client). */
+    /** {@return whether the peer is the server (this side is a client)} */
     public boolean peerIsServer() {
         return peerIsServer;
     }
 
-    /** The engine, for checks that need more; {@code null} when verifying outside a handshake. */
+    /** {@return the engine, for checks that need more; {@code null} when verifying outside a handshake} */
     public SSLEngine engine() {
         return engine;
     }
 
-    /** The host this side connected to as the application named it, or {@code null}. */
+    /** {@return the host this side connected to as the application named it, or {@code null}} */
     public String peerHost() {
         if (engine == null || engine.getPeerHost() == null) {
             return null;
@@ -115,8 +113,8 @@ public final class PeerContext {
     }
 
     /**
-     * The server name of the connection: on a client the SNI name it sent, on a server the one
-     * the client asked for; {@code null} when there was none.
+     * {@return the server name of the connection: on a client the SNI name it sent, on a server the one the client
+     * asked for; {@code null} when there was none}
      */
     public String serverName() {
         if (engine == null) {

@@ -19,7 +19,7 @@ public final class PeerVerdict {
         this.failure = failure;
     }
 
-    /** A peer that passed every check (netty-tls records these on the session). */
+    /** {@return a peer that passed every check (netty-tls records these on the session)} */
     public static PeerVerdict verified() {
         return new PeerVerdict(true, null);
     }
@@ -29,14 +29,14 @@ public final class PeerVerdict {
         return new PeerVerdict(false, Objects.requireNonNull(failure, "failure"));
     }
 
-    /** Whether the peer passed every check. */
+    /** {@return whether the peer passed every check} */
     public boolean isVerified() {
         return verified;
     }
 
     /**
-     * Why it did not, or {@code null}. A connection can only carry a failed verdict when
-     * verification was switched off ({@code SSL_verify_mode} NONE): then it says what would have failed.
+     * {@return why it did not, or {@code null}} A connection can only carry a failed verdict when verification was
+     * switched off ({@code SSL_verify_mode} NONE): then it says what would have failed.
      */
     public TlsException failure() {
         return failure;

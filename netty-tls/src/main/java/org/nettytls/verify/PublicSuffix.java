@@ -67,22 +67,25 @@ public final class PublicSuffix {
     }
 
     /**
-     * The built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...):
-     * what the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to.
+     * {@return the built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...): what
+     * the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to}
      */
     public static PublicSuffix builtInWithPrivateSection() {
         return BuiltInWithPrivate.LIST;
     }
 
     /**
-     * The built-in list: the ICANN section of the list shipped in httpclient5, with
-     * {@code min_suffix} 1 (a name matching no rule has a one-label suffix).
+     * {@return the built-in list: the ICANN section of the list shipped in httpclient5, with {@code min_suffix} 1 (a
+     * name matching no rule has a one-label suffix)}
      */
     public static PublicSuffix builtIn() {
         return BuiltIn.LIST;
     }
 
-    /** No list: hostname verification skips the public-suffix check ({@code SSL_verifycn_publicsuffix => ''}). */
+    /**
+     * {@return no list: hostname verification skips the public-suffix check ({@code SSL_verifycn_publicsuffix =>
+     * ''})}
+     */
     public static PublicSuffix none() {
         return NONE;
     }
@@ -137,17 +140,20 @@ public final class PublicSuffix {
         return new PublicSuffix(root, minSuffix, version, none);
     }
 
-    /** The {@code min_suffix} of this list. */
+    /** {@return the {@code min_suffix} of this list} */
     public int minSuffix() {
         return minSuffix;
     }
 
-    /** The publication of the list ({@code // VERSION:} line, e.g. {@code 2026-10-06_16-13-12_UTC}), if it has one. */
+    /**
+     * {@return the publication of the list ({@code // VERSION:} line, e.g. {@code 2026-10-06_16-13-12_UTC}), if it
+     * has one}
+     */
     public Optional<String> version() {
         return Optional.ofNullable(version);
     }
 
-    /** {@code true} for {@link #none()}. */
+    /** {@return {@code true} for {@link #none()}} */
     public boolean isNone() {
         return none;
     }
@@ -370,12 +376,15 @@ public final class PublicSuffix {
             this.rest = rest;
         }
 
-        /** The public suffix (plus the added labels); empty when the name's TLD is unknown and {@code min_suffix} is 0. */
+        /**
+         * {@return the public suffix (plus the added labels); empty when the name's TLD is unknown and {@code
+         * min_suffix} is 0}
+         */
         public String suffix() {
             return suffix;
         }
 
-        /** The labels before the suffix; empty when the suffix is the whole name. */
+        /** {@return the labels before the suffix; empty when the suffix is the whole name} */
         public String rest() {
             return rest;
         }
