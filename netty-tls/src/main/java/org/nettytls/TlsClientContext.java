@@ -56,6 +56,9 @@ public final class TlsClientContext {
      * A context that checks the server's name under {@code protocolScheme} unless the options
      * name a scheme themselves: how a protocol (SMTP, LDAP, ...) makes its own scheme the default.
      *
+     * @param options the client options
+     * @param protocolScheme the protocol's scheme, used when the options name none
+     * @return a context to make any number of connections with
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the options cannot make a context
      */
     public static TlsClientContext create(TlsClientOptions options, HostnameScheme protocolScheme) throws TlsException {
@@ -107,6 +110,10 @@ public final class TlsClientContext {
      * points, the staple callback) are refused here, so that such a check cannot be left out by
      * accident; use {@link #install} instead.
      *
+     * @param alloc the channel's allocator
+     * @param host the server's name or address, for SNI and the name check
+     * @param port the server's port
+     * @return a new handler, never shared
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for options with identity gates
      */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) throws TlsException {
@@ -116,6 +123,11 @@ public final class TlsClientContext {
     /**
      * {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}.
      *
+     * @param alloc the channel's allocator
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under
+     * @return a new handler, never shared
      * @throws TlsException ({@code BAD_CONFIGURATION}) for options with identity gates
      */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
@@ -178,6 +190,10 @@ public final class TlsClientContext {
      * does, before the checks that run after it; {@code TlsConnectionInfo.verifiedFuture(channel)}
      * completes when the peer is verified.
      *
+     * @param pipeline the channel's pipeline
+     * @param host the server's name or address, for SNI and the name check
+     * @param port the server's port
+     * @return the {@code SslHandler}
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
      *     options
      */
@@ -191,6 +207,11 @@ public final class TlsClientContext {
      * servers such as vsftpd ({@code require_ssl_reuse}) insist resumes the control connection's
      * session. Every check runs again on a resumed session.
      *
+     * @param pipeline the channel's pipeline
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under
+     * @return the {@code SslHandler}
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
      *     options
      */
@@ -210,6 +231,12 @@ public final class TlsClientContext {
      * named {@code before} instead of at the end: how {@code StartTlsHandler} upgrades a
      * plaintext channel, so that STARTTLS runs exactly the checks direct TLS runs.
      *
+     * @param pipeline the channel's pipeline
+     * @param before the name of the handler TLS goes in front of
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under, or {@code host:port}
+     * @return the {@code SslHandler}
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
      *     options
      */

@@ -85,6 +85,7 @@ public final class TlsClientOptions extends TlsOptions {
         /**
          * {@code SSL_hostname}: see {@link TlsClientOptions#serverName()}.
          *
+         * @param name the SNI name, or {@code ""} to send none
          * @return this builder
          */
         public Builder serverName(String name) {
@@ -96,6 +97,7 @@ public final class TlsClientOptions extends TlsOptions {
          * {@code SSL_session_cache_size}: this context keeps sessions for at most {@code keys}
          * keys (host:port pairs or {@code SSL_session_key}s); 0 turns resumption off.
          *
+         * @param keys the number of session keys kept, 0 for none
          * @return this builder
          */
         public Builder sessionCacheSize(int keys) {
@@ -106,6 +108,7 @@ public final class TlsClientOptions extends TlsOptions {
         /**
          * {@code SSL_session_cache}: a cache shared with other contexts; overrules {@link #sessionCacheSize}.
          *
+         * @param cache the shared cache
          * @return this builder
          */
         public Builder sessionCache(org.nettytls.ClientSessionCache cache) {
@@ -121,6 +124,7 @@ public final class TlsClientOptions extends TlsOptions {
          * every path; {@link TlsClientContext#newHandler} refuses options that carry one.
          * netty-tls-ocsp's {@code OcspClientConfig.applyTo} adds its handler here.
          *
+         * @param gate makes one gate per connection
          * @return this builder
          */
         public Builder addIdentityGate(Supplier<? extends IdentityGate> gate) {
@@ -131,6 +135,7 @@ public final class TlsClientOptions extends TlsOptions {
         /**
          * Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say.
          *
+         * @return the options, immutable
          * @throws TlsException ({@code BAD_CONFIGURATION}) for options that cannot work together, or
          *     that {@link TlsDefaults.Policy} refused
          */

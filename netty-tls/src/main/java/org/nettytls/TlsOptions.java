@@ -489,6 +489,7 @@ public abstract class TlsOptions {
          * {@link ValidationProfile#WEBPKI} (adds the CA/Browser Forum Baseline Requirements'
          * certificate profile, and takes identity from the subjectAltName alone).
          *
+         * @param profile {@link ValidationProfile#DEFAULT} or {@link ValidationProfile#WEBPKI}
          * @return this builder
          */
         public B validationProfile(ValidationProfile profile) {
@@ -502,6 +503,7 @@ public abstract class TlsOptions {
          * legacy private PKI only</b> (the reference's {@code @SECLEVEL=1} in
          * {@code SSL_cipher_list}); {@code build()} logs a warning when it is chosen.
          *
+         * @param floor the weakest keys and signatures accepted
          * @return this builder
          */
         public B securityFloor(SecurityFloor floor) {
@@ -515,6 +517,8 @@ public abstract class TlsOptions {
          * anchor, neither of which counts. 0 to 20; {@value #DEFAULT_MAX_CHAIN_DEPTH} by default
          * (eleven certificates in all), as before this option existed.
          *
+         * @param intermediates the number of CA certificates allowed between the peer's certificate
+         *     and the anchor, 0 to 20
          * @return this builder
          */
         public B maxChainDepth(int intermediates) {
@@ -531,6 +535,7 @@ public abstract class TlsOptions {
          * {@code OcspClientConfig.Builder.validationClock} the same clock for the resolver and cache).
          * For validating at a given time ({@link Clock#fixed}) and for deterministic tests.
          *
+         * @param clock the clock the peer's chain is judged by
          * @return this builder
          */
         public B validationClock(Clock clock) {
@@ -555,6 +560,7 @@ public abstract class TlsOptions {
          * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
          * {@code build()}.
          *
+         * @param spec groups separated by colons, e.g. {@code X25519:P-256}, or {@code auto}
          * @return this builder
          */
         public B keyExchangeGroups(String spec) {
@@ -570,6 +576,7 @@ public abstract class TlsOptions {
         /**
          * The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}.
          *
+         * @param preferred the groups, most preferred first
          * @return this builder
          */
         public B keyExchangeGroups(KeyExchangeGroup... preferred) {
@@ -585,6 +592,7 @@ public abstract class TlsOptions {
          * {@code build()} with a message saying so, rather than being ignored; not giving one is
          * the reference's {@code SSL_dh => undef}.
          *
+         * @param file a file of DH parameters, always refused by BoringSSL
          * @return this builder
          */
         public B dhFile(Path file) {
@@ -597,6 +605,7 @@ public abstract class TlsOptions {
          * offered by BoringSSL on both sides. With ALPN too, the lists must be the same (Netty
          * has one).
          *
+         * @param protocols the protocol names in preference order
          * @return this builder
          */
         public B npnProtocols(String... protocols) {
@@ -613,6 +622,7 @@ public abstract class TlsOptions {
          * netty-tls sets tcnative's key-log callback on the context. <b>Please note:</b> a key log
          * decrypts every connection it recorded: for debugging only, never in production.
          *
+         * @param lines receives each key log line; thread-safe and quick
          * @return this builder
          */
         public B keyLog(java.util.function.Consumer<String> lines) {
@@ -624,6 +634,7 @@ public abstract class TlsOptions {
          * {@link #keyLog} to a file, appending, created readable by its owner only where the file
          * system allows: what {@code SSLKEYLOGFILE} names in browsers.
          *
+         * @param file the key log file, appended to
          * @return this builder
          */
         public B keyLogFile(Path file) {
@@ -634,6 +645,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}.
          *
+         * @param trap gets the channel of a failed handshake
          * @return this builder
          */
         public B errorTrap(org.nettytls.trap.ErrorTrap trap) {
@@ -644,6 +656,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open.
          *
+         * @param keep {@code true} to keep the channel open after a failed handshake
          * @return this builder
          */
         public B keepSocketOnError(boolean keep) {
@@ -657,6 +670,8 @@ public abstract class TlsOptions {
          * for the peer's close_notify, {@code NONE} closes without sending anything
          * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
          *
+         * @param mode {@code FAST}, {@code WAIT} or {@code NONE}
+         * @param timeout how long {@code WAIT} waits for the peer's close_notify
          * @return this builder
          */
         public B closeMode(CloseMode mode, Duration timeout) {
@@ -674,6 +689,7 @@ public abstract class TlsOptions {
          * <b>Please note:</b> what it changes is not checked; a trust manager set here replaces
          * netty-tls' verification.
          *
+         * @param customizer changes Netty's builder last; unchecked
          * @return this builder
          */
         public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
@@ -686,6 +702,7 @@ public abstract class TlsOptions {
          * STARTTLS upgrades that install them) to {@code observer}, on the event loop: what
          * {@code netty-tls-metrics} attaches to. <b>Experimental</b>: see {@link TlsObserver}.
          *
+         * @param observer the observer, e.g. {@code TlsMetrics}
          * @return this builder
          */
         public B observer(TlsObserver observer) {
@@ -699,6 +716,7 @@ public abstract class TlsOptions {
          * {@link #caPath(Path)}. As in OpenSSL, a certificate whose issuer has no usable CRL
          * fails, and a revoked one fails with code {@code revoked} and the reason.
          *
+         * @param on {@code true} to check CRLs
          * @return this builder
          */
         public B checkCrl(boolean on) {
@@ -710,6 +728,7 @@ public abstract class TlsOptions {
          * {@code SSL_crl_file}: every CRL in the file (PEM or DER; the reference reads only the
          * first); repeatable. Giving one turns {@link #checkCrl(boolean)} on.
          *
+         * @param file a PEM or DER file of CRLs
          * @return this builder
          */
         public B crlFile(Path file) {
@@ -720,6 +739,7 @@ public abstract class TlsOptions {
         /**
          * Checks CRLs for every certificate of the chain below the root, not only the peer's own.
          *
+         * @param on {@code true} for every certificate below the root
          * @return this builder
          */
         public B crlFullChain(boolean on) {
@@ -744,6 +764,7 @@ public abstract class TlsOptions {
          * certificate accepts it even when its chain or name would fail; no match leaves the
          * other checks to decide. Malformed pins fail {@code build()}.
          *
+         * @param pins the pins, e.g. {@code sha256$ab:cd:...}
          * @return this builder
          */
         public B fingerprint(String... pins) {
@@ -754,6 +775,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not.
          *
+         * @param force {@code true} to accept the peer only by a pin
          * @return this builder
          */
         public B forceFingerprint(boolean force) {
@@ -764,6 +786,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides.
          *
+         * @param callback decides each certificate of the chain
          * @return this builder
          */
         public B verifyCallback(VerifyCallback callback) {
@@ -777,6 +800,7 @@ public abstract class TlsOptions {
          * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
          * says it only warns; its code fails too).
          *
+         * @param name a predefined scheme's name
          * @return this builder
          */
         public B hostnameScheme(String name) {
@@ -788,6 +812,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_verifycn_scheme} as a custom scheme.
          *
+         * @param scheme the scheme, from {@link HostnameScheme#builder()} or a predefined one
          * @return this builder
          */
         public B hostnameScheme(HostnameScheme scheme) {
@@ -801,6 +826,7 @@ public abstract class TlsOptions {
          * otherwise checks the SNI name, else the host it connected to; a server checks client
          * certificates by name only when this is set.
          *
+         * @param name the expected name (a host name or IP address)
          * @return this builder
          */
         public B peerName(String name) {
@@ -811,6 +837,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it.
          *
+         * @param suffixes the list, or {@link PublicSuffix#none()}
          * @return this builder
          */
         public B publicSuffix(PublicSuffix suffixes) {
@@ -821,6 +848,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}.
          *
+         * @param spec the versions in the reference's syntax
          * @return this builder
          */
         public B protocols(String spec) {
@@ -832,6 +860,7 @@ public abstract class TlsOptions {
         /**
          * The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}.
          *
+         * @param versions the versions to allow
          * @return this builder
          */
         public B protocols(TlsVersion... versions) {
@@ -849,6 +878,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below.
          *
+         * @param spec an OpenSSL cipher string, e.g. {@code ECDHE+AESGCM}
          * @return this builder
          */
         public B cipherList(String spec) {
@@ -856,7 +886,12 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_alpn_protocols}: protocols in preference order, e.g. {@code h2}, {@code http/1.1}. */
+        /**
+         * {@code SSL_alpn_protocols}: protocols in preference order, e.g. {@code h2}, {@code http/1.1}.
+         *
+         * @param protocols the protocol names in preference order
+         * @return this builder
+         */
         public B alpnProtocols(String... protocols) {
             return alpnProtocols(Arrays.asList(protocols));
         }
@@ -883,6 +918,9 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cert_file}: the own certificate (and chain), PEM, DER or PKCS#12, with its key
          * in the same file.
+         *
+         * @param certificateFile the file holding certificate, chain and key
+         * @return this builder
          */
         public B certificateFile(Path certificateFile) {
             return certificateFile(certificateFile, null);
@@ -891,6 +929,8 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file".
          *
+         * @param certificateFile the file of the certificate and its chain
+         * @param keyFile the key file ({@code SSL_key_file}), or {@code null}
          * @return this builder
          */
         public B certificateFile(Path certificateFile, Path keyFile) {
@@ -903,6 +943,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory.
          *
+         * @param material the certificate chain and key
          * @return this builder
          */
         public B certificate(KeyMaterial material) {
@@ -915,6 +956,8 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate.
          *
+         * @param key the private key
+         * @param chain the own certificate first, then its issuers
          * @return this builder
          */
         public B certificate(PrivateKey key, List<X509Certificate> chain) {
@@ -932,6 +975,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file.
          *
+         * @param callback gives the password for a named file
          * @return this builder
          */
         public B passwordCallback(PasswordCallback callback) {
@@ -942,6 +986,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_ca_file}: CA certificates from a file; may be given several times.
          *
+         * @param file a PEM, DER or PKCS#12 file of CA certificates
          * @return this builder
          */
         public B caFile(Path file) {
@@ -952,6 +997,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable.
          *
+         * @param directory a directory of CA certificates
          * @return this builder
          */
         public B caPath(Path directory) {
@@ -962,6 +1008,7 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_ca}: CA certificates in memory; repeatable.
          *
+         * @param certificates the CA certificates
          * @return this builder
          */
         public B caCertificates(X509Certificate... certificates) {
@@ -972,6 +1019,7 @@ public abstract class TlsOptions {
         /**
          * A ready {@link CaStore}, combined with whatever else is given.
          *
+         * @param store the CAs
          * @return this builder
          */
         public B caStore(CaStore store) {
@@ -1000,6 +1048,7 @@ public abstract class TlsOptions {
          * ({@link #caFile}, {@link #caPath}, {@link #caCertificates}, {@link #caStore} or
          * {@link #defaultCa()} explicitly).
          *
+         * @param mode whether and how the peer is verified
          * @return this builder
          */
         public B verifyMode(VerifyMode mode) {
@@ -1010,6 +1059,7 @@ public abstract class TlsOptions {
         /**
          * Adds a check that runs inside the handshake after the chain is validated.
          *
+         * @param check the check; it must not block
          * @return this builder
          */
         public B addPeerCheck(PeerCheck check) {
@@ -1022,6 +1072,7 @@ public abstract class TlsOptions {
          * server can send one ({@code ReferenceCountedOpenSslEngine.setOcspResponse}). This only
          * switches the protocol on; netty-tls-ocsp checks and supplies the responses.
          *
+         * @param on {@code true} to speak {@code status_request}
          * @return this builder
          */
         public B ocspStapling(boolean on) {
@@ -1032,6 +1083,7 @@ public abstract class TlsOptions {
         /**
          * The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds.
          *
+         * @param timeout the timeout, or {@link Duration#ZERO}
          * @return this builder
          */
         public B handshakeTimeout(Duration timeout) {

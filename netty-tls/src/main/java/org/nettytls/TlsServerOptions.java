@@ -138,6 +138,7 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * {@code SSL_client_ca_file}: the CA names sent in the certificate request; repeatable.
          *
+         * @param file a file of CA certificates
          * @return this builder
          */
         public Builder clientCaFile(Path file) {
@@ -148,6 +149,7 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * {@code SSL_client_ca}: the CA names sent in the certificate request, from certificates.
          *
+         * @param certificates the CA certificates whose names are sent
          * @return this builder
          */
         public Builder clientCaCertificates(X509Certificate... certificates) {
@@ -172,6 +174,7 @@ public final class TlsServerOptions extends TlsOptions {
          * tried first, the own certificate ({@link #certificate}) last. A second certificate of one
          * key type fails {@code build()}.
          *
+         * @param material a certificate chain and key of another key type
          * @return this builder
          */
         public Builder addCertificate(org.nettytls.cert.KeyMaterial material) {
@@ -190,6 +193,9 @@ public final class TlsServerOptions extends TlsOptions {
          * {@code source} runs on the event loop for every connection and must be quick and not
          * block (netty-tls-ocsp's {@code OcspStapler::currentStaple}). Implies
          * {@link #ocspStapling(boolean) ocspStapling(true)}.
+         *
+         * @param source gives the current DER staple of a certificate, or {@code null}
+         * @return this builder
          */
         public Builder ocspStaples(Function<X509Certificate, byte[]> source) {
             this.ocspStaples = Objects.requireNonNull(source, "source");
@@ -202,6 +208,7 @@ public final class TlsServerOptions extends TlsOptions {
          * resume each other's sessions (different client-certificate rules, say) need different
          * ones. Default: Netty's {@code netty}.
          *
+         * @param id at most 32 bytes
          * @return this builder
          */
         public Builder sessionIdContext(byte[] id) {
@@ -212,7 +219,12 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
-        /** {@code SSL_session_id_context} from a string's UTF-8 bytes. */
+        /**
+         * {@code SSL_session_id_context} from a string's UTF-8 bytes.
+         *
+         * @param id a name whose UTF-8 form is at most 32 bytes
+         * @return this builder
+         */
         public Builder sessionIdContext(String id) {
             return sessionIdContext(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -220,6 +232,7 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited.
          *
+         * @param sessions the number of sessions, 0 for no limit
          * @return this builder
          */
         public Builder sessionCacheSize(int sessions) {
@@ -233,6 +246,7 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours.
          *
+         * @param timeout how long a session may be resumed
          * @return this builder
          */
         public Builder sessionTimeout(Duration timeout) {
@@ -247,6 +261,7 @@ public final class TlsServerOptions extends TlsOptions {
          * Session tickets for TLS 1.2 too (TLS 1.3 always has them), with keys BoringSSL makes
          * and rotates itself. Off by default, as in Netty.
          *
+         * @param on {@code true} for TLS 1.2 tickets
          * @return this builder
          */
         public Builder sessionTickets(boolean on) {
@@ -259,6 +274,7 @@ public final class TlsServerOptions extends TlsOptions {
          * only decrypt), for TLS 1.2 and 1.3. Servers with the same keys resume each other's
          * sessions. Implies {@link #sessionTickets(boolean) sessionTickets(true)}.
          *
+         * @param source the keys, e.g. a {@code TicketKeyRing}
          * @return this builder
          */
         public Builder ticketKeys(TicketKeySource source) {
@@ -271,6 +287,7 @@ public final class TlsServerOptions extends TlsOptions {
          * {@code SSL_honor_cipher_order}: choose the cipher by the server's order (default, as in
          * the reference) or, when {@code false}, by the client's.
          *
+         * @param honor {@code true} for the server's order
          * @return this builder
          */
         public Builder honorCipherOrder(boolean honor) {
@@ -281,6 +298,7 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say.
          *
+         * @return the options, immutable
          * @throws TlsException ({@code BAD_CONFIGURATION}) for options that cannot work together, or
          *     that {@link TlsDefaults.Policy} refused
          */

@@ -160,8 +160,8 @@ public final class SniMapping implements SniLookup {
          * certificate for the name (RSA and ECDSA, the reference's {@code 'name%ecc'}) go on the
          * options ({@code TlsServerOptions.Builder.addCertificate}).
          *
-         * @throws IllegalArgumentException when the name is no host name or is given twice
          * @return this builder
+         * @throws IllegalArgumentException when the name is no host name or is given twice
          */
         public Builder add(String name, TlsServerOptions serverOptions) {
             String key = key(name);
