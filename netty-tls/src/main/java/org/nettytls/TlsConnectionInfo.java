@@ -117,6 +117,8 @@ public final class TlsConnectionInfo {
     /**
      * The connection info of a channel that carries TLS: the first {@link SslHandler} in its pipeline.
      *
+     * @param channel a channel whose handshake finished
+     * @return the connection's info
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} when the pipeline has no
      *         {@code SslHandler} or its handshake has not finished yet; the handshake's own failure
      *         (its code, or {@link TlsErrorCode#HANDSHAKE_FAILED}) when it failed
@@ -145,6 +147,9 @@ public final class TlsConnectionInfo {
      * STOPTLS, the next upgrade's handshake gets a new future. The info is read when the verdict
      * comes if the future was asked for before (in the channel's initializer, say), so it survives a
      * peer that closes right after; asked for later, it is read from the channel then.
+     *
+     * @param channel a channel with netty-tls' TLS on it
+     * @return completes with the info once the peer is verified, or fails with the verdict's error
      */
     public static Future<TlsConnectionInfo> verifiedFuture(Channel channel) {
         Objects.requireNonNull(channel, "channel");
@@ -171,6 +176,8 @@ public final class TlsConnectionInfo {
     /**
      * The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}.
      *
+     * @param handler a handler whose handshake finished
+     * @return the connection's info
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
      */
     public static TlsConnectionInfo of(SslHandler handler) throws TlsException {
@@ -198,6 +205,8 @@ public final class TlsConnectionInfo {
      * exact cipher name come from BoringSSL for Netty's OpenSSL engines; for other engines
      * {@link #sessionReused()} is empty and the cipher name is converted from the Java name.
      *
+     * @param engine an engine whose handshake finished
+     * @return the connection's info
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
      */
     public static TlsConnectionInfo of(SSLEngine engine) throws TlsException {
@@ -208,6 +217,8 @@ public final class TlsConnectionInfo {
      * The connection info of a session alone. A session does not know whether it was resumed or
      * which ALPN protocol was chosen: {@link #sessionReused()} is empty and {@link #alpn()} null.
      *
+     * @param session the session
+     * @return the session's info
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the session's handshake has not finished
      */
     public static TlsConnectionInfo of(SSLSession session) throws TlsException {
@@ -309,6 +320,9 @@ public final class TlsConnectionInfo {
      * The peer certificate's fingerprint as {@code algo$hex} ({@code algo$pub$hex} for the public
      * key): {@code get_fingerprint($algo, undef, $key_only)}.
      *
+     * @param algorithm {@code sha256}, {@code sha1}, {@code md5}, ...
+     * @param publicKey {@code true} for the fingerprint of the public key alone
+     * @return the fingerprint in the form {@code SSL_fingerprint} takes
      * @throws TlsException {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no
      *         certificate; {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown digest
      */
@@ -319,6 +333,7 @@ public final class TlsConnectionInfo {
     /**
      * {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}.
      *
+     * @return the fingerprint in the form {@code SSL_fingerprint} takes
      * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
      */
     public String fingerprint() throws TlsException {
@@ -328,6 +343,9 @@ public final class TlsConnectionInfo {
     /**
      * The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}.
      *
+     * @param algorithm {@code sha256}, {@code sha1}, {@code md5}, ...
+     * @param publicKey {@code true} for the fingerprint of the public key alone
+     * @return the digest
      * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate; ({@code
      *     BAD_CONFIGURATION}) for an unknown algorithm
      */
@@ -341,6 +359,9 @@ public final class TlsConnectionInfo {
      * suffix list: {@code verify_hostname($name, $scheme)}. An on-demand check of any name; it
      * neither repeats nor changes what the handshake verified.
      *
+     * @param name the name to check
+     * @param scheme a predefined scheme's name
+     * @return whether the certificate is valid for the name
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown scheme;
      *         {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
      */
@@ -351,6 +372,9 @@ public final class TlsConnectionInfo {
     /**
      * As {@link #verifyHostname(String, String)}, under any scheme, custom ones included.
      *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @return whether the certificate is valid for the name
      * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
      */
     public boolean verifyHostname(String name, HostnameScheme scheme) throws TlsException {
@@ -362,6 +386,10 @@ public final class TlsConnectionInfo {
      * ({@code verify_hostname($name, $scheme, $publicsuffix)}); {@link PublicSuffix#none()} skips
      * the public-suffix rule for wildcards.
      *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return whether the certificate is valid for the name
      * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
      */
     public boolean verifyHostname(String name, HostnameScheme scheme, PublicSuffix suffixes) throws TlsException {
@@ -373,6 +401,10 @@ public final class TlsConnectionInfo {
      * explanation: the names compared, the one that matched or why none did.
      * {@link HostnameVerification.Result#toException()} turns a mismatch into an error.
      *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return the verdict with the names compared
      * @throws TlsException {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
      */
     public HostnameVerification.Result checkHostname(String name, HostnameScheme scheme, PublicSuffix suffixes)

@@ -72,6 +72,8 @@ public final class CertificateLoader {
     /**
      * The certificates in {@code file}, in file order; a PKCS#12 file must not need a password.
      *
+     * @param file a PEM, DER or PKCS#12 file
+     * @return the certificates, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read or holds no
      *     certificate
      */
@@ -82,6 +84,9 @@ public final class CertificateLoader {
     /**
      * The certificates in {@code file}, in file order; {@code passwords} opens an encrypted PKCS#12 file.
      *
+     * @param file a PEM, DER or PKCS#12 file
+     * @param passwords gives the PKCS#12 password
+     * @return the certificates, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read, decrypted or
      *     holds no certificate
      */
@@ -92,6 +97,9 @@ public final class CertificateLoader {
     /**
      * The certificates in {@code data}; {@code sourceName} names it in errors.
      *
+     * @param data PEM, DER or PKCS#12 bytes
+     * @param sourceName what the data is called in error messages
+     * @return the certificates, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data holds no
      *     certificate
      */
@@ -102,6 +110,10 @@ public final class CertificateLoader {
     /**
      * The certificates in {@code data}; {@code passwords} opens an encrypted PKCS#12.
      *
+     * @param data PEM, DER or PKCS#12 bytes
+     * @param sourceName what the data is called in error messages
+     * @param passwords gives the PKCS#12 password
+     * @return the certificates, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data cannot be
      *     decrypted or holds no certificate
      */
@@ -131,6 +143,9 @@ public final class CertificateLoader {
      * to the leaf.
      *
      * @param passwords the {@code SSL_passwd_cb}; may be null when nothing is encrypted
+     * @param certFile the certificate file ({@code SSL_cert_file})
+     * @param keyFile the key file ({@code SSL_key_file}), or {@code null}
+     * @return the key and its chain
      * @throws TlsException ({@code BAD_INPUT}) when a file cannot be read or decrypted; ({@code
      *     BAD_CONFIGURATION}) when the key does not match the certificate
      */
@@ -144,6 +159,12 @@ public final class CertificateLoader {
      * As {@link #keyMaterial(Path, Path, PasswordCallback)}, from memory; {@code keyData} and
      * {@code keySource} are null when the key is in {@code certData}.
      *
+     * @param certData the certificate bytes
+     * @param certSource what the certificate data is called in error messages
+     * @param keyData the key bytes, or {@code null}
+     * @param keySource what the key data is called in error messages, or {@code null}
+     * @param passwords gives the password of an encrypted key or PKCS#12
+     * @return the key and its chain
      * @throws TlsException ({@code BAD_INPUT}) when the data cannot be decoded or decrypted; ({@code
      *     BAD_CONFIGURATION}) when the key does not match the certificate
      */
@@ -190,6 +211,8 @@ public final class CertificateLoader {
      * {@code PEM_read_bio_X509_CRL}, which IO::Socket::SSL calls, reads only the first), or the
      * one CRL of a DER file. Other PEM blocks are ignored; a file without a CRL is an error.
      *
+     * @param file a PEM or DER file ({@code SSL_crl_file})
+     * @return the CRLs, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read or holds no
      *     CRL
      */
@@ -200,6 +223,9 @@ public final class CertificateLoader {
     /**
      * As {@link #crls(Path)}, from memory; {@code sourceName} names it in errors.
      *
+     * @param data PEM or DER bytes
+     * @param sourceName what the data is called in error messages
+     * @return the CRLs, at least one
      * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data holds no CRL
      */
     public static List<X509CRL> crls(byte[] data, String sourceName) throws TlsException {

@@ -106,7 +106,14 @@ public final class HeldCertificate {
         this.chain = chain;
     }
 
-    /** Wraps an existing certificate and its key, with the issuers that should be sent with it. */
+    /**
+     * Wraps an existing certificate and its key, with the issuers that should be sent with it.
+     *
+     * @param certificate the certificate
+     * @param keyPair its key pair
+     * @param issuers the intermediates to send after it, nearest first
+     * @return the held certificate
+     */
     public static HeldCertificate of(X509Certificate certificate, KeyPair keyPair, List<X509Certificate> issuers) {
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(Objects.requireNonNull(certificate, "certificate"));
@@ -168,6 +175,10 @@ public final class HeldCertificate {
      * to an RFC 5280 CRLReason code (1 keyCompromise, 4 superseded, ...; {@code null} for none),
      * valid from {@code thisUpdate} to {@code nextUpdate}.
      *
+     * @param revoked serial numbers to CRLReason codes (or {@code null})
+     * @param thisUpdate the CRL's thisUpdate, also the revocation date
+     * @param nextUpdate the CRL's nextUpdate
+     * @return the signed CRL
      * @throws TlsException ({@code BAD_CONFIGURATION}) when the CRL cannot be signed with this
      *     certificate's key
      */
@@ -219,6 +230,8 @@ public final class HeldCertificate {
      * Writes {@code PREFIX.pem} (the chain, leaf first) and {@code PREFIX.key} (the key, readable by
      * its owner only where the file system allows) and returns the two paths.
      *
+     * @param prefix the path the two files' names start with
+     * @return the paths of the {@code .pem} and {@code .key} files
      * @throws TlsException ({@code BAD_INPUT}) when a file cannot be written
      */
     public List<Path> writeTo(Path prefix) throws TlsException {
@@ -311,6 +324,7 @@ public final class HeldCertificate {
         /**
          * The subject as {@code CN=name}.
          *
+         * @param cn the common name, escaped as RFC 4514 requires
          * @return this builder
          */
         public Builder commonName(String cn) {
@@ -321,6 +335,7 @@ public final class HeldCertificate {
         /**
          * The whole subject as an RFC 4514 string, e.g. {@code CN=x,O=Example,C=DE}.
          *
+         * @param rfc4514 the distinguished name
          * @return this builder
          */
         public Builder subject(String rfc4514) {
@@ -332,6 +347,7 @@ public final class HeldCertificate {
         /**
          * The subject exactly as another certificate has it (its encoding, order and string types kept).
          *
+         * @param principal the subject to copy
          * @return this builder
          */
         public Builder subject(javax.security.auth.x500.X500Principal principal) {
@@ -419,6 +435,7 @@ public final class HeldCertificate {
          * multiple of 8 can be made). Please note: netty-tls's default security floor refuses
          * keys below 2048 bits.
          *
+         * @param bits the modulus length
          * @return this builder
          */
         public Builder rsa(int bits) {
@@ -433,6 +450,7 @@ public final class HeldCertificate {
         /**
          * A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security floor.
          *
+         * @param bits 1024, 2048 or 3072
          * @return this builder
          */
         public Builder dsa(int bits) {
@@ -466,6 +484,7 @@ public final class HeldCertificate {
          * (SHA-256/384/512 with RSA or ECDSA, Ed25519, SHA-256 with DSA): for example
          * {@code SHA1withRSA}, {@code MD5withRSA}, {@code SHA1withECDSA}, {@code SHA256withRSAandMGF1}.
          *
+         * @param jcaName the JCA signature algorithm name
          * @return this builder
          */
         public Builder signatureAlgorithm(String jcaName) {
@@ -476,6 +495,9 @@ public final class HeldCertificate {
         /**
          * The subject and key of {@code other}: a cross-signed copy of it when signed by another
          * issuer, or the same CA again with other extensions or dates.
+         *
+         * @param other the certificate whose subject and key are reused
+         * @return this builder
          */
         public Builder subjectAndKeyOf(HeldCertificate other) {
             subject(other.certificate.getSubjectX500Principal());
@@ -485,6 +507,7 @@ public final class HeldCertificate {
         /**
          * An EC key on the named curve ({@code P-256}, {@code P-384}, {@code P-521} or JDK names).
          *
+         * @param curveName the curve's name
          * @return this builder
          */
         public Builder ec(String curveName) {
@@ -496,6 +519,7 @@ public final class HeldCertificate {
         /**
          * Uses this key pair instead of making one.
          *
+         * @param pair the key pair
          * @return this builder
          */
         public Builder keyPair(KeyPair pair) {
@@ -506,6 +530,8 @@ public final class HeldCertificate {
         /**
          * The exact validity window; either end may lie in the past or the future.
          *
+         * @param notBefore the first instant the certificate is valid
+         * @param notAfter the last instant the certificate is valid
          * @return this builder
          */
         public Builder validity(Instant notBefore, Instant notAfter) {
@@ -520,6 +546,7 @@ public final class HeldCertificate {
         /**
          * Valid from one hour ago for {@code days} days.
          *
+         * @param days a positive number of days
          * @return this builder
          */
         public Builder days(int days) {
@@ -550,6 +577,7 @@ public final class HeldCertificate {
         /**
          * Any serial number, zero, negative or longer than RFC 5280's 20 octets: to test that a verifier refuses it.
          *
+         * @param serialNumber any number
          * @return this builder
          */
         public Builder serialNumberUnchecked(BigInteger serialNumber) {
@@ -562,6 +590,7 @@ public final class HeldCertificate {
          * ({@code 20300101000000.5Z}), which RFC 5280 4.1.2.5.2 forbids and some CAs wrote anyway;
          * otherwise the dates are whole seconds, UTCTime before 2050.
          *
+         * @param withFractionalSeconds {@code true} for the forbidden encoding
          * @return this builder
          */
         public Builder generalizedTime(boolean withFractionalSeconds) {
@@ -583,6 +612,9 @@ public final class HeldCertificate {
          * Adds an extension as given ({@code value} is the DER of the extension's value), in place
          * of any the builder would add with the same OID: for malformed or unusual extensions.
          *
+         * @param oid the extension's dotted OID
+         * @param critical whether it is marked critical
+         * @param value the DER of the extension's value
          * @return this builder
          */
         public Builder addExtension(String oid, boolean critical, byte[] value) {
@@ -594,6 +626,7 @@ public final class HeldCertificate {
         /**
          * Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code 2.5.29.15}, ...).
          *
+         * @param oid the extension's dotted OID
          * @return this builder
          */
         public Builder omitExtension(String oid) {
@@ -604,6 +637,8 @@ public final class HeldCertificate {
         /**
          * Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31}, say).
          *
+         * @param oid the extension's dotted OID
+         * @param critical whether it is marked critical
          * @return this builder
          */
         public Builder extensionCritical(String oid, boolean critical) {
@@ -615,6 +650,7 @@ public final class HeldCertificate {
          * Makes a CA certificate that may sign {@code maxIntermediates} more levels of CAs
          * below it (0: it signs only leaves).
          *
+         * @param maxIntermediates the path length constraint (RFC 5280 section 4.2.1.9)
          * @return this builder
          */
         public Builder certificateAuthority(int maxIntermediates) {
@@ -628,6 +664,7 @@ public final class HeldCertificate {
         /**
          * Signs with {@code issuer}'s key; without this the certificate is self-signed.
          *
+         * @param issuer the issuing CA with its key
          * @return this builder
          */
         public Builder signedBy(HeldCertificate issuer) {
@@ -640,6 +677,7 @@ public final class HeldCertificate {
          * (for example {@code KeyUsage.digitalSignature | KeyUsage.keyEncipherment}).
          * Default: keyCertSign and cRLSign for a CA, digitalSignature (and keyEncipherment for RSA) for others.
          *
+         * @param bits the key usage bits
          * @return this builder
          */
         public Builder keyUsage(int bits) {
@@ -652,6 +690,7 @@ public final class HeldCertificate {
          * {@link #OCSP_SIGNING}, ...) or dotted OID. Default: serverAuth and clientAuth for
          * leaves, none for CAs. Called with no arguments, the extension is left out.
          *
+         * @param usages usage names or dotted OIDs
          * @return this builder
          */
         public Builder extendedKeyUsage(String... usages) {
@@ -664,6 +703,7 @@ public final class HeldCertificate {
         /**
          * Adds an AIA OCSP responder URL ({@code authorityInfoAccess=OCSP;URI:...}).
          *
+         * @param url the responder's URL
          * @return this builder
          */
         public Builder ocspUrl(String url) {
@@ -674,6 +714,7 @@ public final class HeldCertificate {
         /**
          * Adds a CRL distribution point URL.
          *
+         * @param url where the CRL can be fetched
          * @return this builder
          */
         public Builder crlUrl(String url) {
@@ -684,6 +725,7 @@ public final class HeldCertificate {
         /**
          * Adds the TLS feature extension with status_request (RFC 7633, "OCSP must-staple").
          *
+         * @param on {@code true} to add the extension
          * @return this builder
          */
         public Builder mustStaple(boolean on) {
@@ -694,6 +736,7 @@ public final class HeldCertificate {
         /**
          * Adds id-pkix-ocsp-nocheck, as an OCSP responder certificate carries it.
          *
+         * @param on {@code true} to add the extension
          * @return this builder
          */
         public Builder ocspNoCheck(boolean on) {
@@ -706,6 +749,8 @@ public final class HeldCertificate {
          * permitted subtrees (when any are given) and none in the excluded ones may be issued
          * under it. Replaces every subtree given before.
          *
+         * @param permittedDnsNames DNS names whose subtrees are permitted
+         * @param excludedDnsNames DNS names whose subtrees are excluded
          * @return this builder
          */
         public Builder nameConstraints(List<String> permittedDnsNames, List<String> excludedDnsNames) {
@@ -728,6 +773,7 @@ public final class HeldCertificate {
          * the order {@link #subject(String)} keeps; a subject lies within it when its RDNs begin with
          * these), or {@code IP:#hex} for the raw octets (a malformed range, say).
          *
+         * @param spec a subtree, e.g. {@code DNS:.example.com}
          * @return this builder
          */
         public Builder permittedSubtree(String spec) {
@@ -738,6 +784,7 @@ public final class HeldCertificate {
         /**
          * Adds an excluded subtree; the same forms as {@link #permittedSubtree(String)}.
          *
+         * @param spec a subtree, e.g. {@code DNS:.example.com}
          * @return this builder
          */
         public Builder excludedSubtree(String spec) {
