@@ -211,6 +211,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * The certificate profile ({@code WEBPKI}: subjectAltName-only identity and the Baseline
              * Requirements' rules, applied in full when {@link #caStore} is given).
              *
+             * @param profile {@code DEFAULT} or {@code WEBPKI}
              * @return this builder
              */
             public Builder validationProfile(ValidationProfile profile) {
@@ -223,6 +224,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code SslHandler}'s own context validated it; {@link SecurityFloor#LEGACY} for a legacy
              * private PKI.
              *
+             * @param floor the weakest keys and signatures accepted
              * @return this builder
              */
             public Builder securityFloor(SecurityFloor floor) {
@@ -233,6 +235,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * The clock dates are checked against (with {@link #caStore}); the system's UTC clock by default.
              *
+             * @param clock the clock
              * @return this builder
              */
             public Builder validationClock(java.time.Clock clock) {
@@ -245,6 +248,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code none}); an unknown name fails {@link #build()}. Without it the scheme is
              * {@code default}, and a mismatch fails.
              *
+             * @param name a predefined scheme's name
              * @return this builder
              */
             public Builder hostnameScheme(String name) {
@@ -256,6 +260,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * {@code SSL_verifycn_scheme} as a custom scheme.
              *
+             * @param scheme the scheme
              * @return this builder
              */
             public Builder hostnameScheme(HostnameScheme scheme) {
@@ -269,6 +274,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * client checks the SNI name, else the host its engine was created for, and a server
              * does not check client certificates by name.
              *
+             * @param name the expected name
              * @return this builder
              */
             public Builder peerName(String name) {
@@ -279,6 +285,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it.
              *
+             * @param suffixes the list, or {@link PublicSuffix#none()}
              * @return this builder
              */
             public Builder publicSuffix(PublicSuffix suffixes) {
@@ -291,6 +298,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * repeatable. A match of the peer's own certificate accepts it even when its name does
              * not match. Malformed pins fail {@link #build()}.
              *
+             * @param pins the pins
              * @return this builder
              */
             public Builder fingerprint(String... pins) {
@@ -301,6 +309,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer.
              *
+             * @param force {@code true} to accept the peer only by a pin
              * @return this builder
              */
             public Builder forceFingerprint(boolean force) {
@@ -312,6 +321,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * Validates the peer's chain against these CAs as well. Without it the chain is left
              * to the {@code SslHandler}'s own context, which has already checked it.
              *
+             * @param trust the CAs
              * @return this builder
              */
             public Builder caStore(CaStore trust) {
@@ -322,6 +332,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * Checks every setting; throws a {@link TlsException} naming the option at fault.
              *
+             * @return the configuration, immutable and shareable between connections
              * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown scheme name, a
              *     malformed pin or an unusable CA store
              */

@@ -46,13 +46,30 @@ public final class TlsHandshakeEvent extends TlsCompletionEvent {
         this.resumed = false;
     }
 
-    /** A successful handshake's event. */
+    /**
+     * A successful handshake's event.
+     *
+     * @param client {@code true} for the client's side
+     * @param duration how long the handshake took
+     * @param protocol the negotiated version, e.g. {@code TLSv1.3}
+     * @param cipher the cipher suite
+     * @param group the key exchange group, or {@code null}
+     * @param resumed whether the session was resumed
+     * @return the event
+     */
     public static TlsHandshakeEvent success(boolean client, Duration duration, String protocol, String cipher,
                                             String group, boolean resumed) {
         return new TlsHandshakeEvent(client, duration.toNanos(), protocol, cipher, group, resumed);
     }
 
-    /** A failed handshake's event. */
+    /**
+     * A failed handshake's event.
+     *
+     * @param client {@code true} for the client's side
+     * @param duration how long until the failure
+     * @param cause what failed
+     * @return the event
+     */
     public static TlsHandshakeEvent failure(boolean client, Duration duration, TlsException cause) {
         return new TlsHandshakeEvent(client, duration.toNanos(), Objects.requireNonNull(cause, "cause"));
     }

@@ -68,12 +68,22 @@ public final class SubjectAltName {
         this.raw = raw;
     }
 
-    /** A {@code dNSName} entry; its raw bytes are the name's characters, one byte each. */
+    /**
+     * A {@code dNSName} entry; its raw bytes are the name's characters, one byte each.
+     *
+     * @param name the DNS name, e.g. {@code *.example.org}
+     * @return the entry
+     */
     public static SubjectAltName dns(String name) {
         return ia5(Type.DNS, Objects.requireNonNull(name, "name"));
     }
 
-    /** An {@code iPAddress} entry; {@code address} must be an IPv4 or IPv6 literal, never a host name. */
+    /**
+     * An {@code iPAddress} entry; {@code address} must be an IPv4 or IPv6 literal, never a host name.
+     *
+     * @param address the address literal
+     * @return the entry
+     */
     public static SubjectAltName ip(String address) {
         Objects.requireNonNull(address, "address");
         String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
@@ -89,18 +99,33 @@ public final class SubjectAltName {
         }
     }
 
-    /** An {@code iPAddress} entry: 4 bytes (IPv4) or 16 bytes (IPv6), as in the certificate. */
+    /**
+     * An {@code iPAddress} entry: 4 bytes (IPv4) or 16 bytes (IPv6), as in the certificate.
+     *
+     * @param address 4 or 16 bytes
+     * @return the entry
+     */
     public static SubjectAltName ip(byte[] address) {
         Objects.requireNonNull(address, "address");
         return new SubjectAltName(Type.IP, formatAddress(address), address.clone());
     }
 
-    /** An {@code rfc822Name} entry. */
+    /**
+     * An {@code rfc822Name} entry.
+     *
+     * @param address the mail address
+     * @return the entry
+     */
     public static SubjectAltName email(String address) {
         return ia5(Type.EMAIL, Objects.requireNonNull(address, "address"));
     }
 
-    /** A {@code uniformResourceIdentifier} entry. */
+    /**
+     * A {@code uniformResourceIdentifier} entry.
+     *
+     * @param uri the URI
+     * @return the entry
+     */
     public static SubjectAltName uri(String uri) {
         return ia5(Type.URI, Objects.requireNonNull(uri, "uri"));
     }
@@ -108,6 +133,9 @@ public final class SubjectAltName {
     /**
      * Parses the command line's {@code DNS:x}, {@code IP:y}, {@code EMAIL:z} and {@code URI:u}
      * form (type case-insensitive, split at the first colon, so {@code IP:fe80::1} works).
+     *
+     * @param spec {@code TYPE:value}
+     * @return the entry
      */
     public static SubjectAltName parse(String spec) {
         int colon = spec.indexOf(':');

@@ -91,6 +91,9 @@ public final class SniMapping implements SniLookup {
     /**
      * The entry for a name as a client sent it (any case, trailing dot, Unicode or A-labels), or
      * {@code null} for no name; {@code null} when nothing matches and there is no default.
+     *
+     * @param serverName the name as sent, or {@code null}
+     * @return the entry, or {@code null}
      */
     public Entry find(String serverName) {
         String name = ServerNames.canonical(serverName, false);
@@ -125,7 +128,12 @@ public final class SniMapping implements SniLookup {
         return List.copyOf(names);
     }
 
-    /** The context configured under exactly {@code name} (canonical form), or {@code null}. */
+    /**
+     * The context configured under exactly {@code name} (canonical form), or {@code null}.
+     *
+     * @param name a configured name in canonical form
+     * @return the context, or {@code null}
+     */
     public TlsServerContext context(String name) {
         return name.isEmpty() ? null : contexts.get(name);
     }
@@ -160,6 +168,8 @@ public final class SniMapping implements SniLookup {
          * certificate for the name (RSA and ECDSA, the reference's {@code 'name%ecc'}) go on the
          * options ({@code TlsServerOptions.Builder.addCertificate}).
          *
+         * @param name an exact name or {@code *.}wildcard
+         * @param serverOptions the options its context is built from
          * @return this builder
          * @throws IllegalArgumentException when the name is no host name or is given twice
          */
@@ -172,6 +182,8 @@ public final class SniMapping implements SniLookup {
         /**
          * Serves {@code name} with a context built elsewhere.
          *
+         * @param name an exact name or {@code *.}wildcard
+         * @param context the context
          * @return this builder
          */
         public Builder add(String name, TlsServerContext context) {
@@ -184,6 +196,7 @@ public final class SniMapping implements SniLookup {
          * Serves clients that sent no name, or a name nothing else matches: the reference's
          * {@code ''} entry. Without a default such clients get no certificate.
          *
+         * @param serverOptions the options the default context is built from
          * @return this builder
          */
         public Builder addDefault(TlsServerOptions serverOptions) {
@@ -194,6 +207,7 @@ public final class SniMapping implements SniLookup {
         /**
          * {@link #addDefault(TlsServerOptions)} with a context built elsewhere.
          *
+         * @param context the default context
          * @return this builder
          */
         public Builder addDefault(TlsServerContext context) {
@@ -211,6 +225,7 @@ public final class SniMapping implements SniLookup {
         /**
          * Builds every context; a bad certificate or option fails here, naming the server name.
          *
+         * @return the mapping, immutable
          * @throws TlsException when an entry's server context cannot be built (its code, with the
          *     name in the message)
          */

@@ -95,7 +95,11 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     private String protocol = "custom";
     private boolean client;
 
-    /** Fails the connection on plaintext after the upgrade point. */
+    /**
+     * Fails the connection on plaintext after the upgrade point.
+     *
+     * @param framing how the plaintext is cut into frames
+     */
     public StartTlsHandler(Framing framing) {
         this(framing, PlaintextPolicy.FAIL, DEFAULT_MAX_FRAME);
     }
@@ -126,6 +130,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * protocol handler wrote and flushed it already) in plaintext, then starts TLS through
      * {@link TlsServerContext#installBefore}, as a server that speaks TLS from the start gets it.
      * The future completes when the client's handshake was accepted.
+     *
+     * @param tls the server context
+     * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
+     * @return completes with the channel when TLS is on and verified
      */
     public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
         Objects.requireNonNull(tls, "tls");
@@ -152,12 +160,25 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * direct TLS: every check the options ask for runs, including those after the handshake
      * (OCSP resolving, CRL distribution points), and the future completes only with their
      * verdict.
+     *
+     * @param tls the client context
+     * @param host the server's name
+     * @param port the server's port
+     * @return completes with the channel when TLS is on and verified
      */
     public Future<Channel> startClient(TlsClientContext tls, String host, int port) {
         return startClient(tls, host, port, host + ":" + port);
     }
 
-    /** {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
+    /**
+     * {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code SSL_session_key}).
+     *
+     * @param tls the client context
+     * @param host the server's name
+     * @param port the server's port
+     * @param sessionKey the key the session is filed under
+     * @return completes with the channel when TLS is on and verified
+     */
     public Future<Channel> startClient(TlsClientContext tls, String host, int port, String sessionKey) {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(sessionKey, "sessionKey");
@@ -187,6 +208,11 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * that speaks TLS from the start does ({@code SSL_cert_file => { host => ... }} after
      * {@code start_SSL}). The future completes when the client's handshake was accepted; an
      * unknown name or a failed lookup fails it and closes the channel.
+     *
+     * @param lookup finds the context for the requested name
+     * @param options the selector's limits
+     * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
+     * @return completes with the channel when TLS is on and verified
      */
     public Future<Channel> startServer(SniLookup lookup, SniSelectorOptions options, Object positiveReply) {
         Objects.requireNonNull(lookup, "lookup");
@@ -216,6 +242,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * in plaintext, if it is not {@code null}. <b>Please note:</b> only the checks inside the
      * handshake run with a bare handler; the {@code startServer} and {@code startClient} methods
      * add everything the options ask for.
+     *
+     * @param ssl the handler, of either role
+     * @param reply a plaintext reply to write first, or {@code null}
+     * @return completes with the channel when the handshake finished
      */
     public Future<Channel> start(SslHandler ssl, Object reply) {
         Objects.requireNonNull(ssl, "ssl");
@@ -338,6 +368,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     /**
      * Downgrades to plaintext ({@code stop_SSL}); writes made while the downgrade runs wait and
      * go out in plaintext after it. See {@link StopTlsHandler#stop(StopTlsHandler.Mode, Duration)}.
+     *
+     * @param mode how the close_notify exchange goes
+     * @param timeout how long to wait for the peer
+     * @return completes with the channel when it speaks plaintext again
      */
     public Future<Channel> stopTls(StopTlsHandler.Mode mode, Duration timeout) {
         if (!ctx.executor().inEventLoop()) {

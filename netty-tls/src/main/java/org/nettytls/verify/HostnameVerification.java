@@ -68,12 +68,25 @@ public final class HostnameVerification {
      * {@code true} when {@code cert} is valid for {@code name} under {@code scheme}
      * ({@code SSL_verifycn_scheme}) with the public suffix list {@code suffixes}
      * ({@code SSL_verifycn_publicsuffix}).
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return whether the certificate is valid for the name
      */
     public static boolean verify(String name, X509Certificate cert, HostnameScheme scheme, PublicSuffix suffixes) {
         return check(name, cert, scheme, suffixes).matched();
     }
 
-    /** As {@link #verify}, with the built-in public suffix list. */
+    /**
+     * As {@link #verify}, with the built-in public suffix list.
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @return whether the certificate is valid for the name
+     */
     public static boolean verify(String name, X509Certificate cert, HostnameScheme scheme) {
         return verify(name, cert, scheme, PublicSuffix.builtIn());
     }
@@ -82,6 +95,12 @@ public final class HostnameVerification {
      * The verdict with its explanation: what was expected, which certificate names were compared
      * and which one matched, or why none did. {@link Result#toException()} turns a mismatch into a
      * {@code HOSTNAME_MISMATCH} {@link TlsException}.
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return the verdict with its explanation
      */
     public static Result check(String name, X509Certificate cert, HostnameScheme scheme, PublicSuffix suffixes) {
         Objects.requireNonNull(name, "name");

@@ -21,6 +21,10 @@ public final class PeerContext {
     /**
      * A peer seen inside the handshake: what it asked for is on the engine's handshake session.
      * netty-tls makes these; a test of a {@link PeerCheck} may too.
+     *
+     * @param chain the chain the peer sent, its own certificate first
+     * @param engine the engine of the handshake
+     * @param peerIsServer {@code true} when this side is the client
      */
     public PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
         this(chain, engine, null, peerIsServer, null, null);
@@ -29,6 +33,11 @@ public final class PeerContext {
     /**
      * A peer seen after the handshake, on {@code session}: the engine no longer has a
      * handshake session then.
+     *
+     * @param chain the chain the peer sent, its own certificate first
+     * @param engine the engine, or {@code null}
+     * @param session the finished session
+     * @param peerIsServer {@code true} when this side is the client
      */
     public PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer) {
         this(chain, engine, session, peerIsServer, null, null);
@@ -58,7 +67,12 @@ public final class PeerContext {
         return path != null ? path : chain;
     }
 
-    /** The same peer, with {@code validated} as its {@link #validatedPath()}. */
+    /**
+     * The same peer, with {@code validated} as its {@link #validatedPath()}.
+     *
+     * @param validated the path as validated, leaf first
+     * @return a new context
+     */
     public PeerContext withValidatedPath(List<X509Certificate> validated) {
         return new PeerContext(chain, engine, session, peerIsServer, List.copyOf(validated), validationTime);
     }
@@ -71,7 +85,12 @@ public final class PeerContext {
         return validationTime;
     }
 
-    /** The same peer, judged at {@code now} ({@link #validationTime()}). */
+    /**
+     * The same peer, judged at {@code now} ({@link #validationTime()}).
+     *
+     * @param now the validation time
+     * @return a new context
+     */
     public PeerContext judgedAt(java.time.Instant now) {
         return new PeerContext(chain, engine, session, peerIsServer, path, now);
     }
