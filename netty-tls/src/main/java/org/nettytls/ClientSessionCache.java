@@ -49,7 +49,12 @@ public final class ClientSessionCache {
         this.maxKeys = maxKeys;
     }
 
-    /** A cache for sessions of at most {@code maxKeys} keys; 0 makes one that keeps nothing. */
+    /**
+     * A cache for sessions of at most {@code maxKeys} keys; 0 makes one that keeps nothing.
+     *
+     * @param maxKeys the number of keys kept ({@code SSL_session_cache_size})
+     * @return the cache
+     */
     public static ClientSessionCache create(int maxKeys) {
         if (maxKeys < 0) {
             throw new IllegalArgumentException("SSL_session_cache_size must not be negative: " + maxKeys);
@@ -72,7 +77,12 @@ public final class ClientSessionCache {
         return sessions.size();
     }
 
-    /** Whether a session is kept for {@code key}. */
+    /**
+     * Whether a session is kept for {@code key}.
+     *
+     * @param key a {@code host:port} or {@code SSL_session_key}
+     * @return {@code true} when a session is kept
+     */
     public synchronized boolean contains(String key) {
         return sessions.containsKey(key);
     }
@@ -85,7 +95,11 @@ public final class ClientSessionCache {
         sessions.clear();
     }
 
-    /** Forgets the sessions of {@code key}, so the next connection under it does a full handshake. */
+    /**
+     * Forgets the sessions of {@code key}, so the next connection under it does a full handshake.
+     *
+     * @param key a {@code host:port} or {@code SSL_session_key}
+     */
     public synchronized void remove(String key) {
         Deque<Long> q = sessions.remove(key);
         if (q != null) {

@@ -35,7 +35,12 @@ public enum KeyExchangeGroup {
         return boringSslName;
     }
 
-    /** The group with BoringSSL's name {@code name}, or {@code null}. */
+    /**
+     * The group with BoringSSL's name {@code name}, or {@code null}.
+     *
+     * @param name e.g. {@code X25519MLKEM768}
+     * @return the group, or {@code null}
+     */
     public static KeyExchangeGroup ofBoringSslName(String name) {
         for (KeyExchangeGroup g : values()) {
             if (g.boringSslName.equals(name)) {

@@ -32,7 +32,11 @@ public abstract class TlsCompletionEvent {
         this.cause = null;
     }
 
-    /** A failed completion; {@code cause} says why. */
+    /**
+     * A failed completion; {@code cause} says why.
+     *
+     * @param cause the failure
+     */
     protected TlsCompletionEvent(TlsException cause) {
         this.cause = Objects.requireNonNull(cause, "cause");
     }

@@ -51,17 +51,29 @@ public final class TlsDefaults {
     private TlsDefaults() {
     }
 
-    /** {@code set_defaults}: settings every new builder of either role starts with; {@code null} removes them. */
+    /**
+     * {@code set_defaults}: settings every new builder of either role starts with; {@code null} removes them.
+     *
+     * @param defaults applied to every new builder, or {@code null}
+     */
     public static void setDefaults(Consumer<TlsOptions.Builder<?>> defaults) {
         all = defaults;
     }
 
-    /** {@code set_client_defaults}. */
+    /**
+     * {@code set_client_defaults}.
+     *
+     * @param defaults applied to every new client builder, or {@code null}
+     */
     public static void setClientDefaults(Consumer<TlsClientOptions.Builder> defaults) {
         client = defaults;
     }
 
-    /** {@code set_server_defaults}. */
+    /**
+     * {@code set_server_defaults}.
+     *
+     * @param defaults applied to every new server builder, or {@code null}
+     */
     public static void setServerDefaults(Consumer<TlsServerOptions.Builder> defaults) {
         server = defaults;
     }
@@ -74,6 +86,8 @@ public final class TlsDefaults {
      * every read and write with its size, on {@code org.nettytls.debug.data} (INFO). Through
      * Netty's logging facade (SLF4J, Log4j 2 or java.util.logging). The system property
      * {@code nettytls.debug} sets it at start; it applies to TLS installed afterwards.
+     *
+     * @param level 0 to 3
      */
     public static void setDebugLevel(int level) {
         TlsDebug.setLevel(level);

@@ -46,7 +46,12 @@ public enum TlsVersion {
         return version.wireVersion();
     }
 
-    /** The version with this JDK name ({@code TLSv1.2}), or {@code null}. */
+    /**
+     * The version with this JDK name ({@code TLSv1.2}), or {@code null}.
+     *
+     * @param name e.g. {@code TLSv1.3}
+     * @return the version, or {@code null}
+     */
     public static TlsVersion ofJavaName(String name) {
         ProtocolVersions.Version v = ProtocolVersions.Version.ofJdkName(name);
         return v == null ? null : of(v);

@@ -124,7 +124,12 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         return new TlsMetrics(Clock.systemUTC());
     }
 
-    /** A binder bound to {@code registry}. */
+    /**
+     * A binder bound to {@code registry}.
+     *
+     * @param registry the registry
+     * @return the binder
+     */
     public static TlsMetrics of(MeterRegistry registry) {
         TlsMetrics m = create();
         m.bindTo(registry);
@@ -237,6 +242,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
     /**
      * Staple age and status gauges for every certificate {@code stapler} staples, following its changes.
      *
+     * @param stapler the stapler
      * @return this {@code TlsMetrics}
      */
     public TlsMetrics monitor(OcspStapler stapler) {
@@ -288,6 +294,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
      * each CA its contexts trust for client certificates; SNI selections are tagged with its
      * configured names. Both follow every successful reload.
      *
+     * @param reloader the reloader
      * @return this {@code TlsMetrics}
      */
     public TlsMetrics monitor(SniReloader reloader) {
@@ -306,6 +313,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
     /**
      * As {@link #monitor(SniReloader)}, for a mapping that never changes.
      *
+     * @param mapping the mapping
      * @return this {@code TlsMetrics}
      */
     public TlsMetrics monitor(SniMapping mapping) {
@@ -319,6 +327,8 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
     /**
      * Expiry gauges for one server context's certificates, under the SNI name {@code name} ({@code ""}: default).
      *
+     * @param name the SNI name, or {@code ""}
+     * @param context the context
      * @return this {@code TlsMetrics}
      */
     public TlsMetrics monitor(String name, TlsServerContext context) {
@@ -333,6 +343,7 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
     /**
      * Expiry gauges for the CA certificates in {@code file} (a trust store the application uses elsewhere).
      *
+     * @param file the CA file
      * @return this {@code TlsMetrics}
      * @throws TlsException ({@code BAD_INPUT}) when the file cannot be read or holds no certificate
      */

@@ -112,6 +112,9 @@ public final class OcspClientConfig {
      * check) as an identity gate ({@link TlsClientOptions.Builder#addIdentityGate}), which
      * {@code TlsClientContext.install} puts on every connection, direct or STARTTLS. Returns the
      * same builder.
+     *
+     * @param options the client options to prepare
+     * @return {@code options}
      */
     public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
         return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck()).addIdentityGate(this::newHandler);
@@ -130,6 +133,10 @@ public final class OcspClientConfig {
     /**
      * The default checks applied to {@code staple} for the first certificate of {@code chain}
      * (whose issuer follows it): for a {@link OcspStapleCallback} that wants them.
+     *
+     * @param staple the stapled response (DER)
+     * @param chain the server's chain, its certificate then the issuer
+     * @return what the default checks concluded
      */
     public OcspStatus verifyStaple(byte[] staple, List<X509Certificate> chain) {
         X509Certificate leaf = chain.get(0);
@@ -290,6 +297,7 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default.
          *
+         * @param mode the mode
          * @return this builder
          */
         public Builder mode(OcspMode mode) {
@@ -301,6 +309,7 @@ public final class OcspClientConfig {
          * {@code SSL_OCSP_FAIL_HARD}: a certificate that is checked must end with a good answer
          * (staple, cache, resolver or CRL); any soft failure fails the connection.
          *
+         * @param on {@code true} for hard failure
          * @return this builder
          */
         public Builder failHard(boolean on) {
@@ -312,6 +321,7 @@ public final class OcspClientConfig {
          * {@code SSL_OCSP_FULL_CHAIN}: resolve every certificate of the chain below the trust
          * anchor, not only the server's own. Turns {@link #resolve(boolean)} on.
          *
+         * @param on {@code true} for the whole chain
          * @return this builder
          */
         public Builder fullChain(boolean on) {
@@ -327,6 +337,7 @@ public final class OcspClientConfig {
          * asynchronously on the channel's event loop: certificates without a good staple or cache
          * entry are asked about over HTTP before the handler lets any data through.
          *
+         * @param on {@code true} to ask the responders
          * @return this builder
          */
         public Builder resolve(boolean on) {
@@ -337,6 +348,7 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers.
          *
+         * @param cache the shared cache
          * @return this builder
          */
         public Builder cache(OcspCache cache) {
@@ -347,6 +359,7 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple.
          *
+         * @param callback decides the staple
          * @return this builder
          */
         public Builder stapleCallback(OcspStapleCallback callback) {
@@ -357,6 +370,7 @@ public final class OcspClientConfig {
         /**
          * The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default.
          *
+         * @param skew the allowed skew, not negative
          * @return this builder
          */
         public Builder clockSkew(Duration skew) {
@@ -367,6 +381,7 @@ public final class OcspClientConfig {
         /**
          * The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default.
          *
+         * @param maxAge the maximum age, not negative
          * @return this builder
          */
         public Builder maxAge(Duration maxAge) {
@@ -402,6 +417,7 @@ public final class OcspClientConfig {
          * Responders trusted to answer for any certificate, whoever issued them (OpenSSL's
          * {@code -VAfile}); the response must still name one of them in its responder ID.
          *
+         * @param responders the responders' certificates
          * @return this builder
          */
         public Builder trustedResponder(X509Certificate... responders) {
@@ -412,6 +428,7 @@ public final class OcspClientConfig {
         /**
          * Send a nonce with the resolver's requests, and require the response to echo it.
          *
+         * @param on {@code true} to send a nonce (RFC 8954)
          * @return this builder
          */
         public Builder nonce(boolean on) {
@@ -422,6 +439,7 @@ public final class OcspClientConfig {
         /**
          * How long one HTTP request of the resolver may take; 5 seconds by default.
          *
+         * @param timeout a positive timeout
          * @return this builder
          */
         public Builder timeout(Duration timeout) {
@@ -435,6 +453,7 @@ public final class OcspClientConfig {
         /**
          * Ask this responder instead of the URL in each certificate's authorityInfoAccess.
          *
+         * @param url an {@code http} URL
          * @return this builder
          */
         public Builder responderUrl(URI url) {
@@ -445,6 +464,7 @@ public final class OcspClientConfig {
         /**
          * Use CRLs from the certificates' CRL distribution points: off by default.
          *
+         * @param use when CRLs are used
          * @return this builder
          */
         public Builder crlDistributionPoints(CrlUse use) {
@@ -457,6 +477,7 @@ public final class OcspClientConfig {
          * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
          * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
          *
+         * @param clock the clock
          * @return this builder
          */
         public Builder validationClock(Clock clock) {

@@ -226,6 +226,7 @@ public final class OcspStapler implements AutoCloseable {
      * stapler.ready().await(10, TimeUnit.SECONDS);
      * }</pre>
      *
+     * @param options the server options to staple
      * @return the built options
      * @throws TlsException when the options do not build, or a certificate cannot be stapled (no
      *         issuer in its chain, no responder named)
@@ -257,6 +258,8 @@ public final class OcspStapler implements AutoCloseable {
      * only one, or the one whose chain the engine holds); returns the handler. Call it before the
      * handshake starts, in {@code initChannel}. Does nothing when there is no good, current response.
      *
+     * @param handler a server handler before its handshake
+     * @return {@code handler}
      * @throws IllegalStateException when this stapler has several certificates and the engine does
      *         not tell which one it presents (a netty-tls server context chooses its key material
      *         inside the handshake): use {@link #staple(SslHandler, X509Certificate)}, rather than
@@ -273,7 +276,13 @@ public final class OcspStapler implements AutoCloseable {
         return staple(handler, leaf);
     }
 
-    /** Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI. */
+    /**
+     * Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI.
+     *
+     * @param handler a server handler before its handshake
+     * @param leaf the certificate it presents
+     * @return {@code handler}
+     */
     public SslHandler staple(SslHandler handler, X509Certificate leaf) {
         byte[] staple = currentStaple(leaf);
         SSLEngine engine = handler.engine();
@@ -283,7 +292,12 @@ public final class OcspStapler implements AutoCloseable {
         return handler;
     }
 
-    /** {@code leaf}'s current good response (DER), or {@code null}. */
+    /**
+     * {@code leaf}'s current good response (DER), or {@code null}.
+     *
+     * @param leaf a certificate this stapler follows
+     * @return the response, or {@code null}
+     */
     public byte[] currentStaple(X509Certificate leaf) {
         Instant now = verification.now();
         for (Entry e : entries) {
@@ -315,6 +329,7 @@ public final class OcspStapler implements AutoCloseable {
      * changes. Thread-safe; reads the persistence folder on the calling thread, so call it from
      * the thread that reloads, not from an event loop.
      *
+     * @param chains each a certificate followed by its issuer
      * @return completes when the first fetch of every added certificate has finished, successfully or not
      * @throws TlsException for a chain without its issuer or a certificate naming no responder;
      *     nothing changes then
@@ -333,6 +348,8 @@ public final class OcspStapler implements AutoCloseable {
      * Adds one certificate (followed by its issuer) to those stapled, keeping the others; does
      * nothing for one already known. As {@link #follow}, whose notes apply.
      *
+     * @param chain a certificate followed by its issuer
+     * @return completes when the certificate's first fetch has finished, successfully or not
      * @throws TlsException as {@link #follow}
      */
     public Future<Void> add(List<X509Certificate> chain) throws TlsException {
@@ -374,7 +391,12 @@ public final class OcspStapler implements AutoCloseable {
         return done;
     }
 
-    /** What is known of {@code leaf}'s response, or {@code null}. */
+    /**
+     * What is known of {@code leaf}'s response, or {@code null}.
+     *
+     * @param leaf a certificate this stapler follows
+     * @return the status, or {@code null}
+     */
     public OcspStatus status(X509Certificate leaf) {
         for (Entry e : entries) {
             if (e.cert.equals(leaf)) {
@@ -693,6 +715,7 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * A certificate the server presents, followed by its issuer (a server's usual chain); repeatable.
          *
+         * @param chain a certificate followed by its issuer
          * @return this builder
          */
         public Builder certificate(List<X509Certificate> chain) {
@@ -703,6 +726,7 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * The channel class for the HTTP requests, matching the group's transport; NIO by default.
          *
+         * @param type the channel class
          * @return this builder
          */
         public Builder channelType(Class<? extends Channel> type) {
@@ -713,6 +737,7 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * How responses are verified before use (skew, maximum age, size, trusted responders, timeout).
          *
+         * @param config the verification settings
          * @return this builder
          */
         public Builder verification(OcspClientConfig config) {
@@ -723,6 +748,7 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * Ask this responder instead of each certificate's own.
          *
+         * @param url the responder's URL
          * @return this builder
          */
         public Builder responderUrl(URI url) {
@@ -733,6 +759,7 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * Keep good responses in this folder and start from them.
          *
+         * @param folder the folder
          * @return this builder
          */
         public Builder persistTo(Path folder) {
@@ -755,6 +782,7 @@ public final class OcspStapler implements AutoCloseable {
          * Shares responses with the other servers of a fleet through {@code store}: see
          * {@link OcspStapleStore} for what is read, claimed and written, and when.
          *
+         * @param store the fleet's store
          * @return this builder
          */
         public Builder store(OcspStapleStore store) {
@@ -772,6 +800,7 @@ public final class OcspStapler implements AutoCloseable {
          * handshakes get a staple as soon as this returns, even with the responder down), and
          * starts the first fetches.
          *
+         * @return the running stapler
          * @throws TlsException for a chain without its issuer or a certificate naming no responder
          */
         public OcspStapler start() throws TlsException {

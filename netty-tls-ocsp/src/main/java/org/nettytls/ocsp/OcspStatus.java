@@ -94,6 +94,10 @@ public final class OcspStatus {
     /**
      * A status decided by an {@link OcspStapleCallback}, for the connection info; use
      * {@link OcspClientConfig#verifyStaple} to get the default checks' status instead.
+     *
+     * @param result the callback's answer
+     * @param detail what it said, or {@code null}
+     * @return the status
      */
     public static OcspStatus byCallback(Result result, String detail) {
         return new OcspStatus(result, Source.CALLBACK, null, detail, null, null, null);
@@ -185,7 +189,12 @@ public final class OcspStatus {
         return validUntil;
     }
 
-    /** Whether a cache may still hand out this answer at {@code now}. */
+    /**
+     * Whether a cache may still hand out this answer at {@code now}.
+     *
+     * @param now the time asked about
+     * @return {@code true} while the answer holds
+     */
     public boolean isCurrent(Instant now) {
         return validUntil != null && now.isBefore(validUntil);
     }

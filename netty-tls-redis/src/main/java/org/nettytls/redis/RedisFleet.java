@@ -135,6 +135,9 @@ public final class RedisFleet implements AutoCloseable {
     /**
      * A fleet at {@code uri}: {@code redis://[[user]:password@]host[:port][/db]} or
      * {@code rediss://...} for TLS (which needs {@link Builder#tls}).
+     *
+     * @param uri the Redis URI
+     * @return a new builder
      */
     public static Builder builder(String uri) {
         return new Builder(uri);
@@ -254,7 +257,12 @@ public final class RedisFleet implements AutoCloseable {
         return scheduler;
     }
 
-    /** A ticket key source kept in this fleet's Redis; started (first read from Redis tried) before it returns. */
+    /**
+     * A ticket key source kept in this fleet's Redis; started (first read from Redis tried) before it returns.
+     *
+     * @param settings rotation, retention and polling
+     * @return the started source
+     */
     public RedisTicketKeys ticketKeys(RedisTicketKeys.Settings settings) {
         return RedisTicketKeys.start(this, settings);
     }
@@ -299,6 +307,7 @@ public final class RedisFleet implements AutoCloseable {
          * The client options TLS to Redis is verified with (CA, name scheme, pins...): needed for
          * {@code rediss://}. The Redis server is checked as netty-tls checks any server.
          *
+         * @param options the client options for Redis
          * @return this builder
          */
         public Builder tls(TlsClientOptions options) {
@@ -309,6 +318,7 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * Redis {@code AUTH} password, when the URI carries none (keep it out of command lines).
          *
+         * @param password the password
          * @return this builder
          */
         public Builder password(char[] password) {
@@ -319,6 +329,7 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * Prefix of every key this fleet uses ({@code netty-tls:} by default): fleets sharing a Redis need their own.
          *
+         * @param prefix the prefix
          * @return this builder
          */
         public Builder keyPrefix(String prefix) {
@@ -329,6 +340,7 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * How long a command may take before it counts as failed (2 s by default).
          *
+         * @param timeout the timeout
          * @return this builder
          */
         public Builder commandTimeout(Duration timeout) {
@@ -339,6 +351,7 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * How often a fleet that never reached Redis tries again (1 s by default).
          *
+         * @param delay the delay
          * @return this builder
          */
         public Builder reconnectDelay(Duration delay) {
@@ -349,6 +362,7 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more.
          *
+         * @param wait the wait
          * @return this builder
          */
         public Builder connectWait(Duration wait) {
@@ -360,6 +374,7 @@ public final class RedisFleet implements AutoCloseable {
          * Builds the fleet and connects, waiting at most {@link #connectWait} (never on an event
          * loop: call it at start-up); reconnects in the background.
          *
+         * @return the fleet, connected or reconnecting
          * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for a URI that is not
          *         {@code redis://} or {@code rediss://}, or {@code rediss://} without {@link #tls}
          */

@@ -154,6 +154,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How long each key encrypts before the next takes over (1 hour by default).
              *
+             * @param d the rotation period
              * @return this builder
              */
             public Builder rotation(Duration d) {
@@ -165,6 +166,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
              * How many older keys still decrypt (3 by default): cover the server's session timeout
              * ({@code rotation * keep} at least), or older tickets mean full handshakes.
              *
+             * @param keys the number of older keys
              * @return this builder
              */
             public Builder keep(int keys) {
@@ -178,6 +180,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How often each instance reads the ring (10 s by default).
              *
+             * @param d the poll period
              * @return this builder
              */
             public Builder poll(Duration d) {
@@ -188,6 +191,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How long a new key only decrypts before it encrypts (three polls by default).
              *
+             * @param d the staging period
              * @return this builder
              */
             public Builder staging(Duration d) {
@@ -198,6 +202,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How long past a rotation that did not come (Redis away) an instance rotates alone (one rotation by default).
              *
+             * @param d the grace period
              * @return this builder
              */
             public Builder localRotationAfter(Duration d) {
@@ -208,6 +213,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How long {@code start} waits for Redis before serving with a key of its own (2 s by default).
              *
+             * @param d the wait
              * @return this builder
              */
             public Builder startWait(Duration d) {

@@ -190,7 +190,12 @@ public final class CaStore {
         return new Builder();
     }
 
-    /** A store of the given certificates ({@code SSL_ca}); those that may not issue are sorted as the class describes. */
+    /**
+     * A store of the given certificates ({@code SSL_ca}); those that may not issue are sorted as the class describes.
+     *
+     * @param certificates the CA certificates
+     * @return the store
+     */
     public static CaStore of(X509Certificate... certificates) {
         return new CaStore(Arrays.asList(certificates.clone()), List.of("given certificates"));
     }
@@ -208,6 +213,7 @@ public final class CaStore {
      * names something unusable is an error (naming the variable), not a reason to fall back to
      * another set of CAs. Distribution locations that are missing or unusable are skipped.
      *
+     * @return the system's CAs
      * @throws TlsException ({@code BAD_INPUT}) when {@code SSL_CERT_FILE} or {@code SSL_CERT_DIR} is
      *     set but names nothing usable
      */
@@ -341,6 +347,7 @@ public final class CaStore {
         /**
          * Adds certificates ({@code SSL_ca}).
          *
+         * @param certificates the CA certificates
          * @return this builder
          */
         public Builder addCertificates(Collection<X509Certificate> certificates) {
@@ -351,6 +358,7 @@ public final class CaStore {
         /**
          * Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings.
          *
+         * @param store another store
          * @return this builder
          */
         public Builder addStore(CaStore store) {
@@ -361,6 +369,7 @@ public final class CaStore {
         /**
          * Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}).
          *
+         * @param file the file
          * @return this builder
          */
         public Builder addFile(Path file) {
@@ -371,6 +380,7 @@ public final class CaStore {
         /**
          * Adds the certificates of a directory ({@code SSL_ca_path}), read as the class describes.
          *
+         * @param directory the directory
          * @return this builder
          */
         public Builder addDirectory(Path directory) {
@@ -381,6 +391,7 @@ public final class CaStore {
         /**
          * Loads everything added; a file or directory that yields no usable certificate is an error naming it.
          *
+         * @return the store, immutable
          * @throws TlsException ({@code BAD_INPUT}) when a file or directory cannot be read or holds
          *     no certificate
          */

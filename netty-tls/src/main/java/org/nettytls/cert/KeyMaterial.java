@@ -28,6 +28,9 @@ public final class KeyMaterial {
      * Key material already in memory ({@code SSL_cert} and {@code SSL_key}): checks, as the
      * loader does for files, that {@code key} belongs to the first certificate of {@code chain}.
      *
+     * @param key the private key
+     * @param chain the own certificate first, then its issuers
+     * @return the key material
      * @throws TlsException ({@code BAD_CONFIGURATION}) for an empty chain or a key that does not
      *     match its first certificate
      */

@@ -77,6 +77,8 @@ public final class IoSocketSsl {
      * The reference's verify mode bits: 0 {@code SSL_VERIFY_NONE}, 1 {@code SSL_VERIFY_PEER}, and
      * with 1 also 2 {@code SSL_VERIFY_FAIL_IF_NO_PEER_CERT} and 4 {@code SSL_VERIFY_CLIENT_ONCE}.
      *
+     * @param bits {@code SSL_verify_mode} as a number
+     * @return the mode
      * @throws TlsException {@code BAD_CONFIGURATION} for other bits, or 2 or 4 without 1
      */
     public static VerifyMode verifyMode(int bits) throws TlsException {
@@ -93,6 +95,8 @@ public final class IoSocketSsl {
     /**
      * A client's options from the reference's map; {@code TlsClientOptions.builder()}'s defaults for the rest.
      *
+     * @param options {@code SSL_*} keys to values, as IO::Socket::SSL takes them
+     * @return a builder holding them, to change further or build
      * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
      *     server-only or ill-typed option, or a file that cannot be loaded
      */
@@ -121,6 +125,8 @@ public final class IoSocketSsl {
      * A server's options from the reference's map, for one certificate ({@code SSL_cert_file} a
      * path); its hash form (a certificate per server name) is {@link #sniMapping}.
      *
+     * @param options {@code SSL_*} keys to values, as IO::Socket::SSL takes them
+     * @return a builder holding them, to change further or build
      * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
      *     client-only or ill-typed option, or a file that cannot be loaded
      */
@@ -163,6 +169,8 @@ public final class IoSocketSsl {
      * to a second certificate of another key type for that name, and {@code ''} to the default
      * for clients that send no name or one nothing matches. Every other key applies to every name.
      *
+     * @param options {@code SSL_*} keys to values, {@code SSL_cert_file} a hash
+     * @return the mapping
      * @throws TlsException ({@code BAD_CONFIGURATION}) when {@code SSL_cert_file} and {@code
      *     SSL_key_file} are not hashes with the same names, or an entry's context cannot be built
      */

@@ -29,7 +29,13 @@ public final class TicketKey {
         this.secret = secret;
     }
 
-    /** A key from its 16-byte name and 32-byte secret, e.g. from a fleet's key store. */
+    /**
+     * A key from its 16-byte name and 32-byte secret, e.g. from a fleet's key store.
+     *
+     * @param name 16 bytes
+     * @param secret 32 bytes
+     * @return the key
+     */
     public static TicketKey of(byte[] name, byte[] secret) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(secret, "secret");

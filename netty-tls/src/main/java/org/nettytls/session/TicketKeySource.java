@@ -23,7 +23,13 @@ public interface TicketKeySource {
     /** {@return the keys now, current first; never empty} */
     List<TicketKey> ticketKeys();
 
-    /** A source with fixed keys, the first current. */
+    /**
+     * A source with fixed keys, the first current.
+     *
+     * @param current the key that encrypts
+     * @param decryptOnly older keys that only decrypt
+     * @return the source
+     */
     static TicketKeySource of(TicketKey current, TicketKey... decryptOnly) {
         List<TicketKey> keys = new java.util.ArrayList<>();
         keys.add(current);

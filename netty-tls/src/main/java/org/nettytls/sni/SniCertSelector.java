@@ -121,6 +121,11 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     /**
      * Adds a selector as {@code "tls"}, where {@code TlsServerContext.install} puts the
      * {@code SslHandler} of a single certificate; the chosen context's stack takes its place.
+     *
+     * @param pipeline an accepted channel's pipeline
+     * @param lookup finds the context for the requested name
+     * @param options the selector's limits
+     * @return the selector
      */
     public static SniCertSelector install(ChannelPipeline pipeline, SniLookup lookup, SniSelectorOptions options) {
         SniCertSelector selector = new SniCertSelector(lookup, options);

@@ -92,7 +92,12 @@ public final class SniMinter implements SniLookup {
         return cached("name:" + serverName, () -> mint(serverName));
     }
 
-    /** A context whose certificate copies {@code upstream}'s subject, names and validity, minted or cached. */
+    /**
+     * A context whose certificate copies {@code upstream}'s subject, names and validity, minted or cached.
+     *
+     * @param upstream the upstream server's certificate
+     * @return completes with the context
+     */
     public CompletionStage<TlsServerContext> cloneOf(X509Certificate upstream) {
         String key;
         try {
@@ -150,6 +155,8 @@ public final class SniMinter implements SniLookup {
     /**
      * Mints a certificate for {@code name} now, on this thread.
      *
+     * @param name a host name
+     * @return the certificate and key
      * @throws TlsException ({@code BAD_CONFIGURATION}) for a name that is not a valid host name, or
      *     when signing fails
      */
@@ -165,6 +172,8 @@ public final class SniMinter implements SniLookup {
     /**
      * Mints a copy of {@code upstream} now, on this thread: its subject, DNS and IP names and validity.
      *
+     * @param upstream the upstream server's certificate
+     * @return the certificate and key
      * @throws TlsException ({@code BAD_INPUT}) for an upstream certificate that cannot be copied
      */
     public KeyMaterial clone(X509Certificate upstream) throws TlsException {
@@ -210,6 +219,7 @@ public final class SniMinter implements SniLookup {
         /**
          * Where minting runs; the common fork-join pool unless set.
          *
+         * @param minting the executor
          * @return this builder
          */
         public Builder executor(Executor minting) {
@@ -221,6 +231,7 @@ public final class SniMinter implements SniLookup {
          * The settings of minted contexts (ALPN, versions, ...), applied to a builder that holds
          * the minted certificate; by default {@link TlsServerOptions}' defaults.
          *
+         * @param settings changes the builder of each minted context
          * @return this builder
          */
         public Builder options(java.util.function.UnaryOperator<TlsServerOptions.Builder> settings) {
@@ -231,6 +242,7 @@ public final class SniMinter implements SniLookup {
         /**
          * At most this many contexts are cached (default 1000); the least recently used go first.
          *
+         * @param entries the most contexts cached
          * @return this builder
          */
         public Builder maxCached(int entries) {
@@ -244,6 +256,7 @@ public final class SniMinter implements SniLookup {
         /**
          * How long certificates minted for a name are valid (whole days, at least one; default 30).
          *
+         * @param duration the validity
          * @return this builder
          */
         public Builder validity(Duration duration) {

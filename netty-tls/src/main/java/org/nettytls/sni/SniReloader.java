@@ -63,6 +63,8 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /**
      * Loads the mapping once; a failure here is the caller's, as at start-up there is nothing to keep.
      *
+     * @param loader builds each mapping
+     * @return the reloader
      * @throws TlsException whatever the first load throws
      */
     public static SniReloader create(MappingLoader loader) throws TlsException {
@@ -83,6 +85,7 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /**
      * Calls {@code listener} after every reload, on the thread that reloaded.
      *
+     * @param listener hears every reload
      * @return this {@code SniReloader}
      */
     public SniReloader onReload(Consumer<SniReloadEvent> listener) {
@@ -120,6 +123,9 @@ public final class SniReloader implements SniLookup, AutoCloseable {
      * Checks {@code files} every {@code interval} on {@code scheduler} and reloads when any of
      * them changed (modification time, size, or coming and going). Replaces an earlier watch.
      *
+     * @param scheduler runs the checks
+     * @param interval how often
+     * @param files the files to watch
      * @return this {@code SniReloader}
      */
     public SniReloader watch(ScheduledExecutorService scheduler, Duration interval, Path... files) {

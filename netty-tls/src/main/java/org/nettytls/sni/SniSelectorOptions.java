@@ -133,6 +133,7 @@ public final class SniSelectorOptions {
         /**
          * 64 to 2^24-1 bytes (the largest a handshake message can say).
          *
+         * @param bytes the longest ClientHello accepted
          * @return this builder
          */
         public Builder maxClientHelloLength(int bytes) {
@@ -146,6 +147,7 @@ public final class SniSelectorOptions {
         /**
          * Positive; there is no "wait forever".
          *
+         * @param timeout how long the ClientHello may take to arrive
          * @return this builder
          */
         public Builder clientHelloTimeout(Duration timeout) {
@@ -156,6 +158,7 @@ public final class SniSelectorOptions {
         /**
          * Positive; there is no "wait forever".
          *
+         * @param timeout how long an asynchronous lookup may take
          * @return this builder
          */
         public Builder lookupTimeout(Duration timeout) {
@@ -183,6 +186,7 @@ public final class SniSelectorOptions {
          * {@code TlsServerOptions.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
          * staples each. It must not block; an exception it throws fails the connection.
          *
+         * @param hook sees each handler and its context
          * @return this builder
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
@@ -193,6 +197,7 @@ public final class SniSelectorOptions {
         /**
          * See {@link SniSelectorOptions#observer()}. <b>Experimental</b>.
          *
+         * @param observer the observer
          * @return this builder
          */
         public Builder observer(TlsObserver observer) {

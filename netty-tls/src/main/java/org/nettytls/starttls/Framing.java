@@ -18,6 +18,9 @@ public interface Framing {
     /**
      * The length of the complete frame at the reader index of {@code in}, or {@code -1} when the
      * bytes there do not make a complete frame yet. Must not move the reader index.
+     *
+     * @param in the bytes received so far
+     * @return the frame's length in bytes, or {@code -1}
      */
     int frameLength(ByteBuf in);
 

@@ -51,10 +51,19 @@ public abstract class ServerDialog {
         }
     }
 
-    /** Says what {@code frame} (one client frame, not to be consumed) is; may {@link #lose} the dialog. */
+    /**
+     * Says what {@code frame} (one client frame, not to be consumed) is; may {@link #lose} the dialog.
+     *
+     * @param frame one frame the client sent
+     * @return what the frame is
+     */
     protected abstract Kind client(ByteBuf frame);
 
-    /** Follows the bytes the application writes (not to be consumed): its answers. */
+    /**
+     * Follows the bytes the application writes (not to be consumed): its answers.
+     *
+     * @param bytes bytes the application wrote
+     */
     protected abstract void server(ByteBuf bytes);
 
     /** {@return whether every command so far has its final answer (the server's greeting included)} */
@@ -68,10 +77,20 @@ public abstract class ServerDialog {
         return false;
     }
 
-    /** The positive answer to the upgrade command last seen. */
+    /**
+     * The positive answer to the upgrade command last seen.
+     *
+     * @param alloc the channel's allocator
+     * @return the reply's bytes
+     */
     protected abstract ByteBuf positiveReply(ByteBufAllocator alloc);
 
-    /** The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse. */
+    /**
+     * The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse.
+     *
+     * @param alloc the channel's allocator
+     * @return the refusal's bytes, or {@code null}
+     */
     protected ByteBuf refusal(ByteBufAllocator alloc) {
         return null;
     }
@@ -86,7 +105,11 @@ public abstract class ServerDialog {
         return lost;
     }
 
-    /** From now on no frame is taken for the upgrade command: the dialog cannot tell ({@code why}). */
+    /**
+     * From now on no frame is taken for the upgrade command: the dialog cannot tell ({@code why}).
+     *
+     * @param why the reason, for the error message
+     */
     protected final void lose(String why) {
         if (lost == null) {
             lost = why;

@@ -133,7 +133,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      *
      * @param tls the server context
      * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
-     * @return completes with the channel when TLS is on and verified
+     * @return completes with the channel when the client's handshake was accepted
      */
     public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
         Objects.requireNonNull(tls, "tls");
@@ -212,7 +212,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * @param lookup finds the context for the requested name
      * @param options the selector's limits
      * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
-     * @return completes with the channel when TLS is on and verified
+     * @return completes with the channel when the client's handshake was accepted
      */
     public Future<Channel> startServer(SniLookup lookup, SniSelectorOptions options, Object positiveReply) {
         Objects.requireNonNull(lookup, "lookup");

@@ -66,10 +66,18 @@ public interface StartTlsProtocol {
      * upgrade command where a command can start, and whether the application has answered
      * every command before it. {@code greeting}: the server still owes its greeting (a new
      * connection); false after a downgrade, where the conversation goes on.
+     *
+     * @param greeting whether the server sends a greeting first
+     * @return a new dialog for one connection
      */
     ServerDialog newServerDialog(boolean greeting);
 
-    /** A new client-side conversation that leads to the upgrade point; {@code host} is the server's name. */
+    /**
+     * A new client-side conversation that leads to the upgrade point; {@code host} is the server's name.
+     *
+     * @param host the server's name
+     * @return a new dialog for one connection
+     */
     ClientDialog newClientDialog(String host);
 
     /** {@return the protocols netty-tls knows, in the order of the constants} */

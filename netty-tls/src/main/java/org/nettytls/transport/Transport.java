@@ -52,7 +52,7 @@ import org.nettytls.error.TlsException;
 public final class Transport {
     /** A transport's kind, by the name the command line uses for it. */
     public enum Kind {
-        /** Linux io_uring (kernel 5.1+ with io_uring enabled): the first choice where it works. */
+        /** Linux io_uring: {@link Transport#best()}'s first choice where the kernel allows it. */
         IO_URING("io_uring"),
         /** Linux epoll, with every channel kept in the epoll set (see the class's note). */
         EPOLL("epoll"),
@@ -97,6 +97,8 @@ public final class Transport {
     /**
      * Exactly {@code kind}: a forced choice fails instead of falling back.
      *
+     * @param kind the kind
+     * @return the transport
      * @throws TlsException ({@code bad-configuration}) naming the transport and why it is not available here
      */
     public static Transport of(Kind kind) throws TlsException {
@@ -115,6 +117,8 @@ public final class Transport {
      * {@link #best()}), {@code io_uring} (also {@code io-uring}, {@code iouring}), {@code epoll} or
      * {@code nio}, in any case.
      *
+     * @param name the name
+     * @return the transport
      * @throws TlsException ({@code bad-configuration}) for another name, or a transport not available here
      */
     public static Transport named(String name) throws TlsException {
@@ -138,6 +142,9 @@ public final class Transport {
      * The transport {@code channel} runs on, so that more channels can join its event loop (an FTP
      * data listener beside its control connection, a proxy's upstream beside its client): a
      * channel class of another transport cannot register there.
+     *
+     * @param channel a channel
+     * @return its transport
      */
     public static Transport ofChannel(Channel channel) {
         String pkg = Objects.requireNonNull(channel, "channel").getClass().getPackageName();
@@ -152,6 +159,9 @@ public final class Transport {
      * the address and asks getpeername(), which a closed connection answers with ENOTCONN); this
      * asks the kernel as accept() does. A server that checks where a connection comes from (an FTP
      * data connection's, for one) must use this, or turn such a channel away.
+     *
+     * @param channel a channel
+     * @return the peer's address, or {@code null}
      */
     public static InetSocketAddress peerAddress(Channel channel) {
         SocketAddress remote = Objects.requireNonNull(channel, "channel").remoteAddress();
@@ -194,6 +204,9 @@ public final class Transport {
 
     /**
      * A group of {@code threads} event loops of this transport.
+     *
+     * @param threads the number of event loops
+     * @return the group
      */
     public EventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());

@@ -61,7 +61,12 @@ public final class HostnameScheme {
         /** Not at all: a {@code *} is compared literally and so never matches ({@code 0}). */
         OFF;
 
-        /** The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code 0}/{@code off}. */
+        /**
+         * The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code 0}/{@code off}.
+         *
+         * @param name the reference's value of {@code wildcards_in_alt} or {@code wildcards_in_cn}
+         * @return the rule
+         */
         public static Wildcards fromReferenceName(String name) {
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "anywhere":
@@ -192,6 +197,8 @@ public final class HostnameScheme {
      * names included ({@code www}, {@code rfc2818}, {@code acap}, {@code gist}, ...); the common ones
      * are also constants ({@link #SMTP}, {@link #HTTP}, ...).
      *
+     * @param name the scheme's name, e.g. {@code http}
+     * @return the scheme
      * @throws TlsException {@code BAD_CONFIGURATION} naming {@code SSL_verifycn_scheme} and the
      *         known names, for any other name
      */
@@ -311,6 +318,7 @@ public final class HostnameScheme {
         /**
          * A name for messages ({@code custom} unless set).
          *
+         * @param name the name
          * @return this builder
          */
         public Builder name(String name) {
@@ -368,6 +376,7 @@ public final class HostnameScheme {
          * <p><b>Please note:</b> the callback alone decides; the other rules of this builder and the
          * public suffix list are not applied.
          *
+         * @param callback the check
          * @return this builder
          */
         public Builder callback(Callback callback) {

@@ -69,6 +69,9 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
     /**
      * Called once, on the event loop, after a successful handshake: decide, and call
      * {@link #pass} or {@link #refuse}, now or later.
+     *
+     * @param ctx this gate's context
+     * @param ssl the handler whose handshake finished
      */
     protected abstract void judge(ChannelHandlerContext ctx, SslHandler ssl);
 
@@ -237,7 +240,11 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer passed: let everything held through, in order, and step out of the pipeline. */
+    /**
+     * The peer passed: let everything held through, in order, and step out of the pipeline.
+     *
+     * @param ctx this gate's context
+     */
     protected final void pass(ChannelHandlerContext ctx) {
         if (state != State.JUDGING) {
             return;
@@ -286,7 +293,12 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer is refused: nothing held reaches anyone, the handlers after learn why, and the channel closes. */
+    /**
+     * The peer is refused: nothing held reaches anyone, the handlers after learn why, and the channel closes.
+     *
+     * @param ctx this gate's context
+     * @param refusal why, with its code
+     */
     protected final void refuse(ChannelHandlerContext ctx, TlsException refusal) {
         if (state != State.JUDGING) {
             return;

@@ -17,6 +17,7 @@ public interface PeerCheck {
     /**
      * Refuses the peer by throwing a {@link TlsException} whose code and message say why.
      *
+     * @param peer the peer, its chain validated
      * @throws TlsException to refuse the peer: the handshake fails with an alert, and the exception's
      *     code and message reach the application
      */

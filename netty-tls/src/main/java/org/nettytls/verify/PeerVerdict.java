@@ -24,7 +24,12 @@ public final class PeerVerdict {
         return new PeerVerdict(true, null);
     }
 
-    /** A peer that failed {@code failure} but was accepted anyway, as verification was off. */
+    /**
+     * A peer that failed {@code failure} but was accepted anyway, as verification was off.
+     *
+     * @param failure why verification would have refused the peer
+     * @return the verdict
+     */
     public static PeerVerdict failed(TlsException failure) {
         return new PeerVerdict(false, Objects.requireNonNull(failure, "failure"));
     }

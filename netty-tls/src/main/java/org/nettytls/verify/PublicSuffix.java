@@ -95,6 +95,8 @@ public final class PublicSuffix {
      * {@code *.} wildcards and {@code !} exceptions). Every rule in the file is used, including a
      * private section if the file has one.
      *
+     * @param file a file in the Public Suffix List's format
+     * @return the list
      * @throws TlsException {@code BAD_INPUT} naming the file when it cannot be read or has a rule
      *         that cannot be converted to IDNA A-labels
      */
@@ -122,6 +124,8 @@ public final class PublicSuffix {
     /**
      * Rules from a string, as {@link #fromFile(Path)} reads them from a file.
      *
+     * @param rules the rules, one a line
+     * @return the list
      * @throws TlsException ({@code BAD_INPUT}) for a rule that cannot be parsed
      */
     public static PublicSuffix fromString(String rules) throws TlsException {
@@ -132,6 +136,9 @@ public final class PublicSuffix {
     /**
      * This list with another {@code min_suffix}: the number of labels taken as the suffix of a
      * name that matches no rule (the reference's default is 1; 0 makes unknown TLDs empty).
+     *
+     * @param minSuffix the number of labels, 0 or more
+     * @return a new list
      */
     public PublicSuffix withMinSuffix(int minSuffix) {
         if (minSuffix < 0) {
@@ -168,6 +175,8 @@ public final class PublicSuffix {
      * <p>A trailing dot of an absolute name is kept on the suffix ({@code www.example.com.} gives
      * {@code com.}), as in IO::Socket::SSL 2.099; 2.081 dropped it.
      *
+     * @param name the name
+     * @param add how many more labels to take into the suffix
      * @return empty for a {@code null} name, a name without labels, or one that cannot be converted
      *         to IDNA A-labels
      */
@@ -214,6 +223,8 @@ public final class PublicSuffix {
      * The reference's array form, {@code public_suffix(\@labels, $add)}: labels as given (A-labels,
      * any case; compared lower-cased), answered lower-cased and joined with dots.
      *
+     * @param labels the name's labels, leftmost first
+     * @param add how many more labels to take into the suffix
      * @return empty for an empty list
      */
     public Optional<Split> publicSuffixOfLabels(List<String> labels, int add) {
