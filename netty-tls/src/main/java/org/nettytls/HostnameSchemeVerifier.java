@@ -172,7 +172,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
         }
 
         /**
-         * A builder with no scheme, the name taken from the connection and no pins.
+         * A builder with the {@code default} scheme, the name taken from the connection, and no pins.
          *
          * @return a new builder
          */

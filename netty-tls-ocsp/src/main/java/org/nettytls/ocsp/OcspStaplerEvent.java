@@ -17,11 +17,11 @@ import org.nettytls.error.TlsException;
 public final class OcspStaplerEvent extends TlsCompletionEvent {
     /** The kinds of event. */
     public enum Kind {
-        /** The first good response for the certificate (fetched, or read from the persisted folder). */
+        /** The first good response for the certificate since the stapler began to follow it. */
         FETCHED,
-        /** A later good response that replaced the staple before the old one ran out. */
+        /** A later good response, which replaced the one stapled before. */
         REFRESHED,
-        /** No good response this time; {@link OcspStaplerEvent#cause()} says why, the old staple (if any) stays. */
+        /** No good response this time; {@link OcspStaplerEvent#cause()} says why. */
         FAILED
     }
 

@@ -285,7 +285,7 @@ public final class HeldCertificate {
 
     /**
      * Builds a {@link HeldCertificate}: a fresh key pair and a certificate signed by {@link #signedBy} or by
-     * itself. An EC P-256 key, valid for 365 days from now, unless set otherwise.
+     * itself. An EC P-256 key and 365 days of validity unless set otherwise.
      */
     public static final class Builder {
         private String subject;
