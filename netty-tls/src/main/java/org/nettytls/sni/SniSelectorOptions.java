@@ -25,7 +25,10 @@ public final class SniSelectorOptions {
     public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
     /** {@code TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT}: a slow hello waits as long as a plain server waits for it. */
     public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
-    /** How long an asynchronous {@link SniLookup} may take by default; then the connection fails with {@code HANDSHAKE_TIMEOUT}. */
+    /**
+     * How long an asynchronous {@link SniLookup} may take by default; then the connection fails with
+     * {@code HANDSHAKE_TIMEOUT}.
+     */
     public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
     /** The defaults. */
     public static final SniSelectorOptions DEFAULTS = builder().build();
