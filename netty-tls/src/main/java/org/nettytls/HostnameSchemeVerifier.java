@@ -283,7 +283,8 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             }
 
             /**
-             * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it.
+             * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()}
+             * disables it.
              *
              * @param suffixes the list, or {@link PublicSuffix#none()}
              * @return this builder

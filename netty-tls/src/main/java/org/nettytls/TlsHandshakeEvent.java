@@ -89,7 +89,8 @@ public final class TlsHandshakeEvent extends TlsCompletionEvent {
     }
 
     /**
-     * {@return the time from when TLS went onto the channel (the channel becoming active, or for {@code SniCertSelector} the
+     * {@return the time from when TLS went onto the channel (the channel becoming active, or for {@code
+     * SniCertSelector} the
      * selector starting to read the ClientHello) to the verdict}
      */
     public Duration duration() {

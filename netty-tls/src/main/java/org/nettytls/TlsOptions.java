@@ -858,7 +858,8 @@ public abstract class TlsOptions {
         }
 
         /**
-         * The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}.
+         * The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link
+         * #protocols(String)}.
          *
          * @param versions the versions to allow
          * @return this builder

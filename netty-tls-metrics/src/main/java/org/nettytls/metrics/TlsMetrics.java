@@ -225,7 +225,8 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
     }
 
     /**
-     * {@return a listener for {@code OcspStapler.Builder.listener} that counts fetches and failures, and refreshes the staple
+     * {@return a listener for {@code OcspStapler.Builder.listener} that counts fetches and failures, and refreshes
+     * the staple
      * gauges}
      */
     public Consumer<OcspStaplerEvent> staplerListener() {

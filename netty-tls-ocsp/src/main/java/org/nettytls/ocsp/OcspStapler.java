@@ -201,7 +201,8 @@ public final class OcspStapler implements AutoCloseable {
     }
 
     /**
-     * {@return a future that completes when every certificate's first fetch has finished, successfully or not: those of the builder
+     * {@return a future that completes when every certificate's first fetch has finished, successfully or not: those
+     * of the builder
      * and those of every {@link #applyTo} so far}
      */
     public Future<Void> ready() {

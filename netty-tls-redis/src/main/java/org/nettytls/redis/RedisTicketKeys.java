@@ -200,7 +200,8 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             }
 
             /**
-             * How long past a rotation that did not come (Redis away) an instance rotates alone (one rotation by default).
+             * How long past a rotation that did not come (Redis away) an instance rotates alone (one rotation by
+             * default).
              *
              * @param d the grace period
              * @return this builder

@@ -448,7 +448,8 @@ public final class HeldCertificate {
         }
 
         /**
-         * A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security floor.
+         * A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security
+         * floor.
          *
          * @param bits 1024, 2048 or 3072
          * @return this builder
@@ -624,7 +625,8 @@ public final class HeldCertificate {
         }
 
         /**
-         * Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code 2.5.29.15}, ...).
+         * Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code
+         * 2.5.29.15}, ...).
          *
          * @param oid the extension's dotted OID
          * @return this builder
@@ -635,7 +637,8 @@ public final class HeldCertificate {
         }
 
         /**
-         * Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31}, say).
+         * Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31},
+         * say).
          *
          * @param oid the extension's dotted OID
          * @param critical whether it is marked critical

@@ -134,7 +134,8 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     /**
-     * {@return a future that completes with the {@link SslHandler} this selector put in its place (before that handler's
+     * {@return a future that completes with the {@link SslHandler} this selector put in its place (before that
+     * handler's
      * handshake), or fails when it put none there (it refused the hello, the name is unknown, the lookup failed or
      * the client left)} A handler that judges a hello the selector could not read counts: its handshake then fails
      * with BoringSSL's answer. Lets a pipeline that starts TLS later, such as {@code StartTlsHandler}, attach to the

@@ -25,7 +25,8 @@ public interface Framing {
     int frameLength(ByteBuf in);
 
     /**
-     * {@return the framing of lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP, ManageSieve, line
+     * {@return the framing of lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP,
+     * ManageSieve, line
      * protocols}
      */
     static Framing lines() {
@@ -49,7 +50,8 @@ public interface Framing {
     }
 
     /**
-     * {@return the framing of PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first message (SSLRequest,
+     * {@return the framing of PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first
+     * message (SSLRequest,
      * GSSENCRequest or StartupMessage) has a length and no type byte, every later one a type byte and a length}
      */
     static Framing postgresFrontend() {
@@ -57,7 +59,8 @@ public interface Framing {
     }
 
     /**
-     * {@return the framing of PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the one-byte answer
+     * {@return the framing of PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the
+     * one-byte answer
      * ({@code S} or {@code N}) is a frame of its own, then typed messages}
      */
     static Framing postgresBackend() {

@@ -171,7 +171,8 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code SSL_session_key}).
+     * {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code
+     * SSL_session_key}).
      *
      * @param tls the client context
      * @param host the server's name

@@ -62,7 +62,8 @@ public final class HostnameScheme {
         OFF;
 
         /**
-         * The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code 0}/{@code off}.
+         * The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code
+         * 0}/{@code off}.
          *
          * @param name the reference's value of {@code wildcards_in_alt} or {@code wildcards_in_cn}
          * @return the rule
