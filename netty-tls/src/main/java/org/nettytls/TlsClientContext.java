@@ -32,11 +32,14 @@ public final class TlsClientContext {
     private final TlsClientOptions options;
     private final SslContext context;
     private final ClientSessionCache.Binding sessions;
+    private final TlsTrustManager trustManager;
 
-    private TlsClientContext(TlsClientOptions options, SslContext context, ClientSessionCache.Binding sessions) {
+    private TlsClientContext(TlsClientOptions options, SslContext context, ClientSessionCache.Binding sessions,
+            TlsTrustManager trustManager) {
         this.options = options;
         this.context = context;
         this.sessions = sessions;
+        this.trustManager = trustManager;
     }
 
     /**
@@ -67,7 +70,8 @@ public final class TlsClientContext {
         SslContextBuilder b = SslContextBuilder.forClient();
         TlsContexts.applyCommon(b, options);
         b.endpointIdentificationAlgorithm(null);
-        b.trustManager(new TlsTrustManager(options.peerVerification(options.verifiesPeer(), scheme), List.of()));
+        TlsTrustManager trust = new TlsTrustManager(options.peerVerification(options.verifiesPeer(), scheme), List.of());
+        b.trustManager(trust);
         if (options.keyMaterial() != null) {
             b.keyManager(options.keyMaterial().key(), options.keyMaterial().chain());
         }
@@ -77,10 +81,21 @@ public final class TlsClientContext {
             TlsContexts.finish(built, options);
             ClientSessionCache cache = options.sessionCache() != null ? options.sessionCache()
                     : ClientSessionCache.create(ClientSessionCache.DEFAULT_MAX_KEYS);
-            return new TlsClientContext(options, built, cache.bind(built));
+            return new TlsClientContext(options, built, cache.bind(built), trust);
         } catch (SSLException | RuntimeException e) {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION, "cannot build the client context: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The trust manager this context's handshakes use, for a JDK client ({@code java.net.http.HttpClient},
+     * an {@code SSLSocket}) that must verify a server exactly as netty-tls does: chain, hostname
+     * under the context's scheme (the name the JDK engine connects to), pins, CRLs and callback.
+     * Please note: checks that run after the handshake ({@link TlsClientOptions#identityGates()},
+     * such as OCSP) are not part of it.
+     */
+    public javax.net.ssl.X509ExtendedTrustManager trustManager() {
+        return trustManager;
     }
 
     /**

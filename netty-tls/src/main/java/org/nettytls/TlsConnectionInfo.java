@@ -72,6 +72,8 @@ public final class TlsConnectionInfo {
     private final String npn;
     private final String ocspStatus;
     private final PeerVerdict verification;
+    private final String compressionReceived;
+    private final String compressionSent;
 
     private TlsConnectionInfo(SSLEngine engine, SSLSession session, String alpn, String ocspStatus,
             List<X509Certificate> sentChain) throws TlsException {
@@ -112,6 +114,10 @@ public final class TlsConnectionInfo {
         this.ocspStatus = ocspStatus;
         Object verdict = session.getValue(PeerVerdict.SESSION_KEY);
         this.verification = verdict instanceof PeerVerdict ? (PeerVerdict) verdict : null;
+        Object received = session.getValue(org.nettytls.internal.CertificateCompression.RECEIVED);
+        this.compressionReceived = received instanceof String ? (String) received : null;
+        Object sent = session.getValue(org.nettytls.internal.CertificateCompression.SENT);
+        this.compressionSent = sent instanceof String ? (String) sent : null;
     }
 
     /**
@@ -444,6 +450,19 @@ public final class TlsConnectionInfo {
             // BoringSSL reports no group for a resumed TLS 1.2 session; that is not an error here.
             return null;
         }
+    }
+
+    /**
+     * The algorithm ({@code brotli}, {@code zlib}) the peer's certificate arrived compressed with
+     * (RFC 8879), or empty when it came uncompressed (or not at all, as on a resumed session).
+     */
+    public Optional<String> peerCertificateCompression() {
+        return Optional.ofNullable(compressionReceived);
+    }
+
+    /** The algorithm this side's certificate went out compressed with, or empty when it went uncompressed or not at all. */
+    public Optional<String> localCertificateCompression() {
+        return Optional.ofNullable(compressionSent);
     }
 
     /** {@return the protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}} */

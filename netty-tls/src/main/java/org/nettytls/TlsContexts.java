@@ -45,6 +45,10 @@ final class TlsContexts {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     alpn ? options.alpnProtocols() : options.npnProtocols()));
         }
+        if (options.certificateCompression()) {
+            b.option(OpenSslContextOption.CERTIFICATE_COMPRESSION_ALGORITHMS,
+                    org.nettytls.internal.CertificateCompression.config());
+        }
         if (!options.groupNames().isEmpty()) {
             b.option(OpenSslContextOption.GROUPS, options.groupNames().toArray(new String[0]));
         }

@@ -16,7 +16,7 @@ import org.nettytls.testing.Bystander;
 
 /**
  * The soak: a short run in every build, a long one with {@code mvn -B verify -Psoak
- * -Dsoak.minutes=30} (see the README's "Reliability" section). {@code -Dsoak.seconds},
+ * -Dsoak.minutes=30} (see docs/testing.md, "Reliability"). {@code -Dsoak.seconds},
  * {@code -Dsoak.clients}, {@code -Dsoak.seed} and {@code -Dsoak.skip=KIND,...} adjust it. The report is printed and written to
  * {@code target/soak-report.txt}.
  */

@@ -67,7 +67,13 @@ public enum TlsErrorCode {
     /** The connection could not be made or broke. */
     CONNECTION_FAILED("connection-failed"),
     /** A server has no certificate for the name the client asked for (SNI), and no default. */
-    UNRECOGNIZED_NAME("unrecognized-name");
+    UNRECOGNIZED_NAME("unrecognized-name"),
+    /** The ACME server could not be reached (network, DNS, or its HTTPS certificate failed verification). */
+    ACME_UNREACHABLE("acme-unreachable"),
+    /** The ACME server refused a request: the account, an order, a name, or a validation; the message carries its problem document. */
+    ACME_REFUSED("acme-refused"),
+    /** A file could not be written (a full disk, a file-size limit, no permission); the message names it. Nothing half-written is used. */
+    WRITE_FAILED("write-failed");
 
     private final String id;
 

@@ -67,6 +67,11 @@ import org.nettytls.trap.internal.ErrorTrapHandler;
  * the channel and the bytes go to it, as they would on a single certificate's port. It holds the
  * channel's reads while a lookup runs and never blocks the event loop.
  *
+ * <p>With {@link SniSelectorOptions.Builder#tlsAlpnChallenges} it also answers ACME's tls-alpn-01
+ * validation (RFC 8737): a hello offering ALPN {@code acme-tls/1} alone, for a name whose
+ * validation is pending, gets the validation context without asking the lookup, and that
+ * connection hands no data or handshake to the application and closes after the handshake.
+ *
  * <p>Outcomes are events: one {@link SniSelectionEvent} per connection (on success after the
  * handshake, with the certificate sent; on failure saying what was wrong with the hello, and what
  * BoringSSL said of it), and on any failure of its own also a failed {@link TlsHandshakeEvent}
@@ -217,8 +222,27 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             default:
                 serverName = ServerNames.canonical(requestedName, false);
                 signatureSchemes = hello.signatureSchemes();
+                TlsServerContext challenge = challengeFor(hello);
+                if (challenge != null) {
+                    state = State.LOOKING_UP;
+                    select(ctx, challenge, true);
+                    return;
+                }
                 lookUp(ctx, serverName);
         }
+    }
+
+    /**
+     * The tls-alpn-01 validation context for this hello (RFC 8737 section 3: ALPN offering
+     * {@code acme-tls/1} alone, for a name being validated), or {@code null} for every other hello.
+     */
+    private TlsServerContext challengeFor(ClientHello hello) {
+        TlsAlpnChallenges challenges = options.tlsAlpnChallenges();
+        if (challenges == null || serverName == null
+                || !hello.alpnProtocols().equals(List.of(TlsAlpnChallenges.ACME_TLS_1))) {
+            return null;
+        }
+        return challenges.challengeContext(serverName);
     }
 
     /** Stops the ClientHello timer and keeps how long the client took. */
@@ -286,7 +310,7 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         } else if (plaintext != null && context != null && context.options().errorTrap() != null) {
             trapPlaintext(ctx, context.options().errorTrap());
         } else if (context != null) {
-            select(ctx, context);
+            select(ctx, context, false);
         } else if (handedOver != null) {
             judge(ctx);
         } else {
@@ -294,8 +318,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
         }
     }
 
-    private void select(ChannelHandlerContext ctx, TlsServerContext context) {
+    private void select(ChannelHandlerContext ctx, TlsServerContext context, boolean challenge) {
         state = State.DONE;
+        String name = ctx.name();
         resumeReads(ctx);
         long handshakeMillis = remainingHandshakeMillis(context.options().handshakeTimeout().toMillis());
         TlsObserver observer = context.options().observer();
@@ -320,6 +345,9 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
             state = State.LOOKING_UP;
             fail(ctx, lookupFailed(e));
             return;
+        }
+        if (challenge) {
+            ctx.pipeline().addAfter(name, AcmeChallengeGuard.NAME, new AcmeChallengeGuard());
         }
         report(ctx, ssl, context);
         selected.trySuccess(ssl);

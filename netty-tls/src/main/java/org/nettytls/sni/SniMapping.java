@@ -53,6 +53,15 @@ public final class SniMapping implements SniLookup {
         return new Builder();
     }
 
+    /**
+     * A mapping with no names: every client gets {@code unrecognized_name}. For a server that
+     * waits for its first certificates (from ACME, say) and reloads when they come; a
+     * {@link Builder} with no names refuses to build, as that is usually a mistake.
+     */
+    public static SniMapping empty() {
+        return new SniMapping(new LinkedHashMap<>());
+    }
+
     /** A matched entry: the name it was configured under and its context. */
     public static final class Entry {
         private final String name;
@@ -220,6 +229,11 @@ public final class SniMapping implements SniLookup {
                 throw new IllegalArgumentException("the default is given twice");
             }
             return DEFAULT;
+        }
+
+        /** Whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is the explicit way). */
+        public boolean isEmpty() {
+            return options.isEmpty() && built.isEmpty();
         }
 
         /**

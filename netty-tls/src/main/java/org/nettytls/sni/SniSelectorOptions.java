@@ -49,6 +49,7 @@ public final class SniSelectorOptions {
     private final Duration lookupTimeout;
     private final UnknownName unknownName;
     private final BiConsumer<SslHandler, TlsServerContext> onHandler;
+    private final TlsAlpnChallenges tlsAlpnChallenges;
     private final TlsObserver observer;
 
     private SniSelectorOptions(Builder b) {
@@ -57,6 +58,7 @@ public final class SniSelectorOptions {
         this.lookupTimeout = b.lookupTimeout;
         this.unknownName = b.unknownName;
         this.onHandler = b.onHandler;
+        this.tlsAlpnChallenges = b.tlsAlpnChallenges;
         this.observer = b.observer;
     }
 
@@ -109,6 +111,11 @@ public final class SniSelectorOptions {
         return onHandler;
     }
 
+    /** Who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}. */
+    public TlsAlpnChallenges tlsAlpnChallenges() {
+        return tlsAlpnChallenges;
+    }
+
     /**
      * {@return the observer told of every selection, and of the connections the selector itself fails (no ClientHello
      * in time, no certificate for the name, a refused hello, a failed lookup, plaintext taken by the default's error
@@ -128,6 +135,7 @@ public final class SniSelectorOptions {
         private Duration lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
         private UnknownName unknownName = UnknownName.ALERT;
         private BiConsumer<SslHandler, TlsServerContext> onHandler = (handler, context) -> { };
+        private TlsAlpnChallenges tlsAlpnChallenges;
         private TlsObserver observer;
 
         private Builder() {
@@ -194,6 +202,16 @@ public final class SniSelectorOptions {
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /**
+         * Answers ACME tls-alpn-01 validation (RFC 8737) for the names {@code challenges} has a
+         * validation certificate for: see {@link TlsAlpnChallenges}. The lookup is not asked for
+         * such a hello. Off by default.
+         */
+        public Builder tlsAlpnChallenges(TlsAlpnChallenges challenges) {
+            this.tlsAlpnChallenges = Objects.requireNonNull(challenges, "challenges");
             return this;
         }
 

@@ -65,6 +65,12 @@ final class CertSpecs {
 
     /** Loads the entries into a mapping; {@code settings} adds what every name shares (ALPN, client CAs, ...). */
     static SniMapping load(List<Entry> entries, UnaryOperator<TlsServerOptions.Builder> settings) throws TlsException {
+        return builder(entries, settings).build();
+    }
+
+    /** {@link #load}, as a builder to which more names can be added (certificates from ACME, say). */
+    static SniMapping.Builder builder(List<Entry> entries, UnaryOperator<TlsServerOptions.Builder> settings)
+            throws TlsException {
         // 'name%ecc' adds a certificate to name's options: each name's certificates go on one builder.
         Map<String, TlsServerOptions.Builder> names = new LinkedHashMap<>();
         for (Entry e : entries) {
@@ -96,6 +102,6 @@ final class CertSpecs {
                 throw UsageException.of("--cert", ex.getMessage());
             }
         }
-        return b.build();
+        return b;
     }
 }

@@ -165,7 +165,11 @@ final class ProbeCommand implements Callable<Integer> {
         + "version, TLSv1 to TLSv1_3, each offering only that version with every cipher (ALL, or --cipher) and verification off."})
     boolean enumerate;
 
-    @Option(names = "--json", description = "Print the report as JSON (schema in README.md).")
+    @Option(names = "--no-cert-compression", description = "Do not offer certificate compression (RFC 8879; offered by default: "
+            + "brotli where available, zlib), so the server's certificate arrives uncompressed.")
+    boolean noCertCompression;
+
+    @Option(names = "--json", description = "Print the report as JSON (schema in docs/command-line.md).")
     boolean json;
 
     @Override
@@ -304,6 +308,7 @@ final class ProbeCommand implements Callable<Integer> {
         if (!alpn.isEmpty()) {
             b.alpnProtocols(alpn);
         }
+        b.certificateCompression(!noCertCompression);
         if (cert != null) {
             b.certificateFile(cert, key);
         } else if (key != null) {

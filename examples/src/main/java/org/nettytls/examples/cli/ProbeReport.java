@@ -23,7 +23,7 @@ import org.nettytls.verify.ValidationProfile;
 
 /**
  * What {@code probe} found, filled in as the probe goes and printed as text or as JSON. The JSON
- * fields, in this order, are the schema in README.md's table ("probe --json"): a test checks real
+ * fields, in this order, are the schema in docs/command-line.md's table ("probe --json"): a test checks real
  * output against it. A failure keeps what was found before it and adds {@code error}.
  */
 final class ProbeReport {
@@ -45,6 +45,7 @@ final class ProbeReport {
         report.put("group", info.keyExchangeGroup());
         report.put("alpn", info.alpn());
         report.put("sessionReused", info.sessionReused().orElse(null));
+        report.put("certificateCompression", info.peerCertificateCompression().orElse(null));
         Map<String, Object> verification = new LinkedHashMap<>();
         PeerVerdict verdict = info.verification().orElse(null);
         verification.put("verified", verdict != null && verdict.isVerified());
@@ -186,7 +187,7 @@ final class ProbeReport {
         report.put("error", error);
     }
 
-    /** The report as one JSON object (README.md's schema). */
+    /** The report as one JSON object (docs/command-line.md's schema). */
     String json() {
         return Json.write(report);
     }
@@ -203,6 +204,8 @@ final class ProbeReport {
         sb.append("cipher:       ").append(r.get("cipher")).append('\n');
         sb.append("group:        ").append(r.get("group") == null ? "(none)" : r.get("group")).append('\n');
         sb.append("alpn:         ").append(r.get("alpn") == null ? "(none)" : r.get("alpn")).append('\n');
+        sb.append("certificate:  ").append(r.get("certificateCompression") == null ? "uncompressed"
+                : "compressed (" + r.get("certificateCompression") + ", RFC 8879)").append('\n');
         Object reused = r.get("sessionReused");
         sb.append("session:      ").append(reused == null ? "(unknown)" : (Boolean) reused ? "reused" : "new").append('\n');
         if (r.get("reconnects") != null) {

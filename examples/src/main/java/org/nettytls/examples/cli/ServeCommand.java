@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.nettytls.TlsServerOptions;
 import org.nettytls.error.TlsException;
 import org.nettytls.VerifyMode;
 import org.nettytls.examples.HostPort;
@@ -58,7 +60,10 @@ import picocli.CommandLine.Spec;
             + "and which certificates go out unstapled; with --watch a renewed certificate is fetched for when its file "
             + "is reloaded, and stapled once answered.",
     "--metrics HOST:PORT serves Prometheus metrics at /metrics; --fleet redis://... shares session ticket keys and "
-            + "OCSP staples with the other instances behind the same load balancer."},
+            + "OCSP staples with the other instances behind the same load balancer.",
+    "With --acme DIRECTORY_URL the certificates of --cert NAME=acme[:KEYS] and --acme-domain NAME come from that ACME "
+            + "server (tls-alpn-01 answered on this port, or http-01 with --acme-http) and are renewed and reloaded without "
+            + "a restart; 'acme:' lines say what was ordered, validated, issued, renewed or failed."},
         footerHeading = "%nExamples (netty-tls is java -jar examples/target/netty-tls.jar):%n", footer = {
         "  netty-tls serve --listen 127.0.0.1:8443 --echo \\",
         "      --cert www.example.org=www.pem,www.key \\",
@@ -72,7 +77,11 @@ import picocli.CommandLine.Spec;
         "      --cert www.example.org%%ecc=www-ec-and-issuer.pem,www-ec.key",
         "  netty-tls serve --listen 127.0.0.1:8443 --upstream 127.0.0.1:8080 \\",
         "      --ocsp-staple --ocsp-url http://127.0.0.1:8888 \\",
-        "      --cert default=site-and-issuer.pem,site.key"})
+        "      --cert default=site-and-issuer.pem,site.key",
+        "  netty-tls serve --listen 0.0.0.0:443 --echo \\",
+        "      --acme https://acme-v02.api.letsencrypt.org/directory \\",
+        "      --acme-email hostmaster@example.org --acme-dir /var/lib/netty-tls-acme \\",
+        "      --cert www.example.org=acme:rsa+ecdsa --acme-domain example.org"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -84,9 +93,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on; port 0 picks a free one.")
     HostPort listen;
 
-    @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]", required = true,
-            description = "Certificate (and key; default: in CERT) for NAME; repeatable.")
-    List<String> certs;
+    @Option(names = "--cert", paramLabel = "NAME=CERT[,KEY]",
+            description = "Certificate (and key; default: in CERT) for NAME; repeatable. With --acme, NAME=acme[:KEYS] "
+                    + "gets NAME's certificate from the ACME server.")
+    List<String> certs = new ArrayList<>();
 
     @Option(names = "--client-ca", paramLabel = "FILE",
             description = "CAs that client certificates are verified against and named in the request.")
@@ -120,6 +130,12 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     OcspStapleOptions ocsp;
 
+    @Mixin
+    AcmeServeOptions acme;
+
+    @Mixin
+    CertCompressionOption compression;
+
     @Option(names = "--watch", paramLabel = "SECONDS",
             description = "Re-read the certificate files when they change, checking every SECONDS.")
     Integer watchSeconds;
@@ -139,8 +155,8 @@ final class ServeCommand implements Callable<Integer> {
 
     private SniMapping load(List<CertSpecs.Entry> entries) throws TlsException {
         PlainHttpAnswer trap = plainTrap;
-        SniMapping mapping = CertSpecs.load(entries, o -> {
-            o.alpnProtocols(alpn).sessionTickets(sessionTickets);
+        UnaryOperator<TlsServerOptions.Builder> settings = o -> {
+            o.alpnProtocols(alpn).sessionTickets(sessionTickets).certificateCompression(!compression.off);
             if (trap != null) {
                 // Each name's trap: the default's takes a plaintext client, which names no server.
                 o.errorTrap(trap);
@@ -160,9 +176,14 @@ final class ServeCommand implements Callable<Integer> {
                 o.caFile(clientCa).clientCaFile(clientCa).verifyMode(verifyClient ? VerifyMode.REQUIRE : VerifyMode.PEER);
             }
             return o;
-        });
+        };
+        SniMapping.Builder b = CertSpecs.builder(entries, settings);
+        acme.addTo(b, settings);
+        SniMapping mapping = b.isEmpty() ? SniMapping.empty() : b.build();
         // Before the new mapping serves: a renewed certificate's first fetch starts now, not at a restart.
-        ocsp.follow(entries);
+        List<CertSpecs.Entry> all = new ArrayList<>(entries);
+        all.addAll(acme.entries());
+        ocsp.follow(all);
         return mapping;
     }
 
@@ -183,8 +204,14 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw UsageException.of("--plain-http-redirect", e.getMessage());
         }
-        List<CertSpecs.Entry> entries = CertSpecs.parse(certs);
-        ocsp.check(entries);
+        List<CertSpecs.Entry> entries = acme.split(CertSpecs.parse(certs));
+        if (entries.isEmpty() && !acme.enabled()) {
+            throw new UsageException("give --cert NAME=CERT[,KEY] (or --acme with names to manage)");
+        }
+        acme.create();
+        List<CertSpecs.Entry> stapled = new ArrayList<>(entries);
+        stapled.addAll(acme.entries());
+        ocsp.check(stapled);
         try {
             fleet.start(metrics);
         } catch (TlsException | RuntimeException e) {
@@ -246,8 +273,11 @@ final class ServeCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
-            SniSelectorOptions selectorOptions = metrics.on()
-                    ? SniSelectorOptions.builder().observer(metrics.binder()).build() : SniSelectorOptions.DEFAULTS;
+            SniSelectorOptions.Builder selector = acme.selectorOptions(SniSelectorOptions.builder());
+            if (metrics.on()) {
+                selector.observer(metrics.binder());
+            }
+            SniSelectorOptions selectorOptions = selector.build();
             boolean json = logFormat.equals("json");
             if (watcher != null) {
                 mapping.watch(watcher, Duration.ofSeconds(Math.max(1, watchSeconds)), CertSpecs.files(entries).toArray(new Path[0]));
@@ -277,9 +307,16 @@ final class ServeCommand implements Callable<Integer> {
                 out.println("listening on " + HostPort.of(server[0].localAddress()));
                 out.flush();
             }
+            acme.start(group, transport.serverChannel(), mapping, line -> {
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            });
             server[0].awaitClosed();
             return Main.OK;
         } finally {
+            acme.close();
             mapping.close();
             ocsp.close();
             metrics.close();

@@ -67,6 +67,11 @@ final class DemoOcspResponder implements AutoCloseable {
     private final AtomicInteger answered = new AtomicInteger();
 
     DemoOcspResponder(EventLoopGroup group, HeldCertificate issuer, Set<BigInteger> revoked) throws Exception {
+        this(group, issuer, revoked, 0);
+    }
+
+    /** On 127.0.0.1:{@code port} (0 picks one): for an issuer whose certificates must name the URL before it exists. */
+    DemoOcspResponder(EventLoopGroup group, HeldCertificate issuer, Set<BigInteger> revoked, int port) throws Exception {
         this.issuer = issuer;
         this.issuerHolder = new JcaX509CertificateHolder(issuer.certificate());
         this.revoked = Set.copyOf(revoked);
@@ -76,7 +81,7 @@ final class DemoOcspResponder implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024), new Answer());
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                }).bind("127.0.0.1", port).sync().channel();
     }
 
     /** The URL certificates name in their authorityInfoAccess. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The API fence of the four library modules (netty-tls, -ocsp, -metrics, -redis), checked on
+ * The API fence of the five library modules (netty-tls, -ocsp, -metrics, -redis, -acme), checked on
  * their compiled main classes (never their tests, whose test-jars are on this class path too):
  * no cycles between packages; the {@code internal} packages used by no module but netty-tls and
  * netty-tls-ocsp (their module descriptors export them to nobody else) and by no example;
@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 class ApiFenceTest {
     /** Library main classes: a module's target/classes, or its jar (not its test-jar), never the examples or benchmarks. */
     private static final Pattern LIBRARY = Pattern.compile(
-            ".*/(netty-tls|netty-tls-ocsp|netty-tls-metrics|netty-tls-redis)/target/classes/.*"
-            + "|.*/netty-tls(-ocsp|-metrics|-redis)?-[0-9][^/]*(?<!-tests)\\.jar!/.*");
+            ".*/(netty-tls|netty-tls-ocsp|netty-tls-metrics|netty-tls-redis|netty-tls-acme)/target/classes/.*"
+            + "|.*/netty-tls(-ocsp|-metrics|-redis|-acme)?-[0-9][^/]*(?<!-tests)\\.jar!/.*");
     private static final ImportOption LIBRARY_ONLY = (Location l) -> l.matches(LIBRARY) && !l.contains("META-INF/versions");
 
     static JavaClasses library;
@@ -46,8 +46,9 @@ class ApiFenceTest {
         examples = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("org.nettytls.examples");
         assertTrue(library.contain("org.nettytls.TlsClientOptions") && library.contain("org.nettytls.ocsp.OcspStapler")
-                && library.contain("org.nettytls.metrics.TlsMetrics") && library.contain("org.nettytls.redis.RedisFleet"),
-                "expected the main classes of all four library modules");
+                && library.contain("org.nettytls.metrics.TlsMetrics") && library.contain("org.nettytls.redis.RedisFleet")
+                && library.contain("org.nettytls.acme.AcmeCertificates"),
+                "expected the main classes of all five library modules");
     }
 
     @Test
@@ -57,7 +58,7 @@ class ApiFenceTest {
 
     @Test
     void internalPackagesAreForNettyTlsAndOcspOnly() {
-        noClasses().that().resideInAnyPackage("org.nettytls.metrics..", "org.nettytls.redis..")
+        noClasses().that().resideInAnyPackage("org.nettytls.metrics..", "org.nettytls.redis..", "org.nettytls.acme..")
                 .should().dependOnClassesThat().resideInAPackage("org.nettytls..internal..")
                 .because("module-info exports the internal packages to netty-tls-ocsp only").check(library);
         noClasses().should().dependOnClassesThat().resideInAPackage("org.nettytls..internal..")

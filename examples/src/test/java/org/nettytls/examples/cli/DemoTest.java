@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo in CI: it exits 0, every check line is there, and what it prints is what the README
+ * The demo in CI: it exits 0, every check line is there, and what it prints is what docs/getting-started.md
  * shows right after the set-up commands, apart from ports, times, serial numbers and fingerprints.
  */
 class DemoTest {
@@ -46,14 +46,16 @@ class DemoTest {
                 .filter(l -> l.startsWith("... ")).count() >= 3, "progress comes before the checks: " + printed);
 
         assertEquals(normalize(readmeBlock()), normalize(printed.strip()),
-                "README.md's demo output is out of date: paste a fresh run between its ``` lines");
+                "docs/getting-started.md's demo output is out of date: paste a fresh run between its ``` lines");
     }
 
-    /** The block after "What `demo` prints" in README.md. */
+    /** The block after "What `demo` prints" in docs/getting-started.md, under the set-up commands. */
     private static String readmeBlock() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
+        String readme = Files.readString(Path.of("..", "docs", "getting-started.md"));
         int at = readme.indexOf("What `demo` prints");
-        assertTrue(at > 0 && at < readme.indexOf("\n## "), "README.md shows the demo's output before its first section");
+        int tryIt = readme.indexOf("\n## Try it");
+        assertTrue(tryIt > 0 && at > tryIt && at < readme.indexOf("\n## ", tryIt + 1),
+                "docs/getting-started.md shows the demo's output where it says how to run it");
         int start = readme.indexOf("```\n", at) + 4;
         return readme.substring(start, readme.indexOf("\n```", start)).strip();
     }

@@ -35,7 +35,7 @@ import org.nettytls.testing.Interop;
 /**
  * {@code probe} against {@code openssl s_server} and {@code gnutls-serv}, good and bad: each
  * verdict, {@code --enumerate} on a TLS 1.2-only server, must-staple without a staple, and every
- * {@code --json} output parsed by Jackson and checked against the schema table in README.md.
+ * {@code --json} output parsed by Jackson and checked against the schema table in docs/command-line.md.
  */
 class ProbeInteropTest {
     @TempDir
@@ -46,7 +46,7 @@ class ProbeInteropTest {
     private static Map<String, Field> schema;
     private Process server;
 
-    /** One row of the README's schema table. */
+    /** One row of docs/command-line.md's schema table. */
     record Field(Set<String> types, String when) {
     }
 
@@ -54,14 +54,14 @@ class ProbeInteropTest {
     static void setUp() throws Exception {
         root = HeldCertificate.builder().commonName("Probe Interop Root").certificateAuthority(0).build();
         otherRoot = HeldCertificate.builder().commonName("Someone Else's Root").certificateAuthority(0).build();
-        schema = readSchema(Path.of("..", "README.md"));
+        schema = readSchema(Path.of("..", "docs", "command-line.md"));
     }
 
     /** The rows of the table after "`probe --json` prints one object". */
     static Map<String, Field> readSchema(Path readme) throws IOException {
         String text = Files.readString(readme);
         int at = text.indexOf("`probe --json` prints one object");
-        assertTrue(at >= 0, "README.md documents probe --json");
+        assertTrue(at >= 0, "docs/command-line.md documents probe --json");
         Map<String, Field> fields = new LinkedHashMap<>();
         Pattern row = Pattern.compile("^\\| `([^`]+)` \\| ([^|]+?) \\| ([^|]+?) \\|", Pattern.MULTILINE);
         Matcher m = row.matcher(text.substring(at, text.indexOf("\n## ", at)));
@@ -122,7 +122,7 @@ class ProbeInteropTest {
         return HeldCertificate.builder().commonName(name).dns(name).rsa(2048).signedBy(root).build();
     }
 
-    /** Runs probe with --json, parses the output and checks it against the README's table. */
+    /** Runs probe with --json, parses the output and checks it against docs/command-line.md's table. */
     private JsonNode probeJson(int expectedStatus, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("probe"));
         all.addAll(List.of(args));
@@ -141,11 +141,11 @@ class ProbeInteropTest {
         flatten("", json, found);
         for (Map.Entry<String, JsonNode> e : found.entrySet()) {
             Field f = schema.get(e.getKey());
-            assertNotNull(f, "field '" + e.getKey() + "' is not in README.md's schema table");
+            assertNotNull(f, "field '" + e.getKey() + "' is not in docs/command-line.md's schema table");
             String type = e.getValue().isTextual() ? "string" : e.getValue().isNumber() ? "number"
                     : e.getValue().isBoolean() ? "boolean" : e.getValue().isNull() ? "null"
                     : e.getValue().isArray() ? "array" : "object";
-            assertTrue(f.types().contains(type), "field '" + e.getKey() + "' is " + type + ", README.md says " + f.types());
+            assertTrue(f.types().contains(type), "field '" + e.getKey() + "' is " + type + ", docs/command-line.md says " + f.types());
         }
         boolean ok = json.path("ok").asBoolean(false);
         boolean verified = json.path("verification").path("verified").asBoolean(true);
@@ -156,7 +156,7 @@ class ProbeInteropTest {
                     || when.equals("failure") && !ok || when.equals("--enumerate") && ok && enumerate
                     || when.equals("--reconnect") && ok && reconnect || when.equals("not verified") && ok && !verified);
             if (required) {
-                assertTrue(found.containsKey(path), "README.md says '" + path + "' is there (" + when + "), output has "
+                assertTrue(found.containsKey(path), "docs/command-line.md says '" + path + "' is there (" + when + "), output has "
                         + found.keySet());
             }
         }
