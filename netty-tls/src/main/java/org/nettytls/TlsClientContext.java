@@ -88,11 +88,10 @@ public final class TlsClientContext {
     }
 
     /**
-     * The trust manager this context's handshakes use, for a JDK client ({@code java.net.http.HttpClient},
-     * an {@code SSLSocket}) that must verify a server exactly as netty-tls does: chain, hostname
-     * under the context's scheme (the name the JDK engine connects to), pins, CRLs and callback.
-     * Please note: checks that run after the handshake ({@link TlsClientOptions#identityGates()},
-     * such as OCSP) are not part of it.
+     * {@return the trust manager this context's handshakes use, for a JDK client ({@code java.net.http.HttpClient},
+     * an {@code SSLSocket}) that must verify a server exactly as netty-tls does: chain, hostname under the context's
+     * scheme (the name the JDK engine connects to), pins, CRLs and callback} Please note: checks that run after the
+     * handshake ({@link TlsClientOptions#identityGates()}, such as OCSP) are not part of it.
      */
     public javax.net.ssl.X509ExtendedTrustManager trustManager() {
         return trustManager;

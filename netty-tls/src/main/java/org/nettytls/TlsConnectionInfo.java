@@ -453,14 +453,17 @@ public final class TlsConnectionInfo {
     }
 
     /**
-     * The algorithm ({@code brotli}, {@code zlib}) the peer's certificate arrived compressed with
-     * (RFC 8879), or empty when it came uncompressed (or not at all, as on a resumed session).
+     * {@return the algorithm ({@code brotli}, {@code zlib}) the peer's certificate arrived compressed with (RFC
+     * 8879), or empty when it came uncompressed (or not at all, as on a resumed session)}
      */
     public Optional<String> peerCertificateCompression() {
         return Optional.ofNullable(compressionReceived);
     }
 
-    /** The algorithm this side's certificate went out compressed with, or empty when it went uncompressed or not at all. */
+    /**
+     * {@return the algorithm this side's certificate went out compressed with, or empty when it went uncompressed or
+     * not at all}
+     */
     public Optional<String> localCertificateCompression() {
         return Optional.ofNullable(compressionSent);
     }

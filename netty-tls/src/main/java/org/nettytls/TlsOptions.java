@@ -311,7 +311,10 @@ public abstract class TlsOptions {
         return extras.customizer;
     }
 
-    /** Whether certificate compression (RFC 8879) is offered and accepted: {@link Builder#certificateCompression}. */
+    /**
+     * {@return whether certificate compression (RFC 8879) is offered and accepted: {@link
+     * Builder#certificateCompression}}
+     */
     public boolean certificateCompression() {
         return extras.certificateCompression;
     }
@@ -571,6 +574,9 @@ public abstract class TlsOptions {
          * (RSA or ECDSA); public chains, with longer names, policies and URLs, compress better,
          * and under TCP's initial window a smaller flight can save a round trip. Decompression is
          * bounded by the length the peer announced. {@code false} neither offers nor accepts it.
+         *
+         * @param on {@code false} to neither offer nor accept compression
+         * @return this builder
          */
         public B certificateCompression(boolean on) {
             this.certificateCompression = on;

@@ -54,9 +54,9 @@ public final class SniMapping implements SniLookup {
     }
 
     /**
-     * A mapping with no names: every client gets {@code unrecognized_name}. For a server that
-     * waits for its first certificates (from ACME, say) and reloads when they come; a
-     * {@link Builder} with no names refuses to build, as that is usually a mistake.
+     * {@return a mapping with no names: every client gets {@code unrecognized_name}} For a server that waits for its
+     * first certificates (from ACME, say) and reloads when they come; a {@link Builder} with no names refuses to
+     * build, as that is usually a mistake.
      */
     public static SniMapping empty() {
         return new SniMapping(new LinkedHashMap<>());
@@ -231,7 +231,10 @@ public final class SniMapping implements SniLookup {
             return DEFAULT;
         }
 
-        /** Whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is the explicit way). */
+        /**
+         * {@return whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is
+         * the explicit way)}
+         */
         public boolean isEmpty() {
             return options.isEmpty() && built.isEmpty();
         }

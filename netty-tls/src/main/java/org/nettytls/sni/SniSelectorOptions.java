@@ -111,7 +111,7 @@ public final class SniSelectorOptions {
         return onHandler;
     }
 
-    /** Who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}. */
+    /** {@return who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}} */
     public TlsAlpnChallenges tlsAlpnChallenges() {
         return tlsAlpnChallenges;
     }
@@ -209,6 +209,9 @@ public final class SniSelectorOptions {
          * Answers ACME tls-alpn-01 validation (RFC 8737) for the names {@code challenges} has a
          * validation certificate for: see {@link TlsAlpnChallenges}. The lookup is not asked for
          * such a hello. Off by default.
+         *
+         * @param challenges holds the validation certificates of pending validations
+         * @return this builder
          */
         public Builder tlsAlpnChallenges(TlsAlpnChallenges challenges) {
             this.tlsAlpnChallenges = Objects.requireNonNull(challenges, "challenges");
