@@ -49,7 +49,12 @@ public final class ClientSessionCache {
         this.maxKeys = maxKeys;
     }
 
-    /** A cache for sessions of at most {@code maxKeys} keys; 0 makes one that keeps nothing. */
+    /**
+     * A cache for sessions of at most {@code maxKeys} keys; 0 makes one that keeps nothing.
+     *
+     * @param maxKeys the number of keys kept ({@code SSL_session_cache_size})
+     * @return the cache
+     */
     public static ClientSessionCache create(int maxKeys) {
         if (maxKeys < 0) {
             throw new IllegalArgumentException("SSL_session_cache_size must not be negative: " + maxKeys);
@@ -57,16 +62,27 @@ public final class ClientSessionCache {
         return new ClientSessionCache(maxKeys);
     }
 
+    /**
+     * The number of session keys (host and port, or {@code SSL_session_key}) kept before the least recently
+     * used is dropped: {@code SSL_session_cache_size}.
+     *
+     * @return the capacity this cache was made with
+     */
     public int maxKeys() {
         return maxKeys;
     }
 
-    /** How many keys have a session now. */
+    /** {@return how many keys have a session now} */
     public synchronized int size() {
         return sessions.size();
     }
 
-    /** Whether a session is kept for {@code key}. */
+    /**
+     * Whether a session is kept for {@code key}.
+     *
+     * @param key a {@code host:port} or {@code SSL_session_key}
+     * @return {@code true} when a session is kept
+     */
     public synchronized boolean contains(String key) {
         return sessions.containsKey(key);
     }
@@ -79,7 +95,11 @@ public final class ClientSessionCache {
         sessions.clear();
     }
 
-    /** Forgets the sessions of {@code key}, so the next connection under it does a full handshake. */
+    /**
+     * Forgets the sessions of {@code key}, so the next connection under it does a full handshake.
+     *
+     * @param key a {@code host:port} or {@code SSL_session_key}
+     */
     public synchronized void remove(String key) {
         Deque<Long> q = sessions.remove(key);
         if (q != null) {

@@ -79,6 +79,12 @@ public final class HostnameSchemeVerifier extends IdentityGate {
     private final Config config;
     private long start;
 
+    /**
+     * A verifier for one connection; add it after the {@code SslHandler} (a handler holds per-connection
+     * state: never share it).
+     *
+     * @param config what to verify: scheme, name and pins
+     */
     public HostnameSchemeVerifier(Config config) {
         this.config = Objects.requireNonNull(config, "config");
     }
@@ -165,6 +171,11 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             this.verification = verification;
         }
 
+        /**
+         * A builder with the {@code default} scheme, the name taken from the connection, and no pins.
+         *
+         * @return a new builder
+         */
         public static Builder builder() {
             return new Builder();
         }
@@ -177,6 +188,10 @@ public final class HostnameSchemeVerifier extends IdentityGate {
                     + (verification.forceFingerprint() ? " (forced)" : "") + ")";
         }
 
+        /**
+         * Builds a {@link Config}; the scheme, name and pins map to {@code SSL_verifycn_scheme}, {@code
+         * SSL_verifycn_name} and {@code SSL_fingerprint}.
+         */
         public static final class Builder {
             private String schemeName;
             private HostnameScheme scheme;
@@ -195,6 +210,9 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * The certificate profile ({@code WEBPKI}: subjectAltName-only identity and the Baseline
              * Requirements' rules, applied in full when {@link #caStore} is given).
+             *
+             * @param profile {@code DEFAULT} or {@code WEBPKI}
+             * @return this builder
              */
             public Builder validationProfile(ValidationProfile profile) {
                 this.profile = Objects.requireNonNull(profile, "profile");
@@ -205,13 +223,21 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * The security floor, which applies to the chain as the peer sent it even when the
              * {@code SslHandler}'s own context validated it; {@link SecurityFloor#LEGACY} for a legacy
              * private PKI.
+             *
+             * @param floor the weakest keys and signatures accepted
+             * @return this builder
              */
             public Builder securityFloor(SecurityFloor floor) {
                 this.floor = Objects.requireNonNull(floor, "floor");
                 return this;
             }
 
-            /** The clock dates are checked against (with {@link #caStore}); the system's UTC clock by default. */
+            /**
+             * The clock dates are checked against (with {@link #caStore}); the system's UTC clock by default.
+             *
+             * @param clock the clock
+             * @return this builder
+             */
             public Builder validationClock(java.time.Clock clock) {
                 this.clock = Objects.requireNonNull(clock, "clock");
                 return this;
@@ -221,6 +247,9 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code SSL_verifycn_scheme} by name ({@code http}, {@code smtp}, {@code ldap}, ...,
              * {@code none}); an unknown name fails {@link #build()}. Without it the scheme is
              * {@code default}, and a mismatch fails.
+             *
+             * @param name a predefined scheme's name
+             * @return this builder
              */
             public Builder hostnameScheme(String name) {
                 this.schemeName = Objects.requireNonNull(name, "name");
@@ -228,7 +257,12 @@ public final class HostnameSchemeVerifier extends IdentityGate {
                 return this;
             }
 
-            /** {@code SSL_verifycn_scheme} as a custom scheme. */
+            /**
+             * {@code SSL_verifycn_scheme} as a custom scheme.
+             *
+             * @param scheme the scheme
+             * @return this builder
+             */
             public Builder hostnameScheme(HostnameScheme scheme) {
                 this.scheme = Objects.requireNonNull(scheme, "scheme");
                 this.schemeName = null;
@@ -239,13 +273,22 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code SSL_verifycn_name}: the name the peer's certificate must carry. Without it a
              * client checks the SNI name, else the host its engine was created for, and a server
              * does not check client certificates by name.
+             *
+             * @param name the expected name
+             * @return this builder
              */
             public Builder peerName(String name) {
                 this.verifyName = Objects.requireNonNull(name, "name");
                 return this;
             }
 
-            /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
+            /**
+             * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()}
+             * disables it.
+             *
+             * @param suffixes the list, or {@link PublicSuffix#none()}
+             * @return this builder
+             */
             public Builder publicSuffix(PublicSuffix suffixes) {
                 this.suffixes = Objects.requireNonNull(suffixes, "suffixes");
                 return this;
@@ -255,13 +298,21 @@ public final class HostnameSchemeVerifier extends IdentityGate {
              * {@code SSL_fingerprint}: {@code algo$hex}, {@code algo$pub$hex} or bare hex;
              * repeatable. A match of the peer's own certificate accepts it even when its name does
              * not match. Malformed pins fail {@link #build()}.
+             *
+             * @param pins the pins
+             * @return this builder
              */
             public Builder fingerprint(String... pins) {
                 fingerprints.addAll(Arrays.asList(pins));
                 return this;
             }
 
-            /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer. */
+            /**
+             * {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer.
+             *
+             * @param force {@code true} to accept the peer only by a pin
+             * @return this builder
+             */
             public Builder forceFingerprint(boolean force) {
                 this.forceFingerprint = force;
                 return this;
@@ -270,13 +321,22 @@ public final class HostnameSchemeVerifier extends IdentityGate {
             /**
              * Validates the peer's chain against these CAs as well. Without it the chain is left
              * to the {@code SslHandler}'s own context, which has already checked it.
+             *
+             * @param trust the CAs
+             * @return this builder
              */
             public Builder caStore(CaStore trust) {
                 this.trust = Objects.requireNonNull(trust, "trust");
                 return this;
             }
 
-            /** Checks every setting; throws a {@link TlsException} naming the option at fault. */
+            /**
+             * Checks every setting; throws a {@link TlsException} naming the option at fault.
+             *
+             * @return the configuration, immutable and shareable between connections
+             * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown scheme name, a
+             *     malformed pin or an unusable CA store
+             */
             public Config build() throws TlsException {
                 HostnameScheme s = scheme != null ? scheme
                         : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.DEFAULT;

@@ -27,12 +27,20 @@ public enum KeyExchangeGroup {
         this.boringSslName = boringSslName;
     }
 
-    /** BoringSSL's name, as {@code TlsConnectionInfo.keyExchangeGroup()} reports it: {@code X25519MLKEM768}, {@code P-256}. */
+    /**
+     * {@return BoringSSL's name, as {@code TlsConnectionInfo.keyExchangeGroup()} reports it: {@code X25519MLKEM768},
+     * {@code P-256}}
+     */
     public String boringSslName() {
         return boringSslName;
     }
 
-    /** The group with BoringSSL's name {@code name}, or {@code null}. */
+    /**
+     * The group with BoringSSL's name {@code name}, or {@code null}.
+     *
+     * @param name e.g. {@code X25519MLKEM768}
+     * @return the group, or {@code null}
+     */
     public static KeyExchangeGroup ofBoringSslName(String name) {
         for (KeyExchangeGroup g : values()) {
             if (g.boringSslName.equals(name)) {

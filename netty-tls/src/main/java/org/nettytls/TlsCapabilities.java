@@ -55,7 +55,7 @@ public final class TlsCapabilities {
         this.unavailable = unavailable;
     }
 
-    /** The capabilities of the engine in this process. */
+    /** {@return the capabilities of the engine in this process} */
     public static TlsCapabilities current() {
         return Holder.CURRENT;
     }
@@ -106,75 +106,81 @@ public final class TlsCapabilities {
         }
     }
 
-    /** Whether netty-tcnative's engine loaded at all; without it netty-tls cannot run. */
+    /** {@return whether netty-tcnative's engine loaded at all; without it netty-tls cannot run} */
     public boolean available() {
         return available;
     }
 
-    /** The engine's name as tcnative reports it ({@code BoringSSL}), or {@code null} when unavailable. */
+    /** {@return the engine's name as tcnative reports it ({@code BoringSSL}), or {@code null} when unavailable} */
     public String engine() {
         return engine;
     }
 
-    /** Why the engine is unavailable, or {@code null}. */
+    /** {@return why the engine is unavailable, or {@code null}} */
     public String unavailableBecause() {
         return unavailable;
     }
 
-    /** {@code can_client_sni}: a client sends the server name ({@code SSL_hostname}). */
+    /** {@return {@code can_client_sni}: a client sends the server name ({@code SSL_hostname})} */
     public boolean clientSni() {
         return available;
     }
 
-    /** {@code can_server_sni}: a server picks its certificate by the name ({@code SniCertSelector}). */
+    /** {@return {@code can_server_sni}: a server picks its certificate by the name ({@code SniCertSelector})} */
     public boolean serverSni() {
         return available;
     }
 
-    /** {@code can_npn}: Next Protocol Negotiation ({@code SSL_npn_protocols}), TLS 1.2 only by its nature. */
+    /** {@return {@code can_npn}: Next Protocol Negotiation ({@code SSL_npn_protocols}), TLS 1.2 only by its nature} */
     public boolean npn() {
         return available;
     }
 
-    /** {@code can_alpn}: ALPN ({@code SSL_alpn_protocols}). */
+    /** {@return {@code can_alpn}: ALPN ({@code SSL_alpn_protocols})} */
     public boolean alpn() {
         return alpn;
     }
 
-    /** {@code can_ecdh}: elliptic-curve key exchange with a choice of groups ({@code SSL_ecdh_curve}). */
+    /** {@return {@code can_ecdh}: elliptic-curve key exchange with a choice of groups ({@code SSL_ecdh_curve})} */
     public boolean ecdh() {
         return !groups.isEmpty();
     }
 
-    /** {@code can_ocsp}: OCSP stapling, asked for by clients and sent by servers. */
+    /** {@return {@code can_ocsp}: OCSP stapling, asked for by clients and sent by servers} */
     public boolean ocsp() {
         return ocsp;
     }
 
-    /** {@code can_ticket_keycb}: session ticket keys set by the application and rotated ({@code SSL_ticket_keycb}). */
+    /**
+     * {@return {@code can_ticket_keycb}: session ticket keys set by the application and rotated ({@code
+     * SSL_ticket_keycb})}
+     */
     public boolean ticketKeyCallback() {
         return ticketKeys;
     }
 
-    /** TLS 1.3 ({@code SSL_version => 'TLSv1_3'}). */
+    /** {@return TLS 1.3 ({@code SSL_version => 'TLSv1_3'})} */
     public boolean tls13() {
         return tls13;
     }
 
-    /** The NSS key log ({@code SSLKEYLOGFILE}) through the engine's callback. */
+    /** {@return the NSS key log ({@code SSLKEYLOGFILE}) through the engine's callback} */
     public boolean keyLog() {
         return keyLog;
     }
 
     /**
-     * The key exchange groups the engine accepts for {@code SSL_ecdh_curve}, in BoringSSL's
-     * spelling and in netty-tls' order of preference (post-quantum hybrids first).
+     * {@return the key exchange groups the engine accepts for {@code SSL_ecdh_curve}, in BoringSSL's spelling and in
+     * netty-tls' order of preference (post-quantum hybrids first)}
      */
     public List<String> groups() {
         return groups;
     }
 
-    /** Every answer under the reference's name ({@code can_alpn}, ...) and ours for the rest, in a stable order. */
+    /**
+     * {@return every answer under the reference's name ({@code can_alpn}, ...) and ours for the rest, in a stable
+     * order}
+     */
     public Map<String, Object> byName() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("engine", engine == null ? "unavailable" : engine);

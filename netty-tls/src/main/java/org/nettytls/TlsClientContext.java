@@ -42,6 +42,15 @@ public final class TlsClientContext {
         this.trustManager = trustManager;
     }
 
+    /**
+     * Builds the client's {@code SslContext} from {@code options}, with no session cache shared with other
+     * contexts.
+     *
+     * @param options the client options
+     * @return a context to make any number of connections with
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the options cannot make a context, e.g. a
+     *     certificate and key that do not match
+     */
     public static TlsClientContext create(TlsClientOptions options) throws TlsException {
         return create(options, null);
     }
@@ -49,6 +58,11 @@ public final class TlsClientContext {
     /**
      * A context that checks the server's name under {@code protocolScheme} unless the options
      * name a scheme themselves: how a protocol (SMTP, LDAP, ...) makes its own scheme the default.
+     *
+     * @param options the client options
+     * @param protocolScheme the protocol's scheme, used when the options name none
+     * @return a context to make any number of connections with
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the options cannot make a context
      */
     public static TlsClientContext create(TlsClientOptions options, HostnameScheme protocolScheme) throws TlsException {
         Objects.requireNonNull(options, "options");
@@ -74,26 +88,30 @@ public final class TlsClientContext {
     }
 
     /**
-     * The trust manager this context's handshakes use, for a JDK client ({@code java.net.http.HttpClient},
-     * an {@code SSLSocket}) that must verify a server exactly as netty-tls does: chain, hostname
-     * under the context's scheme (the name the JDK engine connects to), pins, CRLs and callback.
-     * Please note: checks that run after the handshake ({@link TlsClientOptions#identityGates()},
-     * such as OCSP) are not part of it.
+     * {@return the trust manager this context's handshakes use, for a JDK client ({@code java.net.http.HttpClient},
+     * an {@code SSLSocket}) that must verify a server exactly as netty-tls does: chain, hostname under the context's
+     * scheme (the name the JDK engine connects to), pins, CRLs and callback} Please note: checks that run after the
+     * handshake ({@link TlsClientOptions#identityGates()}, such as OCSP) are not part of it.
      */
     public javax.net.ssl.X509ExtendedTrustManager trustManager() {
         return trustManager;
     }
 
+    /**
+     * The options this context was built from.
+     *
+     * @return the options
+     */
     public TlsClientOptions options() {
         return options;
     }
 
-    /** The session cache this context resumes from: its own, or the options' shared one. */
+    /** {@return the session cache this context resumes from: its own, or the options' shared one} */
     public ClientSessionCache sessionCache() {
         return sessions.cache();
     }
 
-    /** The Netty context, for what netty-tls does not wrap. */
+    /** {@return the Netty context, for what netty-tls does not wrap} */
     public SslContext sslContext() {
         return context;
     }
@@ -106,13 +124,26 @@ public final class TlsClientContext {
      * points, the staple callback) are refused here, so that such a check cannot be left out by
      * accident; use {@link #install} instead.
      *
+     * @param alloc the channel's allocator
+     * @param host the server's name or address, for SNI and the name check
+     * @param port the server's port
+     * @return a new handler, never shared
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for options with identity gates
      */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) throws TlsException {
         return newHandler(alloc, host, port, host + ":" + port);
     }
 
-    /** {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}. */
+    /**
+     * {@link #newHandler(ByteBufAllocator, String, int)} with the session filed under {@code sessionKey}.
+     *
+     * @param alloc the channel's allocator
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under
+     * @return a new handler, never shared
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for options with identity gates
+     */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, String sessionKey) throws TlsException {
         if (!options.identityGates().isEmpty()) {
             throw TlsException.badConfiguration("newHandler", "these options carry " + options.identityGates().size()
@@ -172,6 +203,13 @@ public final class TlsClientContext {
      * <p><b>Please note:</b> the handler's {@code handshakeFuture()} completes when the handshake
      * does, before the checks that run after it; {@code TlsConnectionInfo.verifiedFuture(channel)}
      * completes when the peer is verified.
+     *
+     * @param pipeline the channel's pipeline
+     * @param host the server's name or address, for SNI and the name check
+     * @param port the server's port
+     * @return the {@code SslHandler}
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port) throws TlsException {
         return install(pipeline, host, port, host + ":" + port);
@@ -182,6 +220,14 @@ public final class TlsClientContext {
      * of {@code host:port}: e.g. the control connection's key for an FTPS data connection, which
      * servers such as vsftpd ({@code require_ssl_reuse}) insist resumes the control connection's
      * session. Every check runs again on a resumed session.
+     *
+     * @param pipeline the channel's pipeline
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under
+     * @return the {@code SslHandler}
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler install(ChannelPipeline pipeline, String host, int port, String sessionKey) throws TlsException {
         SslHandler handler = handler(pipeline.channel().alloc(), host, port, sessionKey);
@@ -198,6 +244,15 @@ public final class TlsClientContext {
      * {@link #install(ChannelPipeline, String, int, String) install} in front of the handler
      * named {@code before} instead of at the end: how {@code StartTlsHandler} upgrades a
      * plaintext channel, so that STARTTLS runs exactly the checks direct TLS runs.
+     *
+     * @param pipeline the channel's pipeline
+     * @param before the name of the handler TLS goes in front of
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param sessionKey the key sessions are filed under, or {@code host:port}
+     * @return the {@code SslHandler}
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handler cannot be made for these
+     *     options
      */
     public SslHandler installBefore(ChannelPipeline pipeline, String before, String host, int port, String sessionKey)
             throws TlsException {

@@ -32,22 +32,26 @@ public abstract class TlsCompletionEvent {
         this.cause = null;
     }
 
-    /** A failed completion; {@code cause} says why. */
+    /**
+     * A failed completion; {@code cause} says why.
+     *
+     * @param cause the failure
+     */
     protected TlsCompletionEvent(TlsException cause) {
         this.cause = Objects.requireNonNull(cause, "cause");
     }
 
-    /** Whether what this event reports succeeded. */
+    /** {@return whether what this event reports succeeded} */
     public final boolean isSuccess() {
         return cause == null;
     }
 
-    /** Why it failed, or {@code null} on success. */
+    /** {@return why it failed, or {@code null} on success} */
     public final TlsException cause() {
         return cause;
     }
 
-    /** The failure's stable code, or {@code null} on success. */
+    /** {@return the failure's stable code, or {@code null} on success} */
     public final TlsErrorCode code() {
         return cause == null ? null : cause.code();
     }

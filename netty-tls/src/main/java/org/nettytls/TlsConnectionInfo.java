@@ -123,6 +123,8 @@ public final class TlsConnectionInfo {
     /**
      * The connection info of a channel that carries TLS: the first {@link SslHandler} in its pipeline.
      *
+     * @param channel a channel whose handshake finished
+     * @return the connection's info
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} when the pipeline has no
      *         {@code SslHandler} or its handshake has not finished yet; the handshake's own failure
      *         (its code, or {@link TlsErrorCode#HANDSHAKE_FAILED}) when it failed
@@ -151,6 +153,9 @@ public final class TlsConnectionInfo {
      * STOPTLS, the next upgrade's handshake gets a new future. The info is read when the verdict
      * comes if the future was asked for before (in the channel's initializer, say), so it survives a
      * peer that closes right after; asked for later, it is read from the channel then.
+     *
+     * @param channel a channel with netty-tls' TLS on it
+     * @return completes with the info once the peer is verified, or fails with the verdict's error
      */
     public static Future<TlsConnectionInfo> verifiedFuture(Channel channel) {
         Objects.requireNonNull(channel, "channel");
@@ -174,7 +179,13 @@ public final class TlsConnectionInfo {
     }
 
 
-    /** The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}. */
+    /**
+     * The connection info of {@code handler}'s finished handshake; see {@link #of(Channel)}.
+     *
+     * @param handler a handler whose handshake finished
+     * @return the connection's info
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
+     */
     public static TlsConnectionInfo of(SslHandler handler) throws TlsException {
         return of(handler, null, null);
     }
@@ -199,6 +210,10 @@ public final class TlsConnectionInfo {
      * The connection info of an engine whose handshake has finished. Session reuse and the
      * exact cipher name come from BoringSSL for Netty's OpenSSL engines; for other engines
      * {@link #sessionReused()} is empty and the cipher name is converted from the Java name.
+     *
+     * @param engine an engine whose handshake finished
+     * @return the connection's info
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the handshake has not finished
      */
     public static TlsConnectionInfo of(SSLEngine engine) throws TlsException {
         return new TlsConnectionInfo(engine, engine.getSession(), engine.getApplicationProtocol(), null, null);
@@ -207,85 +222,101 @@ public final class TlsConnectionInfo {
     /**
      * The connection info of a session alone. A session does not know whether it was resumed or
      * which ALPN protocol was chosen: {@link #sessionReused()} is empty and {@link #alpn()} null.
+     *
+     * @param session the session
+     * @return the session's info
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the session's handshake has not finished
      */
     public static TlsConnectionInfo of(SSLSession session) throws TlsException {
         return new TlsConnectionInfo(null, session, null, null, null);
     }
 
     /**
-     * The cipher in OpenSSL's name, as BoringSSL negotiated it, e.g. {@code TLS_AES_128_GCM_SHA256}
-     * or {@code ECDHE-ECDSA-AES128-GCM-SHA256}: {@code get_cipher}.
+     * {@return the cipher in OpenSSL's name, as BoringSSL negotiated it, e.g. {@code TLS_AES_128_GCM_SHA256} or
+     * {@code ECDHE-ECDSA-AES128-GCM-SHA256}: {@code get_cipher}}
      */
     public String cipher() {
         return cipher;
     }
 
-    /** The cipher in the JDK's (IANA) name, e.g. {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}. */
+    /** {@return the cipher in the JDK's (IANA) name, e.g. {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}} */
     public String javaCipher() {
         return javaCipher;
     }
 
-    /** The protocol as the JDK names it: {@code TLSv1.3}, {@code TLSv1.2}. */
+    /** {@return the protocol as the JDK names it: {@code TLSv1.3}, {@code TLSv1.2}} */
     public String protocol() {
         return protocol;
     }
 
     /**
-     * The protocol version ({@code get_sslversion}, whose {@code TLSv1_3} is
-     * {@code tlsVersion().referenceName()}, and {@code get_sslversion_int}, {@code wireVersion()});
-     * {@code null} for a version netty-tls does not know (SSLv3, which BoringSSL does not speak).
+     * {@return the protocol version ({@code get_sslversion}, whose {@code TLSv1_3} is {@code
+     * tlsVersion().referenceName()}, and {@code get_sslversion_int}, {@code wireVersion()}); {@code null} for a
+     * version netty-tls does not know (SSLv3, which BoringSSL does not speak)}
      */
     public TlsVersion tlsVersion() {
         return TlsVersion.ofJavaName(protocol);
     }
 
     /**
-     * Whether the session was resumed rather than negotiated in full: {@code get_session_reused}.
-     * Exact (from BoringSSL) for Netty's OpenSSL engines; empty where the engine does not say.
+     * {@return whether the session was resumed rather than negotiated in full: {@code get_session_reused}} Exact
+     * (from BoringSSL) for Netty's OpenSSL engines; empty where the engine does not say.
      */
     public Optional<Boolean> sessionReused() {
         return Optional.ofNullable(sessionReused);
     }
 
-    /** The peer's certificate, or {@code null} when it sent none (a client without certificate): {@code peer_certificate}. */
+    /**
+     * {@return the peer's certificate, or {@code null} when it sent none (a client without certificate): {@code
+     * peer_certificate}}
+     */
     public X509Certificate peerCertificate() {
         return peerChain.isEmpty() ? null : peerChain.get(0);
     }
 
-    /** The chain the peer sent, its own certificate first (on both sides): {@code peer_certificates}. */
+    /** {@return the chain the peer sent, its own certificate first (on both sides): {@code peer_certificates}} */
     public List<X509Certificate> peerCertificates() {
         return peerChain;
     }
 
-    /** Our own certificate, or {@code null} when we sent none: {@code sock_certificate}. */
+    /** {@return our own certificate, or {@code null} when we sent none: {@code sock_certificate}} */
     public X509Certificate localCertificate() {
         return localChain.isEmpty() ? null : localChain.get(0);
     }
 
-    /** The chain we sent, our certificate first. */
+    /** {@return the chain we sent, our certificate first} */
     public List<X509Certificate> localCertificates() {
         return localChain;
     }
 
-    /** The peer certificate's subject as {@code /C=../O=../CN=..}, or null: {@code peer_certificate('subject')}. */
+    /**
+     * {@return the peer certificate's subject as {@code /C=../O=../CN=..}, or null: {@code
+     * peer_certificate('subject')}}
+     */
     public String subject() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.oneline(c.getSubjectX500Principal());
     }
 
-    /** The peer certificate's issuer as {@code /C=../O=../CN=..}, or null: {@code peer_certificate('issuer')}. */
+    /**
+     * {@return the peer certificate's issuer as {@code /C=../O=../CN=..}, or null: {@code
+     * peer_certificate('issuer')}}
+     */
     public String issuer() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.oneline(c.getIssuerX500Principal());
     }
 
-    /** The peer certificate's first commonName, or null: {@code peer_certificate('commonName')}. */
+    /** {@return the peer certificate's first commonName, or null: {@code peer_certificate('commonName')}} */
     public String commonName() {
         X509Certificate c = peerCertificate();
         return c == null ? null : CertificateFields.commonName(c);
     }
 
-    /** The peer certificate's typed subjectAltNames (empty without one): {@code peer_certificate('subjectAltNames')}. */
+    /**
+     * {@return the peer certificate's typed subjectAltNames (empty without one): {@code
+     * peer_certificate('subjectAltNames')}}
+     */
     public List<SubjectAltName> subjectAltNames() {
         X509Certificate c = peerCertificate();
         return c == null ? List.of() : CertificateFields.subjectAltNames(c);
@@ -295,6 +326,9 @@ public final class TlsConnectionInfo {
      * The peer certificate's fingerprint as {@code algo$hex} ({@code algo$pub$hex} for the public
      * key): {@code get_fingerprint($algo, undef, $key_only)}.
      *
+     * @param algorithm {@code sha256}, {@code sha1}, {@code md5}, ...
+     * @param publicKey {@code true} for the fingerprint of the public key alone
+     * @return the fingerprint in the form {@code SSL_fingerprint} takes
      * @throws TlsException {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no
      *         certificate; {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown digest
      */
@@ -302,12 +336,25 @@ public final class TlsConnectionInfo {
         return Fingerprint.of(requirePeer("fingerprint"), algorithm, publicKey);
     }
 
-    /** {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}. */
+    /**
+     * {@code sha256$hex} of the peer certificate: {@code get_fingerprint()}.
+     *
+     * @return the fingerprint in the form {@code SSL_fingerprint} takes
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
+     */
     public String fingerprint() throws TlsException {
         return fingerprint(Fingerprint.DEFAULT_ALGORITHM, false);
     }
 
-    /** The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}. */
+    /**
+     * The binary peer fingerprint: {@code get_fingerprint_bin}. Throws as {@link #fingerprint(String, boolean)}.
+     *
+     * @param algorithm {@code sha256}, {@code sha1}, {@code md5}, ...
+     * @param publicKey {@code true} for the fingerprint of the public key alone
+     * @return the digest
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate; ({@code
+     *     BAD_CONFIGURATION}) for an unknown algorithm
+     */
     public byte[] fingerprintBinary(String algorithm, boolean publicKey) throws TlsException {
         return Fingerprint.binary(requirePeer("fingerprint"), algorithm, publicKey);
     }
@@ -318,6 +365,9 @@ public final class TlsConnectionInfo {
      * suffix list: {@code verify_hostname($name, $scheme)}. An on-demand check of any name; it
      * neither repeats nor changes what the handshake verified.
      *
+     * @param name the name to check
+     * @param scheme a predefined scheme's name
+     * @return whether the certificate is valid for the name
      * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for an unknown scheme;
      *         {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
      */
@@ -325,7 +375,14 @@ public final class TlsConnectionInfo {
         return verifyHostname(name, HostnameScheme.named(Objects.requireNonNull(scheme, "scheme")));
     }
 
-    /** As {@link #verifyHostname(String, String)}, under any scheme, custom ones included. */
+    /**
+     * As {@link #verifyHostname(String, String)}, under any scheme, custom ones included.
+     *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @return whether the certificate is valid for the name
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
+     */
     public boolean verifyHostname(String name, HostnameScheme scheme) throws TlsException {
         return verifyHostname(name, scheme, PublicSuffix.builtIn());
     }
@@ -334,6 +391,12 @@ public final class TlsConnectionInfo {
      * As {@link #verifyHostname(String, String)}, with the public suffix list {@code suffixes}
      * ({@code verify_hostname($name, $scheme, $publicsuffix)}); {@link PublicSuffix#none()} skips
      * the public-suffix rule for wildcards.
+     *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return whether the certificate is valid for the name
+     * @throws TlsException ({@code PEER_CERT_MISSING}) when the peer sent no certificate
      */
     public boolean verifyHostname(String name, HostnameScheme scheme, PublicSuffix suffixes) throws TlsException {
         return checkHostname(name, scheme, suffixes).matched();
@@ -344,6 +407,10 @@ public final class TlsConnectionInfo {
      * explanation: the names compared, the one that matched or why none did.
      * {@link HostnameVerification.Result#toException()} turns a mismatch into an error.
      *
+     * @param name the name to check
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return the verdict with the names compared
      * @throws TlsException {@link TlsErrorCode#PEER_CERT_MISSING} when the peer sent no certificate
      */
     public HostnameVerification.Result checkHostname(String name, HostnameScheme scheme, PublicSuffix suffixes)
@@ -355,23 +422,23 @@ public final class TlsConnectionInfo {
     }
 
     /**
-     * The server name of the handshake, or {@code null}: on a client the SNI name it sent, on a
-     * server the name the client asked for: {@code get_servername}.
+     * {@return the server name of the handshake, or {@code null}: on a client the SNI name it sent, on a server the
+     * name the client asked for: {@code get_servername}}
      */
     public String serverName() {
         return servername;
     }
 
     /**
-     * The key exchange group of the handshake (BoringSSL's name: {@code X25519MLKEM768},
-     * {@code X25519}, {@code P-256}, ...), or {@code null} where the engine does not say or none
-     * was used (a resumed TLS 1.2 session).
+     * {@return the key exchange group of the handshake (BoringSSL's name: {@code X25519MLKEM768}, {@code X25519},
+     * {@code P-256}, ...), or {@code null} where the engine does not say or none was used (a resumed TLS 1.2
+     * session)}
      */
     public String keyExchangeGroup() {
         return group;
     }
 
-    /** The protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}. */
+    /** {@return the protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}} */
     public String npn() {
         return npn;
     }
@@ -386,45 +453,48 @@ public final class TlsConnectionInfo {
     }
 
     /**
-     * The algorithm ({@code brotli}, {@code zlib}) the peer's certificate arrived compressed with
-     * (RFC 8879), or empty when it came uncompressed (or not at all, as on a resumed session).
+     * {@return the algorithm ({@code brotli}, {@code zlib}) the peer's certificate arrived compressed with (RFC
+     * 8879), or empty when it came uncompressed (or not at all, as on a resumed session)}
      */
     public Optional<String> peerCertificateCompression() {
         return Optional.ofNullable(compressionReceived);
     }
 
-    /** The algorithm this side's certificate went out compressed with, or empty when it went uncompressed or not at all. */
+    /**
+     * {@return the algorithm this side's certificate went out compressed with, or empty when it went uncompressed or
+     * not at all}
+     */
     public Optional<String> localCertificateCompression() {
         return Optional.ofNullable(compressionSent);
     }
 
-    /** The protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}. */
+    /** {@return the protocol ALPN selected, or {@code null} when none was: {@code alpn_selected}} */
     public String alpn() {
         return alpn;
     }
 
     /**
-     * The OCSP verdict for the peer certificate, when an OCSP handler checked it and recorded it
-     * under {@link #OCSP_STATUS}. Empty when no check ran, which today is always the case unless
-     * netty-tls-ocsp's handlers are in the pipeline; empty never means "good".
+     * {@return the OCSP verdict for the peer certificate, when an OCSP handler checked it and recorded it under
+     * {@link #OCSP_STATUS}} Empty when no check ran, which today is always the case unless netty-tls-ocsp's handlers
+     * are in the pipeline; empty never means "good".
      */
     public Optional<String> ocspStatus() {
         return Optional.ofNullable(ocspStatus);
     }
 
     /**
-     * What netty-tls's verification concluded about the peer: verified, or (only possible with
-     * {@code SSL_verify_mode} NONE) what would have failed. Empty when the peer was not checked by
-     * netty-tls (a server that did not ask for a client certificate, or a foreign context).
+     * {@return what netty-tls's verification concluded about the peer: verified, or (only possible with {@code
+     * SSL_verify_mode} NONE) what would have failed} Empty when the peer was not checked by netty-tls (a server that
+     * did not ask for a client certificate, or a foreign context).
      */
     public Optional<PeerVerdict> verification() {
         return Optional.ofNullable(verification);
     }
 
     /**
-     * A printable, multi-line dump: the reference's {@code dump_peer_certificate} lines
-     * ({@code Subject Name:}, {@code Issuer  Name:}) followed by the session's fields, always in
-     * the same order and form, one {@code key: value} per line, ending with a newline.
+     * {@return a printable, multi-line dump: the reference's {@code dump_peer_certificate} lines ({@code Subject
+     * Name:}, {@code Issuer  Name:}) followed by the session's fields, always in the same order and form, one {@code
+     * key: value} per line, ending with a newline}
      */
     public String describe() {
         StringBuilder sb = new StringBuilder();

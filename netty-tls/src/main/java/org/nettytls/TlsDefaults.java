@@ -33,6 +33,13 @@ public final class TlsDefaults {
     /** {@code set_args_filter_hack}: sees every options object before it is built and may change its builder. */
     @FunctionalInterface
     public interface Policy {
+        /**
+         * Sees the options a caller proposed and may change them through {@code builder}.
+         *
+         * @param proposed the options as the caller built them
+         * @param builder a builder holding {@code proposed}, whose result is used instead
+         * @throws TlsException to refuse the options: building them fails with this exception
+         */
         void filter(TlsOptions proposed, TlsOptions.Builder<?> builder) throws TlsException;
     }
 
@@ -44,17 +51,29 @@ public final class TlsDefaults {
     private TlsDefaults() {
     }
 
-    /** {@code set_defaults}: settings every new builder of either role starts with; {@code null} removes them. */
+    /**
+     * {@code set_defaults}: settings every new builder of either role starts with; {@code null} removes them.
+     *
+     * @param defaults applied to every new builder, or {@code null}
+     */
     public static void setDefaults(Consumer<TlsOptions.Builder<?>> defaults) {
         all = defaults;
     }
 
-    /** {@code set_client_defaults}. */
+    /**
+     * {@code set_client_defaults}.
+     *
+     * @param defaults applied to every new client builder, or {@code null}
+     */
     public static void setClientDefaults(Consumer<TlsClientOptions.Builder> defaults) {
         client = defaults;
     }
 
-    /** {@code set_server_defaults}. */
+    /**
+     * {@code set_server_defaults}.
+     *
+     * @param defaults applied to every new server builder, or {@code null}
+     */
     public static void setServerDefaults(Consumer<TlsServerOptions.Builder> defaults) {
         server = defaults;
     }
@@ -67,16 +86,23 @@ public final class TlsDefaults {
      * every read and write with its size, on {@code org.nettytls.debug.data} (INFO). Through
      * Netty's logging facade (SLF4J, Log4j 2 or java.util.logging). The system property
      * {@code nettytls.debug} sets it at start; it applies to TLS installed afterwards.
+     *
+     * @param level 0 to 3
      */
     public static void setDebugLevel(int level) {
         TlsDebug.setLevel(level);
     }
 
-    /** The debug level set by {@link #setDebugLevel} or {@code -Dnettytls.debug}; 0 (nothing) by default. */
+    /** {@return the debug level set by {@link #setDebugLevel} or {@code -Dnettytls.debug}; 0 (nothing) by default} */
     public static int debugLevel() {
         return TlsDebug.level();
     }
 
+    /**
+     * Sets the process-wide policy ({@code set_args_filter_hack}); {@code null} removes it.
+     *
+     * @param newPolicy the policy, or {@code null}
+     */
     public static void setPolicy(Policy newPolicy) {
         policy = newPolicy;
     }

@@ -46,13 +46,30 @@ public final class TlsHandshakeEvent extends TlsCompletionEvent {
         this.resumed = false;
     }
 
-    /** A successful handshake's event. */
+    /**
+     * A successful handshake's event.
+     *
+     * @param client {@code true} for the client's side
+     * @param duration how long the handshake took
+     * @param protocol the negotiated version, e.g. {@code TLSv1.3}
+     * @param cipher the cipher suite
+     * @param group the key exchange group, or {@code null}
+     * @param resumed whether the session was resumed
+     * @return the event
+     */
     public static TlsHandshakeEvent success(boolean client, Duration duration, String protocol, String cipher,
                                             String group, boolean resumed) {
         return new TlsHandshakeEvent(client, duration.toNanos(), protocol, cipher, group, resumed);
     }
 
-    /** A failed handshake's event. */
+    /**
+     * A failed handshake's event.
+     *
+     * @param client {@code true} for the client's side
+     * @param duration how long until the failure
+     * @param cause what failed
+     * @return the event
+     */
     public static TlsHandshakeEvent failure(boolean client, Duration duration, TlsException cause) {
         return new TlsHandshakeEvent(client, duration.toNanos(), Objects.requireNonNull(cause, "cause"));
     }
@@ -66,40 +83,44 @@ public final class TlsHandshakeEvent extends TlsCompletionEvent {
         return new TlsHandshakeEvent(client, durationNanos, cause);
     }
 
-    /** Whether this side was the client. */
+    /** {@return whether this side was the client} */
     public boolean isClient() {
         return client;
     }
 
     /**
-     * From when TLS went onto the channel (the channel becoming active, or for
-     * {@code SniCertSelector} the selector starting to read the ClientHello) to the verdict.
+     * {@return the time from when TLS went onto the channel (the channel becoming active, or for {@code
+     * SniCertSelector} the
+     * selector starting to read the ClientHello) to the verdict}
      */
     public Duration duration() {
         return Duration.ofNanos(durationNanos);
     }
 
-    /** The duration in nanoseconds, without allocating. */
+    /** {@return the duration in nanoseconds, without allocating} */
     public long durationNanos() {
         return durationNanos;
     }
 
-    /** The protocol as the JDK names it ({@code TLSv1.3}), or {@code null} on failure. */
+    /** {@return the protocol as the JDK names it ({@code TLSv1.3}), or {@code null} on failure} */
     public String protocol() {
         return protocol;
     }
 
-    /** The cipher in OpenSSL's name ({@code TLS_AES_128_GCM_SHA256}), or {@code null} on failure. */
+    /** {@return the cipher in OpenSSL's name ({@code TLS_AES_128_GCM_SHA256}), or {@code null} on failure} */
     public String cipher() {
         return cipher;
     }
 
-    /** The key exchange group ({@code X25519MLKEM768}), or {@code null} on failure or where none was used (a resumed TLS 1.2 session). */
+    /**
+     * {@return the key exchange group ({@code X25519MLKEM768}), or {@code null} on failure or where none was used (a
+     * resumed TLS 1.2 session)}
+     */
     public String keyExchangeGroup() {
         return group;
     }
 
-    /** Whether a session was resumed rather than negotiated in full; {@code false} on failure. */
+    /** {@return whether a session was resumed rather than negotiated in full; {@code false} on failure} */
     public boolean isResumed() {
         return resumed;
     }

@@ -38,6 +38,9 @@ public interface TlsObserver {
      * A TLS handshake ended, in either role: successfully only after every check the options ask
      * for (for a client, the identity gates after the handshake too), or with the failure's code.
      * Called once per handshake, also for the handshake of a STARTTLS upgrade.
+     *
+     * @param channel the connection
+     * @param event the outcome
      */
     default void handshakeCompleted(Channel channel, TlsHandshakeEvent event) {
     }
@@ -50,6 +53,10 @@ public interface TlsObserver {
      * hello): that is no choice by name, and its handshake is reported as any other.
      * <b>Please note:</b> the name comes from the client and can be anything; map the chosen
      * context to what you configured before using the name as a metric's tag.
+     *
+     * @param channel the connection
+     * @param serverName the canonical name asked for, or {@code null}
+     * @param context the context chosen, or {@code null}
      */
     default void sniSelected(Channel channel, String serverName, TlsServerContext context) {
     }
@@ -62,6 +69,11 @@ public interface TlsObserver {
      * with plaintext or fails. {@code protocol} is the {@code StartTlsProtocol}'s id ({@code smtp},
      * {@code imap}, ...), or {@code "custom"} when the application drives {@code StartTlsHandler}
      * itself.
+     *
+     * @param channel the connection
+     * @param protocol the protocol's id, e.g. {@code smtp}
+     * @param client {@code true} for the client's side
+     * @param event the outcome
      */
     default void startTlsCompleted(Channel channel, String protocol, boolean client, TlsCompletionEvent event) {
     }
@@ -70,6 +82,9 @@ public interface TlsObserver {
      * Any other event of the family that passes the stack netty-tls installs behind the
      * {@code SslHandler} (after the checks that run after the handshake, before the application's
      * handlers): netty-tls-ocsp's {@code OcspVerdictEvent}, for one.
+     *
+     * @param channel the connection
+     * @param event the event
      */
     default void eventFired(Channel channel, TlsCompletionEvent event) {
     }

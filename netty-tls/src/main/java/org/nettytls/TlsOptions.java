@@ -133,12 +133,12 @@ public abstract class TlsOptions {
         }
     }
 
-    /** The protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set. */
+    /** {@return the protocol versions a context may negotiate ({@code SSL_version}): TLS 1.2 and 1.3 unless set} */
     public java.util.Set<TlsVersion> protocols() {
         return TlsVersion.of(versions.versions());
     }
 
-    /** The TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names). */
+    /** {@return the TLS 1.2 cipher suites in order, as BoringSSL expanded {@code SSL_cipher_list} (OpenSSL names)} */
     public List<String> cipherSuites() {
         return ciphers.suites();
     }
@@ -151,37 +151,37 @@ public abstract class TlsOptions {
         return ciphers;
     }
 
-    /** {@code SSL_alpn_protocols}, in preference order; empty when ALPN is off. */
+    /** {@return {@code SSL_alpn_protocols}, in preference order; empty when ALPN is off} */
     public List<String> alpnProtocols() {
         return alpn;
     }
 
-    /** The own certificate and key ({@code SSL_cert_file}, {@code SSL_key_file}, ...), or {@code null}. */
+    /** {@return the own certificate and key ({@code SSL_cert_file}, {@code SSL_key_file}, ...), or {@code null}} */
     public KeyMaterial keyMaterial() {
         return keyMaterial;
     }
 
-    /** The CAs the peer is verified against, or {@code null} when the peer is not verified. */
+    /** {@return the CAs the peer is verified against, or {@code null} when the peer is not verified} */
     public CaStore trust() {
         return trust;
     }
 
-    /** {@code SSL_verify_mode}. */
+    /** {@return {@code SSL_verify_mode}} */
     public VerifyMode verifyMode() {
         return verifyMode;
     }
 
-    /** The checks that run after the chain is validated, in order. */
+    /** {@return the checks that run after the chain is validated, in order} */
     public List<PeerCheck> peerChecks() {
         return peerChecks;
     }
 
-    /** The handshake timeout (Netty's {@code SslHandler.setHandshakeTimeout}); zero disables it. */
+    /** {@return the handshake timeout (Netty's {@code SslHandler.setHandshakeTimeout}); zero disables it} */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
     }
 
-    /** {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given. */
+    /** {@return {@code SSL_fingerprint}: pins that accept the peer's certificate whatever else fails, as given} */
     public List<String> fingerprints() {
         return fingerprintSpecs;
     }
@@ -190,37 +190,43 @@ public abstract class TlsOptions {
         return pins;
     }
 
-    /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer. */
+    /** {@return {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer} */
     public boolean forceFingerprint() {
         return forceFingerprint;
     }
 
-    /** {@code SSL_verify_callback}, or {@code null}. */
+    /** {@return {@code SSL_verify_callback}, or {@code null}} */
     public VerifyCallback verifyCallback() {
         return verifyCallback;
     }
 
-    /** {@code SSL_verifycn_scheme}: {@code default} unless set. */
+    /** {@return {@code SSL_verifycn_scheme}: {@code default} unless set} */
     public HostnameScheme hostnameScheme() {
         return scheme;
     }
 
-    /** Whether {@code SSL_verifycn_scheme} was given, rather than left to a default (a protocol's, or {@code default}). */
+    /**
+     * {@return whether {@code SSL_verifycn_scheme} was given, rather than left to a default (a protocol's, or {@code
+     * default})}
+     */
     public boolean hostnameSchemeNamed() {
         return schemeNamed;
     }
 
-    /** {@code SSL_verifycn_name}, or {@code null}. */
+    /** {@return {@code SSL_verifycn_name}, or {@code null}} */
     public String peerName() {
         return verifyName;
     }
 
-    /** {@code SSL_verifycn_publicsuffix}: the built-in list unless set. */
+    /** {@return {@code SSL_verifycn_publicsuffix}: the built-in list unless set} */
     public PublicSuffix publicSuffix() {
         return publicSuffix;
     }
 
-    /** {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file}, the CA paths). */
+    /**
+     * {@return {@code SSL_check_crl}: whether the peer's certificates are checked against CRLs ({@code SSL_crl_file},
+     * the CA paths)}
+     */
     public boolean checkCrl() {
         return crls != null;
     }
@@ -229,23 +235,23 @@ public abstract class TlsOptions {
         return crls;
     }
 
-    /** Whether CRLs are checked for the whole chain rather than the peer's own certificate only. */
+    /** {@return whether CRLs are checked for the whole chain rather than the peer's own certificate only} */
     public boolean crlFullChain() {
         return crlFullChain;
     }
 
     /**
-     * Whether the context speaks OCSP stapling ({@code status_request}): a client asks for a
-     * staple, a server may send one. netty-tls-ocsp turns it on; it checks and supplies the staples.
+     * {@return whether the context speaks OCSP stapling ({@code status_request}): a client asks for a staple, a
+     * server may send one} netty-tls-ocsp turns it on; it checks and supplies the staples.
      */
     public boolean ocspStapling() {
         return ocspStapling;
     }
 
     /**
-     * {@code SSL_ecdh_curve}: the key exchange groups in preference order (BoringSSL names), or
-     * empty for BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum
-     * hybrid) first, then {@code X25519}, {@code P-256}, {@code P-384}, {@code P-521}.
+     * {@return {@code SSL_ecdh_curve}: the key exchange groups in preference order (BoringSSL names), or empty for
+     * BoringSSL's defaults as Netty sets them: {@code X25519MLKEM768} (post-quantum hybrid) first, then {@code
+     * X25519}, {@code P-256}, {@code P-384}, {@code P-521}}
      */
     public List<KeyExchangeGroup> keyExchangeGroups() {
         List<KeyExchangeGroup> out = new ArrayList<>(extras.groups.size());
@@ -260,12 +266,12 @@ public abstract class TlsOptions {
         return extras.groups;
     }
 
-    /** {@code SSL_npn_protocols}, in preference order; empty when NPN is off. */
+    /** {@return {@code SSL_npn_protocols}, in preference order; empty when NPN is off} */
     public List<String> npnProtocols() {
         return extras.npn;
     }
 
-    /** Whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile}). */
+    /** {@return whether the handshakes' secrets are logged ({@link Builder#keyLog}, {@link Builder#keyLogFile})} */
     public boolean logsKeys() {
         return extras.keyLog != null;
     }
@@ -274,52 +280,66 @@ public abstract class TlsOptions {
         return extras.keyLog;
     }
 
-    /** {@code SSL_error_trap}, or {@code null}. */
+    /** {@return {@code SSL_error_trap}, or {@code null}} */
     public org.nettytls.trap.ErrorTrap errorTrap() {
         return extras.errorTrap;
     }
 
-    /** {@code SSL_keepSocketOnError}: a failed handshake leaves the channel open (without TLS). */
+    /** {@return {@code SSL_keepSocketOnError}: a failed handshake leaves the channel open (without TLS)} */
     public boolean keepSocketOnError() {
         return extras.keepSocketOnError;
     }
 
-    /** What closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown}, or waiting. */
+    /**
+     * {@return what closing the channel does to TLS: {@code SSL_fast_shutdown} (default) or {@code SSL_no_shutdown},
+     * or waiting}
+     */
     public CloseMode closeMode() {
         return extras.closeMode;
     }
 
-    /** How long {@link #closeMode()} {@code WAIT} waits for the peer's close_notify. */
+    /** {@return how long {@link #closeMode()} {@code WAIT} waits for the peer's close_notify} */
     public Duration closeNotifyTimeout() {
         return extras.closeNotifyTimeout;
     }
 
-    /** {@code SSL_create_ctx_callback}: changes to Netty's builder after netty-tls set it up, or {@code null}. */
+    /**
+     * {@return {@code SSL_create_ctx_callback}: changes to Netty's builder after netty-tls set it up, or {@code
+     * null}}
+     */
     public java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> contextCustomizer() {
         return extras.customizer;
     }
 
-    /** Whether certificate compression (RFC 8879) is offered and accepted: {@link Builder#certificateCompression}. */
+    /**
+     * {@return whether certificate compression (RFC 8879) is offered and accepted: {@link
+     * Builder#certificateCompression}}
+     */
     public boolean certificateCompression() {
         return extras.certificateCompression;
     }
 
-    /** {@link Builder#validationProfile}: {@link ValidationProfile#DEFAULT} unless set. */
+    /** {@return {@link Builder#validationProfile}: {@link ValidationProfile#DEFAULT} unless set} */
     public ValidationProfile validationProfile() {
         return validation.profile;
     }
 
-    /** {@link Builder#securityFloor}: {@link SecurityFloor#STANDARD} unless set. */
+    /** {@return {@link Builder#securityFloor}: {@link SecurityFloor#STANDARD} unless set} */
     public SecurityFloor securityFloor() {
         return validation.floor;
     }
 
-    /** {@link Builder#maxChainDepth}: intermediates allowed between the peer's certificate and the trust anchor. */
+    /**
+     * {@return {@link Builder#maxChainDepth}: intermediates allowed between the peer's certificate and the trust
+     * anchor}
+     */
     public int maxChainDepth() {
         return validation.maxChainDepth;
     }
 
-    /** {@link Builder#validationClock}: the clock every date check reads; the system's UTC clock unless set. */
+    /**
+     * {@return {@link Builder#validationClock}: the clock every date check reads; the system's UTC clock unless set}
+     */
     public Clock validationClock() {
         return validation.clock;
     }
@@ -376,7 +396,7 @@ public abstract class TlsOptions {
     }
 
     /**
-     * The observer that every context built from these options reports to, or {@code null}.
+     * {@return the observer that every context built from these options reports to, or {@code null}}
      * <b>Experimental</b>: see {@link TlsObserver}.
      */
     public TlsObserver observer() {
@@ -478,6 +498,9 @@ public abstract class TlsOptions {
          * (IO::Socket::SSL-compatible identity plus the security floor), or
          * {@link ValidationProfile#WEBPKI} (adds the CA/Browser Forum Baseline Requirements'
          * certificate profile, and takes identity from the subjectAltName alone).
+         *
+         * @param profile {@link ValidationProfile#DEFAULT} or {@link ValidationProfile#WEBPKI}
+         * @return this builder
          */
         public B validationProfile(ValidationProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -489,6 +512,9 @@ public abstract class TlsOptions {
          * certificate when {@code build()} checks it. <b>{@link SecurityFloor#LEGACY} is for a
          * legacy private PKI only</b> (the reference's {@code @SECLEVEL=1} in
          * {@code SSL_cipher_list}); {@code build()} logs a warning when it is chosen.
+         *
+         * @param floor the weakest keys and signatures accepted
+         * @return this builder
          */
         public B securityFloor(SecurityFloor floor) {
             this.floor = Objects.requireNonNull(floor, "floor");
@@ -500,6 +526,10 @@ public abstract class TlsOptions {
          * {@code intermediates} CA certificates between the peer's certificate and the trust
          * anchor, neither of which counts. 0 to 20; {@value #DEFAULT_MAX_CHAIN_DEPTH} by default
          * (eleven certificates in all), as before this option existed.
+         *
+         * @param intermediates the number of CA certificates allowed between the peer's certificate
+         *     and the anchor, 0 to 20
+         * @return this builder
          */
         public B maxChainDepth(int intermediates) {
             if (intermediates < 0 || intermediates > 20) {
@@ -514,6 +544,9 @@ public abstract class TlsOptions {
          * OCSP staple checked inside the handshake (netty-tls-ocsp; give its
          * {@code OcspClientConfig.Builder.validationClock} the same clock for the resolver and cache).
          * For validating at a given time ({@link Clock#fixed}) and for deterministic tests.
+         *
+         * @param clock the clock the peer's chain is judged by
+         * @return this builder
          */
         public B validationClock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -541,6 +574,9 @@ public abstract class TlsOptions {
          * (RSA or ECDSA); public chains, with longer names, policies and URLs, compress better,
          * and under TCP's initial window a smaller flight can save a round trip. Decompression is
          * bounded by the length the peer announced. {@code false} neither offers nor accepts it.
+         *
+         * @param on {@code false} to neither offer nor accept compression
+         * @return this builder
          */
         public B certificateCompression(boolean on) {
             this.certificateCompression = on;
@@ -552,6 +588,9 @@ public abstract class TlsOptions {
          * colon syntax ({@code X25519MLKEM768:X25519:P-256}); OpenSSL's names ({@code prime256v1},
          * {@code secp384r1}) are accepted, {@code auto} means the defaults. An unknown group fails
          * {@code build()}.
+         *
+         * @param spec groups separated by colons, e.g. {@code X25519:P-256}, or {@code auto}
+         * @return this builder
          */
         public B keyExchangeGroups(String spec) {
             groups.clear();
@@ -563,7 +602,12 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}. */
+        /**
+         * The key exchange groups in preference order: the typed form of {@link #keyExchangeGroups(String)}.
+         *
+         * @param preferred the groups, most preferred first
+         * @return this builder
+         */
         public B keyExchangeGroups(KeyExchangeGroup... preferred) {
             groups.clear();
             for (KeyExchangeGroup g : preferred) {
@@ -576,6 +620,9 @@ public abstract class TlsOptions {
          * {@code SSL_dh_file}. <b>BoringSSL has no DHE cipher suites</b>, so giving a file fails
          * {@code build()} with a message saying so, rather than being ignored; not giving one is
          * the reference's {@code SSL_dh => undef}.
+         *
+         * @param file a file of DH parameters, always refused by BoringSSL
+         * @return this builder
          */
         public B dhFile(Path file) {
             this.dhFile = Objects.requireNonNull(file, "file");
@@ -586,6 +633,9 @@ public abstract class TlsOptions {
          * {@code SSL_npn_protocols}: Next Protocol Negotiation (TLS 1.2 only; superseded by ALPN),
          * offered by BoringSSL on both sides. With ALPN too, the lists must be the same (Netty
          * has one).
+         *
+         * @param protocols the protocol names in preference order
+         * @return this builder
          */
         public B npnProtocols(String... protocols) {
             npn.clear();
@@ -600,6 +650,9 @@ public abstract class TlsOptions {
          * decrypt captures. BoringSSL writes the lines; Netty 4.2 has no option for them, so
          * netty-tls sets tcnative's key-log callback on the context. <b>Please note:</b> a key log
          * decrypts every connection it recorded: for debugging only, never in production.
+         *
+         * @param lines receives each key log line; thread-safe and quick
+         * @return this builder
          */
         public B keyLog(java.util.function.Consumer<String> lines) {
             this.keyLog = KeyLog.to(Objects.requireNonNull(lines, "lines"));
@@ -609,19 +662,32 @@ public abstract class TlsOptions {
         /**
          * {@link #keyLog} to a file, appending, created readable by its owner only where the file
          * system allows: what {@code SSLKEYLOGFILE} names in browsers.
+         *
+         * @param file the key log file, appended to
+         * @return this builder
          */
         public B keyLogFile(Path file) {
             this.keyLog = KeyLog.toFile(file);
             return (B) this;
         }
 
-        /** {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}. */
+        /**
+         * {@code SSL_error_trap}: see {@link org.nettytls.trap.ErrorTrap}.
+         *
+         * @param trap gets the channel of a failed handshake
+         * @return this builder
+         */
         public B errorTrap(org.nettytls.trap.ErrorTrap trap) {
             this.errorTrap = Objects.requireNonNull(trap, "trap");
             return (B) this;
         }
 
-        /** {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open. */
+        /**
+         * {@code SSL_keepSocketOnError}: a failed handshake removes TLS but leaves the channel open.
+         *
+         * @param keep {@code true} to keep the channel open after a failed handshake
+         * @return this builder
+         */
         public B keepSocketOnError(boolean keep) {
             this.keepSocketOnError = keep;
             return (B) this;
@@ -632,6 +698,10 @@ public abstract class TlsOptions {
          * ({@code SSL_fast_shutdown}, the default), {@code WAIT} also waits up to {@code timeout}
          * for the peer's close_notify, {@code NONE} closes without sending anything
          * ({@code SSL_no_shutdown}, e.g. when another process goes on with the TLS session).
+         *
+         * @param mode {@code FAST}, {@code WAIT} or {@code NONE}
+         * @param timeout how long {@code WAIT} waits for the peer's close_notify
+         * @return this builder
          */
         public B closeMode(CloseMode mode, Duration timeout) {
             this.closeMode = Objects.requireNonNull(mode, "mode");
@@ -647,6 +717,9 @@ public abstract class TlsOptions {
          * has applied every option, just before the context is built.
          * <b>Please note:</b> what it changes is not checked; a trust manager set here replaces
          * netty-tls' verification.
+         *
+         * @param customizer changes Netty's builder last; unchecked
+         * @return this builder
          */
         public B contextCustomizer(java.util.function.Consumer<io.netty.handler.ssl.SslContextBuilder> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
@@ -657,6 +730,9 @@ public abstract class TlsOptions {
          * Reports every handshake of contexts built from these options (and SNI selections and
          * STARTTLS upgrades that install them) to {@code observer}, on the event loop: what
          * {@code netty-tls-metrics} attaches to. <b>Experimental</b>: see {@link TlsObserver}.
+         *
+         * @param observer the observer, e.g. {@code TlsMetrics}
+         * @return this builder
          */
         public B observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
@@ -668,6 +744,9 @@ public abstract class TlsOptions {
          * {@link #crlFile(Path)} and from the CRL files ({@code NNNNNNNN.r0}) of every
          * {@link #caPath(Path)}. As in OpenSSL, a certificate whose issuer has no usable CRL
          * fails, and a revoked one fails with code {@code revoked} and the reason.
+         *
+         * @param on {@code true} to check CRLs
+         * @return this builder
          */
         public B checkCrl(boolean on) {
             this.checkCrl = on;
@@ -677,13 +756,21 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_crl_file}: every CRL in the file (PEM or DER; the reference reads only the
          * first); repeatable. Giving one turns {@link #checkCrl(boolean)} on.
+         *
+         * @param file a PEM or DER file of CRLs
+         * @return this builder
          */
         public B crlFile(Path file) {
             crlFiles.add(Objects.requireNonNull(file, "file"));
             return (B) this;
         }
 
-        /** Checks CRLs for every certificate of the chain below the root, not only the peer's own. */
+        /**
+         * Checks CRLs for every certificate of the chain below the root, not only the peer's own.
+         *
+         * @param on {@code true} for every certificate below the root
+         * @return this builder
+         */
         public B crlFullChain(boolean on) {
             this.crlFullChain = on;
             return (B) this;
@@ -705,19 +792,32 @@ public abstract class TlsOptions {
          * sha256 by length), colons and case ignored; repeatable. A match of the peer's own
          * certificate accepts it even when its chain or name would fail; no match leaves the
          * other checks to decide. Malformed pins fail {@code build()}.
+         *
+         * @param pins the pins, e.g. {@code sha256$ab:cd:...}
+         * @return this builder
          */
         public B fingerprint(String... pins) {
             fingerprints.addAll(Arrays.asList(pins));
             return (B) this;
         }
 
-        /** {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not. */
+        /**
+         * {@code SSL_force_fingerprint}: only a pinned fingerprint accepts the peer, a trusted chain alone does not.
+         *
+         * @param force {@code true} to accept the peer only by a pin
+         * @return this builder
+         */
         public B forceFingerprint(boolean force) {
             this.forceFingerprint = force;
             return (B) this;
         }
 
-        /** {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides. */
+        /**
+         * {@code SSL_verify_callback}: called for every certificate of the chain; its answer decides.
+         *
+         * @param callback decides each certificate of the chain
+         * @return this builder
+         */
         public B verifyCallback(VerifyCallback callback) {
             this.verifyCallback = Objects.requireNonNull(callback, "callback");
             return (B) this;
@@ -728,6 +828,9 @@ public abstract class TlsOptions {
          * {@code none}); an unknown name fails {@code build()}. Without it a client checks the
          * server's name under {@code default}, and a mismatch fails (IO::Socket::SSL's manual
          * says it only warns; its code fails too).
+         *
+         * @param name a predefined scheme's name
+         * @return this builder
          */
         public B hostnameScheme(String name) {
             this.schemeName = Objects.requireNonNull(name, "name");
@@ -735,7 +838,12 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_verifycn_scheme} as a custom scheme. */
+        /**
+         * {@code SSL_verifycn_scheme} as a custom scheme.
+         *
+         * @param scheme the scheme, from {@link HostnameScheme#builder()} or a predefined one
+         * @return this builder
+         */
         public B hostnameScheme(HostnameScheme scheme) {
             this.scheme = Objects.requireNonNull(scheme, "scheme");
             this.schemeName = null;
@@ -746,26 +854,45 @@ public abstract class TlsOptions {
          * {@code SSL_verifycn_name}: the name the peer's certificate must carry. A client
          * otherwise checks the SNI name, else the host it connected to; a server checks client
          * certificates by name only when this is set.
+         *
+         * @param name the expected name (a host name or IP address)
+         * @return this builder
          */
         public B peerName(String name) {
             this.verifyName = Objects.requireNonNull(name, "name");
             return (B) this;
         }
 
-        /** {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it. */
+        /**
+         * {@code SSL_verifycn_publicsuffix}: the list for the wildcard check; {@link PublicSuffix#none()} disables it.
+         *
+         * @param suffixes the list, or {@link PublicSuffix#none()}
+         * @return this builder
+         */
         public B publicSuffix(PublicSuffix suffixes) {
             this.publicSuffix = Objects.requireNonNull(suffixes, "suffixes");
             return (B) this;
         }
 
-        /** {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}. */
+        /**
+         * {@code SSL_version}: a version string in the reference's syntax, e.g. {@code SSLv23:!TLSv1:!TLSv1_1}.
+         *
+         * @param spec the versions in the reference's syntax
+         * @return this builder
+         */
         public B protocols(String spec) {
             this.versionSpec = Objects.requireNonNull(spec, "spec");
             this.versionList = null;
             return (B) this;
         }
 
-        /** The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link #protocols(String)}. */
+        /**
+         * The protocol versions to allow, e.g. {@code protocols(TlsVersion.TLS_1_3)}; the typed form of {@link
+         * #protocols(String)}.
+         *
+         * @param versions the versions to allow
+         * @return this builder
+         */
         public B protocols(TlsVersion... versions) {
             if (versions.length == 0) {
                 throw new IllegalArgumentException("at least one version is needed");
@@ -778,17 +905,35 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below. */
+        /**
+         * {@code SSL_cipher_list}: an OpenSSL cipher string for TLS 1.2 and below.
+         *
+         * @param spec an OpenSSL cipher string, e.g. {@code ECDHE+AESGCM}
+         * @return this builder
+         */
         public B cipherList(String spec) {
             this.cipherSpec = Objects.requireNonNull(spec, "spec");
             return (B) this;
         }
 
-        /** {@code SSL_alpn_protocols}: protocols in preference order, e.g. {@code h2}, {@code http/1.1}. */
+        /**
+         * {@code SSL_alpn_protocols}: protocols in preference order, e.g. {@code h2}, {@code http/1.1}.
+         *
+         * @param protocols the protocol names in preference order
+         * @return this builder
+         */
         public B alpnProtocols(String... protocols) {
             return alpnProtocols(Arrays.asList(protocols));
         }
 
+        /**
+         * {@code SSL_alpn_protocols} as a list: protocols in preference order (RFC 7301 section 3.1);
+         * replaces any set before.
+         *
+         * @param protocols the protocol names, each 1 to 255 bytes
+         * @return this builder
+         * @throws IllegalArgumentException for an empty or too long name
+         */
         public B alpnProtocols(List<String> protocols) {
             alpn.clear();
             for (String p : protocols) {
@@ -803,12 +948,21 @@ public abstract class TlsOptions {
         /**
          * {@code SSL_cert_file}: the own certificate (and chain), PEM, DER or PKCS#12, with its key
          * in the same file.
+         *
+         * @param certificateFile the file holding certificate, chain and key
+         * @return this builder
          */
         public B certificateFile(Path certificateFile) {
             return certificateFile(certificateFile, null);
         }
 
-        /** {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file". */
+        /**
+         * {@code SSL_cert_file} and {@code SSL_key_file}; a null key file means "in the certificate file".
+         *
+         * @param certificateFile the file of the certificate and its chain
+         * @param keyFile the key file ({@code SSL_key_file}), or {@code null}
+         * @return this builder
+         */
         public B certificateFile(Path certificateFile, Path keyFile) {
             this.certFile = Objects.requireNonNull(certificateFile, "certificateFile");
             this.keyFile = keyFile;
@@ -816,7 +970,12 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory. */
+        /**
+         * {@code SSL_cert} and {@code SSL_key}: an own certificate already in memory.
+         *
+         * @param material the certificate chain and key
+         * @return this builder
+         */
         public B certificate(KeyMaterial material) {
             this.keyMaterial = Objects.requireNonNull(material, "material");
             this.certFile = null;
@@ -824,7 +983,13 @@ public abstract class TlsOptions {
             return (B) this;
         }
 
-        /** {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate. */
+        /**
+         * {@code SSL_cert} and {@code SSL_key}; checks that {@code key} belongs to the first certificate.
+         *
+         * @param key the private key
+         * @param chain the own certificate first, then its issuers
+         * @return this builder
+         */
         public B certificate(PrivateKey key, List<X509Certificate> chain) {
             this.keyMaterial = null;
             this.certFile = null;
@@ -837,31 +1002,56 @@ public abstract class TlsOptions {
         PrivateKey inMemoryKey;
         List<X509Certificate> inMemoryChain;
 
-        /** {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file. */
+        /**
+         * {@code SSL_passwd_cb}: called for an encrypted key or PKCS#12 file.
+         *
+         * @param callback gives the password for a named file
+         * @return this builder
+         */
         public B passwordCallback(PasswordCallback callback) {
             this.passwords = Objects.requireNonNull(callback, "callback");
             return (B) this;
         }
 
-        /** {@code SSL_ca_file}: CA certificates from a file; may be given several times. */
+        /**
+         * {@code SSL_ca_file}: CA certificates from a file; may be given several times.
+         *
+         * @param file a PEM, DER or PKCS#12 file of CA certificates
+         * @return this builder
+         */
         public B caFile(Path file) {
             caFiles.add(Objects.requireNonNull(file, "file"));
             return (B) this;
         }
 
-        /** {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable. */
+        /**
+         * {@code SSL_ca_path}: CA certificates from a directory (OpenSSL hashed names or *.pem/*.crt); repeatable.
+         *
+         * @param directory a directory of CA certificates
+         * @return this builder
+         */
         public B caPath(Path directory) {
             caPaths.add(Objects.requireNonNull(directory, "directory"));
             return (B) this;
         }
 
-        /** {@code SSL_ca}: CA certificates in memory; repeatable. */
+        /**
+         * {@code SSL_ca}: CA certificates in memory; repeatable.
+         *
+         * @param certificates the CA certificates
+         * @return this builder
+         */
         public B caCertificates(X509Certificate... certificates) {
             caCertificates.addAll(Arrays.asList(certificates));
             return (B) this;
         }
 
-        /** A ready {@link CaStore}, combined with whatever else is given. */
+        /**
+         * A ready {@link CaStore}, combined with whatever else is given.
+         *
+         * @param store the CAs
+         * @return this builder
+         */
         public B caStore(CaStore store) {
             this.caStore = Objects.requireNonNull(store, "store");
             return (B) this;
@@ -872,6 +1062,8 @@ public abstract class TlsOptions {
          * {@code SSL_CERT_DIR}, the distribution bundle, then the JDK's store). A verifying client
          * given no CA at all uses them anyway; a verifying server never does unless told with
          * this (see {@link TlsServerOptions}).
+         *
+         * @return this builder
          */
         public B defaultCa() {
             this.defaultCa = true;
@@ -885,13 +1077,21 @@ public abstract class TlsOptions {
          * which would check nothing. A server that verifies clients needs its client CAs named
          * ({@link #caFile}, {@link #caPath}, {@link #caCertificates}, {@link #caStore} or
          * {@link #defaultCa()} explicitly).
+         *
+         * @param mode whether and how the peer is verified
+         * @return this builder
          */
         public B verifyMode(VerifyMode mode) {
             this.verifyMode = Objects.requireNonNull(mode, "mode");
             return (B) this;
         }
 
-        /** Adds a check that runs inside the handshake after the chain is validated. */
+        /**
+         * Adds a check that runs inside the handshake after the chain is validated.
+         *
+         * @param check the check; it must not block
+         * @return this builder
+         */
         public B addPeerCheck(PeerCheck check) {
             peerChecks.add(Objects.requireNonNull(check, "check"));
             return (B) this;
@@ -901,13 +1101,21 @@ public abstract class TlsOptions {
          * OCSP stapling ({@code status_request}, RFC 6066): a client asks for the server's staple, a
          * server can send one ({@code ReferenceCountedOpenSslEngine.setOcspResponse}). This only
          * switches the protocol on; netty-tls-ocsp checks and supplies the responses.
+         *
+         * @param on {@code true} to speak {@code status_request}
+         * @return this builder
          */
         public B ocspStapling(boolean on) {
             this.ocspStapling = on;
             return (B) this;
         }
 
-        /** The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds. */
+        /**
+         * The handshake timeout; {@link Duration#ZERO} disables it (not advised). Default 10 seconds.
+         *
+         * @param timeout the timeout, or {@link Duration#ZERO}
+         * @return this builder
+         */
         public B handshakeTimeout(Duration timeout) {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("handshake timeout must not be negative: " + timeout);

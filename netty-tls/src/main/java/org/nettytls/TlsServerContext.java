@@ -63,6 +63,11 @@ public final class TlsServerContext {
      * A context with the options' certificate and its {@linkplain TlsServerOptions#additionalCertificates()
      * additional certificates}, one key type each: BoringSSL chooses between them per handshake
      * by what the client offered.
+     *
+     * @param options the server options
+     * @return a context for any number of connections
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the certificates, keys or settings cannot
+     *     make a context
      */
     public static TlsServerContext create(TlsServerOptions options) throws TlsException {
         Objects.requireNonNull(options, "options");
@@ -129,15 +134,30 @@ public final class TlsServerContext {
     }
 
 
+    /**
+     * The options this context was built from.
+     *
+     * @return the options
+     */
     public TlsServerOptions options() {
         return options;
     }
 
+    /**
+     * The Netty context, for code that makes its own {@code SslHandler}.
+     *
+     * @return the context
+     */
     public SslContext sslContext() {
         return context;
     }
 
-    /** A handler for one accepted connection. */
+    /**
+     * A handler for one accepted connection.
+     *
+     * @param alloc the channel's allocator
+     * @return a new handler, never shared
+     */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         if (ticketKeys != null) {
             // The key source may have rotated since the last connection.
@@ -175,6 +195,9 @@ public final class TlsServerContext {
     /**
      * Adds the handler, and behind it the handler that fires a {@link TlsHandshakeEvent} with the
      * verdict; returns the {@code SslHandler}.
+     *
+     * @param pipeline the accepted channel's pipeline
+     * @return the {@code SslHandler}
      */
     public SslHandler install(ChannelPipeline pipeline) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
@@ -186,6 +209,10 @@ public final class TlsServerContext {
      * The same stack as {@link #install(ChannelPipeline)}, in front of the handler named
      * {@code before}: how {@code StartTlsHandler} upgrades a plaintext channel. No error trap:
      * a failed STARTTLS handshake never goes on in plaintext.
+     *
+     * @param pipeline the channel's pipeline
+     * @param before the name of the handler TLS goes in front of
+     * @return the {@code SslHandler}
      */
     public SslHandler installBefore(ChannelPipeline pipeline, String before) {
         SslHandler handler = newHandler(pipeline.channel().alloc());
@@ -205,6 +232,10 @@ public final class TlsServerContext {
      * options' error trap, close mode, timeouts and debug log then apply as for {@code install}.
      * Bytes {@code replacing} still holds when it is removed (a {@code ByteToMessageDecoder}'s
      * cumulation, which must begin with a TLS record) go to the {@code SslHandler}.
+     *
+     * @param pipeline the channel's pipeline
+     * @param replacing the handler whose place TLS takes
+     * @return the {@code SslHandler}
      */
     public SslHandler install(ChannelPipeline pipeline, ChannelHandler replacing) {
         return install(pipeline, replacing, h -> { });
@@ -214,6 +245,11 @@ public final class TlsServerContext {
      * {@link #install(ChannelPipeline, ChannelHandler)}, with {@code beforeJoining} run on the new
      * {@code SslHandler} before it joins the pipeline and sees a byte (to set a staple, say). If
      * it throws, the handler's engine is freed and nothing changes in the pipeline.
+     *
+     * @param pipeline the channel's pipeline
+     * @param replacing the handler whose place TLS takes
+     * @param beforeJoining runs on the new handler before it joins the pipeline
+     * @return the {@code SslHandler}
      */
     public SslHandler install(ChannelPipeline pipeline, ChannelHandler replacing,
                               java.util.function.Consumer<SslHandler> beforeJoining) {

@@ -86,7 +86,7 @@ public final class TlsServerOptions extends TlsOptions {
         return List.copyOf(b.additionalCertificates);
     }
 
-    /** A builder holding the process-wide defaults ({@link TlsDefaults}), if any. */
+    /** {@return a builder holding the process-wide defaults ({@link TlsDefaults}), if any} */
     public static Builder builder() {
         Builder b = new Builder();
         TlsDefaults.applyTo(b);
@@ -94,9 +94,8 @@ public final class TlsServerOptions extends TlsOptions {
     }
 
     /**
-     * {@code SSL_client_ca_file} / {@code SSL_client_ca}: the CAs named in the server's
-     * certificate request, so that a client can pick a certificate. Empty (the default, as in
-     * OpenSSL) names none.
+     * {@return {@code SSL_client_ca_file} / {@code SSL_client_ca}: the CAs named in the server's certificate request,
+     * so that a client can pick a certificate} Empty (the default, as in OpenSSL) names none.
      */
     public List<X509Certificate> clientCaList() {
         return clientCaList;
@@ -107,24 +106,28 @@ public final class TlsServerOptions extends TlsOptions {
         return sessions;
     }
 
-    /** Where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}. */
+    /** {@return where each certificate's staple comes from ({@link Builder#ocspStaples}), or {@code null}} */
     public Function<X509Certificate, byte[]> ocspStaples() {
         return ocspStaples;
     }
 
     /**
-     * The certificates besides {@link #keyMaterial()}, one key type each ({@link Builder#addCertificate}),
-     * in the order BoringSSL tries them.
+     * {@return the certificates besides {@link #keyMaterial()}, one key type each ({@link Builder#addCertificate}),
+     * in the order BoringSSL tries them}
      */
     public List<org.nettytls.cert.KeyMaterial> additionalCertificates() {
         return additionalCertificates;
     }
 
-    /** Whether client certificates are asked for. */
+    /** {@return whether client certificates are asked for} */
     public boolean asksForClientCertificate() {
         return verifyMode() != VerifyMode.NONE;
     }
 
+    /**
+     * Builds {@link TlsServerOptions}: the shared settings of {@link TlsOptions.Builder} and the server's own
+     * (certificates, client authentication, tickets).
+     */
     public static final class Builder extends TlsOptions.Builder<Builder> {
         final List<Path> clientCaFiles = new ArrayList<>();
         final List<X509Certificate> clientCaCertificates = new ArrayList<>();
@@ -132,13 +135,23 @@ public final class TlsServerOptions extends TlsOptions {
         private Builder() {
         }
 
-        /** {@code SSL_client_ca_file}: the CA names sent in the certificate request; repeatable. */
+        /**
+         * {@code SSL_client_ca_file}: the CA names sent in the certificate request; repeatable.
+         *
+         * @param file a file of CA certificates
+         * @return this builder
+         */
         public Builder clientCaFile(Path file) {
             clientCaFiles.add(Objects.requireNonNull(file, "file"));
             return this;
         }
 
-        /** {@code SSL_client_ca}: the CA names sent in the certificate request, from certificates. */
+        /**
+         * {@code SSL_client_ca}: the CA names sent in the certificate request, from certificates.
+         *
+         * @param certificates the CA certificates whose names are sent
+         * @return this builder
+         */
         public Builder clientCaCertificates(X509Certificate... certificates) {
             clientCaCertificates.addAll(Arrays.asList(certificates));
             return this;
@@ -160,6 +173,9 @@ public final class TlsServerOptions extends TlsOptions {
          * algorithms it offers (TLS 1.3) or its cipher suites (TLS 1.2); additional certificates are
          * tried first, the own certificate ({@link #certificate}) last. A second certificate of one
          * key type fails {@code build()}.
+         *
+         * @param material a certificate chain and key of another key type
+         * @return this builder
          */
         public Builder addCertificate(org.nettytls.cert.KeyMaterial material) {
             additionalCertificates.add(Objects.requireNonNull(material, "material"));
@@ -177,6 +193,9 @@ public final class TlsServerOptions extends TlsOptions {
          * {@code source} runs on the event loop for every connection and must be quick and not
          * block (netty-tls-ocsp's {@code OcspStapler::currentStaple}). Implies
          * {@link #ocspStapling(boolean) ocspStapling(true)}.
+         *
+         * @param source gives the current DER staple of a certificate, or {@code null}
+         * @return this builder
          */
         public Builder ocspStaples(Function<X509Certificate, byte[]> source) {
             this.ocspStaples = Objects.requireNonNull(source, "source");
@@ -188,6 +207,9 @@ public final class TlsServerOptions extends TlsOptions {
          * A session resumes only at a server with the same context, so servers that must not
          * resume each other's sessions (different client-certificate rules, say) need different
          * ones. Default: Netty's {@code netty}.
+         *
+         * @param id at most 32 bytes
+         * @return this builder
          */
         public Builder sessionIdContext(byte[] id) {
             if (id.length == 0 || id.length > 32) {
@@ -197,12 +219,22 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
-        /** {@code SSL_session_id_context} from a string's UTF-8 bytes. */
+        /**
+         * {@code SSL_session_id_context} from a string's UTF-8 bytes.
+         *
+         * @param id a name whose UTF-8 form is at most 32 bytes
+         * @return this builder
+         */
         public Builder sessionIdContext(String id) {
             return sessionIdContext(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
-        /** The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited. */
+        /**
+         * The server's session cache holds at most {@code sessions} (TLS 1.2 session ids); 0 is unlimited.
+         *
+         * @param sessions the number of sessions, 0 for no limit
+         * @return this builder
+         */
         public Builder sessionCacheSize(int sessions) {
             if (sessions < 0) {
                 throw new IllegalArgumentException("session cache size must not be negative: " + sessions);
@@ -211,7 +243,12 @@ public final class TlsServerOptions extends TlsOptions {
             return this;
         }
 
-        /** How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours. */
+        /**
+         * How long a session (cached or in a ticket) may be resumed; BoringSSL's default is 2 hours.
+         *
+         * @param timeout how long a session may be resumed
+         * @return this builder
+         */
         public Builder sessionTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("session timeout must be positive: " + timeout);
@@ -223,6 +260,9 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * Session tickets for TLS 1.2 too (TLS 1.3 always has them), with keys BoringSSL makes
          * and rotates itself. Off by default, as in Netty.
+         *
+         * @param on {@code true} for TLS 1.2 tickets
+         * @return this builder
          */
         public Builder sessionTickets(boolean on) {
             this.sessionTickets = on;
@@ -233,6 +273,9 @@ public final class TlsServerOptions extends TlsOptions {
          * {@code SSL_ticket_keycb}: ticket keys from {@code source} (current first, then keys that
          * only decrypt), for TLS 1.2 and 1.3. Servers with the same keys resume each other's
          * sessions. Implies {@link #sessionTickets(boolean) sessionTickets(true)}.
+         *
+         * @param source the keys, e.g. a {@code TicketKeyRing}
+         * @return this builder
          */
         public Builder ticketKeys(TicketKeySource source) {
             this.ticketKeys = Objects.requireNonNull(source, "source");
@@ -243,13 +286,22 @@ public final class TlsServerOptions extends TlsOptions {
         /**
          * {@code SSL_honor_cipher_order}: choose the cipher by the server's order (default, as in
          * the reference) or, when {@code false}, by the client's.
+         *
+         * @param honor {@code true} for the server's order
+         * @return this builder
          */
         public Builder honorCipherOrder(boolean honor) {
             this.honorCipherOrder = honor;
             return this;
         }
 
-        /** Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say. */
+        /**
+         * Loads and checks everything, after the process-wide policy ({@link TlsDefaults#setPolicy}) had its say.
+         *
+         * @return the options, immutable
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for options that cannot work together, or
+         *     that {@link TlsDefaults.Policy} refused
+         */
         public TlsServerOptions build() throws TlsException {
             return TlsDefaults.build(this, TlsServerOptions::new);
         }

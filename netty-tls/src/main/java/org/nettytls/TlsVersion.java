@@ -25,22 +25,33 @@ public enum TlsVersion {
         this.version = version;
     }
 
-    /** The JDK's and Netty's name: {@code TLSv1.3}. */
+    /** {@return the JDK's and Netty's name: {@code TLSv1.3}} */
     public String javaName() {
         return version.jdkName();
     }
 
-    /** IO::Socket::SSL's name, as {@code SSL_version} takes it and {@code get_sslversion} returns it: {@code TLSv1_3}. */
+    /**
+     * {@return IO::Socket::SSL's name, as {@code SSL_version} takes it and {@code get_sslversion} returns it: {@code
+     * TLSv1_3}}
+     */
     public String referenceName() {
         return version.referenceName();
     }
 
-    /** The number on the wire, as the reference's {@code get_sslversion_int} returns it: {@code 0x0304} for TLS 1.3. */
+    /**
+     * {@return the number on the wire, as the reference's {@code get_sslversion_int} returns it: {@code 0x0304} for
+     * TLS 1.3}
+     */
     public int wireVersion() {
         return version.wireVersion();
     }
 
-    /** The version with this JDK name ({@code TLSv1.2}), or {@code null}. */
+    /**
+     * The version with this JDK name ({@code TLSv1.2}), or {@code null}.
+     *
+     * @param name e.g. {@code TLSv1.3}
+     * @return the version, or {@code null}
+     */
     public static TlsVersion ofJavaName(String name) {
         ProtocolVersions.Version v = ProtocolVersions.Version.ofJdkName(name);
         return v == null ? null : of(v);

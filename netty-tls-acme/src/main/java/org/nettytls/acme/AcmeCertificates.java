@@ -157,30 +157,50 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
      * and the certificates already there; contacts no one. Call {@link #start()} once the server
      * accepts connections (tls-alpn-01 needs it listening).
      *
+     * @param options the account, names and state directory
+     * @return the manager, not yet started
      * @throws TlsException {@code WRITE_FAILED} when the directory or a new account key cannot be
      *         written, {@code BAD_INPUT} when the account key file is not a key
+     * @throws TlsException ({@code BAD_INPUT} or {@code BAD_CONFIGURATION}) when the state directory,
+     *     the account key or a certificate there cannot be used
      */
     public static AcmeCertificates create(AcmeOptions options) throws TlsException {
         return new AcmeCertificates(Objects.requireNonNull(options, "options"));
     }
 
-    /** Where the state lives: {@code account.key} and {@code NAME/ecdsa.pem}, {@code NAME/rsa.pem}. */
+    /** {@return where the state lives: {@code account.key} and {@code NAME/ecdsa.pem}, {@code NAME/rsa.pem}} */
     public AcmeOptions options() {
         return options;
     }
 
-    /** The file that holds (or will hold) the certificate and key for {@code name} of {@code type}. */
+    /**
+     * The file that holds (or will hold) the certificate and key for {@code name} of {@code type}.
+     *
+     * @param name a managed name
+     * @param type its key type
+     * @return the file's path
+     */
     public java.nio.file.Path certificateFile(String name, AcmeKeyType type) {
         return store.certificateFile(name, type);
     }
 
-    /** Calls {@code listener} with every event from now on (and those of {@link #create}, replayed), on the ACME thread. */
+    /**
+     * Calls {@code listener} with every event from now on (and those of {@link #create}, replayed), on the ACME thread.
+     *
+     * @param listener hears every event
+     * @return this {@code AcmeCertificates}
+     */
     public AcmeCertificates onEvent(Consumer<AcmeEvent> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
-    /** The reloader to call after each new certificate is written; its loader should use {@link #addTo}. */
+    /**
+     * The reloader to call after each new certificate is written; its loader should use {@link #addTo}.
+     *
+     * @param reloader reloads the server's mapping
+     * @return this {@code AcmeCertificates}
+     */
     public AcmeCertificates attach(SniReloader reloader) {
         this.reloader = Objects.requireNonNull(reloader, "reloader");
         return this;
@@ -192,6 +212,12 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
      * BoringSSL offers ECDSA to every client that can verify it and RSA to the rest (the RSA one
      * is the options' own certificate, the ECDSA one the additional certificate tried first). A
      * name without a certificate yet is left out.
+     *
+     * @param mapping the mapping being built
+     * @param settings applied to each name's server options
+     * @return {@code mapping}
+     * @throws TlsException when a certificate file cannot be read or a name's server options cannot
+     *     be built
      */
     public SniMapping.Builder addTo(SniMapping.Builder mapping, UnaryOperator<TlsServerOptions.Builder> settings)
             throws TlsException {
@@ -216,7 +242,7 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
         return mapping;
     }
 
-    /** The managed certificates in service now: each file, with the name it serves. */
+    /** {@return the managed certificates in service now: each file, with the name it serves} */
     public Map<java.nio.file.Path, String> files() {
         Map<java.nio.file.Path, String> out = new java.util.LinkedHashMap<>();
         for (Slot s : slots()) {
@@ -228,8 +254,8 @@ public final class AcmeCertificates implements TlsAlpnChallenges, AutoCloseable 
     }
 
     /**
-     * A handler for the child channels of a plain-HTTP port (port 80 as the ACME server sees it)
-     * that answers http-01 challenges and nothing else (404).
+     * {@return a handler for the child channels of a plain-HTTP port (port 80 as the ACME server sees it) that
+     * answers http-01 challenges and nothing else (404)}
      */
     public ChannelHandler http01Handler() {
         Http01Responder responder = new Http01Responder(http01);

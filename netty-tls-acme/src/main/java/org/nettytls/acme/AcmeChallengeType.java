@@ -21,12 +21,17 @@ public enum AcmeChallengeType {
         this.id = id;
     }
 
-    /** The challenge's name in ACME: {@code tls-alpn-01}, {@code http-01}. */
+    /** {@return the challenge's name in ACME: {@code tls-alpn-01}, {@code http-01}} */
     public String id() {
         return id;
     }
 
-    /** The challenge type by its {@link #id()}, or {@code null}. */
+    /**
+     * The challenge type by its {@link #id()}, or {@code null}.
+     *
+     * @param id e.g. {@code tls-alpn-01}
+     * @return the type, or {@code null}
+     */
     public static AcmeChallengeType byId(String id) {
         for (AcmeChallengeType t : values()) {
             if (t.id.equalsIgnoreCase(id)) {

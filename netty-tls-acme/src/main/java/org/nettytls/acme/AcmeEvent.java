@@ -52,44 +52,47 @@ public final class AcmeEvent {
         this.cause = cause;
     }
 
+    /** {@return what happened} */
     public Kind kind() {
         return kind;
     }
 
-    /** The name concerned, or {@code null} for the account. */
+    /** {@return the name concerned, or {@code null} for the account} */
     public String name() {
         return name;
     }
 
-    /** The key type concerned, or {@code null} for the account. */
+    /** {@return the key type concerned, or {@code null} for the account} */
     public AcmeKeyType keyType() {
         return keyType;
     }
 
-    /** One sentence saying what happened. */
+    /** {@return one sentence saying what happened} */
     public String message() {
         return message;
     }
 
-    /** The certificate now in service (LOADED, ISSUED, RENEWED), or {@code null}. */
+    /** {@return the certificate now in service (LOADED, ISSUED, RENEWED), or {@code null}} */
     public X509Certificate certificate() {
         return certificate;
     }
 
-    /** When the next step is planned (SCHEDULED, FAILED), or {@code null}. */
+    /** {@return when the next step is planned (SCHEDULED, FAILED), or {@code null}} */
     public Instant when() {
         return when;
     }
 
-    /** Why it failed (FAILED), or {@code null}. */
+    /** {@return why it failed (FAILED), or {@code null}} */
     public TlsException cause() {
         return cause;
     }
 
+    /** {@return the failure's code (FAILED), or {@code null}} */
     public TlsErrorCode code() {
         return cause == null ? null : cause.code();
     }
 
+    /** {@return whether this is a {@link Kind#FAILED} event} */
     public boolean isFailure() {
         return kind == Kind.FAILED;
     }

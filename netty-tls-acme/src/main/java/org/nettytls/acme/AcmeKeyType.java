@@ -24,12 +24,17 @@ public enum AcmeKeyType {
         this.label = label;
     }
 
-    /** {@code ecdsa} or {@code rsa}: the file name in the state directory and the command line's word. */
+    /** {@return {@code ecdsa} or {@code rsa}: the file name in the state directory and the command line's word} */
     public String id() {
         return id;
     }
 
-    /** The key type by its {@link #id()}, or {@code null}. */
+    /**
+     * The key type by its {@link #id()}, or {@code null}.
+     *
+     * @param id the key type's id
+     * @return the type, or {@code null}
+     */
     public static AcmeKeyType byId(String id) {
         for (AcmeKeyType t : values()) {
             if (t.id.equalsIgnoreCase(id)) {

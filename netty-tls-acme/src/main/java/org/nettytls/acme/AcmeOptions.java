@@ -34,6 +34,7 @@ import org.nettytls.error.TlsException;
 public final class AcmeOptions {
     /** The first retry after a failure; each further one waits twice as long, up to {@link #DEFAULT_RETRY_MAX}. */
     public static final Duration DEFAULT_RETRY_FIRST = Duration.ofMinutes(1);
+    /** The longest wait between retries after failures. */
     public static final Duration DEFAULT_RETRY_MAX = Duration.ofHours(6);
     /** How long one validation or one order may take before it counts as failed. */
     public static final Duration DEFAULT_VALIDATION_TIMEOUT = Duration.ofMinutes(2);
@@ -86,56 +87,71 @@ public final class AcmeOptions {
         this.validationTimeout = b.validationTimeout;
     }
 
+    /**
+     * A builder for the ACME server whose directory is at {@code directory} (RFC 8555 section 7.1.1).
+     *
+     * @param directory the directory URL, e.g. Let's Encrypt's {@code
+     *     https://acme-v02.api.letsencrypt.org/directory}
+     * @return a new builder
+     */
     public static Builder builder(URI directory) {
         return new Builder(directory);
     }
 
-    /** The ACME server's directory URL. */
+    /** {@return the ACME server's directory URL} */
     public URI directory() {
         return directory;
     }
 
-    /** The account's contacts, as e-mail addresses (sent as {@code mailto:}). */
+    /** {@return the account's contacts, as e-mail addresses (sent as {@code mailto:})} */
     public List<String> emails() {
         return emails;
     }
 
+    /** {@return whether the ACME server's terms of service are agreed to} */
     public boolean agreeToTermsOfService() {
         return agreeToTermsOfService;
     }
 
-    /** Where the account key and the certificates are kept. */
+    /** {@return where the account key and the certificates are kept} */
     public Path stateDirectory() {
         return stateDirectory;
     }
 
-    /** The names managed (canonical: lower case, no trailing dot), each with its key types, in the order given. */
+    /**
+     * {@return the names managed (canonical: lower case, no trailing dot), each with its key types, in the order
+     * given}
+     */
     public Map<String, Set<AcmeKeyType>> domains() {
         return domains;
     }
 
-    /** The challenges answered, in order of preference: the first the ACME server offers is taken. */
+    /** {@return the challenges answered, in order of preference: the first the ACME server offers is taken} */
     public List<AcmeChallengeType> challenges() {
         return challenges;
     }
 
-    /** The client options that verify the ACME server's HTTPS certificate. */
+    /** {@return the client options that verify the ACME server's HTTPS certificate} */
     public TlsClientOptions acmeServerTrust() {
         return acmeServerTrust;
     }
 
+    /** {@return the wait before the first retry after a failure} */
     public Duration retryFirst() {
         return retryFirst;
     }
 
+    /** {@return the longest wait between retries} */
     public Duration retryMax() {
         return retryMax;
     }
 
+    /** {@return how long one validation, or the wait for an issued certificate, may take} */
     public Duration validationTimeout() {
         return validationTimeout;
     }
 
+    /** Builds {@link AcmeOptions}: the ACME server, the account, the names and where the state lives. */
     public static final class Builder {
         private final URI directory;
         private final List<String> emails = new ArrayList<>();
@@ -152,7 +168,12 @@ public final class AcmeOptions {
             this.directory = Objects.requireNonNull(directory, "directory");
         }
 
-        /** A contact for the account (the CA writes about expiry and incidents); repeatable. */
+        /**
+         * A contact for the account (the CA writes about expiry and incidents); repeatable.
+         *
+         * @param address an e-mail address
+         * @return this builder
+         */
         public Builder email(String address) {
             emails.add(Objects.requireNonNull(address, "address"));
             return this;
@@ -162,6 +183,9 @@ public final class AcmeOptions {
          * Agrees to the ACME server's terms of service (its directory's {@code meta.termsOfService}),
          * which most CAs require before they create an account. Off by default: someone must
          * have read them.
+         *
+         * @param agree {@code true} once someone has read them
+         * @return this builder
          */
         public Builder agreeToTermsOfService(boolean agree) {
             this.agreeToTermsOfService = agree;
@@ -172,6 +196,9 @@ public final class AcmeOptions {
          * The directory for {@code account.key} (created on first use) and the certificates
          * ({@code NAME/ecdsa.pem}, {@code NAME/rsa.pem}: the chain and its key in one file,
          * replaced atomically). Created when missing. Keep it private: it holds private keys.
+         *
+         * @param dir the directory
+         * @return this builder
          */
         public Builder stateDirectory(Path dir) {
             this.stateDirectory = Objects.requireNonNull(dir, "dir");
@@ -181,6 +208,10 @@ public final class AcmeOptions {
         /**
          * Manages a certificate for {@code name} of each of {@code keyTypes} (ECDSA P-256 when
          * none is given). Wildcards cannot be validated by tls-alpn-01 or http-01 and are refused.
+         *
+         * @param name a host name, not a wildcard
+         * @param keyTypes the key types wanted
+         * @return this builder
          */
         public Builder domain(String name, AcmeKeyType... keyTypes) {
             Objects.requireNonNull(name, "name");
@@ -204,7 +235,12 @@ public final class AcmeOptions {
             return this;
         }
 
-        /** The challenges to answer, in order of preference; default tls-alpn-01 alone. */
+        /**
+         * The challenges to answer, in order of preference; default tls-alpn-01 alone.
+         *
+         * @param types the challenge types
+         * @return this builder
+         */
         public Builder challenges(AcmeChallengeType... types) {
             challenges.clear();
             for (AcmeChallengeType t : types) {
@@ -219,13 +255,22 @@ public final class AcmeOptions {
          * How the ACME server's HTTPS certificate is verified: e.g.
          * {@code TlsClientOptions.builder().caFile(ca).build()} for a private ACME server. Default:
          * the system's CAs. Its hostname scheme is the reference's {@code http} unless it names one.
+         *
+         * @param options the client options for the ACME server
+         * @return this builder
          */
         public Builder acmeServerTrust(TlsClientOptions options) {
             this.acmeServerTrust = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Retries after a failure: {@code first}, then twice as long each time up to {@code max}. */
+        /**
+         * Retries after a failure: {@code first}, then twice as long each time up to {@code max}.
+         *
+         * @param first the first wait, positive
+         * @param max the longest wait, positive
+         * @return this builder
+         */
         public Builder retry(Duration first, Duration max) {
             if (first.isNegative() || first.isZero() || max.isNegative() || max.isZero()) {
                 throw new IllegalArgumentException("retry delays must be positive: " + first + ", " + max);
@@ -235,7 +280,12 @@ public final class AcmeOptions {
             return this;
         }
 
-        /** How long one validation, or the wait for an issued certificate, may take. */
+        /**
+         * How long one validation, or the wait for an issued certificate, may take.
+         *
+         * @param timeout a positive timeout
+         * @return this builder
+         */
         public Builder validationTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("validation timeout must be positive: " + timeout);
@@ -244,6 +294,13 @@ public final class AcmeOptions {
             return this;
         }
 
+        /**
+         * The options, immutable.
+         *
+         * @return the options
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for a directory that is not an http(s)
+         *     URL, a malformed e-mail address or no state directory
+         */
         public AcmeOptions build() throws TlsException {
             return new AcmeOptions(this);
         }

@@ -69,15 +69,25 @@ import org.nettytls.TlsCompletionEvent;
  * combination of tag values. Thread-safe.
  */
 public final class TlsMetrics implements MeterBinder, TlsObserver {
+    /** Timer: each handshake's duration, tagged with its version, cipher, group, resumption and outcome. */
     public static final String HANDSHAKE = "tls.handshake";
+    /** Counter: certificate selections by configured name (never a name a client sent). */
     public static final String SNI = "tls.sni.selections";
+    /** Gauge: seconds until a monitored server certificate's notAfter. */
     public static final String CERT_EXPIRY = "tls.certificate.expiry";
+    /** Gauge: seconds until a monitored CA certificate's notAfter. */
     public static final String CA_EXPIRY = "tls.ca.expiry";
+    /** Gauge: the age of the OCSP staple a certificate is served with, in seconds since its thisUpdate. */
     public static final String STAPLE_AGE = "tls.ocsp.staple.age";
+    /** Gauge: the status of the OCSP staple a certificate is served with. */
     public static final String STAPLE_STATUS = "tls.ocsp.staple.status";
+    /** Counter: the stapler's fetches by outcome. */
     public static final String STAPLE_FETCHES = "tls.ocsp.staple.fetches";
+    /** Counter: the OCSP client's verdicts by result and source. */
     public static final String OCSP_VERDICTS = "tls.ocsp.client.verdicts";
+    /** Counter: STARTTLS upgrades by protocol and outcome. */
     public static final String STARTTLS = "tls.starttls";
+    /** Counter: STOPTLS downgrades by outcome. */
     public static final String STOPTLS = "tls.stoptls";
 
     /** The value of a tag that does not apply (a failed handshake's cipher, say). */
@@ -109,12 +119,17 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         this.clock = clock;
     }
 
-    /** A binder not yet bound: nothing is recorded until {@link #bindTo}. */
+    /** {@return a binder not yet bound: nothing is recorded until {@link #bindTo}} */
     public static TlsMetrics create() {
         return new TlsMetrics(Clock.systemUTC());
     }
 
-    /** A binder bound to {@code registry}. */
+    /**
+     * A binder bound to {@code registry}.
+     *
+     * @param registry the registry
+     * @return the binder
+     */
     public static TlsMetrics of(MeterRegistry registry) {
         TlsMetrics m = create();
         m.bindTo(registry);
@@ -209,7 +224,11 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
                 "outcome", event.isSuccess() ? "passed" : "refused");
     }
 
-    /** For {@code OcspStapler.Builder.listener}: counts fetches and failures, and refreshes the staple gauges. */
+    /**
+     * {@return a listener for {@code OcspStapler.Builder.listener} that counts fetches and failures, and refreshes
+     * the staple
+     * gauges}
+     */
     public Consumer<OcspStaplerEvent> staplerListener() {
         return e -> {
             String outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
@@ -221,7 +240,12 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         };
     }
 
-    /** Staple age and status gauges for every certificate {@code stapler} staples, following its changes. */
+    /**
+     * Staple age and status gauges for every certificate {@code stapler} staples, following its changes.
+     *
+     * @param stapler the stapler
+     * @return this {@code TlsMetrics}
+     */
     public TlsMetrics monitor(OcspStapler stapler) {
         Objects.requireNonNull(stapler, "stapler");
         Runnable sync = () -> syncStaples(stapler);
@@ -270,6 +294,9 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
      * Expiry gauges for every certificate {@code reloader} serves (each name, each key type) and
      * each CA its contexts trust for client certificates; SNI selections are tagged with its
      * configured names. Both follow every successful reload.
+     *
+     * @param reloader the reloader
+     * @return this {@code TlsMetrics}
      */
     public TlsMetrics monitor(SniReloader reloader) {
         Objects.requireNonNull(reloader, "reloader");
@@ -284,7 +311,12 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         return this;
     }
 
-    /** As {@link #monitor(SniReloader)}, for a mapping that never changes. */
+    /**
+     * As {@link #monitor(SniReloader)}, for a mapping that never changes.
+     *
+     * @param mapping the mapping
+     * @return this {@code TlsMetrics}
+     */
     public TlsMetrics monitor(SniMapping mapping) {
         Objects.requireNonNull(mapping, "mapping");
         Runnable sync = () -> syncMapping("mapping#" + System.identityHashCode(mapping), mapping);
@@ -293,7 +325,13 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         return this;
     }
 
-    /** Expiry gauges for one server context's certificates, under the SNI name {@code name} ({@code ""}: default). */
+    /**
+     * Expiry gauges for one server context's certificates, under the SNI name {@code name} ({@code ""}: default).
+     *
+     * @param name the SNI name, or {@code ""}
+     * @param context the context
+     * @return this {@code TlsMetrics}
+     */
     public TlsMetrics monitor(String name, TlsServerContext context) {
         Map<String, TlsServerContext> one = new LinkedHashMap<>();
         one.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(context, "context"));
@@ -303,7 +341,13 @@ public final class TlsMetrics implements MeterBinder, TlsObserver {
         return this;
     }
 
-    /** Expiry gauges for the CA certificates in {@code file} (a trust store the application uses elsewhere). */
+    /**
+     * Expiry gauges for the CA certificates in {@code file} (a trust store the application uses elsewhere).
+     *
+     * @param file the CA file
+     * @return this {@code TlsMetrics}
+     * @throws TlsException ({@code BAD_INPUT}) when the file cannot be read or holds no certificate
+     */
     public TlsMetrics monitorCaFile(Path file) throws TlsException {
         List<X509Certificate> cas = CertificateLoader.certificates(file);
         Map<List<String>, java.util.function.Supplier<Double>> values = new LinkedHashMap<>();

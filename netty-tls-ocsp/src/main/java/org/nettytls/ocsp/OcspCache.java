@@ -28,18 +28,40 @@ import org.nettytls.annotation.Spi;
  */
 @Spi
 public interface OcspCache {
-    /** The current entry for the certificate {@code key} names, or {@code null}. */
+    /**
+     * The current entry for the certificate {@code key} names, or {@code null}.
+     *
+     * @param key names a certificate (issuer and serial)
+     * @return the entry, or {@code null}
+     */
     OcspStatus get(String key);
 
-    /** Records {@code status} for the certificate {@code key} names, under the rules above. */
+    /**
+     * Records {@code status} for the certificate {@code key} names, under the rules above.
+     *
+     * @param key names a certificate (issuer and serial)
+     * @param status the answer
+     */
     void put(String key, OcspStatus status);
 
-    /** A bounded in-memory cache that evicts the least recently used entries beyond {@code maxEntries}. */
+    /**
+     * A bounded in-memory cache that evicts the least recently used entries beyond {@code maxEntries}.
+     *
+     * @param maxEntries the most entries kept
+     * @return the cache
+     */
     static OcspCache inMemory(int maxEntries) {
         return new MemoryOcspCache(maxEntries, Clock.systemUTC());
     }
 
-    /** Whether {@code incoming} may replace {@code existing} at {@code now}, under the rules above. */
+    /**
+     * Whether {@code incoming} may replace {@code existing} at {@code now}, under the rules above.
+     *
+     * @param existing the entry kept, or {@code null}
+     * @param incoming the new answer
+     * @param now the time of the decision
+     * @return {@code true} when the new answer may replace the old
+     */
     static boolean mayReplace(OcspStatus existing, OcspStatus incoming, Instant now) {
         if (existing == null || !existing.isCurrent(now)) {
             return true;

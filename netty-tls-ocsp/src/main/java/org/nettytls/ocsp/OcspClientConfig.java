@@ -95,6 +95,12 @@ public final class OcspClientConfig {
         this.crlCache = new CrlFetcher(maxCrlBytes, timeout);
     }
 
+    /**
+     * A builder with the reference's defaults: {@code SSL_ocsp_mode} try-staple, soft failure, leaf only, no
+     * CRLs.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -106,6 +112,9 @@ public final class OcspClientConfig {
      * check) as an identity gate ({@link TlsClientOptions.Builder#addIdentityGate}), which
      * {@code TlsClientContext.install} puts on every connection, direct or STARTTLS. Returns the
      * same builder.
+     *
+     * @param options the client options to prepare
+     * @return {@code options}
      */
     public TlsClientOptions.Builder applyTo(TlsClientOptions.Builder options) {
         return options.ocspStapling(mode != OcspMode.NO_STAPLE).addPeerCheck(peerCheck()).addIdentityGate(this::newHandler);
@@ -124,6 +133,10 @@ public final class OcspClientConfig {
     /**
      * The default checks applied to {@code staple} for the first certificate of {@code chain}
      * (whose issuer follows it): for a {@link OcspStapleCallback} that wants them.
+     *
+     * @param staple the stapled response (DER)
+     * @param chain the server's chain, its certificate then the issuer
+     * @return what the default checks concluded
      */
     public OcspStatus verifyStaple(byte[] staple, List<X509Certificate> chain) {
         X509Certificate leaf = chain.get(0);
@@ -131,69 +144,110 @@ public final class OcspClientConfig {
         return verifier.verify(staple, leaf, issuer, null, clock.instant(), OcspStatus.Source.STAPLE);
     }
 
-    /** {@code SSL_ocsp_mode}. */
+    /** {@return {@code SSL_ocsp_mode}} */
     public OcspMode mode() {
         return mode;
     }
 
-    /** {@code SSL_OCSP_FAIL_HARD}: soft failures become hard. */
+    /** {@return {@code SSL_OCSP_FAIL_HARD}: soft failures become hard} */
     public boolean failHard() {
         return failHard;
     }
 
-    /** {@code SSL_OCSP_FULL_CHAIN}: the resolver checks every certificate of the chain below the root. */
+    /** {@return {@code SSL_OCSP_FULL_CHAIN}: the resolver checks every certificate of the chain below the root} */
     public boolean fullChain() {
         return fullChain;
     }
 
-    /** Whether the handler resolves what staples do not answer, before letting data through. */
+    /** {@return whether the handler resolves what staples do not answer, before letting data through} */
     public boolean resolve() {
         return resolve;
     }
 
-    /** {@code SSL_ocsp_cache}. */
+    /** {@return {@code SSL_ocsp_cache}} */
     public OcspCache cache() {
         return cache;
     }
 
-    /** {@code SSL_ocsp_staple_callback}, or {@code null}. */
+    /** {@return {@code SSL_ocsp_staple_callback}, or {@code null}} */
     public OcspStapleCallback stapleCallback() {
         return callback;
     }
 
+    /**
+     * The clock skew allowed on thisUpdate and nextUpdate.
+     *
+     * @return the skew
+     */
     public Duration clockSkew() {
         return skew;
     }
 
+    /**
+     * The maximum age (from thisUpdate) of a response without nextUpdate.
+     *
+     * @return the maximum age
+     */
     public Duration maxAge() {
         return maxAge;
     }
 
+    /**
+     * The largest OCSP response read from a responder; a bigger one is refused unread.
+     *
+     * @return the limit in bytes
+     */
     public int maxResponseBytes() {
         return maxResponseBytes;
     }
 
+    /**
+     * The largest CRL read from a distribution point; a bigger one is refused unread.
+     *
+     * @return the limit in bytes
+     */
     public int maxCrlBytes() {
         return maxCrlBytes;
     }
 
+    /**
+     * Responders trusted to answer for any certificate, whoever issued it (OpenSSL's {@code -VAfile}),
+     * beside the issuer and its delegated responders (RFC 6960 section 4.2.2.2).
+     *
+     * @return the trusted responders, unmodifiable
+     */
     public List<X509Certificate> trustedResponders() {
         return trustedResponders;
     }
 
+    /**
+     * Whether requests carry a nonce (RFC 8954) that the response must echo.
+     *
+     * @return {@code true} when nonces are sent
+     */
     public boolean nonce() {
         return nonce;
     }
 
+    /**
+     * How long one OCSP or CRL fetch may take.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The responder asked instead of the certificates' own, or {@code null}. */
+    /** {@return the responder asked instead of the certificates' own, or {@code null}} */
     public URI responderUrl() {
         return responderUrl;
     }
 
+    /**
+     * When CRLs from the certificates' distribution points are fetched.
+     *
+     * @return the CRL use
+     */
     public CrlUse crlDistributionPoints() {
         return crls;
     }
@@ -217,6 +271,7 @@ public final class OcspClientConfig {
                 + skew.toSeconds() + " s, CRL " + crls + ")";
     }
 
+    /** Builds an {@link OcspClientConfig}; the {@code SSL_ocsp_*} options have their Java homes here. */
     public static final class Builder {
         private OcspMode mode = OcspMode.TRY_STAPLE;
         private boolean failHard;
@@ -239,7 +294,12 @@ public final class OcspClientConfig {
         }
 
 
-        /** {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default. */
+        /**
+         * {@code SSL_ocsp_mode}; {@link OcspMode#TRY_STAPLE} by default.
+         *
+         * @param mode the mode
+         * @return this builder
+         */
         public Builder mode(OcspMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
             return this;
@@ -248,6 +308,9 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_OCSP_FAIL_HARD}: a certificate that is checked must end with a good answer
          * (staple, cache, resolver or CRL); any soft failure fails the connection.
+         *
+         * @param on {@code true} for hard failure
+         * @return this builder
          */
         public Builder failHard(boolean on) {
             this.failHard = on;
@@ -257,6 +320,9 @@ public final class OcspClientConfig {
         /**
          * {@code SSL_OCSP_FULL_CHAIN}: resolve every certificate of the chain below the trust
          * anchor, not only the server's own. Turns {@link #resolve(boolean)} on.
+         *
+         * @param on {@code true} for the whole chain
+         * @return this builder
          */
         public Builder fullChain(boolean on) {
             this.fullChain = on;
@@ -270,41 +336,78 @@ public final class OcspClientConfig {
          * What the reference's {@code ocsp_resolver} with {@code resolve_blocking} does, but
          * asynchronously on the channel's event loop: certificates without a good staple or cache
          * entry are asked about over HTTP before the handler lets any data through.
+         *
+         * @param on {@code true} to ask the responders
+         * @return this builder
          */
         public Builder resolve(boolean on) {
             this.resolve = on;
             return this;
         }
 
-        /** {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers. */
+        /**
+         * {@code SSL_ocsp_cache}: share one cache between configs, contexts and servers.
+         *
+         * @param cache the shared cache
+         * @return this builder
+         */
         public Builder cache(OcspCache cache) {
             this.cache = Objects.requireNonNull(cache, "cache");
             return this;
         }
 
-        /** {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple. */
+        /**
+         * {@code SSL_ocsp_staple_callback}: replaces the default checks of the staple.
+         *
+         * @param callback decides the staple
+         * @return this builder
+         */
         public Builder stapleCallback(OcspStapleCallback callback) {
             this.callback = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
-        /** The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default. */
+        /**
+         * The clock skew allowed on thisUpdate and nextUpdate; 5 minutes by default.
+         *
+         * @param skew the allowed skew, not negative
+         * @return this builder
+         */
         public Builder clockSkew(Duration skew) {
             this.skew = nonNegative(skew, "clockSkew");
             return this;
         }
 
-        /** The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default. */
+        /**
+         * The maximum age (from thisUpdate) of a response without nextUpdate; 1 day by default.
+         *
+         * @param maxAge the maximum age, not negative
+         * @return this builder
+         */
         public Builder maxAge(Duration maxAge) {
             this.maxAge = nonNegative(maxAge, "maxAge");
             return this;
         }
 
+        /**
+         * The largest OCSP response read from a responder.
+         *
+         * @param bytes a positive limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder maxResponseBytes(int bytes) {
             this.maxResponseBytes = positive(bytes, "maxResponseBytes");
             return this;
         }
 
+        /**
+         * The largest CRL read from a distribution point.
+         *
+         * @param bytes a positive limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder maxCrlBytes(int bytes) {
             this.maxCrlBytes = positive(bytes, "maxCrlBytes");
             return this;
@@ -313,19 +416,32 @@ public final class OcspClientConfig {
         /**
          * Responders trusted to answer for any certificate, whoever issued them (OpenSSL's
          * {@code -VAfile}); the response must still name one of them in its responder ID.
+         *
+         * @param responders the responders' certificates
+         * @return this builder
          */
         public Builder trustedResponder(X509Certificate... responders) {
             trustedResponders.addAll(Arrays.asList(responders));
             return this;
         }
 
-        /** Send a nonce with the resolver's requests, and require the response to echo it. */
+        /**
+         * Send a nonce with the resolver's requests, and require the response to echo it.
+         *
+         * @param on {@code true} to send a nonce (RFC 8954)
+         * @return this builder
+         */
         public Builder nonce(boolean on) {
             this.nonce = on;
             return this;
         }
 
-        /** How long one HTTP request of the resolver may take; 5 seconds by default. */
+        /**
+         * How long one HTTP request of the resolver may take; 5 seconds by default.
+         *
+         * @param timeout a positive timeout
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must be positive: " + timeout);
@@ -334,13 +450,23 @@ public final class OcspClientConfig {
             return this;
         }
 
-        /** Ask this responder instead of the URL in each certificate's authorityInfoAccess. */
+        /**
+         * Ask this responder instead of the URL in each certificate's authorityInfoAccess.
+         *
+         * @param url an {@code http} URL
+         * @return this builder
+         */
         public Builder responderUrl(URI url) {
             this.responderUrl = Objects.requireNonNull(url, "url");
             return this;
         }
 
-        /** Use CRLs from the certificates' CRL distribution points: off by default. */
+        /**
+         * Use CRLs from the certificates' CRL distribution points: off by default.
+         *
+         * @param use when CRLs are used
+         * @return this builder
+         */
         public Builder crlDistributionPoints(CrlUse use) {
             this.crls = Objects.requireNonNull(use, "use");
             return this;
@@ -350,12 +476,22 @@ public final class OcspClientConfig {
          * The clock OCSP and CRL dates are checked against after the handshake (resolver, CRL
          * fetches, the stapler's refreshes); the system's UTC clock by default. The staple checked
          * inside the handshake uses the TLS options' {@code validationClock}: give both the same clock.
+         *
+         * @param clock the clock
+         * @return this builder
          */
         public Builder validationClock(Clock clock) {
             this.clock = java.util.Objects.requireNonNull(clock, "clock");
             return this;
         }
 
+        /**
+         * The configuration, immutable.
+         *
+         * @return the configuration
+         * @throws TlsException ({@code BAD_CONFIGURATION}) for a responder URL that is not {@code
+         *     http}
+         */
         public OcspClientConfig build() throws TlsException {
             if (responderUrl != null && !"http".equalsIgnoreCase(responderUrl.getScheme())) {
                 throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,

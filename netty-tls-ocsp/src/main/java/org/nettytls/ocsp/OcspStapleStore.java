@@ -25,15 +25,31 @@ import org.nettytls.annotation.Spi;
  */
 @Spi
 public interface OcspStapleStore {
-    /** The stored response (DER) for {@code key}, or {@code null} when there is none. */
+    /**
+     * The stored response (DER) for {@code key}, or {@code null} when there is none.
+     *
+     * @param key names a certificate
+     * @return completes with the response, or {@code null}
+     */
     CompletionStage<byte[]> get(String key);
 
     /**
      * Claims the right to ask the responder about {@code key} for {@code lease}: {@code true}
      * for exactly one caller in the fleet while the lease runs.
+     *
+     * @param key names a certificate
+     * @param lease how long the claim holds
+     * @return completes with {@code true} for the one caller that got the claim
      */
     CompletionStage<Boolean> claim(String key, Duration lease);
 
-    /** Stores a verified good response for {@code key} until {@code ttl} from now. */
+    /**
+     * Stores a verified good response for {@code key} until {@code ttl} from now.
+     *
+     * @param key names a certificate
+     * @param response the response (DER)
+     * @param ttl how long it is kept
+     * @return completes when stored
+     */
     CompletionStage<Void> put(String key, byte[] response, Duration ttl);
 }

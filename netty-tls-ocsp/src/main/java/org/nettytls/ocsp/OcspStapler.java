@@ -190,13 +190,20 @@ public final class OcspStapler implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A builder for a stapler whose fetches and refreshes run on {@code group}.
+     *
+     * @param group the event loops that fetch and schedule refreshes
+     * @return a new builder
+     */
     public static Builder builder(EventLoopGroup group) {
         return new Builder(group);
     }
 
     /**
-     * Completes when every certificate's first fetch has finished, successfully or not: those of
-     * the builder and those of every {@link #applyTo} so far.
+     * {@return a future that completes when every certificate's first fetch has finished, successfully or not: those
+     * of the builder
+     * and those of every {@link #applyTo} so far}
      */
     public Future<Void> ready() {
         return ready;
@@ -220,6 +227,7 @@ public final class OcspStapler implements AutoCloseable {
      * stapler.ready().await(10, TimeUnit.SECONDS);
      * }</pre>
      *
+     * @param options the server options to staple
      * @return the built options
      * @throws TlsException when the options do not build, or a certificate cannot be stapled (no
      *         issuer in its chain, no responder named)
@@ -251,6 +259,8 @@ public final class OcspStapler implements AutoCloseable {
      * only one, or the one whose chain the engine holds); returns the handler. Call it before the
      * handshake starts, in {@code initChannel}. Does nothing when there is no good, current response.
      *
+     * @param handler a server handler before its handshake
+     * @return {@code handler}
      * @throws IllegalStateException when this stapler has several certificates and the engine does
      *         not tell which one it presents (a netty-tls server context chooses its key material
      *         inside the handshake): use {@link #staple(SslHandler, X509Certificate)}, rather than
@@ -267,7 +277,13 @@ public final class OcspStapler implements AutoCloseable {
         return staple(handler, leaf);
     }
 
-    /** Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI. */
+    /**
+     * Staples {@code leaf}'s current good response, when there is one; for servers that choose by SNI.
+     *
+     * @param handler a server handler before its handshake
+     * @param leaf the certificate it presents
+     * @return {@code handler}
+     */
     public SslHandler staple(SslHandler handler, X509Certificate leaf) {
         byte[] staple = currentStaple(leaf);
         SSLEngine engine = handler.engine();
@@ -277,7 +293,12 @@ public final class OcspStapler implements AutoCloseable {
         return handler;
     }
 
-    /** {@code leaf}'s current good response (DER), or {@code null}. */
+    /**
+     * {@code leaf}'s current good response (DER), or {@code null}.
+     *
+     * @param leaf a certificate this stapler follows
+     * @return the response, or {@code null}
+     */
     public byte[] currentStaple(X509Certificate leaf) {
         Instant now = verification.now();
         for (Entry e : entries) {
@@ -289,7 +310,7 @@ public final class OcspStapler implements AutoCloseable {
         return null;
     }
 
-    /** The certificates it fetches and refreshes responses for now, in the order they came. */
+    /** {@return the certificates it fetches and refreshes responses for now, in the order they came} */
     public List<X509Certificate> certificates() {
         List<X509Certificate> out = new ArrayList<>();
         for (Entry e : entries) {
@@ -309,7 +330,10 @@ public final class OcspStapler implements AutoCloseable {
      * changes. Thread-safe; reads the persistence folder on the calling thread, so call it from
      * the thread that reloads, not from an event loop.
      *
+     * @param chains each a certificate followed by its issuer
      * @return completes when the first fetch of every added certificate has finished, successfully or not
+     * @throws TlsException for a chain without its issuer or a certificate naming no responder;
+     *     nothing changes then
      */
     public Future<Void> follow(Collection<? extends List<X509Certificate>> chains) throws TlsException {
         Set<X509Certificate> wanted = new HashSet<>();
@@ -324,6 +348,10 @@ public final class OcspStapler implements AutoCloseable {
     /**
      * Adds one certificate (followed by its issuer) to those stapled, keeping the others; does
      * nothing for one already known. As {@link #follow}, whose notes apply.
+     *
+     * @param chain a certificate followed by its issuer
+     * @return completes when the certificate's first fetch has finished, successfully or not
+     * @throws TlsException as {@link #follow}
      */
     public Future<Void> add(List<X509Certificate> chain) throws TlsException {
         return change(List.of(chain), null);
@@ -364,7 +392,12 @@ public final class OcspStapler implements AutoCloseable {
         return done;
     }
 
-    /** What is known of {@code leaf}'s response, or {@code null}. */
+    /**
+     * What is known of {@code leaf}'s response, or {@code null}.
+     *
+     * @param leaf a certificate this stapler follows
+     * @return the status, or {@code null}
+     */
     public OcspStatus status(X509Certificate leaf) {
         for (Entry e : entries) {
             if (e.cert.equals(leaf)) {
@@ -661,6 +694,10 @@ public final class OcspStapler implements AutoCloseable {
         });
     }
 
+    /**
+     * Builds an {@link OcspStapler}: the certificates to staple, where to persist responses, and who hears
+     * about fetches.
+     */
     public static final class Builder {
         private final EventLoopGroup group;
         private final List<List<X509Certificate>> chains = new ArrayList<>();
@@ -676,36 +713,67 @@ public final class OcspStapler implements AutoCloseable {
             this.group = Objects.requireNonNull(group, "group");
         }
 
-        /** A certificate the server presents, followed by its issuer (a server's usual chain); repeatable. */
+        /**
+         * A certificate the server presents, followed by its issuer (a server's usual chain); repeatable.
+         *
+         * @param chain a certificate followed by its issuer
+         * @return this builder
+         */
         public Builder certificate(List<X509Certificate> chain) {
             chains.add(List.copyOf(chain));
             return this;
         }
 
-        /** The channel class for the HTTP requests, matching the group's transport; NIO by default. */
+        /**
+         * The channel class for the HTTP requests, matching the group's transport; NIO by default.
+         *
+         * @param type the channel class
+         * @return this builder
+         */
         public Builder channelType(Class<? extends Channel> type) {
             this.channelType = Objects.requireNonNull(type, "type");
             return this;
         }
 
-        /** How responses are verified before use (skew, maximum age, size, trusted responders, timeout). */
+        /**
+         * How responses are verified before use (skew, maximum age, size, trusted responders, timeout).
+         *
+         * @param config the verification settings
+         * @return this builder
+         */
         public Builder verification(OcspClientConfig config) {
             this.verification = Objects.requireNonNull(config, "config");
             return this;
         }
 
-        /** Ask this responder instead of each certificate's own. */
+        /**
+         * Ask this responder instead of each certificate's own.
+         *
+         * @param url the responder's URL
+         * @return this builder
+         */
         public Builder responderUrl(URI url) {
             this.responderUrl = Objects.requireNonNull(url, "url");
             return this;
         }
 
-        /** Keep good responses in this folder and start from them. */
+        /**
+         * Keep good responses in this folder and start from them.
+         *
+         * @param folder the folder
+         * @return this builder
+         */
         public Builder persistTo(Path folder) {
             this.folder = Objects.requireNonNull(folder, "folder");
             return this;
         }
 
+        /**
+         * Hears every fetch, refresh and failure (on an event loop of the stapler's group: do not block).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(Consumer<OcspStaplerEvent> listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -714,6 +782,9 @@ public final class OcspStapler implements AutoCloseable {
         /**
          * Shares responses with the other servers of a fleet through {@code store}: see
          * {@link OcspStapleStore} for what is read, claimed and written, and when.
+         *
+         * @param store the fleet's store
+         * @return this builder
          */
         public Builder store(OcspStapleStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -729,6 +800,9 @@ public final class OcspStapler implements AutoCloseable {
          * Checks the certificates, loads the persisted responses that are still good (so that
          * handshakes get a staple as soon as this returns, even with the responder down), and
          * starts the first fetches.
+         *
+         * @return the running stapler
+         * @throws TlsException for a chain without its issuer or a certificate naming no responder
          */
         public OcspStapler start() throws TlsException {
             OcspStapler s = new OcspStapler(this, group.next());

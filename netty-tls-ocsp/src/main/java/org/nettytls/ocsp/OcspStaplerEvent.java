@@ -16,7 +16,14 @@ import org.nettytls.error.TlsException;
  */
 public final class OcspStaplerEvent extends TlsCompletionEvent {
     /** The kinds of event. */
-    public enum Kind { FETCHED, REFRESHED, FAILED }
+    public enum Kind {
+        /** The first good response for the certificate since the stapler began to follow it. */
+        FETCHED,
+        /** A later good response, which replaced the one stapled before. */
+        REFRESHED,
+        /** No good response this time; {@link OcspStaplerEvent#cause()} says why. */
+        FAILED
+    }
 
     private final Kind kind;
     private final X509Certificate certificate;
@@ -48,24 +55,29 @@ public final class OcspStaplerEvent extends TlsCompletionEvent {
         return new OcspStaplerEvent(certificate, status, fromStore, new TlsException(code, why));
     }
 
-    /** {@link Kind#FETCHED} or {@link Kind#REFRESHED} on success, else {@link Kind#FAILED}. */
+    /** {@return {@link Kind#FETCHED} or {@link Kind#REFRESHED} on success, else {@link Kind#FAILED}} */
     public Kind kind() {
         return kind;
     }
 
+    /**
+     * The certificate the response is for.
+     *
+     * @return the certificate
+     */
     public X509Certificate certificate() {
         return certificate;
     }
 
-    /** The verified response's status, or {@code null} when none was had. */
+    /** {@return the verified response's status, or {@code null} when none was had} */
     public OcspStatus status() {
         return status;
     }
 
     /**
-     * Whether a fetched or refreshed response came from the fleet's {@link OcspStapleStore}
-     * (another instance asked the responder) rather than from the responder; for a failure,
-     * whether it was the store that failed (the stapler then asked the responder itself).
+     * {@return whether a fetched or refreshed response came from the fleet's {@link OcspStapleStore} (another
+     * instance asked the responder) rather than from the responder; for a failure, whether it was the store that
+     * failed (the stapler then asked the responder itself)}
      */
     public boolean fromStore() {
         return fromStore;

@@ -40,7 +40,18 @@ public final class OcspStatus {
 
     /** Where the answer came from. */
     public enum Source {
-        STAPLE("staple"), RESOLVER("resolver"), CACHE("cache"), CRL("CRL"), CALLBACK("staple callback"), NONE("none");
+        /** The response the server stapled in the handshake (RFC 6066 section 8). */
+        STAPLE("staple"),
+        /** A response fetched from the responder after the handshake ({@code SSL_ocsp_mode} with a resolver). */
+        RESOLVER("resolver"),
+        /** A response from {@code SSL_ocsp_cache}, fetched earlier. */
+        CACHE("cache"),
+        /** A CRL from the certificate's distribution points (RFC 5280 section 4.2.1.13). */
+        CRL("CRL"),
+        /** The verdict of {@code SSL_ocsp_staple_callback}, which replaced the default checks. */
+        CALLBACK("staple callback"),
+        /** No answer was had from anywhere. */
+        NONE("none");
 
         private final String text;
 
@@ -83,6 +94,10 @@ public final class OcspStatus {
     /**
      * A status decided by an {@link OcspStapleCallback}, for the connection info; use
      * {@link OcspClientConfig#verifyStaple} to get the default checks' status instead.
+     *
+     * @param result the callback's answer
+     * @param detail what it said, or {@code null}
+     * @return the status
      */
     public static OcspStatus byCallback(Result result, String detail) {
         return new OcspStatus(result, Source.CALLBACK, null, detail, null, null, null);
@@ -111,55 +126,75 @@ public final class OcspStatus {
         return signerNotAfter;
     }
 
+    /**
+     * The answer.
+     *
+     * @return the result
+     */
     public Result result() {
         return result;
     }
 
+    /**
+     * Where the answer came from.
+     *
+     * @return the source
+     */
     public Source source() {
         return source;
     }
 
+    /**
+     * Whether the answer is {@link Result#GOOD}.
+     *
+     * @return {@code true} for a current, verified "not revoked"
+     */
     public boolean isGood() {
         return result == Result.GOOD;
     }
 
-    /** Whether this answer fails a connection in every mode: revoked or unknown. */
+    /** {@return whether this answer fails a connection in every mode: revoked or unknown} */
     public boolean isHardFailure() {
         return result == Result.REVOKED || result == Result.UNKNOWN;
     }
 
-    /** The certificate's subject, or {@code null}. */
+    /** {@return the certificate's subject, or {@code null}} */
     public String subject() {
         return subject;
     }
 
     /**
-     * For a revocation, the reason ({@code keyCompromise}, ...) and time; for a soft failure what
-     * went wrong; else {@code null}.
+     * {@return for a revocation, the reason ({@code keyCompromise}, ...) and time; for a soft failure what went
+     * wrong; else {@code null}}
      */
     public String detail() {
         return detail;
     }
 
-    /** The response's thisUpdate (or the CRL's), or {@code null}. */
+    /** {@return the response's thisUpdate (or the CRL's), or {@code null}} */
     public Instant thisUpdate() {
         return thisUpdate;
     }
 
-    /** The response's nextUpdate (or the CRL's), or {@code null} when it has none. */
+    /** {@return the response's nextUpdate (or the CRL's), or {@code null} when it has none} */
     public Instant nextUpdate() {
         return nextUpdate;
     }
 
     /**
-     * Until when the answer may be reused by a cache: nextUpdate, or thisUpdate plus the maximum
-     * age, or a short time for a soft failure; {@code null} for answers never cached.
+     * {@return until when the answer may be reused by a cache: nextUpdate, or thisUpdate plus the maximum age, or a
+     * short time for a soft failure; {@code null} for answers never cached}
      */
     public Instant validUntil() {
         return validUntil;
     }
 
-    /** Whether a cache may still hand out this answer at {@code now}. */
+    /**
+     * Whether a cache may still hand out this answer at {@code now}.
+     *
+     * @param now the time asked about
+     * @return {@code true} while the answer holds
+     */
     public boolean isCurrent(Instant now) {
         return validUntil != null && now.isBefore(validUntil);
     }

@@ -24,8 +24,8 @@ public final class OcspVerdictEvent extends TlsCompletionEvent {
     }
 
     /**
-     * The verdict on the server's certificate, or {@code null} when the refusal came from
-     * elsewhere in the chain ({@link OcspClientConfig.Builder#fullChain}).
+     * {@return the verdict on the server's certificate, or {@code null} when the refusal came from elsewhere in the
+     * chain ({@link OcspClientConfig.Builder#fullChain})}
      */
     public OcspStatus status() {
         return status;

@@ -135,6 +135,9 @@ public final class RedisFleet implements AutoCloseable {
     /**
      * A fleet at {@code uri}: {@code redis://[[user]:password@]host[:port][/db]} or
      * {@code rediss://...} for TLS (which needs {@link Builder#tls}).
+     *
+     * @param uri the Redis URI
+     * @return a new builder
      */
     public static Builder builder(String uri) {
         return new Builder(uri);
@@ -216,32 +219,32 @@ public final class RedisFleet implements AutoCloseable {
         }
     }
 
-    /** Whether the last command (or connection attempt) reached Redis. */
+    /** {@return whether the last command (or connection attempt) reached Redis} */
     public boolean available() {
         return up.get() && connection != null && everUp;
     }
 
-    /** How many times Redis became unreachable (the first failed connection counts). */
+    /** {@return how many times Redis became unreachable (the first failed connection counts)} */
     public long outages() {
         return outages.get();
     }
 
-    /** How many commands failed. */
+    /** {@return how many commands failed} */
     public long errors() {
         return errors.get();
     }
 
-    /** How many ticket key rotations this instance made in Redis, as the fleet's rotator. */
+    /** {@return how many ticket key rotations this instance made in Redis, as the fleet's rotator} */
     public long fleetRotations() {
         return fleetRotations.get();
     }
 
-    /** How many ticket key rotations this instance made on its own, while Redis was away. */
+    /** {@return how many ticket key rotations this instance made on its own, while Redis was away} */
     public long localRotations() {
         return localRotations.get();
     }
 
-    /** Where Redis is, for messages: {@code redis://host:port} (never the password). */
+    /** {@return where Redis is, for messages: {@code redis://host:port} (never the password)} */
     public String where() {
         return where;
     }
@@ -254,12 +257,17 @@ public final class RedisFleet implements AutoCloseable {
         return scheduler;
     }
 
-    /** A ticket key source kept in this fleet's Redis; started (first read from Redis tried) before it returns. */
+    /**
+     * A ticket key source kept in this fleet's Redis; started (first read from Redis tried) before it returns.
+     *
+     * @param settings rotation, retention and polling
+     * @return the started source
+     */
     public RedisTicketKeys ticketKeys(RedisTicketKeys.Settings settings) {
         return RedisTicketKeys.start(this, settings);
     }
 
-    /** The fleet's OCSP staple store, for {@code OcspStapler.Builder.store}. */
+    /** {@return the fleet's OCSP staple store, for {@code OcspStapler.Builder.store}} */
     public OcspStapleStore stapleStore() {
         return new RedisStapleStore(this);
     }
@@ -281,6 +289,7 @@ public final class RedisFleet implements AutoCloseable {
         return "RedisFleet(" + where + (available() ? ", up" : ", down") + ")";
     }
 
+    /** Builds a {@link RedisFleet}: where Redis is, how to reach it (TLS, password) and the key prefix. */
     public static final class Builder {
         private final String uri;
         private TlsClientOptions tls;
@@ -297,37 +306,65 @@ public final class RedisFleet implements AutoCloseable {
         /**
          * The client options TLS to Redis is verified with (CA, name scheme, pins...): needed for
          * {@code rediss://}. The Redis server is checked as netty-tls checks any server.
+         *
+         * @param options the client options for Redis
+         * @return this builder
          */
         public Builder tls(TlsClientOptions options) {
             this.tls = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Redis {@code AUTH} password, when the URI carries none (keep it out of command lines). */
+        /**
+         * Redis {@code AUTH} password, when the URI carries none (keep it out of command lines).
+         *
+         * @param password the password
+         * @return this builder
+         */
         public Builder password(char[] password) {
             this.password = Objects.requireNonNull(password, "password").clone();
             return this;
         }
 
-        /** Prefix of every key this fleet uses ({@code netty-tls:} by default): fleets sharing a Redis need their own. */
+        /**
+         * Prefix of every key this fleet uses ({@code netty-tls:} by default): fleets sharing a Redis need their own.
+         *
+         * @param prefix the prefix
+         * @return this builder
+         */
         public Builder keyPrefix(String prefix) {
             this.prefix = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 
-        /** How long a command may take before it counts as failed (2 s by default). */
+        /**
+         * How long a command may take before it counts as failed (2 s by default).
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        /** How often a fleet that never reached Redis tries again (1 s by default). */
+        /**
+         * How often a fleet that never reached Redis tries again (1 s by default).
+         *
+         * @param delay the delay
+         * @return this builder
+         */
         public Builder reconnectDelay(Duration delay) {
             this.reconnectDelay = Objects.requireNonNull(delay, "delay");
             return this;
         }
 
-        /** How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more. */
+        /**
+         * How long {@link #build()} waits for the first connection (2 s by default); Redis down at start costs no more.
+         *
+         * @param wait the wait
+         * @return this builder
+         */
         public Builder connectWait(Duration wait) {
             this.connectWait = Objects.requireNonNull(wait, "wait");
             return this;
@@ -337,6 +374,7 @@ public final class RedisFleet implements AutoCloseable {
          * Builds the fleet and connects, waiting at most {@link #connectWait} (never on an event
          * loop: call it at start-up); reconnects in the background.
          *
+         * @return the fleet, connected or reconnecting
          * @throws TlsException {@link TlsErrorCode#BAD_CONFIGURATION} for a URI that is not
          *         {@code redis://} or {@code rediss://}, or {@code rediss://} without {@link #tls}
          */

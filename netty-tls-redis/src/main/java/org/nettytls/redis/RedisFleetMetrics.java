@@ -16,6 +16,11 @@ import java.util.Objects;
 public final class RedisFleetMetrics implements MeterBinder {
     private final RedisFleet fleet;
 
+    /**
+     * Meters for {@code fleet}; bind them with {@code bindTo(registry)}.
+     *
+     * @param fleet the fleet to watch
+     */
     public RedisFleetMetrics(RedisFleet fleet) {
         this.fleet = Objects.requireNonNull(fleet, "fleet");
     }

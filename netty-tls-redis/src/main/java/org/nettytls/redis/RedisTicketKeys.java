@@ -75,34 +75,71 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             this.startWait = b.startWait;
         }
 
+        /**
+         * A builder starting from {@link #DEFAULTS}.
+         *
+         * @return a new builder
+         */
         public static Builder builder() {
             return new Builder();
         }
 
+        /**
+         * How long each key encrypts before the next takes over.
+         *
+         * @return the rotation period
+         */
         public Duration rotation() {
             return rotation;
         }
 
+        /**
+         * How many older keys still decrypt.
+         *
+         * @return the number of retired keys kept
+         */
         public int keep() {
             return keep;
         }
 
+        /**
+         * How often each instance reads the ring.
+         *
+         * @return the poll period
+         */
         public Duration poll() {
             return poll;
         }
 
+        /**
+         * How long a new key only decrypts before it encrypts, so every instance has it before a ticket needs
+         * it.
+         *
+         * @return the staging period
+         */
         public Duration staging() {
             return staging;
         }
 
+        /**
+         * How long past a rotation that did not come (Redis away) an instance rotates alone.
+         *
+         * @return the grace period
+         */
         public Duration localRotationAfter() {
             return localRotationAfter;
         }
 
+        /**
+         * How long {@code start} waits for Redis before serving with a key of its own.
+         *
+         * @return the start wait
+         */
         public Duration startWait() {
             return startWait;
         }
 
+        /** Builds {@link Settings}; every value starts at its default. */
         public static final class Builder {
             private Duration rotation = Duration.ofHours(1);
             private int keep = 3;
@@ -114,7 +151,12 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             private Builder() {
             }
 
-            /** How long each key encrypts before the next takes over (1 hour by default). */
+            /**
+             * How long each key encrypts before the next takes over (1 hour by default).
+             *
+             * @param d the rotation period
+             * @return this builder
+             */
             public Builder rotation(Duration d) {
                 this.rotation = positive(d, "rotation");
                 return this;
@@ -123,6 +165,9 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
             /**
              * How many older keys still decrypt (3 by default): cover the server's session timeout
              * ({@code rotation * keep} at least), or older tickets mean full handshakes.
+             *
+             * @param keys the number of older keys
+             * @return this builder
              */
             public Builder keep(int keys) {
                 if (keys < 0) {
@@ -132,30 +177,57 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
                 return this;
             }
 
-            /** How often each instance reads the ring (10 s by default). */
+            /**
+             * How often each instance reads the ring (10 s by default).
+             *
+             * @param d the poll period
+             * @return this builder
+             */
             public Builder poll(Duration d) {
                 this.poll = positive(d, "poll");
                 return this;
             }
 
-            /** How long a new key only decrypts before it encrypts (three polls by default). */
+            /**
+             * How long a new key only decrypts before it encrypts (three polls by default).
+             *
+             * @param d the staging period
+             * @return this builder
+             */
             public Builder staging(Duration d) {
                 this.staging = positive(d, "staging");
                 return this;
             }
 
-            /** How long past a rotation that did not come (Redis away) an instance rotates alone (one rotation by default). */
+            /**
+             * How long past a rotation that did not come (Redis away) an instance rotates alone (one rotation by
+             * default).
+             *
+             * @param d the grace period
+             * @return this builder
+             */
             public Builder localRotationAfter(Duration d) {
                 this.localRotationAfter = positive(d, "localRotationAfter");
                 return this;
             }
 
-            /** How long {@code start} waits for Redis before serving with a key of its own (2 s by default). */
+            /**
+             * How long {@code start} waits for Redis before serving with a key of its own (2 s by default).
+             *
+             * @param d the wait
+             * @return this builder
+             */
             public Builder startWait(Duration d) {
                 this.startWait = Objects.requireNonNull(d, "startWait");
                 return this;
             }
 
+            /**
+             * The settings, immutable.
+             *
+             * @return the settings
+             * @throws IllegalArgumentException when staging is not shorter than the rotation period
+             */
             public Settings build() {
                 Settings s = new Settings(this);
                 if (s.staging.compareTo(s.rotation) >= 0) {
@@ -222,7 +294,7 @@ public final class RedisTicketKeys implements TicketKeySource, AutoCloseable {
         return keys;
     }
 
-    /** Whether the keys now served are the fleet's (the last read of Redis worked). */
+    /** {@return whether the keys now served are the fleet's (the last read of Redis worked)} */
     public synchronized boolean shared() {
         return fleetUp;
     }

@@ -165,14 +165,17 @@ public final class CaStore {
     }
 
     /**
-     * This store as a client verifies servers with: without the CAs whose {@code TRUSTED CERTIFICATE}
-     * trust list lacks serverAuth (and anyExtendedKeyUsage), as OpenSSL's {@code ssl_server} purpose.
+     * {@return this store as a client verifies servers with: without the CAs whose {@code TRUSTED CERTIFICATE} trust
+     * list lacks serverAuth (and anyExtendedKeyUsage), as OpenSSL's {@code ssl_server} purpose}
      */
     public CaStore forServerCertificates() {
         return forPurpose(SERVER_AUTH);
     }
 
-    /** This store as a server verifies clients with: without the CAs whose trust list lacks clientAuth (and anyExtendedKeyUsage). */
+    /**
+     * {@return this store as a server verifies clients with: without the CAs whose trust list lacks clientAuth (and
+     * anyExtendedKeyUsage)}
+     */
     public CaStore forClientCertificates() {
         return forPurpose(CLIENT_AUTH);
     }
@@ -182,12 +185,17 @@ public final class CaStore {
         return narrows ? new CaStore(all, trustLists, sources, purpose) : this;
     }
 
-    /** A builder for a store from several certificates, files and directories. */
+    /** {@return a builder for a store from several certificates, files and directories} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A store of the given certificates ({@code SSL_ca}); those that may not issue are sorted as the class describes. */
+    /**
+     * A store of the given certificates ({@code SSL_ca}); those that may not issue are sorted as the class describes.
+     *
+     * @param certificates the CA certificates
+     * @return the store
+     */
     public static CaStore of(X509Certificate... certificates) {
         return new CaStore(Arrays.asList(certificates.clone()), List.of("given certificates"));
     }
@@ -204,6 +212,10 @@ public final class CaStore {
      * <p>Please note: a variable that is set is taken as the user's choice, so a variable that
      * names something unusable is an error (naming the variable), not a reason to fall back to
      * another set of CAs. Distribution locations that are missing or unusable are skipped.
+     *
+     * @return the system's CAs
+     * @throws TlsException ({@code BAD_INPUT}) when {@code SSL_CERT_FILE} or {@code SSL_CERT_DIR} is
+     *     set but names nothing usable
      */
     public static CaStore systemDefault() throws TlsException {
         return systemDefault(System.getenv(), DISTRIBUTION_BUNDLES, DISTRIBUTION_DIRECTORY, CaStore::jdkDefault);
@@ -272,35 +284,35 @@ public final class CaStore {
         }
     }
 
-    /** The trusted CA certificates, in the order they were added, each once. */
+    /** {@return the trusted CA certificates, in the order they were added, each once} */
     public List<X509Certificate> certificates() {
         return certificates;
     }
 
-    /** {@link #certificates()} as PKIX trust anchors. */
+    /** {@return {@link #certificates()} as PKIX trust anchors} */
     public Set<TrustAnchor> trustAnchors() {
         return trustAnchors;
     }
 
-    /** The subjects of {@link #certificates()}, in the same order (a server's client-CA list). */
+    /** {@return the subjects of {@link #certificates()}, in the same order (a server's client-CA list)} */
     public List<X500Principal> subjects() {
         return certificates.stream().map(X509Certificate::getSubjectX500Principal).collect(Collectors.toUnmodifiableList());
     }
 
     /**
-     * Self-signed certificates that may not issue but are trusted when they are exactly the
-     * peer's certificate, as OpenSSL trusts them; never anchors for other certificates.
+     * {@return self-signed certificates that may not issue but are trusted when they are exactly the peer's
+     * certificate, as OpenSSL trusts them; never anchors for other certificates}
      */
     public List<X509Certificate> directlyTrusted() {
         return directlyTrusted;
     }
 
-    /** Whether nothing at all is trusted. */
+    /** {@return whether nothing at all is trusted} */
     public boolean isEmpty() {
         return certificates.isEmpty() && directlyTrusted.isEmpty();
     }
 
-    /** Where the certificates came from, such as {@code 3 CA certificates from /tmp/x/ca.pem}. */
+    /** {@return where the certificates came from, such as {@code 3 CA certificates from /tmp/x/ca.pem}} */
     public String description() {
         return description;
     }
@@ -332,31 +344,57 @@ public final class CaStore {
         private Builder() {
         }
 
-        /** Adds certificates ({@code SSL_ca}). */
+        /**
+         * Adds certificates ({@code SSL_ca}).
+         *
+         * @param certificates the CA certificates
+         * @return this builder
+         */
         public Builder addCertificates(Collection<X509Certificate> certificates) {
             sources.add(List.copyOf(certificates));
             return this;
         }
 
-        /** Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings. */
+        /**
+         * Adds everything another store was built from, with its {@code TRUSTED CERTIFICATE} trust settings.
+         *
+         * @param store another store
+         * @return this builder
+         */
         public Builder addStore(CaStore store) {
             sources.add(Objects.requireNonNull(store, "store"));
             return this;
         }
 
-        /** Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}). */
+        /**
+         * Adds every certificate of a file, PEM, DER or PKCS#12 without password ({@code SSL_ca_file}).
+         *
+         * @param file the file
+         * @return this builder
+         */
         public Builder addFile(Path file) {
             sources.add(new FileSource(Objects.requireNonNull(file, "file"), false));
             return this;
         }
 
-        /** Adds the certificates of a directory ({@code SSL_ca_path}), read as the class describes. */
+        /**
+         * Adds the certificates of a directory ({@code SSL_ca_path}), read as the class describes.
+         *
+         * @param directory the directory
+         * @return this builder
+         */
         public Builder addDirectory(Path directory) {
             sources.add(new FileSource(Objects.requireNonNull(directory, "directory"), true));
             return this;
         }
 
-        /** Loads everything added; a file or directory that yields no usable certificate is an error naming it. */
+        /**
+         * Loads everything added; a file or directory that yields no usable certificate is an error naming it.
+         *
+         * @return the store, immutable
+         * @throws TlsException ({@code BAD_INPUT}) when a file or directory cannot be read or holds
+         *     no certificate
+         */
         public CaStore build() throws TlsException {
             Set<X509Certificate> all = new LinkedHashSet<>();
             Map<X509Certificate, List<String>> trustLists = new HashMap<>();

@@ -128,6 +128,9 @@ public final class CertificateFields {
     /**
      * The certificate as a map of its fields, like {@code CERT_asHash($cert)} with SHA-256.
      * See {@link #asMap(X509Certificate, String)} for the keys.
+     *
+     * @param certificate the certificate
+     * @return its fields, unmodifiable, in a fixed key order
      */
     public static Map<String, Object> asMap(X509Certificate certificate) {
         try {
@@ -167,6 +170,8 @@ public final class CertificateFields {
      * </ul>
      *
      * @param digest the digest for the last three keys, in the reference's spelling ({@code sha256}, {@code sha1}, ...)
+     * @param certificate the certificate
+     * @return its fields, unmodifiable, in a fixed key order
      * @throws TlsException with {@link TlsErrorCode#BAD_CONFIGURATION} when the digest is unknown
      */
     public static Map<String, Object> asMap(X509Certificate certificate, String digest) throws TlsException {
@@ -195,7 +200,12 @@ public final class CertificateFields {
         return Collections.unmodifiableMap(m);
     }
 
-    /** Whether {@code certificate} names itself as issuer and its own key verifies its signature. */
+    /**
+     * Whether {@code certificate} names itself as issuer and its own key verifies its signature.
+     *
+     * @param certificate the certificate
+     * @return {@code true} for a self-signed certificate
+     */
     public static boolean isSelfSigned(X509Certificate certificate) {
         if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
             return false;
@@ -213,6 +223,9 @@ public final class CertificateFields {
      * {@code peer_certificate('commonName')} (also {@code 'cn'}). Decoded for people: hostname
      * verification picks the same CN itself because it compares its raw content bytes, which
      * decoding loses.
+     *
+     * @param certificate the certificate
+     * @return the first commonName, or {@code null}
      */
     public static String commonName(X509Certificate certificate) {
         for (RDN rdn : x500Name(certificate.getSubjectX500Principal()).getRDNs()) {
@@ -228,6 +241,9 @@ public final class CertificateFields {
     /**
      * The name in OpenSSL's one-line form, {@code /C=DE/O=Example/CN=host}: what the reference's
      * {@code peer_certificate('subject')} and {@code peer_certificate('issuer')} return.
+     *
+     * @param name a subject or issuer
+     * @return the one-line form
      */
     public static String oneline(X500Principal name) {
         return oneline(x500Name(name));
@@ -250,6 +266,8 @@ public final class CertificateFields {
      * are read from the certificate's own DER with nothing decoded or validated on the way, so each
      * entry keeps the exact bytes the peer sent ({@link SubjectAltName#rawValue()}).
      *
+     * @param certificate the certificate
+     * @return the names, empty when there are none
      * @throws IllegalArgumentException when the extension cannot be read
      */
     public static List<SubjectAltName> subjectAltNames(X509Certificate certificate) {
@@ -268,6 +286,7 @@ public final class CertificateFields {
      * several kilobytes, the hostname check's main cost.
      *
      * @param extensions the extensions as sent, or {@code null} for none
+     * @return the names, empty when there are none
      * @throws IllegalArgumentException or {@link IllegalStateException} when the subjectAltName
      *         extension is malformed
      */
@@ -284,7 +303,12 @@ public final class CertificateFields {
         return List.copyOf(out);
     }
 
-    /** The OCSP responder URLs from authorityInfoAccess, in order: {@code CERT_asHash}'s {@code ocsp_uri}. */
+    /**
+     * The OCSP responder URLs from authorityInfoAccess, in order: {@code CERT_asHash}'s {@code ocsp_uri}.
+     *
+     * @param certificate the certificate
+     * @return the URLs, empty when there are none
+     */
     public static List<String> ocspUrls(X509Certificate certificate) {
         ASN1Primitive value = extension(certificate, Extension.authorityInfoAccess.getId());
         if (value == null) {
@@ -301,7 +325,12 @@ public final class CertificateFields {
         return List.copyOf(out);
     }
 
-    /** The URIs of the CRL distribution points' full names, in order: {@code CERT_asHash}'s {@code crl_uri}. */
+    /**
+     * The URIs of the CRL distribution points' full names, in order: {@code CERT_asHash}'s {@code crl_uri}.
+     *
+     * @param certificate the certificate
+     * @return the URIs, empty when there are none
+     */
     public static List<String> crlUrls(X509Certificate certificate) {
         ASN1Primitive value = extension(certificate, Extension.cRLDistributionPoints.getId());
         if (value == null) {
@@ -322,7 +351,12 @@ public final class CertificateFields {
         return List.copyOf(out);
     }
 
-    /** Whether the certificate carries the TLS feature extension with status_request ("OCSP must-staple", RFC 7633). */
+    /**
+     * Whether the certificate carries the TLS feature extension with status_request ("OCSP must-staple", RFC 7633).
+     *
+     * @param certificate the certificate
+     * @return {@code true} when a staple is required
+     */
     public static boolean mustStaple(X509Certificate certificate) {
         ASN1Primitive value = extension(certificate, TLS_FEATURE);
         if (value == null) {

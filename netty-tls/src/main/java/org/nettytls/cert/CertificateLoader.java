@@ -69,22 +69,54 @@ public final class CertificateLoader {
     private CertificateLoader() {
     }
 
-    /** The certificates in {@code file}, in file order; a PKCS#12 file must not need a password. */
+    /**
+     * The certificates in {@code file}, in file order; a PKCS#12 file must not need a password.
+     *
+     * @param file a PEM, DER or PKCS#12 file
+     * @return the certificates, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read or holds no
+     *     certificate
+     */
     public static List<X509Certificate> certificates(Path file) throws TlsException {
         return certificates(file, null);
     }
 
-    /** The certificates in {@code file}, in file order; {@code passwords} opens an encrypted PKCS#12 file. */
+    /**
+     * The certificates in {@code file}, in file order; {@code passwords} opens an encrypted PKCS#12 file.
+     *
+     * @param file a PEM, DER or PKCS#12 file
+     * @param passwords gives the PKCS#12 password
+     * @return the certificates, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read, decrypted or
+     *     holds no certificate
+     */
     public static List<X509Certificate> certificates(Path file, PasswordCallback passwords) throws TlsException {
         return certificates(read(file), file.toString(), passwords);
     }
 
-    /** The certificates in {@code data}; {@code sourceName} names it in errors. */
+    /**
+     * The certificates in {@code data}; {@code sourceName} names it in errors.
+     *
+     * @param data PEM, DER or PKCS#12 bytes
+     * @param sourceName what the data is called in error messages
+     * @return the certificates, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data holds no
+     *     certificate
+     */
     public static List<X509Certificate> certificates(byte[] data, String sourceName) throws TlsException {
         return certificates(data, sourceName, null);
     }
 
-    /** The certificates in {@code data}; {@code passwords} opens an encrypted PKCS#12. */
+    /**
+     * The certificates in {@code data}; {@code passwords} opens an encrypted PKCS#12.
+     *
+     * @param data PEM, DER or PKCS#12 bytes
+     * @param sourceName what the data is called in error messages
+     * @param passwords gives the PKCS#12 password
+     * @return the certificates, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data cannot be
+     *     decrypted or holds no certificate
+     */
     public static List<X509Certificate> certificates(byte[] data, String sourceName, PasswordCallback passwords)
             throws TlsException {
         Objects.requireNonNull(data, "data");
@@ -111,6 +143,11 @@ public final class CertificateLoader {
      * to the leaf.
      *
      * @param passwords the {@code SSL_passwd_cb}; may be null when nothing is encrypted
+     * @param certFile the certificate file ({@code SSL_cert_file})
+     * @param keyFile the key file ({@code SSL_key_file}), or {@code null}
+     * @return the key and its chain
+     * @throws TlsException ({@code BAD_INPUT}) when a file cannot be read or decrypted; ({@code
+     *     BAD_CONFIGURATION}) when the key does not match the certificate
      */
     public static KeyMaterial keyMaterial(Path certFile, Path keyFile, PasswordCallback passwords) throws TlsException {
         Objects.requireNonNull(certFile, "certFile");
@@ -121,6 +158,15 @@ public final class CertificateLoader {
     /**
      * As {@link #keyMaterial(Path, Path, PasswordCallback)}, from memory; {@code keyData} and
      * {@code keySource} are null when the key is in {@code certData}.
+     *
+     * @param certData the certificate bytes
+     * @param certSource what the certificate data is called in error messages
+     * @param keyData the key bytes, or {@code null}
+     * @param keySource what the key data is called in error messages, or {@code null}
+     * @param passwords gives the password of an encrypted key or PKCS#12
+     * @return the key and its chain
+     * @throws TlsException ({@code BAD_INPUT}) when the data cannot be decoded or decrypted; ({@code
+     *     BAD_CONFIGURATION}) when the key does not match the certificate
      */
     public static KeyMaterial keyMaterial(byte[] certData, String certSource, byte[] keyData, String keySource,
             PasswordCallback passwords) throws TlsException {
@@ -164,12 +210,24 @@ public final class CertificateLoader {
      * Every CRL in {@code file}: all its PEM {@code X509 CRL} blocks in file order (OpenSSL's
      * {@code PEM_read_bio_X509_CRL}, which IO::Socket::SSL calls, reads only the first), or the
      * one CRL of a DER file. Other PEM blocks are ignored; a file without a CRL is an error.
+     *
+     * @param file a PEM or DER file ({@code SSL_crl_file})
+     * @return the CRLs, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming the file) when it cannot be read or holds no
+     *     CRL
      */
     public static List<X509CRL> crls(Path file) throws TlsException {
         return crls(read(file), file.toString());
     }
 
-    /** As {@link #crls(Path)}, from memory; {@code sourceName} names it in errors. */
+    /**
+     * As {@link #crls(Path)}, from memory; {@code sourceName} names it in errors.
+     *
+     * @param data PEM or DER bytes
+     * @param sourceName what the data is called in error messages
+     * @return the CRLs, at least one
+     * @throws TlsException ({@code BAD_INPUT}, naming {@code sourceName}) when the data holds no CRL
+     */
     public static List<X509CRL> crls(byte[] data, String sourceName) throws TlsException {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(sourceName, "sourceName");

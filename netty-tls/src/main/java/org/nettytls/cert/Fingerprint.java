@@ -33,6 +33,13 @@ public final class Fingerprint {
      * The binary fingerprint of {@code certificate} with the digest {@code algorithm} (any JDK
      * name, written as the reference writes them: {@code sha256}, {@code sha1}, {@code md5},
      * {@code sha512}, {@code sha3-256}, ...).
+     *
+     * @param certificate the certificate
+     * @param algorithm the digest's name, e.g. {@code sha256}
+     * @param publicKey {@code true} to digest the SubjectPublicKeyInfo alone
+     * @return the digest
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown algorithm, ({@code BAD_INPUT})
+     *     for a certificate that cannot be encoded
      */
     public static byte[] binary(X509Certificate certificate, String algorithm, boolean publicKey) throws TlsException {
         MessageDigest digest = digest(algorithm);
@@ -60,18 +67,36 @@ public final class Fingerprint {
     /**
      * The printable fingerprint, {@code algo$hex} for the certificate or {@code algo$pub$hex} for
      * the public key, lower-case hex without separators, as {@code SSL_fingerprint} takes it.
+     *
+     * @param certificate the certificate
+     * @param algorithm the digest's name, e.g. {@code sha256}
+     * @param publicKey {@code true} to digest the SubjectPublicKeyInfo alone
+     * @return the fingerprint as a pin
+     * @throws TlsException as {@link #binary}
      */
     public static String of(X509Certificate certificate, String algorithm, boolean publicKey) throws TlsException {
         String algo = algorithm.toLowerCase(Locale.ROOT);
         return algo + (publicKey ? "$pub$" : "$") + HexFormat.of().formatHex(binary(certificate, algo, publicKey));
     }
 
-    /** {@code sha256$hex} of the whole certificate. */
+    /**
+     * {@code sha256$hex} of the whole certificate.
+     *
+     * @param certificate the certificate
+     * @return the fingerprint as a pin
+     * @throws TlsException ({@code BAD_INPUT}) for a certificate that cannot be encoded
+     */
     public static String of(X509Certificate certificate) throws TlsException {
         return of(certificate, DEFAULT_ALGORITHM, false);
     }
 
-    /** A JDK digest for the reference's algorithm name; unknown names are a configuration error. */
+    /**
+     * A JDK digest for the reference's algorithm name; unknown names are a configuration error.
+     *
+     * @param algorithm the reference's name, e.g. {@code sha256}
+     * @return a new digest
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an algorithm the JDK does not know
+     */
     public static MessageDigest digest(String algorithm) throws TlsException {
         String name = jdkName(algorithm);
         try {

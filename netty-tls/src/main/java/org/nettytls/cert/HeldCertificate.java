@@ -106,7 +106,14 @@ public final class HeldCertificate {
         this.chain = chain;
     }
 
-    /** Wraps an existing certificate and its key, with the issuers that should be sent with it. */
+    /**
+     * Wraps an existing certificate and its key, with the issuers that should be sent with it.
+     *
+     * @param certificate the certificate
+     * @param keyPair its key pair
+     * @param issuers the intermediates to send after it, nearest first
+     * @return the held certificate
+     */
     public static HeldCertificate of(X509Certificate certificate, KeyPair keyPair, List<X509Certificate> issuers) {
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(Objects.requireNonNull(certificate, "certificate"));
@@ -114,31 +121,51 @@ public final class HeldCertificate {
         return new HeldCertificate(certificate, Objects.requireNonNull(keyPair, "keyPair"), List.copyOf(chain));
     }
 
+    /**
+     * A builder for a new key pair and certificate, self-signed unless {@link Builder#signedBy} is called.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The certificate itself, the first of {@link #chain()}.
+     *
+     * @return the certificate
+     */
     public X509Certificate certificate() {
         return certificate;
     }
 
+    /**
+     * The key pair whose public half the certificate holds.
+     *
+     * @return the key pair
+     */
     public KeyPair keyPair() {
         return keyPair;
     }
 
+    /**
+     * The private key; keep it secret.
+     *
+     * @return the private half of {@link #keyPair()}
+     */
     public PrivateKey privateKey() {
         return keyPair.getPrivate();
     }
 
     /**
-     * This certificate followed by the intermediates that signed it, the chain a server sends.
-     * A self-signed root at the top is left out, as servers should.
+     * {@return this certificate followed by the intermediates that signed it, the chain a server sends} A self-signed
+     * root at the top is left out, as servers should.
      */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders. */
+    /** {@return the key and {@link #chain()}, ready for {@code certificate(KeyMaterial)} of the options builders} */
     public KeyMaterial keyMaterial() {
         return new KeyMaterial(keyPair.getPrivate(), chain);
     }
@@ -147,6 +174,13 @@ public final class HeldCertificate {
      * A CRL signed by this (CA) certificate that revokes {@code revoked}: serial numbers mapped
      * to an RFC 5280 CRLReason code (1 keyCompromise, 4 superseded, ...; {@code null} for none),
      * valid from {@code thisUpdate} to {@code nextUpdate}.
+     *
+     * @param revoked serial numbers to CRLReason codes (or {@code null})
+     * @param thisUpdate the CRL's thisUpdate, also the revocation date
+     * @param nextUpdate the CRL's nextUpdate
+     * @return the signed CRL
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when the CRL cannot be signed with this
+     *     certificate's key
      */
     public X509CRL crl(Map<BigInteger, Integer> revoked, Instant thisUpdate, Instant nextUpdate) throws TlsException {
         try {
@@ -172,16 +206,22 @@ public final class HeldCertificate {
         }
     }
 
+    /**
+     * The certificate alone as PEM ({@code -----BEGIN CERTIFICATE-----}), for a trust store or a peer's
+     * configuration file.
+     *
+     * @return the PEM text
+     */
     public String certificatePem() {
         return Pem.certificate(certificate);
     }
 
-    /** {@link #chain()} as PEM, leaf first. */
+    /** {@return {@link #chain()} as PEM, leaf first} */
     public String chainPem() {
         return Pem.certificates(chain);
     }
 
-    /** The private key as unencrypted PKCS#8 PEM. */
+    /** {@return the private key as unencrypted PKCS#8 PEM} */
     public String privateKeyPem() {
         return Pem.privateKey(keyPair.getPrivate());
     }
@@ -189,6 +229,10 @@ public final class HeldCertificate {
     /**
      * Writes {@code PREFIX.pem} (the chain, leaf first) and {@code PREFIX.key} (the key, readable by
      * its owner only where the file system allows) and returns the two paths.
+     *
+     * @param prefix the path the two files' names start with
+     * @return the paths of the {@code .pem} and {@code .key} files
+     * @throws TlsException ({@code BAD_INPUT}) when a file cannot be written
      */
     public List<Path> writeTo(Path prefix) throws TlsException {
         Path pem = prefix.resolveSibling(prefix.getFileName() + ".pem");
@@ -228,12 +272,21 @@ public final class HeldCertificate {
     }
 
     /** Extended key usages by name; {@link Builder#extendedKeyUsage(String...)} also takes dotted OIDs. */
+    /** {@code serverAuth} (RFC 5280 section 4.2.1.12, id-kp-serverAuth): a TLS server certificate. */
     public static final String SERVER_AUTH = "serverAuth";
+    /** {@code clientAuth} (RFC 5280 section 4.2.1.12, id-kp-clientAuth): a TLS client certificate. */
     public static final String CLIENT_AUTH = "clientAuth";
+    /** {@code OCSPSigning} (id-kp-OCSPSigning): a delegated OCSP responder (RFC 6960 section 4.2.2.2). */
     public static final String OCSP_SIGNING = "OCSPSigning";
+    /** {@code codeSigning} (id-kp-codeSigning). */
     public static final String CODE_SIGNING = "codeSigning";
+    /** {@code emailProtection} (id-kp-emailProtection): S/MIME. */
     public static final String EMAIL_PROTECTION = "emailProtection";
 
+    /**
+     * Builds a {@link HeldCertificate}: a fresh key pair and a certificate signed by {@link #signedBy} or by
+     * itself. An EC P-256 key and 365 days of validity unless set otherwise.
+     */
     public static final class Builder {
         private String subject;
         private javax.security.auth.x500.X500Principal subjectPrincipal;
@@ -268,31 +321,58 @@ public final class HeldCertificate {
         private Builder() {
         }
 
-        /** The subject as {@code CN=name}. */
+        /**
+         * The subject as {@code CN=name}.
+         *
+         * @param cn the common name, escaped as RFC 4514 requires
+         * @return this builder
+         */
         public Builder commonName(String cn) {
             this.subject = "CN=" + escapeRdnValue(Objects.requireNonNull(cn, "cn"));
             return this;
         }
 
-        /** The whole subject as an RFC 4514 string, e.g. {@code CN=x,O=Example,C=DE}. */
+        /**
+         * The whole subject as an RFC 4514 string, e.g. {@code CN=x,O=Example,C=DE}.
+         *
+         * @param rfc4514 the distinguished name
+         * @return this builder
+         */
         public Builder subject(String rfc4514) {
             this.subject = Objects.requireNonNull(rfc4514, "subject");
             this.subjectPrincipal = null;
             return this;
         }
 
-        /** The subject exactly as another certificate has it (its encoding, order and string types kept). */
+        /**
+         * The subject exactly as another certificate has it (its encoding, order and string types kept).
+         *
+         * @param principal the subject to copy
+         * @return this builder
+         */
         public Builder subject(javax.security.auth.x500.X500Principal principal) {
             this.subjectPrincipal = Objects.requireNonNull(principal, "principal");
             this.subject = null;
             return this;
         }
 
+        /**
+         * Adds a subjectAltName of any type, in the order added (RFC 5280 section 4.2.1.6).
+         *
+         * @param name the name
+         * @return this builder
+         */
         public Builder addSubjectAltName(SubjectAltName name) {
             altNames.add(Objects.requireNonNull(name, "name"));
             return this;
         }
 
+        /**
+         * Adds dNSName subjectAltNames, e.g. {@code example.org} or {@code *.example.org}.
+         *
+         * @param names the DNS names
+         * @return this builder
+         */
         public Builder dns(String... names) {
             for (String n : names) {
                 altNames.add(SubjectAltName.dns(n));
@@ -300,6 +380,12 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * Adds iPAddress subjectAltNames, IPv4 or IPv6 literals.
+         *
+         * @param addresses the addresses as text
+         * @return this builder
+         */
         public Builder ip(String... addresses) {
             for (String a : addresses) {
                 altNames.add(SubjectAltName.ip(a));
@@ -307,6 +393,12 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * Adds rfc822Name subjectAltNames (mail addresses).
+         *
+         * @param addresses the addresses
+         * @return this builder
+         */
         public Builder email(String... addresses) {
             for (String a : addresses) {
                 altNames.add(SubjectAltName.email(a));
@@ -314,6 +406,12 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * Adds uniformResourceIdentifier subjectAltNames.
+         *
+         * @param uris the URIs
+         * @return this builder
+         */
         public Builder uri(String... uris) {
             for (String u : uris) {
                 altNames.add(SubjectAltName.uri(u));
@@ -321,6 +419,12 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * The kind of key to generate; {@link KeyType#EC} (P-256) by default.
+         *
+         * @param type the key type
+         * @return this builder
+         */
         public Builder keyType(KeyType type) {
             this.keyType = Objects.requireNonNull(type, "type");
             return this;
@@ -330,6 +434,9 @@ public final class HeldCertificate {
          * An RSA key of {@code bits} bits (1024 to 16384; any number, so a modulus that is no
          * multiple of 8 can be made). Please note: netty-tls's default security floor refuses
          * keys below 2048 bits.
+         *
+         * @param bits the modulus length
+         * @return this builder
          */
         public Builder rsa(int bits) {
             if (bits < 1024) {
@@ -340,20 +447,34 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security floor. */
+        /**
+         * A DSA key of {@code bits} bits (1024, 2048 or 3072), signed with SHA-256; refused by the default security
+         * floor.
+         *
+         * @param bits 1024, 2048 or 3072
+         * @return this builder
+         */
         public Builder dsa(int bits) {
             this.keyType = KeyType.DSA;
             this.dsaBits = bits;
             return this;
         }
 
-        /** An Ed25519 key. */
+        /**
+         * An Ed25519 key.
+         *
+         * @return this builder
+         */
         public Builder ed25519() {
             this.keyType = KeyType.ED25519;
             return this;
         }
 
-        /** An Ed448 key (which BoringSSL does not verify). */
+        /**
+         * An Ed448 key (which BoringSSL does not verify).
+         *
+         * @return this builder
+         */
         public Builder ed448() {
             this.keyType = KeyType.ED448;
             return this;
@@ -363,6 +484,9 @@ public final class HeldCertificate {
          * Signs with this JCA algorithm instead of the one that fits the issuer's key
          * (SHA-256/384/512 with RSA or ECDSA, Ed25519, SHA-256 with DSA): for example
          * {@code SHA1withRSA}, {@code MD5withRSA}, {@code SHA1withECDSA}, {@code SHA256withRSAandMGF1}.
+         *
+         * @param jcaName the JCA signature algorithm name
+         * @return this builder
          */
         public Builder signatureAlgorithm(String jcaName) {
             this.signatureAlgorithm = Objects.requireNonNull(jcaName, "jcaName");
@@ -372,26 +496,45 @@ public final class HeldCertificate {
         /**
          * The subject and key of {@code other}: a cross-signed copy of it when signed by another
          * issuer, or the same CA again with other extensions or dates.
+         *
+         * @param other the certificate whose subject and key are reused
+         * @return this builder
          */
         public Builder subjectAndKeyOf(HeldCertificate other) {
             subject(other.certificate.getSubjectX500Principal());
             return keyPair(other.keyPair);
         }
 
-        /** An EC key on the named curve ({@code P-256}, {@code P-384}, {@code P-521} or JDK names). */
+        /**
+         * An EC key on the named curve ({@code P-256}, {@code P-384}, {@code P-521} or JDK names).
+         *
+         * @param curveName the curve's name
+         * @return this builder
+         */
         public Builder ec(String curveName) {
             this.keyType = KeyType.EC;
             this.curve = curveName(curveName);
             return this;
         }
 
-        /** Uses this key pair instead of making one. */
+        /**
+         * Uses this key pair instead of making one.
+         *
+         * @param pair the key pair
+         * @return this builder
+         */
         public Builder keyPair(KeyPair pair) {
             this.keyPair = Objects.requireNonNull(pair, "pair");
             return this;
         }
 
-        /** The exact validity window; either end may lie in the past or the future. */
+        /**
+         * The exact validity window; either end may lie in the past or the future.
+         *
+         * @param notBefore the first instant the certificate is valid
+         * @param notAfter the last instant the certificate is valid
+         * @return this builder
+         */
         public Builder validity(Instant notBefore, Instant notAfter) {
             if (!notAfter.isAfter(notBefore)) {
                 throw new IllegalArgumentException("notAfter " + notAfter + " is not after notBefore " + notBefore);
@@ -401,7 +544,12 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Valid from one hour ago for {@code days} days. */
+        /**
+         * Valid from one hour ago for {@code days} days.
+         *
+         * @param days a positive number of days
+         * @return this builder
+         */
         public Builder days(int days) {
             if (days <= 0) {
                 throw new IllegalArgumentException("days must be positive: " + days);
@@ -412,6 +560,13 @@ public final class HeldCertificate {
             return this;
         }
 
+        /**
+         * The serial number; a random positive 127-bit number by default.
+         *
+         * @param serialNumber a positive number (RFC 5280 section 4.1.2.2)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code serialNumber} is not positive
+         */
         public Builder serialNumber(BigInteger serialNumber) {
             if (serialNumber.signum() <= 0) {
                 throw new IllegalArgumentException("serial numbers are positive (RFC 5280 4.1.2.2): " + serialNumber);
@@ -420,7 +575,12 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Any serial number, zero, negative or longer than RFC 5280's 20 octets: to test that a verifier refuses it. */
+        /**
+         * Any serial number, zero, negative or longer than RFC 5280's 20 octets: to test that a verifier refuses it.
+         *
+         * @param serialNumber any number
+         * @return this builder
+         */
         public Builder serialNumberUnchecked(BigInteger serialNumber) {
             this.serial = Objects.requireNonNull(serialNumber, "serialNumber");
             return this;
@@ -430,13 +590,20 @@ public final class HeldCertificate {
          * Writes notBefore and notAfter as GeneralizedTime with their milliseconds
          * ({@code 20300101000000.5Z}), which RFC 5280 4.1.2.5.2 forbids and some CAs wrote anyway;
          * otherwise the dates are whole seconds, UTCTime before 2050.
+         *
+         * @param withFractionalSeconds {@code true} for the forbidden encoding
+         * @return this builder
          */
         public Builder generalizedTime(boolean withFractionalSeconds) {
             this.generalizedTime = withFractionalSeconds;
             return this;
         }
 
-        /** An X.509 version 1 certificate: no extensions at all (a CA made this way is an old-style root). */
+        /**
+         * An X.509 version 1 certificate: no extensions at all (a CA made this way is an old-style root).
+         *
+         * @return this builder
+         */
         public Builder version1() {
             this.version1 = true;
             return this;
@@ -445,6 +612,11 @@ public final class HeldCertificate {
         /**
          * Adds an extension as given ({@code value} is the DER of the extension's value), in place
          * of any the builder would add with the same OID: for malformed or unusual extensions.
+         *
+         * @param oid the extension's dotted OID
+         * @param critical whether it is marked critical
+         * @param value the DER of the extension's value
+         * @return this builder
          */
         public Builder addExtension(String oid, boolean critical, byte[] value) {
             ASN1ObjectIdentifier id = new ASN1ObjectIdentifier(oid);
@@ -452,13 +624,26 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code 2.5.29.15}, ...). */
+        /**
+         * Leaves out an extension the builder would add (subjectKeyIdentifier {@code 2.5.29.14}, keyUsage {@code
+         * 2.5.29.15}, ...).
+         *
+         * @param oid the extension's dotted OID
+         * @return this builder
+         */
         public Builder omitExtension(String oid) {
             omitted.add(new ASN1ObjectIdentifier(oid).getId());
             return this;
         }
 
-        /** Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31}, say). */
+        /**
+         * Marks an extension the builder adds critical or not (a critical cRLDistributionPoints {@code 2.5.29.31},
+         * say).
+         *
+         * @param oid the extension's dotted OID
+         * @param critical whether it is marked critical
+         * @return this builder
+         */
         public Builder extensionCritical(String oid, boolean critical) {
             criticality.put(new ASN1ObjectIdentifier(oid).getId(), critical);
             return this;
@@ -467,6 +652,9 @@ public final class HeldCertificate {
         /**
          * Makes a CA certificate that may sign {@code maxIntermediates} more levels of CAs
          * below it (0: it signs only leaves).
+         *
+         * @param maxIntermediates the path length constraint (RFC 5280 section 4.2.1.9)
+         * @return this builder
          */
         public Builder certificateAuthority(int maxIntermediates) {
             if (maxIntermediates < 0) {
@@ -476,7 +664,12 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Signs with {@code issuer}'s key; without this the certificate is self-signed. */
+        /**
+         * Signs with {@code issuer}'s key; without this the certificate is self-signed.
+         *
+         * @param issuer the issuing CA with its key
+         * @return this builder
+         */
         public Builder signedBy(HeldCertificate issuer) {
             this.issuer = Objects.requireNonNull(issuer, "issuer");
             return this;
@@ -486,6 +679,9 @@ public final class HeldCertificate {
          * The key usage bits, as Bouncy Castle's {@link KeyUsage} constants ORed together
          * (for example {@code KeyUsage.digitalSignature | KeyUsage.keyEncipherment}).
          * Default: keyCertSign and cRLSign for a CA, digitalSignature (and keyEncipherment for RSA) for others.
+         *
+         * @param bits the key usage bits
+         * @return this builder
          */
         public Builder keyUsage(int bits) {
             this.keyUsage = bits;
@@ -496,6 +692,9 @@ public final class HeldCertificate {
          * The extended key usages by name ({@link #SERVER_AUTH}, {@link #CLIENT_AUTH},
          * {@link #OCSP_SIGNING}, ...) or dotted OID. Default: serverAuth and clientAuth for
          * leaves, none for CAs. Called with no arguments, the extension is left out.
+         *
+         * @param usages usage names or dotted OIDs
+         * @return this builder
          */
         public Builder extendedKeyUsage(String... usages) {
             extendedKeyUsages.clear();
@@ -504,25 +703,45 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Adds an AIA OCSP responder URL ({@code authorityInfoAccess=OCSP;URI:...}). */
+        /**
+         * Adds an AIA OCSP responder URL ({@code authorityInfoAccess=OCSP;URI:...}).
+         *
+         * @param url the responder's URL
+         * @return this builder
+         */
         public Builder ocspUrl(String url) {
             ocspUrls.add(Objects.requireNonNull(url, "url"));
             return this;
         }
 
-        /** Adds a CRL distribution point URL. */
+        /**
+         * Adds a CRL distribution point URL.
+         *
+         * @param url where the CRL can be fetched
+         * @return this builder
+         */
         public Builder crlUrl(String url) {
             crlUrls.add(Objects.requireNonNull(url, "url"));
             return this;
         }
 
-        /** Adds the TLS feature extension with status_request (RFC 7633, "OCSP must-staple"). */
+        /**
+         * Adds the TLS feature extension with status_request (RFC 7633, "OCSP must-staple").
+         *
+         * @param on {@code true} to add the extension
+         * @return this builder
+         */
         public Builder mustStaple(boolean on) {
             this.mustStaple = on;
             return this;
         }
 
-        /** Adds id-pkix-ocsp-nocheck, as an OCSP responder certificate carries it. */
+        /**
+         * Adds id-pkix-ocsp-nocheck, as an OCSP responder certificate carries it.
+         *
+         * @param on {@code true} to add the extension
+         * @return this builder
+         */
         public Builder ocspNoCheck(boolean on) {
             this.ocspNoCheck = on;
             return this;
@@ -532,6 +751,10 @@ public final class HeldCertificate {
          * Name constraints (RFC 5280 section 4.2.1.10) on DNS names, for a CA: only names in the
          * permitted subtrees (when any are given) and none in the excluded ones may be issued
          * under it. Replaces every subtree given before.
+         *
+         * @param permittedDnsNames DNS names whose subtrees are permitted
+         * @param excludedDnsNames DNS names whose subtrees are excluded
+         * @return this builder
          */
         public Builder nameConstraints(List<String> permittedDnsNames, List<String> excludedDnsNames) {
             permitted.clear();
@@ -552,18 +775,33 @@ public final class HeldCertificate {
          * {@code email:user@example.com}, {@code URI:.example.com}, {@code DirName:C=DE,O=Example} (in
          * the order {@link #subject(String)} keeps; a subject lies within it when its RDNs begin with
          * these), or {@code IP:#hex} for the raw octets (a malformed range, say).
+         *
+         * @param spec a subtree, e.g. {@code DNS:.example.com}
+         * @return this builder
          */
         public Builder permittedSubtree(String spec) {
             permitted.add(subtree(spec));
             return this;
         }
 
-        /** Adds an excluded subtree; the same forms as {@link #permittedSubtree(String)}. */
+        /**
+         * Adds an excluded subtree; the same forms as {@link #permittedSubtree(String)}.
+         *
+         * @param spec a subtree, e.g. {@code DNS:.example.com}
+         * @return this builder
+         */
         public Builder excludedSubtree(String spec) {
             excluded.add(subtree(spec));
             return this;
         }
 
+        /**
+         * Generates the key (unless one was given) and signs the certificate.
+         *
+         * @return the certificate with its key and chain
+         * @throws TlsException ({@code BAD_CONFIGURATION}) when the key cannot be made or the
+         *     certificate cannot be signed with the settings given
+         */
         public HeldCertificate build() throws TlsException {
             try {
                 return build0();

@@ -27,6 +27,12 @@ public final class KeyMaterial {
     /**
      * Key material already in memory ({@code SSL_cert} and {@code SSL_key}): checks, as the
      * loader does for files, that {@code key} belongs to the first certificate of {@code chain}.
+     *
+     * @param key the private key
+     * @param chain the own certificate first, then its issuers
+     * @return the key material
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an empty chain or a key that does not
+     *     match its first certificate
      */
     public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain) throws TlsException {
         if (chain.isEmpty()) {
@@ -45,17 +51,17 @@ public final class KeyMaterial {
         return new KeyMaterial(key, chain);
     }
 
-    /** The private key of {@link #leaf()}. */
+    /** {@return the private key of {@link #leaf()}} */
     public PrivateKey key() {
         return key;
     }
 
-    /** The certificates, leaf first, then the intermediates in the order the source gave them. */
+    /** {@return the certificates, leaf first, then the intermediates in the order the source gave them} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The certificate the key belongs to. */
+    /** {@return the certificate the key belongs to} */
     public X509Certificate leaf() {
         return chain.get(0);
     }

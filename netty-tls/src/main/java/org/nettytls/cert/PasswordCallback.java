@@ -15,10 +15,18 @@ public interface PasswordCallback {
     /**
      * The password for {@code source}, the file (or in-memory source name) being read, so that a
      * prompt can name it; {@code null} when there is none to give.
+     *
+     * @param source the file or source being read
+     * @return the password, or {@code null}
      */
     char[] password(String source);
 
-    /** A callback that always answers {@code password} (a fresh copy each time). */
+    /**
+     * A callback that always answers {@code password} (a fresh copy each time).
+     *
+     * @param password the password
+     * @return the callback
+     */
     static PasswordCallback of(String password) {
         java.util.Objects.requireNonNull(password, "password");
         return source -> password.toCharArray();

@@ -26,14 +26,25 @@ public final class Pem {
     private Pem() {
     }
 
-    /** One PEM block of the given label ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...) around {@code der}. */
+    /**
+     * One PEM block of the given label ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...) around {@code der}.
+     *
+     * @param label the block's label
+     * @param der the content
+     * @return the PEM text
+     */
     public static String encode(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n"
                 + MIME.encodeToString(der)
                 + "\n-----END " + label + "-----\n";
     }
 
-    /** The certificate as a {@code CERTIFICATE} block. */
+    /**
+     * The certificate as a {@code CERTIFICATE} block.
+     *
+     * @param certificate the certificate
+     * @return the PEM text
+     */
     public static String certificate(X509Certificate certificate) {
         try {
             return encode("CERTIFICATE", certificate.getEncoded());
@@ -42,7 +53,12 @@ public final class Pem {
         }
     }
 
-    /** The certificates, in order, as concatenated {@code CERTIFICATE} blocks. */
+    /**
+     * The certificates, in order, as concatenated {@code CERTIFICATE} blocks.
+     *
+     * @param certificates the certificates
+     * @return the PEM text
+     */
     public static String certificates(List<X509Certificate> certificates) {
         StringBuilder sb = new StringBuilder();
         for (X509Certificate c : certificates) {
@@ -55,6 +71,9 @@ public final class Pem {
      * The key as an unencrypted PKCS#8 {@code PRIVATE KEY} block. An EC key carries its public key
      * inside, as OpenSSL writes it: the JDK's encoding leaves the optional public key out, and
      * GnuTLS (3.7's {@code certtool}, {@code gnutls-serv}) cannot read such a key.
+     *
+     * @param key the key
+     * @return the PEM text; a secret
      */
     public static String privateKey(PrivateKey key) {
         byte[] der = key.getEncoded();

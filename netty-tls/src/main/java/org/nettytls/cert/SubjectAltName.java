@@ -22,14 +22,23 @@ import java.util.Objects;
 public final class SubjectAltName {
     /** The GeneralName choices of RFC 5280, in tag order. */
     public enum Type {
+        /** otherName [0]. */
         OTHER_NAME("othername"),
+        /** rfc822Name [1]: a mail address. */
         EMAIL("email"),
+        /** dNSName [2]. */
         DNS("DNS"),
+        /** x400Address [3]. */
         X400_ADDRESS("X400Name"),
+        /** directoryName [4]: an X.500 name. */
         DIRECTORY_NAME("DirName"),
+        /** ediPartyName [5]. */
         EDI_PARTY_NAME("EdiPartyName"),
+        /** uniformResourceIdentifier [6]. */
         URI("URI"),
+        /** iPAddress [7]: 4 or 16 bytes. */
         IP("IP"),
+        /** registeredID [8]: an OID. */
         REGISTERED_ID("RID");
 
         private final String label;
@@ -38,12 +47,12 @@ public final class SubjectAltName {
             this.label = label;
         }
 
-        /** The prefix OpenSSL prints, such as {@code DNS} or {@code IP}. */
+        /** {@return the prefix OpenSSL prints, such as {@code DNS} or {@code IP}} */
         public String label() {
             return label;
         }
 
-        /** The GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress, ... */
+        /** {@return the GeneralName tag: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress, ..} */
         public int tag() {
             return ordinal();
         }
@@ -59,12 +68,22 @@ public final class SubjectAltName {
         this.raw = raw;
     }
 
-    /** A {@code dNSName} entry; its raw bytes are the name's characters, one byte each. */
+    /**
+     * A {@code dNSName} entry; its raw bytes are the name's characters, one byte each.
+     *
+     * @param name the DNS name, e.g. {@code *.example.org}
+     * @return the entry
+     */
     public static SubjectAltName dns(String name) {
         return ia5(Type.DNS, Objects.requireNonNull(name, "name"));
     }
 
-    /** An {@code iPAddress} entry; {@code address} must be an IPv4 or IPv6 literal, never a host name. */
+    /**
+     * An {@code iPAddress} entry; {@code address} must be an IPv4 or IPv6 literal, never a host name.
+     *
+     * @param address the address literal
+     * @return the entry
+     */
     public static SubjectAltName ip(String address) {
         Objects.requireNonNull(address, "address");
         String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
@@ -80,18 +99,33 @@ public final class SubjectAltName {
         }
     }
 
-    /** An {@code iPAddress} entry: 4 bytes (IPv4) or 16 bytes (IPv6), as in the certificate. */
+    /**
+     * An {@code iPAddress} entry: 4 bytes (IPv4) or 16 bytes (IPv6), as in the certificate.
+     *
+     * @param address 4 or 16 bytes
+     * @return the entry
+     */
     public static SubjectAltName ip(byte[] address) {
         Objects.requireNonNull(address, "address");
         return new SubjectAltName(Type.IP, formatAddress(address), address.clone());
     }
 
-    /** An {@code rfc822Name} entry. */
+    /**
+     * An {@code rfc822Name} entry.
+     *
+     * @param address the mail address
+     * @return the entry
+     */
     public static SubjectAltName email(String address) {
         return ia5(Type.EMAIL, Objects.requireNonNull(address, "address"));
     }
 
-    /** A {@code uniformResourceIdentifier} entry. */
+    /**
+     * A {@code uniformResourceIdentifier} entry.
+     *
+     * @param uri the URI
+     * @return the entry
+     */
     public static SubjectAltName uri(String uri) {
         return ia5(Type.URI, Objects.requireNonNull(uri, "uri"));
     }
@@ -99,6 +133,9 @@ public final class SubjectAltName {
     /**
      * Parses the command line's {@code DNS:x}, {@code IP:y}, {@code EMAIL:z} and {@code URI:u}
      * form (type case-insensitive, split at the first colon, so {@code IP:fe80::1} works).
+     *
+     * @param spec {@code TYPE:value}
+     * @return the entry
      */
     public static SubjectAltName parse(String spec) {
         int colon = spec.indexOf(':');
@@ -132,25 +169,29 @@ public final class SubjectAltName {
         return new SubjectAltName(type, text, text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /**
+     * The name's type (the GeneralName choice of RFC 5280 section 4.2.1.6).
+     *
+     * @return the type
+     */
     public Type type() {
         return type;
     }
 
     /**
-     * The value as text: the name for {@code DNS}, {@code email} and {@code URI}; the address for
-     * {@code IP}, dotted or as eight colon-separated hex groups ({@code 0:0:0:0:0:0:0:1}, as
-     * {@code openssl x509 -text} prints it; the reference compresses to {@code ::1}), or in hex
-     * when it is neither 4 nor 16 bytes; OpenSSL's one-line form for {@code DirName}; the dotted
-     * OID for {@code RID}; {@code <unsupported>}, as OpenSSL prints it, for the others.
+     * {@return the value as text: the name for {@code DNS}, {@code email} and {@code URI}; the address for {@code
+     * IP}, dotted or as eight colon-separated hex groups ({@code 0:0:0:0:0:0:0:1}, as {@code openssl x509 -text}
+     * prints it; the reference compresses to {@code ::1}), or in hex when it is neither 4 nor 16 bytes; OpenSSL's
+     * one-line form for {@code DirName}; the dotted OID for {@code RID}; {@code <unsupported>}, as OpenSSL prints it,
+     * for the others}
      */
     public String value() {
         return value;
     }
 
     /**
-     * The bytes in the certificate: the address for {@code IP}, the IA5String contents for
-     * {@code DNS}, {@code email} and {@code URI}, the DER encoding of the name for the others.
-     * A copy.
+     * {@return the bytes in the certificate: the address for {@code IP}, the IA5String contents for {@code DNS},
+     * {@code email} and {@code URI}, the DER encoding of the name for the others} A copy.
      */
     public byte[] rawValue() {
         return raw.clone();

@@ -59,14 +59,14 @@ public final class IoSocketSsl {
     private IoSocketSsl() {
     }
 
-    /** Every key {@link #clientOptions} takes, sorted. */
+    /** {@return every key {@link #clientOptions} takes, sorted} */
     public static Set<String> clientKeys() {
         Set<String> keys = new TreeSet<>(COMMON);
         keys.addAll(CLIENT);
         return keys;
     }
 
-    /** Every key {@link #serverOptions} and {@link #sniMapping} take, sorted. */
+    /** {@return every key {@link #serverOptions} and {@link #sniMapping} take, sorted} */
     public static Set<String> serverKeys() {
         Set<String> keys = new TreeSet<>(COMMON);
         keys.addAll(SERVER);
@@ -77,6 +77,8 @@ public final class IoSocketSsl {
      * The reference's verify mode bits: 0 {@code SSL_VERIFY_NONE}, 1 {@code SSL_VERIFY_PEER}, and
      * with 1 also 2 {@code SSL_VERIFY_FAIL_IF_NO_PEER_CERT} and 4 {@code SSL_VERIFY_CLIENT_ONCE}.
      *
+     * @param bits {@code SSL_verify_mode} as a number
+     * @return the mode
      * @throws TlsException {@code BAD_CONFIGURATION} for other bits, or 2 or 4 without 1
      */
     public static VerifyMode verifyMode(int bits) throws TlsException {
@@ -90,7 +92,14 @@ public final class IoSocketSsl {
         return (bits & 0x02) != 0 ? VerifyMode.REQUIRE : (bits & 0x04) != 0 ? VerifyMode.CLIENT_ONCE : VerifyMode.PEER;
     }
 
-    /** A client's options from the reference's map; {@code TlsClientOptions.builder()}'s defaults for the rest. */
+    /**
+     * A client's options from the reference's map; {@code TlsClientOptions.builder()}'s defaults for the rest.
+     *
+     * @param options {@code SSL_*} keys to values, as IO::Socket::SSL takes them
+     * @return a builder holding them, to change further or build
+     * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
+     *     server-only or ill-typed option, or a file that cannot be loaded
+     */
     public static TlsClientOptions.Builder clientOptions(Map<String, ?> options) throws TlsException {
         TlsClientOptions.Builder b = TlsClientOptions.builder();
         for (Map.Entry<String, ?> e : options.entrySet()) {
@@ -115,6 +124,11 @@ public final class IoSocketSsl {
     /**
      * A server's options from the reference's map, for one certificate ({@code SSL_cert_file} a
      * path); its hash form (a certificate per server name) is {@link #sniMapping}.
+     *
+     * @param options {@code SSL_*} keys to values, as IO::Socket::SSL takes them
+     * @return a builder holding them, to change further or build
+     * @throws TlsException ({@code BAD_CONFIGURATION}, naming the {@code SSL_*} key) for an unknown,
+     *     client-only or ill-typed option, or a file that cannot be loaded
      */
     public static TlsServerOptions.Builder serverOptions(Map<String, ?> options) throws TlsException {
         TlsServerOptions.Builder b = TlsServerOptions.builder();
@@ -154,6 +168,11 @@ public final class IoSocketSsl {
      * maps each server name to its certificate, {@code 'name%ecc'} (any suffix after {@code %})
      * to a second certificate of another key type for that name, and {@code ''} to the default
      * for clients that send no name or one nothing matches. Every other key applies to every name.
+     *
+     * @param options {@code SSL_*} keys to values, {@code SSL_cert_file} a hash
+     * @return the mapping
+     * @throws TlsException ({@code BAD_CONFIGURATION}) when {@code SSL_cert_file} and {@code
+     *     SSL_key_file} are not hashes with the same names, or an entry's context cannot be built
      */
     public static SniMapping sniMapping(Map<String, ?> options) throws TlsException {
         Object certs = options.get("SSL_cert_file");

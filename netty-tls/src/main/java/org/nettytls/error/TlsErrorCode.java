@@ -81,7 +81,7 @@ public enum TlsErrorCode {
         this.id = id;
     }
 
-    /** The stable, lower-case identifier of this code, such as {@code hostname-mismatch}. */
+    /** {@return the stable, lower-case identifier of this code, such as {@code hostname-mismatch}} */
     public String id() {
         return id;
     }

@@ -14,33 +14,66 @@ import javax.net.ssl.SSLException;
 public class TlsException extends SSLException {
     private static final long serialVersionUID = 1L;
 
+    /** The stable code, never {@code null}; serialized with the exception. */
     private final TlsErrorCode code;
 
+    /**
+     * An exception with a stable code and a message that says what was expected and what was found.
+     *
+     * @param code the stable code
+     * @param message the message
+     */
     public TlsException(TlsErrorCode code, String message) {
         this(code, message, null);
     }
 
+    /**
+     * An exception with a stable code, a message that says what was expected and what was found, and its
+     * cause.
+     *
+     * @param code the stable code
+     * @param message the message
+     * @param cause the underlying failure
+     */
     public TlsException(TlsErrorCode code, String message, Throwable cause) {
         super(Objects.requireNonNull(message, "message"), cause);
         this.code = Objects.requireNonNull(code, "code");
     }
 
-    /** The stable code of this failure. */
+    /** {@return the stable code of this failure} */
     public TlsErrorCode code() {
         return code;
     }
 
-    /** A configuration error that names the offending option (its IO::Socket::SSL name where there is one). */
+    /**
+     * A configuration error that names the offending option (its IO::Socket::SSL name where there is one).
+     *
+     * @param option the option's name
+     * @param problem what is wrong with it
+     * @return a {@code BAD_CONFIGURATION} exception
+     */
     public static TlsException badConfiguration(String option, String problem) {
         return new TlsException(TlsErrorCode.BAD_CONFIGURATION, option + ": " + problem);
     }
 
-    /** An input error that names the offending file or source. */
+    /**
+     * An input error that names the offending file or source.
+     *
+     * @param source the file or source's name
+     * @param problem what is wrong with it
+     * @param cause the underlying failure, or {@code null}
+     * @return a {@code BAD_INPUT} exception
+     */
     public static TlsException badInput(String source, String problem, Throwable cause) {
         return new TlsException(TlsErrorCode.BAD_INPUT, source + ": " + problem, cause);
     }
 
-    /** The first {@code TlsException} in the cause chain of {@code t}, or {@code null}. */
+    /**
+     * The first {@code TlsException} in the cause chain of {@code t}, or {@code null}.
+     *
+     * @param t any throwable
+     * @return the exception, or {@code null}
+     */
     public static TlsException find(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof TlsException) {
@@ -66,6 +99,9 @@ public class TlsException extends SSLException {
      * one (a trust manager's refusal, say), or else a new one whose code is read from Netty's
      * and BoringSSL's failure (timeout, not TLS at all, no shared protocol or cipher, an alert
      * from the peer, a broken connection). Never {@code null}.
+     *
+     * @param t any failure of a TLS connection
+     * @return the exception that explains it, never {@code null}
      */
     public static TlsException classify(Throwable t) {
         TlsException found = find(t);

@@ -15,7 +15,9 @@ import java.util.Objects;
  * keys and retire old ones (see {@link TicketKeyRing}).
  */
 public final class TicketKey {
+    /** The length of a key name in bytes: the {@code key_name} of an RFC 5077 ticket. */
     public static final int NAME_SIZE = 16;
+    /** The length of the secret in bytes: 16 for the HMAC key, 16 for the AES-128 key. */
     public static final int SECRET_SIZE = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -27,7 +29,13 @@ public final class TicketKey {
         this.secret = secret;
     }
 
-    /** A key from its 16-byte name and 32-byte secret, e.g. from a fleet's key store. */
+    /**
+     * A key from its 16-byte name and 32-byte secret, e.g. from a fleet's key store.
+     *
+     * @param name 16 bytes
+     * @param secret 32 bytes
+     * @return the key
+     */
     public static TicketKey of(byte[] name, byte[] secret) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(secret, "secret");
@@ -40,7 +48,7 @@ public final class TicketKey {
         return new TicketKey(name.clone(), secret.clone());
     }
 
-    /** A fresh key with a random name and secret. */
+    /** {@return a fresh key with a random name and secret} */
     public static TicketKey random() {
         byte[] name = new byte[NAME_SIZE];
         byte[] secret = new byte[SECRET_SIZE];
@@ -49,15 +57,25 @@ public final class TicketKey {
         return new TicketKey(name, secret);
     }
 
+    /**
+     * The key's name, written into every ticket it encrypts so the server can find the key again.
+     *
+     * @return a copy of the 16-byte name
+     */
     public byte[] name() {
         return name.clone();
     }
 
-    /** The name in hex, safe to log (the secret is never printed). */
+    /** {@return the name in hex, safe to log (the secret is never printed)} */
     public String nameHex() {
         return HexFormat.of().formatHex(name);
     }
 
+    /**
+     * The secret; whoever holds it can decrypt every session it protected.
+     *
+     * @return a copy of the 32-byte secret
+     */
     public byte[] secret() {
         return secret.clone();
     }

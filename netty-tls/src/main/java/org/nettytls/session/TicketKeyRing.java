@@ -17,7 +17,12 @@ public final class TicketKeyRing implements TicketKeySource {
         this.keys = keys;
     }
 
-    /** A ring with one fresh current key that keeps {@code decryptOnly} previous keys for decryption. */
+    /**
+     * A ring with one fresh current key that keeps {@code decryptOnly} previous keys for decryption.
+     *
+     * @param decryptOnly how many previous keys still decrypt
+     * @return the ring
+     */
     public static TicketKeyRing create(int decryptOnly) {
         if (decryptOnly < 0) {
             throw new IllegalArgumentException("decryptOnly must not be negative: " + decryptOnly);
@@ -30,12 +35,21 @@ public final class TicketKeyRing implements TicketKeySource {
         return keys;
     }
 
-    /** Makes a fresh key current; returns it. */
+    /**
+     * Makes a fresh key current.
+     *
+     * @return the new current key
+     */
     public TicketKey rotate() {
         return rotate(TicketKey.random());
     }
 
-    /** Makes {@code next} current (e.g. a key agreed across a fleet); returns it. */
+    /**
+     * Makes {@code next} current (e.g. a key agreed across a fleet); returns it.
+     *
+     * @param next the new current key
+     * @return {@code next}
+     */
     public synchronized TicketKey rotate(TicketKey next) {
         List<TicketKey> k = new ArrayList<>(keys.size() + 1);
         k.add(next);

@@ -20,10 +20,16 @@ import org.nettytls.annotation.Spi;
 @Spi
 @FunctionalInterface
 public interface TicketKeySource {
-    /** The keys now, current first; never empty. */
+    /** {@return the keys now, current first; never empty} */
     List<TicketKey> ticketKeys();
 
-    /** A source with fixed keys, the first current. */
+    /**
+     * A source with fixed keys, the first current.
+     *
+     * @param current the key that encrypts
+     * @param decryptOnly older keys that only decrypt
+     * @return the source
+     */
     static TicketKeySource of(TicketKey current, TicketKey... decryptOnly) {
         List<TicketKey> keys = new java.util.ArrayList<>();
         keys.add(current);

@@ -111,6 +111,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     /** When reading the ClientHello began (System.nanoTime()), for an observed handshake's duration. */
     private long began;
 
+    /**
+     * A selector for one connection (it holds the ClientHello being read: never share it).
+     *
+     * @param lookup finds the context for the requested name
+     * @param options limits on the ClientHello and the lookup
+     */
     public SniCertSelector(SniLookup lookup, SniSelectorOptions options) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.options = Objects.requireNonNull(options, "options");
@@ -120,6 +126,11 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     /**
      * Adds a selector as {@code "tls"}, where {@code TlsServerContext.install} puts the
      * {@code SslHandler} of a single certificate; the chosen context's stack takes its place.
+     *
+     * @param pipeline an accepted channel's pipeline
+     * @param lookup finds the context for the requested name
+     * @param options the selector's limits
+     * @return the selector
      */
     public static SniCertSelector install(ChannelPipeline pipeline, SniLookup lookup, SniSelectorOptions options) {
         SniCertSelector selector = new SniCertSelector(lookup, options);
@@ -128,11 +139,12 @@ public final class SniCertSelector extends ByteToMessageDecoder implements Chann
     }
 
     /**
-     * Completes with the {@link SslHandler} this selector put in its place (before that handler's
-     * handshake), or fails when it put none there (it refused the hello, the name is unknown, the
-     * lookup failed or the client left). A handler that judges a hello the selector could not read
-     * counts: its handshake then fails with BoringSSL's answer. Lets a pipeline that starts TLS
-     * later, such as {@code StartTlsHandler}, attach to the handler it cannot know in advance.
+     * {@return a future that completes with the {@link SslHandler} this selector put in its place (before that
+     * handler's
+     * handshake), or fails when it put none there (it refused the hello, the name is unknown, the lookup failed or
+     * the client left)} A handler that judges a hello the selector could not read counts: its handshake then fails
+     * with BoringSSL's answer. Lets a pipeline that starts TLS later, such as {@code StartTlsHandler}, attach to the
+     * handler it cannot know in advance.
      *
      * <p>Please note: it may complete after that handler has already answered the ClientHello
      * (always when the lookup answers later), so it is too late for anything that must be set

@@ -21,6 +21,9 @@ public interface SniLookup {
      * as A-labels; {@code null} when the client sent no name. The stage completes with
      * {@code null} when there is no certificate for the name (the selector then refuses the
      * handshake with an {@code unrecognized_name} alert), or exceptionally when the lookup failed.
+     *
+     * @param serverName the canonical name, or {@code null}
+     * @return completes with the context, or {@code null}
      */
     CompletionStage<TlsServerContext> lookup(String serverName);
 }

@@ -44,14 +44,19 @@ public final class SniMapping implements SniLookup {
         this.contexts = Collections.unmodifiableMap(contexts);
     }
 
+    /**
+     * A builder with no names and no default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * A mapping with no names: every client gets {@code unrecognized_name}. For a server that
-     * waits for its first certificates (from ACME, say) and reloads when they come; a
-     * {@link Builder} with no names refuses to build, as that is usually a mistake.
+     * {@return a mapping with no names: every client gets {@code unrecognized_name}} For a server that waits for its
+     * first certificates (from ACME, say) and reloads when they come; a {@link Builder} with no names refuses to
+     * build, as that is usually a mistake.
      */
     public static SniMapping empty() {
         return new SniMapping(new LinkedHashMap<>());
@@ -67,16 +72,21 @@ public final class SniMapping implements SniLookup {
             this.context = context;
         }
 
-        /** The configured name that matched, exact or {@code *.}wildcard; {@code null} for the default. */
+        /** {@return the configured name that matched, exact or {@code *.}wildcard; {@code null} for the default} */
         public String name() {
             return name.isEmpty() ? null : name;
         }
 
-        /** Whether the default entry matched: no name was sent, or one nothing else matches. */
+        /** {@return whether the default entry matched: no name was sent, or one nothing else matches} */
         public boolean isDefault() {
             return name.isEmpty();
         }
 
+        /**
+         * The server context chosen for this name.
+         *
+         * @return the context
+         */
         public TlsServerContext context() {
             return context;
         }
@@ -90,6 +100,9 @@ public final class SniMapping implements SniLookup {
     /**
      * The entry for a name as a client sent it (any case, trailing dot, Unicode or A-labels), or
      * {@code null} for no name; {@code null} when nothing matches and there is no default.
+     *
+     * @param serverName the name as sent, or {@code null}
+     * @return the entry, or {@code null}
      */
     public Entry find(String serverName) {
         String name = ServerNames.canonical(serverName, false);
@@ -114,19 +127,27 @@ public final class SniMapping implements SniLookup {
         return CompletableFuture.completedFuture(e == null ? null : e.context());
     }
 
-    /** The configured names in canonical form (exact and {@code *.}wildcard; the default is {@link #defaultContext()}). */
+    /**
+     * {@return the configured names in canonical form (exact and {@code *.}wildcard; the default is {@link
+     * #defaultContext()})}
+     */
     public List<String> names() {
         List<String> names = new ArrayList<>(contexts.keySet());
         names.remove(DEFAULT);
         return List.copyOf(names);
     }
 
-    /** The context configured under exactly {@code name} (canonical form), or {@code null}. */
+    /**
+     * The context configured under exactly {@code name} (canonical form), or {@code null}.
+     *
+     * @param name a configured name in canonical form
+     * @return the context, or {@code null}
+     */
     public TlsServerContext context(String name) {
         return name.isEmpty() ? null : contexts.get(name);
     }
 
-    /** The default entry's context ({@link Builder#addDefault}), or {@code null}. */
+    /** {@return the default entry's context ({@link Builder#addDefault}), or {@code null}} */
     public TlsServerContext defaultContext() {
         return contexts.get(DEFAULT);
     }
@@ -140,6 +161,10 @@ public final class SniMapping implements SniLookup {
         return "SniMapping" + shown;
     }
 
+    /**
+     * Builds a {@link SniMapping}: names and wildcards to contexts, with an optional default ({@code
+     * SSL_cert_file} given as a hash).
+     */
     public static final class Builder {
         private final Map<String, TlsServerOptions> options = new LinkedHashMap<>();
         private final Map<String, TlsServerContext> built = new LinkedHashMap<>();
@@ -152,6 +177,9 @@ public final class SniMapping implements SniLookup {
          * certificate for the name (RSA and ECDSA, the reference's {@code 'name%ecc'}) go on the
          * options ({@code TlsServerOptions.Builder.addCertificate}).
          *
+         * @param name an exact name or {@code *.}wildcard
+         * @param serverOptions the options its context is built from
+         * @return this builder
          * @throws IllegalArgumentException when the name is no host name or is given twice
          */
         public Builder add(String name, TlsServerOptions serverOptions) {
@@ -160,7 +188,13 @@ public final class SniMapping implements SniLookup {
             return this;
         }
 
-        /** Serves {@code name} with a context built elsewhere. */
+        /**
+         * Serves {@code name} with a context built elsewhere.
+         *
+         * @param name an exact name or {@code *.}wildcard
+         * @param context the context
+         * @return this builder
+         */
         public Builder add(String name, TlsServerContext context) {
             String key = key(name);
             built.put(key, Objects.requireNonNull(context, "context"));
@@ -170,13 +204,21 @@ public final class SniMapping implements SniLookup {
         /**
          * Serves clients that sent no name, or a name nothing else matches: the reference's
          * {@code ''} entry. Without a default such clients get no certificate.
+         *
+         * @param serverOptions the options the default context is built from
+         * @return this builder
          */
         public Builder addDefault(TlsServerOptions serverOptions) {
             options.put(defaultKey(), Objects.requireNonNull(serverOptions, "serverOptions"));
             return this;
         }
 
-        /** {@link #addDefault(TlsServerOptions)} with a context built elsewhere. */
+        /**
+         * {@link #addDefault(TlsServerOptions)} with a context built elsewhere.
+         *
+         * @param context the default context
+         * @return this builder
+         */
         public Builder addDefault(TlsServerContext context) {
             built.put(defaultKey(), Objects.requireNonNull(context, "context"));
             return this;
@@ -189,12 +231,21 @@ public final class SniMapping implements SniLookup {
             return DEFAULT;
         }
 
-        /** Whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is the explicit way). */
+        /**
+         * {@return whether no name has been added yet ({@link #build()} refuses that; {@link SniMapping#empty()} is
+         * the explicit way)}
+         */
         public boolean isEmpty() {
             return options.isEmpty() && built.isEmpty();
         }
 
-        /** Builds every context; a bad certificate or option fails here, naming the server name. */
+        /**
+         * Builds every context; a bad certificate or option fails here, naming the server name.
+         *
+         * @return the mapping, immutable
+         * @throws TlsException when an entry's server context cannot be built (its code, with the
+         *     name in the message)
+         */
         public SniMapping build() throws TlsException {
             Map<String, TlsServerContext> contexts = new LinkedHashMap<>(built);
             for (Map.Entry<String, TlsServerOptions> e : options.entrySet()) {

@@ -73,6 +73,12 @@ public final class SniMinter implements SniLookup {
         };
     }
 
+    /**
+     * A builder whose certificates are signed by {@code proxyCa}.
+     *
+     * @param proxyCa a CA certificate with its key, trusted by the clients of the proxy
+     * @return a new builder
+     */
     public static Builder builder(HeldCertificate proxyCa) {
         return new Builder(proxyCa);
     }
@@ -86,7 +92,12 @@ public final class SniMinter implements SniLookup {
         return cached("name:" + serverName, () -> mint(serverName));
     }
 
-    /** A context whose certificate copies {@code upstream}'s subject, names and validity, minted or cached. */
+    /**
+     * A context whose certificate copies {@code upstream}'s subject, names and validity, minted or cached.
+     *
+     * @param upstream the upstream server's certificate
+     * @return completes with the context
+     */
     public CompletionStage<TlsServerContext> cloneOf(X509Certificate upstream) {
         String key;
         try {
@@ -97,7 +108,7 @@ public final class SniMinter implements SniLookup {
         return cached(key, () -> clone(upstream));
     }
 
-    /** How many contexts the cache holds now. */
+    /** {@return how many contexts the cache holds now} */
     public int cachedCount() {
         synchronized (cache) {
             return cache.size();
@@ -141,7 +152,14 @@ public final class SniMinter implements SniLookup {
         return result;
     }
 
-    /** Mints a certificate for {@code name} now, on this thread. */
+    /**
+     * Mints a certificate for {@code name} now, on this thread.
+     *
+     * @param name a host name
+     * @return the certificate and key
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for a name that is not a valid host name, or
+     *     when signing fails
+     */
     public KeyMaterial mint(String name) throws TlsException {
         String canonical = ServerNames.canonical(name, false);
         if (canonical == null) {
@@ -151,7 +169,13 @@ public final class SniMinter implements SniLookup {
                 .serialNumber(nextSerial()).days((int) Math.max(1, validity.toDays())).signedBy(ca).build().keyMaterial();
     }
 
-    /** Mints a copy of {@code upstream} now, on this thread: its subject, DNS and IP names and validity. */
+    /**
+     * Mints a copy of {@code upstream} now, on this thread: its subject, DNS and IP names and validity.
+     *
+     * @param upstream the upstream server's certificate
+     * @return the certificate and key
+     * @throws TlsException ({@code BAD_INPUT}) for an upstream certificate that cannot be copied
+     */
     public KeyMaterial clone(X509Certificate upstream) throws TlsException {
         HeldCertificate.Builder b = HeldCertificate.builder()
                 .subject(upstream.getSubjectX500Principal())
@@ -180,6 +204,7 @@ public final class SniMinter implements SniLookup {
         return serialBase.add(BigInteger.valueOf(serials.incrementAndGet()));
     }
 
+    /** Builds a {@link SniMinter} that signs certificates with its proxy CA. */
     public static final class Builder {
         private final HeldCertificate ca;
         private Executor executor = ForkJoinPool.commonPool();
@@ -191,7 +216,12 @@ public final class SniMinter implements SniLookup {
             this.ca = Objects.requireNonNull(ca, "proxyCa");
         }
 
-        /** Where minting runs; the common fork-join pool unless set. */
+        /**
+         * Where minting runs; the common fork-join pool unless set.
+         *
+         * @param minting the executor
+         * @return this builder
+         */
         public Builder executor(Executor minting) {
             this.executor = Objects.requireNonNull(minting, "minting");
             return this;
@@ -200,13 +230,21 @@ public final class SniMinter implements SniLookup {
         /**
          * The settings of minted contexts (ALPN, versions, ...), applied to a builder that holds
          * the minted certificate; by default {@link TlsServerOptions}' defaults.
+         *
+         * @param settings changes the builder of each minted context
+         * @return this builder
          */
         public Builder options(java.util.function.UnaryOperator<TlsServerOptions.Builder> settings) {
             this.options = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
-        /** At most this many contexts are cached (default 1000); the least recently used go first. */
+        /**
+         * At most this many contexts are cached (default 1000); the least recently used go first.
+         *
+         * @param entries the most contexts cached
+         * @return this builder
+         */
         public Builder maxCached(int entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("maxCached must be at least 1: " + entries);
@@ -215,7 +253,12 @@ public final class SniMinter implements SniLookup {
             return this;
         }
 
-        /** How long certificates minted for a name are valid (whole days, at least one; default 30). */
+        /**
+         * How long certificates minted for a name are valid (whole days, at least one; default 30).
+         *
+         * @param duration the validity
+         * @return this builder
+         */
         public Builder validity(Duration duration) {
             if (duration.toDays() < 1) {
                 throw new IllegalArgumentException("validity must be at least one day: " + duration);
@@ -224,6 +267,13 @@ public final class SniMinter implements SniLookup {
             return this;
         }
 
+        /**
+         * The minter.
+         *
+         * @return the minter
+         * @throws TlsException ({@code BAD_CONFIGURATION}) when the settings cannot make a server
+         *     context
+         */
         public SniMinter build() throws TlsException {
             if (ca.certificate().getBasicConstraints() < 0) {
                 throw TlsException.badConfiguration("proxy_cert", "'" + ca.certificate().getSubjectX500Principal().getName()

@@ -28,7 +28,7 @@ public final class SniReloadEvent extends TlsCompletionEvent {
         return new SniReloadEvent(kept, Objects.requireNonNull(cause, "cause"));
     }
 
-    /** The mapping in service after the reload: the new one, or on failure the one kept. */
+    /** {@return the mapping in service after the reload: the new one, or on failure the one kept} */
     public SniMapping mapping() {
         return mapping;
     }

@@ -39,6 +39,13 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /** Builds the whole mapping, reading its files. */
     @FunctionalInterface
     public interface MappingLoader {
+        /**
+         * Reads the files and builds a new mapping; called at start and on every reload.
+         *
+         * @return the new mapping
+         * @throws TlsException when a file cannot be read or a context cannot be built: the old
+         *     mapping stays
+         */
         SniMapping load() throws TlsException;
     }
 
@@ -53,13 +60,19 @@ public final class SniReloader implements SniLookup, AutoCloseable {
         this.current = new AtomicReference<>(first);
     }
 
-    /** Loads the mapping once; a failure here is the caller's, as at start-up there is nothing to keep. */
+    /**
+     * Loads the mapping once; a failure here is the caller's, as at start-up there is nothing to keep.
+     *
+     * @param loader builds each mapping
+     * @return the reloader
+     * @throws TlsException whatever the first load throws
+     */
     public static SniReloader create(MappingLoader loader) throws TlsException {
         Objects.requireNonNull(loader, "loader");
         return new SniReloader(loader, Objects.requireNonNull(loader.load(), "the loader returned no mapping"));
     }
 
-    /** The mapping in service. */
+    /** {@return the mapping in service} */
     public SniMapping current() {
         return current.get();
     }
@@ -69,15 +82,22 @@ public final class SniReloader implements SniLookup, AutoCloseable {
         return current.get().lookup(serverName);
     }
 
-    /** Calls {@code listener} after every reload, on the thread that reloaded. */
+    /**
+     * Calls {@code listener} after every reload, on the thread that reloaded.
+     *
+     * @param listener hears every reload
+     * @return this {@code SniReloader}
+     */
     public SniReloader onReload(Consumer<SniReloadEvent> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
     /**
-     * Rebuilds the mapping now, on this thread; returns whether the new one is in service.
-     * A failure keeps the previous mapping and is reported to the listeners.
+     * Rebuilds the mapping now, on this thread. A failure keeps the previous mapping and is reported to the
+     * listeners.
+     *
+     * @return whether the new mapping is in service
      */
     public boolean reload() {
         SniReloadEvent event;
@@ -102,6 +122,11 @@ public final class SniReloader implements SniLookup, AutoCloseable {
     /**
      * Checks {@code files} every {@code interval} on {@code scheduler} and reloads when any of
      * them changed (modification time, size, or coming and going). Replaces an earlier watch.
+     *
+     * @param scheduler runs the checks
+     * @param interval how often
+     * @param files the files to watch
+     * @return this {@code SniReloader}
      */
     public SniReloader watch(ScheduledExecutorService scheduler, Duration interval, Path... files) {
         Objects.requireNonNull(scheduler, "scheduler");

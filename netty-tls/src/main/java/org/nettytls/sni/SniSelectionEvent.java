@@ -41,34 +41,36 @@ public final class SniSelectionEvent extends TlsCompletionEvent {
     }
 
     /**
-     * The requested name in canonical form (ASCII, lower case, no trailing dot), or {@code null}
-     * when the client sent none or the failure came before it was known.
+     * {@return the requested name in canonical form (ASCII, lower case, no trailing dot), or {@code null} when the
+     * client sent none or the failure came before it was known}
      */
     public String serverName() {
         return serverName;
     }
 
     /**
-     * The host_name as the client sent it, safe to print: printable ASCII as sent, any other byte
-     * as {@code \\xNN}; {@code null} when none was read. Unlike {@link #serverName()} it is there
-     * for a name that is no DNS name (an IP literal, empty labels, control bytes), which is what a
-     * log of a refused or defaulted name needs to show.
+     * {@return the host_name as the client sent it, safe to print: printable ASCII as sent, any other byte as {@code
+     * \\xNN}; {@code null} when none was read} Unlike {@link #serverName()} it is there for a name that is no DNS
+     * name (an IP literal, empty labels, control bytes), which is what a log of a refused or defaulted name needs to
+     * show.
      */
     public String requestedName() {
         return requestedName;
     }
 
-    /** {@link #serverName()}, else {@link #requestedName()} in quotes, else {@code (no name)}: for log lines. */
+    /**
+     * {@return {@link #serverName()}, else {@link #requestedName()} in quotes, else {@code (no name)}: for log lines}
+     */
     public String describeName() {
         return serverName != null ? serverName : requestedName != null ? "'" + requestedName + "'" : "(no name)";
     }
 
-    /** The chain the server sent, leaf first; empty on failure. */
+    /** {@return the chain the server sent, leaf first; empty on failure} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The certificate the server sent, or {@code null} on failure. */
+    /** {@return the certificate the server sent, or {@code null} on failure} */
     public X509Certificate certificate() {
         return chain.isEmpty() ? null : chain.get(0);
     }

@@ -25,6 +25,10 @@ public final class SniSelectorOptions {
     public static final int DEFAULT_MAX_CLIENT_HELLO_LENGTH = 16 * 1024;
     /** {@code TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT}: a slow hello waits as long as a plain server waits for it. */
     public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long an asynchronous {@link SniLookup} may take by default; then the connection fails with
+     * {@code HANDSHAKE_TIMEOUT}.
+     */
     public static final Duration DEFAULT_LOOKUP_TIMEOUT = Duration.ofSeconds(5);
     /** The defaults. */
     public static final SniSelectorOptions DEFAULTS = builder().build();
@@ -58,61 +62,73 @@ public final class SniSelectorOptions {
         this.observer = b.observer;
     }
 
+    /**
+     * A builder with the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * The largest ClientHello body accepted, in bytes: a hello announcing more is refused with a
-     * fatal illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses
-     * one over its own limit). Please note: a context that asks for client certificates lets
-     * BoringSSL take hellos up to its certificate-list limit (100 KiB); raise this to match.
+     * {@return the largest ClientHello body accepted, in bytes: a hello announcing more is refused with a fatal
+     * illegal_parameter alert, as soon as its handshake header is in (where BoringSSL refuses one over its own
+     * limit)} Please note: a context that asks for client certificates lets BoringSSL take hellos up to its
+     * certificate-list limit (100 KiB); raise this to match.
      */
     public int maxClientHelloLength() {
         return maxClientHelloLength;
     }
 
     /**
-     * How long after the connection opens the whole ClientHello must have arrived; then the
-     * connection closes without a word, as a plain server closes at its handshake timeout. The
-     * time the hello took is taken from the installed handler's handshake timeout.
+     * {@return how long after the connection opens the whole ClientHello must have arrived; then the connection
+     * closes without a word, as a plain server closes at its handshake timeout} The time the hello took is taken from
+     * the installed handler's handshake timeout.
      */
     public Duration clientHelloTimeout() {
         return clientHelloTimeout;
     }
 
-    /** How long an asynchronous {@link SniLookup} may take. */
+    /** {@return how long an asynchronous {@link SniLookup} may take} */
     public Duration lookupTimeout() {
         return lookupTimeout;
     }
 
+    /**
+     * What happens when no certificate matches the requested name and there is no default.
+     *
+     * @return the choice
+     */
     public UnknownName unknownName() {
         return unknownName;
     }
 
-    /** What runs with each {@code SslHandler} the selector makes, before that handler sees the ClientHello. */
+    /**
+     * {@return what runs with each {@code SslHandler} the selector makes, before that handler sees the ClientHello}
+     */
     public BiConsumer<SslHandler, TlsServerContext> onHandler() {
         return onHandler;
     }
 
-    /** Who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}. */
+    /** {@return who answers ACME tls-alpn-01 validation, or {@code null}: {@link Builder#tlsAlpnChallenges}} */
     public TlsAlpnChallenges tlsAlpnChallenges() {
         return tlsAlpnChallenges;
     }
 
     /**
-     * The observer told of every selection, and of the connections the selector itself fails (no
-     * ClientHello in time, no certificate for the name, a refused hello, a failed lookup, plaintext
-     * taken by the default's error trap) and those BoringSSL judged holding no certificate (no
-     * default) as failed server handshakes; or {@code null}, when selections go to the chosen
-     * context's observer and the selector's own failures to none. A handshake under a chosen
-     * context (the default's too, for a hello handed over unread) is that context's observer's to
+     * {@return the observer told of every selection, and of the connections the selector itself fails (no ClientHello
+     * in time, no certificate for the name, a refused hello, a failed lookup, plaintext taken by the default's error
+     * trap) and those BoringSSL judged holding no certificate (no default) as failed server handshakes; or {@code
+     * null}, when selections go to the chosen context's observer and the selector's own failures to none} A handshake
+     * under a chosen context (the default's too, for a hello handed over unread) is that context's observer's to
      * report. <b>Experimental</b>: see {@link TlsObserver}.
      */
     public TlsObserver observer() {
         return observer;
     }
 
+    /** Builds {@link SniSelectorOptions}; every value starts at its {@code DEFAULT_*} constant. */
     public static final class Builder {
         private int maxClientHelloLength = DEFAULT_MAX_CLIENT_HELLO_LENGTH;
         private Duration clientHelloTimeout = DEFAULT_CLIENT_HELLO_TIMEOUT;
@@ -125,7 +141,12 @@ public final class SniSelectorOptions {
         private Builder() {
         }
 
-        /** 64 to 2^24-1 bytes (the largest a handshake message can say). */
+        /**
+         * 64 to 2^24-1 bytes (the largest a handshake message can say).
+         *
+         * @param bytes the longest ClientHello accepted
+         * @return this builder
+         */
         public Builder maxClientHelloLength(int bytes) {
             if (bytes < 64 || bytes > 0xFFFFFF) {
                 throw new IllegalArgumentException("maxClientHelloLength must be 64 to 16777215 bytes: " + bytes);
@@ -134,18 +155,34 @@ public final class SniSelectorOptions {
             return this;
         }
 
-        /** Positive; there is no "wait forever". */
+        /**
+         * Positive; there is no "wait forever".
+         *
+         * @param timeout how long the ClientHello may take to arrive
+         * @return this builder
+         */
         public Builder clientHelloTimeout(Duration timeout) {
             this.clientHelloTimeout = positive(timeout, "clientHelloTimeout");
             return this;
         }
 
-        /** Positive; there is no "wait forever". */
+        /**
+         * Positive; there is no "wait forever".
+         *
+         * @param timeout how long an asynchronous lookup may take
+         * @return this builder
+         */
         public Builder lookupTimeout(Duration timeout) {
             this.lookupTimeout = positive(timeout, "lookupTimeout");
             return this;
         }
 
+        /**
+         * What happens when no certificate matches the requested name and there is no default.
+         *
+         * @param choice the choice
+         * @return this builder
+         */
         public Builder unknownName(UnknownName choice) {
             this.unknownName = Objects.requireNonNull(choice, "choice");
             return this;
@@ -159,6 +196,9 @@ public final class SniSelectorOptions {
          * A staple set here reaches only the context's own certificate, never one added by
          * {@code TlsServerOptions.Builder.addCertificate}; {@code TlsServerOptions.Builder.ocspStaples}
          * staples each. It must not block; an exception it throws fails the connection.
+         *
+         * @param hook sees each handler and its context
+         * @return this builder
          */
         public Builder onHandler(BiConsumer<SslHandler, TlsServerContext> hook) {
             this.onHandler = Objects.requireNonNull(hook, "hook");
@@ -169,18 +209,31 @@ public final class SniSelectorOptions {
          * Answers ACME tls-alpn-01 validation (RFC 8737) for the names {@code challenges} has a
          * validation certificate for: see {@link TlsAlpnChallenges}. The lookup is not asked for
          * such a hello. Off by default.
+         *
+         * @param challenges holds the validation certificates of pending validations
+         * @return this builder
          */
         public Builder tlsAlpnChallenges(TlsAlpnChallenges challenges) {
             this.tlsAlpnChallenges = Objects.requireNonNull(challenges, "challenges");
             return this;
         }
 
-        /** See {@link SniSelectorOptions#observer()}. <b>Experimental</b>. */
+        /**
+         * See {@link SniSelectorOptions#observer()}. <b>Experimental</b>.
+         *
+         * @param observer the observer
+         * @return this builder
+         */
         public Builder observer(TlsObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
+        /**
+         * The options, immutable.
+         *
+         * @return the options
+         */
         public SniSelectorOptions build() {
             return new SniSelectorOptions(this);
         }

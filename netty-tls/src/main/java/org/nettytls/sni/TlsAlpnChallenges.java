@@ -21,6 +21,9 @@ public interface TlsAlpnChallenges {
      * The context holding the validation certificate for {@code serverName} (ASCII, lower case,
      * no trailing dot), or {@code null} when no validation of that name is pending. Called on
      * the event loop: it must answer from memory, never block.
+     *
+     * @param serverName the name the ClientHello asked for, canonical
+     * @return the validation certificate's context, or {@code null}
      */
     TlsServerContext challengeContext(String serverName);
 }

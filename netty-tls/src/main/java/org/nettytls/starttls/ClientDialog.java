@@ -31,27 +31,57 @@ public abstract class ClientDialog {
             this.refusal = refusal;
         }
 
-        /** Send {@code text} (as {@link ClientDialog#encode} encodes it) and wait. */
+        /**
+         * Send {@code text} (as {@link ClientDialog#encode} encodes it) and wait.
+         *
+         * @param text the command, e.g. {@code STARTTLS}
+         * @return the step
+         */
         public static Step send(String text) {
             return new Step(text, false, null);
         }
 
-        /** The server does not let the client upgrade: {@code expected}, then what was found. */
+        /**
+         * The server does not let the client upgrade: {@code expected}, then what was found.
+         *
+         * @param expected what the dialog needed to see
+         * @param found what the server sent instead
+         * @return the step
+         */
         public static Step refuse(String expected, String found) {
             return new Step(null, false, "expected " + expected + ", found " + found);
         }
     }
 
-    /** The first bytes to send after connecting, or {@code null} when the server speaks first. */
+    /**
+     * The first bytes to send after connecting, or {@code null} when the server speaks first.
+     *
+     * @param alloc the channel's allocator
+     * @return the bytes, or {@code null}
+     */
     protected ByteBuf opening(ByteBufAllocator alloc) {
         return null;
     }
 
-    /** Bytes for {@link Step#send}: the protocol's text as it goes on the wire. */
+    /**
+     * Bytes for {@link Step#send}: the protocol's text as it goes on the wire.
+     *
+     * @param alloc the channel's allocator
+     * @param text the text of a {@link Step#send}
+     * @return the bytes to write
+     */
     protected ByteBuf encode(ByteBufAllocator alloc, String text) {
         return BuiltInProtocol.ascii(alloc, text);
     }
 
+    /**
+     * Judges one frame the server sent, as the protocol's framing cut it (a line, or a whole
+     * multi-line reply), and says what to do next.
+     *
+     * @param frame the frame; released by the caller after this returns, so copy what you keep
+     * @return the next step: {@link Step#send}, {@link Step#WAIT}, {@link Step#UPGRADE} to start the TLS
+     *     handshake, or {@link Step#refuse} to fail with {@code STARTTLS_REFUSED}
+     */
     protected abstract Step onFrame(ByteBuf frame);
 
     static String line(ByteBuf frame) {

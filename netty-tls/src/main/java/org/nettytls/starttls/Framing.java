@@ -18,10 +18,17 @@ public interface Framing {
     /**
      * The length of the complete frame at the reader index of {@code in}, or {@code -1} when the
      * bytes there do not make a complete frame yet. Must not move the reader index.
+     *
+     * @param in the bytes received so far
+     * @return the frame's length in bytes, or {@code -1}
      */
     int frameLength(ByteBuf in);
 
-    /** Lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP, ManageSieve, line protocols. */
+    /**
+     * {@return the framing of lines ending in LF (with or without CR): SMTP, LMTP, IMAP, POP3, FTP, NNTP,
+     * ManageSieve, line
+     * protocols}
+     */
     static Framing lines() {
         return in -> {
             int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
@@ -29,7 +36,7 @@ public interface Framing {
         };
     }
 
-    /** XML split after every {@code '>'}: every complete tag of an XMPP stream ends a frame. */
+    /** {@return XML split after every {@code '>'}: every complete tag of an XMPP stream ends a frame} */
     static Framing xmlTags() {
         return in -> {
             int gt = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '>');
@@ -37,23 +44,24 @@ public interface Framing {
         };
     }
 
-    /** BER elements (tag, definite length, contents) as LDAP messages travel (RFC 4511 section 5.1). */
+    /** {@return BER elements (tag, definite length, contents) as LDAP messages travel (RFC 4511 section 5.1)} */
     static Framing berElements() {
         return Framings::berLength;
     }
 
     /**
-     * PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first message
-     * (SSLRequest, GSSENCRequest or StartupMessage) has a length and no type byte, every later
-     * one a type byte and a length.
+     * {@return the framing of PostgreSQL's frontend messages as a server reads them (protocol 3.0): the first
+     * message (SSLRequest,
+     * GSSENCRequest or StartupMessage) has a length and no type byte, every later one a type byte and a length}
      */
     static Framing postgresFrontend() {
         return new Framings.Postgres(true);
     }
 
     /**
-     * PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the one-byte
-     * answer ({@code S} or {@code N}) is a frame of its own, then typed messages.
+     * {@return the framing of PostgreSQL's backend messages as a client reads them after it sent SSLRequest: the
+     * one-byte answer
+     * ({@code S} or {@code N}) is a frame of its own, then typed messages}
      */
     static Framing postgresBackend() {
         return new Framings.Postgres(false);

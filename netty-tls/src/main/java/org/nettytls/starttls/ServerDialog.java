@@ -51,43 +51,65 @@ public abstract class ServerDialog {
         }
     }
 
-    /** Says what {@code frame} (one client frame, not to be consumed) is; may {@link #lose} the dialog. */
+    /**
+     * Says what {@code frame} (one client frame, not to be consumed) is; may {@link #lose} the dialog.
+     *
+     * @param frame one frame the client sent
+     * @return what the frame is
+     */
     protected abstract Kind client(ByteBuf frame);
 
-    /** Follows the bytes the application writes (not to be consumed): its answers. */
+    /**
+     * Follows the bytes the application writes (not to be consumed): its answers.
+     *
+     * @param bytes bytes the application wrote
+     */
     protected abstract void server(ByteBuf bytes);
 
-    /** Whether every command so far has its final answer (the server's greeting included). */
+    /** {@return whether every command so far has its final answer (the server's greeting included)} */
     protected abstract boolean settled();
 
     /**
-     * Whether the meaning of the client's next bytes depends on an answer not written yet (the
-     * reply to {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames
-     * wait until it is.
+     * {@return whether the meaning of the client's next bytes depends on an answer not written yet (the reply to
+     * {@code DATA}, a SASL challenge, a synchronizing literal's go-ahead): the frames wait until it is}
      */
     protected boolean awaitingReply() {
         return false;
     }
 
-    /** The positive answer to the upgrade command last seen. */
+    /**
+     * The positive answer to the upgrade command last seen.
+     *
+     * @param alloc the channel's allocator
+     * @return the reply's bytes
+     */
     protected abstract ByteBuf positiveReply(ByteBufAllocator alloc);
 
-    /** The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse. */
+    /**
+     * The answer to an upgrade command {@link Kind#REFUSE refused}; {@code null} for protocols that never refuse.
+     *
+     * @param alloc the channel's allocator
+     * @return the refusal's bytes, or {@code null}
+     */
     protected ByteBuf refusal(ByteBufAllocator alloc) {
         return null;
     }
 
-    /** Whether the connection ends after {@link #refusal} (XMPP closes the stream). */
+    /** {@return whether the connection ends after {@link #refusal} (XMPP closes the stream)} */
     protected boolean closesAfterRefusal() {
         return false;
     }
 
-    /** Why the dialog can no longer tell commands from data, or {@code null}. */
+    /** {@return why the dialog can no longer tell commands from data, or {@code null}} */
     protected final String lost() {
         return lost;
     }
 
-    /** From now on no frame is taken for the upgrade command: the dialog cannot tell ({@code why}). */
+    /**
+     * From now on no frame is taken for the upgrade command: the dialog cannot tell ({@code why}).
+     *
+     * @param why the reason, for the error message
+     */
     protected final void lose(String why) {
         if (lost == null) {
             lost = why;

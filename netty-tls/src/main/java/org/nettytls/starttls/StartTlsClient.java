@@ -43,7 +43,13 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
     private Promise<Channel> promise;
     private boolean started;
 
-    /** @param host the server's name (SNI, identity check, session cache key), and port its port */
+    /**
+     * @param host the server's name (SNI, identity check, session cache key), and port its port
+     *
+     * @param protocol the protocol to speak up to the upgrade
+     * @param tls the client context
+     * @param port the server's port
+     */
     public StartTlsClient(StartTlsProtocol protocol, TlsClientContext tls, String host, int port) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.tls = Objects.requireNonNull(tls, "tls");
@@ -51,7 +57,7 @@ public final class StartTlsClient extends ChannelInboundHandlerAdapter {
         this.port = port;
     }
 
-    /** Completes when TLS is on and verified, or fails when the upgrade could not happen. */
+    /** {@return a future that completes when TLS is on and verified, or fails when the upgrade could not happen} */
     public Future<Channel> upgradeFuture() {
         return promise;
     }

@@ -30,17 +30,27 @@ public final class StartTlsEvent extends TlsCompletionEvent {
         this.upgrade = upgrade;
     }
 
-    /** An upgrade that failed (refused by the peer, a failed handshake or check); the channel is closed. */
+    /**
+     * An upgrade that failed (refused by the peer, a failed handshake or check); the channel is closed.
+     *
+     * @param cause what failed
+     * @return the event
+     */
     public static StartTlsEvent upgradeFailed(TlsException cause) {
         return new StartTlsEvent(true, Objects.requireNonNull(cause, "cause"));
     }
 
-    /** A downgrade that failed (no close_notify in time, say). */
+    /**
+     * A downgrade that failed (no close_notify in time, say).
+     *
+     * @param cause what failed
+     * @return the event
+     */
     public static StartTlsEvent downgradeFailed(TlsException cause) {
         return new StartTlsEvent(false, Objects.requireNonNull(cause, "cause"));
     }
 
-    /** Whether this reports starting TLS (STARTTLS) rather than stopping it (STOPTLS, FTP's {@code CCC}). */
+    /** {@return whether this reports starting TLS (STARTTLS) rather than stopping it (STOPTLS, FTP's {@code CCC})} */
     public boolean isUpgrade() {
         return upgrade;
     }

@@ -95,11 +95,22 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     private String protocol = "custom";
     private boolean client;
 
-    /** Fails the connection on plaintext after the upgrade point. */
+    /**
+     * Fails the connection on plaintext after the upgrade point.
+     *
+     * @param framing how the plaintext is cut into frames
+     */
     public StartTlsHandler(Framing framing) {
         this(framing, PlaintextPolicy.FAIL, DEFAULT_MAX_FRAME);
     }
 
+    /**
+     * A handler for one connection that reads plaintext frames until the TLS upgrade.
+     *
+     * @param framing how the plaintext is cut into frames
+     * @param policy what happens to plaintext sent after the upgrade command
+     * @param maxFrame the longest frame accepted, in bytes
+     */
     public StartTlsHandler(Framing framing, PlaintextPolicy policy, int maxFrame) {
         this.framing = Objects.requireNonNull(framing, "framing");
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -109,7 +120,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         this.maxFrame = maxFrame;
     }
 
-    /** Whether the channel currently speaks TLS through this handler (from the upgrade until a downgrade). */
+    /** {@return whether the channel currently speaks TLS through this handler (from the upgrade until a downgrade)} */
     public boolean isTls() {
         return tls;
     }
@@ -119,6 +130,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * protocol handler wrote and flushed it already) in plaintext, then starts TLS through
      * {@link TlsServerContext#installBefore}, as a server that speaks TLS from the start gets it.
      * The future completes when the client's handshake was accepted.
+     *
+     * @param tls the server context
+     * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
+     * @return completes with the channel when the client's handshake was accepted
      */
     public Future<Channel> startServer(TlsServerContext tls, Object positiveReply) {
         Objects.requireNonNull(tls, "tls");
@@ -145,12 +160,26 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * direct TLS: every check the options ask for runs, including those after the handshake
      * (OCSP resolving, CRL distribution points), and the future completes only with their
      * verdict.
+     *
+     * @param tls the client context
+     * @param host the server's name
+     * @param port the server's port
+     * @return completes with the channel when TLS is on and verified
      */
     public Future<Channel> startClient(TlsClientContext tls, String host, int port) {
         return startClient(tls, host, port, host + ":" + port);
     }
 
-    /** {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code SSL_session_key}). */
+    /**
+     * {@link #startClient(TlsClientContext, String, int)} with the session filed under {@code sessionKey} ({@code
+     * SSL_session_key}).
+     *
+     * @param tls the client context
+     * @param host the server's name
+     * @param port the server's port
+     * @param sessionKey the key the session is filed under
+     * @return completes with the channel when TLS is on and verified
+     */
     public Future<Channel> startClient(TlsClientContext tls, String host, int port, String sessionKey) {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(sessionKey, "sessionKey");
@@ -180,6 +209,11 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * that speaks TLS from the start does ({@code SSL_cert_file => { host => ... }} after
      * {@code start_SSL}). The future completes when the client's handshake was accepted; an
      * unknown name or a failed lookup fails it and closes the channel.
+     *
+     * @param lookup finds the context for the requested name
+     * @param options the selector's limits
+     * @param positiveReply the plaintext reply that announces the upgrade, or {@code null}
+     * @return completes with the channel when the client's handshake was accepted
      */
     public Future<Channel> startServer(SniLookup lookup, SniSelectorOptions options, Object positiveReply) {
         Objects.requireNonNull(lookup, "lookup");
@@ -209,6 +243,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
      * in plaintext, if it is not {@code null}. <b>Please note:</b> only the checks inside the
      * handshake run with a bare handler; the {@code startServer} and {@code startClient} methods
      * add everything the options ask for.
+     *
+     * @param ssl the handler, of either role
+     * @param reply a plaintext reply to write first, or {@code null}
+     * @return completes with the channel when the handshake finished
      */
     public Future<Channel> start(SslHandler ssl, Object reply) {
         Objects.requireNonNull(ssl, "ssl");
@@ -331,6 +369,10 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
     /**
      * Downgrades to plaintext ({@code stop_SSL}); writes made while the downgrade runs wait and
      * go out in plaintext after it. See {@link StopTlsHandler#stop(StopTlsHandler.Mode, Duration)}.
+     *
+     * @param mode how the close_notify exchange goes
+     * @param timeout how long to wait for the peer
+     * @return completes with the channel when it speaks plaintext again
      */
     public Future<Channel> stopTls(StopTlsHandler.Mode mode, Duration timeout) {
         if (!ctx.executor().inEventLoop()) {
@@ -347,7 +389,7 @@ public final class StartTlsHandler extends ChannelDuplexHandler {
         return f;
     }
 
-    /** The handler that can downgrade the current TLS session, or {@code null} when there is none. */
+    /** {@return the handler that can downgrade the current TLS session, or {@code null} when there is none} */
     public StopTlsHandler stopTlsHandler() {
         return tls ? stopper : null;
     }

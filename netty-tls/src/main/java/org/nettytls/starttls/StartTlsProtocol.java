@@ -42,24 +42,23 @@ public interface StartTlsProtocol {
     /** NNTP {@code STARTTLS}, RFC 4642. */
     StartTlsProtocol NNTP = BuiltInProtocol.NNTP;
 
-    /** The lower-case name, as {@code openssl s_client -starttls} spells it. */
+    /** {@return the lower-case name, as {@code openssl s_client -starttls} spells it} */
     String id();
 
-    /** The IANA port of the plaintext service. */
+    /** {@return the IANA port of the plaintext service} */
     int defaultPort();
 
     /**
-     * The {@code SSL_verifycn_scheme} a client uses for this protocol unless the options name one:
-     * for the built-in ones the reference's scheme of the same name ({@code smtp}, {@code ldap},
-     * ...; {@code imap}'s RFC 2595 rules for ManageSieve, {@code default} for PostgreSQL, which
-     * has none of its own).
+     * {@return the {@code SSL_verifycn_scheme} a client uses for this protocol unless the options name one: for the
+     * built-in ones the reference's scheme of the same name ({@code smtp}, {@code ldap}, ...; {@code imap}'s RFC 2595
+     * rules for ManageSieve, {@code default} for PostgreSQL, which has none of its own)}
      */
     HostnameScheme hostnameScheme();
 
-    /** How the frames a server reads end. */
+    /** {@return how the frames a server reads end} */
     Framing serverFraming();
 
-    /** How the frames a client reads end. */
+    /** {@return how the frames a client reads end} */
     Framing clientFraming();
 
     /**
@@ -67,18 +66,32 @@ public interface StartTlsProtocol {
      * upgrade command where a command can start, and whether the application has answered
      * every command before it. {@code greeting}: the server still owes its greeting (a new
      * connection); false after a downgrade, where the conversation goes on.
+     *
+     * @param greeting whether the server sends a greeting first
+     * @return a new dialog for one connection
      */
     ServerDialog newServerDialog(boolean greeting);
 
-    /** A new client-side conversation that leads to the upgrade point; {@code host} is the server's name. */
+    /**
+     * A new client-side conversation that leads to the upgrade point; {@code host} is the server's name.
+     *
+     * @param host the server's name
+     * @return a new dialog for one connection
+     */
     ClientDialog newClientDialog(String host);
 
-    /** The protocols netty-tls knows, in the order of the constants. */
+    /** {@return the protocols netty-tls knows, in the order of the constants} */
     static List<StartTlsProtocol> builtIn() {
         return List.of(BuiltInProtocol.values());
     }
 
-    /** The built-in protocol by its {@link #id()} (case-insensitive). */
+    /**
+     * The built-in protocol by its {@link #id()} (case-insensitive).
+     *
+     * @param id a protocol's id, e.g. {@code smtp}
+     * @return the protocol
+     * @throws TlsException ({@code BAD_CONFIGURATION}) for an unknown id, naming the ids known
+     */
     static StartTlsProtocol of(String id) throws TlsException {
         for (StartTlsProtocol p : builtIn()) {
             if (p.id().equalsIgnoreCase(id)) {

@@ -69,7 +69,12 @@ public final class StartTlsServer extends ChannelDuplexHandler {
     private boolean waiting;
     private boolean paused;
 
-    /** Upgrades to {@code tls}, one certificate set for every name. */
+    /**
+     * Upgrades to {@code tls}, one certificate set for every name.
+     *
+     * @param protocol the protocol
+     * @param tls the server context
+     */
     public StartTlsServer(StartTlsProtocol protocol, TlsServerContext tls) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.tls = Objects.requireNonNull(tls, "tls");
@@ -82,6 +87,10 @@ public final class StartTlsServer extends ChannelDuplexHandler {
      * {@link SniCertSelector} reads the ClientHello after the positive reply and asks
      * {@code lookup} (an {@link org.nettytls.sni.SniMapping}, an {@link org.nettytls.sni.SniReloader},
      * your own), as a server that speaks TLS from the start does.
+     *
+     * @param protocol the protocol
+     * @param lookup finds the context for the requested name
+     * @param options the selector's limits
      */
     public StartTlsServer(StartTlsProtocol protocol, SniLookup lookup, SniSelectorOptions options) {
         this.protocol = Objects.requireNonNull(protocol, "protocol");

@@ -129,12 +129,12 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
         return peerClosed;
     }
 
-    /** Completes when the downgrade finished (or failed); the same future for every call. */
+    /** {@return a future that completes when the downgrade finished (or failed); the same future for every call} */
     public Future<Channel> stopFuture() {
         return promise;
     }
 
-    /** {@link #stop(Mode, Duration)} in {@link Mode#WAIT} with {@link #DEFAULT_TIMEOUT}. */
+    /** {@return {@link #stop(Mode, Duration)} in {@link Mode#WAIT} with {@link #DEFAULT_TIMEOUT}} */
     public Future<Channel> stop() {
         return stop(Mode.WAIT, DEFAULT_TIMEOUT);
     }
@@ -143,6 +143,10 @@ public final class StopTlsHandler extends ChannelInboundHandlerAdapter {
      * Ends TLS on this channel and continues in plaintext. Call it on the event loop, after the
      * last write that must still go over TLS. A timeout while waiting fails the channel
      * with {@link TlsErrorCode#CLOSE_NOTIFY_TIMEOUT}.
+     *
+     * @param mode how the close_notify exchange goes
+     * @param timeout how long to wait for the peer
+     * @return completes when the channel speaks plaintext
      */
     public Future<Channel> stop(Mode mode, Duration timeout) {
         Objects.requireNonNull(mode, "mode");

@@ -52,7 +52,12 @@ import org.nettytls.error.TlsException;
 public final class Transport {
     /** A transport's kind, by the name the command line uses for it. */
     public enum Kind {
-        IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
+        /** Linux io_uring: {@link Transport#best()}'s first choice where the kernel allows it. */
+        IO_URING("io_uring"),
+        /** Linux epoll, with every channel kept in the epoll set (see the class's note). */
+        EPOLL("epoll"),
+        /** Java NIO selectors: every platform, the fallback when no native transport loads. */
+        NIO("nio");
 
         private final String id;
 
@@ -60,7 +65,7 @@ public final class Transport {
             this.id = id;
         }
 
-        /** {@code io_uring}, {@code epoll} or {@code nio}. */
+        /** {@return {@code io_uring}, {@code epoll} or {@code nio}} */
         public String id() {
             return id;
         }
@@ -74,7 +79,10 @@ public final class Transport {
         this.fallbackReason = fallbackReason;
     }
 
-    /** io_uring if available here, else epoll, else NIO; {@link #describe()} says why a faster one was passed over. */
+    /**
+     * {@return io_uring if available here, else epoll, else NIO; {@link #describe()} says why a faster one was passed
+     * over}
+     */
     public static Transport best() {
         if (IoUring.isAvailable()) {
             return new Transport(Kind.IO_URING, null);
@@ -89,6 +97,8 @@ public final class Transport {
     /**
      * Exactly {@code kind}: a forced choice fails instead of falling back.
      *
+     * @param kind the kind
+     * @return the transport
      * @throws TlsException ({@code bad-configuration}) naming the transport and why it is not available here
      */
     public static Transport of(Kind kind) throws TlsException {
@@ -107,6 +117,8 @@ public final class Transport {
      * {@link #best()}), {@code io_uring} (also {@code io-uring}, {@code iouring}), {@code epoll} or
      * {@code nio}, in any case.
      *
+     * @param name the name
+     * @return the transport
      * @throws TlsException ({@code bad-configuration}) for another name, or a transport not available here
      */
     public static Transport named(String name) throws TlsException {
@@ -130,6 +142,9 @@ public final class Transport {
      * The transport {@code channel} runs on, so that more channels can join its event loop (an FTP
      * data listener beside its control connection, a proxy's upstream beside its client): a
      * channel class of another transport cannot register there.
+     *
+     * @param channel a channel
+     * @return its transport
      */
     public static Transport ofChannel(Channel channel) {
         String pkg = Objects.requireNonNull(channel, "channel").getClass().getPackageName();
@@ -144,6 +159,9 @@ public final class Transport {
      * the address and asks getpeername(), which a closed connection answers with ENOTCONN); this
      * asks the kernel as accept() does. A server that checks where a connection comes from (an FTP
      * data connection's, for one) must use this, or turn such a channel away.
+     *
+     * @param channel a channel
+     * @return the peer's address, or {@code null}
      */
     public static InetSocketAddress peerAddress(Channel channel) {
         SocketAddress remote = Objects.requireNonNull(channel, "channel").remoteAddress();
@@ -153,18 +171,25 @@ public final class Transport {
         return remote == null && channel instanceof IoUringSocketChannel ? IoUringPeerName.of(channel) : null;
     }
 
+    /**
+     * The kind of this transport.
+     *
+     * @return the kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** {@code io_uring}, or e.g. {@code epoll (io_uring unavailable: <why>)}: what a server prints at start. */
+    /**
+     * {@return {@code io_uring}, or e.g. {@code epoll (io_uring unavailable: <why>)}: what a server prints at start}
+     */
     public String describe() {
         return fallbackReason == null ? kind.id() : kind.id() + " (" + fallbackReason + ")";
     }
 
     /**
-     * The I/O handlers of this transport's event loops: on io_uring, reading on to a peer's reset;
-     * on epoll, with every channel kept in the epoll set (see the class's note).
+     * {@return the I/O handlers of this transport's event loops: on io_uring, reading on to a peer's reset; on epoll,
+     * with every channel kept in the epoll set (see the class's note)}
      */
     public IoHandlerFactory ioHandlerFactory() {
         switch (kind) {
@@ -179,19 +204,27 @@ public final class Transport {
 
     /**
      * A group of {@code threads} event loops of this transport.
+     *
+     * @param threads the number of event loops
+     * @return the group
      */
     public EventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
     }
 
     /**
-     * A group with one event loop per core (Netty's own default is two per core): TLS work is
-     * bound by the CPU, and a loop per core keeps each connection's work on one core.
+     * {@return a group with one event loop per core (Netty's own default is two per core): TLS work is bound by the
+     * CPU, and a loop per core keeps each connection's work on one core}
      */
     public EventLoopGroup newGroup() {
         return newGroup(NettyRuntime.availableProcessors());
     }
 
+    /**
+     * The server channel class for {@code ServerBootstrap.channel}.
+     *
+     * @return the class
+     */
     public Class<? extends ServerSocketChannel> serverChannel() {
         switch (kind) {
             case IO_URING:
@@ -203,6 +236,11 @@ public final class Transport {
         }
     }
 
+    /**
+     * The client channel class for {@code Bootstrap.channel}.
+     *
+     * @return the class
+     */
     public Class<? extends SocketChannel> socketChannel() {
         switch (kind) {
             case IO_URING:

@@ -17,5 +17,12 @@ import org.nettytls.annotation.Spi;
 @Spi
 @FunctionalInterface
 public interface ErrorTrap {
+    /**
+     * Called once on the channel's event loop when the handshake on {@code channel} failed; the channel is
+     * still open, so the trap may write a plaintext answer or close it.
+     *
+     * @param channel the channel whose TLS handshake failed; its {@code SslHandler} is already removed
+     * @param error what failed, with its {@link org.nettytls.error.TlsErrorCode}
+     */
     void trapped(Channel channel, TlsException error);
 }

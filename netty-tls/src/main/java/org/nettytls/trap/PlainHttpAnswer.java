@@ -33,12 +33,17 @@ public final class PlainHttpAnswer implements ErrorTrap {
         this.redirectBase = redirectBase;
     }
 
-    /** Answers {@code 400 Bad Request} with a line saying the port speaks TLS. */
+    /** {@return a trap that answers {@code 400 Bad Request} with a line saying the port speaks TLS} */
     public static PlainHttpAnswer badRequest() {
         return new PlainHttpAnswer(null);
     }
 
-    /** Answers {@code 301} to {@code base} (e.g. {@code https://example.org:8443}) plus the request's path. */
+    /**
+     * Answers {@code 301} to {@code base} (e.g. {@code https://example.org:8443}) plus the request's path.
+     *
+     * @param base the scheme, host and port to redirect to
+     * @return the trap
+     */
     public static PlainHttpAnswer redirectTo(String base) {
         URI uri = URI.create(Objects.requireNonNull(base, "base"));
         if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {

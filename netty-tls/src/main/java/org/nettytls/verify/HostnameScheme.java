@@ -61,7 +61,13 @@ public final class HostnameScheme {
         /** Not at all: a {@code *} is compared literally and so never matches ({@code 0}). */
         OFF;
 
-        /** The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code 0}/{@code off}. */
+        /**
+         * The reference's spelling: {@code anywhere}, {@code full_label}, {@code leftmost} (= full_label), {@code
+         * 0}/{@code off}.
+         *
+         * @param name the reference's value of {@code wildcards_in_alt} or {@code wildcards_in_cn}
+         * @return the rule
+         */
         public static Wildcards fromReferenceName(String name) {
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "anywhere":
@@ -99,6 +105,14 @@ public final class HostnameScheme {
      */
     @FunctionalInterface
     public interface Callback {
+        /**
+         * Decides whether the certificate names {@code name}.
+         *
+         * @param name the expected name, trailing dots removed
+         * @param commonName the subject's first common name, or {@code null}
+         * @param subjectAltNames the certificate's subjectAltNames in order
+         * @return whether the name matches; this answer is final
+         */
         boolean verify(String name, String commonName, List<SubjectAltName> subjectAltNames);
     }
 
@@ -184,6 +198,8 @@ public final class HostnameScheme {
      * names included ({@code www}, {@code rfc2818}, {@code acap}, {@code gist}, ...); the common ones
      * are also constants ({@link #SMTP}, {@link #HTTP}, ...).
      *
+     * @param name the scheme's name, e.g. {@code http}
+     * @return the scheme
      * @throws TlsException {@code BAD_CONFIGURATION} naming {@code SSL_verifycn_scheme} and the
      *         known names, for any other name
      */
@@ -197,43 +213,66 @@ public final class HostnameScheme {
         return s;
     }
 
-    /** Every name {@link #named(String)} knows, in the reference's order. */
+    /** {@return every name {@link #named(String)} knows, in the reference's order} */
     public static Set<String> knownNames() {
         return NAMED.keySet();
     }
 
-    /** A builder for a custom scheme; everything starts off, as an empty scheme hash in the reference. */
+    /** {@return a builder for a custom scheme; everything starts off, as an empty scheme hash in the reference} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The scheme's name: the predefined name it was looked up by, or the builder's {@link Builder#name(String)}. */
+    /**
+     * {@return the scheme's name: the predefined name it was looked up by, or the builder's {@link
+     * Builder#name(String)}}
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * When the subject's common name is consulted ({@code check_cn} in a scheme hash).
+     *
+     * @return the common-name rule
+     */
     public CheckCn checkCn() {
         return checkCn;
     }
 
+    /**
+     * How wildcards in dNSName subjectAltNames match ({@code wildcards_in_alt}).
+     *
+     * @return the wildcard rule for subjectAltNames
+     */
     public Wildcards wildcardsInAlt() {
         return wildcardsInAlt;
     }
 
+    /**
+     * How wildcards in the common name match ({@code wildcards_in_cn}).
+     *
+     * @return the wildcard rule for the common name
+     */
     public Wildcards wildcardsInCn() {
         return wildcardsInCn;
     }
 
+    /**
+     * Whether an IP address may be matched against the common name ({@code ip_in_cn}).
+     *
+     * @return the IP-in-common-name rule
+     */
     public IpInCn ipInCn() {
         return ipInCn;
     }
 
-    /** The custom check, or {@code null}. */
+    /** {@return the custom check, or {@code null}} */
     public Callback callback() {
         return callback;
     }
 
-    /** {@code true} for the {@code none} scheme. */
+    /** {@return {@code true} for the {@code none} scheme} */
     public boolean isNone() {
         return none;
     }
@@ -277,27 +316,56 @@ public final class HostnameScheme {
         private Builder() {
         }
 
-        /** A name for messages ({@code custom} unless set). */
+        /**
+         * A name for messages ({@code custom} unless set).
+         *
+         * @param name the name
+         * @return this builder
+         */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
+        /**
+         * Sets {@code check_cn}.
+         *
+         * @param checkCn when the common name is consulted
+         * @return this builder
+         */
         public Builder checkCn(CheckCn checkCn) {
             this.checkCn = Objects.requireNonNull(checkCn, "checkCn");
             return this;
         }
 
+        /**
+         * Sets {@code wildcards_in_alt}.
+         *
+         * @param wildcards how wildcards in subjectAltNames match
+         * @return this builder
+         */
         public Builder wildcardsInAlt(Wildcards wildcards) {
             this.wildcardsInAlt = Objects.requireNonNull(wildcards, "wildcards");
             return this;
         }
 
+        /**
+         * Sets {@code wildcards_in_cn}.
+         *
+         * @param wildcards how wildcards in the common name match
+         * @return this builder
+         */
         public Builder wildcardsInCn(Wildcards wildcards) {
             this.wildcardsInCn = Objects.requireNonNull(wildcards, "wildcards");
             return this;
         }
 
+        /**
+         * Sets {@code ip_in_cn}.
+         *
+         * @param ipInCn whether IP addresses match the common name
+         * @return this builder
+         */
         public Builder ipInCn(IpInCn ipInCn) {
             this.ipInCn = Objects.requireNonNull(ipInCn, "ipInCn");
             return this;
@@ -308,12 +376,20 @@ public final class HostnameScheme {
          *
          * <p><b>Please note:</b> the callback alone decides; the other rules of this builder and the
          * public suffix list are not applied.
+         *
+         * @param callback the check
+         * @return this builder
          */
         public Builder callback(Callback callback) {
             this.callback = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
+        /**
+         * The scheme, immutable.
+         *
+         * @return the custom scheme
+         */
         public HostnameScheme build() {
             return new HostnameScheme(name, checkCn, wildcardsInAlt, wildcardsInCn, ipInCn, callback, false);
         }

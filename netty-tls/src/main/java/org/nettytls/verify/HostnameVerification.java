@@ -68,12 +68,25 @@ public final class HostnameVerification {
      * {@code true} when {@code cert} is valid for {@code name} under {@code scheme}
      * ({@code SSL_verifycn_scheme}) with the public suffix list {@code suffixes}
      * ({@code SSL_verifycn_publicsuffix}).
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return whether the certificate is valid for the name
      */
     public static boolean verify(String name, X509Certificate cert, HostnameScheme scheme, PublicSuffix suffixes) {
         return check(name, cert, scheme, suffixes).matched();
     }
 
-    /** As {@link #verify}, with the built-in public suffix list. */
+    /**
+     * As {@link #verify}, with the built-in public suffix list.
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @return whether the certificate is valid for the name
+     */
     public static boolean verify(String name, X509Certificate cert, HostnameScheme scheme) {
         return verify(name, cert, scheme, PublicSuffix.builtIn());
     }
@@ -82,6 +95,12 @@ public final class HostnameVerification {
      * The verdict with its explanation: what was expected, which certificate names were compared
      * and which one matched, or why none did. {@link Result#toException()} turns a mismatch into a
      * {@code HOSTNAME_MISMATCH} {@link TlsException}.
+     *
+     * @param name the expected name
+     * @param cert the peer's certificate
+     * @param scheme the scheme
+     * @param suffixes the public suffix list
+     * @return the verdict with its explanation
      */
     public static Result check(String name, X509Certificate cert, HostnameScheme scheme, PublicSuffix suffixes) {
         Objects.requireNonNull(name, "name");
@@ -120,48 +139,61 @@ public final class HostnameVerification {
             this.reason = reason;
         }
 
+        /**
+         * Whether the certificate names the expected name under the scheme.
+         *
+         * @return {@code true} when a name matched
+         */
         public boolean matched() {
             return matched;
         }
 
-        /** The expected name, as given. */
+        /** {@return the expected name, as given} */
         public String name() {
             return name;
         }
 
+        /**
+         * The scheme the names were compared under.
+         *
+         * @return the scheme
+         */
         public HostnameScheme scheme() {
             return scheme;
         }
 
-        /** The subject's first common name, decoded. */
+        /** {@return the subject's first common name, decoded} */
         public Optional<String> commonName() {
             return Optional.ofNullable(commonName);
         }
 
-        /** Every subjectAltName of the certificate, in order. */
+        /** {@return every subjectAltName of the certificate, in order} */
         public List<SubjectAltName> subjectAltNames() {
             return subjectAltNames;
         }
 
         /**
-         * The certificate names the scheme compared with the expected name, in order, written
-         * {@code DNS:x}, {@code IP:x} or {@code CN=x}, non-printable characters escaped.
+         * {@return the certificate names the scheme compared with the expected name, in order, written {@code DNS:x},
+         * {@code IP:x} or {@code CN=x}, non-printable characters escaped}
          */
         public List<String> compared() {
             return compared;
         }
 
-        /** The certificate name that matched, written as in {@link #compared()}. */
+        /** {@return the certificate name that matched, written as in {@link #compared()}} */
         public Optional<String> matchedBy() {
             return Optional.ofNullable(matchedBy);
         }
 
-        /** Why the verdict is what it is, in a few words. */
+        /** {@return why the verdict is what it is, in a few words} */
         public String reason() {
             return reason;
         }
 
-        /** The certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}, non-printable characters escaped. */
+        /**
+         * {@return the certificate's names for people: {@code DNS:a, IP:192.0.2.1, CN=c}, non-printable characters
+         * escaped}
+         */
         public String certificateNames() {
             List<String> all = new ArrayList<>();
             for (SubjectAltName san : subjectAltNames) {
@@ -174,15 +206,15 @@ public final class HostnameVerification {
         }
 
         /**
-         * One line for logs and errors, such as {@code expected 'www.example.org' under scheme
-         * http, certificate has DNS:example.com, CN=example.com: no name matched}.
+         * {@return one line for logs and errors, such as {@code expected 'www.example.org' under scheme http,
+         * certificate has DNS:example.com, CN=example.com: no name matched}}
          */
         public String describe() {
             return (matched ? "matched " : "expected ") + "'" + NameText.printable(name) + "' under scheme " + scheme.name()
                     + ", certificate has " + certificateNames() + ": " + reason;
         }
 
-        /** A {@code HOSTNAME_MISMATCH} exception with {@link #describe()} as its message. */
+        /** {@return a {@code HOSTNAME_MISMATCH} exception with {@link #describe()} as its message} */
         public TlsException toException() {
             return new TlsException(TlsErrorCode.HOSTNAME_MISMATCH, describe());
         }

@@ -62,26 +62,30 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
     private TlsException failure;
     private Object heldCompletion;
 
+    /** For subclasses; a gate holds one connection's state, so make one per channel. */
     protected IdentityGate() {
     }
 
     /**
      * Called once, on the event loop, after a successful handshake: decide, and call
      * {@link #pass} or {@link #refuse}, now or later.
+     *
+     * @param ctx this gate's context
+     * @param ssl the handler whose handshake finished
      */
     protected abstract void judge(ChannelHandlerContext ctx, SslHandler ssl);
 
-    /** The name used in messages about this gate. */
+    /** {@return the name used in messages about this gate} */
     protected String gateName() {
         return getClass().getSimpleName();
     }
 
-    /** The {@code SslHandler} this gate sits behind; set once the gate is added. */
+    /** {@return the {@code SslHandler} this gate sits behind; set once the gate is added} */
     protected final SslHandler sslHandler() {
         return ssl;
     }
 
-    /** Whether the gate still waits for its verdict: {@link #pass} or {@link #refuse} would take effect. */
+    /** {@return whether the gate still waits for its verdict: {@link #pass} or {@link #refuse} would take effect} */
     protected final boolean awaitingVerdict() {
         return state == State.JUDGING;
     }
@@ -236,7 +240,11 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer passed: let everything held through, in order, and step out of the pipeline. */
+    /**
+     * The peer passed: let everything held through, in order, and step out of the pipeline.
+     *
+     * @param ctx this gate's context
+     */
     protected final void pass(ChannelHandlerContext ctx) {
         if (state != State.JUDGING) {
             return;
@@ -285,7 +293,12 @@ public abstract class IdentityGate extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer is refused: nothing held reaches anyone, the handlers after learn why, and the channel closes. */
+    /**
+     * The peer is refused: nothing held reaches anyone, the handlers after learn why, and the channel closes.
+     *
+     * @param ctx this gate's context
+     * @param refusal why, with its code
+     */
     protected final void refuse(ChannelHandlerContext ctx, TlsException refusal) {
         if (state != State.JUDGING) {
             return;

@@ -14,6 +14,12 @@ import org.nettytls.annotation.Spi;
 @Spi
 @FunctionalInterface
 public interface PeerCheck {
-    /** Refuses the peer by throwing a {@link TlsException} whose code and message say why. */
+    /**
+     * Refuses the peer by throwing a {@link TlsException} whose code and message say why.
+     *
+     * @param peer the peer, its chain validated
+     * @throws TlsException to refuse the peer: the handshake fails with an alert, and the exception's
+     *     code and message reach the application
+     */
     void check(PeerContext peer) throws TlsException;
 }

@@ -21,6 +21,10 @@ public final class PeerContext {
     /**
      * A peer seen inside the handshake: what it asked for is on the engine's handshake session.
      * netty-tls makes these; a test of a {@link PeerCheck} may too.
+     *
+     * @param chain the chain the peer sent, its own certificate first
+     * @param engine the engine of the handshake
+     * @param peerIsServer {@code true} when this side is the client
      */
     public PeerContext(List<X509Certificate> chain, SSLEngine engine, boolean peerIsServer) {
         this(chain, engine, null, peerIsServer, null, null);
@@ -29,6 +33,11 @@ public final class PeerContext {
     /**
      * A peer seen after the handshake, on {@code session}: the engine no longer has a
      * handshake session then.
+     *
+     * @param chain the chain the peer sent, its own certificate first
+     * @param engine the engine, or {@code null}
+     * @param session the finished session
+     * @param peerIsServer {@code true} when this side is the client
      */
     public PeerContext(List<X509Certificate> chain, SSLEngine engine, SSLSession session, boolean peerIsServer) {
         this(chain, engine, session, peerIsServer, null, null);
@@ -44,55 +53,68 @@ public final class PeerContext {
         this.validationTime = validationTime;
     }
 
-    /** The peer's chain as it sent it, its own certificate first. */
+    /** {@return the peer's chain as it sent it, its own certificate first} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
     /**
-     * The chain as validated, from the peer's certificate up to the trust anchor (which the peer
-     * may not have sent), where each certificate's issuer follows it: what an OCSP or CRL check
-     * needs to find an issuer. Before validation, or when the chain was not validated here, the
-     * chain as sent.
+     * {@return the chain as validated, from the peer's certificate up to the trust anchor (which the peer may not
+     * have sent), where each certificate's issuer follows it: what an OCSP or CRL check needs to find an issuer}
+     * Before validation, or when the chain was not validated here, the chain as sent.
      */
     public List<X509Certificate> validatedPath() {
         return path != null ? path : chain;
     }
 
-    /** The same peer, with {@code validated} as its {@link #validatedPath()}. */
+    /**
+     * The same peer, with {@code validated} as its {@link #validatedPath()}.
+     *
+     * @param validated the path as validated, leaf first
+     * @return a new context
+     */
     public PeerContext withValidatedPath(List<X509Certificate> validated) {
         return new PeerContext(chain, engine, session, peerIsServer, List.copyOf(validated), validationTime);
     }
 
     /**
-     * The instant the peer is judged at: the options' validation clock read once per verification,
-     * against which every date (the chain's, CRLs', OCSP responses') is checked; {@code null}
-     * before the judgment starts.
+     * {@return the instant the peer is judged at: the options' validation clock read once per verification, against
+     * which every date (the chain's, CRLs', OCSP responses') is checked; {@code null} before the judgment starts}
      */
     public java.time.Instant validationTime() {
         return validationTime;
     }
 
-    /** The same peer, judged at {@code now} ({@link #validationTime()}). */
+    /**
+     * The same peer, judged at {@code now} ({@link #validationTime()}).
+     *
+     * @param now the validation time
+     * @return a new context
+     */
     public PeerContext judgedAt(java.time.Instant now) {
         return new PeerContext(chain, engine, session, peerIsServer, path, now);
     }
 
+    /**
+     * The peer's own certificate, the first of the chain.
+     *
+     * @return the leaf certificate
+     */
     public X509Certificate leaf() {
         return chain.get(0);
     }
 
-    /** Whether the peer is the server (this side is a client). */
+    /** {@return whether the peer is the server (this side is a client)} */
     public boolean peerIsServer() {
         return peerIsServer;
     }
 
-    /** The engine, for checks that need more; {@code null} when verifying outside a handshake. */
+    /** {@return the engine, for checks that need more; {@code null} when verifying outside a handshake} */
     public SSLEngine engine() {
         return engine;
     }
 
-    /** The host this side connected to as the application named it, or {@code null}. */
+    /** {@return the host this side connected to as the application named it, or {@code null}} */
     public String peerHost() {
         if (engine == null || engine.getPeerHost() == null) {
             return null;
@@ -100,13 +122,18 @@ public final class PeerContext {
         return TlsEngines.applicationHost(engine.getPeerHost());
     }
 
+    /**
+     * The port this side connected to, or {@code -1} when unknown (no engine, or a server's view).
+     *
+     * @return the peer's port or {@code -1}
+     */
     public int peerPort() {
         return engine == null ? -1 : engine.getPeerPort();
     }
 
     /**
-     * The server name of the connection: on a client the SNI name it sent, on a server the one
-     * the client asked for; {@code null} when there was none.
+     * {@return the server name of the connection: on a client the SNI name it sent, on a server the one the client
+     * asked for; {@code null} when there was none}
      */
     public String serverName() {
         if (engine == null) {

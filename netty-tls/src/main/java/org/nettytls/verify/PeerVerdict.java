@@ -19,24 +19,29 @@ public final class PeerVerdict {
         this.failure = failure;
     }
 
-    /** A peer that passed every check (netty-tls records these on the session). */
+    /** {@return a peer that passed every check (netty-tls records these on the session)} */
     public static PeerVerdict verified() {
         return new PeerVerdict(true, null);
     }
 
-    /** A peer that failed {@code failure} but was accepted anyway, as verification was off. */
+    /**
+     * A peer that failed {@code failure} but was accepted anyway, as verification was off.
+     *
+     * @param failure why verification would have refused the peer
+     * @return the verdict
+     */
     public static PeerVerdict failed(TlsException failure) {
         return new PeerVerdict(false, Objects.requireNonNull(failure, "failure"));
     }
 
-    /** Whether the peer passed every check. */
+    /** {@return whether the peer passed every check} */
     public boolean isVerified() {
         return verified;
     }
 
     /**
-     * Why it did not, or {@code null}. A connection can only carry a failed verdict when
-     * verification was switched off ({@code SSL_verify_mode} NONE): then it says what would have failed.
+     * {@return why it did not, or {@code null}} A connection can only carry a failed verdict when verification was
+     * switched off ({@code SSL_verify_mode} NONE): then it says what would have failed.
      */
     public TlsException failure() {
         return failure;

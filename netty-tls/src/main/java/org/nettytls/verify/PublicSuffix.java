@@ -67,22 +67,25 @@ public final class PublicSuffix {
     }
 
     /**
-     * The built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...):
-     * what the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to.
+     * {@return the built-in list with its private section too ({@code github.io}, {@code blogspot.com}, ...): what
+     * the CA/Browser Forum's "registry-controlled or public suffix" wildcard rule refers to}
      */
     public static PublicSuffix builtInWithPrivateSection() {
         return BuiltInWithPrivate.LIST;
     }
 
     /**
-     * The built-in list: the ICANN section of the list shipped in httpclient5, with
-     * {@code min_suffix} 1 (a name matching no rule has a one-label suffix).
+     * {@return the built-in list: the ICANN section of the list shipped in httpclient5, with {@code min_suffix} 1 (a
+     * name matching no rule has a one-label suffix)}
      */
     public static PublicSuffix builtIn() {
         return BuiltIn.LIST;
     }
 
-    /** No list: hostname verification skips the public-suffix check ({@code SSL_verifycn_publicsuffix => ''}). */
+    /**
+     * {@return no list: hostname verification skips the public-suffix check ({@code SSL_verifycn_publicsuffix =>
+     * ''})}
+     */
     public static PublicSuffix none() {
         return NONE;
     }
@@ -92,6 +95,8 @@ public final class PublicSuffix {
      * {@code *.} wildcards and {@code !} exceptions). Every rule in the file is used, including a
      * private section if the file has one.
      *
+     * @param file a file in the Public Suffix List's format
+     * @return the list
      * @throws TlsException {@code BAD_INPUT} naming the file when it cannot be read or has a rule
      *         that cannot be converted to IDNA A-labels
      */
@@ -116,7 +121,13 @@ public final class PublicSuffix {
         return parse(text, "public suffix file " + file);
     }
 
-    /** Rules from a string, as {@link #fromFile(Path)} reads them from a file. */
+    /**
+     * Rules from a string, as {@link #fromFile(Path)} reads them from a file.
+     *
+     * @param rules the rules, one a line
+     * @return the list
+     * @throws TlsException ({@code BAD_INPUT}) for a rule that cannot be parsed
+     */
     public static PublicSuffix fromString(String rules) throws TlsException {
         Objects.requireNonNull(rules, "rules");
         return parse(rules, "public suffix rules");
@@ -125,6 +136,9 @@ public final class PublicSuffix {
     /**
      * This list with another {@code min_suffix}: the number of labels taken as the suffix of a
      * name that matches no rule (the reference's default is 1; 0 makes unknown TLDs empty).
+     *
+     * @param minSuffix the number of labels, 0 or more
+     * @return a new list
      */
     public PublicSuffix withMinSuffix(int minSuffix) {
         if (minSuffix < 0) {
@@ -133,17 +147,20 @@ public final class PublicSuffix {
         return new PublicSuffix(root, minSuffix, version, none);
     }
 
-    /** The {@code min_suffix} of this list. */
+    /** {@return the {@code min_suffix} of this list} */
     public int minSuffix() {
         return minSuffix;
     }
 
-    /** The publication of the list ({@code // VERSION:} line, e.g. {@code 2026-10-06_16-13-12_UTC}), if it has one. */
+    /**
+     * {@return the publication of the list ({@code // VERSION:} line, e.g. {@code 2026-10-06_16-13-12_UTC}), if it
+     * has one}
+     */
     public Optional<String> version() {
         return Optional.ofNullable(version);
     }
 
-    /** {@code true} for {@link #none()}. */
+    /** {@return {@code true} for {@link #none()}} */
     public boolean isNone() {
         return none;
     }
@@ -158,6 +175,8 @@ public final class PublicSuffix {
      * <p>A trailing dot of an absolute name is kept on the suffix ({@code www.example.com.} gives
      * {@code com.}), as in IO::Socket::SSL 2.099; 2.081 dropped it.
      *
+     * @param name the name
+     * @param add how many more labels to take into the suffix
      * @return empty for a {@code null} name, a name without labels, or one that cannot be converted
      *         to IDNA A-labels
      */
@@ -204,6 +223,8 @@ public final class PublicSuffix {
      * The reference's array form, {@code public_suffix(\@labels, $add)}: labels as given (A-labels,
      * any case; compared lower-cased), answered lower-cased and joined with dots.
      *
+     * @param labels the name's labels, leftmost first
+     * @param add how many more labels to take into the suffix
      * @return empty for an empty list
      */
     public Optional<Split> publicSuffixOfLabels(List<String> labels, int add) {
@@ -366,12 +387,15 @@ public final class PublicSuffix {
             this.rest = rest;
         }
 
-        /** The public suffix (plus the added labels); empty when the name's TLD is unknown and {@code min_suffix} is 0. */
+        /**
+         * {@return the public suffix (plus the added labels); empty when the name's TLD is unknown and {@code
+         * min_suffix} is 0}
+         */
         public String suffix() {
             return suffix;
         }
 
-        /** The labels before the suffix; empty when the suffix is the whole name. */
+        /** {@return the labels before the suffix; empty when the suffix is the whole name} */
         public String rest() {
             return rest;
         }
