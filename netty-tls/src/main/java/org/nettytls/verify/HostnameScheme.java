@@ -184,14 +184,15 @@ public final class HostnameScheme {
      * names included ({@code www}, {@code rfc2818}, {@code acap}, {@code gist}, ...); the common ones
      * are also constants ({@link #SMTP}, {@link #HTTP}, ...).
      *
-     * @throws TlsException {@code BAD_CONFIGURATION} naming {@code SSL_verifycn_scheme} and the
+     * @throws TlsException {@code BAD_CONFIGURATION} naming {@code hostnameScheme} (and its
+     *         reference name {@code SSL_verifycn_scheme}) and the
      *         known names, for any other name
      */
     public static HostnameScheme named(String name) throws TlsException {
         Objects.requireNonNull(name, "name");
         HostnameScheme s = NAMED.get(name);
         if (s == null) {
-            throw TlsException.badConfiguration("SSL_verifycn_scheme",
+            throw TlsException.badConfiguration("hostnameScheme (SSL_verifycn_scheme)",
                     "unknown scheme '" + name + "' (known: " + String.join(", ", NAMED.keySet()) + ")");
         }
         return s;
