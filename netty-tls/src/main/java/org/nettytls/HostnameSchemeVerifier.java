@@ -342,7 +342,7 @@ public final class HostnameSchemeVerifier extends IdentityGate {
                         : schemeName != null ? HostnameScheme.named(schemeName) : HostnameScheme.DEFAULT;
                 FingerprintPins pins = FingerprintPins.parse(fingerprints);
                 if (forceFingerprint && pins.isEmpty()) {
-                    throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
+                    throw TlsException.badConfiguration("forceFingerprint (SSL_force_fingerprint)", "is set but no SSL_fingerprint is given");
                 }
                 PeerVerification v = PeerVerification.builder().trust(trust).enforce(true).pins(pins, forceFingerprint)
                         .checkName(s, verifyName, suffixes != null ? suffixes : PublicSuffix.builtIn())

@@ -32,7 +32,7 @@ final class KeyExchangeGroups {
         for (String g : given) {
             String name = NAMES.get(g.toLowerCase(Locale.ROOT));
             if (name == null) {
-                throw TlsException.badConfiguration("SSL_ecdh_curve", "unknown group '" + g + "'; BoringSSL offers "
+                throw TlsException.badConfiguration("keyExchangeGroups (SSL_ecdh_curve)", "unknown group '" + g + "'; BoringSSL offers "
                         + "X25519MLKEM768, X25519, P-256 (prime256v1), P-384 (secp384r1), P-521 (secp521r1)");
             }
             if (!out.contains(name)) {

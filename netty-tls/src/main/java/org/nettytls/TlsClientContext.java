@@ -175,7 +175,7 @@ public final class TlsClientContext {
             try {
                 sniHostName = new SNIHostName(sni);
             } catch (IllegalArgumentException e) {
-                throw TlsException.badConfiguration("SSL_hostname", "'" + sni + "' cannot be sent as SNI: " + e.getMessage());
+                throw TlsException.badConfiguration("newHandler host (SSL_hostname)", "'" + sni + "' cannot be sent as SNI: " + e.getMessage());
             }
         }
         SslHandler handler = context.newHandler(alloc, engineHost, port);

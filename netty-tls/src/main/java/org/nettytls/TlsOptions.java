@@ -82,7 +82,7 @@ public abstract class TlsOptions {
         this.fingerprintSpecs = List.copyOf(b.fingerprints);
         this.forceFingerprint = b.forceFingerprint;
         if (forceFingerprint && pins.isEmpty()) {
-            throw TlsException.badConfiguration("SSL_force_fingerprint", "is set but no SSL_fingerprint is given");
+            throw TlsException.badConfiguration("forceFingerprint (SSL_force_fingerprint)", "is set but no SSL_fingerprint is given");
         }
         this.verifyCallback = b.verifyCallback;
         this.schemeNamed = b.scheme != null || b.schemeName != null;
@@ -95,7 +95,7 @@ public abstract class TlsOptions {
         this.ocspStapling = b.ocspStapling;
         this.validation = new Validation(b, keyMaterial);
         if (versions.allowsBelowTls13() && !versions.allows(ProtocolVersions.Version.TLSv1_3) && ciphers.suites().isEmpty()) {
-            throw TlsException.badConfiguration("SSL_cipher_list", "selects no suite for " + versions);
+            throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "selects no suite for " + versions);
         }
         this.extras = new Extras(b, alpn);
     }
@@ -126,7 +126,7 @@ public abstract class TlsOptions {
             checks.add("SSL_crl_file");
         }
         if (!checks.isEmpty()) {
-            throw TlsException.badConfiguration("SSL_verify_mode", "is NONE" + (b.verifyMode == null ? " (a server's default)" : "")
+            throw TlsException.badConfiguration("verifyMode (SSL_verify_mode)", "is NONE" + (b.verifyMode == null ? " (a server's default)" : "")
                     + ", so the peer is not verified and " + String.join(", ", checks)
                     + " would check nothing; verify the peer (VerifyMode.PEER or REQUIRE) or drop "
                     + (checks.size() == 1 ? "it" : "them"));
@@ -353,7 +353,7 @@ public abstract class TlsOptions {
         java.util.regex.Matcher m = SECLEVEL.matcher(spec);
         while (m.find()) {
             if (!m.group(1).equals("2")) {
-                throw TlsException.badConfiguration("SSL_cipher_list", "'" + m.group() + "' is not honoured by"
+                throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "'" + m.group() + "' is not honoured by"
                         + " BoringSSL; netty-tls's security floor for certificates is OpenSSL's level 2, and"
                         + " securityFloor(SecurityFloor.LEGACY) is the one way to lower it to level 1 (RSA and DSA"
                         + " from 1024 bits, SHA-1) for a legacy private PKI");
@@ -383,7 +383,7 @@ public abstract class TlsOptions {
             if (own != null) {
                 String weak = org.nettytls.verify.internal.CertificateRules.ownChain(own.chain(), floor);
                 if (weak != null) {
-                    throw TlsException.badConfiguration("SSL_cert_file", weak + (floor == SecurityFloor.STANDARD
+                    throw TlsException.badConfiguration("certificateFile (SSL_cert_file)", weak + (floor == SecurityFloor.STANDARD
                             ? " (securityFloor(SecurityFloor.LEGACY) accepts it for a legacy private PKI)" : ""));
                 }
             }
@@ -418,14 +418,14 @@ public abstract class TlsOptions {
 
         Extras(Builder<?> b, List<String> alpn) throws TlsException {
             if (b.dhFile != null) {
-                throw TlsException.badConfiguration("SSL_dh_file", b.dhFile + ": BoringSSL has no finite-field DHE"
+                throw TlsException.badConfiguration("dhFile (SSL_dh_file)", b.dhFile + ": BoringSSL has no finite-field DHE"
                         + " cipher suites, so DH parameters cannot be used; forward secrecy comes from ECDHE"
                         + " (SSL_ecdh_curve)");
             }
             this.groups = KeyExchangeGroups.parse(b.groups);
             this.npn = List.copyOf(b.npn);
             if (!npn.isEmpty() && !alpn.isEmpty() && !npn.equals(alpn)) {
-                throw TlsException.badConfiguration("SSL_npn_protocols", "Netty offers one protocol list for ALPN"
+                throw TlsException.badConfiguration("npnProtocols (SSL_npn_protocols)", "Netty offers one protocol list for ALPN"
                         + " and NPN, but they differ: ALPN " + alpn + ", NPN " + npn);
             }
             this.keyLog = b.keyLog;
@@ -1172,7 +1172,7 @@ public abstract class TlsOptions {
                 return CertificateLoader.keyMaterial(certFile, keyFile, passwords);
             }
             if (keyFile != null) {
-                throw TlsException.badConfiguration("SSL_key_file", keyFile + " is given without SSL_cert_file");
+                throw TlsException.badConfiguration("certificateFile (SSL_key_file)", keyFile + " is given without SSL_cert_file");
             }
             return null;
         }

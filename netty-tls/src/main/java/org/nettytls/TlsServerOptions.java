@@ -52,7 +52,7 @@ public final class TlsServerOptions extends TlsOptions {
     /** The CAs that issue client certificates: named by the user, never the public roots by default. */
     private static CaStore clientTrust(Builder b) throws TlsException {
         if (!b.hasTrustConfigured()) {
-            throw TlsException.badConfiguration("SSL_verify_mode", "on a server needs the CAs that issue client certificates: "
+            throw TlsException.badConfiguration("verifyMode (SSL_verify_mode)", "on a server needs the CAs that issue client certificates: "
                     + "SSL_ca_file, SSL_ca_path, SSL_ca or defaultCa() explicitly (the system's public roots are not used "
                     + "by default: any publicly trusted certificate would authenticate as a client)");
         }
@@ -62,7 +62,7 @@ public final class TlsServerOptions extends TlsOptions {
     private static org.nettytls.cert.KeyMaterial requireKeyMaterial(Builder b) throws TlsException {
         org.nettytls.cert.KeyMaterial km = b.loadKeyMaterial();
         if (km == null) {
-            throw TlsException.badConfiguration("SSL_cert_file", "a server needs a certificate and key");
+            throw TlsException.badConfiguration("certificateFile (SSL_cert_file)", "a server needs a certificate and key");
         }
         return km;
     }
@@ -75,10 +75,10 @@ public final class TlsServerOptions extends TlsOptions {
         for (org.nettytls.cert.KeyMaterial km : b.additionalCertificates) {
             String weak = org.nettytls.verify.internal.CertificateRules.ownChain(km.chain(), floor);
             if (weak != null) {
-                throw TlsException.badConfiguration("SSL_cert_file", "additional certificate: " + weak);
+                throw TlsException.badConfiguration("certificateFile (SSL_cert_file)", "additional certificate: " + weak);
             }
             if (!keyTypes.add(km.key().getAlgorithm())) {
-                throw TlsException.badConfiguration("SSL_cert_file", "a second " + km.key().getAlgorithm()
+                throw TlsException.badConfiguration("certificateFile (SSL_cert_file)", "a second " + km.key().getAlgorithm()
                         + " certificate (" + km.leaf().getSubjectX500Principal().getName()
                         + ") for one server: each additional certificate needs a key type of its own");
             }

@@ -269,14 +269,14 @@ class ClientServerTest {
     @Test
     void badOptionsFailAtBuildNamingTheOption() {
         TlsException noCert = assertThrows(TlsException.class, () -> TlsServerOptions.builder().build());
-        assertTrue(noCert.getMessage().startsWith("SSL_cert_file:"), noCert.getMessage());
+        assertTrue(noCert.getMessage().startsWith("certificateFile (SSL_cert_file):"), noCert.getMessage());
         TlsException wrongKey = assertThrows(TlsException.class, () -> TlsServerOptions.builder()
                 .certificate(otherRoot.privateKey(), server.chain()).build());
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, wrongKey.code());
         assertTrue(wrongKey.getMessage().contains("does not match"), wrongKey.getMessage());
         TlsException badVersion = assertThrows(TlsException.class, () -> trustingRoot().protocols("SSLv3").build());
-        assertTrue(badVersion.getMessage().startsWith("SSL_version:"), badVersion.getMessage());
+        assertTrue(badVersion.getMessage().startsWith("protocols (SSL_version):"), badVersion.getMessage());
         TlsException badCipher = assertThrows(TlsException.class, () -> trustingRoot().cipherList("NOPE").build());
-        assertTrue(badCipher.getMessage().startsWith("SSL_cipher_list:"), badCipher.getMessage());
+        assertTrue(badCipher.getMessage().startsWith("cipherList (SSL_cipher_list):"), badCipher.getMessage());
     }
 }

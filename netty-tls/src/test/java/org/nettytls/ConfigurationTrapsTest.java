@@ -45,7 +45,7 @@ class ConfigurationTrapsTest {
     private static void assertRefusedNaming(String option, org.junit.jupiter.api.function.Executable build) {
         TlsException e = assertThrows(TlsException.class, build);
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code(), e.toString());
-        assertTrue(e.getMessage().startsWith("SSL_verify_mode: is NONE") && e.getMessage().contains(option)
+        assertTrue(e.getMessage().startsWith("verifyMode (SSL_verify_mode): is NONE") && e.getMessage().contains(option)
                 && e.getMessage().contains("would check nothing"), e.getMessage());
     }
 
@@ -88,7 +88,7 @@ class ConfigurationTrapsTest {
             TlsException e = assertThrows(TlsException.class,
                     () -> TlsServerOptions.builder().certificate(server.keyMaterial()).verifyMode(mode).build());
             assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code(), e.toString());
-            assertTrue(e.getMessage().startsWith("SSL_verify_mode: on a server needs the CAs that issue client certificates: "
+            assertTrue(e.getMessage().startsWith("verifyMode (SSL_verify_mode): on a server needs the CAs that issue client certificates: "
                     + "SSL_ca_file, SSL_ca_path, SSL_ca or defaultCa() explicitly"), e.getMessage());
         }
         TlsServerOptions named = TlsServerOptions.builder().certificate(server.keyMaterial()).verifyMode(VerifyMode.REQUIRE)

@@ -266,7 +266,7 @@ class PeerVerificationTest {
             assertTrue(e.getMessage().startsWith("SSL_fingerprint"), e.getMessage());
         }
         TlsException force = assertThrows(TlsException.class, () -> trusting().forceFingerprint(true).build());
-        assertTrue(force.getMessage().startsWith("SSL_force_fingerprint"), force.getMessage());
+        assertTrue(force.getMessage().startsWith("forceFingerprint (SSL_force_fingerprint)"), force.getMessage());
     }
 
     static X509Certificate[] chainOf(HeldCertificate c) {

@@ -36,7 +36,7 @@ public final class KeyMaterial {
      */
     public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain) throws TlsException {
         if (chain.isEmpty()) {
-            throw TlsException.badConfiguration("SSL_cert", "no certificate given for the key");
+            throw TlsException.badConfiguration("certificate (SSL_cert)", "no certificate given for the key");
         }
         boolean matches;
         try {
@@ -45,7 +45,7 @@ public final class KeyMaterial {
             matches = false;
         }
         if (!matches) {
-            throw TlsException.badConfiguration("SSL_key", "the " + key.getAlgorithm() + " key does not match the certificate '"
+            throw TlsException.badConfiguration("certificate (SSL_key)", "the " + key.getAlgorithm() + " key does not match the certificate '"
                     + chain.get(0).getSubjectX500Principal().getName() + "'");
         }
         return new KeyMaterial(key, chain);

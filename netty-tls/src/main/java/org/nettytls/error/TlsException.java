@@ -132,7 +132,11 @@ public class TlsException extends SSLException {
         } else if (upper.contains("ALERT")) {
             code = TlsErrorCode.PEER_ALERT;
         } else if (hasCause(t, java.nio.channels.ClosedChannelException.class)
-                || hasCause(t, java.net.SocketException.class) || upper.contains("CLOSED")) {
+                || hasCause(t, java.net.SocketException.class) || upper.contains("CLOSED")
+                // A name that does not resolve never reached TLS: Bootstrap.connect fails with
+                // these before any byte is sent.
+                || hasCause(t, java.net.UnknownHostException.class)
+                || hasCause(t, java.nio.channels.UnresolvedAddressException.class)) {
             code = TlsErrorCode.CONNECTION_FAILED;
         } else {
             code = TlsErrorCode.HANDSHAKE_FAILED;

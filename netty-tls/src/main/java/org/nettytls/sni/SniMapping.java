@@ -257,7 +257,7 @@ public final class SniMapping implements SniLookup {
                 }
             }
             if (contexts.isEmpty()) {
-                throw TlsException.badConfiguration("SSL_cert_file", "the SNI mapping has no names");
+                throw TlsException.badConfiguration("SniMapping.add (SSL_cert_file)", "the SNI mapping has no names");
             }
             return new SniMapping(contexts);
         }

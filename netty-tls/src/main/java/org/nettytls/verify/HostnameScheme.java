@@ -200,14 +200,15 @@ public final class HostnameScheme {
      *
      * @param name the scheme's name, e.g. {@code http}
      * @return the scheme
-     * @throws TlsException {@code BAD_CONFIGURATION} naming {@code SSL_verifycn_scheme} and the
+     * @throws TlsException {@code BAD_CONFIGURATION} naming {@code hostnameScheme} (and its
+     *         reference name {@code SSL_verifycn_scheme}) and the
      *         known names, for any other name
      */
     public static HostnameScheme named(String name) throws TlsException {
         Objects.requireNonNull(name, "name");
         HostnameScheme s = NAMED.get(name);
         if (s == null) {
-            throw TlsException.badConfiguration("SSL_verifycn_scheme",
+            throw TlsException.badConfiguration("hostnameScheme (SSL_verifycn_scheme)",
                     "unknown scheme '" + name + "' (known: " + String.join(", ", NAMED.keySet()) + ")");
         }
         return s;

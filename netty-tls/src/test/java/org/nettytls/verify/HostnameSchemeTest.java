@@ -37,7 +37,8 @@ class HostnameSchemeTest {
     void unknownSchemeIsAConfigurationErrorListingTheKnownNames() {
         TlsException e = assertThrows(TlsException.class, () -> HostnameScheme.named("https"));
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code());
-        assertTrue(e.getMessage().contains("SSL_verifycn_scheme"), e.getMessage());
+        // docs/errors.md: options are named by their Java names.
+        assertTrue(e.getMessage().startsWith("hostnameScheme (SSL_verifycn_scheme): unknown scheme 'https'"), e.getMessage());
         assertTrue(e.getMessage().contains("'https'") && e.getMessage().contains("rfc5922"), e.getMessage());
     }
 

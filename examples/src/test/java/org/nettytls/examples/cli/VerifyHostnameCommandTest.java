@@ -49,7 +49,7 @@ class VerifyHostnameCommandTest {
         // Bad lines in between answer for themselves and the batch goes on.
         Path first = dir.resolve("row" + rows.get(0).line + ".pem");
         batch.append("htttp\tfoo.com\t").append(first).append('\n');
-        expected.add("error: line " + (rows.size() + 1) + ": SSL_verifycn_scheme: unknown scheme 'htttp'");
+        expected.add("error: line " + (rows.size() + 1) + ": hostnameScheme (SSL_verifycn_scheme): unknown scheme 'htttp'");
         batch.append("http\tfoo.com\t").append(dir.resolve("missing.pem")).append('\n');
         expected.add("error: line " + (rows.size() + 2) + ": ");
         batch.append("http\tfoo.com\n");

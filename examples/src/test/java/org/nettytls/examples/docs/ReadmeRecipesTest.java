@@ -1,6 +1,7 @@
 package org.nettytls.examples.docs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.net.InetSocketAddress;
@@ -128,6 +130,20 @@ class ReadmeRecipesTest {
             ch.close().sync();
         } finally {
             server.close().sync();
+        }
+    }
+
+    @Test
+    void smtpHandlerClosesOnAFailureInsteadOfLettingItReachThePipelineTail() throws Exception {
+        // A client rejecting the certificate fails the handshake; the recipe must end the
+        // connection itself, or Netty logs "reached the tail of the pipeline" with a stack trace.
+        EmbeddedChannel ch = new EmbeddedChannel(new ReadmeSamples.SmtpHandler());
+        try {
+            ch.pipeline().fireExceptionCaught(new javax.net.ssl.SSLHandshakeException("certificate_unknown from the client"));
+            ch.checkException();   // rethrows a failure that reached the tail
+            assertFalse(ch.isOpen(), "the handler closes the connection");
+        } finally {
+            ch.finishAndReleaseAll();
         }
     }
 }

@@ -24,6 +24,7 @@ import org.nettytls.TlsServerContext;
 import org.nettytls.TlsServerOptions;
 import org.nettytls.cert.CertificateLoader;
 import org.nettytls.cert.KeyMaterial;
+import org.nettytls.error.TlsException;
 import org.nettytls.ocsp.OcspStapler;
 import org.nettytls.sni.SniCertSelector;
 import org.nettytls.sni.SniMapping;
@@ -133,6 +134,13 @@ final class ReadmeSamples {
             } else {
                 reply(ctx, "502 5.5.1 not here");
             }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A client that rejects our certificate ends here: one line, not a stack trace at the pipeline's tail
+            System.err.println(ctx.channel().remoteAddress() + ": " + TlsException.classify(cause).getMessage());
+            ctx.close();
         }
 
         private static ChannelFuture reply(ChannelHandlerContext ctx, String text) {

@@ -62,7 +62,7 @@ public final class CipherList {
     /** Expands {@code spec} with BoringSSL; see the class comment for the errors. */
     public static CipherList parse(String spec) throws TlsException {
         if (spec == null || spec.isBlank()) {
-            throw TlsException.badConfiguration("SSL_cipher_list", "empty cipher list");
+            throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "empty cipher list");
         }
         // OpenSSL accepts spaces and commas as separators as well as colons.
         String normalized = String.join(":", spec.trim().split("[\\s,:]+"));
@@ -73,7 +73,7 @@ public final class CipherList {
         }
         List<String> expanded = expand(normalized);
         if (expanded == null) {
-            throw TlsException.badConfiguration("SSL_cipher_list", "BoringSSL rejects '" + spec + "'");
+            throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "BoringSSL rejects '" + spec + "'");
         }
         List<String> tls12 = new ArrayList<>();
         for (String s : expanded) {
@@ -82,7 +82,7 @@ public final class CipherList {
             }
         }
         if (tls12.isEmpty()) {
-            throw TlsException.badConfiguration("SSL_cipher_list", "'" + spec + "' selects no cipher suite");
+            throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "'" + spec + "' selects no cipher suite");
         }
         return new CipherList(spec, tls12);
     }
@@ -102,7 +102,7 @@ public final class CipherList {
         if (negated && OPENSSL_ONLY_RULES.contains(rule.toUpperCase(Locale.ROOT))) {
             return;
         }
-        throw TlsException.badConfiguration("SSL_cipher_list", "'" + part + "' in '" + spec
+        throw TlsException.badConfiguration("cipherList (SSL_cipher_list)", "'" + part + "' in '" + spec
                 + "' is not a cipher or rule BoringSSL knows");
     }
 

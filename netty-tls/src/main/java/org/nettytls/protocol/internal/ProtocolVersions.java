@@ -99,7 +99,7 @@ public final class ProtocolVersions {
      */
     public static ProtocolVersions parse(String spec) throws TlsException {
         if (spec == null || spec.isBlank()) {
-            throw TlsException.badConfiguration("SSL_version", "empty version string");
+            throw TlsException.badConfiguration("protocols (SSL_version)", "empty version string");
         }
         Version only = null;
         String onlyToken = null;
@@ -107,7 +107,7 @@ public final class ProtocolVersions {
         for (String raw : spec.trim().split("\\s*:\\s*")) {
             Matcher m = TOKEN.matcher(raw);
             if (!m.matches()) {
-                throw TlsException.badConfiguration("SSL_version", "'" + raw + "' in '" + spec
+                throw TlsException.badConfiguration("protocols (SSL_version)", "'" + raw + "' in '" + spec
                         + "' is not a version (expected SSLv23, TLSv1, TLSv1_1, TLSv1_2, TLSv1_3, each optionally with '!')");
             }
             boolean not = !m.group(1).isEmpty();
@@ -115,13 +115,13 @@ public final class ProtocolVersions {
                 String ssl = m.group(2).toUpperCase(Locale.ROOT);
                 if (ssl.equals("SSLV23") || ssl.equals("SSLV2/3")) {
                     if (not) {
-                        throw TlsException.badConfiguration("SSL_version", "'" + raw + "' in '" + spec
+                        throw TlsException.badConfiguration("protocols (SSL_version)", "'" + raw + "' in '" + spec
                                 + "' excludes every version");
                     }
                     continue;
                 }
                 if (!not) {
-                    throw TlsException.badConfiguration("SSL_version", "'" + raw + "' in '" + spec
+                    throw TlsException.badConfiguration("protocols (SSL_version)", "'" + raw + "' in '" + spec
                             + "' asks for " + (ssl.equals("SSLV2") ? "SSLv2" : "SSLv3")
                             + ", which BoringSSL does not implement (it speaks TLSv1 to TLSv1_3)");
                 }
@@ -132,7 +132,7 @@ public final class ProtocolVersions {
                 excluded.add(v);
             } else {
                 if (only != null && only != v) {
-                    throw TlsException.badConfiguration("SSL_version", "'" + onlyToken + "' and '" + raw + "' in '"
+                    throw TlsException.badConfiguration("protocols (SSL_version)", "'" + onlyToken + "' and '" + raw + "' in '"
                             + spec + "': only one version may be named without '!' (use '!' to exclude others)");
                 }
                 only = v;
@@ -142,7 +142,7 @@ public final class ProtocolVersions {
         EnumSet<Version> allowed = only != null ? EnumSet.of(only) : EnumSet.allOf(Version.class);
         allowed.removeAll(excluded);
         if (allowed.isEmpty()) {
-            throw TlsException.badConfiguration("SSL_version", "'" + spec + "' leaves no version allowed");
+            throw TlsException.badConfiguration("protocols (SSL_version)", "'" + spec + "' leaves no version allowed");
         }
         return new ProtocolVersions(allowed, spec);
     }

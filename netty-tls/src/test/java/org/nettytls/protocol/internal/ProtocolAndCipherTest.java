@@ -45,14 +45,14 @@ class ProtocolAndCipherTest {
     void badVersionsNameTheirPart(String spec, String fragment) {
         TlsException e = assertThrows(TlsException.class, () -> ProtocolVersions.parse(spec));
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code());
-        assertTrue(e.getMessage().startsWith("SSL_version: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("protocols (SSL_version): "), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
     }
 
     @Test
     void emptyVersionStringIsRefused() {
         TlsException e = assertThrows(TlsException.class, () -> ProtocolVersions.parse(" "));
-        assertEquals("SSL_version: empty version string", e.getMessage());
+        assertEquals("protocols (SSL_version): empty version string", e.getMessage());
     }
 
     @Test
@@ -99,7 +99,7 @@ class ProtocolAndCipherTest {
         assertEquals(TlsErrorCode.BAD_CONFIGURATION, e.code());
         String bad = spec.contains(":") ? spec.substring(spec.lastIndexOf(':') + 1) : spec;
         assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("SSL_cipher_list: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cipherList (SSL_cipher_list): "), e.getMessage());
     }
 
     @Test
