@@ -11,7 +11,6 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Netty's epoll I/O handler with two repairs of Netty 4.2.18, both about which descriptor an
@@ -38,35 +37,18 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * registered while the batch is handled gets nothing from that batch, and whatever its own socket
  * is ready for, the next {@code epoll_wait} reports (Netty's epoll is level-triggered).
  */
-final class EpollKeptRegistration implements IoHandler {
-    private final IoHandler epoll;
+final class EpollKeptRegistration extends ForwardingIoHandler {
     /** Counts the batches; all three fields are only touched on the event loop's thread. */
     private long batch;
     private boolean inBatch;
     private long staleEventsDropped;
 
     private EpollKeptRegistration(IoHandler epoll) {
-        this.epoll = epoll;
+        super(epoll);
     }
 
     static IoHandlerFactory newFactory() {
-        IoHandlerFactory epoll = EpollIoHandler.newFactory();
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor ioExecutor) {
-                return new EpollKeptRegistration(epoll.newHandler(ioExecutor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return epoll.isChangingThreadSupported();
-            }
-        };
-    }
-
-    @Override
-    public void initialize() {
-        epoll.initialize();
+        return wrapping(EpollIoHandler.newFactory(), EpollKeptRegistration::new);
     }
 
     @Override
@@ -76,35 +58,15 @@ final class EpollKeptRegistration implements IoHandler {
         batch++;
         inBatch = true;
         try {
-            return epoll.run(context);
+            return delegate.run(context);
         } finally {
             inBatch = false;
         }
     }
 
     @Override
-    public void prepareToDestroy() {
-        epoll.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        epoll.destroy();
-    }
-
-    @Override
     public IoRegistration register(IoHandle handle) throws Exception {
-        return new Kept(epoll.register(new Current((EpollIoHandle) handle, inBatch ? batch : -1)));
-    }
-
-    @Override
-    public void wakeup() {
-        epoll.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return epoll.isCompatible(handleType);
+        return new Kept(delegate.register(new Current((EpollIoHandle) handle, inBatch ? batch : -1)));
     }
 
     /** Events the batch being handled held for descriptors reused in it, dropped so far (read on the event loop). */

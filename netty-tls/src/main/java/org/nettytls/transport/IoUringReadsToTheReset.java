@@ -3,13 +3,11 @@ package org.nettytls.transport;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Netty's io_uring I/O handler, with a channel whose peer hung up (closed or reset) reading on
@@ -35,7 +33,7 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * itself, so nothing changes there. The loop ends: a peer that hung up sends nothing more, so the
  * next recv returns 0 or the error.
  */
-final class IoUringReadsToTheReset implements IoHandler {
+final class IoUringReadsToTheReset extends ForwardingIoHandler {
     // Linux's ABI (<linux/io_uring.h>, <poll.h>); Netty's own constants are not public.
     private static final byte IORING_OP_POLL_ADD = 6;
     private static final byte IORING_OP_RECV = 27;
@@ -44,61 +42,18 @@ final class IoUringReadsToTheReset implements IoHandler {
     private static final int POLLHUP = 0x10;
     private static final int POLLRDHUP = 0x2000;
 
-    private final IoHandler ioUring;
-
     private IoUringReadsToTheReset(IoHandler ioUring) {
-        this.ioUring = ioUring;
+        super(ioUring);
     }
 
     static IoHandlerFactory newFactory() {
-        IoHandlerFactory ioUring = IoUringIoHandler.newFactory();
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor ioExecutor) {
-                return new IoUringReadsToTheReset(ioUring.newHandler(ioExecutor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return ioUring.isChangingThreadSupported();
-            }
-        };
-    }
-
-    @Override
-    public void initialize() {
-        ioUring.initialize();
-    }
-
-    @Override
-    public int run(IoHandlerContext context) {
-        return ioUring.run(context);
-    }
-
-    @Override
-    public void prepareToDestroy() {
-        ioUring.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        ioUring.destroy();
+        return wrapping(IoUringIoHandler.newFactory(), IoUringReadsToTheReset::new);
     }
 
     /** Netty's own registration (channels find their handler through its attachment), for a handle that reads to the reset. */
     @Override
     public IoRegistration register(IoHandle handle) throws Exception {
-        return ioUring.register(handle instanceof IoUringIoHandle ? new ReadsToTheReset((IoUringIoHandle) handle) : handle);
-    }
-
-    @Override
-    public void wakeup() {
-        ioUring.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return ioUring.isCompatible(handleType);
+        return delegate.register(handle instanceof IoUringIoHandle ? new ReadsToTheReset((IoUringIoHandle) handle) : handle);
     }
 
     /** A channel's handle that, once its peer hung up, never hears that its socket is empty after a recv that carried bytes. */
