@@ -30,17 +30,7 @@ class PkixNameConstraintSetAsideAttacksTest {
 
     /** The JDK's own verdict on the chain under {@link #root}, as the second opinion asks it. */
     private static Throwable jdk(HeldCertificate leaf) {
-        try {
-            java.security.cert.CertPath path = java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertPath(leaf.chain());
-            java.security.cert.PKIXParameters p = new java.security.cert.PKIXParameters(
-                    java.util.Set.of(new java.security.cert.TrustAnchor(root.certificate(), null)));
-            p.setRevocationEnabled(false);
-            java.security.cert.CertPathValidator.getInstance("PKIX").validate(path, p);
-            return null;
-        } catch (Exception | Error e) {
-            return e;
-        }
+        return Verdicts.jdkVerdict(leaf, root);
     }
 
     /**

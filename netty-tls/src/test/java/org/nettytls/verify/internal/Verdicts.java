@@ -62,4 +62,22 @@ final class Verdicts {
         }
         return e;
     }
+
+    /**
+     * The JDK's own PKIX verdict on {@code leaf}'s chain under {@code root}, revocation off, as the
+     * second opinion asks it: {@code null} when it accepts, else what it threw.
+     */
+    static Throwable jdkVerdict(HeldCertificate leaf, HeldCertificate root) {
+        try {
+            java.security.cert.CertPath path = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertPath(leaf.chain());
+            java.security.cert.PKIXParameters p = new java.security.cert.PKIXParameters(
+                    java.util.Set.of(new java.security.cert.TrustAnchor(root.certificate(), null)));
+            p.setRevocationEnabled(false);
+            java.security.cert.CertPathValidator.getInstance("PKIX").validate(path, p);
+            return null;
+        } catch (Exception | Error e) {
+            return e;
+        }
+    }
 }
