@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -25,6 +26,11 @@ import org.nettytls.examples.HostPort;
  * is not writable, that is, holds more than its write-buffer high-water mark, and reads again when
  * that channel has drained below the low-water mark. So a relay buffers at most about the
  * high-water mark plus one read per direction, however fast one side and however slow the other.
+ * The relay sets both channels' marks to {@link #WATER_MARK} (128 KiB low, 256 KiB high) instead
+ * of Netty's 32/64 KiB: with 64 KiB a bulk transfer stopped and resumed reading the upstream every
+ * two reads, and wrote the client 128 KiB at a time; with 256 KiB it writes in larger, rarer
+ * bursts, for 13-20% less CPU per relayed byte in the load harness (whole machine, load generator
+ * and backend included), at up to 192 KiB more buffered per slow direction.
  *
  * <p><b>Half-close.</b> When one side's input ends (a TCP FIN, seen with
  * {@code ALLOW_HALF_CLOSURE}, or a TLS close_notify), everything read from it is flushed to the
@@ -44,6 +50,9 @@ import org.nettytls.examples.HostPort;
  * or in the callback given to {@link #link}, which runs once both channels have closed.
  */
 public final class Relay {
+    /** Both channels' write-buffer marks while relaying: 128 KiB low, 256 KiB high. */
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
     /** One side of the relay: a channel and what was read from it. */
     final class Side {
         final Channel channel;
@@ -99,6 +108,8 @@ public final class Relay {
         };
         client.closeFuture().addListener(bothClosed);
         upstream.closeFuture().addListener(bothClosed);
+        client.config().setWriteBufferWaterMark(WATER_MARK);
+        upstream.config().setWriteBufferWaterMark(WATER_MARK);
         Held clientHeld = relay.install(relay.client);
         Held upstreamHeld = relay.install(relay.upstream);
         relay.replay(relay.client, clientHeld);

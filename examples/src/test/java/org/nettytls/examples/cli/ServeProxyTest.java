@@ -47,7 +47,7 @@ import org.nettytls.testing.Processes;
 class ServeProxyTest {
     private static final Pattern RELAY = Pattern.compile("relay \\S+ <-> \\S+ closed: (\\d+) bytes to upstream, (\\d+) bytes "
             + "to client, client reads paused (\\d+) times, upstream reads paused (\\d+) times, at most (\\d+) bytes buffered");
-    /** The relay's bound: two 64 KiB high-water marks and one read's worth each way, with room to spare. */
+    /** The relay's bound: two 256 KiB high-water marks and one read's worth each way, with room to spare. */
     private static final long BUFFER_BOUND = 1024 * 1024;
 
     @TempDir
