@@ -503,6 +503,99 @@ def syscalls_case(h, relay, args):
         say()
 
 
+LAYERS = ["kernel", "crypto", "TLS library", "libcrypto, unnamed", "JVM and Java", "libc", "program"]
+# The relay targets of issue #19 (per server CPU-second against the better of nginx and HAProxy), for the bound line.
+TARGETS = {"relay-hs": 1.5, "relay-bulk": 2.3}
+
+
+def layer_of(dso, sym):
+    """The layer of one perf sample: the kernel, named crypto (BoringSSL's, or OpenSSL's exported symbols), the rest
+    of the TLS library (BoringSSL's TLS in tcnative, OpenSSL's libssl), libcrypto's unexported code (Debian strips it:
+    mostly its AES-GCM and EC assembly, some of its provider machinery), the JVM and JIT-compiled Java, libc, and the
+    program itself (nginx, HAProxy, Netty's JNI)."""
+    if dso.startswith("[kernel") or sym.startswith("[k]"):
+        return "kernel"
+    name = sym.split("] ", 1)[-1]
+    if CRYPTO_FRAME.search(name) and not name.startswith("0x"):
+        return "crypto"
+    if "libssl" in dso or "tcnative" in dso:
+        return "TLS library"
+    if "libcrypto" in dso:
+        return "libcrypto, unnamed" if name.startswith("0x") else "TLS library"
+    if "libjvm" in dso or "[JIT]" in dso or dso.startswith("perf-") or dso in ("[unknown]", "[vdso]"):
+        return "JVM and Java"
+    if dso.startswith("libc.") or dso.startswith("libc-") or dso.startswith("ld-linux"):
+        return "libc"
+    return "program"
+
+
+def perf_layers(h, pids, seconds, load):
+    """perf record (999 Hz, every thread of the processes) while load() runs; returns {layer: share} and load()'s
+    answer."""
+    data = os.path.join(h.work, "layers.data")
+    p = subprocess.Popen(["perf", "record", "-q", "-F", "999", "-p", ",".join(map(str, pids)), "-o", data, "--",
+                          "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # perf attached
+    answer = load()
+    p.wait(seconds + 30)
+    out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-q", "--sort", "dso,sym", "-t", "|"],
+                         capture_output=True, text=True).stdout
+    layers = dict.fromkeys(LAYERS, 0.0)
+    for line in out.splitlines():
+        f = [x.strip() for x in line.split("|")]
+        if len(f) >= 3 and f[0].endswith("%"):
+            layers[layer_of(f[1], f[2])] += float(f[0][:-1]) / 100
+    return layers, answer
+
+
+def layers_case(h, relay, args):
+    """Every relay side's CPU per unit by layer (perf), and what the kernel alone allows against nginx and HAProxy."""
+    say = h.say
+    if shutil_which("perf") is None or os.geteuid() != 0:
+        say("### where every relay's CPU went, by layer: skipped (needs perf and root)")
+        say()
+        return
+    say("### where every relay's CPU went, by layer (perf at 999 Hz on every thread of the server, one extra round each)")
+    say()
+    say("µs of server CPU per unit (the round's CPU from `/proc`, split by the share of perf's samples in each layer). "
+        "\"libcrypto, unnamed\" is the code Debian's OpenSSL does not export (mostly its AES-GCM and EC assembly); "
+        "BoringSSL's crypto in tcnative has names and is under \"crypto\"; \"program\" is nginx's or HAProxy's own code, "
+        "or Netty's JNI.")
+    say()
+    for case, (title, path, conns, close, unit, scale) in RELAY_CASES.items():
+        unit_name = "connection" if case == "relay-hs" else "MiB"
+        say(f"#### {title}")
+        say()
+        say(f"| side | µs per {unit_name} | " + " | ".join(LAYERS) + " |")
+        say("|---|---:|" + "---:|" * len(LAYERS))
+        per = {}
+        for name, s in relay.items():
+            pids = s["pids"]()
+            cell = {}
+
+            def load():
+                answer, wall, cpu, ccpu, jit = measure(pids, [], lambda: wrk(
+                    h, f"https://localhost:{s['port']}{path}", conns, args.seconds, close))
+                cell.update(count=answer["count"], cpu=cpu)
+                return answer
+
+            layers, _ = perf_layers(h, pids, args.seconds, load)
+            us = cell["cpu"] * 1e6 / max(1, cell["count"])
+            per[name] = (us, layers)
+            say(f"| {name} | {us:,.0f} | " + " | ".join(f"{us * layers[l]:,.0f}" for l in LAYERS) + " |")
+        say()
+        # BoringSSL's crypto per unit, as the JVM relays measured it: what any relay on it spends at the least.
+        boring = min((us * layers["crypto"] for name, (us, layers) in per.items() if relay[name]["jvm"]), default=0)
+        for peer in PEERS:
+            if peer in per and per[peer][1]["kernel"] > 0:
+                us, layers = per[peer]
+                kernel = us * layers["kernel"]
+                say(f"- {peer} spends {kernel:,.0f} of its {us:,.0f} µs per {unit_name} in the kernel: a relay doing the"
+                    f" same kernel work and nothing else would reach at most {us / kernel:.2f}× {peer}; with BoringSSL's"
+                    f" crypto too ({boring:,.0f} µs), at most {us / (kernel + boring):.2f}× (target: {TARGETS[case]}×).")
+        say()
+
+
 def shutil_which(tool):
     import shutil
     return shutil.which(tool)
@@ -617,6 +710,14 @@ def run(h, args):
     say()
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     say(f"- machine: {cpus} cores, {cpu_model}, Linux {platform.release()}; load average at the start {loadavg()}")
+    # The congestion control decides whether TCP paces with a timer per burst (BBR without the fq qdisc), which
+    # changes the bulk figures of every server, and how much depends on how each one writes.
+    sysctl = lambda k: (open("/proc/sys/net/" + k.replace(".", "/")).read().strip()
+                        if os.path.exists("/proc/sys/net/" + k.replace(".", "/")) else "?")
+    lo_qdisc = (subprocess.run(["tc", "qdisc", "show", "dev", "lo"], capture_output=True, text=True).stdout
+                .split(" refcnt")[0].strip() if shutil_which("tc") else "") or "?"
+    say(f"- TCP: congestion control {sysctl('ipv4.tcp_congestion_control')}, default qdisc {sysctl('core.default_qdisc')}"
+        f" (loopback: {lo_qdisc})")
     versions = [subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
                 subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()]
     if relay:
@@ -808,6 +909,9 @@ def run(h, args):
                 say()
                 say(f"(collapsed stacks: `profiles/{os.path.basename(kept)}.gz`)")
                 say()
+
+    if args.profile and relay:
+        layers_case(h, relay, args)
 
     say("### summary")
     say()
