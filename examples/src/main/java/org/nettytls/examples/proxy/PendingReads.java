@@ -17,7 +17,7 @@ import java.util.ArrayDeque;
  * then it stops reading, so this holds at most that plus one read.
  */
 final class PendingReads extends ChannelInboundHandlerAdapter {
-    /** As much as a relay lets wait for a channel that is not writable: Netty's default high-water mark. */
+    /** As much as waits for the upstream's connect: Netty's default high-water mark (the relay's own is larger). */
     static final int LIMIT = 64 * 1024;
 
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();

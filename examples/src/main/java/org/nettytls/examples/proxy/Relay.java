@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -227,6 +228,13 @@ public final class Relay {
             ChannelFuture shut = to instanceof DuplexChannel && to.isActive()
                     ? ((DuplexChannel) to).shutdownOutput() : to.newSucceededFuture();
             shut.addListener(s -> {
+                if (s.isSuccess() && to.isActive()) {
+                    // Its output is shut, so the end of its input is the last thing to happen on it: without
+                    // half-closure Netty closes it on that FIN, which is what the relay would do next, instead
+                    // of first calling shutdown(SHUT_RD), which fails with ENOTCONN (and a stack trace) on a
+                    // socket whose both directions have ended. What it sends before the FIN is still relayed.
+                    to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                }
                 if (++outputsShut == 2) {
                     closeBoth();
                 }
