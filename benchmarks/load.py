@@ -464,11 +464,18 @@ def count_syscalls(h, pids, events, seconds, load, jvm=False):
     return counts, answer
 
 
+def perf_missing(h, section):
+    """Whether perf cannot run here (it needs the binary and root); if so the report says the section was skipped."""
+    if shutil_which("perf") is None or os.geteuid() != 0:
+        h.say(f"### {section}: skipped (needs perf and root)")
+        h.say()
+        return True
+    return False
+
+
 def syscalls_case(h, relay, args):
     say = h.say
-    if shutil_which("perf") is None or os.geteuid() != 0:
-        say("### syscalls per relayed connection: skipped (needs perf and root)")
-        say()
+    if perf_missing(h, "syscalls per relayed connection"):
         return
     events = perf_events()
     per = {}
@@ -551,9 +558,7 @@ def perf_layers(h, pids, seconds, load):
 def layers_case(h, relay, args):
     """Every relay side's CPU per unit by layer (perf), and what the kernel alone allows against nginx and HAProxy."""
     say = h.say
-    if shutil_which("perf") is None or os.geteuid() != 0:
-        say("### where every relay's CPU went, by layer: skipped (needs perf and root)")
-        say()
+    if perf_missing(h, "where every relay's CPU went, by layer"):
         return
     say("### where every relay's CPU went, by layer (perf at 999 Hz on every thread of the server, one extra round each)")
     say()
