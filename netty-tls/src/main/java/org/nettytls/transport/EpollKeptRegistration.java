@@ -75,12 +75,11 @@ final class EpollKeptRegistration extends ForwardingIoHandler {
     }
 
     /** A channel's handle that ignores the events of the batch during which it was registered. */
-    private final class Current implements EpollIoHandle {
-        private final EpollIoHandle handle;
+    private final class Current extends Handle<EpollIoHandle> implements EpollIoHandle {
         private final long registeredInBatch;
 
         Current(EpollIoHandle handle, long registeredInBatch) {
-            this.handle = handle;
+            super(handle);
             this.registeredInBatch = registeredInBatch;
         }
 
@@ -96,21 +95,6 @@ final class EpollKeptRegistration extends ForwardingIoHandler {
                 return;
             }
             handle.handle(registration, event);
-        }
-
-        @Override
-        public void registered() {
-            handle.registered();
-        }
-
-        @Override
-        public void unregistered() {
-            handle.unregistered();
-        }
-
-        @Override
-        public void close() throws Exception {
-            handle.close();
         }
     }
 

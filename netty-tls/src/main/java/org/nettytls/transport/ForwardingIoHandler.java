@@ -1,5 +1,6 @@
 package org.nettytls.transport;
 
+import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -11,7 +12,7 @@ import java.util.function.UnaryOperator;
 /**
  * An {@link IoHandler} that passes every call to Netty's own handler: the base of the transport
  * fixes ({@link EpollKeptRegistration}, {@link IoUringReadsToTheReset}), each of which overrides
- * only the calls it changes.
+ * only the calls it changes, and wraps channels' handles in a {@link Handle} that does the same.
  */
 abstract class ForwardingIoHandler implements IoHandler {
     final IoHandler delegate;
@@ -68,5 +69,37 @@ abstract class ForwardingIoHandler implements IoHandler {
     @Override
     public boolean isCompatible(Class<? extends IoHandle> handleType) {
         return delegate.isCompatible(handleType);
+    }
+
+    /**
+     * A channel's handle that passes every call to the channel's own; a fix overrides
+     * {@link #handle(IoRegistration, IoEvent)} and implements the transport's handle type.
+     */
+    abstract static class Handle<H extends IoHandle> implements IoHandle {
+        final H handle;
+
+        Handle(H handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            handle.handle(registration, event);
+        }
+
+        @Override
+        public void registered() {
+            handle.registered();
+        }
+
+        @Override
+        public void unregistered() {
+            handle.unregistered();
+        }
+
+        @Override
+        public void close() throws Exception {
+            handle.close();
+        }
     }
 }

@@ -57,13 +57,12 @@ final class IoUringReadsToTheReset extends ForwardingIoHandler {
     }
 
     /** A channel's handle that, once its peer hung up, never hears that its socket is empty after a recv that carried bytes. */
-    private static final class ReadsToTheReset implements IoUringIoHandle {
-        private final IoUringIoHandle handle;
+    private static final class ReadsToTheReset extends Handle<IoUringIoHandle> implements IoUringIoHandle {
         // Only the event loop touches it: completions arrive there.
         private boolean hungUp;
 
         ReadsToTheReset(IoUringIoHandle handle) {
-            this.handle = handle;
+            super(handle);
         }
 
         @Override
@@ -79,21 +78,6 @@ final class IoUringReadsToTheReset extends ForwardingIoHandler {
                 }
             }
             handle.handle(registration, event);
-        }
-
-        @Override
-        public void registered() {
-            handle.registered();
-        }
-
-        @Override
-        public void unregistered() {
-            handle.unregistered();
-        }
-
-        @Override
-        public void close() throws Exception {
-            handle.close();
         }
     }
 }
