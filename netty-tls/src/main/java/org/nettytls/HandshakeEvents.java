@@ -3,10 +3,8 @@ package org.nettytls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.internal.tcnative.SSL;
 import javax.net.ssl.SSLEngine;
 import org.nettytls.error.TlsErrorCode;
 import org.nettytls.error.TlsException;
@@ -121,25 +119,10 @@ final class HandshakeEvents extends ChannelInboundHandlerAdapter {
         if (!completion.isSuccess()) {
             return TlsHandshakeEvent.failure(client, nanos, TlsException.classify(completion.cause()));
         }
-        String cipher = null;
-        String group = null;
-        boolean resumed = false;
-        if (engine instanceof ReferenceCountedOpenSslEngine) {
-            ReferenceCountedOpenSslEngine e = (ReferenceCountedOpenSslEngine) engine;
-            synchronized (e) {
-                long pointer = e.sslPointer();
-                if (pointer != 0) {
-                    cipher = SSL.getCipherForSSL(pointer);
-                    resumed = SSL.isSessionReused(pointer);
-                    try {
-                        group = SSL.getGroupName(pointer);
-                    } catch (Exception none) {
-                        // No group for a resumed TLS 1.2 session.
-                    }
-                }
-            }
-        }
+        BoringSslFacts facts = BoringSslFacts.of(engine);
+        String cipher = facts != null ? facts.cipher() : null;
         return TlsHandshakeEvent.success(client, nanos, engine.getSession().getProtocol(),
-                cipher != null ? cipher : engine.getSession().getCipherSuite(), group, resumed);
+                cipher != null ? cipher : engine.getSession().getCipherSuite(), facts != null ? facts.group() : null,
+                facts != null && facts.resumed());
     }
 }

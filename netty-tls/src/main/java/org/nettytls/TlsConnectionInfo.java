@@ -2,9 +2,7 @@ package org.nettytls;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.CipherSuiteConverter;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.internal.tcnative.SSL;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import java.security.cert.Certificate;
@@ -84,25 +82,11 @@ public final class TlsConnectionInfo {
             throw new TlsException(TlsErrorCode.BAD_CONFIGURATION,
                     "connection info: the TLS handshake has not finished (session protocol " + protocol + ")");
         }
-        String nativeCipher = null;
-        Boolean reused = null;
-        String keyGroup = null;
-        String nextProto = null;
-        if (engine instanceof ReferenceCountedOpenSslEngine) {
-            // Netty keeps both facts from BoringSSL to itself (isSessionReused is package-private and
-            // the session shows only the Java cipher name), so ask BoringSSL directly. Holding the
-            // engine's lock keeps it from freeing the SSL object while we read.
-            ReferenceCountedOpenSslEngine e = (ReferenceCountedOpenSslEngine) engine;
-            synchronized (e) {
-                long ssl = e.sslPointer();
-                if (ssl != 0) {
-                    nativeCipher = SSL.getCipherForSSL(ssl);
-                    reused = SSL.isSessionReused(ssl);
-                    keyGroup = groupName(ssl);
-                    nextProto = SSL.getNextProtoNegotiated(ssl);
-                }
-            }
-        }
+        BoringSslFacts facts = BoringSslFacts.of(engine);
+        String nativeCipher = facts != null ? facts.cipher() : null;
+        Boolean reused = facts != null ? facts.resumed() : null;
+        String keyGroup = facts != null ? facts.group() : null;
+        String nextProto = facts != null ? facts.nextProtocol() : null;
         this.cipher = nativeCipher != null ? nativeCipher : openSslCipherName(javaCipher);
         this.sessionReused = reused;
         this.peerChain = peerCertificates(session);
@@ -441,15 +425,6 @@ public final class TlsConnectionInfo {
     /** {@return the protocol NPN negotiated, or {@code null}: {@code next_proto_negotiated}} */
     public String npn() {
         return npn;
-    }
-
-    private static String groupName(long ssl) {
-        try {
-            return SSL.getGroupName(ssl);
-        } catch (Exception e) {
-            // BoringSSL reports no group for a resumed TLS 1.2 session; that is not an error here.
-            return null;
-        }
     }
 
     /**
