@@ -357,17 +357,7 @@ class TransportTest {
                 upstream.setSoTimeout(30_000);
                 for (int round = 0; round < 100; round++) {
                     Channel ch = new Bootstrap().group(group).channel(transport.socketChannel())
-                            .handler(new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                    ctx.close();
-                                }
-                            }).connect(upstream.getLocalSocketAddress()).sync().channel();
+                            .handler(new Discarding()).connect(upstream.getLocalSocketAddress()).sync().channel();
                     try (Socket s = upstream.accept()) {
                         s.getOutputStream().write(payload);
                         if (round % 2 == 1) {
@@ -423,22 +413,12 @@ class TransportTest {
                         protected void initChannel(SocketChannel ch) {
                             int n = accepted.getAndIncrement();
                             ch.closeFuture().addListener(f -> closed.add(n));
-                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            ch.pipeline().addLast(new Discarding() {
                                 @Override
                                 public void channelActive(ChannelHandlerContext ctx) {
                                     if (!autoRead) {
                                         ctx.read();
                                     }
-                                }
-
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                    ctx.close();
                                 }
                             });
                         }
@@ -566,26 +546,16 @@ class TransportTest {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelActive(ChannelHandlerContext ctx) {
-                            seen.add("active");
-                        }
+                            ch.pipeline().addLast(new Discarding() {
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    seen.add("active");
+                                }
 
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            ReferenceCountUtil.release(msg);
-                        }
-
-                        @Override
-                        public void channelInactive(ChannelHandlerContext ctx) {
-                            seen.add("inactive");
-                        }
-
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                            ctx.close();
-                        }
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                    seen.add("inactive");
+                                }
                             });
                         }
                     }).bind("127.0.0.1", 0).sync().channel();
@@ -835,6 +805,19 @@ class TransportTest {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Drops what it reads and closes its channel on an error. */
+    private static class Discarding extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
         }
     }
 }
