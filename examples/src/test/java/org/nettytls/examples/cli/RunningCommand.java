@@ -2,15 +2,18 @@ package org.nettytls.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /** A server command run in this JVM through {@link Main#run}: its output, exit status and port. */
-final class RunningCommand {
+public final class RunningCommand {
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
     final CompletableFuture<Integer> status;
@@ -31,6 +34,24 @@ final class RunningCommand {
                         + out + "\n" + err);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Ends a {@code serve} started with {@code --naccept N} on {@code port}: opens and resets plain
+     * connections until {@code status} is done, for at most 30 seconds.
+     */
+    public static void connectUntilExit(Future<?> status, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!status.isDone() && System.nanoTime() < deadline) {
+            // One byte: serve's listeners defer accepting (TCP_DEFER_ACCEPT) until a client has sent something.
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write('\n');
+                s.setSoLinger(true, 0);
+            } catch (IOException gone) {
+                // Closed meanwhile: the command is exiting.
+            }
+            Thread.sleep(5);
         }
     }
 

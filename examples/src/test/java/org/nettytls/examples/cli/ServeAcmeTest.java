@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nettytls.TlsClientContext;
@@ -42,17 +40,7 @@ class ServeAcmeTest {
 
     /** Ends a serve started with {@code --naccept 50}: plain connections, opened and closed, until it exits. */
     private static String stop(RunningCommand serve, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!serve.status.isDone() && System.nanoTime() < deadline) {
-            // One byte: serve's listeners defer accepting (TCP_DEFER_ACCEPT) until a client has sent something.
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.getOutputStream().write('\n');
-                s.setSoLinger(true, 0);
-            } catch (java.io.IOException gone) {
-                // Closed meanwhile: the command is exiting.
-            }
-            Thread.sleep(5);
-        }
+        RunningCommand.connectUntilExit(serve.status, port);
         return serve.finish();
     }
 

@@ -8,7 +8,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -23,6 +22,7 @@ import org.nettytls.cert.HeldCertificate;
 import org.nettytls.cert.KeyMaterial;
 import org.nettytls.cert.Pem;
 import org.nettytls.examples.cli.Main;
+import org.nettytls.examples.cli.RunningCommand;
 
 /**
  * {@code serve --acme --ocsp-staple}: a certificate pebble issues names an OCSP responder
@@ -69,17 +69,7 @@ class ServeAcmeOcspTest {
                 assertEquals(Main.OK, code, probe + "\n" + out);
                 assertTrue(probe.contains("ocsp:         good (staple"), probe);
                 assertTrue(responder.answered() > 0);
-                long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!status.isDone() && System.nanoTime() < stop) {
-                    // One byte: serve's listeners defer accepting (TCP_DEFER_ACCEPT) until a client has sent something.
-                    try (Socket s = new Socket("127.0.0.1", port)) {
-                        s.getOutputStream().write('\n');
-                        s.setSoLinger(true, 0);
-                    } catch (java.io.IOException gone) {
-                        // Exiting.
-                    }
-                    Thread.sleep(5);
-                }
+                RunningCommand.connectUntilExit(status, port);
                 assertEquals(Main.OK, status.get(30, TimeUnit.SECONDS), out + "\n" + err);
             }
         } finally {
